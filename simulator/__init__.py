@@ -1,0 +1,3 @@
+"""Resource-city transition scenario simulator."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,449 @@
+"""Pydantic schema of a scenario file.
+
+Every behavioural parameter of the model lives here, named with its unit
+(``_yuan_per_month``, ``_per_year``, ``_share`` ...). Values, and the source or
+reason for each value, live in the scenario YAML files (as comments next to
+the value). Unknown keys are rejected everywhere (``extra="forbid"``).
+
+Money is in constant yuan of ``city.money_base_year`` (2000 for Fuxin); the
+CPI series in ``world`` converts observed nominal figures for comparison.
+
+Time-varying parameters are :data:`Series`: a mapping ``year -> value``,
+linearly interpolated between the given years and held constant outside them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from simulator.model.sectors import SECTOR_NAMES
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNeg = Annotated[float, Field(ge=0.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+Year = Annotated[int, Field(ge=1900, le=2200)]
+Series = dict[Year, float]
+ShareSeries = dict[Year, Share]
+NonNegSeries = dict[Year, NonNeg]
+
+
+class Strict(BaseModel):
+    """Base class: unknown keys are errors, values are validated on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def _check_series_nonempty(v: dict) -> dict:
+    if isinstance(v, dict) and len(v) == 0:
+        raise ValueError("a series needs at least one 'year: value' entry")
+    return v
+
+
+def _check_shares_sum(shares: dict[str, float], what: str, total: float = 1.0) -> None:
+    s = sum(shares.values())
+    if abs(s - total) > 1e-6:
+        raise ValueError(f"{what} must sum to {total:g}, they sum to {s:.6g}")
+
+
+# --------------------------------------------------------------------------- run
+
+
+class AccountingCfg(Strict):
+    on_violation: Literal["raise", "record"] = "record"
+    relative_tolerance: Positive = 1e-9
+
+
+class RunCfg(Strict):
+    start_year: Year
+    end_year: Year
+    scale: Annotated[int, Field(ge=1)] = 100
+    seed: Annotated[int, Field(ge=0)] = 0
+    accounting: AccountingCfg = AccountingCfg()
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> RunCfg:
+        if self.end_year < self.start_year:
+            raise ValueError(
+                f"end_year ({self.end_year}) is before start_year ({self.start_year})"
+            )
+        return self
+
+
+class CityCfg(Strict):
+    name: str
+    name_zh: str = ""
+    money_base_year: Year
+    package_start_year: Year | None = None
+
+
+# -------------------------------------------------------------------- population
+
+AGE_BAND_PATTERN = r"^\d{1,3}-\d{1,3}$"
+
+
+class PopulationCfg(Strict):
+    persons: Annotated[int, Field(gt=0)]
+    female_share: Share
+    age_band_shares: dict[str, Share]
+    skill_shares: dict[Literal["low", "medium", "high"], Share]
+    household_size_mean_persons: Annotated[float, Field(ge=1.0)]
+    unemployed_persons: Annotated[int, Field(ge=0)]
+    inactive_share_of_working_age_not_employed: Share
+    savings_yuan_per_household_mean: NonNeg
+    shantytown_households: Annotated[int, Field(ge=0)]
+    subsidence_households: Annotated[int, Field(ge=0)]
+    initial_pension_yuan_per_month: NonNeg
+
+    @field_validator("age_band_shares")
+    @classmethod
+    def _bands(cls, v: dict[str, float]) -> dict[str, float]:
+        import re
+
+        prev_hi = -1
+        for band in v:
+            if not re.match(AGE_BAND_PATTERN, band):
+                raise ValueError(f"age band {band!r} must look like '15-59'")
+            lo, hi = (int(x) for x in band.split("-"))
+            if hi < lo:
+                raise ValueError(f"age band {band!r} ends before it starts")
+            if lo != prev_hi + 1:
+                raise ValueError(
+                    f"age band {band!r} must start at {prev_hi + 1} (bands in order, no gaps)"
+                )
+            prev_hi = hi
+        _check_shares_sum(v, "age_band_shares")
+        return v
+
+    @field_validator("skill_shares")
+    @classmethod
+    def _skills(cls, v: dict[str, float]) -> dict[str, float]:
+        if set(v) != {"low", "medium", "high"}:
+            raise ValueError("skill_shares needs low, medium and high")
+        _check_shares_sum(v, "skill_shares")
+        return v
+
+
+# -------------------------------------------------------------------- demography
+
+
+class DemographyCfg(Strict):
+    total_fertility_rate: NonNegSeries
+    fertility_mean_age_years: Positive
+    fertility_sd_years: Positive
+    male_share_at_birth: Share
+    life_expectancy_years: dict[Year, Annotated[float, Field(gt=20, lt=120)]]
+    gompertz_slope_per_year: Positive
+    newborn_skill_shares: dict[Literal["low", "medium", "high"], Share]
+    school_leaving_age_years: dict[Literal["low", "medium", "high"], Annotated[int, Field(ge=10, le=30)]]
+    retirement_age_men_years: Series
+    retirement_age_women_workers_years: Series
+    retirement_age_women_cadres_years: Series
+
+    _v = field_validator(
+        "total_fertility_rate",
+        "life_expectancy_years",
+        "retirement_age_men_years",
+        "retirement_age_women_workers_years",
+        "retirement_age_women_cadres_years",
+    )(classmethod(lambda cls, v: _check_series_nonempty(v)))
+
+    @field_validator("newborn_skill_shares")
+    @classmethod
+    def _skills(cls, v: dict[str, float]) -> dict[str, float]:
+        if set(v) != {"low", "medium", "high"}:
+            raise ValueError("newborn_skill_shares needs low, medium and high")
+        _check_shares_sum(v, "newborn_skill_shares")
+        return v
+
+
+# ------------------------------------------------------------------------ labour
+
+
+class LabourCfg(Strict):
+    quit_rate_per_month: Share
+    matching_efficiency_per_month: Positive
+    matching_elasticity_unemployed: Share
+    sector_mismatch_penalty: Share
+    skill_wage_premium: dict[Literal["low", "medium", "high"], Positive]
+    layoff_share_of_excess_per_month_private: Share
+    layoff_share_of_excess_per_month_soe: Share
+    wage_adjustment_per_month: Share
+    discouraged_exit_rate_per_month_age_50_plus: Share
+    labour_force_entry_inactive_share: Share
+    public_employment_per_1000_residents: NonNeg
+    registered_share_of_unemployed: Share
+    unemployment_benefit_yuan_per_month: NonNeg
+    unemployment_benefit_max_months: Annotated[int, Field(ge=0)]
+
+
+# ----------------------------------------------------------------------- sectors
+
+
+class SectorCfg(Strict):
+    initial_employment_persons: Annotated[int, Field(ge=0)]
+    soe_employment_share: Share
+    value_added_per_worker_yuan_per_month: Positive
+    productivity_growth_per_year: Annotated[float, Field(ge=-0.2, le=0.3)]
+    relative_wage: Positive
+    external_demand_yuan_per_month: NonNegSeries = Field(default_factory=lambda: {2000: 0.0})
+    local_consumption_share: Share = 0.0
+    investment_goods_share: Share = 0.0
+    intermediate_import_share: Share
+    mean_firm_size_persons: Positive
+    min_skill: Literal["low", "medium", "high"] = "low"
+    entry_rate_per_firm_per_month: NonNeg
+    entry_profit_elasticity: NonNeg
+    entry_capital_yuan: NonNeg
+    exit_after_loss_months_private: Annotated[int, Field(ge=1)]
+    exit_after_loss_months_soe: Annotated[int, Field(ge=1)]
+
+
+class MineCfg(Strict):
+    name: str
+    soe: bool
+    reserves_tonnes: NonNeg
+    capacity_tonnes_per_year: Positive
+    workers_persons: Annotated[int, Field(ge=0)]
+
+
+class CoalCfg(Strict):
+    tonnes_per_worker_year_at_full_reserves: Positive
+    depletion_cost_elasticity: NonNeg
+    reference_reserves_tonnes: Positive
+    nonlabour_cost_yuan_per_tonne: NonNeg
+    min_workable_reserves_tonnes: NonNeg
+    close_after_loss_months_private: Annotated[int, Field(ge=1)]
+    close_after_loss_months_soe: Annotated[int, Field(ge=1)]
+    mines: list[MineCfg]
+
+
+class FirmsCfg(Strict):
+    investment_share_of_profit: Share
+    depreciation_rate_per_year: Share
+    dividend_payout_share_private: Share
+    dividend_local_share: Share
+    initial_cash_months_of_wage_bill: NonNeg
+    loan_interest_rate_per_year: NonNeg
+    capacity_headroom_share: NonNeg
+    wage_arrears_allowed_soe: bool = True
+
+
+# -------------------------------------------------------------------- households
+
+
+class HouseholdsCfg(Strict):
+    propensity_to_consume: ShareSeries
+    consumption_from_savings_per_month: Share
+    import_leakage_share: Share
+    capital_income_recipient: Literal["savings"] = "savings"
+    deposit_interest_rate_per_year: NonNeg
+
+
+# --------------------------------------------------------------------- migration
+
+
+class MigrationCfg(Strict):
+    out_base_rate_per_year: Share
+    wage_gap_elasticity: NonNeg
+    no_earner_multiplier: Positive
+    young_adult_multiplier: Positive
+    young_adult_max_age_years: Annotated[int, Field(ge=16, le=60)]
+    high_skill_multiplier: Positive
+    shantytown_multiplier: Positive
+    subsidence_multiplier: Positive
+    rehoused_multiplier: Positive
+    destination_wage_yuan_per_month: NonNegSeries
+    in_base_households_per_year: NonNeg
+    in_vacancy_fill_share_per_month: Share
+    in_household_size_persons: Annotated[float, Field(ge=1.0)]
+    in_savings_yuan_per_household: NonNeg
+    rural_urban_wage_floor_share: Share
+
+
+# ----------------------------------------------------------------------- housing
+
+
+class HousingCfg(Strict):
+    rehoused_extra_cost_yuan_per_month: NonNeg
+
+
+# ---------------------------------------------------------------- public finance
+
+
+class PublicFinanceCfg(Strict):
+    vat_rate: ShareSeries
+    vat_local_share: ShareSeries
+    business_tax_rate: ShareSeries
+    business_tax_sectors: list[str]
+    enterprise_income_tax_rate: ShareSeries
+    income_tax_local_share: ShareSeries
+    personal_income_tax_effective_rate: ShareSeries
+    coal_resource_tax_yuan_per_tonne: NonNegSeries
+    coal_resource_tax_ad_valorem_share: ShareSeries
+    general_transfer_yuan_per_resident_per_year: NonNegSeries
+    other_spending_yuan_per_resident_per_year: NonNegSeries
+    public_wage_relative_to_average: Positive
+    land_revenue_share_of_construction: Share
+    debt_limit_years_of_revenue: NonNeg
+    interest_rate_per_year: NonNeg
+    dibao_line_yuan_per_person_month: NonNegSeries
+    dibao_central_share: Share
+    budget_rule_cut_order: list[Literal["programmes", "other_spending", "public_payroll"]]
+    investment_share_of_other_spending: Share
+
+    @field_validator("business_tax_sectors")
+    @classmethod
+    def _sectors(cls, v: list[str]) -> list[str]:
+        for s in v:
+            if s not in SECTOR_NAMES:
+                raise ValueError(f"unknown sector {s!r}; sectors are {', '.join(SECTOR_NAMES)}")
+        return v
+
+
+class SocialSecurityCfg(Strict):
+    pension_contribution_employer_share: ShareSeries
+    pension_contribution_employee_share: ShareSeries
+    pension_replacement_rate: Share
+    pension_indexation_per_year: Series
+    central_subsidy_share_of_deficit: Share
+
+
+# -------------------------------------------------------------------------- world
+
+
+class WorldCfg(Strict):
+    national_average_wage_yuan_per_year: NonNegSeries
+    local_wage_ratio_to_national: Positive
+    coal_price_yuan_per_tonne: NonNegSeries
+    cpi_index: dict[Year, Positive]
+
+
+# ------------------------------------------------------------------------- levers
+
+
+class LeverBase(Strict):
+    enabled: bool = False
+    start_year: Year = 2016
+    end_year: Year = 2035
+
+    @model_validator(mode="after")
+    def _end_after_start(self):
+        if self.end_year < self.start_year:
+            raise ValueError(
+                f"end_year ({self.end_year}) is before start_year ({self.start_year})"
+            )
+        return self
+
+    def active(self, year: int) -> bool:
+        return self.enabled and self.start_year <= year <= self.end_year
+
+
+class TransferEarmarks(Strict):
+    social_security: Share = 0.0
+    environment: Share = 0.0
+    successor_industries: Share = 0.0
+
+    @model_validator(mode="after")
+    def _le_one(self) -> TransferEarmarks:
+        s = self.social_security + self.environment + self.successor_industries
+        if s > 1.0 + 1e-9:
+            raise ValueError(f"earmark shares must sum to at most 1, they sum to {s:.6g}")
+        return self
+
+
+class ResourceCityTransferCfg(LeverBase):
+    yuan_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0})
+    earmarks: TransferEarmarks = TransferEarmarks()
+
+
+class FundingShares(Strict):
+    central: Share = 0.0
+    province: Share = 0.0
+    city: Share = 0.0
+    bank_loans: Share = 0.0
+    households: Share = 0.0
+
+    @model_validator(mode="after")
+    def _sum_one(self) -> FundingShares:
+        _check_shares_sum(self.model_dump(), "funding shares")
+        return self
+
+
+class NewIndustryFundCfg(LeverBase):
+    city_yuan_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0})
+    central_yuan_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0})
+    co_finance_share_of_capital: Share = 0.0
+    target_sectors: list[str] = Field(default_factory=lambda: ["new_industry"])
+
+    @field_validator("target_sectors")
+    @classmethod
+    def _sectors(cls, v: list[str]) -> list[str]:
+        for s in v:
+            if s not in SECTOR_NAMES:
+                raise ValueError(f"unknown sector {s!r}; sectors are {', '.join(SECTOR_NAMES)}")
+        return v
+
+
+class ShantytownRenovationCfg(LeverBase):
+    households_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0})
+    cost_yuan_per_household: NonNeg = 0.0
+    funding: FundingShares = FundingShares(city=1.0)
+
+
+class LeversCfg(Strict):
+    resource_city_transfer: ResourceCityTransferCfg = ResourceCityTransferCfg()
+    new_industry_fund: NewIndustryFundCfg = NewIndustryFundCfg()
+    shantytown_renovation: ShantytownRenovationCfg = ShantytownRenovationCfg()
+
+
+# ----------------------------------------------------------------------- scenario
+
+
+class Scenario(Strict):
+    """A whole scenario: what a YAML file (after ``extends:``) must hold."""
+
+    name: str
+    description: str = ""
+    run: RunCfg
+    city: CityCfg
+    population: PopulationCfg
+    demography: DemographyCfg
+    labour: LabourCfg
+    sectors: dict[str, SectorCfg]
+    coal: CoalCfg
+    firms: FirmsCfg
+    households: HouseholdsCfg
+    migration: MigrationCfg
+    housing: HousingCfg
+    public_finance: PublicFinanceCfg
+    social_security: SocialSecurityCfg
+    world: WorldCfg
+    levers: LeversCfg = LeversCfg()
+
+    @field_validator("sectors")
+    @classmethod
+    def _all_sectors(cls, v: dict[str, SectorCfg]) -> dict[str, SectorCfg]:
+        unknown = [k for k in v if k not in SECTOR_NAMES]
+        if unknown:
+            raise ValueError(
+                f"unknown sector {unknown[0]!r}; sectors are {', '.join(SECTOR_NAMES)}"
+            )
+        missing = [k for k in SECTOR_NAMES if k not in v]
+        if missing:
+            raise ValueError(f"missing sector(s): {', '.join(missing)}")
+        return v
+
+    @model_validator(mode="after")
+    def _consistency(self) -> Scenario:
+        shares = {k: s.local_consumption_share for k, s in self.sectors.items()}
+        _check_shares_sum(shares, "sectors' local_consumption_share")
+        inv = {k: s.investment_goods_share for k, s in self.sectors.items()}
+        _check_shares_sum(inv, "sectors' investment_goods_share")
+        emp = sum(s.initial_employment_persons for s in self.sectors.values())
+        if emp + self.population.unemployed_persons > self.population.persons:
+            raise ValueError(
+                "initial employment plus unemployed persons exceeds the population"
+            )
+        return self
