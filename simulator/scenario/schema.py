@@ -90,7 +90,6 @@ class PopulationCfg(Strict):
     skill_shares: dict[Literal["low", "medium", "high"], Share]
     household_size_mean_persons: Annotated[float, Field(ge=1.0)]
     unemployed_persons: Annotated[int, Field(ge=0)]
-    inactive_share_of_working_age_not_employed: Share
     savings_yuan_per_household_mean: NonNeg
     shantytown_households: Annotated[int, Field(ge=0)]
     subsidence_households: Annotated[int, Field(ge=0)]
@@ -185,9 +184,11 @@ class SectorCfg(Strict):
     initial_employment_persons: Annotated[int, Field(ge=0)]
     soe_employment_share: Share
     value_added_per_worker_yuan_per_month: Positive
-    productivity_growth_per_year: Annotated[float, Field(ge=-0.2, le=0.3)]
+    productivity_growth_per_year: dict[Year, Annotated[float, Field(ge=-0.2, le=0.3)]]
     relative_wage: Positive
-    external_demand_yuan_per_month: NonNegSeries = Field(default_factory=lambda: {2000: 0.0})
+    external_demand_index: NonNegSeries = Field(default_factory=lambda: {2000: 1.0})
+    pension_coverage_share: Share
+    vat_rate: ShareSeries | None = None
     local_consumption_share: Share = 0.0
     investment_goods_share: Share = 0.0
     intermediate_import_share: Share
@@ -196,6 +197,7 @@ class SectorCfg(Strict):
     entry_rate_per_firm_per_month: NonNeg
     entry_profit_elasticity: NonNeg
     entry_capital_yuan: NonNeg
+    capital_per_worker_yuan: Positive
     exit_after_loss_months_private: Annotated[int, Field(ge=1)]
     exit_after_loss_months_soe: Annotated[int, Field(ge=1)]
 
@@ -209,9 +211,7 @@ class MineCfg(Strict):
 
 
 class CoalCfg(Strict):
-    tonnes_per_worker_year_at_full_reserves: Positive
     depletion_cost_elasticity: NonNeg
-    reference_reserves_tonnes: Positive
     nonlabour_cost_yuan_per_tonne: NonNeg
     min_workable_reserves_tonnes: NonNeg
     close_after_loss_months_private: Annotated[int, Field(ge=1)]
@@ -227,7 +227,9 @@ class FirmsCfg(Strict):
     initial_cash_months_of_wage_bill: NonNeg
     loan_interest_rate_per_year: NonNeg
     capacity_headroom_share: NonNeg
-    wage_arrears_allowed_soe: bool = True
+    productivity_dispersion_sd: NonNeg
+    max_labour_share_of_value_added: Share
+    wage_premium_bound: Share
 
 
 # -------------------------------------------------------------------- households
@@ -237,7 +239,6 @@ class HouseholdsCfg(Strict):
     propensity_to_consume: ShareSeries
     consumption_from_savings_per_month: Share
     import_leakage_share: Share
-    capital_income_recipient: Literal["savings"] = "savings"
     deposit_interest_rate_per_year: NonNeg
 
 
@@ -259,7 +260,16 @@ class MigrationCfg(Strict):
     in_vacancy_fill_share_per_month: Share
     in_household_size_persons: Annotated[float, Field(ge=1.0)]
     in_savings_yuan_per_household: NonNeg
-    rural_urban_wage_floor_share: Share
+    in_skill_shares: dict[Literal["low", "medium", "high"], Share]
+    in_female_share: Share
+
+    @field_validator("in_skill_shares")
+    @classmethod
+    def _skills(cls, v: dict[str, float]) -> dict[str, float]:
+        if set(v) != {"low", "medium", "high"}:
+            raise ValueError("in_skill_shares needs low, medium and high")
+        _check_shares_sum(v, "in_skill_shares")
+        return v
 
 
 # ----------------------------------------------------------------------- housing
@@ -289,9 +299,13 @@ class PublicFinanceCfg(Strict):
     debt_limit_years_of_revenue: NonNeg
     interest_rate_per_year: NonNeg
     dibao_line_yuan_per_person_month: NonNegSeries
+    dibao_rural_line_yuan_per_person_month: NonNegSeries
     dibao_central_share: Share
     budget_rule_cut_order: list[Literal["programmes", "other_spending", "public_payroll"]]
     investment_share_of_other_spending: Share
+    budget_cut_step_per_month: Share
+    budget_restore_step_per_month: Share
+    cash_buffer_months_of_spending: NonNeg
 
     @field_validator("business_tax_sectors")
     @classmethod
@@ -308,6 +322,7 @@ class SocialSecurityCfg(Strict):
     pension_replacement_rate: Share
     pension_indexation_per_year: Series
     central_subsidy_share_of_deficit: Share
+    rural_pension_yuan_per_month: NonNegSeries
 
 
 # -------------------------------------------------------------------------- world

@@ -1,0 +1,210 @@
+"""Initial state of a city from the scenario's population, sector and mine data.
+
+Every number used here comes from the scenario: persons by age band, sex and
+skill; households of the given mean size; employment by sector (state-owned
+share, firm size); mines with their reserves, capacity and workers; the
+unemployed, shantytown and subsidence-area households; initial savings and
+pensions.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simulator.model.sectors import (
+    CHILD,
+    COAL,
+    EMPLOYED,
+    INACTIVE,
+    N_SECTORS,
+    PRIVATE,
+    PUBLIC,
+    RETIRED,
+    SECTOR_NAMES,
+    SERV,
+    SHANTYTOWN,
+    SKILL_NAMES,
+    SOE,
+    STUDENT,
+    SUBSIDENCE,
+    UNEMPLOYED,
+)
+from simulator.model.state import Firms, Households, Persons
+
+if TYPE_CHECKING:
+    from simulator.model.city import CityModel
+
+from simulator.model.demography import SCHOOL_START_AGE_YEARS
+
+
+def _rows(count: float, scale: int, rng: np.random.Generator) -> int:
+    """Number of rows standing for ``count`` real units: stochastic rounding."""
+    x = count / scale
+    base = int(np.floor(x))
+    return base + int(rng.random() < x - base)
+
+
+def build_persons(model: CityModel, rng: np.random.Generator) -> tuple[Persons, Households]:
+    """Persons by age, sex and skill, grouped in households; labour status set later."""
+    sc = model.scenario
+    pop = sc.population
+    n = _rows(pop.persons, model.scale, rng)
+    persons = Persons.empty(int(n * 1.3) + 64)
+    bands = [(int(a), int(b)) for a, b in (k.split("-") for k in pop.age_band_shares)]
+    shares = np.array(list(pop.age_band_shares.values()))
+    band = rng.choice(len(bands), size=n, p=shares / shares.sum())
+    lo = np.array([b[0] for b in bands])[band]
+    hi = np.array([b[1] for b in bands])[band]
+    age_m = (lo * 12 + rng.integers(0, (hi - lo + 1) * 12)).astype(np.int16)
+    skill_p = np.array([pop.skill_shares[s] for s in SKILL_NAMES])
+    skill = rng.choice(3, size=n, p=skill_p).astype(np.int8)
+    female = rng.random(n) < pop.female_share
+
+    n_hh = max(1, _rows(pop.persons / pop.household_size_mean_persons, model.scale, rng))
+    adults = np.flatnonzero(age_m >= 18 * 12)
+    if len(adults) < n_hh:
+        n_hh = max(1, len(adults))
+    household = rng.integers(0, n_hh, size=n).astype(np.int32)
+    heads = rng.choice(adults, size=n_hh, replace=False) if len(adults) else np.arange(n_hh)
+    household[heads] = np.arange(n_hh)
+    persons.append(
+        age_m=age_m,
+        female=female,
+        skill=skill,
+        exp_sector=np.full(n, -1, np.int8),
+        status=np.full(n, INACTIVE, np.int8),
+        employer=np.full(n, -1, np.int32),
+        household=household,
+        present=np.ones(n, bool),
+    )
+    households = Households.empty(int(n_hh * 1.3) + 16)
+    savings = rng.exponential(pop.savings_yuan_per_household_mean, size=n_hh)
+    households.append(savings=savings, present=np.ones(n_hh, bool))
+    return persons, households
+
+
+def assign_statuses(model: CityModel, rng: np.random.Generator) -> None:
+    """Children, students and retirees by age; the rest inactive until employed below."""
+    p = model.persons
+    age_y = p.view("age_m") // 12
+    leave = model.school_leaving_age[p.view("skill")]
+    status = p.view("status")
+    status[:] = INACTIVE
+    status[age_y < leave] = STUDENT
+    status[age_y < SCHOOL_START_AGE_YEARS] = CHILD
+    retired = age_y >= model.retirement_age(p.view("female"), p.view("skill"))
+    status[retired] = RETIRED
+    p.view("pension")[retired] = model.scenario.population.initial_pension_yuan_per_month
+
+
+def build_firms(model: CityModel, rng: np.random.Generator) -> Firms:
+    """Firms by sector (and public units), mines, and their workers."""
+    sc = model.scenario
+    S = model.scale
+    p = model.persons
+    firms = Firms.empty(4096)
+    status = p.view("status")
+    pool = np.flatnonzero(status == INACTIVE)  # working-age, not in school, not retired
+    rng.shuffle(pool)
+    taken = 0
+
+    def take(k: int, min_skill: int) -> np.ndarray:
+        nonlocal pool, taken
+        cand = pool[taken:]
+        ok = cand[p.skill[cand] >= min_skill][:k]
+        if len(ok) < k:
+            raise ValueError(
+                "scenario: not enough working-age persons of the required skill for the "
+                "initial employment (population.age_band_shares / skill_shares vs "
+                "sectors.*.initial_employment_persons)"
+            )
+        # move chosen rows to the front of the untaken part
+        mask = np.isin(cand, ok)
+        pool = np.concatenate([pool[:taken], ok, cand[~mask]])
+        taken += k
+        return ok
+
+    def add_firms(sector: int, ownership: np.ndarray, workers_per_firm: list[np.ndarray]) -> None:
+        cfg = model.sector_cfg[sector]
+        k = len(ownership)
+        rel = np.exp(rng.normal(0.0, sc.firms.productivity_dispersion_sd, size=k))
+        idx = firms.append(
+            sector=np.full(k, sector, np.int8),
+            ownership=ownership.astype(np.int8),
+            alive=np.ones(k, bool),
+            productivity=rel,
+        )
+        for f, w in zip(idx, workers_per_firm, strict=True):
+            p.status[w] = EMPLOYED
+            p.employer[w] = f
+            p.exp_sector[w] = sector
+        emp = np.array([len(w) for w in workers_per_firm], float)
+        firms.capital[idx] = emp * S * cfg.capital_per_worker_yuan * (1 + sc.firms.capacity_headroom_share)
+        firms.target[idx] = emp
+
+    # mines: one row per mine
+    for mine in sc.coal.mines:
+        rows = _rows(mine.workers_persons, S, rng)
+        w = take(rows, 0)
+        before = firms.n
+        add_firms(COAL, np.array([SOE if mine.soe else PRIVATE]), [w])
+        f = before
+        firms.is_mine[f] = True
+        firms.productivity[f] = 1.0
+        firms.reserves[f] = firms.reserves0[f] = mine.reserves_tonnes
+        firms.capacity_t[f] = mine.capacity_tonnes_per_year
+        firms.tpw0[f] = mine.capacity_tonnes_per_year / max(mine.workers_persons, 1)
+
+    public_rows = _rows(
+        sc.labour.public_employment_per_1000_residents * sc.population.persons / 1000.0, S, rng
+    )
+    for s, name in enumerate(SECTOR_NAMES):
+        cfg = sc.sectors[name]
+        total = cfg.initial_employment_persons
+        if s == COAL:
+            total -= sum(m.workers_persons for m in sc.coal.mines)
+        if s == SERV:
+            total -= public_rows * S
+        if total <= 0:
+            continue
+        rows = _rows(total, S, rng)
+        min_skill = SKILL_NAMES.index(cfg.min_skill)
+        w = take(rows, min_skill)
+        n_f = max(1, int(round(rows / cfg.mean_firm_size_persons)))
+        assign = rng.integers(0, n_f, size=rows)
+        groups = [w[assign == i] for i in range(n_f)]
+        own = np.where(rng.random(n_f) < cfg.soe_employment_share, SOE, PRIVATE)
+        add_firms(s, own, groups)
+    if public_rows > 0:
+        w = take(public_rows, 0)
+        size = sc.sectors[SECTOR_NAMES[SERV]].mean_firm_size_persons
+        n_f = max(1, int(round(public_rows / size)))
+        assign = rng.integers(0, n_f, size=public_rows)
+        add_firms(SERV, np.full(n_f, PUBLIC), [w[assign == i] for i in range(n_f)])
+
+    # the unemployed; the rest of the working-age pool stays inactive
+    u = take(_rows(sc.population.unemployed_persons, S, rng), 0)
+    p.status[u] = UNEMPLOYED
+    p.unemp_months[u] = rng.integers(0, 24, size=len(u))
+    firms.productivity[: firms.n][firms.ownership[: firms.n] == PUBLIC] = 1.0
+    return firms
+
+
+def assign_housing(model: CityModel, rng: np.random.Generator) -> None:
+    """Shantytown and subsidence-area households, drawn among non-farming households."""
+    sc = model.scenario
+    p, hh = model.persons, model.households
+    farming = np.zeros(hh.n, bool)
+    emp = p.view("status") == EMPLOYED
+    from simulator.model.sectors import AGRI
+
+    farm_workers = emp & (p.view("exp_sector") == AGRI)
+    farming[p.view("household")[farm_workers]] = True
+    cand = np.flatnonzero(~farming)
+    rng.shuffle(cand)
+    k1 = min(len(cand), _rows(sc.population.shantytown_households, model.scale, rng))
+    k2 = min(len(cand) - k1, _rows(sc.population.subsidence_households, model.scale, rng))
+    hh.housing[cand[:k1]] = SHANTYTOWN
+    hh.housing[cand[k1 : k1 + k2]] = SUBSIDENCE

@@ -1,0 +1,247 @@
+"""CityModel: the Mesa model of one city, stepped monthly.
+
+The model owns the agents' state (persons, households and firms as
+struct-of-arrays; the city government as a Mesa agent), the money accounts,
+the random streams (one per mechanism, from ``SeedSequence.spawn``) and the
+indicator recorder. Behaviour lives in the mechanism modules; :meth:`CityModel.step`
+is the list of them in the order they run.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import numpy as np
+
+from simulator.model import (
+    demography,
+    firm_dynamics,
+    housing,
+    labour_market,
+    migration,
+    production,
+    public_finance,
+)
+from simulator.model.accounts import (
+    AccountingError,
+    Balance,
+    Ledger,
+    check_population,
+    check_stock_flow,
+    net_worth,
+)
+from simulator.model.build import (
+    assign_housing,
+    assign_statuses,
+    build_firms,
+    build_persons,
+)
+from simulator.model.government import CityGovernment
+from simulator.model.indicators import IndicatorRecorder
+from simulator.model.sectors import N_SECTORS, PUBLIC, SECTOR_NAMES, SKILL_NAMES
+from simulator.model.series import SeriesCache
+from simulator.policy.registry import LEVERS, Programmes
+from simulator.scenario.schema import Scenario
+
+STREAMS = (
+    "init",
+    "policy",
+    "demography",
+    "labour",
+    "production",
+    "public_finance",
+    "housing",
+    "migration",
+    "firms",
+    "mesa",
+)
+"""Named random streams, one per mechanism. New streams are appended, never inserted,
+so that adding a mechanism leaves the draws of the others unchanged."""
+
+
+class CityModel(mesa.Model):
+    """Agent-based model of a resource city.
+
+    Args:
+        scenario: a validated scenario.
+        seed: overrides ``scenario.run.seed``.
+        scale: overrides ``scenario.run.scale`` (persons per person row).
+        strict: raise :class:`AccountingError` on the first accounting violation
+            (tests) instead of recording it (normal runs).
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        seed: int | None = None,
+        scale: int | None = None,
+        strict: bool | None = None,
+    ) -> None:
+        self.scenario = scenario
+        self.seed_value = scenario.run.seed if seed is None else int(seed)
+        children = np.random.SeedSequence(self.seed_value).spawn(len(STREAMS))
+        self.streams = {name: np.random.default_rng(ss) for name, ss in zip(STREAMS, children, strict=True)}
+        super().__init__(rng=self.streams["mesa"])
+        self.scale = int(scenario.run.scale if scale is None else scale)
+        if strict is None:
+            strict = scenario.run.accounting.on_violation == "raise"
+        self.strict = strict
+        self.start_year = scenario.run.start_year
+        self.end_year = scenario.run.end_year
+        self.n_steps = (self.end_year - self.start_year + 1) * 12
+        self.year = self.start_year
+        self.month = 0  # set to 1..12 at the start of each step
+        self.series = SeriesCache()
+        self.sector_cfg = [scenario.sectors[name] for name in SECTOR_NAMES]
+        self.school_leaving_age = np.array(
+            [scenario.demography.school_leaving_age_years[s] for s in SKILL_NAMES], np.int16
+        )
+        self.skill_premium = np.array(
+            [scenario.labour.skill_wage_premium[s] for s in SKILL_NAMES], np.float32
+        )
+
+        # accounts
+        self.ledger = Ledger()
+        self.central = Balance()
+        self.row = Balance()
+        self.banks = Balance()
+        self.ssf = Balance()
+        self.government = CityGovernment(self)
+        self.programmes = Programmes()
+
+        self.export_base = None
+        self.productivity_levels = None
+        rng = self.streams["init"]
+        self.persons, self.households = build_persons(self, rng)
+        assign_statuses(self, rng)
+        self.firms = build_firms(self, rng)
+        assign_housing(self, rng)
+        self.export_base: np.ndarray | None = None  # set in the first month (production)
+        self.productivity_levels: np.ndarray | None = None  # built on first use (production)
+        production.initialise_money(self)
+        self.hh_income = np.zeros(self.households.capacity)
+        self.initial_wage_gap: float | None = None
+        self.hires = 0
+        self.counts = dict.fromkeys(("births", "deaths", "in", "out", "laid_off_closures"), 0)
+        self.sector_demand = np.zeros(N_SECTORS)
+        self.sector_capacity = np.zeros(N_SECTORS)
+        self.sector_margin = np.zeros(N_SECTORS)
+        self.accounting_log: list[str] = []
+        self.max_stock_flow_error = 0.0
+        self.max_stock_flow_error_year = 0.0
+        self.population_violations = 0
+        self.recorder = IndicatorRecorder(self)
+
+    # ------------------------------------------------------------------ helpers
+
+    def s(self, series) -> float:
+        """Value of a scenario series in the current year (cached)."""
+        return self.series(series, self.year)
+
+    @property
+    def population(self) -> int:
+        """Resident persons (real persons, not rows)."""
+        return int(self.persons.view("present").sum()) * self.scale
+
+    def public_mask(self) -> np.ndarray:
+        """Firm rows that are public units (schools, hospitals, administration)."""
+        return self.firms.ownership[: self.firms.n] == PUBLIC
+
+    def retirement_age(self, female: np.ndarray, skill: np.ndarray) -> np.ndarray:
+        """Statutory retirement age in years: men; women workers; women cadres (high skill)."""
+        d = self.scenario.demography
+        men = self.s(d.retirement_age_men_years)
+        ww = self.s(d.retirement_age_women_workers_years)
+        wc = self.s(d.retirement_age_women_cadres_years)
+        return np.where(female, np.where(skill == 2, wc, ww), men)
+
+    def base_wage(self) -> float:
+        """City wage of reference (yuan/month): national average wage x the local ratio."""
+        w = self.scenario.world
+        return self.s(w.national_average_wage_yuan_per_year) / 12.0 * w.local_wage_ratio_to_national
+
+    def stochastic_round(self, x: float, stream: str) -> int:
+        """Integer with expectation ``x`` (for counts of rows)."""
+        base = math.floor(x)
+        return int(base + (self.streams[stream].random() < x - base))
+
+    # --------------------------------------------------------------------- step
+
+    def step(self) -> None:
+        """One month: the mechanisms in order, then the accounting checks."""
+        self.month += 1
+        if self.month > 12:
+            self.month = 1
+            self.year += 1
+        self.ledger.clear()
+        self.recorder.begin_month(self)
+        self.programmes.reset()
+        for k in self.counts:
+            self.counts[k] = 0
+        if len(self.hh_income) < self.households.capacity:
+            self.hh_income = np.zeros(self.households.capacity)
+        self.hh_income[:] = 0.0
+        pop_before = self.population
+        wealth_before = net_worth(self)
+
+        for lever in LEVERS:
+            lever.apply(self)
+        demography.step(self)
+        housing.step(self)
+        firm_dynamics.plan(self)
+        labour_market.step(self)
+        production.step(self)
+        public_finance.step(self)
+        migration.step(self)
+        firm_dynamics.exit_and_close(self)
+        public_finance.close_month(self)
+
+        self._check(pop_before, wealth_before)
+        self.recorder.record_month(self)
+        if self.month == 12:
+            self.persons.compact()
+
+    def _check(self, pop_before: int, wealth_before: np.ndarray) -> None:
+        c = self.counts
+        msg_pop = check_population(
+            pop_before, self.population, c["births"], c["deaths"], c["in"], c["out"]
+        )
+        err, msg_sfc = check_stock_flow(
+            wealth_before, net_worth(self), self.ledger, self.scenario.run.accounting.relative_tolerance
+        )
+        self.max_stock_flow_error = max(self.max_stock_flow_error, err)
+        self.max_stock_flow_error_year = max(self.max_stock_flow_error_year, err)
+        for msg in (msg_pop, msg_sfc):
+            if msg is None:
+                continue
+            if msg is msg_pop:
+                self.population_violations += 1
+            full = f"{self.year}-{self.month:02d}: {msg}"
+            if self.strict:
+                raise AccountingError(full)
+            self.accounting_log.append(full)
+
+    def run(self, progress=None) -> None:
+        """Run every month from the start year to the end year.
+
+        Args:
+            progress: optional callable ``progress(steps_done, n_steps)``.
+        """
+        for i in range(self.n_steps):
+            self.step()
+            if progress is not None:
+                progress(i + 1, self.n_steps)
+        self.running = False
+
+    def accounting_summary(self) -> dict:
+        """What the checks found over the run (written to the manifest)."""
+        return {
+            "stock_flow_max_relative_error": self.max_stock_flow_error,
+            "stock_flow_tolerance": self.scenario.run.accounting.relative_tolerance,
+            "stock_flow_ok": not any("stock-flow" in m for m in self.accounting_log),
+            "population_identity_ok": self.population_violations == 0,
+            "violations": self.accounting_log[:50],
+            "n_violations": len(self.accounting_log),
+        }

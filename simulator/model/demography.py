@@ -1,0 +1,176 @@
+"""Demography: ageing, deaths, births, school leaving and retirement (monthly).
+
+Mortality follows a Gompertz hazard ``mu(a) = A(t) exp(b a)`` whose slope ``b``
+is ``demography.gompertz_slope_per_year`` and whose level ``A(t)`` is solved
+each year so that period life expectancy at birth equals
+``demography.life_expectancy_years``. Fertility is the total fertility rate
+spread over ages 15-49 by a normal schedule (mean and sd from the scenario).
+School leavers enter the labour force as job seekers (a share stays inactive);
+persons reaching the statutory retirement age retire with a pension.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.optimize import brentq
+
+from simulator.model.sectors import (
+    AGRI,
+    CHILD,
+    EMPLOYED,
+    INACTIVE,
+    RETIRED,
+    SKILL_NAMES,
+    STUDENT,
+    UNEMPLOYED,
+)
+
+if TYPE_CHECKING:
+    from simulator.model.city import CityModel
+
+MAX_AGE_YEARS = 110  # structural: life table closed at 110
+FERTILE_AGES = (15, 49)  # structural: demographic convention for fertility rates
+SCHOOL_START_AGE_YEARS = 6  # structural: compulsory schooling starts at 6 (Compulsory Education Law)
+
+
+@lru_cache(maxsize=512)
+def gompertz_level(life_expectancy: float, slope: float) -> float:
+    """Gompertz level ``A`` giving the stated life expectancy at birth."""
+    ages = np.arange(0, MAX_AGE_YEARS + 1, dtype=float)
+
+    def e0(log_a: float) -> float:
+        cum = np.exp(log_a) / slope * (np.exp(slope * ages) - 1.0)
+        surv = np.exp(-cum)
+        return float(surv[:-1].sum() - 0.5 * (surv[0] - surv[-1])) - life_expectancy
+
+    return float(np.exp(brentq(e0, -25.0, 0.0)))
+
+
+def monthly_death_probability(age_years: np.ndarray, level: float, slope: float) -> np.ndarray:
+    """Probability of dying within a month at the given ages."""
+    hazard = level * np.exp(slope * age_years) / 12.0
+    p = 1.0 - np.exp(-hazard)
+    p[age_years >= MAX_AGE_YEARS] = 1.0
+    return p
+
+
+def fertility_schedule(tfr: float, mean_age: float, sd: float) -> np.ndarray:
+    """Births per woman per year at ages 0..MAX_AGE (zero outside 15-49), summing to ``tfr``."""
+    ages = np.arange(MAX_AGE_YEARS + 1, dtype=float)
+    dens = np.exp(-0.5 * ((ages - mean_age) / sd) ** 2)
+    dens[(ages < FERTILE_AGES[0]) | (ages > FERTILE_AGES[1])] = 0.0
+    return tfr * dens / dens.sum()
+
+
+def step(model: CityModel) -> None:
+    """Age everyone by a month; deaths; births; school leaving; retirement."""
+    p = model.persons
+    d = model.scenario.demography
+    rng = model.streams["demography"]
+    S = model.scale
+    present = p.view("present")
+    idx = np.flatnonzero(present)
+    p.age_m[idx] += 1
+    age_y = p.age_m[idx] // 12
+
+    # deaths
+    level = gompertz_level(model.s(d.life_expectancy_years), d.gompertz_slope_per_year)
+    pd = monthly_death_probability(age_y.astype(float), level, d.gompertz_slope_per_year)
+    dead = idx[rng.random(len(idx)) < pd]
+    remove_persons(model, dead)
+    model.counts["deaths"] += len(dead) * S
+
+    # births (to women alive at the start of the month)
+    alive = idx[p.present[idx]]
+    age_a = p.age_m[alive] // 12
+    women = alive[p.female[alive] & (age_a >= FERTILE_AGES[0]) & (age_a <= FERTILE_AGES[1])]
+    sched = fertility_schedule(model.s(d.total_fertility_rate), d.fertility_mean_age_years, d.fertility_sd_years)
+    pb = sched[p.age_m[women] // 12] / 12.0
+    mothers = women[rng.random(len(women)) < pb]
+    k = len(mothers)
+    if k:
+        skill_p = np.array([d.newborn_skill_shares[s] for s in SKILL_NAMES])
+        p.append(
+            age_m=np.zeros(k, np.int16),
+            female=rng.random(k) >= d.male_share_at_birth,
+            skill=rng.choice(3, size=k, p=skill_p).astype(np.int8),
+            exp_sector=np.full(k, -1, np.int8),
+            status=np.full(k, CHILD, np.int8),
+            employer=np.full(k, -1, np.int32),
+            household=p.household[mothers],
+            present=np.ones(k, bool),
+        )
+    model.counts["births"] += k * S
+
+    # school: children start school; students leave at their skill's leaving age
+    alive = np.flatnonzero(p.view("present"))
+    st = p.status[alive]
+    age_y = p.age_m[alive] // 12
+    starting = alive[(st == CHILD) & (age_y >= SCHOOL_START_AGE_YEARS)]
+    p.status[starting] = STUDENT
+    leaving = alive[(st == STUDENT) & (age_y >= model.school_leaving_age[p.skill[alive]])]
+    inactive = rng.random(len(leaving)) < model.scenario.labour.labour_force_entry_inactive_share
+    p.status[leaving] = np.where(inactive, INACTIVE, UNEMPLOYED).astype(np.int8)
+    p.unemp_months[leaving] = 0
+
+    # retirement at the statutory age
+    active = alive[(st == EMPLOYED) | (st == UNEMPLOYED) | (st == INACTIVE)]
+    ret_age = model.retirement_age(p.female[active], p.skill[active])
+    retiring = active[(p.age_m[active] // 12) >= ret_age]
+    retire(model, retiring)
+
+
+def retire(model: CityModel, rows: np.ndarray) -> None:
+    """Retire persons: urban workers get a pension of their wage (or the reference
+    wage) x the replacement rate; farmers and those never employed outside farming
+    get the rural basic pension (paid each month by the social security mechanism)."""
+    if len(rows) == 0:
+        return
+    p = model.persons
+    ss = model.scenario.social_security
+    was_employed = p.status[rows] == EMPLOYED
+    ref = np.where(was_employed, p.wage[rows], model.base_wage())
+    urban = (p.exp_sector[rows] >= 0) & (p.exp_sector[rows] != AGRI)
+    p.pension[rows] = np.where(urban, ss.pension_replacement_rate * ref, 0.0).astype(np.float32)
+    p.status[rows] = RETIRED
+    p.employer[rows] = -1
+    p.wage[rows] = 0.0
+
+
+def remove_persons(model: CityModel, rows: np.ndarray) -> None:
+    """Persons leave the population (death or out-migration): jobs and pensions end.
+
+    Households left with no member dissolve; their savings are handed to the
+    rest of the world (heirs outside the city) by :func:`dissolve_empty_households`.
+    """
+    if len(rows) == 0:
+        return
+    p = model.persons
+    p.present[rows] = False
+    p.employer[rows] = -1
+    p.status[rows] = INACTIVE
+    p.wage[rows] = 0.0
+    p.pension[rows] = 0.0
+    dissolve_empty_households(model, np.unique(p.household[rows]))
+
+
+def dissolve_empty_households(model: CityModel, candidates: np.ndarray) -> None:
+    """Households among ``candidates`` with no present member leave the books."""
+    from simulator.model.accounts import HH, ROW
+
+    p, hh = model.persons, model.households
+    members = np.bincount(
+        p.household[: p.n][p.present[: p.n]], minlength=hh.n
+    )[candidates]
+    empty = candidates[(members == 0) & hh.present[candidates]]
+    if len(empty) == 0:
+        return
+    amount = float(hh.savings[empty].sum() + model.hh_income[empty].sum()) * model.scale
+    model.ledger.pay("estates_to_heirs_outside", HH, ROW, amount)
+    model.row.balance += amount
+    hh.savings[empty] = 0.0
+    model.hh_income[empty] = 0.0
+    hh.present[empty] = False

@@ -1,0 +1,196 @@
+"""Firm dynamics: investment, entry, exit, depletion and mine closure (monthly).
+
+``plan`` (start of the month, before the labour market):
+    capital depreciates; firms with a profit invest ``investment_share_of_profit``
+    of it; entrants arrive in each sector at a rate that rises with the
+    sector's profit margin and with demand in excess of capacity, and, in the
+    fund's target sectors, with the successor-industry fund's co-finance (an
+    investor then puts in only ``1 - co_finance_share`` of the capital). An
+    entrant's capital is financed by outside investors (and the fund) and
+    spent on investment goods; the land part of investment spending is paid
+    to the city as land-sale revenue.
+
+``exit_and_close`` (end of the month):
+    a mine closes when its reserves fall below the workable minimum or after
+    sustained losses (state-owned mines later: soft budget constraint); an
+    ordinary firm exits after ``exit_after_loss_months_private`` (or ``_soe``)
+    months of losses or of no sales. Its workers are laid off, its cash repays
+    its debt, unpaid debt is written off by banks, and cash left goes to its
+    owners.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simulator.model.accounts import BANKS, CENTRAL, CITY, FIRMS, HH, ROW
+from simulator.model.labour_market import separate
+from simulator.model.production import distribute_to_savers
+from simulator.model.sectors import EMPLOYED, N_SECTORS, PRIVATE, PUBLIC, SOE
+
+if TYPE_CHECKING:
+    from simulator.model.city import CityModel
+
+
+def _ordinary(model: CityModel) -> np.ndarray:
+    f = model.firms
+    return f.alive[: f.n] & ~f.is_mine[: f.n] & (f.ownership[: f.n] != PUBLIC)
+
+
+def plan(model: CityModel) -> None:
+    """Depreciation, investment and entry; sets this month's investment spending."""
+    sc = model.scenario
+    f, gov, prog = model.firms, model.government, model.programmes
+    led = model.ledger
+    rng = model.streams["firms"]
+    S = model.scale
+    nf = f.n
+    f.capital[:nf] *= 1.0 - sc.firms.depreciation_rate_per_year / 12.0
+    f.age_m[:nf] += 1
+    ordinary = _ordinary(model)
+
+    # investment out of profit, topped up by the fund in target sectors
+    if model.export_base is None:
+        # first month: no profit record yet; firms replace depreciated capital
+        own = np.where(ordinary, sc.firms.depreciation_rate_per_year / 12.0 * f.capital[:nf], 0.0)
+    else:
+        own = np.where(ordinary, sc.firms.investment_share_of_profit * np.maximum(f.profit[:nf], 0.0), 0.0)
+    own = np.minimum(own, np.maximum(f.cash[:nf], 0.0))
+    cof = prog.fund_co_finance_share
+    topup = np.zeros(nf)
+    if cof > 0 and gov.fund_balance > 0:
+        wanted = np.where(prog.fund_target[f.sector[:nf]], own * cof / (1.0 - cof), 0.0)
+        topup = wanted * min(1.0, gov.fund_balance / max(wanted.sum(), 1e-9))
+        pay_fund(model, float(topup.sum()), "fund_co_finance_expansion")
+    f.cash[:nf] -= own
+    invest = own + topup
+    f.capital[:nf] += invest
+    spending = float(invest.sum())
+
+    # entry
+    sales_s = np.bincount(f.sector[:nf], weights=np.where(ordinary, f.sales[:nf], 0.0), minlength=N_SECTORS)
+    profit_s = np.bincount(f.sector[:nf], weights=np.where(ordinary, f.profit[:nf], 0.0), minlength=N_SECTORS)
+    margin = np.divide(profit_s, sales_s, out=np.zeros(N_SECTORS), where=sales_s > 0)
+    model.sector_margin[:] = margin
+    pressure = np.divide(
+        model.sector_demand, model.sector_capacity, out=np.ones(N_SECTORS), where=model.sector_capacity > 0
+    )
+    n_rows = np.bincount(f.sector[:nf], weights=ordinary.astype(float), minlength=N_SECTORS)
+    for s, cfg in enumerate(model.sector_cfg):
+        if cfg.entry_rate_per_firm_per_month == 0 or cfg.entry_capital_yuan == 0:
+            continue
+        fund_share = cof if (prog.fund_target[s] and gov.fund_balance > 0) else 0.0
+        lam = (
+            cfg.entry_rate_per_firm_per_month
+            * max(n_rows[s], 1.0)
+            * np.exp(cfg.entry_profit_elasticity * margin[s])
+            * max(pressure[s], 1.0)
+            / (1.0 - fund_share)
+        )
+        k = int(rng.poisson(lam))
+        if k:
+            spending += add_entrants(model, s, k, fund_share, rng)
+
+    land = sc.public_finance.land_revenue_share_of_construction * spending
+    led.pay("land_sales", FIRMS, CITY, land)
+    gov.cash += land
+    model.month_revenue["land"] += land
+    model.pending_investment = spending - land
+    model.month_flows["firm_investment"] += spending
+
+
+def pay_fund(model: CityModel, amount: float, kind: str) -> None:
+    """The fund (part of city cash) pays co-finance to firms."""
+    gov = model.government
+    model.ledger.pay(kind, CITY, FIRMS, amount)
+    gov.cash -= amount
+    gov.fund_balance -= amount
+    model.month_spending["programmes"] += amount
+    model.month_flows["fund_co_finance"] += amount
+
+
+def add_entrants(model: CityModel, sector: int, k: int, fund_share: float, rng: np.random.Generator) -> float:
+    """Append ``k`` entrant rows in ``sector``; returns their capital spending (yuan)."""
+    sc = model.scenario
+    f, gov = model.firms, model.government
+    cfg = model.sector_cfg[sector]
+    S = model.scale
+    capital = cfg.entry_capital_yuan * S
+    cofin = np.zeros(k)
+    if fund_share > 0:
+        cofin = np.full(k, fund_share * capital)
+        cofin *= min(1.0, gov.fund_balance / max(cofin.sum(), 1e-9))
+    equity = capital - cofin
+    idx = f.append(
+        sector=np.full(k, sector, np.int8),
+        ownership=np.full(k, PRIVATE, np.int8),
+        alive=np.ones(k, bool),
+        productivity=np.exp(rng.normal(0.0, sc.firms.productivity_dispersion_sd, size=k)),
+        capital=np.full(k, capital),
+        target=np.full(k, capital / (cfg.capital_per_worker_yuan * S)),
+    )
+    pay_fund(model, float(cofin.sum()), "fund_co_finance_entry")
+    model.ledger.pay("entrant_equity", ROW, FIRMS, float(equity.sum()))
+    model.row.balance -= float(equity.sum())
+    # received and spent at once on investment goods: cash unchanged
+    del idx
+    model.month_flows["entrants"] += k * S
+    return float(k * capital)
+
+
+def exit_and_close(model: CityModel) -> None:
+    """Close exhausted or loss-making mines; exit of firms with sustained losses."""
+    sc = model.scenario
+    f = model.firms
+    nf = f.n
+    coal = sc.coal
+    alive = f.alive[:nf]
+    soe = f.ownership[:nf] == SOE
+    mines = f.is_mine[:nf] & alive
+    mine_limit = np.where(soe, coal.close_after_loss_months_soe, coal.close_after_loss_months_private)
+    close_mine = mines & (
+        (f.reserves[:nf] < coal.min_workable_reserves_tonnes) | (f.loss_months[:nf] >= mine_limit)
+    )
+    ordinary = _ordinary(model)
+    priv_lim = np.array([c.exit_after_loss_months_private for c in model.sector_cfg])[f.sector[:nf]]
+    soe_lim = np.array([c.exit_after_loss_months_soe for c in model.sector_cfg])[f.sector[:nf]]
+    limit = np.where(soe, soe_lim, priv_lim)
+    exiting = ordinary & (f.loss_months[:nf] >= limit)
+    gone = np.flatnonzero(close_mine | exiting)
+    if len(gone) == 0:
+        return
+    model.month_flows["mines_closed"] += float(close_mine.sum())
+    model.month_flows["firm_exits"] += float(exiting.sum()) * model.scale
+    p = model.persons
+    emp = np.flatnonzero(p.view("status") == EMPLOYED)
+    dead = np.zeros(nf, bool)
+    dead[gone] = True
+    laid = emp[dead[p.employer[emp]]]
+    separate(model, laid)
+    model.month_flows["laid_off_by_closures"] += len(laid) * model.scale
+
+    led = model.ledger
+    repay = np.minimum(f.cash[gone], f.debt[gone])
+    f.cash[gone] -= repay
+    f.debt[gone] -= repay
+    model.banks.balance += float(repay.sum())
+    writeoff = float(f.debt[gone].sum())
+    led.pay("debt_writeoff", BANKS, FIRMS, writeoff)
+    f.debt[gone] = 0.0
+    left = f.cash[gone]
+    soe_gone = f.ownership[gone] == SOE
+    to_state = float(left[soe_gone].sum())
+    private_left = float(left[~soe_gone].sum())
+    local = sc.firms.dividend_local_share * private_left
+    led.pay("liquidation_to_state", FIRMS, CENTRAL, to_state)
+    led.pay("liquidation_local", FIRMS, HH, local)
+    led.pay("liquidation_outside", FIRMS, ROW, private_left - local)
+    model.central.balance += to_state
+    model.row.balance += private_left - local
+    distribute_to_savers(model, local)
+    f.cash[gone] = 0.0
+    f.alive[gone] = False
+    f.target[gone] = 0.0
+    f.capital[gone] = 0.0

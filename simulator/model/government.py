@@ -1,0 +1,97 @@
+"""The city government: a Mesa agent holding the city budget and its rule.
+
+The government is one of the few agents that read best as objects. It holds
+cash and debt, a trailing record of revenue for the borrowing limit, and the
+budget rule's spending factors: when cash runs out and borrowing reaches its
+limit, the categories in ``public_finance.budget_rule_cut_order`` are cut one
+after another (``programmes`` first in the Fuxin files), and restored step by
+step once the budget is back within its limit.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+import mesa
+
+if TYPE_CHECKING:
+    from simulator.model.city import CityModel
+
+SPENDING_CATEGORIES = ("programmes", "other_spending", "public_payroll")
+
+
+class CityGovernment(mesa.Agent):
+    """Local government (市政府) of the city.
+
+    Attributes:
+        cash: yuan held.
+        debt: yuan owed to banks.
+        factor: share of planned spending allowed, per category (1 = in full).
+        fund_balance: part of ``cash`` earmarked for the successor-industry fund.
+        over_limit_months: months in which mandatory payments pushed debt over its limit.
+    """
+
+    def __init__(self, model: CityModel) -> None:
+        super().__init__(model)
+        self.cash = 0.0
+        self.debt = 0.0
+        self.factor = dict.fromkeys(SPENDING_CATEGORIES, 1.0)
+        self.fund_balance = 0.0
+        self.over_limit_months = 0
+        self._revenue_12m: deque[float] = deque(maxlen=12)
+        self._spending_12m: deque[float] = deque(maxlen=12)
+
+    def record_month(self, revenue: float, spending: float) -> None:
+        self._revenue_12m.append(revenue)
+        self._spending_12m.append(spending)
+
+    @property
+    def annual_revenue(self) -> float:
+        """Revenue over the last 12 months (own revenue and transfers), scaled up if fewer."""
+        if not self._revenue_12m:
+            return 0.0
+        return sum(self._revenue_12m) * 12.0 / len(self._revenue_12m)
+
+    @property
+    def monthly_spending(self) -> float:
+        if not self._spending_12m:
+            return 0.0
+        return sum(self._spending_12m) / len(self._spending_12m)
+
+    def apply_budget_rule(self) -> None:
+        """Borrow or repay, and move the spending factors.
+
+        Cash below zero is borrowed from banks; debt above the limit
+        (``debt_limit_years_of_revenue`` x annual revenue) is a breach: mandatory
+        payments are still made, and the next category in the cut order is cut by
+        ``budget_cut_step_per_month``. Within the limit, cut factors are restored
+        by ``budget_restore_step_per_month``, the last cut first. Cash above the
+        buffer repays debt.
+        """
+        pf = self.model.scenario.public_finance
+        banks = self.model.banks
+        if self.cash < 0.0:
+            borrow = -self.cash
+            self.cash = 0.0
+            self.debt += borrow
+            banks.balance -= borrow
+        buffer = pf.cash_buffer_months_of_spending * self.monthly_spending
+        if self.cash > buffer and self.debt > 0.0:
+            repay = min(self.debt, self.cash - buffer)
+            self.cash -= repay
+            self.debt -= repay
+            banks.balance += repay
+        limit = pf.debt_limit_years_of_revenue * self.annual_revenue
+        order = pf.budget_rule_cut_order
+        if self.debt > limit:
+            self.over_limit_months += 1
+            for cat in order:
+                if self.factor[cat] > 0.0:
+                    self.factor[cat] = max(0.0, self.factor[cat] - pf.budget_cut_step_per_month)
+                    break
+        else:
+            for cat in reversed(order):
+                if self.factor[cat] < 1.0:
+                    self.factor[cat] = min(1.0, self.factor[cat] + pf.budget_restore_step_per_month)
+                    break

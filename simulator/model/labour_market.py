@@ -1,0 +1,178 @@
+"""Labour market: separations, layoffs, search and matching, wages (monthly).
+
+1. Quits: each employed person quits with ``labour.quit_rate_per_month``.
+2. Layoffs: a firm with more workers than its target lays off a share of the
+   excess each month (``layoff_share_of_excess_per_month_private`` / ``_soe``:
+   state-owned firms shed labour more slowly).
+3. Matching: each job seeker directs search at one sector, chosen with
+   probability proportional to the sector's vacancies times a fit weight: 1
+   for a seeker with experience in that sector (or none), ``1 -
+   sector_mismatch_penalty`` otherwise, and 0 below the sector's minimum
+   skill. Hires per sector follow a Cobb-Douglas matching function
+   ``m = efficiency * U^a * V^(1-a)`` (capped by seekers and vacancies);
+   among a sector's seekers the chance of being hired is proportional to the
+   fit weight. Hires fill the sector's firms' vacancies in random order.
+4. Wages: a firm's low-skill wage offer is its sector's norm (relative wage x
+   the city reference wage) times (1 + its premium), capped at the
+   ``max_labour_share_of_value_added`` of its value added per worker; the
+   premium rises while vacancies stay unfilled and falls while the firm makes
+   losses. A worker earns the offer times the skill premium.
+5. Unemployed persons aged 50+ leave the labour force at
+   ``discouraged_exit_rate_per_month_age_50_plus``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simulator.model.sectors import (
+    EMPLOYED,
+    INACTIVE,
+    N_SECTORS,
+    SKILL_NAMES,
+    SOE,
+    UNEMPLOYED,
+)
+
+if TYPE_CHECKING:
+    from simulator.model.city import CityModel
+
+
+def employees(model: CityModel) -> np.ndarray:
+    """Workers (person rows) per firm row."""
+    p = model.persons
+    emp = p.view("employer")
+    return np.bincount(emp[emp >= 0], minlength=model.firms.n).astype(np.float64)
+
+
+def separate(model: CityModel, rows: np.ndarray) -> None:
+    """Employed persons lose their job and become job seekers."""
+    p = model.persons
+    p.status[rows] = UNEMPLOYED
+    p.employer[rows] = -1
+    p.wage[rows] = 0.0
+    p.unemp_months[rows] = 0
+
+
+def fit_weights(model: CityModel, exp_sector: np.ndarray, skill: np.ndarray) -> np.ndarray:
+    """Seekers x sectors matrix of fit: experience match and minimum skill."""
+    lab = model.scenario.labour
+    w = np.full((len(exp_sector), N_SECTORS), 1.0 - lab.sector_mismatch_penalty)
+    has_exp = exp_sector >= 0
+    w[np.flatnonzero(has_exp), exp_sector[has_exp]] = 1.0
+    w[~has_exp, :] = 1.0
+    min_skill = np.array([SKILL_NAMES.index(c.min_skill) for c in model.sector_cfg])
+    w[skill[:, None] < min_skill[None, :]] = 0.0
+    return w
+
+
+def step(model: CityModel) -> None:
+    """Quits, layoffs, matching and wages for one month."""
+    p, f = model.persons, model.firms
+    lab = model.scenario.labour
+    rng = model.streams["labour"]
+    n = p.n
+    status = p.status[:n]
+
+    # 1. quits
+    emp_rows = np.flatnonzero(status == EMPLOYED)
+    quits = emp_rows[rng.random(len(emp_rows)) < lab.quit_rate_per_month]
+    separate(model, quits)
+
+    # 2. layoffs toward target
+    emp_rows = np.flatnonzero(status == EMPLOYED)
+    L = employees(model)
+    nf = f.n
+    excess = np.maximum(L - f.target[:nf], 0.0)
+    share = np.where(
+        f.ownership[:nf] == SOE,
+        lab.layoff_share_of_excess_per_month_soe,
+        lab.layoff_share_of_excess_per_month_private,
+    )
+    layoff_rate = np.divide(excess * share, L, out=np.zeros(nf), where=L > 0)
+    laid = emp_rows[rng.random(len(emp_rows)) < layoff_rate[p.employer[emp_rows]]]
+    separate(model, laid)
+
+    # 3. matching
+    L = employees(model)
+    alive = f.alive[:nf]
+    vac = np.where(alive, np.floor(np.maximum(f.target[:nf] - L, 0.0) + rng.random(nf)), 0.0)
+    vac_s = np.bincount(f.sector[:nf], weights=vac, minlength=N_SECTORS)
+    seekers = np.flatnonzero(status == UNEMPLOYED)
+    hired_total = 0
+    if len(seekers) and vac_s.sum() > 0:
+        w = fit_weights(model, p.exp_sector[seekers], p.skill[seekers])
+        attract = w * vac_s[None, :]
+        tot = attract.sum(axis=1)
+        searching = tot > 0
+        seekers, attract, w, tot = seekers[searching], attract[searching], w[searching], tot[searching]
+        cum = np.cumsum(attract / tot[:, None], axis=1)
+        u = rng.random(len(seekers))[:, None]
+        choice = np.minimum((u > cum).sum(axis=1), N_SECTORS - 1)
+        fit = w[np.arange(len(seekers)), choice]
+        U_s = np.bincount(choice, minlength=N_SECTORS).astype(float)
+        W_s = np.bincount(choice, weights=fit, minlength=N_SECTORS)
+        a = lab.matching_elasticity_unemployed
+        m_s = lab.matching_efficiency_per_month * U_s**a * vac_s ** (1.0 - a)
+        m_s = np.minimum(np.minimum(m_s, vac_s), U_s)
+        p_hire = np.minimum(1.0, np.divide(m_s, W_s, out=np.zeros(N_SECTORS), where=W_s > 0)[choice] * fit)
+        hired = rng.random(len(seekers)) < p_hire
+        h_rows, h_sec = seekers[hired], choice[hired]
+        for s in range(N_SECTORS):
+            rows = h_rows[h_sec == s]
+            if len(rows) == 0:
+                continue
+            fs = np.flatnonzero((f.sector[:nf] == s) & (vac > 0))
+            slots = np.repeat(fs, vac[fs].astype(np.int64))
+            rng.shuffle(slots)
+            k = min(len(rows), len(slots))
+            rows = rows[:k]
+            p.status[rows] = EMPLOYED
+            p.employer[rows] = slots[:k]
+            p.exp_sector[rows] = s
+            p.unemp_months[rows] = 0
+            hired_total += k
+    model.hires = hired_total
+
+    # 4. wages
+    set_wage_offers(model, vac)
+    emp_rows = np.flatnonzero(status == EMPLOYED)
+    p.wage[emp_rows] = (f.wage_offer[p.employer[emp_rows]] * model.skill_premium[p.skill[emp_rows]]).astype(np.float32)
+
+    # 5. unemployment spells, discouraged older seekers
+    un = np.flatnonzero(status == UNEMPLOYED)
+    p.unemp_months[un] += 1
+    old = un[(p.age_m[un] // 12) >= 50]
+    leave = old[rng.random(len(old)) < lab.discouraged_exit_rate_per_month_age_50_plus]
+    p.status[leave] = INACTIVE
+
+
+def set_wage_offers(model: CityModel, vacancies: np.ndarray) -> None:
+    """Update firms' wage premia and offers (yuan/month for a low-skill worker)."""
+    f = model.firms
+    nf = f.n
+    fc = model.scenario.firms
+    adj = model.scenario.labour.wage_adjustment_per_month
+    unfilled = vacancies > 0
+    losing = f.profit[:nf] < 0
+    prem = f.wage_prem[:nf] + adj * unfilled - adj * losing
+    f.wage_prem[:nf] = np.clip(prem, -fc.wage_premium_bound, fc.wage_premium_bound)
+    rel_wage = np.array([c.relative_wage for c in model.sector_cfg])
+    norm = rel_wage[f.sector[:nf]] * model.base_wage()
+    from simulator.model.production import value_added_per_worker
+
+    # the cap is on labour cost per worker: offer x mean skill premium x (1 + employer contributions)
+    p = model.persons
+    emp = np.flatnonzero(p.view("status") == EMPLOYED)
+    L = np.bincount(p.employer[emp], minlength=nf)
+    prem_sum = np.bincount(p.employer[emp], weights=model.skill_premium[p.skill[emp]], minlength=nf)
+    mean_prem = np.divide(prem_sum, L, out=np.ones(nf), where=L > 0)
+    coverage = np.array([c.pension_coverage_share for c in model.sector_cfg])[f.sector[:nf]]
+    ec = model.s(model.scenario.social_security.pension_contribution_employer_share)
+    cap = fc.max_labour_share_of_value_added * value_added_per_worker(model) / (mean_prem * (1.0 + ec * coverage))
+    offer = np.minimum(norm * (1.0 + f.wage_prem[:nf]), cap)
+    public = model.public_mask()
+    offer[public] = model.scenario.public_finance.public_wage_relative_to_average * model.base_wage()
+    f.wage_offer[:nf] = offer

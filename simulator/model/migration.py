@@ -1,0 +1,169 @@
+"""Migration: households leave the city and new households arrive (monthly).
+
+Out-migration is a household decision. A household with at least one
+working-age member (16 to the statutory retirement age) leaves in a month with
+probability
+
+    base/12 x (wage gap now / wage gap at the start)^elasticity x multipliers,
+
+where the wage gap is the destination wage over the city's average wage, and
+the multipliers apply to households with no earner, with a young adult, with
+a high-skill member, and by housing (shantytown, subsidence area, rehoused).
+Leaving households take their savings with them.
+
+In-migration: a base flow of households per year plus a share of the
+vacancies unfilled in sectors that require more than low skill (the new industries
+draw workers from outside). In-migrants are young adults (and children at
+the scenario's household size), arrive as job seekers with savings, and live
+in standard housing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simulator.model.accounts import HH, ROW
+from simulator.model.demography import remove_persons
+from simulator.model.sectors import (
+    CHILD,
+    EMPLOYED,
+    N_SECTORS,
+    REHOUSED,
+    SHANTYTOWN,
+    SKILL_NAMES,
+    SUBSIDENCE,
+    UNEMPLOYED,
+)
+
+if TYPE_CHECKING:
+    from simulator.model.city import CityModel
+
+WORKING_AGE_MIN_YEARS = 16  # structural: legal minimum working age (Labour Law art. 15)
+IN_MIGRANT_ADULT_AGES = (20, 40)  # structural: age range drawn for arriving adults
+
+
+def wage_gap(model: CityModel) -> float:
+    """Destination wage over the city's average wage of the employed."""
+    p = model.persons
+    emp = p.view("status") == EMPLOYED
+    avg = float(p.view("wage")[emp].mean()) if emp.any() else model.base_wage()
+    return model.s(model.scenario.migration.destination_wage_yuan_per_month) / max(avg, 1.0)
+
+
+def leave_probability(model: CityModel) -> np.ndarray:
+    """Monthly probability that each household row leaves the city."""
+    mg = model.scenario.migration
+    p, hh = model.persons, model.households
+    n = p.n
+    pres = np.flatnonzero(p.present[:n])
+    h = p.household[pres]
+    age_y = p.age_m[pres] // 12
+    ret_age = model.retirement_age(p.female[pres], p.skill[pres])
+    working_age = (age_y >= WORKING_AGE_MIN_YEARS) & (age_y < ret_age)
+    nh = hh.n
+    n_wa = np.bincount(h[working_age], minlength=nh)
+    earners = np.bincount(h[p.status[pres] == EMPLOYED], minlength=nh)
+    young = np.bincount(h[working_age & (age_y <= mg.young_adult_max_age_years)], minlength=nh)
+    high = np.bincount(h[working_age & (p.skill[pres] == SKILL_NAMES.index("high"))], minlength=nh)
+
+    gap = wage_gap(model)
+    if model.initial_wage_gap is None:
+        model.initial_wage_gap = gap
+    rate = mg.out_base_rate_per_year / 12.0 * (gap / model.initial_wage_gap) ** mg.wage_gap_elasticity
+    mult = np.ones(nh)
+    mult[earners == 0] *= mg.no_earner_multiplier
+    mult[young > 0] *= mg.young_adult_multiplier
+    mult[high > 0] *= mg.high_skill_multiplier
+    housing = hh.housing[:nh]
+    mult[housing == SHANTYTOWN] *= mg.shantytown_multiplier
+    mult[housing == SUBSIDENCE] *= mg.subsidence_multiplier
+    mult[housing == REHOUSED] *= mg.rehoused_multiplier
+    prob = np.minimum(rate * mult, 1.0)
+    prob[(n_wa == 0) | ~hh.present[:nh]] = 0.0
+    return prob
+
+
+def step(model: CityModel) -> None:
+    """Out-migration of households, then arrival of in-migrant households."""
+    mg = model.scenario.migration
+    rng = model.streams["migration"]
+    p, hh = model.persons, model.households
+    S = model.scale
+
+    # out
+    prob = leave_probability(model)
+    leaving = np.flatnonzero(rng.random(len(prob)) < prob)
+    if len(leaving):
+        mask = np.zeros(hh.n, bool)
+        mask[leaving] = True
+        rows = np.flatnonzero(p.present[: p.n] & mask[p.household[: p.n]])
+        amount = float(hh.savings[leaving].sum() + model.hh_income[leaving].sum()) * S
+        model.ledger.pay("migrants_savings_out", HH, ROW, amount)
+        model.row.balance += amount
+        hh.savings[leaving] = 0.0
+        model.hh_income[leaving] = 0.0
+        remove_persons(model, rows)
+        hh.present[leaving] = False
+        model.counts["out"] += len(rows) * S
+
+    # in
+    f = model.firms
+    nf = f.n
+    from simulator.model.labour_market import employees
+
+    L = employees(model)
+    min_skill = np.array([SKILL_NAMES.index(c.min_skill) for c in model.sector_cfg])
+    skilled_sector = np.zeros(N_SECTORS, bool)
+    skilled_sector[min_skill > SKILL_NAMES.index("low")] = True
+    vac = np.maximum(f.target[:nf] - L, 0.0)
+    vac_skilled = float(vac[f.alive[:nf] & skilled_sector[f.sector[:nf]]].sum())  # person rows
+    hh_rows = (
+        mg.in_base_households_per_year / 12.0 / S
+        + mg.in_vacancy_fill_share_per_month * vac_skilled / mg.in_household_size_persons
+    )
+    k = int(rng.poisson(hh_rows))
+    if k == 0:
+        return
+    add_in_migrants(model, k, rng)
+
+
+def add_in_migrants(model: CityModel, k: int, rng: np.random.Generator) -> None:
+    """Append ``k`` household rows of in-migrants (adults job-seeking, children)."""
+    mg = model.scenario.migration
+    p, hh = model.persons, model.households
+    S = model.scale
+    size = 1 + rng.poisson(mg.in_household_size_persons - 1.0, size=k)
+    h_idx = hh.append(
+        savings=np.full(k, mg.in_savings_yuan_per_household),
+        present=np.ones(k, bool),
+    )
+    if len(model.hh_income) < hh.capacity:
+        grown = np.zeros(hh.capacity)
+        grown[: len(model.hh_income)] = model.hh_income
+        model.hh_income = grown
+    amount = mg.in_savings_yuan_per_household * k * S
+    model.ledger.pay("migrants_savings_in", ROW, HH, amount)
+    model.row.balance -= amount
+    m = int(size.sum())
+    household = np.repeat(h_idx, size).astype(np.int32)
+    first = np.r_[True, household[1:] != household[:-1]]
+    second = np.r_[False, first[:-1]] & ~first
+    adult = first | second  # up to two adults per household, the rest children
+    lo, hi = IN_MIGRANT_ADULT_AGES
+    age_y = np.where(adult, rng.integers(lo, hi + 1, size=m), rng.integers(0, 12, size=m))
+    skill_p = np.array([mg.in_skill_shares[s] for s in SKILL_NAMES])
+    skill = rng.choice(3, size=m, p=skill_p).astype(np.int8)
+    status = np.where(adult, UNEMPLOYED, CHILD).astype(np.int8)
+    p.append(
+        age_m=(age_y * 12).astype(np.int16),
+        female=rng.random(m) < mg.in_female_share,
+        skill=skill,
+        exp_sector=np.full(m, -1, np.int8),
+        status=status,
+        employer=np.full(m, -1, np.int32),
+        household=household,
+        present=np.ones(m, bool),
+    )
+    model.counts["in"] += m * S

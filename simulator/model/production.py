@@ -1,0 +1,374 @@
+"""Production and goods demand: demand by sector, sales, value added, wages,
+taxes, profits (monthly).
+
+Demand for each sector's goods comes from four payers:
+
+* households: ``propensity_to_consume`` x last month's disposable income plus
+  ``consumption_from_savings_per_month`` x savings; ``import_leakage_share``
+  of it is bought outside the city, the rest split by the sectors'
+  ``local_consumption_share``; rehoused households also pay their extra
+  housing costs to local services;
+* the city government: other (non-payroll) spending per resident, of which
+  ``investment_share_of_other_spending`` is investment goods, and the
+  programmes' construction works;
+* firms: investment and entrants' start-up capital (decided by
+  :func:`simulator.model.firm_dynamics.plan`), split by ``investment_goods_share``;
+* the rest of the world: the sector's start-year external demand x its
+  ``external_demand_index``. Start-year external demand is not a free
+  parameter: it is the part of the sector's initial capacity that local
+  payers do not buy in the first month, so that the city starts in balance
+  (an index above 1 in the start year means unmet outside demand). Coal is
+  sold outside at the coal price.
+
+A sector's demand is split among its firms in proportion to capacity
+(value added per worker x workers); demand beyond capacity is bought outside
+(import leakage). Public units are paid their labour cost by the government.
+Firms pay intermediate imports, wages (less employee contributions and
+income tax), employer contributions, VAT or business tax, resource tax,
+interest, and enterprise income tax on profit; private firms pay out a share
+of profit as dividends, locally in proportion to savings. A firm short of
+cash borrows from banks.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simulator.model.accounts import BANKS, CENTRAL, CITY, FIRMS, HH, ROW, SSF
+from simulator.model.sectors import (
+    COAL,
+    CONSTR,
+    EMPLOYED,
+    N_SECTORS,
+    PRIVATE,
+    PUBLIC,
+    REHOUSED,
+    SECTOR_NAMES,
+    SERV,
+)
+
+if TYPE_CHECKING:
+    from simulator.model.city import CityModel
+
+
+# ---------------------------------------------------------------- productivity
+
+
+def productivity_table(model: CityModel) -> np.ndarray:
+    """Frontier value added per worker (yuan/month) by year (rows) and sector (columns).
+
+    Row ``i`` is the level at the start of year ``start_year + i``: the start
+    value compounded by each earlier year's ``productivity_growth_per_year``.
+    """
+    years = np.arange(model.start_year, model.end_year + 2)
+    table = np.empty((len(years), len(model.sector_cfg)))
+    for s, c in enumerate(model.sector_cfg):
+        g = np.array([model.series(c.productivity_growth_per_year, int(y)) for y in years[:-1]])
+        table[:, s] = c.value_added_per_worker_yuan_per_month * np.r_[1.0, np.cumprod(1.0 + g)]
+    return table
+
+
+def sector_productivity(model: CityModel) -> np.ndarray:
+    """Frontier value added per worker (yuan/month) by sector in the current month."""
+    if model.productivity_levels is None:
+        model.productivity_levels = productivity_table(model)
+    i = model.year - model.start_year
+    lo, hi = model.productivity_levels[i], model.productivity_levels[i + 1]
+    frac = (max(model.month, 1) - 1) / 12.0
+    return lo * (hi / lo) ** frac
+
+
+def mine_technology(model: CityModel) -> tuple[np.ndarray, np.ndarray]:
+    """Tonnes per worker-year and non-labour cost per tonne of every firm row.
+
+    Both worsen as reserves deplete: with ``r`` the share of the mine's initial
+    reserves left and ``e`` the ``depletion_cost_elasticity``, tonnes per worker
+    fall as ``r^e`` and non-labour cost per tonne rises as ``r^-e``. Tonnes per
+    worker also grow with the coal sector's ``productivity_growth_per_year``
+    (mechanisation); the sector's ``value_added_per_worker_yuan_per_month`` is
+    only the base of that index for mines.
+    """
+    f = model.firms
+    nf = f.n
+    coal = model.scenario.coal
+    r = np.divide(f.reserves[:nf], f.reserves0[:nf], out=np.ones(nf), where=f.reserves0[:nf] > 0)
+    r = np.clip(r, 1e-3, 1.0)
+    # labour productivity of mining grows with the coal sector's productivity index
+    growth = sector_productivity(model)[COAL] / model.sector_cfg[COAL].value_added_per_worker_yuan_per_month
+    tpw = f.tpw0[:nf] * growth * r**coal.depletion_cost_elasticity
+    cost = coal.nonlabour_cost_yuan_per_tonne * r ** (-coal.depletion_cost_elasticity)
+    return tpw, cost
+
+
+def value_added_per_worker(model: CityModel) -> np.ndarray:
+    """Value added per worker (yuan/month) of every firm row at full use of capacity."""
+    f = model.firms
+    nf = f.n
+    va = sector_productivity(model)[f.sector[:nf]] * f.productivity[:nf]
+    mines = f.is_mine[:nf]
+    if mines.any():
+        tpw, cost = mine_technology(model)
+        price = model.s(model.scenario.world.coal_price_yuan_per_tonne)
+        va[mines] = np.maximum(price - cost[mines], 0.0) * tpw[mines] / 12.0
+    return va
+
+
+def mine_output(model: CityModel, workers: np.ndarray) -> np.ndarray:
+    """Tonnes extracted this month by each firm row (zero for non-mines)."""
+    f = model.firms
+    nf = f.n
+    tpw, _ = mine_technology(model)
+    q = np.minimum(f.capacity_t[:nf], workers * model.scale * tpw) / 12.0
+    q = np.minimum(q, f.reserves[:nf])
+    return np.where(f.is_mine[:nf] & f.alive[:nf], q, 0.0)
+
+
+# -------------------------------------------------------------- initial money
+
+
+def initialise_money(model: CityModel) -> None:
+    """Initial wages, firm cash and households' last-month income."""
+    from simulator.model.labour_market import employees, set_wage_offers
+
+    p, f = model.persons, model.firms
+    set_wage_offers(model, np.zeros(f.n))
+    emp = np.flatnonzero(p.view("status") == EMPLOYED)
+    p.wage[emp] = f.wage_offer[p.employer[emp]] * model.skill_premium[p.skill[emp]]
+    bill = np.bincount(p.employer[emp], weights=p.wage[emp], minlength=f.n) * model.scale
+    f.cash[: f.n] = model.scenario.firms.initial_cash_months_of_wage_bill * bill
+    f.sales[: f.n] = 0.0
+    L = employees(model)
+    f.target[: f.n] = L
+    inc = np.bincount(
+        p.view("household"), weights=(p.view("wage") + p.view("pension")), minlength=model.households.n
+    )
+    model.households.income_prev[: model.households.n] = inc
+
+
+# ------------------------------------------------------------------------ step
+
+
+def household_consumption(model: CityModel) -> np.ndarray:
+    """Each household's spending this month (yuan), taken from its savings."""
+    hh = model.households
+    hc = model.scenario.households
+    n = hh.n
+    mpc = model.s(hc.propensity_to_consume)
+    c = mpc * np.maximum(hh.income_prev[:n], 0.0) + hc.consumption_from_savings_per_month * hh.savings[:n]
+    c = np.minimum(np.where(hh.present[:n], c, 0.0), hh.savings[:n])
+    hh.savings[:n] -= c
+    return c
+
+
+def step(model: CityModel) -> None:
+    """Demand, sales, costs, taxes and profits of one month."""
+    sc = model.scenario
+    p, f, hh, gov = model.persons, model.firms, model.households, model.government
+    led = model.ledger
+    S = model.scale
+    nf = f.n
+    pf = sc.public_finance
+    hc = sc.households
+
+    # ---- demand by payer and sector (yuan/month)
+    c = household_consumption(model)
+    housing_cost = np.where(hh.housing[: hh.n] == REHOUSED, sc.housing.rehoused_extra_cost_yuan_per_month, 0.0)
+    housing_cost = np.minimum(housing_cost, hh.savings[: hh.n])
+    hh.savings[: hh.n] -= housing_cost
+    C = float(c.sum()) * S
+    cons_share = np.array([cfg.local_consumption_share for cfg in model.sector_cfg])
+    inv_share = np.array([cfg.investment_goods_share for cfg in model.sector_cfg])
+    d_hh = (1.0 - hc.import_leakage_share) * C * cons_share
+    d_hh[SERV] += float(housing_cost.sum()) * S
+    imports_direct = hc.import_leakage_share * C
+
+    residents = model.population
+    other = model.s(pf.other_spending_yuan_per_resident_per_year) / 12.0 * residents * gov.factor["other_spending"]
+    d_gov = other * pf.investment_share_of_other_spending * inv_share
+    d_gov[SERV] += other * (1.0 - pf.investment_share_of_other_spending)
+    d_gov[CONSTR] += model.programmes.city_construction
+    gov.cash -= float(d_gov.sum())
+    model.month_spending["other_spending"] += other
+    model.month_spending["programmes"] += model.programmes.city_construction
+
+    d_firm = model.pending_investment * inv_share
+    d_local = d_hh + d_gov + d_firm
+
+    # ---- capacity and sales of ordinary (non-mine, non-public) firms
+    from simulator.model.labour_market import employees
+
+    L = employees(model)
+    va_pw = value_added_per_worker(model)
+    phi = np.array([cfg.intermediate_import_share for cfg in model.sector_cfg])[f.sector[:nf]]
+    ordinary = f.alive[:nf] & ~f.is_mine[:nf] & (f.ownership[:nf] != PUBLIC)
+    cap_f = np.where(ordinary, va_pw * L * S / (1.0 - phi), 0.0)
+    cap_s = np.bincount(f.sector[:nf], weights=cap_f, minlength=N_SECTORS)
+    if model.export_base is None:
+        # start-year external demand: the part of initial capacity not bought locally
+        model.export_base = np.maximum(cap_s - d_local, 0.0)
+        model.export_base[COAL] = 0.0
+    d_row = model.export_base * np.array([model.s(cfg.external_demand_index) for cfg in model.sector_cfg])
+    demand = d_local + d_row
+    served = np.divide(np.minimum(cap_s, demand), demand, out=np.zeros(N_SECTORS), where=demand > 0)
+    model.sector_demand[:] = demand
+    model.sector_capacity[:] = cap_s
+    share_f = np.divide(cap_f, cap_s[f.sector[:nf]], out=np.zeros(nf), where=cap_s[f.sector[:nf]] > 0)
+    sales = (served * demand)[f.sector[:nf]] * share_f
+
+    for payer, d, tag in ((HH, d_hh, "households"), (CITY, d_gov, "city"), (FIRMS, d_firm, "firms")):
+        led.pay(f"purchases_local_{tag}", payer, FIRMS, float((served * d).sum()))
+        led.pay(f"purchases_imported_{tag}", payer, ROW, float(((1.0 - served) * d).sum()))
+    led.pay("consumption_imports", HH, ROW, imports_direct)
+    exports = float((served * d_row).sum())
+    led.pay("exports", ROW, FIRMS, exports)
+    model.row.balance += float(((1.0 - served) * (d_hh + d_gov + d_firm)).sum()) + imports_direct - exports
+
+    # ---- desired employment next month
+    ratio = np.divide(demand, cap_s, out=np.ones(N_SECTORS), where=cap_s > 0)
+    kpw = np.array([cfg.capital_per_worker_yuan for cfg in model.sector_cfg])[f.sector[:nf]]
+    cap_limit = f.capital[:nf] / (kpw * S)
+    desired = np.where(L > 0, L * ratio[f.sector[:nf]], cap_limit)
+    desired = np.minimum(desired, cap_limit)
+    f.target[:nf] = np.where(ordinary, desired, f.target[:nf])
+
+    # ---- mines
+    mines = f.is_mine[:nf] & f.alive[:nf]
+    q = mine_output(model, L)
+    price = model.s(sc.world.coal_price_yuan_per_tonne)
+    _, cost_t = mine_technology(model)
+    coal_sales = q * price
+    sales = np.where(mines, coal_sales, sales)
+    led.pay("coal_sales", ROW, FIRMS, float(coal_sales.sum()))
+    model.row.balance -= float(coal_sales.sum())
+    f.reserves[:nf] -= q
+    tpw, _ = mine_technology(model)
+    f.target[:nf] = np.where(mines, f.capacity_t[:nf] / np.maximum(tpw, 1e-9) / S, f.target[:nf])
+    model.month_flows["coal_output_tonnes"] += float(q.sum())
+    mine_inputs = q * cost_t
+
+    # ---- public units: the government pays their labour cost
+    emp = np.flatnonzero(p.view("status") == EMPLOYED)
+    public = f.ownership[:nf] == PUBLIC
+    wage_emp = p.wage[emp].astype(np.float64)
+    wage_bill = np.bincount(p.employer[emp], weights=wage_emp, minlength=nf) * S
+    coverage = np.array([cfg.pension_coverage_share for cfg in model.sector_cfg])[f.sector[:nf]]
+    covered_bill = np.where(public, wage_bill, wage_bill * coverage)
+    ec = model.s(sc.social_security.pension_contribution_employer_share)
+    ee = model.s(sc.social_security.pension_contribution_employee_share)
+    pit = model.s(pf.personal_income_tax_effective_rate)
+    public_cost = np.where(public & f.alive[:nf], wage_bill + ec * covered_bill, 0.0)
+    sales = np.where(public, public_cost, sales)
+    led.pay("public_payroll", CITY, FIRMS, float(public_cost.sum()))
+    gov.cash -= float(public_cost.sum())
+    model.month_spending["public_payroll"] += float(public_cost.sum())
+
+    # ---- firm costs, taxes and profit
+    intermediates = np.where(mines, mine_inputs, sales * phi)
+    intermediates = np.where(public, 0.0, intermediates)
+    va = sales - intermediates
+    bt_sectors = np.isin(f.sector[:nf], [SECTOR_NAMES.index(s) for s in pf.business_tax_sectors])
+    bt_rate = model.s(pf.business_tax_rate)
+    use_bt = bt_sectors & (bt_rate > 0) & ~public
+    business_tax = np.where(use_bt, bt_rate * sales, 0.0)
+    standard = model.s(pf.vat_rate)
+    sector_vat = np.array([standard if c.vat_rate is None else model.s(c.vat_rate) for c in model.sector_cfg])
+    vat = np.where(~use_bt & ~public, sector_vat[f.sector[:nf]] * np.maximum(va, 0.0), 0.0)
+    res_tax = np.where(
+        mines,
+        q * model.s(pf.coal_resource_tax_yuan_per_tonne) + coal_sales * model.s(pf.coal_resource_tax_ad_valorem_share),
+        0.0,
+    )
+    r_loan = sc.firms.loan_interest_rate_per_year / 12.0
+    interest = f.debt[:nf] * r_loan
+    employer_contrib = ec * covered_bill
+    pre_tax = sales - intermediates - wage_bill - employer_contrib - business_tax - vat - res_tax - interest
+    eit = model.s(pf.enterprise_income_tax_rate) * np.maximum(pre_tax, 0.0)
+    after_tax = pre_tax - eit
+    dividends = np.where(
+        (f.ownership[:nf] == PRIVATE) & (after_tax > 0), sc.firms.dividend_payout_share_private * after_tax, 0.0
+    )
+    f.cash[:nf] += after_tax - dividends
+    f.sales[:nf] = sales
+    f.profit[:nf] = after_tax
+    no_sales = ordinary & (sales <= 0)
+    f.loss_months[:nf] = np.where((after_tax < 0) | no_sales, f.loss_months[:nf] + 1, 0)
+
+    vat_local = model.s(pf.vat_local_share)
+    inc_local = model.s(pf.income_tax_local_share)
+    tot = lambda a: float(a.sum())  # noqa: E731
+    led.pay("intermediate_imports", FIRMS, ROW, tot(intermediates))
+    model.row.balance += tot(intermediates)
+    led.pay("vat_local", FIRMS, CITY, vat_local * tot(vat))
+    led.pay("vat_central", FIRMS, CENTRAL, (1 - vat_local) * tot(vat))
+    led.pay("business_tax", FIRMS, CITY, tot(business_tax))
+    led.pay("resource_tax", FIRMS, CITY, tot(res_tax))
+    led.pay("eit_local", FIRMS, CITY, inc_local * tot(eit))
+    led.pay("eit_central", FIRMS, CENTRAL, (1 - inc_local) * tot(eit))
+    led.pay("loan_interest_firms", FIRMS, BANKS, tot(interest))
+    model.banks.balance += tot(interest)
+    W = tot(wage_bill)
+    Wc = tot(covered_bill)
+    led.pay("pension_contributions_employer", FIRMS, SSF, ec * Wc)
+    led.pay("pension_contributions_employee", FIRMS, SSF, ee * Wc)
+    led.pay("pit_local", FIRMS, CITY, inc_local * pit * W)
+    led.pay("pit_central", FIRMS, CENTRAL, (1 - inc_local) * pit * W)
+    led.pay("net_wages", FIRMS, HH, (1 - pit) * W - ee * Wc)
+    model.ssf.balance += (ec + ee) * Wc
+    city_tax = vat_local * tot(vat) + tot(business_tax) + tot(res_tax) + inc_local * (tot(eit) + pit * W)
+    gov.cash += city_tax
+    model.central.balance += (1 - vat_local) * tot(vat) + (1 - inc_local) * (tot(eit) + pit * W)
+    model.month_revenue["taxes"] += city_tax
+    model.month_flows["resource_tax"] += tot(res_tax)
+
+    # wages and dividends reach households
+    firm_cov = np.where(public, 1.0, coverage)[p.employer[emp]]
+    net_w = (1 - pit - ee * firm_cov) * wage_emp
+    model.hh_income[: hh.n] += np.bincount(p.household[emp], weights=net_w, minlength=hh.n)
+    div_total = tot(dividends)
+    div_local = sc.firms.dividend_local_share * div_total
+    led.pay("dividends_local", FIRMS, HH, div_local)
+    led.pay("dividends_outside", FIRMS, ROW, div_total - div_local)
+    model.row.balance += div_total - div_local
+    distribute_to_savers(model, div_local)
+
+    # deposit interest from banks
+    r_dep = hc.deposit_interest_rate_per_year / 12.0
+    dep_int = hh.savings[: hh.n] * r_dep
+    led.pay("deposit_interest", BANKS, HH, float(dep_int.sum()) * S)
+    model.banks.balance -= float(dep_int.sum()) * S
+    model.hh_income[: hh.n] += dep_int
+
+    # value added by sector (for GDP): wages + taxes + profits = sales - intermediates
+    model.month_va += np.bincount(f.sector[:nf], weights=va, minlength=N_SECTORS)
+    settle_firm_cash(model)
+
+
+def distribute_to_savers(model: CityModel, amount: float) -> None:
+    """Add ``amount`` yuan (all rows) to household income in proportion to savings."""
+    if amount == 0.0:
+        return
+    hh = model.households
+    s = np.where(hh.present[: hh.n], hh.savings[: hh.n], 0.0)
+    tot = s.sum()
+    if tot <= 0:
+        w = hh.present[: hh.n].astype(float)
+        tot = w.sum()
+        s = w
+    model.hh_income[: hh.n] += s / tot * amount / model.scale
+
+
+def settle_firm_cash(model: CityModel) -> None:
+    """Firms short of cash borrow from banks; firms with cash above their buffer repay debt."""
+    f = model.firms
+    nf = f.n
+    short = np.maximum(-f.cash[:nf], 0.0)
+    f.cash[:nf] += short
+    f.debt[:nf] += short
+    model.banks.balance -= float(short.sum())
+    buffer = model.scenario.firms.initial_cash_months_of_wage_bill * np.maximum(f.sales[:nf], 0.0)
+    repay = np.minimum(f.debt[:nf], np.maximum(f.cash[:nf] - buffer, 0.0))
+    f.cash[:nf] -= repay
+    f.debt[:nf] -= repay
+    model.banks.balance += float(repay.sum())

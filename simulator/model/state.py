@@ -1,0 +1,182 @@
+"""Agent populations as numpy struct-of-arrays.
+
+Persons, households and firms are each one object holding one array per
+attribute. Rows are agents; ``n`` rows are in use and the arrays have spare
+capacity so that births, in-migrants and entrants append without copying
+every step. Persons who died or left keep their row (``present`` is False)
+until :meth:`Persons.compact` removes them.
+
+One person row stands for ``scale`` persons; one household row for ``scale``
+households; one firm row (other than a mine) for ``scale`` firms. Money held
+by a household row (``savings``) is per household; money held by a firm row
+(``cash``, ``debt``, ``capital``) is the row's total.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+
+class _SoA:
+    """Shared growth and selection logic of a struct-of-arrays."""
+
+    n: int
+
+    def _array_names(self) -> list[str]:
+        return [f.name for f in fields(self) if f.name != "n"]
+
+    @property
+    def capacity(self) -> int:
+        return len(getattr(self, self._array_names()[0]))
+
+    def reserve(self, extra: int) -> None:
+        """Make room for ``extra`` more rows (amortised doubling)."""
+        need = self.n + extra
+        cap = self.capacity
+        if need <= cap:
+            return
+        new_cap = max(need, int(cap * 1.5) + 16)
+        for name in self._array_names():
+            a = getattr(self, name)
+            b = np.zeros(new_cap, dtype=a.dtype)
+            b[: self.n] = a[: self.n]
+            setattr(self, name, b)
+
+    def append(self, **cols: np.ndarray) -> np.ndarray:
+        """Append rows; columns not given are zero. Returns the new row indices."""
+        k = len(next(iter(cols.values())))
+        self.reserve(k)
+        idx = np.arange(self.n, self.n + k)
+        for name, values in cols.items():
+            getattr(self, name)[idx] = values
+        self.n += k
+        return idx
+
+    def view(self, name: str) -> np.ndarray:
+        """The used part of one attribute array."""
+        return getattr(self, name)[: self.n]
+
+    def _keep(self, keep: np.ndarray) -> np.ndarray:
+        """Keep only rows where ``keep``; returns old-to-new index map (-1 = dropped)."""
+        mapping = np.full(self.n, -1, dtype=np.int64)
+        kept = np.flatnonzero(keep)
+        mapping[kept] = np.arange(len(kept))
+        for name in self._array_names():
+            a = getattr(self, name)
+            setattr(self, name, a[: self.n][kept].copy())
+        self.n = len(kept)
+        return mapping
+
+
+@dataclass
+class Persons(_SoA):
+    """Persons (one row = ``scale`` persons)."""
+
+    n: int
+    age_m: np.ndarray  # int16, age in months
+    female: np.ndarray  # bool
+    skill: np.ndarray  # int8: 0 low, 1 medium, 2 high
+    exp_sector: np.ndarray  # int8: sector of last job, -1 none
+    status: np.ndarray  # int8: see sectors.CHILD .. INACTIVE
+    employer: np.ndarray  # int32: firm row, -1 none
+    wage: np.ndarray  # float32, yuan/month (gross)
+    pension: np.ndarray  # float32, yuan/month
+    household: np.ndarray  # int32: household row
+    present: np.ndarray  # bool: alive and in the city
+    unemp_months: np.ndarray  # int16: months in the current unemployment spell
+
+    @classmethod
+    def empty(cls, capacity: int) -> Persons:
+        return cls(
+            n=0,
+            age_m=np.zeros(capacity, np.int16),
+            female=np.zeros(capacity, bool),
+            skill=np.zeros(capacity, np.int8),
+            exp_sector=np.full(capacity, -1, np.int8),
+            status=np.zeros(capacity, np.int8),
+            employer=np.full(capacity, -1, np.int32),
+            wage=np.zeros(capacity, np.float32),
+            pension=np.zeros(capacity, np.float32),
+            household=np.zeros(capacity, np.int32),
+            present=np.zeros(capacity, bool),
+            unemp_months=np.zeros(capacity, np.int16),
+        )
+
+    def compact(self) -> None:
+        """Drop rows of persons who died or left."""
+        self._keep(self.present[: self.n])
+
+
+@dataclass
+class Households(_SoA):
+    """Households (one row = ``scale`` households)."""
+
+    n: int
+    savings: np.ndarray  # float64, yuan per household
+    housing: np.ndarray  # int8: sectors.STANDARD .. REHOUSED
+    present: np.ndarray  # bool
+    income_prev: np.ndarray  # float64, disposable income last month, yuan per household
+
+    @classmethod
+    def empty(cls, capacity: int) -> Households:
+        return cls(
+            n=0,
+            savings=np.zeros(capacity, np.float64),
+            housing=np.zeros(capacity, np.int8),
+            present=np.zeros(capacity, bool),
+            income_prev=np.zeros(capacity, np.float64),
+        )
+
+
+@dataclass
+class Firms(_SoA):
+    """Firms and mines (a mine row is one mine; other rows stand for ``scale`` firms)."""
+
+    n: int
+    sector: np.ndarray  # int8
+    ownership: np.ndarray  # int8: PRIVATE, SOE, PUBLIC
+    alive: np.ndarray  # bool
+    is_mine: np.ndarray  # bool
+    productivity: np.ndarray  # float64: value added per worker, yuan/month
+    wage_prem: np.ndarray  # float64: firm wage premium over the sector norm
+    wage_offer: np.ndarray  # float64: low-skill wage offered, yuan/month
+    capital: np.ndarray  # float64, yuan
+    cash: np.ndarray  # float64, yuan
+    debt: np.ndarray  # float64, yuan
+    target: np.ndarray  # float64: desired workers, person rows
+    sales: np.ndarray  # float64: last month's sales, yuan
+    profit: np.ndarray  # float64: last month's profit after tax, yuan
+    loss_months: np.ndarray  # int16: consecutive months with a loss
+    age_m: np.ndarray  # int32: months since entry
+    reserves: np.ndarray  # float64: tonnes (mines)
+    reserves0: np.ndarray  # float64: tonnes at the start (mines)
+    capacity_t: np.ndarray  # float64: tonnes/year (mines)
+    tpw0: np.ndarray  # float64: tonnes per worker-year at full reserves (mines)
+
+    @classmethod
+    def empty(cls, capacity: int) -> Firms:
+        z = lambda dt: np.zeros(capacity, dt)  # noqa: E731
+        return cls(
+            n=0,
+            sector=z(np.int8),
+            ownership=z(np.int8),
+            alive=z(bool),
+            is_mine=z(bool),
+            productivity=z(np.float64),
+            wage_prem=z(np.float64),
+            wage_offer=z(np.float64),
+            capital=z(np.float64),
+            cash=z(np.float64),
+            debt=z(np.float64),
+            target=z(np.float64),
+            sales=z(np.float64),
+            profit=z(np.float64),
+            loss_months=z(np.int16),
+            age_m=z(np.int32),
+            reserves=z(np.float64),
+            reserves0=z(np.float64),
+            capacity_t=z(np.float64),
+            tpw0=z(np.float64),
+        )
