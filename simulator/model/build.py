@@ -18,7 +18,6 @@ from simulator.model.sectors import (
     COAL,
     EMPLOYED,
     INACTIVE,
-    N_SECTORS,
     PRIVATE,
     PUBLIC,
     RETIRED,

@@ -253,6 +253,10 @@ def test_yaml_anchors_and_merge_keys(workdir: Path) -> None:
     assert data == {"base": {"x": 1, "y": 2}, "other": {"x": 1, "y": 3}, "list": [{"x": 1, "y": 2}]}
     assert locs[("other", "y")] == ("anchors.yaml", 4)
     assert locs[("other", "x")] == ("anchors.yaml", 1)
+    # a mapping with a merge key, used again through an alias, is still no duplicate
+    write("again.yaml", "b: &b {x: 1, y: 2}\nx: &x {<<: *b, y: 3}\nz: *x\n")
+    data, _ = load_raw("again.yaml")
+    assert data["z"] == {"x": 1, "y": 3} and data["z"] is not data["x"]
     write(
         "bomb.yaml",
         "a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
@@ -402,6 +406,10 @@ def test_override_list_index_and_int_keyed_series() -> None:
     assert series == {2005: 4000, 2008: 3000, 2016: 5000}
     assert locs[("coal", "mines", 0, "reserves_tonnes")] == ("--set", None)
     assert locs[("levers", "shantytown_renovation", "households_per_year", 2016)] == ("--set", None)
+
+
+def test_single_override_string_accepted() -> None:
+    assert load_scenario(VALID, "run.scale=4").run.scale == 4  # type: ignore[arg-type]
 
 
 def test_override_whole_block_replaces_locations() -> None:

@@ -1,0 +1,115 @@
+"""The overview panel of one run (``overview.png``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from simulator.model.sectors import SECTOR_NAMES
+from simulator.scenario.schema import Scenario
+
+# Okabe-Ito colour-blind-safe palette
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+
+
+def _millions(ax) -> None:
+    ax.yaxis.set_major_formatter(lambda v, _pos: f"{v / 1e6:g}")
+
+
+def draw_overview(columns: dict[str, np.ndarray], scenario: Scenario, path: Path) -> None:
+    """Draw a 3x3 panel of the key indicators and save it as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    years = columns["year"]
+    fig, axes = plt.subplots(3, 3, figsize=(15, 11), constrained_layout=True)
+    title = f"{scenario.city.name}: {scenario.name} (seed {scenario.run.seed}, scale {scenario.run.scale})"
+    fig.suptitle(title, fontsize=14)
+    pkg = scenario.city.package_start_year
+
+    def mark(ax) -> None:
+        if pkg is not None and years[0] <= pkg <= years[-1]:
+            ax.axvline(pkg, color="grey", ls=":", lw=1)
+        ax.grid(alpha=0.3)
+        ax.set_xlabel("year")
+
+    ax = axes[0, 0]
+    ax.plot(years, columns["population"], color=PALETTE[0], label="resident")
+    ax.plot(years, columns["working_age_population"], color=PALETTE[1], label="aged 15-59")
+    _millions(ax)
+    ax.set_ylabel("million persons")
+    ax.set_title("Population")
+    ax.legend(loc="best", fontsize=8)
+    mark(ax)
+
+    ax = axes[0, 1]
+    emp = np.vstack([columns[f"employment_{s}"] for s in SECTOR_NAMES])
+    ax.stackplot(years, emp / 1e3, labels=[s.replace("_", " ") for s in SECTOR_NAMES], colors=PALETTE[: len(SECTOR_NAMES)])
+    ax.set_ylabel("thousand persons")
+    ax.set_title("Employment by sector")
+    ax.legend(loc="upper right", fontsize=7, ncol=2)
+    mark(ax)
+
+    ax = axes[0, 2]
+    ax.plot(years, 100 * columns["unemployment_rate_registered"], color=PALETTE[5])
+    ax.set_ylabel("% of non-farm labour force")
+    ax.set_title("Registered unemployment rate")
+    mark(ax)
+
+    ax = axes[1, 0]
+    gdp = np.vstack([columns[f"gdp_{s}"] for s in SECTOR_NAMES])
+    ax.stackplot(years, gdp / 1e8, colors=PALETTE[: len(SECTOR_NAMES)])
+    ax.set_ylabel(f"100 million yuan ({scenario.city.money_base_year} prices)")
+    ax.set_title("GDP (value added) by sector")
+    mark(ax)
+
+    ax = axes[1, 1]
+    ax.plot(years, columns["household_disposable_income_per_capita"], color=PALETTE[0], label="disposable income per person")
+    ax.plot(years, columns["average_wage"], color=PALETTE[1], label="average wage")
+    ax.set_ylabel(f"yuan/year ({scenario.city.money_base_year} prices)")
+    ax.set_title("Incomes")
+    ax.legend(loc="upper left", fontsize=8)
+    mark(ax)
+
+    ax = axes[1, 2]
+    for i, (k, lab) in enumerate(
+        (("city_revenue", "own revenue"), ("transfers_received", "transfers"), ("city_spending", "spending"), ("city_debt", "debt (stock)"))
+    ):
+        ax.plot(years, columns[k] / 1e8, color=PALETTE[i], label=lab, ls="--" if k == "city_debt" else "-")
+    ax.set_ylabel("100 million yuan")
+    ax.set_title("City budget")
+    ax.legend(loc="upper left", fontsize=8)
+    mark(ax)
+
+    ax = axes[2, 0]
+    ax.plot(years, columns["shantytown_households"] / 1e3, color=PALETTE[5], label="shantytown")
+    ax.plot(years, columns["rehoused_households"] / 1e3, color=PALETTE[2], label="rehoused")
+    ax.plot(years, columns["subsidence_households"] / 1e3, color=PALETTE[3], label="subsidence area")
+    ax.set_ylabel("thousand households")
+    ax.set_title("Housing")
+    ax.legend(loc="best", fontsize=8)
+    mark(ax)
+
+    ax = axes[2, 1]
+    ax.plot(years, 100 * columns["new_industry_share"], color=PALETTE[2], label="new industries")
+    ax.plot(years, 100 * columns["heavy_industry_share"], color=PALETTE[7], label="coal and coal-dependent")
+    ax.set_ylabel("% of GDP")
+    ax.set_title("Industry mix")
+    ax.legend(loc="best", fontsize=8)
+    mark(ax)
+
+    ax = axes[2, 2]
+    ax.plot(years, columns["out_migrants"] / 1e3, color=PALETTE[5], label="out-migrants")
+    ax.plot(years, columns["in_migrants"] / 1e3, color=PALETTE[0], label="in-migrants")
+    ax.plot(years, columns["births"] / 1e3, color=PALETTE[2], label="births", ls="--")
+    ax.plot(years, columns["deaths"] / 1e3, color=PALETTE[7], label="deaths", ls="--")
+    ax.set_ylabel("thousand persons/year")
+    ax.set_title("Population flows")
+    ax.legend(loc="best", fontsize=8)
+    mark(ax)
+
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

@@ -1,0 +1,47 @@
+"""``sim levers``: the policy levers with the clause of the 2016 document each implements."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from simulator.cli.common import console, fail
+from simulator.policy.registry import LEVERS, lever_by_name
+from simulator.scenario.schema import LeversCfg
+
+
+def levers(
+    name: Annotated[str | None, typer.Argument(help="Show one lever with its parameters.")] = None,
+) -> None:
+    """List the policy levers and their clauses (中共中央 国务院关于全面振兴东北地区等老工业基地的若干意见, 2016)."""
+    if name is None:
+        table = Table(title="Policy levers (clauses of the 2016 State Council opinions)")
+        table.add_column("lever")
+        table.add_column("clause", justify="right")
+        table.add_column("clause title (zh)")
+        table.add_column("what it does")
+        for lever in LEVERS:
+            table.add_row(lever.name, ", ".join(map(str, lever.clauses)), lever.title_zh, lever.summary)
+        console.print(table)
+        return
+    try:
+        lever = lever_by_name(name)
+    except KeyError:
+        import difflib
+
+        close = difflib.get_close_matches(name, [lv.name for lv in LEVERS], n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise fail(f"unknown lever '{name}'{hint} (see `sim levers`)") from None
+    console.print(f"[bold]{lever.name}[/]: clause {', '.join(map(str, lever.clauses))} {lever.title_zh}")
+    console.print(lever.summary)
+    console.print(f"Mechanism: {lever.mechanism}")
+    cfg_model = LeversCfg.model_fields[lever.name].annotation
+    default = cfg_model()
+    table = Table(title="parameters (scenario key levers." + lever.name + ")")
+    table.add_column("key")
+    table.add_column("default")
+    for key, value in default.model_dump().items():
+        table.add_row(key, str(value))
+    console.print(table)

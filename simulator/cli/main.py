@@ -1,0 +1,29 @@
+"""The ``sim`` command: thin Typer commands over library functions.
+
+Each command lives in its own module and only parses options, calls the
+library and prints. Bad input (a scenario file or option that does not
+validate) ends with one message and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from simulator.cli import levers as levers_cmd
+from simulator.cli import run as run_cmd
+from simulator.cli import validate as validate_cmd
+
+app = typer.Typer(
+    name="sim",
+    help="Resource-city transition scenario simulator (first city: Fuxin).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("run")(run_cmd.run)
+app.command("validate")(validate_cmd.validate)
+app.command("levers")(levers_cmd.levers)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
