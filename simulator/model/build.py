@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.model.sectors import (
+    AGRI,
     CHILD,
     COAL,
     EMPLOYED,
@@ -43,6 +44,22 @@ def _rows(count: float, scale: int, rng: np.random.Generator) -> int:
     x = count / scale
     base = int(np.floor(x))
     return base + int(rng.random() < x - base)
+
+
+def firm_weights(scale: int, mean_sizes: np.ndarray, worker_rows: float) -> np.ndarray:
+    """Real firms per firm row, by sector.
+
+    A firm row should hold about ``worker_rows`` person rows (so that its
+    workforce is not a single row), but never stand for more than ``scale``
+    firms nor for less than one: ``clip(worker_rows x scale / mean size, 1, scale)``.
+    """
+    return np.clip(worker_rows * scale / mean_sizes, 1.0, float(scale))
+
+
+def firm_row_size(model: CityModel, sector: int) -> float:
+    """Person rows in a firm row of mean size."""
+    cfg = model.sector_cfg[sector]
+    return cfg.mean_firm_size_persons * model.firm_weight[sector] / model.scale
 
 
 def build_persons(model: CityModel, rng: np.random.Generator) -> tuple[Persons, Households]:
@@ -78,6 +95,7 @@ def build_persons(model: CityModel, rng: np.random.Generator) -> tuple[Persons, 
         household=household,
         present=np.ones(n, bool),
     )
+    model.rural_household = rng.random(n_hh) < pop.rural_share
     households = Households.empty(int(n_hh * 1.3) + 16)
     savings = rng.exponential(pop.savings_yuan_per_household_mean, size=n_hh)
     households.append(savings=savings, present=np.ones(n_hh, bool))
@@ -109,10 +127,17 @@ def build_firms(model: CityModel, rng: np.random.Generator) -> Firms:
     rng.shuffle(pool)
     taken = 0
 
-    def take(k: int, min_skill: int) -> np.ndarray:
+    rural_hh = model.rural_household
+    rural_person = rural_hh[p.household[: p.n]]
+
+    def take(k: int, min_skill: int, rural_first: bool = False) -> np.ndarray:
+        """Take ``k`` untaken working-age persons of at least ``min_skill``: members of
+        rural households first for farming, of urban households first otherwise."""
         nonlocal pool, taken
-        cand = pool[taken:]
-        ok = cand[p.skill[cand] >= min_skill][:k]
+        rest = pool[taken:]
+        cand = rest[p.skill[rest] >= min_skill]
+        first = rural_person[cand] == rural_first
+        ok = np.concatenate([cand[first], cand[~first]])[:k]
         if len(ok) < k:
             raise ValueError(
                 "scenario: not enough working-age persons of the required skill for the "
@@ -120,8 +145,8 @@ def build_firms(model: CityModel, rng: np.random.Generator) -> Firms:
                 "sectors.*.initial_employment_persons)"
             )
         # move chosen rows to the front of the untaken part
-        mask = np.isin(cand, ok)
-        pool = np.concatenate([pool[:taken], ok, cand[~mask]])
+        mask = np.isin(rest, ok)
+        pool = np.concatenate([pool[:taken], ok, rest[~mask]])
         taken += k
         return ok
 
@@ -170,16 +195,15 @@ def build_firms(model: CityModel, rng: np.random.Generator) -> Firms:
             continue
         rows = _rows(total, S, rng)
         min_skill = SKILL_NAMES.index(cfg.min_skill)
-        w = take(rows, min_skill)
-        n_f = max(1, int(round(rows / cfg.mean_firm_size_persons)))
+        w = take(rows, min_skill, rural_first=(s == AGRI))
+        n_f = max(1, int(round(rows / firm_row_size(model, s))))
         assign = rng.integers(0, n_f, size=rows)
         groups = [w[assign == i] for i in range(n_f)]
         own = np.where(rng.random(n_f) < cfg.soe_employment_share, SOE, PRIVATE)
         add_firms(s, own, groups)
     if public_rows > 0:
         w = take(public_rows, 0)
-        size = sc.sectors[SECTOR_NAMES[SERV]].mean_firm_size_persons
-        n_f = max(1, int(round(public_rows / size)))
+        n_f = max(1, int(round(public_rows / firm_row_size(model, SERV))))
         assign = rng.integers(0, n_f, size=public_rows)
         add_firms(SERV, np.full(n_f, PUBLIC), [w[assign == i] for i in range(n_f)])
 
@@ -192,16 +216,10 @@ def build_firms(model: CityModel, rng: np.random.Generator) -> Firms:
 
 
 def assign_housing(model: CityModel, rng: np.random.Generator) -> None:
-    """Shantytown and subsidence-area households, drawn among non-farming households."""
+    """Shantytown and subsidence-area households, drawn among urban households."""
     sc = model.scenario
-    p, hh = model.persons, model.households
-    farming = np.zeros(hh.n, bool)
-    emp = p.view("status") == EMPLOYED
-    from simulator.model.sectors import AGRI
-
-    farm_workers = emp & (p.view("exp_sector") == AGRI)
-    farming[p.view("household")[farm_workers]] = True
-    cand = np.flatnonzero(~farming)
+    hh = model.households
+    cand = np.flatnonzero(~model.rural_household[: hh.n])
     rng.shuffle(cand)
     k1 = min(len(cand), _rows(sc.population.shantytown_households, model.scale, rng))
     k2 = min(len(cand) - k1, _rows(sc.population.subsidence_households, model.scale, rng))

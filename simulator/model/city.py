@@ -36,6 +36,7 @@ from simulator.model.build import (
     assign_statuses,
     build_firms,
     build_persons,
+    firm_weights,
 )
 from simulator.model.government import CityGovernment
 from simulator.model.indicators import IndicatorRecorder
@@ -97,6 +98,11 @@ class CityModel(mesa.Model):
         self.sector_cfg = [scenario.sectors[name] for name in SECTOR_NAMES]
         self.school_leaving_age = np.array(
             [scenario.demography.school_leaving_age_years[s] for s in SKILL_NAMES], np.int16
+        )
+        self.firm_weight = firm_weights(
+            self.scale,
+            np.array([c.mean_firm_size_persons for c in self.sector_cfg]),
+            scenario.run.worker_rows_per_firm_row,
         )
         self.skill_premium = np.array(
             [scenario.labour.skill_wage_premium[s] for s in SKILL_NAMES], np.float32

@@ -45,7 +45,6 @@ def plan(model: CityModel) -> None:
     f, gov, prog = model.firms, model.government, model.programmes
     led = model.ledger
     rng = model.streams["firms"]
-    S = model.scale
     nf = f.n
     f.capital[:nf] *= 1.0 - sc.firms.depreciation_rate_per_year / 12.0
     f.age_m[:nf] += 1
@@ -112,12 +111,15 @@ def pay_fund(model: CityModel, amount: float, kind: str) -> None:
 
 
 def add_entrants(model: CityModel, sector: int, k: int, fund_share: float, rng: np.random.Generator) -> float:
-    """Append ``k`` entrant rows in ``sector``; returns their capital spending (yuan)."""
+    """Append ``k`` entrant rows in ``sector``; returns their capital spending (yuan).
+
+    A row stands for ``model.firm_weight[sector]`` entrants, each with
+    ``entry_capital_yuan`` of capital.
+    """
     sc = model.scenario
     f, gov = model.firms, model.government
     cfg = model.sector_cfg[sector]
-    S = model.scale
-    capital = cfg.entry_capital_yuan * S
+    capital = cfg.entry_capital_yuan * model.firm_weight[sector]
     cofin = np.zeros(k)
     if fund_share > 0:
         cofin = np.full(k, fund_share * capital)
@@ -129,14 +131,14 @@ def add_entrants(model: CityModel, sector: int, k: int, fund_share: float, rng: 
         alive=np.ones(k, bool),
         productivity=np.exp(rng.normal(0.0, sc.firms.productivity_dispersion_sd, size=k)),
         capital=np.full(k, capital),
-        target=np.full(k, capital / (cfg.capital_per_worker_yuan * S)),
+        target=np.full(k, capital / (cfg.capital_per_worker_yuan * model.scale)),
     )
     pay_fund(model, float(cofin.sum()), "fund_co_finance_entry")
     model.ledger.pay("entrant_equity", ROW, FIRMS, float(equity.sum()))
     model.row.balance -= float(equity.sum())
     # received and spent at once on investment goods: cash unchanged
     del idx
-    model.month_flows["entrants"] += k * S
+    model.month_flows["entrants"] += k * model.firm_weight[sector]
     return float(k * capital)
 
 

@@ -29,6 +29,9 @@ class CityGovernment(mesa.Agent):
         debt: yuan owed to banks.
         factor: share of planned spending allowed, per category (1 = in full).
         fund_balance: part of ``cash`` earmarked for the successor-industry fund.
+        programme_debt: part of ``debt`` that is long-term programme loans (policy-bank
+            loans for shantytown renovation): rolled over, interest paid, outside the
+            borrowing limit of the budget rule.
         over_limit_months: months in which mandatory payments pushed debt over its limit.
     """
 
@@ -38,6 +41,7 @@ class CityGovernment(mesa.Agent):
         self.debt = 0.0
         self.factor = dict.fromkeys(SPENDING_CATEGORIES, 1.0)
         self.fund_balance = 0.0
+        self.programme_debt = 0.0
         self.over_limit_months = 0
         self._revenue_12m: deque[float] = deque(maxlen=12)
         self._spending_12m: deque[float] = deque(maxlen=12)
@@ -62,12 +66,13 @@ class CityGovernment(mesa.Agent):
     def apply_budget_rule(self) -> None:
         """Borrow or repay, and move the spending factors.
 
-        Cash below zero is borrowed from banks; debt above the limit
-        (``debt_limit_years_of_revenue`` x annual revenue) is a breach: mandatory
+        Cash below zero is borrowed from banks; general debt (debt less programme
+        loans) above the limit (``debt_limit_years_of_revenue`` x annual revenue)
+        is a breach: mandatory
         payments are still made, and the next category in the cut order is cut by
         ``budget_cut_step_per_month``. Within the limit, cut factors are restored
         by ``budget_restore_step_per_month``, the last cut first. Cash above the
-        buffer repays debt.
+        buffer repays general debt.
         """
         pf = self.model.scenario.public_finance
         banks = self.model.banks
@@ -77,14 +82,15 @@ class CityGovernment(mesa.Agent):
             self.debt += borrow
             banks.balance -= borrow
         buffer = pf.cash_buffer_months_of_spending * self.monthly_spending
-        if self.cash > buffer and self.debt > 0.0:
-            repay = min(self.debt, self.cash - buffer)
+        general_debt = self.debt - self.programme_debt
+        if self.cash > buffer and general_debt > 0.0:
+            repay = min(general_debt, self.cash - buffer)
             self.cash -= repay
             self.debt -= repay
             banks.balance += repay
         limit = pf.debt_limit_years_of_revenue * self.annual_revenue
         order = pf.budget_rule_cut_order
-        if self.debt > limit:
+        if self.debt - self.programme_debt > limit:
             self.over_limit_months += 1
             for cat in order:
                 if self.factor[cat] > 0.0:

@@ -7,8 +7,10 @@ picks that many shantytown households at random, moves them to new housing
 and their out-migration multiplier changes), and finances the works by the
 lever's funding shares: central and provincial subsidies, the city budget,
 bank loans to the city, and the households' own contributions (from their
-savings; what they cannot pay is borrowed by the city). The whole cost is
-spent on local construction this month.
+savings; what they cannot pay is borrowed by the city). Bank loans are
+long-term programme debt of the city (rolled over; interest paid; outside the
+budget rule's borrowing limit). The whole cost is spent on local
+construction this month.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ def step(model: CityModel) -> None:
     led.pay("shantytown_household_contributions", HH, CITY, hh_paid)
     loans = fund.bank_loans * total + (due * rows * S - hh_paid)
     gov.debt += loans
+    gov.programme_debt += loans
     model.banks.balance -= loans
     gov.cash += central + province + hh_paid + loans
     model.month_revenue["transfers"] += central + province

@@ -207,7 +207,8 @@ class IndicatorRecorder:
             row[k] = yf[k]
         alive = f.alive[: f.n]
         mines = f.is_mine[: f.n]
-        row["firms_alive"] = float((alive & ~mines).sum()) * S + float((alive & mines).sum())
+        ordinary = alive & ~mines
+        row["firms_alive"] = float(model.firm_weight[f.sector[: f.n][ordinary]].sum()) + float((alive & mines).sum())
         row["mines_open"] = float((alive & mines).sum())
         row["firm_entrants"] = yf["entrants"]
         row["firm_exits"] = yf["firm_exits"]

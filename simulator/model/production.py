@@ -284,7 +284,9 @@ def step(model: CityModel) -> None:
     interest = f.debt[:nf] * r_loan
     employer_contrib = ec * covered_bill
     pre_tax = sales - intermediates - wage_bill - employer_contrib - business_tax - vat - res_tax - interest
-    eit = model.s(pf.enterprise_income_tax_rate) * np.maximum(pre_tax, 0.0)
+    eit_std = model.s(pf.enterprise_income_tax_rate)
+    sector_eit = np.array([eit_std if c.enterprise_income_tax_rate is None else model.s(c.enterprise_income_tax_rate) for c in model.sector_cfg])
+    eit = sector_eit[f.sector[:nf]] * np.maximum(pre_tax, 0.0)
     after_tax = pre_tax - eit
     dividends = np.where(
         (f.ownership[:nf] == PRIVATE) & (after_tax > 0), sc.firms.dividend_payout_share_private * after_tax, 0.0

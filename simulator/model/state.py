@@ -7,7 +7,8 @@ every step. Persons who died or left keep their row (``present`` is False)
 until :meth:`Persons.compact` removes them.
 
 One person row stands for ``scale`` persons; one household row for ``scale``
-households; one firm row (other than a mine) for ``scale`` firms. Money held
+households; one firm row (other than a mine) for ``firm_weight[sector]``
+firms (see :func:`simulator.model.build.firm_weights`); a mine row is one mine. Money held
 by a household row (``savings``) is per household; money held by a firm row
 (``cash``, ``debt``, ``capital``) is the row's total.
 """
@@ -132,7 +133,7 @@ class Households(_SoA):
 
 @dataclass
 class Firms(_SoA):
-    """Firms and mines (a mine row is one mine; other rows stand for ``scale`` firms)."""
+    """Firms and mines (a mine row is one mine; other rows stand for ``firm_weight`` firms)."""
 
     n: int
     sector: np.ndarray  # int8

@@ -60,6 +60,7 @@ class RunCfg(Strict):
     end_year: Year
     scale: Annotated[int, Field(ge=1)] = 100
     seed: Annotated[int, Field(ge=0)] = 0
+    worker_rows_per_firm_row: Annotated[float, Field(ge=1.0)] = 5.0
     accounting: AccountingCfg = AccountingCfg()
 
     @model_validator(mode="after")
@@ -89,6 +90,7 @@ class PopulationCfg(Strict):
     age_band_shares: dict[str, Share]
     skill_shares: dict[Literal["low", "medium", "high"], Share]
     household_size_mean_persons: Annotated[float, Field(ge=1.0)]
+    rural_share: Share
     unemployed_persons: Annotated[int, Field(ge=0)]
     savings_yuan_per_household_mean: NonNeg
     shantytown_households: Annotated[int, Field(ge=0)]
@@ -189,6 +191,7 @@ class SectorCfg(Strict):
     external_demand_index: NonNegSeries = Field(default_factory=lambda: {2000: 1.0})
     pension_coverage_share: Share
     vat_rate: ShareSeries | None = None
+    enterprise_income_tax_rate: ShareSeries | None = None
     local_consumption_share: Share = 0.0
     investment_goods_share: Share = 0.0
     intermediate_import_share: Share
