@@ -25,7 +25,8 @@ def draw_overview(columns: dict[str, np.ndarray], scenario: Scenario, path: Path
     import matplotlib.pyplot as plt
 
     years = columns["year"]
-    fig, axes = plt.subplots(3, 3, figsize=(15, 11), constrained_layout=True)
+    fig, axes = plt.subplots(3, 3, figsize=(15, 11))
+    fig.subplots_adjust(left=0.05, right=0.98, bottom=0.05, top=0.93, wspace=0.22, hspace=0.32)
     title = f"{scenario.city.name}: {scenario.name} (seed {scenario.run.seed}, scale {scenario.run.scale})"
     fig.suptitle(title, fontsize=14)
     pkg = scenario.city.package_start_year

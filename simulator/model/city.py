@@ -95,6 +95,8 @@ class CityModel(mesa.Model):
         self.year = self.start_year
         self.month = 0  # set to 1..12 at the start of each step
         self.series = SeriesCache()
+        self._retirement_year = -1
+        self._retirement_table = np.zeros(6)
         self.sector_cfg = [scenario.sectors[name] for name in SECTOR_NAMES]
         self.school_leaving_age = np.array(
             [scenario.demography.school_leaving_age_years[s] for s in SKILL_NAMES], np.int16
@@ -157,11 +159,15 @@ class CityModel(mesa.Model):
 
     def retirement_age(self, female: np.ndarray, skill: np.ndarray) -> np.ndarray:
         """Statutory retirement age in years: men; women workers; women cadres (high skill)."""
-        d = self.scenario.demography
-        men = self.s(d.retirement_age_men_years)
-        ww = self.s(d.retirement_age_women_workers_years)
-        wc = self.s(d.retirement_age_women_cadres_years)
-        return np.where(female, np.where(skill == 2, wc, ww), men)
+        if self._retirement_year != self.year:
+            d = self.scenario.demography
+            men = self.s(d.retirement_age_men_years)
+            ww = self.s(d.retirement_age_women_workers_years)
+            wc = self.s(d.retirement_age_women_cadres_years)
+            # index = 3 * female + skill
+            self._retirement_table = np.array([men, men, men, ww, ww, wc])
+            self._retirement_year = self.year
+        return self._retirement_table[3 * female.astype(np.int8) + skill]
 
     def base_wage(self) -> float:
         """City wage of reference (yuan/month): national average wage x the local ratio."""

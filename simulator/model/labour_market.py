@@ -137,6 +137,7 @@ def step(model: CityModel) -> None:
     model.hires = hired_total
 
     # 4. wages
+    model.workers = employees(model)
     set_wage_offers(model, vac)
     emp_rows = np.flatnonzero(status == EMPLOYED)
     p.wage[emp_rows] = (f.wage_offer[p.employer[emp_rows]] * model.skill_premium[p.skill[emp_rows]]).astype(np.float32)
@@ -150,7 +151,10 @@ def step(model: CityModel) -> None:
 
 
 def set_wage_offers(model: CityModel, vacancies: np.ndarray) -> None:
-    """Update firms' wage premia and offers (yuan/month for a low-skill worker)."""
+    """Update firms' wage premia and offers (yuan/month for a low-skill worker).
+
+    Reads ``model.workers`` (workers per firm row, set by the labour market).
+    """
     f = model.firms
     nf = f.n
     fc = model.scenario.firms
@@ -166,7 +170,7 @@ def set_wage_offers(model: CityModel, vacancies: np.ndarray) -> None:
     # the cap is on labour cost per worker: offer x mean skill premium x (1 + employer contributions)
     p = model.persons
     emp = np.flatnonzero(p.view("status") == EMPLOYED)
-    L = np.bincount(p.employer[emp], minlength=nf)
+    L = model.workers
     prem_sum = np.bincount(p.employer[emp], weights=model.skill_premium[p.skill[emp]], minlength=nf)
     mean_prem = np.divide(prem_sum, L, out=np.ones(nf), where=L > 0)
     coverage = np.array([c.pension_coverage_share for c in model.sector_cfg])[f.sector[:nf]]

@@ -111,9 +111,7 @@ def step(model: CityModel) -> None:
     # in
     f = model.firms
     nf = f.n
-    from simulator.model.labour_market import employees
-
-    L = employees(model)
+    L = model.workers  # before this month's departures: the pull is read at the start of the month
     min_skill = np.array([SKILL_NAMES.index(c.min_skill) for c in model.sector_cfg])
     skilled_sector = np.zeros(N_SECTORS, bool)
     skilled_sector[min_skill > SKILL_NAMES.index("low")] = True

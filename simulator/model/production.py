@@ -133,6 +133,7 @@ def initialise_money(model: CityModel) -> None:
     from simulator.model.labour_market import employees, set_wage_offers
 
     p, f = model.persons, model.firms
+    model.workers = employees(model)
     set_wage_offers(model, np.zeros(f.n))
     emp = np.flatnonzero(p.view("status") == EMPLOYED)
     p.wage[emp] = f.wage_offer[p.employer[emp]] * model.skill_premium[p.skill[emp]]
@@ -197,9 +198,7 @@ def step(model: CityModel) -> None:
     d_local = d_hh + d_gov + d_firm
 
     # ---- capacity and sales of ordinary (non-mine, non-public) firms
-    from simulator.model.labour_market import employees
-
-    L = employees(model)
+    L = model.workers  # set by the labour market this month; no job changes since
     va_pw = value_added_per_worker(model)
     phi = np.array([cfg.intermediate_import_share for cfg in model.sector_cfg])[f.sector[:nf]]
     ordinary = f.alive[:nf] & ~f.is_mine[:nf] & (f.ownership[:nf] != PUBLIC)
