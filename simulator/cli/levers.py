@@ -18,9 +18,9 @@ def levers(
     """List the policy levers and their clauses (中共中央 国务院关于全面振兴东北地区等老工业基地的若干意见, 2016)."""
     if name is None:
         table = Table(title="Policy levers (clauses of the 2016 State Council opinions)")
-        table.add_column("lever")
-        table.add_column("clause", justify="right")
-        table.add_column("clause title (zh)")
+        table.add_column("lever", no_wrap=True)
+        table.add_column("clause", justify="right", no_wrap=True)
+        table.add_column("clause title (zh)", overflow="fold")
         table.add_column("what it does")
         for lever in LEVERS:
             table.add_row(lever.name, ", ".join(map(str, lever.clauses)), lever.title_zh, lever.summary)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import typer
 
+from simulator.cli import fit as fit_cmd
 from simulator.cli import levers as levers_cmd
 from simulator.cli import run as run_cmd
 from simulator.cli import validate as validate_cmd
@@ -23,6 +24,7 @@ app = typer.Typer(
 app.command("run")(run_cmd.run)
 app.command("validate")(validate_cmd.validate)
 app.command("levers")(levers_cmd.levers)
+app.command("fit")(fit_cmd.fit)
 
 
 if __name__ == "__main__":  # pragma: no cover

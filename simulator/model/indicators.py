@@ -61,6 +61,7 @@ INDICATOR_UNITS: dict[str, str] = {
     "shantytown_spending": "yuan/year",
     "shantytown_households": "households",
     "rehoused_households": "households",
+    "rehoused_residents": "persons",
     "subsidence_households": "households",
     "shantytown_rehoused_in_year": "households/year",
     "hhi_sector_gdp": "Herfindahl index (0-1)",
@@ -197,6 +198,8 @@ class IndicatorRecorder:
         housing = hh.housing[: hh.n][hh.present[: hh.n]]
         row["shantytown_households"] = float((housing == SHANTYTOWN).sum()) * S
         row["rehoused_households"] = float((housing == REHOUSED).sum()) * S
+        rehoused_hh = hh.present[: hh.n] & (hh.housing[: hh.n] == REHOUSED)
+        row["rehoused_residents"] = float(members[rehoused_hh].sum()) * S
         row["subsidence_households"] = float((housing == SUBSIDENCE).sum()) * S
         row["shantytown_rehoused_in_year"] = yf["shantytown_rehoused_households"]
         shares = va / gdp if gdp > 0 else np.zeros(N_SECTORS)

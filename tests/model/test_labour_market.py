@@ -1,0 +1,205 @@
+"""Labour market: fit weights, layoffs toward target, matching within vacancies, wages."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulator.model import labour_market
+from simulator.model.labour_market import employees, fit_weights
+from simulator.model.sectors import (
+    COAL,
+    EMPLOYED,
+    INACTIVE,
+    MANUF,
+    N_SECTORS,
+    NEW,
+    PRIVATE,
+    PUBLIC,
+    SECTOR_NAMES,
+    SKILL_NAMES,
+    SOE,
+    UNEMPLOYED,
+)
+
+QUIET = (  # no quits, no discouraged exits: only the rule under test moves people
+    "labour.quit_rate_per_month=0",
+    "labour.discouraged_exit_rate_per_month_age_50_plus=0",
+)
+
+
+def test_fit_weights(tiny_model) -> None:
+    m = tiny_model
+    penalty = m.scenario.labour.sector_mismatch_penalty
+    assert 0 < penalty < 1
+    min_skill = np.array([SKILL_NAMES.index(c.min_skill) for c in m.sector_cfg])
+    assert min_skill[NEW] > 0 and min_skill[COAL] == 0  # the tiny city's sectors
+
+    exp = np.array([-1, COAL, COAL, MANUF], np.int8)
+    skill = np.array([0, 0, 2, 1], np.int8)
+    w = fit_weights(m, exp, skill)
+    assert w.shape == (4, N_SECTORS)
+    for i in range(4):
+        for s in range(N_SECTORS):
+            if skill[i] < min_skill[s]:
+                expected = 0.0
+            elif exp[i] < 0 or exp[i] == s:
+                expected = 1.0
+            else:
+                expected = 1.0 - penalty
+            assert w[i, s] == pytest.approx(expected), (i, SECTOR_NAMES[s])
+    assert w[1, COAL] == 1.0 and w[1, MANUF] == pytest.approx(1 - penalty) and w[1, NEW] == 0.0
+    assert w[2, NEW] == pytest.approx(1 - penalty)  # high skill, experienced elsewhere
+
+
+def _halve_targets(m) -> tuple[np.ndarray, np.ndarray]:
+    f = m.firms
+    L = employees(m)
+    target = np.floor(L / 2)
+    f.target[: f.n] = np.where(f.alive[: f.n], target, f.target[: f.n])
+    return L, target
+
+
+@pytest.mark.parametrize(("private_share", "soe_share"), [(1.0, 0.0), (0.0, 1.0), (1.0, 1.0)])
+def test_layoff_shares_by_ownership(load_tiny, build_model, private_share, soe_share) -> None:
+    sc = load_tiny(
+        *QUIET,
+        f"labour.layoff_share_of_excess_per_month_private={private_share}",
+        f"labour.layoff_share_of_excess_per_month_soe={soe_share}",
+        "labour.matching_efficiency_per_month=1e-12",  # nobody is hired back
+    )
+    m = build_model(sc)
+    f = m.firms
+    soe = f.ownership[: f.n] == SOE
+    assert soe.any() and (~soe).any()
+    L0, target = _halve_targets(m)
+    labour_market.step(m)
+    L1 = employees(m)
+    assert np.all(L1 <= L0)
+    for mask, share in ((soe, soe_share), (~soe, private_share)):
+        excess = float(np.maximum(L0 - target, 0)[mask].sum())
+        laid = float((L0 - L1)[mask].sum())
+        assert excess > 0
+        if share == 0.0:
+            assert laid == 0.0
+        else:  # each worker leaves with probability excess/L: about the excess in all
+            assert abs(laid - excess) <= 4 * np.sqrt(excess) + 1
+    assert m.hires == 0
+
+
+def test_soe_shed_labour_more_slowly_than_private_firms(load_tiny, build_model) -> None:
+    laid = {SOE: 0.0, PRIVATE: 0.0}
+    excess = {SOE: 0.0, PRIVATE: 0.0}
+    for seed in range(4):
+        m = build_model(load_tiny(*QUIET, "labour.matching_efficiency_per_month=1e-12", seed=seed))
+        lab = m.scenario.labour
+        assert lab.layoff_share_of_excess_per_month_soe < lab.layoff_share_of_excess_per_month_private
+        f = m.firms
+        L0, target = _halve_targets(m)
+        labour_market.step(m)
+        L1 = employees(m)
+        for own in (SOE, PRIVATE):
+            mask = f.ownership[: f.n] == own
+            laid[own] += float((L0 - L1)[mask].sum())
+            excess[own] += float(np.maximum(L0 - target, 0)[mask].sum())
+    assert laid[SOE] / excess[SOE] < laid[PRIVATE] / excess[PRIVATE]
+
+
+@pytest.fixture
+def matched(load_tiny, build_model):
+    """A month of matching with three vacancies at every firm and a high matching efficiency."""
+    sc = load_tiny(
+        *QUIET,
+        "labour.layoff_share_of_excess_per_month_private=0",
+        "labour.layoff_share_of_excess_per_month_soe=0",
+        "labour.matching_efficiency_per_month=5",
+    )
+    m = build_model(sc)
+    p, f = m.persons, m.firms
+    L0 = employees(m)
+    f.target[: f.n] = L0 + 3.0
+    before = {k: p.view(k).copy() for k in ("status", "employer", "exp_sector", "skill")}
+    labour_market.step(m)
+    return m, L0, before
+
+
+def test_matching_never_hires_more_than_the_vacancies(matched) -> None:
+    m, L0, before = matched
+    f = m.firms
+    L1 = employees(m)
+    hires = L1 - L0
+    assert np.all(hires >= 0)  # no quits, no layoffs
+    assert np.all(hires <= 3.0)  # vacancies: target - L = 3 at every firm
+    assert np.all(hires[~f.alive[: f.n]] == 0)
+    assert hires.sum() == m.hires > 0
+
+
+def test_hired_persons_were_job_seekers_and_get_the_sectors_experience(matched) -> None:
+    m, _, before = matched
+    p, f = m.persons, m.firms
+    n = len(before["status"])
+    hired = (before["status"] == UNEMPLOYED) & (p.status[:n] == EMPLOYED)
+    assert hired.sum() == m.hires
+    # only job seekers were hired; the inactive stay out
+    newly_employed = (before["status"] != EMPLOYED) & (p.status[:n] == EMPLOYED)
+    assert np.array_equal(newly_employed, hired)
+    assert np.all(p.status[:n][before["status"] == INACTIVE] == INACTIVE)
+    rows = np.flatnonzero(hired)
+    assert np.all(p.exp_sector[rows] == f.sector[p.employer[rows]])
+    assert np.all(p.unemp_months[rows] == 0)
+    # nobody is hired into a sector whose minimum skill they lack
+    min_skill = np.array([SKILL_NAMES.index(c.min_skill) for c in m.sector_cfg])
+    assert np.all(p.skill[rows] >= min_skill[f.sector[p.employer[rows]]])
+
+
+def test_wages_are_the_offer_times_the_skill_premium(matched) -> None:
+    m, _, _ = matched
+    p, f = m.persons, m.firms
+    emp = np.flatnonzero(p.view("status") == EMPLOYED)
+    expected = f.wage_offer[p.employer[emp]] * m.skill_premium[p.skill[emp]]
+    np.testing.assert_allclose(p.wage[emp], expected, rtol=1e-6)
+    premium = m.scenario.labour.skill_wage_premium
+    assert premium["low"] < premium["medium"] < premium["high"]
+    public = f.ownership[: f.n] == PUBLIC
+    assert public.any()
+    np.testing.assert_allclose(
+        f.wage_offer[: f.n][public],
+        m.scenario.public_finance.public_wage_relative_to_average * m.base_wage(),
+    )
+    # nobody else earns a wage
+    others = np.flatnonzero(p.view("status") != EMPLOYED)
+    assert np.all(p.wage[others] == 0.0)
+
+
+def test_wage_offers_stay_within_the_premium_bound_and_value_added_cap(tiny_model) -> None:
+    from simulator.model.production import value_added_per_worker
+
+    m = tiny_model
+    f = m.firms
+    for _ in range(3):
+        m.step()
+    ordinary = f.alive[: f.n] & (f.ownership[: f.n] != PUBLIC)
+    bound = m.scenario.firms.wage_premium_bound
+    assert np.all(np.abs(f.wage_prem[: f.n]) <= bound + 1e-12)
+    rel = np.array([c.relative_wage for c in m.sector_cfg])[f.sector[: f.n]]
+    norm = rel * m.base_wage()
+    offer = f.wage_offer[: f.n]
+    assert np.all(offer[ordinary] <= norm[ordinary] * (1 + bound) * (1 + 1e-9))
+    cap = m.scenario.firms.max_labour_share_of_value_added * value_added_per_worker(m)
+    assert np.all(offer[ordinary] <= cap[ordinary] * (1 + 1e-9))
+
+
+def test_discouraged_older_job_seekers_leave_the_labour_force(load_tiny, build_model) -> None:
+    sc = load_tiny(
+        "labour.discouraged_exit_rate_per_month_age_50_plus=1",
+        "labour.matching_efficiency_per_month=1e-12",
+    )
+    m = build_model(sc)
+    p = m.persons
+    un = p.view("status") == UNEMPLOYED
+    old = un & (p.view("age_m") // 12 >= 50)
+    young = un & (p.view("age_m") // 12 < 50)
+    assert old.any() and young.any()
+    labour_market.step(m)
+    assert np.all(p.status[: len(old)][old] == INACTIVE)
+    assert np.all(p.status[: len(young)][young] == UNEMPLOYED)
