@@ -85,7 +85,7 @@ def plan(model: CityModel) -> None:
             cfg.entry_rate_per_firm_per_month
             * max(n_rows[s], 1.0)
             * np.exp(cfg.entry_profit_elasticity * margin[s])
-            * max(pressure[s], 1.0)
+            * min(max(pressure[s], 1.0), sc.firms.entry_pressure_cap)
             / (1.0 - fund_share)
         )
         k = int(rng.poisson(lam))

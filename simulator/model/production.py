@@ -243,7 +243,10 @@ def step(model: CityModel) -> None:
     model.row.balance -= float(coal_sales.sum())
     f.reserves[:nf] -= q
     tpw, _ = mine_technology(model)
-    f.target[:nf] = np.where(mines, f.capacity_t[:nf] / np.maximum(tpw, 1e-9) / S, f.target[:nf])
+    # a mine staffs for its capacity; a loss-making mine does not hire
+    mine_target = f.capacity_t[:nf] / np.maximum(tpw, 1e-9) / S
+    mine_target = np.where(f.loss_months[:nf] > 0, np.minimum(mine_target, L), mine_target)
+    f.target[:nf] = np.where(mines, mine_target, f.target[:nf])
     model.month_flows["coal_output_tonnes"] += float(q.sum())
     mine_inputs = q * cost_t
 

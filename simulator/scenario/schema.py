@@ -233,6 +233,7 @@ class FirmsCfg(Strict):
     productivity_dispersion_sd: NonNeg
     max_labour_share_of_value_added: Share
     wage_premium_bound: Share
+    entry_pressure_cap: Annotated[float, Field(ge=1.0)]
 
 
 # -------------------------------------------------------------------- households

@@ -110,7 +110,9 @@ def test_births_and_deaths_are_counted(tiny_model) -> None:
         died = present_before & ~p.present[:n_before]
         assert m.counts["deaths"] == int(died.sum()) * m.scale
         # a newborn lives in the household of a woman of fertile age
-        mothers_hh = set(p.household[: n_before][present_before & p.female[:n_before]])
+        age_y = p.age_m[:n_before] // 12
+        fertile = p.present[:n_before] & p.female[:n_before] & (age_y >= FERTILE_AGES[0]) & (age_y <= FERTILE_AGES[1])
+        mothers_hh = set(p.household[:n_before][fertile])
         assert set(p.household[new]) <= mothers_hh
     assert p.n > n0 and (present0 & ~p.present[:n0]).any()
 

@@ -1,0 +1,133 @@
+"""The accounting checks catch unrecorded payments and population errors, in strict and record mode."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulator.model import housing, migration
+from simulator.model.accounts import (
+    ACCOUNT_NAMES,
+    CITY,
+    HH,
+    ROW,
+    AccountingError,
+    Ledger,
+    check_population,
+    check_stock_flow,
+    net_worth,
+)
+
+TOL = 1e-9
+
+
+def test_a_recorded_payment_passes(tiny_model) -> None:
+    m = tiny_model
+    before = net_worth(m)
+    m.households.savings[0] += 100.0 / m.scale
+    m.row.balance -= 100.0
+    m.ledger.pay("test_payment", ROW, HH, 100.0)
+    err, msg = check_stock_flow(before, net_worth(m), m.ledger, TOL)
+    assert msg is None and err < TOL
+
+
+def test_an_unrecorded_payment_is_detected(tiny_model) -> None:
+    m = tiny_model
+    before = net_worth(m)
+    m.households.savings[0] += 100.0 / m.scale  # money from nowhere
+    err, msg = check_stock_flow(before, net_worth(m), m.ledger, TOL)
+    assert msg is not None and "households" in msg and err > TOL
+
+
+def test_a_payment_moved_between_sectors_without_a_record_is_detected(tiny_model) -> None:
+    m = tiny_model
+    before = net_worth(m)
+    m.government.cash -= 250.0
+    m.households.savings[3] += 250.0 / m.scale  # total wealth unchanged, but no record
+    err, msg = check_stock_flow(before, net_worth(m), m.ledger, TOL)
+    assert msg is not None and err > TOL
+    assert any(name in msg for name in ("households", "city_government"))
+
+
+def test_a_recorded_payment_that_was_not_made_is_detected(tiny_model) -> None:
+    m = tiny_model
+    before = net_worth(m)
+    m.ledger.pay("phantom", CITY, HH, 1000.0)
+    err, msg = check_stock_flow(before, net_worth(m), m.ledger, TOL)
+    assert msg is not None
+
+
+def test_a_flow_kind_keeps_its_parties() -> None:
+    led = Ledger()
+    led.pay("x", HH, ROW, 1.0)
+    led.pay("x", HH, ROW, 2.0)
+    assert led.get("x") == 3.0
+    with pytest.raises(AccountingError, match="two different parties"):
+        led.pay("x", ROW, HH, 1.0)
+    net = led.net_lending()
+    assert net.sum() == 0.0 and net[HH] == -3.0 and net[ROW] == 3.0
+    assert len(net) == len(ACCOUNT_NAMES)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "births", "deaths", "inflow", "outflow", "ok"),
+    [
+        (100, 100, 0, 0, 0, 0, True),
+        (100, 103, 5, 1, 2, 3, True),
+        (100, 101, 0, 0, 0, 0, False),
+        (100, 99, 0, 0, 0, 0, False),
+        (100, 104, 5, 1, 2, 3, False),  # off by one
+        (100, 102, 5, 1, 2, 3, False),
+    ],
+)
+def test_population_identity(before, after, births, deaths, inflow, outflow, ok) -> None:
+    msg = check_population(before, after, births, deaths, inflow, outflow)
+    assert (msg is None) == ok
+    if not ok:
+        assert "population identity" in msg
+
+
+# ------------------------------------------------------- whole model, strict mode
+
+
+def _leak(model) -> None:
+    model.government.cash += 1000.0  # unrecorded
+
+
+def _lose_a_person(model) -> None:
+    p = model.persons
+    p.present[np.flatnonzero(p.view("present"))[0]] = False  # uncounted
+
+
+def test_strict_model_raises_on_an_unrecorded_payment(tiny_model, monkeypatch) -> None:
+    monkeypatch.setattr(housing, "step", _leak)
+    with pytest.raises(AccountingError, match="stock-flow"):
+        tiny_model.step()
+
+
+def test_strict_model_raises_on_a_population_error(tiny_model, monkeypatch) -> None:
+    monkeypatch.setattr(migration, "step", _lose_a_person)
+    with pytest.raises(AccountingError, match="population identity"):
+        tiny_model.step()
+
+
+def test_recording_model_logs_violations_and_reports_them(tiny_scenario, build_model, monkeypatch) -> None:
+    monkeypatch.setattr(housing, "step", _leak)
+    m = build_model(tiny_scenario, strict=False)
+    m.step()
+    m.step()
+    summary = m.accounting_summary()
+    assert summary["stock_flow_ok"] is False
+    assert summary["population_identity_ok"] is True
+    assert summary["n_violations"] == 2
+    assert summary["violations"][0].startswith("2000-01: stock-flow")
+    assert summary["stock_flow_max_relative_error"] > TOL
+
+
+def test_a_clean_month_keeps_every_account_consistent(tiny_model) -> None:
+    m = tiny_model
+    m.step()
+    summary = m.accounting_summary()
+    assert summary["stock_flow_ok"] and summary["population_identity_ok"]
+    assert summary["n_violations"] == 0
+    assert m.ledger.gross() > 0

@@ -1,0 +1,158 @@
+"""Firm dynamics: exit after losses (state firms later), mine closure, liquidation and write-offs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulator.model.accounts import BANKS, CENTRAL, FIRMS, HH, check_stock_flow, net_worth
+from simulator.model.firm_dynamics import exit_and_close, plan
+from simulator.model.labour_market import employees
+from simulator.model.sectors import EMPLOYED, PRIVATE, PUBLIC, SERV, SOE, UNEMPLOYED
+
+
+def _start(m):
+    """Clear the month's flows; returns the sectors' net worth before the rule under test."""
+    m.ledger.clear()
+    m.hh_income[:] = 0.0
+    return net_worth(m)
+
+
+def _consistent(m, before) -> None:
+    """Every stock changed by its recorded flows (households' income of the month counted)."""
+    after = net_worth(m)
+    after[HH] += float(m.hh_income.sum()) * m.scale
+    err, msg = check_stock_flow(before, after, m.ledger, 1e-9)
+    assert msg is None, msg
+
+
+def _two_service_firms(m) -> tuple[int, int]:
+    """Two ordinary service firms with workers, made one private and one state-owned."""
+    f = m.firms
+    L = employees(m)
+    cand = np.flatnonzero(
+        (f.sector[: f.n] == SERV) & f.alive[: f.n] & ~f.is_mine[: f.n] & (f.ownership[: f.n] != PUBLIC) & (L > 0)
+    )
+    assert len(cand) >= 2
+    priv, soe = int(cand[0]), int(cand[1])
+    f.ownership[priv], f.ownership[soe] = PRIVATE, SOE
+    return priv, soe
+
+
+def test_firms_exit_after_sustained_losses_state_firms_later(tiny_model) -> None:
+    m = tiny_model
+    f, p = m.firms, m.persons
+    cfg = m.sector_cfg[SERV]
+    assert cfg.exit_after_loss_months_private < cfg.exit_after_loss_months_soe
+    priv, soe = _two_service_firms(m)
+    workers_priv = np.flatnonzero(p.view("employer") == priv)
+    f.loss_months[priv] = f.loss_months[soe] = cfg.exit_after_loss_months_private
+    f.loss_months[priv] -= 1
+    exit_and_close(m)
+    assert f.alive[priv] and f.alive[soe]  # a month short: both stay
+
+    f.loss_months[priv] += 1
+    before = _start(m)
+    exit_and_close(m)
+    assert not f.alive[priv] and f.alive[soe]
+    assert np.all(p.status[workers_priv] == UNEMPLOYED) and np.all(p.employer[workers_priv] == -1)
+    assert f.capital[priv] == 0.0 and f.target[priv] == 0.0
+    assert m.month_flows["laid_off_by_closures"] == len(workers_priv) * m.scale
+    _consistent(m, before)
+
+    f.loss_months[soe] = cfg.exit_after_loss_months_soe
+    exit_and_close(m)
+    assert not f.alive[soe]
+
+
+def test_exit_repays_debt_from_cash_and_banks_write_off_the_rest(tiny_model) -> None:
+    m = tiny_model
+    f = m.firms
+    priv, soe = _two_service_firms(m)
+    f.cash[priv], f.debt[priv] = 100.0, 1000.0  # insolvent private firm
+    f.cash[soe], f.debt[soe] = 500.0, 200.0  # state firm with cash left over
+    f.loss_months[priv] = m.sector_cfg[SERV].exit_after_loss_months_private
+    f.loss_months[soe] = m.sector_cfg[SERV].exit_after_loss_months_soe
+    banks0, central0 = m.banks.balance, m.central.balance
+    before = _start(m)
+    exit_and_close(m)
+    led = m.ledger
+    assert led.get("debt_writeoff") == pytest.approx(900.0)
+    assert led.parties["debt_writeoff"] == (BANKS, FIRMS)
+    assert m.banks.balance - banks0 == pytest.approx(100.0 + 200.0)  # repaid from cash
+    assert led.get("liquidation_to_state") == pytest.approx(300.0)
+    assert led.parties["liquidation_to_state"] == (FIRMS, CENTRAL)
+    assert m.central.balance - central0 == pytest.approx(300.0)
+    for r in (priv, soe):
+        assert f.cash[r] == 0.0 and f.debt[r] == 0.0 and not f.alive[r]
+    _consistent(m, before)
+
+
+def test_private_liquidation_cash_goes_to_owners_in_and_outside_the_city(tiny_model) -> None:
+    m = tiny_model
+    f = m.firms
+    priv, _ = _two_service_firms(m)
+    f.cash[priv], f.debt[priv] = 1000.0, 0.0
+    f.loss_months[priv] = m.sector_cfg[SERV].exit_after_loss_months_private
+    before = _start(m)
+    exit_and_close(m)
+    local = m.scenario.firms.dividend_local_share * 1000.0
+    assert m.ledger.get("liquidation_local") == pytest.approx(local)
+    assert m.ledger.get("liquidation_outside") == pytest.approx(1000.0 - local)
+    assert float(m.hh_income.sum()) * m.scale == pytest.approx(local)  # income this month
+    _consistent(m, before)
+
+
+def test_mine_closes_below_workable_reserves_and_lays_off_everyone(tiny_model) -> None:
+    m = tiny_model
+    f, p = m.firms, m.persons
+    mines = np.flatnonzero(f.is_mine[: f.n] & f.alive[: f.n])
+    L = employees(m)
+    mine = int(mines[np.argmax(L[mines])])
+    workers = np.flatnonzero(p.view("employer") == mine)
+    assert len(workers) > 0
+    min_res = m.scenario.coal.min_workable_reserves_tonnes
+    f.reserves[mine] = min_res * 1.01
+    exit_and_close(m)
+    assert f.alive[mine]
+    f.reserves[mine] = min_res * 0.99
+    exit_and_close(m)
+    assert not f.alive[mine]
+    assert np.all(p.status[workers] == UNEMPLOYED) and np.all(p.employer[workers] == -1)
+    assert m.month_flows["mines_closed"] == 1.0
+    assert m.month_flows["laid_off_by_closures"] == len(workers) * m.scale
+    others = mines[mines != mine]
+    assert np.all(f.alive[others])
+    assert np.all(p.view("status")[p.view("employer") >= 0] == EMPLOYED)
+
+
+def test_loss_making_mines_close_state_mines_later(tiny_model) -> None:
+    m = tiny_model
+    f = m.firms
+    coal = m.scenario.coal
+    assert coal.close_after_loss_months_private < coal.close_after_loss_months_soe
+    mines = np.flatnonzero(f.is_mine[: f.n])
+    priv = int(mines[f.ownership[mines] == PRIVATE][0])
+    soe = int(mines[f.ownership[mines] == SOE][0])
+    f.loss_months[[priv, soe]] = coal.close_after_loss_months_private
+    exit_and_close(m)
+    assert not f.alive[priv] and f.alive[soe]
+    f.loss_months[soe] = coal.close_after_loss_months_soe
+    exit_and_close(m)
+    assert not f.alive[soe]
+
+
+def test_entry_adds_private_firms_with_capital_and_records_equity(load_tiny, build_model) -> None:
+    # a high entry rate in services so that entrants appear in the first month
+    m = build_model(load_tiny("sectors.services.entry_rate_per_firm_per_month=0.5"))
+    f = m.firms
+    n0 = f.n
+    m.month, m.year = 1, 2000
+    plan(m)
+    new = np.arange(n0, f.n)
+    assert len(new) > 0
+    assert np.all(f.alive[new]) and np.all(f.ownership[new] == PRIVATE) and not f.is_mine[new].any()
+    cap = np.array([m.sector_cfg[s].entry_capital_yuan for s in f.sector[new]]) * m.firm_weight[f.sector[new]]
+    np.testing.assert_allclose(f.capital[new], cap)
+    assert m.ledger.get("entrant_equity") == pytest.approx(float(cap.sum()))  # no fund: all equity
+    assert m.month_flows["entrants"] == pytest.approx(float(m.firm_weight[f.sector[new]].sum()))

@@ -1,0 +1,143 @@
+"""Production: demand split among firms, imports beyond capacity, mines' depletion, tax splits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulator.model import production
+from simulator.model.accounts import CENTRAL, CITY, FIRMS, ROW
+from simulator.model.production import mine_output, mine_technology
+from simulator.model.sectors import N_SECTORS, PUBLIC
+
+LOCAL = ("purchases_local_households", "purchases_local_city", "purchases_local_firms")
+IMPORTED = ("purchases_imported_households", "purchases_imported_city", "purchases_imported_firms")
+
+
+@pytest.fixture
+def spy(monkeypatch: pytest.MonkeyPatch):
+    """Record the firms' state and the ledger right after each month's production step."""
+    seen: list[dict] = []
+    original = production.step
+
+    def step(model) -> None:
+        original(model)
+        f = model.firms
+        seen.append(
+            {
+                "sales": f.sales[: f.n].copy(),
+                "ordinary": f.alive[: f.n] & ~f.is_mine[: f.n] & (f.ownership[: f.n] != PUBLIC),
+                "mine": f.is_mine[: f.n] & f.alive[: f.n],
+                "public": f.ownership[: f.n] == PUBLIC,
+                "sector": f.sector[: f.n].copy(),
+                "demand": model.sector_demand.copy(),
+                "capacity": model.sector_capacity.copy(),
+                "ledger": dict(model.ledger.amounts),
+                "export_base": model.export_base.copy(),
+            }
+        )
+
+    monkeypatch.setattr(production, "step", step)
+    return seen
+
+
+def test_firms_sell_the_served_demand_and_the_ledger_agrees(tiny_model, spy) -> None:
+    m = tiny_model
+    for _ in range(3):
+        m.step()
+    for month in spy:
+        ordinary, sector = month["ordinary"], month["sector"]
+        sales_s = np.bincount(sector[ordinary], weights=month["sales"][ordinary], minlength=N_SECTORS)
+        served = np.minimum(month["demand"], month["capacity"])
+        np.testing.assert_allclose(sales_s, served, rtol=1e-9, atol=1e-6)
+        led = month["ledger"]
+        paid = sum(led.get(k, 0.0) for k in LOCAL) + led.get("exports", 0.0)
+        assert paid == pytest.approx(float(month["sales"][ordinary].sum()), rel=1e-9)
+        mine_sales = float(month["sales"][month["mine"]].sum())
+        assert led.get("coal_sales", 0.0) == pytest.approx(mine_sales, rel=1e-9)
+        public_sales = float(month["sales"][month["public"]].sum())
+        assert led.get("public_payroll", 0.0) == pytest.approx(public_sales, rel=1e-9) and public_sales > 0
+    # some sector meets more demand than it can supply (new industry in the tiny city)
+    assert any((mo["demand"] > mo["capacity"]).any() for mo in spy)
+
+
+def test_demand_beyond_capacity_is_imported(tiny_model, spy) -> None:
+    m = tiny_model
+    m.step()
+    # no outside demand from now on, so every unserved yuan is local demand bought outside
+    m.export_base[:] = 0.0
+    m.step()
+    month = spy[-1]
+    excess = np.maximum(month["demand"] - month["capacity"], 0.0)
+    assert excess.sum() > 0
+    imported = sum(month["ledger"].get(k, 0.0) for k in IMPORTED)
+    assert imported == pytest.approx(float(excess.sum()), rel=1e-9)
+    assert month["ledger"].get("exports", 0.0) == 0.0
+
+
+def test_start_year_exports_fill_the_initial_capacity(tiny_model, spy) -> None:
+    m = tiny_model
+    m.step()
+    base = spy[0]["export_base"]
+    assert np.all(base >= 0)
+    assert base.sum() > 0
+
+
+def test_mine_output_falls_as_reserves_deplete(tiny_model) -> None:
+    m = tiny_model
+    f = m.firms
+    nf = f.n
+    mines = np.flatnonzero(f.is_mine[:nf])
+    assert len(mines) > 0
+    e = m.scenario.coal.depletion_cost_elasticity
+    assert e > 0
+    tpw1, cost1 = mine_technology(m)
+    workers = np.ones(nf)  # one worker per mine: output limited by labour, not capacity
+    q1 = mine_output(m, workers)
+    for r in (0.5, 0.25):
+        f.reserves[mines] = r * f.reserves0[mines]
+        tpw, cost = mine_technology(m)
+        np.testing.assert_allclose(tpw[mines] / tpw1[mines], r**e)
+        np.testing.assert_allclose(cost[mines] / cost1[mines], r ** (-e))
+        q = mine_output(m, workers)
+        np.testing.assert_allclose(q[mines] / q1[mines], r**e)
+    # never more than the reserves left; nothing from non-mines
+    f.reserves[mines] = 10.0
+    q = mine_output(m, np.full(nf, 1000.0))
+    assert np.all(q[mines] <= 10.0) and np.all(q[mines] > 0)
+    assert np.all(q[~f.is_mine[:nf]] == 0.0)
+
+
+def test_mine_output_is_capped_by_capacity(tiny_model) -> None:
+    m = tiny_model
+    f = m.firms
+    mines = f.is_mine[: f.n]
+    q = mine_output(m, np.full(f.n, 1e6))
+    np.testing.assert_allclose(q[mines], f.capacity_t[: f.n][mines] / 12.0)
+
+
+@pytest.mark.parametrize(
+    ("year", "overrides", "vat_local", "income_local"),
+    [
+        (2000, (), 0.25, 1.0),  # the baseline's series: VAT 25% local; income taxes all local before 2002
+        (2003, (), 0.25, 0.4),  # income-tax sharing reform: 40% local from 2003
+        (2001, ("public_finance.vat_local_share={2000: 0.6}",), 0.6, 1.0),
+    ],
+)
+def test_tax_splits_follow_the_series(load_tiny, build_model, spy, year, overrides, vat_local, income_local) -> None:
+    sc = load_tiny(f"run.start_year={year}", f"run.end_year={year}", *overrides)
+    m = build_model(sc)
+    m.step()
+    led = spy[0]["ledger"]
+    parties = m.ledger.parties
+    for local, central, share in (
+        ("vat_local", "vat_central", vat_local),
+        ("eit_local", "eit_central", income_local),
+        ("pit_local", "pit_central", income_local),
+    ):
+        total = led.get(local, 0.0) + led.get(central, 0.0)
+        assert total > 0, local
+        assert led.get(local, 0.0) / total == pytest.approx(share, rel=1e-12)
+        if share < 1:
+            assert parties[local] == (FIRMS, CITY) and parties[central] == (FIRMS, CENTRAL)
+    assert parties["exports"] == (ROW, FIRMS)
