@@ -206,7 +206,7 @@ class IndicatorRecorder:
         row["hhi_sector_gdp"] = hhi(shares)
         row["new_industry_share"] = float(shares[NEW])
         row["heavy_industry_share"] = float(shares[list(HEAVY_SECTORS)].sum())
-        for k in ("births", "deaths", "in_migrants", "out_migrants", "pension_spending", "ssf_central_subsidy"):
+        for k in ("births", "deaths", "in_migrants", "out_migrants", "pension_spending", "ssf_central_subsidy", "dibao_spending"):
             row[k] = yf[k]
         alive = f.alive[: f.n]
         mines = f.is_mine[: f.n]

@@ -3,7 +3,7 @@
 1. Quits: each employed person quits with ``labour.quit_rate_per_month``.
 2. Layoffs: a firm with more workers than its target lays off a share of the
    excess each month (``layoff_share_of_excess_per_month_private`` / ``_soe``:
-   state-owned firms shed labour more slowly).
+   state-owned firms and public units shed labour more slowly).
 3. Matching: each job seeker directs search at one sector, chosen with
    probability proportional to the sector's vacancies times a fit weight: 1
    for a seeker with experience in that sector (or none), ``1 -
@@ -31,8 +31,8 @@ from simulator.model.sectors import (
     EMPLOYED,
     INACTIVE,
     N_SECTORS,
+    PRIVATE,
     SKILL_NAMES,
-    SOE,
     UNEMPLOYED,
 )
 
@@ -87,7 +87,7 @@ def step(model: CityModel) -> None:
     nf = f.n
     excess = np.maximum(L - f.target[:nf], 0.0)
     share = np.where(
-        f.ownership[:nf] == SOE,
+        f.ownership[:nf] != PRIVATE,  # state-owned firms and public units
         lab.layoff_share_of_excess_per_month_soe,
         lab.layoff_share_of_excess_per_month_private,
     )

@@ -27,7 +27,8 @@ Firms pay intermediate imports, wages (less employee contributions and
 income tax), employer contributions, VAT or business tax, resource tax,
 interest, and enterprise income tax on profit; private firms pay out a share
 of profit as dividends, locally in proportion to savings. A firm short of
-cash borrows from banks.
+cash borrows from banks. Public units are staffed at
+``public_employment_per_1000_residents``, times the budget rule's payroll factor.
 """
 
 from __future__ import annotations
@@ -231,6 +232,15 @@ def step(model: CityModel) -> None:
     desired = np.where(L > 0, L * ratio[f.sector[:nf]], cap_limit)
     desired = np.minimum(desired, cap_limit)
     f.target[:nf] = np.where(ordinary, desired, f.target[:nf])
+
+    # public units: staff per resident, cut by the budget rule's payroll factor,
+    # shared among the units in proportion to their current staff
+    pub = np.flatnonzero((f.ownership[:nf] == PUBLIC) & f.alive[:nf])
+    if len(pub):
+        want = sc.labour.public_employment_per_1000_residents * residents / 1000.0 / S * gov.factor["public_payroll"]
+        staff = L[pub]
+        weights = staff / staff.sum() if staff.sum() > 0 else np.full(len(pub), 1.0 / len(pub))
+        f.target[pub] = want * weights
 
     # ---- mines
     mines = f.is_mine[:nf] & f.alive[:nf]
