@@ -216,12 +216,20 @@ def build_firms(model: CityModel, rng: np.random.Generator) -> Firms:
 
 
 def assign_housing(model: CityModel, rng: np.random.Generator) -> None:
-    """Shantytown and subsidence-area households, drawn among urban households."""
+    """Shantytown households, drawn among urban households; subsidence-area households
+    among all the others (mining subsidence lies in urban districts and rural counties)."""
     sc = model.scenario
     hh = model.households
-    cand = np.flatnonzero(~model.rural_household[: hh.n])
-    rng.shuffle(cand)
-    k1 = min(len(cand), _rows(sc.population.shantytown_households, model.scale, rng))
-    k2 = min(len(cand) - k1, _rows(sc.population.subsidence_households, model.scale, rng))
-    hh.housing[cand[:k1]] = SHANTYTOWN
-    hh.housing[cand[k1 : k1 + k2]] = SUBSIDENCE
+    urban = np.flatnonzero(~model.rural_household[: hh.n])
+    rng.shuffle(urban)
+    k1 = _rows(sc.population.shantytown_households, model.scale, rng)
+    if k1 > len(urban):
+        raise ValueError(
+            f"scenario: population.shantytown_households ({sc.population.shantytown_households}) "
+            f"exceeds the urban households implied by population.rural_share ({len(urban) * model.scale})"
+        )
+    hh.housing[urban[:k1]] = SHANTYTOWN
+    rest = np.flatnonzero(hh.housing[: hh.n] != SHANTYTOWN)  # subsidence areas lie in districts and counties
+    rng.shuffle(rest)
+    k2 = min(len(rest), _rows(sc.population.subsidence_households, model.scale, rng))
+    hh.housing[rest[:k2]] = SUBSIDENCE

@@ -132,7 +132,7 @@ class CityModel(mesa.Model):
         self.hh_income = np.zeros(self.households.capacity)
         self.initial_wage_gap: float | None = None
         self.hires = 0
-        self.counts = dict.fromkeys(("births", "deaths", "in", "out", "laid_off_closures"), 0)
+        self.counts = dict.fromkeys(("births", "deaths", "in", "out"), 0)
         self.sector_demand = np.zeros(N_SECTORS)
         self.sector_capacity = np.zeros(N_SECTORS)
         self.sector_margin = np.zeros(N_SECTORS)

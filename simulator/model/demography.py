@@ -125,8 +125,8 @@ def step(model: CityModel) -> None:
 
 def retire(model: CityModel, rows: np.ndarray) -> None:
     """Retire persons: urban workers get a pension of their wage (or the reference
-    wage) x the replacement rate; farmers and those never employed outside farming
-    get the rural basic pension (paid each month by the social security mechanism)."""
+    wage) x the replacement rate; those whose last job was in farming (or who never
+    had a job) get the rural basic pension (paid each month by the social security mechanism)."""
     if len(rows) == 0:
         return
     p = model.persons

@@ -3,7 +3,8 @@
 ``plan`` (start of the month, before the labour market):
     capital depreciates; firms with a profit invest ``investment_share_of_profit``
     of it; entrants arrive in each sector at a rate that rises with the
-    sector's profit margin and with demand in excess of capacity, and, in the
+    sector's profit margin and with demand in excess of capacity (at most
+    ``entry_pressure_cap`` times), and, in the
     fund's target sectors, with the successor-industry fund's co-finance (an
     investor then puts in only ``1 - co_finance_share`` of the capital). An
     entrant's capital is financed by outside investors (and the fund) and
@@ -164,7 +165,7 @@ def exit_and_close(model: CityModel) -> None:
     if len(gone) == 0:
         return
     model.month_flows["mines_closed"] += float(close_mine.sum())
-    model.month_flows["firm_exits"] += float(exiting.sum()) * model.scale
+    model.month_flows["firm_exits"] += float(model.firm_weight[f.sector[:nf][exiting]].sum())
     p = model.persons
     emp = np.flatnonzero(p.view("status") == EMPLOYED)
     dead = np.zeros(nf, bool)

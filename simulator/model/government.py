@@ -32,7 +32,7 @@ class CityGovernment(mesa.Agent):
         programme_debt: part of ``debt`` that is long-term programme loans (policy-bank
             loans for shantytown renovation): rolled over, interest paid, outside the
             borrowing limit of the budget rule.
-        over_limit_months: months in which mandatory payments pushed debt over its limit.
+        over_limit_months: months in which general debt was over the borrowing limit.
     """
 
     def __init__(self, model: CityModel) -> None:

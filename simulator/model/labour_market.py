@@ -138,7 +138,8 @@ def step(model: CityModel) -> None:
 
     # 4. wages
     model.workers = employees(model)
-    set_wage_offers(model, vac)
+    unfilled = np.where(alive, np.maximum(f.target[:nf] - model.workers, 0.0), 0.0)
+    set_wage_offers(model, unfilled)
     emp_rows = np.flatnonzero(status == EMPLOYED)
     p.wage[emp_rows] = (f.wage_offer[p.employer[emp_rows]] * model.skill_premium[p.skill[emp_rows]]).astype(np.float32)
 
@@ -159,7 +160,7 @@ def set_wage_offers(model: CityModel, vacancies: np.ndarray) -> None:
     nf = f.n
     fc = model.scenario.firms
     adj = model.scenario.labour.wage_adjustment_per_month
-    unfilled = vacancies > 0
+    unfilled = vacancies >= 1.0  # at least one person row still wanted after this month's hiring
     losing = f.profit[:nf] < 0
     prem = f.wage_prem[:nf] + adj * unfilled - adj * losing
     f.wage_prem[:nf] = np.clip(prem, -fc.wage_premium_bound, fc.wage_premium_bound)

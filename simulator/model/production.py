@@ -356,7 +356,7 @@ def step(model: CityModel) -> None:
 
     # value added by sector (for GDP): wages + taxes + profits = sales - intermediates
     model.month_va += np.bincount(f.sector[:nf], weights=va, minlength=N_SECTORS)
-    settle_firm_cash(model)
+    settle_firm_cash(model, wage_bill + employer_contrib)
 
 
 def distribute_to_savers(model: CityModel, amount: float) -> None:
@@ -373,15 +373,16 @@ def distribute_to_savers(model: CityModel, amount: float) -> None:
     model.hh_income[: hh.n] += s / tot * amount / model.scale
 
 
-def settle_firm_cash(model: CityModel) -> None:
-    """Firms short of cash borrow from banks; firms with cash above their buffer repay debt."""
+def settle_firm_cash(model: CityModel, labour_cost: np.ndarray) -> None:
+    """Firms short of cash borrow from banks; firms with cash above their buffer
+    (``initial_cash_months_of_wage_bill`` x this month's labour cost) repay debt."""
     f = model.firms
     nf = f.n
     short = np.maximum(-f.cash[:nf], 0.0)
     f.cash[:nf] += short
     f.debt[:nf] += short
     model.banks.balance -= float(short.sum())
-    buffer = model.scenario.firms.initial_cash_months_of_wage_bill * np.maximum(f.sales[:nf], 0.0)
+    buffer = model.scenario.firms.initial_cash_months_of_wage_bill * labour_cost
     repay = np.minimum(f.debt[:nf], np.maximum(f.cash[:nf] - buffer, 0.0))
     f.cash[:nf] -= repay
     f.debt[:nf] -= repay

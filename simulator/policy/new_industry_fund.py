@@ -3,8 +3,9 @@
 Clause 22 encourages local successor-industry investment funds (鼓励地方设立资源型城市
 接续替代产业投资基金); clause 25 sets up the Northeast revitalisation industry
 investment fund (设立东北振兴产业投资基金); clause 12 fosters new industries
-(积极培育新产业新业态). Mechanism: the city (its share cut first by the budget
-rule) and the central government pay into a fund balance; while the balance
+(积极培育新产业新业态). Mechanism: the city sets aside part of its cash (its
+share cut first by the budget rule) and the central government transfers its
+share; both are earmarked as the fund balance (a memo inside city cash); while the balance
 lasts, the fund co-finances ``co_finance_share_of_capital`` of the capital of
 entrants and of the investment of firms in the target sectors. Co-finance
 lowers the private capital an investor must put in, which raises the entry

@@ -5,8 +5,9 @@ Every behavioural parameter of the model lives here, named with its unit
 reason for each value, live in the scenario YAML files (as comments next to
 the value). Unknown keys are rejected everywhere (``extra="forbid"``).
 
-Money is in constant yuan of ``city.money_base_year`` (2000 for Fuxin); the
-CPI series in ``world`` converts observed nominal figures for comparison.
+Money is in constant yuan of ``city.money_base_year`` (2000 for Fuxin);
+``world.cpi_index`` records the deflator used to convert observed nominal
+figures (see ``calibration/data/fuxin_targets.csv``).
 
 Time-varying parameters are :data:`Series`: a mapping ``year -> value``,
 linearly interpolated between the given years and held constant outside them.

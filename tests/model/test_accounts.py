@@ -111,7 +111,9 @@ def test_strict_model_raises_on_a_population_error(tiny_model, monkeypatch) -> N
         tiny_model.step()
 
 
-def test_recording_model_logs_violations_and_reports_them(tiny_scenario, build_model, monkeypatch) -> None:
+def test_recording_model_logs_violations_and_reports_them(
+    tiny_scenario, build_model, monkeypatch
+) -> None:
     monkeypatch.setattr(housing, "step", _leak)
     m = build_model(tiny_scenario, strict=False)
     m.step()

@@ -31,7 +31,11 @@ def _two_service_firms(m) -> tuple[int, int]:
     f = m.firms
     L = employees(m)
     cand = np.flatnonzero(
-        (f.sector[: f.n] == SERV) & f.alive[: f.n] & ~f.is_mine[: f.n] & (f.ownership[: f.n] != PUBLIC) & (L > 0)
+        (f.sector[: f.n] == SERV)
+        & f.alive[: f.n]
+        & ~f.is_mine[: f.n]
+        & (f.ownership[: f.n] != PUBLIC)
+        & (L > 0)
     )
     assert len(cand) >= 2
     priv, soe = int(cand[0]), int(cand[1])
@@ -152,7 +156,10 @@ def test_entry_adds_private_firms_with_capital_and_records_equity(load_tiny, bui
     new = np.arange(n0, f.n)
     assert len(new) > 0
     assert np.all(f.alive[new]) and np.all(f.ownership[new] == PRIVATE) and not f.is_mine[new].any()
-    cap = np.array([m.sector_cfg[s].entry_capital_yuan for s in f.sector[new]]) * m.firm_weight[f.sector[new]]
+    cap = (
+        np.array([m.sector_cfg[s].entry_capital_yuan for s in f.sector[new]])
+        * m.firm_weight[f.sector[new]]
+    )
     np.testing.assert_allclose(f.capital[new], cap)
     assert m.ledger.get("entrant_equity") == pytest.approx(float(cap.sum()))  # no fund: all equity
     assert m.month_flows["entrants"] == pytest.approx(float(m.firm_weight[f.sector[new]].sum()))

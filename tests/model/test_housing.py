@@ -41,7 +41,9 @@ def test_rehousing_moves_households_and_shares_the_cost(tiny_model, savings: flo
     assert led.get("shantytown_provincial_subsidy") == pytest.approx(FUNDING.province * total)
     paid = led.get("shantytown_household_contributions")
     assert paid == pytest.approx(FUNDING.households * total if savings > 0 else 0.0)
-    loans = FUNDING.bank_loans * total + (FUNDING.households * total - paid)  # loans cover what households cannot pay
+    loans = FUNDING.bank_loans * total + (
+        FUNDING.households * total - paid
+    )  # loans cover what households cannot pay
     assert gov.debt - debt0 == pytest.approx(loans)
     assert gov.programme_debt - pdebt0 == pytest.approx(loans)
     # the city now holds everything but its own share, which it pays when the works are bought

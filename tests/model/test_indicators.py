@@ -29,9 +29,13 @@ def test_gini_known_value_weights_and_invariances() -> None:
     assert gini(v * 1000, np.ones(4)) == pytest.approx(0.25)  # scale-free
     assert gini(v[::-1], np.ones(4)) == pytest.approx(0.25)  # order-free
     # a weight of 2 is the same as two persons with that income
-    assert gini(np.array([1.0, 5.0]), np.array([2, 1])) == pytest.approx(gini(np.array([1.0, 1.0, 5.0]), np.ones(3)))
+    assert gini(np.array([1.0, 5.0]), np.array([2, 1])) == pytest.approx(
+        gini(np.array([1.0, 1.0, 5.0]), np.ones(3))
+    )
     # zero-weight entries do not count
-    assert gini(np.array([1.0, 2.0, 3.0, 4.0, 99.0]), np.array([1, 1, 1, 1, 0])) == pytest.approx(0.25)
+    assert gini(np.array([1.0, 2.0, 3.0, 4.0, 99.0]), np.array([1, 1, 1, 1, 0])) == pytest.approx(
+        0.25
+    )
     assert gini(np.zeros(3), np.ones(3)) == 0.0
     assert gini(np.array([]), np.array([])) == 0.0
 
@@ -62,11 +66,6 @@ def test_one_row_per_year_with_every_indicator(tiny_run) -> None:
         assert len(v) == len(cols["year"]) and np.all(np.isfinite(v)), k
 
 
-@pytest.mark.xfail(
-    reason="model bug: INDICATOR_UNITS lists 'dibao_spending' and record_month accumulates it, "
-    "but IndicatorRecorder._year_row never writes it to the yearly row",
-    strict=True,
-)
 def test_every_documented_indicator_is_recorded(tiny_run) -> None:
     _, _, cols = tiny_run
     assert set(INDICATOR_UNITS) - set(cols) == set()
@@ -88,8 +87,14 @@ def test_totals_are_sums_of_their_parts(tiny_run) -> None:
     np.testing.assert_allclose(c["gdp_total"], gdp, rtol=1e-12)
     np.testing.assert_allclose(c["gdp_per_capita"], c["gdp_total"] / c["population"])
     assert np.all(c["employment_public_units"] <= c["employment_services"])
-    for k in ("share_aged_60_plus", "unemployment_rate_registered", "gini_household_income",
-              "hhi_sector_gdp", "new_industry_share", "heavy_industry_share"):
+    for k in (
+        "share_aged_60_plus",
+        "unemployment_rate_registered",
+        "gini_household_income",
+        "hhi_sector_gdp",
+        "new_industry_share",
+        "heavy_industry_share",
+    ):
         assert np.all((c[k] >= 0) & (c[k] <= 1)), k
     assert np.all(c["hhi_sector_gdp"] >= 1 / len(SECTOR_NAMES) - 1e-12)
     assert np.all(c["working_age_population"] <= c["population"])

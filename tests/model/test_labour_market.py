@@ -70,8 +70,8 @@ def test_layoff_shares_by_ownership(load_tiny, build_model, private_share, soe_s
     )
     m = build_model(sc)
     f = m.firms
-    soe = f.ownership[: f.n] == SOE
-    assert soe.any() and (~soe).any()
+    soe = f.ownership[: f.n] != PRIVATE  # state-owned firms and public units
+    assert (f.ownership[: f.n] == SOE).any() and (~soe).any()
     L0, target = _halve_targets(m)
     labour_market.step(m)
     L1 = employees(m)
@@ -93,13 +93,15 @@ def test_soe_shed_labour_more_slowly_than_private_firms(load_tiny, build_model) 
     for seed in range(4):
         m = build_model(load_tiny(*QUIET, "labour.matching_efficiency_per_month=1e-12", seed=seed))
         lab = m.scenario.labour
-        assert lab.layoff_share_of_excess_per_month_soe < lab.layoff_share_of_excess_per_month_private
+        assert (
+            lab.layoff_share_of_excess_per_month_soe < lab.layoff_share_of_excess_per_month_private
+        )
         f = m.firms
         L0, target = _halve_targets(m)
         labour_market.step(m)
         L1 = employees(m)
         for own in (SOE, PRIVATE):
-            mask = f.ownership[: f.n] == own
+            mask = (f.ownership[: f.n] == PRIVATE) == (own == PRIVATE)  # public units shed like SOE
             laid[own] += float((L0 - L1)[mask].sum())
             excess[own] += float(np.maximum(L0 - target, 0)[mask].sum())
     assert laid[SOE] / excess[SOE] < laid[PRIVATE] / excess[PRIVATE]

@@ -72,7 +72,9 @@ def test_leave_probability_directions_in_the_fuxin_data(tiny_model) -> None:
     assert mg.no_earner_multiplier > 1 and mg.young_adult_multiplier > 1
 
 
-def test_households_without_working_age_members_and_absent_households_do_not_leave(tiny_model) -> None:
+def test_households_without_working_age_members_and_absent_households_do_not_leave(
+    tiny_model,
+) -> None:
     m = tiny_model
     p, hh = m.persons, m.households
     h = _plain_household(m)
@@ -85,7 +87,9 @@ def test_households_without_working_age_members_and_absent_households_do_not_lea
 
 
 def test_out_migrants_leave_with_their_savings_and_are_counted(load_tiny, build_model) -> None:
-    m = build_model(load_tiny("migration.out_base_rate_per_year=1", "migration.in_base_households_per_year=0"))
+    m = build_model(
+        load_tiny("migration.out_base_rate_per_year=1", "migration.in_base_households_per_year=0")
+    )
     p, hh = m.persons, m.households
     n0, nh0 = p.n, hh.n
     present0 = p.view("present").copy()

@@ -47,7 +47,9 @@ def test_firms_sell_the_served_demand_and_the_ledger_agrees(tiny_model, spy) -> 
         m.step()
     for month in spy:
         ordinary, sector = month["ordinary"], month["sector"]
-        sales_s = np.bincount(sector[ordinary], weights=month["sales"][ordinary], minlength=N_SECTORS)
+        sales_s = np.bincount(
+            sector[ordinary], weights=month["sales"][ordinary], minlength=N_SECTORS
+        )
         served = np.minimum(month["demand"], month["capacity"])
         np.testing.assert_allclose(sales_s, served, rtol=1e-9, atol=1e-6)
         led = month["ledger"]
@@ -56,7 +58,10 @@ def test_firms_sell_the_served_demand_and_the_ledger_agrees(tiny_model, spy) -> 
         mine_sales = float(month["sales"][month["mine"]].sum())
         assert led.get("coal_sales", 0.0) == pytest.approx(mine_sales, rel=1e-9)
         public_sales = float(month["sales"][month["public"]].sum())
-        assert led.get("public_payroll", 0.0) == pytest.approx(public_sales, rel=1e-9) and public_sales > 0
+        assert (
+            led.get("public_payroll", 0.0) == pytest.approx(public_sales, rel=1e-9)
+            and public_sales > 0
+        )
     # some sector meets more demand than it can supply (new industry in the tiny city)
     assert any((mo["demand"] > mo["capacity"]).any() for mo in spy)
 
@@ -119,12 +124,19 @@ def test_mine_output_is_capped_by_capacity(tiny_model) -> None:
 @pytest.mark.parametrize(
     ("year", "overrides", "vat_local", "income_local"),
     [
-        (2000, (), 0.25, 1.0),  # the baseline's series: VAT 25% local; income taxes all local before 2002
+        (
+            2000,
+            (),
+            0.25,
+            1.0,
+        ),  # the baseline's series: VAT 25% local; income taxes all local before 2002
         (2003, (), 0.25, 0.4),  # income-tax sharing reform: 40% local from 2003
         (2001, ("public_finance.vat_local_share={2000: 0.6}",), 0.6, 1.0),
     ],
 )
-def test_tax_splits_follow_the_series(load_tiny, build_model, spy, year, overrides, vat_local, income_local) -> None:
+def test_tax_splits_follow_the_series(
+    load_tiny, build_model, spy, year, overrides, vat_local, income_local
+) -> None:
     sc = load_tiny(f"run.start_year={year}", f"run.end_year={year}", *overrides)
     m = build_model(sc)
     m.step()

@@ -11,7 +11,9 @@ from simulator.model.sectors import AGRI, EMPLOYED, INACTIVE, RETIRED, UNEMPLOYE
 
 
 @pytest.mark.parametrize("central_share", [0.3, 0.85, 1.0])
-def test_ssf_deficit_is_split_between_central_and_city(load_tiny, build_model, central_share) -> None:
+def test_ssf_deficit_is_split_between_central_and_city(
+    load_tiny, build_model, central_share
+) -> None:
     m = build_model(load_tiny(f"social_security.central_subsidy_share_of_deficit={central_share}"))
     assert m.ssf.balance == 0.0
     cash0, central0 = m.government.cash, m.central.balance
@@ -81,7 +83,10 @@ def test_dibao_tops_households_up_to_the_urban_or_rural_line(load_tiny, build_mo
     income0 = rng.choice([0.0, 50.0, 250.0, 2000.0], size=hh.n)
     m.hh_income[: hh.n] = income0
     members = np.bincount(p.household[:n][p.present[:n]], minlength=hh.n)
-    farm = np.bincount(p.household[:n][(st == EMPLOYED) & (p.exp_sector[:n] == AGRI)], minlength=hh.n) > 0
+    farm = (
+        np.bincount(p.household[:n][(st == EMPLOYED) & (p.exp_sector[:n] == AGRI)], minlength=hh.n)
+        > 0
+    )
     assert farm.any() and (~farm & (members > 0)).any()
 
     public_finance.step(m)
@@ -92,7 +97,9 @@ def test_dibao_tops_households_up_to_the_urban_or_rural_line(load_tiny, build_mo
     topped = expected > income0
     assert topped[farm].any() and topped[~farm].any()
     # farming households are held to the rural line only
-    assert np.all(m.hh_income[: hh.n][farm & topped] == pytest.approx(100.0 * members[farm & topped]))
+    assert np.all(
+        m.hh_income[: hh.n][farm & topped] == pytest.approx(100.0 * members[farm & topped])
+    )
     dibao = float((expected - income0).sum()) * m.scale
     assert m.ledger.get("dibao") == pytest.approx(dibao)
     share = m.scenario.public_finance.dibao_central_share
