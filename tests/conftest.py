@@ -1,7 +1,7 @@
 """Shared fixtures: the tiny test city, and factories to load variants of it and build models.
 
-The tiny city (``tests/data/tiny.yaml``) is Fuxin scaled down about 600 times,
-2000-2002 at scale 1: it builds in milliseconds and a year runs in a fraction
+The tiny city (``tests/data/tiny.yaml``) is Fuxin scaled down about 600 times
+(3500 residents), 2000-2002 at scale 1: it builds in milliseconds and a year runs in a fraction
 of a second, so every test can afford whole models.
 
 Factories are session-scoped (they hold no state), so hypothesis tests can use
@@ -20,10 +20,7 @@ from simulator.model.city import CityModel
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.schema import Scenario
 
-TESTS = Path(__file__).resolve().parent
-REPO = TESTS.parent
-TINY = TESTS / "data" / "tiny.yaml"
-SCENARIOS = sorted((REPO / "scenarios").glob("*.yaml"))
+TINY = Path(__file__).resolve().parent / "data" / "tiny.yaml"
 
 
 @pytest.fixture(scope="session")

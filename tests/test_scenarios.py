@@ -58,3 +58,9 @@ def test_variants_differ_from_the_baseline_only_where_they_say() -> None:
     assert package.levers.new_industry_fund.enabled and not base.levers.new_industry_fund.enabled
     for field in ("population", "demography", "labour", "sectors", "coal", "firms", "world"):
         assert getattr(package, field) == getattr(base, field), field
+
+
+def test_the_baseline_builds_for_any_seed() -> None:
+    sc = load_scenario(SCENARIOS[[p.stem for p in SCENARIOS].index("fuxin_baseline")])
+    for seed in range(10):
+        CityModel(sc.model_copy(deep=True), seed=seed)

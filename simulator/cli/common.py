@@ -23,6 +23,17 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(EXIT_BAD_INPUT)
 
 
+def build_or_exit(scenario: Scenario):
+    """Build the initial city, or exit 2 if the scenario's figures cannot make one."""
+    from simulator.model.build import InconsistentScenarioError
+    from simulator.model.city import CityModel
+
+    try:
+        return CityModel(scenario)
+    except InconsistentScenarioError as e:
+        raise fail(str(e)) from None
+
+
 def load_or_exit(path: Path, overrides: list[str] | None = None, seed: int | None = None, scale: int | None = None) -> Scenario:
     """Load and validate a scenario, or exit 2 with the loader's message."""
     try:

@@ -10,8 +10,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from simulator.analysis.summary import summary_rows
-from simulator.cli.common import console, load_or_exit
+from simulator.cli.common import console, fail, load_or_exit
 from simulator.experiment.run import run_scenario
+from simulator.model.build import InconsistentScenarioError
 
 
 def run(
@@ -28,8 +29,15 @@ def run(
     """Run a scenario and save its results."""
     sc = load_or_exit(scenario, set_, seed=seed, scale=scale)
     label = f"{sc.name} (seed {sc.run.seed}, scale {sc.run.scale})"
+
+    def execute(progress=None):
+        try:
+            return run_scenario(sc, out_root=out, source=str(scenario), overrides=tuple(set_ or ()), progress=progress)
+        except InconsistentScenarioError as e:
+            raise fail(f"{scenario}: {e}") from None
+
     if quiet:
-        result = run_scenario(sc, out_root=out, source=str(scenario), overrides=tuple(set_ or ()))
+        result = execute()
     else:
         with Progress(
             TextColumn("[bold]{task.description}"),
@@ -46,7 +54,7 @@ def run(
                 if done % 12 == 0 or done == total:
                     bar.update(task, completed=done)
 
-            result = run_scenario(sc, out_root=out, source=str(scenario), overrides=tuple(set_ or ()), progress=progress)
+            result = execute(progress)
 
     years, rows = summary_rows(result.indicators)
     table = Table(title=f"{sc.city.name} {sc.city.name_zh}: {label}; money in {sc.city.money_base_year} yuan")

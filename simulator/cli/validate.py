@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from simulator.cli.common import console, load_or_exit
+from simulator.cli.common import build_or_exit, console, load_or_exit
 
 
 def validate(
@@ -17,8 +17,9 @@ def validate(
         typer.Option("--set", help="Override a value: --set path.to.key=value (repeatable)."),
     ] = None,
 ) -> None:
-    """Check a scenario file (and overrides) against the schema."""
+    """Check a scenario file (and overrides) against the schema, and build its initial city."""
     sc = load_or_exit(scenario, set_)
+    build_or_exit(sc)  # the figures must also make an initial city
     on = [name for name, lever in sc.levers if lever.enabled]
     console.print(
         f"[green]ok[/]: {scenario} is a valid scenario '{sc.name}' "

@@ -46,6 +46,10 @@ def _rows(count: float, scale: int, rng: np.random.Generator) -> int:
     return base + int(rng.random() < x - base)
 
 
+class InconsistentScenarioError(ValueError):
+    """The scenario's figures cannot make an initial city (e.g. more jobs than people)."""
+
+
 def firm_weights(scale: int, mean_sizes: np.ndarray, worker_rows: float) -> np.ndarray:
     """Real firms per firm row, by sector.
 
@@ -111,7 +115,7 @@ def assign_statuses(model: CityModel, rng: np.random.Generator) -> None:
     status[:] = INACTIVE
     status[age_y < leave] = STUDENT
     status[age_y < SCHOOL_START_AGE_YEARS] = CHILD
-    retired = age_y >= model.retirement_age(p.view("female"), p.view("skill"))
+    retired = p.view("age_m") >= model.retirement_age_months(p.view("female"), p.view("skill"))
     status[retired] = RETIRED
     p.view("pension")[retired] = model.scenario.population.initial_pension_yuan_per_month
 
@@ -139,10 +143,12 @@ def build_firms(model: CityModel, rng: np.random.Generator) -> Firms:
         first = rural_person[cand] == rural_first
         ok = np.concatenate([cand[first], cand[~first]])[:k]
         if len(ok) < k:
-            raise ValueError(
-                "scenario: not enough working-age persons of the required skill for the "
-                "initial employment (population.age_band_shares / skill_shares vs "
-                "sectors.*.initial_employment_persons)"
+            raise InconsistentScenarioError(
+                f"{model.scenario.name}: the initial jobs and unemployed need {(taken + k) * model.scale:,} "
+                f"working-age persons (skill >= {SKILL_NAMES[min_skill]}) but the population has only "
+                f"{(taken + len(cand)) * model.scale:,} not in school or retired: lower "
+                "sectors.*.initial_employment_persons or population.unemployed_persons, or check "
+                "population.age_band_shares and skill_shares"
             )
         # move chosen rows to the front of the untaken part
         mask = np.isin(rest, ok)
@@ -224,7 +230,7 @@ def assign_housing(model: CityModel, rng: np.random.Generator) -> None:
     rng.shuffle(urban)
     k1 = _rows(sc.population.shantytown_households, model.scale, rng)
     if k1 > len(urban):
-        raise ValueError(
+        raise InconsistentScenarioError(
             f"scenario: population.shantytown_households ({sc.population.shantytown_households}) "
             f"exceeds the urban households implied by population.rural_share ({len(urban) * model.scale})"
         )

@@ -96,7 +96,7 @@ class CityModel(mesa.Model):
         self.month = 0  # set to 1..12 at the start of each step
         self.series = SeriesCache()
         self._retirement_year = -1
-        self._retirement_table = np.zeros(6)
+        self._retirement_table = np.zeros(6, np.int16)
         self.sector_cfg = [scenario.sectors[name] for name in SECTOR_NAMES]
         self.school_leaving_age = np.array(
             [scenario.demography.school_leaving_age_years[s] for s in SKILL_NAMES], np.int16
@@ -157,15 +157,19 @@ class CityModel(mesa.Model):
         """Firm rows that are public units (schools, hospitals, administration)."""
         return self.firms.ownership[: self.firms.n] == PUBLIC
 
-    def retirement_age(self, female: np.ndarray, skill: np.ndarray) -> np.ndarray:
-        """Statutory retirement age in years: men; women workers; women cadres (high skill)."""
+    def retirement_age_months(self, female: np.ndarray, skill: np.ndarray) -> np.ndarray:
+        """Statutory retirement age in months: men; women workers; women cadres (high skill).
+
+        Months, not years, because the 2025-2039 reform raises the ages by a few
+        months a year.
+        """
         if self._retirement_year != self.year:
             d = self.scenario.demography
             men = self.s(d.retirement_age_men_years)
             ww = self.s(d.retirement_age_women_workers_years)
             wc = self.s(d.retirement_age_women_cadres_years)
             # index = 3 * female + skill
-            self._retirement_table = np.array([men, men, men, ww, ww, wc])
+            self._retirement_table = np.rint(12.0 * np.array([men, men, men, ww, ww, wc])).astype(np.int16)
             self._retirement_year = self.year
         return self._retirement_table[3 * female.astype(np.int8) + skill]
 

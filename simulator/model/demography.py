@@ -118,8 +118,8 @@ def step(model: CityModel) -> None:
 
     # retirement at the statutory age
     active = alive[(st == EMPLOYED) | (st == UNEMPLOYED) | (st == INACTIVE)]
-    ret_age = model.retirement_age(p.female[active], p.skill[active])
-    retiring = active[(p.age_m[active] // 12) >= ret_age]
+    ret_age = model.retirement_age_months(p.female[active], p.skill[active])
+    retiring = active[p.age_m[active] >= ret_age]
     retire(model, retiring)
 
 

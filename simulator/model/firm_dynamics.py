@@ -81,7 +81,11 @@ def plan(model: CityModel) -> None:
     for s, cfg in enumerate(model.sector_cfg):
         if cfg.entry_rate_per_firm_per_month == 0 or cfg.entry_capital_yuan == 0:
             continue
-        fund_share = cof if (prog.fund_target[s] and gov.fund_balance > 0) else 0.0
+        fund_share = 0.0
+        if prog.fund_target[s] and cof > 0:
+            # the boost is the co-finance the fund can actually pay for one entrant row
+            row_cofin = cof * cfg.entry_capital_yuan * model.firm_weight[s]
+            fund_share = cof * min(1.0, gov.fund_balance / max(row_cofin, 1e-9))
         lam = (
             cfg.entry_rate_per_firm_per_month
             * max(n_rows[s], 1.0)

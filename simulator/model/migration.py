@@ -60,8 +60,8 @@ def leave_probability(model: CityModel) -> np.ndarray:
     pres = np.flatnonzero(p.present[:n])
     h = p.household[pres]
     age_y = p.age_m[pres] // 12
-    ret_age = model.retirement_age(p.female[pres], p.skill[pres])
-    working_age = (age_y >= WORKING_AGE_MIN_YEARS) & (age_y < ret_age)
+    ret_age = model.retirement_age_months(p.female[pres], p.skill[pres])
+    working_age = (age_y >= WORKING_AGE_MIN_YEARS) & (p.age_m[pres] < ret_age)
     nh = hh.n
     n_wa = np.bincount(h[working_age], minlength=nh)
     earners = np.bincount(h[p.status[pres] == EMPLOYED], minlength=nh)

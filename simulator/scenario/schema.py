@@ -394,7 +394,7 @@ class FundingShares(Strict):
 class NewIndustryFundCfg(LeverBase):
     city_yuan_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0})
     central_yuan_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0})
-    co_finance_share_of_capital: Share = 0.0
+    co_finance_share_of_capital: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0  # below 1: investors put in the rest
     target_sectors: list[str] = Field(default_factory=lambda: ["new_industry"])
 
     @field_validator("target_sectors")

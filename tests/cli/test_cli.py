@@ -273,12 +273,6 @@ def test_out_of_range_options(runner, tmp_path, option) -> None:
     assert not (tmp_path / "tiny").exists()
 
 
-@pytest.mark.xfail(
-    reason="CLI bug: a scenario that validates but cannot be built (initial employment larger than "
-    "the working-age population) raises ValueError in model/build.py; `sim run` shows a traceback "
-    "and exits 1 instead of a one-line message and exit 2",
-    strict=True,
-)
 def test_a_scenario_that_cannot_be_built_is_a_clean_error(runner, tmp_path) -> None:
     result = invoke(
         runner, "run", TINY, "--out", tmp_path, "--set", "population.persons=2000", "-q"
