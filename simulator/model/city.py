@@ -131,6 +131,7 @@ class CityModel(mesa.Model):
         production.initialise_money(self)
         self.hh_income = np.zeros(self.households.capacity)
         self.initial_wage_gap: float | None = None
+        self.average_wage = 0.0  # yuan/month of the employed, set by production each month
         self.hires = 0
         self.counts = dict.fromkeys(("births", "deaths", "in", "out"), 0)
         self.sector_demand = np.zeros(N_SECTORS)

@@ -57,6 +57,14 @@ def monthly_death_probability(age_years: np.ndarray, level: float, slope: float)
     return p
 
 
+@lru_cache(maxsize=512)
+def death_table(level: float, slope: float) -> np.ndarray:
+    """Monthly death probability at each whole year of age 0..MAX_AGE (read-only)."""
+    table = monthly_death_probability(np.arange(MAX_AGE_YEARS + 1, dtype=float), level, slope)
+    table.flags.writeable = False
+    return table
+
+
 def fertility_schedule(tfr: float, mean_age: float, sd: float) -> np.ndarray:
     """Births per woman per year at ages 0..MAX_AGE (zero outside 15-49), summing to ``tfr``."""
     ages = np.arange(MAX_AGE_YEARS + 1, dtype=float)
@@ -72,13 +80,13 @@ def step(model: CityModel) -> None:
     rng = model.streams["demography"]
     S = model.scale
     present = p.view("present")
+    p.view("age_m")[:] += present  # everyone present ages by a month
     idx = np.flatnonzero(present)
-    p.age_m[idx] += 1
-    age_y = p.age_m[idx] // 12
+    age_y = np.minimum(p.age_m[idx] // 12, MAX_AGE_YEARS)
 
     # deaths
     level = gompertz_level(model.s(d.life_expectancy_years), d.gompertz_slope_per_year)
-    pd = monthly_death_probability(age_y.astype(float), level, d.gompertz_slope_per_year)
+    pd = death_table(level, d.gompertz_slope_per_year)[age_y]
     dead = idx[rng.random(len(idx)) < pd]
     remove_persons(model, dead)
     model.counts["deaths"] += len(dead) * S

@@ -93,10 +93,10 @@ def step(model: CityModel) -> None:
     )
     layoff_rate = np.divide(excess * share, L, out=np.zeros(nf), where=L > 0)
     laid = emp_rows[rng.random(len(emp_rows)) < layoff_rate[p.employer[emp_rows]]]
+    L -= np.bincount(p.employer[laid], minlength=nf)
     separate(model, laid)
 
     # 3. matching
-    L = employees(model)
     alive = f.alive[:nf]
     vac = np.where(alive, np.floor(np.maximum(f.target[:nf] - L, 0.0) + rng.random(nf)), 0.0)
     vac_s = np.bincount(f.sector[:nf], weights=vac, minlength=N_SECTORS)
@@ -133,11 +133,12 @@ def step(model: CityModel) -> None:
             p.employer[rows] = slots[:k]
             p.exp_sector[rows] = s
             p.unemp_months[rows] = 0
+            L += np.bincount(slots[:k], minlength=nf)
             hired_total += k
     model.hires = hired_total
 
     # 4. wages
-    model.workers = employees(model)
+    model.workers = L  # workers per firm row after this month's separations and hires
     unfilled = np.where(alive, np.maximum(f.target[:nf] - model.workers, 0.0), 0.0)
     set_wage_offers(model, unfilled)
     emp_rows = np.flatnonzero(status == EMPLOYED)

@@ -45,11 +45,9 @@ IN_MIGRANT_ADULT_AGES = (20, 40)  # structural: age range drawn for arriving adu
 
 
 def wage_gap(model: CityModel) -> float:
-    """Destination wage over the city's average wage of the employed."""
-    p = model.persons
-    emp = p.view("status") == EMPLOYED
-    avg = float(p.view("wage")[emp].mean()) if emp.any() else model.base_wage()
-    return model.s(model.scenario.migration.destination_wage_yuan_per_month) / max(avg, 1.0)
+    """Destination wage over the city's average wage of the employed (this month's)."""
+    avg = model.average_wage if model.average_wage > 0 else model.base_wage()
+    return model.s(model.scenario.migration.destination_wage_yuan_per_month) / avg
 
 
 def leave_probability(model: CityModel) -> np.ndarray:

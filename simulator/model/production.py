@@ -264,6 +264,7 @@ def step(model: CityModel) -> None:
     emp = np.flatnonzero(p.view("status") == EMPLOYED)
     public = f.ownership[:nf] == PUBLIC
     wage_emp = p.wage[emp].astype(np.float64)
+    model.average_wage = float(wage_emp.mean()) if len(emp) else 0.0
     wage_bill = np.bincount(p.employer[emp], weights=wage_emp, minlength=nf) * S
     coverage = np.array([cfg.pension_coverage_share for cfg in model.sector_cfg])[f.sector[:nf]]
     covered_bill = np.where(public, wage_bill, wage_bill * coverage)

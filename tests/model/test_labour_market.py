@@ -206,3 +206,13 @@ def test_discouraged_older_job_seekers_leave_the_labour_force(load_tiny, build_m
     labour_market.step(m)
     assert np.all(p.status[: len(old)][old] == INACTIVE)
     assert np.all(p.status[: len(young)][young] == UNEMPLOYED)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_workers_per_firm_kept_in_step_with_the_persons(load_tiny, build_model, seed) -> None:
+    """The labour market updates ``model.workers`` incrementally; it must equal a fresh count."""
+    m = build_model(load_tiny(seed=seed))
+    for _ in range(6):
+        m.step()
+        labour_market.step(m)
+        assert np.array_equal(m.workers, employees(m))
