@@ -43,7 +43,7 @@ def draw_overview(columns: dict[str, np.ndarray], scenario: Scenario, path: Path
     _millions(ax)
     ax.set_ylabel("million persons")
     ax.set_title("Population")
-    ax.legend(loc="best", fontsize=8)
+    ax.legend(loc="upper right", fontsize=8)
     mark(ax)
 
     ax = axes[0, 1]
@@ -91,7 +91,7 @@ def draw_overview(columns: dict[str, np.ndarray], scenario: Scenario, path: Path
     ax.plot(years, columns["subsidence_households"] / 1e3, color=PALETTE[3], label="subsidence area")
     ax.set_ylabel("thousand households")
     ax.set_title("Housing")
-    ax.legend(loc="best", fontsize=8)
+    ax.legend(loc="upper right", fontsize=8)
     mark(ax)
 
     ax = axes[2, 1]
@@ -99,7 +99,7 @@ def draw_overview(columns: dict[str, np.ndarray], scenario: Scenario, path: Path
     ax.plot(years, 100 * columns["heavy_industry_share"], color=PALETTE[7], label="coal and coal-dependent")
     ax.set_ylabel("% of GDP")
     ax.set_title("Industry mix")
-    ax.legend(loc="best", fontsize=8)
+    ax.legend(loc="upper right", fontsize=8)
     mark(ax)
 
     ax = axes[2, 2]
@@ -109,8 +109,8 @@ def draw_overview(columns: dict[str, np.ndarray], scenario: Scenario, path: Path
     ax.plot(years, columns["deaths"] / 1e3, color=PALETTE[7], label="deaths", ls="--")
     ax.set_ylabel("thousand persons/year")
     ax.set_title("Population flows")
-    ax.legend(loc="best", fontsize=8)
+    ax.legend(loc="upper right", fontsize=8)
     mark(ax)
 
-    fig.savefig(path, dpi=100)
+    fig.savefig(path, dpi=90)
     plt.close(fig)

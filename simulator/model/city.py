@@ -40,7 +40,7 @@ from simulator.model.build import (
 )
 from simulator.model.government import CityGovernment
 from simulator.model.indicators import IndicatorRecorder
-from simulator.model.sectors import N_SECTORS, PUBLIC, SECTOR_NAMES, SKILL_NAMES
+from simulator.model.sectors import N_SECTORS, PUBLIC, SECTOR_NAMES, SKILL_NAMES, sector_arrays
 from simulator.model.series import SeriesCache
 from simulator.policy.registry import LEVERS, Programmes
 from simulator.scenario.schema import Scenario
@@ -98,6 +98,7 @@ class CityModel(mesa.Model):
         self._retirement_year = -1
         self._retirement_table = np.zeros(6, np.int16)
         self.sector_cfg = [scenario.sectors[name] for name in SECTOR_NAMES]
+        self.sector_par = sector_arrays(self.sector_cfg)
         self.school_leaving_age = np.array(
             [scenario.demography.school_leaving_age_years[s] for s in SKILL_NAMES], np.int16
         )

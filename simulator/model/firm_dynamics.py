@@ -161,8 +161,8 @@ def exit_and_close(model: CityModel) -> None:
         (f.reserves[:nf] < coal.min_workable_reserves_tonnes) | (f.loss_months[:nf] >= mine_limit)
     )
     ordinary = _ordinary(model)
-    priv_lim = np.array([c.exit_after_loss_months_private for c in model.sector_cfg])[f.sector[:nf]]
-    soe_lim = np.array([c.exit_after_loss_months_soe for c in model.sector_cfg])[f.sector[:nf]]
+    priv_lim = model.sector_par["exit_after_loss_months_private"][f.sector[:nf]]
+    soe_lim = model.sector_par["exit_after_loss_months_soe"][f.sector[:nf]]
     limit = np.where(soe, soe_lim, priv_lim)
     exiting = ordinary & (f.loss_months[:nf] >= limit)
     gone = np.flatnonzero(close_mine | exiting)

@@ -32,7 +32,6 @@ from simulator.model.sectors import (
     INACTIVE,
     N_SECTORS,
     PRIVATE,
-    SKILL_NAMES,
     UNEMPLOYED,
 )
 
@@ -63,7 +62,7 @@ def fit_weights(model: CityModel, exp_sector: np.ndarray, skill: np.ndarray) -> 
     has_exp = exp_sector >= 0
     w[np.flatnonzero(has_exp), exp_sector[has_exp]] = 1.0
     w[~has_exp, :] = 1.0
-    min_skill = np.array([SKILL_NAMES.index(c.min_skill) for c in model.sector_cfg])
+    min_skill = model.sector_par["min_skill"]
     w[skill[:, None] < min_skill[None, :]] = 0.0
     return w
 
@@ -165,7 +164,7 @@ def set_wage_offers(model: CityModel, vacancies: np.ndarray) -> None:
     losing = f.profit[:nf] < 0
     prem = f.wage_prem[:nf] + adj * unfilled - adj * losing
     f.wage_prem[:nf] = np.clip(prem, -fc.wage_premium_bound, fc.wage_premium_bound)
-    rel_wage = np.array([c.relative_wage for c in model.sector_cfg])
+    rel_wage = model.sector_par["relative_wage"]
     norm = rel_wage[f.sector[:nf]] * model.base_wage()
     from simulator.model.production import value_added_per_worker
 
@@ -175,7 +174,7 @@ def set_wage_offers(model: CityModel, vacancies: np.ndarray) -> None:
     L = model.workers
     prem_sum = np.bincount(p.employer[emp], weights=model.skill_premium[p.skill[emp]], minlength=nf)
     mean_prem = np.divide(prem_sum, L, out=np.ones(nf), where=L > 0)
-    coverage = np.array([c.pension_coverage_share for c in model.sector_cfg])[f.sector[:nf]]
+    coverage = model.sector_par["pension_coverage_share"][f.sector[:nf]]
     ec = model.s(model.scenario.social_security.pension_contribution_employer_share)
     cap = fc.max_labour_share_of_value_added * value_added_per_worker(model) / (mean_prem * (1.0 + ec * coverage))
     offer = np.minimum(norm * (1.0 + f.wage_prem[:nf]), cap)

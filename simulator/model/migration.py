@@ -110,7 +110,7 @@ def step(model: CityModel) -> None:
     f = model.firms
     nf = f.n
     L = model.workers  # before this month's departures: the pull is read at the start of the month
-    min_skill = np.array([SKILL_NAMES.index(c.min_skill) for c in model.sector_cfg])
+    min_skill = model.sector_par["min_skill"]
     skilled_sector = np.zeros(N_SECTORS, bool)
     skilled_sector[min_skill > SKILL_NAMES.index("low")] = True
     vac = np.maximum(f.target[:nf] - L, 0.0)

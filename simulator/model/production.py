@@ -180,8 +180,8 @@ def step(model: CityModel) -> None:
     housing_cost = np.minimum(housing_cost, hh.savings[: hh.n])
     hh.savings[: hh.n] -= housing_cost
     C = float(c.sum()) * S
-    cons_share = np.array([cfg.local_consumption_share for cfg in model.sector_cfg])
-    inv_share = np.array([cfg.investment_goods_share for cfg in model.sector_cfg])
+    cons_share = model.sector_par["local_consumption_share"]
+    inv_share = model.sector_par["investment_goods_share"]
     d_hh = (1.0 - hc.import_leakage_share) * C * cons_share
     d_hh[SERV] += float(housing_cost.sum()) * S
     imports_direct = hc.import_leakage_share * C
@@ -201,7 +201,7 @@ def step(model: CityModel) -> None:
     # ---- capacity and sales of ordinary (non-mine, non-public) firms
     L = model.workers  # set by the labour market this month; no job changes since
     va_pw = value_added_per_worker(model)
-    phi = np.array([cfg.intermediate_import_share for cfg in model.sector_cfg])[f.sector[:nf]]
+    phi = model.sector_par["intermediate_import_share"][f.sector[:nf]]
     ordinary = f.alive[:nf] & ~f.is_mine[:nf] & (f.ownership[:nf] != PUBLIC)
     cap_f = np.where(ordinary, va_pw * L * S / (1.0 - phi), 0.0)
     cap_s = np.bincount(f.sector[:nf], weights=cap_f, minlength=N_SECTORS)
@@ -227,7 +227,7 @@ def step(model: CityModel) -> None:
 
     # ---- desired employment next month
     ratio = np.divide(demand, cap_s, out=np.ones(N_SECTORS), where=cap_s > 0)
-    kpw = np.array([cfg.capital_per_worker_yuan for cfg in model.sector_cfg])[f.sector[:nf]]
+    kpw = model.sector_par["capital_per_worker_yuan"][f.sector[:nf]]
     cap_limit = f.capital[:nf] / (kpw * S)
     desired = np.where(L > 0, L * ratio[f.sector[:nf]], cap_limit)
     desired = np.minimum(desired, cap_limit)
@@ -266,7 +266,7 @@ def step(model: CityModel) -> None:
     wage_emp = p.wage[emp].astype(np.float64)
     model.average_wage = float(wage_emp.mean()) if len(emp) else 0.0
     wage_bill = np.bincount(p.employer[emp], weights=wage_emp, minlength=nf) * S
-    coverage = np.array([cfg.pension_coverage_share for cfg in model.sector_cfg])[f.sector[:nf]]
+    coverage = model.sector_par["pension_coverage_share"][f.sector[:nf]]
     covered_bill = np.where(public, wage_bill, wage_bill * coverage)
     ec = model.s(sc.social_security.pension_contribution_employer_share)
     ee = model.s(sc.social_security.pension_contribution_employee_share)

@@ -35,3 +35,24 @@ STANDARD, SHANTYTOWN, SUBSIDENCE, REHOUSED = range(4)
 HOUSING_NAMES = ("standard", "shantytown", "subsidence", "rehoused")
 
 SKILL_NAMES = ("low", "medium", "high")
+
+# constant per-sector parameters read every step, gathered once into arrays
+SECTOR_ARRAY_FIELDS = (
+    "local_consumption_share",
+    "investment_goods_share",
+    "intermediate_import_share",
+    "capital_per_worker_yuan",
+    "relative_wage",
+    "pension_coverage_share",
+    "exit_after_loss_months_private",
+    "exit_after_loss_months_soe",
+)
+
+
+def sector_arrays(configs) -> dict:
+    """Arrays over sectors of the constant ``SECTOR_ARRAY_FIELDS`` and the minimum skill."""
+    import numpy as np
+
+    arrays = {name: np.array([getattr(c, name) for c in configs], dtype=float) for name in SECTOR_ARRAY_FIELDS}
+    arrays["min_skill"] = np.array([SKILL_NAMES.index(c.min_skill) for c in configs])
+    return arrays
