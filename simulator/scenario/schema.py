@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from simulator.model.sectors import SECTOR_NAMES
 
@@ -46,6 +46,17 @@ def _check_shares_sum(shares: dict[str, float], what: str, total: float = 1.0) -
     s = sum(shares.values())
     if abs(s - total) > 1e-6:
         raise ValueError(f"{what} must sum to {total:g}, they sum to {s:.6g}")
+
+
+def _skill_shares(v: dict[str, float]) -> dict[str, float]:
+    if set(v) != {"low", "medium", "high"}:
+        raise ValueError("skill shares need low, medium and high")
+    _check_shares_sum(v, "skill shares")
+    return v
+
+
+SkillShares = Annotated[dict[Literal["low", "medium", "high"], Share], AfterValidator(_skill_shares)]
+"""Shares of persons by skill (low, medium, high), summing to 1."""
 
 
 # --------------------------------------------------------------------------- run
@@ -89,7 +100,7 @@ class PopulationCfg(Strict):
     persons: Annotated[int, Field(gt=0)]
     female_share: Share
     age_band_shares: dict[str, Share]
-    skill_shares: dict[Literal["low", "medium", "high"], Share]
+    skill_shares: SkillShares
     household_size_mean_persons: Annotated[float, Field(ge=1.0)]
     rural_share: Share
     unemployed_persons: Annotated[int, Field(ge=0)]
@@ -118,13 +129,6 @@ class PopulationCfg(Strict):
         _check_shares_sum(v, "age_band_shares")
         return v
 
-    @field_validator("skill_shares")
-    @classmethod
-    def _skills(cls, v: dict[str, float]) -> dict[str, float]:
-        if set(v) != {"low", "medium", "high"}:
-            raise ValueError("skill_shares needs low, medium and high")
-        _check_shares_sum(v, "skill_shares")
-        return v
 
 
 # -------------------------------------------------------------------- demography
@@ -137,7 +141,7 @@ class DemographyCfg(Strict):
     male_share_at_birth: Share
     life_expectancy_years: dict[Year, Annotated[float, Field(gt=20, lt=120)]]
     gompertz_slope_per_year: Positive
-    newborn_skill_shares: dict[Literal["low", "medium", "high"], Share]
+    newborn_skill_shares: SkillShares
     school_leaving_age_years: dict[Literal["low", "medium", "high"], Annotated[int, Field(ge=10, le=30)]]
     retirement_age_men_years: Series
     retirement_age_women_workers_years: Series
@@ -151,13 +155,6 @@ class DemographyCfg(Strict):
         "retirement_age_women_cadres_years",
     )(classmethod(lambda cls, v: _check_series_nonempty(v)))
 
-    @field_validator("newborn_skill_shares")
-    @classmethod
-    def _skills(cls, v: dict[str, float]) -> dict[str, float]:
-        if set(v) != {"low", "medium", "high"}:
-            raise ValueError("newborn_skill_shares needs low, medium and high")
-        _check_shares_sum(v, "newborn_skill_shares")
-        return v
 
 
 # ------------------------------------------------------------------------ labour
@@ -265,16 +262,9 @@ class MigrationCfg(Strict):
     in_vacancy_fill_share_per_month: Share
     in_household_size_persons: Annotated[float, Field(ge=1.0)]
     in_savings_yuan_per_household: NonNeg
-    in_skill_shares: dict[Literal["low", "medium", "high"], Share]
+    in_skill_shares: SkillShares
     in_female_share: Share
 
-    @field_validator("in_skill_shares")
-    @classmethod
-    def _skills(cls, v: dict[str, float]) -> dict[str, float]:
-        if set(v) != {"low", "medium", "high"}:
-            raise ValueError("in_skill_shares needs low, medium and high")
-        _check_shares_sum(v, "in_skill_shares")
-        return v
 
 
 # ----------------------------------------------------------------------- housing
