@@ -156,7 +156,8 @@ def build_firms(model: CityModel, rng: np.random.Generator) -> Firms:
         taken += k
         return ok
 
-    def add_firms(sector: int, ownership: np.ndarray, workers_per_firm: list[np.ndarray]) -> None:
+    def add_firms(sector: int, ownership: np.ndarray, workers: np.ndarray, assign: np.ndarray) -> None:
+        """Append ``len(ownership)`` firm rows; ``workers[i]`` works for new row ``assign[i]``."""
         cfg = model.sector_cfg[sector]
         k = len(ownership)
         rel = np.exp(rng.normal(0.0, sc.firms.productivity_dispersion_sd, size=k))
@@ -166,11 +167,10 @@ def build_firms(model: CityModel, rng: np.random.Generator) -> Firms:
             alive=np.ones(k, bool),
             productivity=rel,
         )
-        for f, w in zip(idx, workers_per_firm, strict=True):
-            p.status[w] = EMPLOYED
-            p.employer[w] = f
-            p.exp_sector[w] = sector
-        emp = np.array([len(w) for w in workers_per_firm], float)
+        p.status[workers] = EMPLOYED
+        p.employer[workers] = idx[assign]
+        p.exp_sector[workers] = sector
+        emp = np.bincount(assign, minlength=k).astype(float)
         firms.capital[idx] = emp * S * cfg.capital_per_worker_yuan * (1 + sc.firms.capacity_headroom_share)
         firms.target[idx] = emp
 
@@ -179,7 +179,7 @@ def build_firms(model: CityModel, rng: np.random.Generator) -> Firms:
         rows = _rows(mine.workers_persons, S, rng)
         w = take(rows, 0)
         before = firms.n
-        add_firms(COAL, np.array([SOE if mine.soe else PRIVATE]), [w])
+        add_firms(COAL, np.array([SOE if mine.soe else PRIVATE]), w, np.zeros(len(w), np.int64))
         f = before
         firms.is_mine[f] = True
         firms.productivity[f] = 1.0
@@ -204,14 +204,13 @@ def build_firms(model: CityModel, rng: np.random.Generator) -> Firms:
         w = take(rows, min_skill, rural_first=(s == AGRI))
         n_f = max(1, int(round(rows / firm_row_size(model, s))))
         assign = rng.integers(0, n_f, size=rows)
-        groups = [w[assign == i] for i in range(n_f)]
         own = np.where(rng.random(n_f) < cfg.soe_employment_share, SOE, PRIVATE)
-        add_firms(s, own, groups)
+        add_firms(s, own, w, assign)
     if public_rows > 0:
         w = take(public_rows, 0)
         n_f = max(1, int(round(public_rows / firm_row_size(model, SERV))))
         assign = rng.integers(0, n_f, size=public_rows)
-        add_firms(SERV, np.full(n_f, PUBLIC), [w[assign == i] for i in range(n_f)])
+        add_firms(SERV, np.full(n_f, PUBLIC), w, assign)
 
     # the unemployed; the rest of the working-age pool stays inactive
     u = take(_rows(sc.population.unemployed_persons, S, rng), 0)
