@@ -215,7 +215,7 @@ def build_firms(model: CityModel, rng: np.random.Generator) -> Firms:
     # the unemployed; the rest of the working-age pool stays inactive
     u = take(_rows(sc.population.unemployed_persons, S, rng), 0)
     p.status[u] = UNEMPLOYED
-    p.unemp_months[u] = rng.integers(0, 24, size=len(u))
+    p.unemp_months[u] = rng.integers(0, sc.population.initial_unemployment_spell_max_months + 1, size=len(u))
     firms.productivity[: firms.n][firms.ownership[: firms.n] == PUBLIC] = 1.0
     return firms
 

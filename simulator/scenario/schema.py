@@ -104,6 +104,7 @@ class PopulationCfg(Strict):
     household_size_mean_persons: Annotated[float, Field(ge=1.0)]
     rural_share: Share
     unemployed_persons: Annotated[int, Field(ge=0)]
+    initial_unemployment_spell_max_months: Annotated[int, Field(ge=0)] = 24
     savings_yuan_per_household_mean: NonNeg
     shantytown_households: Annotated[int, Field(ge=0)]
     subsidence_households: Annotated[int, Field(ge=0)]
