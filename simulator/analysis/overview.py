@@ -51,7 +51,8 @@ def draw_overview(columns: dict[str, np.ndarray], scenario: Scenario, path: Path
     ax.stackplot(years, emp / 1e3, labels=[s.replace("_", " ") for s in SECTOR_NAMES], colors=PALETTE[: len(SECTOR_NAMES)])
     ax.set_ylabel("thousand persons")
     ax.set_title("Employment by sector")
-    ax.legend(loc="upper right", fontsize=7, ncol=2)
+    ax.set_ylim(0, emp.sum(axis=0).max() / 1e3 * 1.35)  # headroom for the legend
+    ax.legend(loc="upper center", fontsize=7, ncol=3, frameon=False)
     mark(ax)
 
     ax = axes[0, 2]
@@ -64,7 +65,7 @@ def draw_overview(columns: dict[str, np.ndarray], scenario: Scenario, path: Path
     gdp = np.vstack([columns[f"gdp_{s}"] for s in SECTOR_NAMES])
     ax.stackplot(years, gdp / 1e8, colors=PALETTE[: len(SECTOR_NAMES)])
     ax.set_ylabel(f"100 million yuan ({scenario.city.money_base_year} prices)")
-    ax.set_title("GDP (value added) by sector")
+    ax.set_title("GDP (value added) by sector, colours as employment")
     mark(ax)
 
     ax = axes[1, 1]
@@ -99,7 +100,7 @@ def draw_overview(columns: dict[str, np.ndarray], scenario: Scenario, path: Path
     ax.plot(years, 100 * columns["heavy_industry_share"], color=PALETTE[7], label="coal and coal-dependent")
     ax.set_ylabel("% of GDP")
     ax.set_title("Industry mix")
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper left", fontsize=8)
     mark(ax)
 
     ax = axes[2, 2]
