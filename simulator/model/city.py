@@ -219,7 +219,21 @@ class CityModel(mesa.Model):
         self._check(pop_before, wealth_before)
         self.recorder.record_month(self)
         if self.month == 12:
-            self.persons.compact()
+            self.compact()
+
+    def compact(self) -> None:
+        """Once a year: drop the rows of persons who died or left and of firms that exited.
+
+        Firms that exited have no workers left (their workers were laid off), so only
+        the employed persons' employer rows need renumbering.
+        """
+        self.persons.compact()
+        row_map = self.firms.compact()
+        employer = self.persons.view("employer")
+        employed = employer >= 0
+        employer[employed] = row_map[employer[employed]]
+        if np.any(employer[employed] < 0):
+            raise AccountingError(f"{self.year}: a person works for a firm that exited")
 
     def _check(self, pop_before: int, wealth_before: np.ndarray) -> None:
         c = self.counts

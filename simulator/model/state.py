@@ -156,6 +156,10 @@ class Firms(_SoA):
     capacity_t: np.ndarray  # float64: tonnes/year (mines)
     tpw0: np.ndarray  # float64: tonnes per worker-year at full reserves (mines)
 
+    def compact(self) -> np.ndarray:
+        """Drop rows of firms that exited; returns the old-to-new row map (-1 = dropped)."""
+        return self._keep(self.alive[: self.n])
+
     @classmethod
     def empty(cls, capacity: int) -> Firms:
         z = lambda dt: np.zeros(capacity, dt)  # noqa: E731

@@ -163,3 +163,30 @@ def test_entry_adds_private_firms_with_capital_and_records_equity(load_tiny, bui
     np.testing.assert_allclose(f.capital[new], cap)
     assert m.ledger.get("entrant_equity") == pytest.approx(float(cap.sum()))  # no fund: all equity
     assert m.month_flows["entrants"] == pytest.approx(float(m.firm_weight[f.sector[new]].sum()))
+
+
+def test_yearly_compaction_drops_exited_firms_and_keeps_employers(load_tiny, build_model) -> None:
+    from simulator.model.labour_market import employees
+    from simulator.model.sectors import EMPLOYED
+
+    m = build_model(load_tiny())
+    for _ in range(11):
+        m.step()
+    workers_by_sector = np.bincount(
+        m.firms.sector[m.persons.view("employer")[m.persons.view("status") == EMPLOYED]], minlength=7
+    )
+    # half of the private services firms have lost money for years: they exit this month
+    f = m.firms
+    rows = np.flatnonzero((f.sector[: f.n] == 5) & (f.ownership[: f.n] == 0) & f.alive[: f.n])[::2]
+    f.loss_months[rows] = 999
+    m.step()  # December: exits, then compaction after the month
+    exited = len(rows)
+    p = m.persons
+    assert exited > 0 and f.alive[: f.n].all()
+    emp = p.view("status") == EMPLOYED
+    assert (p.view("employer")[emp] >= 0).all() and (p.view("employer")[~emp] == -1).all()
+    assert employees(m).sum() == emp.sum()
+    # every worker's sector is unchanged by the renumbering (up to this month's job changes)
+    after = np.bincount(f.sector[p.view("employer")[emp]], minlength=7)
+    assert np.abs(after - workers_by_sector).sum() <= 0.2 * workers_by_sector.sum()
+    assert after[5] < workers_by_sector[5]  # the exited firms' workers were laid off
