@@ -4,7 +4,8 @@ Persons, households and firms are each one object holding one array per
 attribute. Rows are agents; ``n`` rows are in use and the arrays have spare
 capacity so that births, in-migrants and entrants append without copying
 every step. Persons who died or left keep their row (``present`` is False)
-until :meth:`Persons.compact` removes them.
+until :meth:`Persons.compact` removes them; firms that exited likewise until
+:meth:`Firms.compact` (once a year, see ``CityModel.compact``).
 
 One person row stands for ``scale`` persons; one household row for ``scale``
 households; one firm row (other than a mine) for ``firm_weight[sector]``
