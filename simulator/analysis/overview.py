@@ -25,8 +25,8 @@ def draw_overview(columns: dict[str, np.ndarray], scenario: Scenario, path: Path
     import matplotlib.pyplot as plt
 
     years = columns["year"]
-    fig, axes = plt.subplots(3, 3, figsize=(15, 11))
-    fig.subplots_adjust(left=0.05, right=0.98, bottom=0.05, top=0.93, wspace=0.22, hspace=0.32)
+    fig, axes = plt.subplots(3, 3, figsize=(15, 11), sharex=True)
+    fig.subplots_adjust(left=0.05, right=0.98, bottom=0.05, top=0.93, wspace=0.22, hspace=0.18)
     title = f"{scenario.city.name}: {scenario.name} (seed {scenario.run.seed}, scale {scenario.run.scale})"
     fig.suptitle(title, fontsize=14)
     pkg = scenario.city.package_start_year
@@ -35,7 +35,8 @@ def draw_overview(columns: dict[str, np.ndarray], scenario: Scenario, path: Path
         if pkg is not None and years[0] <= pkg <= years[-1]:
             ax.axvline(pkg, color="grey", ls=":", lw=1)
         ax.grid(alpha=0.3)
-        ax.set_xlabel("year")
+        if ax in axes[-1]:
+            ax.set_xlabel("year")
 
     ax = axes[0, 0]
     ax.plot(years, columns["population"], color=PALETTE[0], label="resident")
