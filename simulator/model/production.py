@@ -103,24 +103,26 @@ def mine_technology(model: CityModel) -> tuple[np.ndarray, np.ndarray]:
     return tpw, cost
 
 
-def value_added_per_worker(model: CityModel) -> np.ndarray:
-    """Value added per worker (yuan/month) of every firm row at full use of capacity."""
+def value_added_per_worker(model: CityModel, tech: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Value added per worker (yuan/month) of every firm row at full use of capacity.
+
+    ``tech`` is this month's :func:`mine_technology`, if the caller has it already.
+    """
     f = model.firms
     nf = f.n
     va = sector_productivity(model)[f.sector[:nf]] * f.productivity[:nf]
     mines = f.is_mine[:nf]
     if mines.any():
-        tpw, cost = mine_technology(model)
+        tpw, cost = mine_technology(model) if tech is None else tech
         price = model.s(model.scenario.world.coal_price_yuan_per_tonne)
         va[mines] = np.maximum(price - cost[mines], 0.0) * tpw[mines] / 12.0
     return va
 
 
-def mine_output(model: CityModel, workers: np.ndarray) -> np.ndarray:
+def mine_output(model: CityModel, workers: np.ndarray, tpw: np.ndarray) -> np.ndarray:
     """Tonnes extracted this month by each firm row (zero for non-mines)."""
     f = model.firms
     nf = f.n
-    tpw, _ = mine_technology(model)
     q = np.minimum(f.capacity_t[:nf], workers * model.scale * tpw) / 12.0
     q = np.minimum(q, f.reserves[:nf])
     return np.where(f.is_mine[:nf] & f.alive[:nf], q, 0.0)
@@ -200,7 +202,8 @@ def step(model: CityModel) -> None:
 
     # ---- capacity and sales of ordinary (non-mine, non-public) firms
     L = model.workers  # set by the labour market this month; no job changes since
-    va_pw = value_added_per_worker(model)
+    tech = mine_technology(model)  # before this month's depletion
+    va_pw = value_added_per_worker(model, tech)
     phi = model.sector_par["intermediate_import_share"][f.sector[:nf]]
     ordinary = f.alive[:nf] & ~f.is_mine[:nf] & (f.ownership[:nf] != PUBLIC)
     cap_f = np.where(ordinary, va_pw * L * S / (1.0 - phi), 0.0)
@@ -244,9 +247,9 @@ def step(model: CityModel) -> None:
 
     # ---- mines
     mines = f.is_mine[:nf] & f.alive[:nf]
-    q = mine_output(model, L)
+    q = mine_output(model, L, tech[0])
     price = model.s(sc.world.coal_price_yuan_per_tonne)
-    _, cost_t = mine_technology(model)
+    cost_t = tech[1]
     coal_sales = q * price
     sales = np.where(mines, coal_sales, sales)
     led.pay("coal_sales", ROW, FIRMS, float(coal_sales.sum()))

@@ -98,17 +98,17 @@ def test_mine_output_falls_as_reserves_deplete(tiny_model) -> None:
     assert e > 0
     tpw1, cost1 = mine_technology(m)
     workers = np.ones(nf)  # one worker per mine: output limited by labour, not capacity
-    q1 = mine_output(m, workers)
+    q1 = mine_output(m, workers, mine_technology(m)[0])
     for r in (0.5, 0.25):
         f.reserves[mines] = r * f.reserves0[mines]
         tpw, cost = mine_technology(m)
         np.testing.assert_allclose(tpw[mines] / tpw1[mines], r**e)
         np.testing.assert_allclose(cost[mines] / cost1[mines], r ** (-e))
-        q = mine_output(m, workers)
+        q = mine_output(m, workers, mine_technology(m)[0])
         np.testing.assert_allclose(q[mines] / q1[mines], r**e)
     # never more than the reserves left; nothing from non-mines
     f.reserves[mines] = 10.0
-    q = mine_output(m, np.full(nf, 1000.0))
+    q = mine_output(m, np.full(nf, 1000.0), mine_technology(m)[0])
     assert np.all(q[mines] <= 10.0) and np.all(q[mines] > 0)
     assert np.all(q[~f.is_mine[:nf]] == 0.0)
 
@@ -117,7 +117,7 @@ def test_mine_output_is_capped_by_capacity(tiny_model) -> None:
     m = tiny_model
     f = m.firms
     mines = f.is_mine[: f.n]
-    q = mine_output(m, np.full(f.n, 1e6))
+    q = mine_output(m, np.full(f.n, 1e6), mine_technology(m)[0])
     np.testing.assert_allclose(q[mines], f.capacity_t[: f.n][mines] / 12.0)
 
 
