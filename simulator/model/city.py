@@ -180,6 +180,13 @@ class CityModel(mesa.Model):
         w = self.scenario.world
         return self.s(w.national_average_wage_yuan_per_year) / 12.0 * w.local_wage_ratio_to_national
 
+    def ensure_income_capacity(self) -> None:
+        """Grow the households' income-this-month buffer with the household arrays."""
+        if len(self.hh_income) < self.households.capacity:
+            grown = np.zeros(self.households.capacity)
+            grown[: len(self.hh_income)] = self.hh_income
+            self.hh_income = grown
+
     def stochastic_round(self, x: float, stream: str) -> int:
         """Integer with expectation ``x`` (for counts of rows)."""
         base = math.floor(x)
@@ -198,8 +205,7 @@ class CityModel(mesa.Model):
         self.programmes.reset()
         for k in self.counts:
             self.counts[k] = 0
-        if len(self.hh_income) < self.households.capacity:
-            self.hh_income = np.zeros(self.households.capacity)
+        self.ensure_income_capacity()
         self.hh_income[:] = 0.0
         pop_before = self.population
         wealth_before = net_worth(self)

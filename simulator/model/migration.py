@@ -135,10 +135,7 @@ def add_in_migrants(model: CityModel, k: int, rng: np.random.Generator) -> None:
         savings=np.full(k, mg.in_savings_yuan_per_household),
         present=np.ones(k, bool),
     )
-    if len(model.hh_income) < hh.capacity:
-        grown = np.zeros(hh.capacity)
-        grown[: len(model.hh_income)] = model.hh_income
-        model.hh_income = grown
+    model.ensure_income_capacity()
     amount = mg.in_savings_yuan_per_household * k * S
     model.ledger.pay("migrants_savings_in", ROW, HH, amount)
     model.row.balance -= amount
