@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from simulator.cli.common import console, fail
+from simulator.policy.document import DOCUMENT_TITLE, clause_text
 from simulator.policy.registry import LEVERS, lever_by_name
 from simulator.scenario.schema import LeversCfg
 
@@ -37,6 +38,8 @@ def levers(
     console.print(f"[bold]{lever.name}[/]: clause {', '.join(map(str, lever.clauses))} {lever.title_zh}")
     console.print(lever.summary)
     console.print(f"Mechanism: {lever.mechanism}")
+    for number in lever.clauses:
+        console.print(f"\n[bold]Clause {number}[/] of {DOCUMENT_TITLE}:\n{clause_text(number, limit=400)}")
     cfg_model = LeversCfg.model_fields[lever.name].annotation
     default = cfg_model()
     table = Table(title="parameters (scenario key levers." + lever.name + ")")
