@@ -170,9 +170,7 @@ def dissolve_empty_households(model: CityModel, candidates: np.ndarray) -> None:
     from simulator.model.accounts import HH, ROW
 
     p, hh = model.persons, model.households
-    members = np.bincount(
-        p.household[: p.n][p.present[: p.n]], minlength=hh.n
-    )[candidates]
+    members = np.bincount(p.household[: p.n], weights=p.present[: p.n], minlength=hh.n)[candidates]
     empty = candidates[(members == 0) & hh.present[candidates]]
     if len(empty) == 0:
         return

@@ -61,24 +61,24 @@ def leave_probability(model: CityModel) -> np.ndarray:
     ret_age = model.retirement_age_months(p.female[pres], p.skill[pres])
     working_age = (age_y >= WORKING_AGE_MIN_YEARS) & (p.age_m[pres] < ret_age)
     nh = hh.n
-    n_wa = np.bincount(h[working_age], minlength=nh)
-    earners = np.bincount(h[p.status[pres] == EMPLOYED], minlength=nh)
-    young = np.bincount(h[working_age & (age_y <= mg.young_adult_max_age_years)], minlength=nh)
-    high = np.bincount(h[working_age & (p.skill[pres] == SKILL_NAMES.index("high"))], minlength=nh)
+    # counts per household (bincount with 0/1 weights: no copies of the masked rows)
+    n_wa = np.bincount(h, weights=working_age, minlength=nh)
+    earners = np.bincount(h, weights=p.status[pres] == EMPLOYED, minlength=nh)
+    young = np.bincount(h, weights=working_age & (age_y <= mg.young_adult_max_age_years), minlength=nh)
+    high = np.bincount(h, weights=working_age & (p.skill[pres] == SKILL_NAMES.index("high")), minlength=nh)
 
     gap = wage_gap(model)
     if model.initial_wage_gap is None:
         model.initial_wage_gap = gap
     rate = mg.out_base_rate_per_year / 12.0 * (gap / model.initial_wage_gap) ** mg.wage_gap_elasticity
-    mult = np.ones(nh)
-    mult[earners == 0] *= mg.no_earner_multiplier
-    mult[young > 0] *= mg.young_adult_multiplier
-    mult[high > 0] *= mg.high_skill_multiplier
-    housing = hh.housing[:nh]
-    mult[housing == SHANTYTOWN] *= mg.shantytown_multiplier
-    mult[housing == SUBSIDENCE] *= mg.subsidence_multiplier
-    mult[housing == REHOUSED] *= mg.rehoused_multiplier
-    prob = np.minimum(rate * mult, 1.0)
+    # multipliers by household type, looked up: bit 1 no earner, bit 2 young adult, bit 4 high skill
+    by_type = np.ones(8)
+    for bit, factor in ((1, mg.no_earner_multiplier), (2, mg.young_adult_multiplier), (4, mg.high_skill_multiplier)):
+        by_type[[t for t in range(8) if t & bit]] *= factor
+    by_housing = np.ones(4)
+    by_housing[[SHANTYTOWN, SUBSIDENCE, REHOUSED]] = (mg.shantytown_multiplier, mg.subsidence_multiplier, mg.rehoused_multiplier)
+    kind = (earners == 0) + 2 * (young > 0) + 4 * (high > 0)
+    prob = np.minimum(rate * (by_type[kind] * by_housing[hh.housing[:nh]]), 1.0)
     prob[(n_wa == 0) | ~hh.present[:nh]] = 0.0
     return prob
 

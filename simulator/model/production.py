@@ -82,7 +82,7 @@ def sector_productivity(model: CityModel) -> np.ndarray:
 
 
 def mine_technology(model: CityModel) -> tuple[np.ndarray, np.ndarray]:
-    """Tonnes per worker-year and non-labour cost per tonne of every firm row.
+    """Tonnes per worker-year and non-labour cost per tonne of every firm row (zero for non-mines).
 
     Both worsen as reserves deplete: with ``r`` the share of the mine's initial
     reserves left and ``e`` the ``depletion_cost_elasticity``, tonnes per worker
@@ -94,12 +94,15 @@ def mine_technology(model: CityModel) -> tuple[np.ndarray, np.ndarray]:
     f = model.firms
     nf = f.n
     coal = model.scenario.coal
-    r = np.divide(f.reserves[:nf], f.reserves0[:nf], out=np.ones(nf), where=f.reserves0[:nf] > 0)
-    r = np.clip(r, 1e-3, 1.0)
+    mines = np.flatnonzero(f.is_mine[:nf])  # a handful of rows: compute there only
+    r0 = f.reserves0[mines]
+    r = np.clip(np.divide(f.reserves[mines], r0, out=np.ones(len(mines)), where=r0 > 0), 1e-3, 1.0)
     # labour productivity of mining grows with the coal sector's productivity index
     growth = sector_productivity(model)[COAL] / model.sector_cfg[COAL].value_added_per_worker_yuan_per_month
-    tpw = f.tpw0[:nf] * growth * r**coal.depletion_cost_elasticity
-    cost = coal.nonlabour_cost_yuan_per_tonne * r ** (-coal.depletion_cost_elasticity)
+    tpw = np.zeros(nf)
+    cost = np.zeros(nf)
+    tpw[mines] = f.tpw0[mines] * growth * r**coal.depletion_cost_elasticity
+    cost[mines] = coal.nonlabour_cost_yuan_per_tonne * r ** (-coal.depletion_cost_elasticity)
     return tpw, cost
 
 
