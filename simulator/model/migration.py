@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from simulator.model.city import CityModel
 
 WORKING_AGE_MIN_YEARS = 16  # structural: legal minimum working age (Labour Law art. 15)
-IN_MIGRANT_ADULT_AGES = (20, 40)  # structural: age range drawn for arriving adults
 
 
 def wage_gap(model: CityModel) -> float:
@@ -144,8 +143,8 @@ def add_in_migrants(model: CityModel, k: int, rng: np.random.Generator) -> None:
     first = np.r_[True, household[1:] != household[:-1]]
     second = np.r_[False, first[:-1]] & ~first
     adult = first | second  # up to two adults per household, the rest children
-    lo, hi = IN_MIGRANT_ADULT_AGES
-    age_y = np.where(adult, rng.integers(lo, hi + 1, size=m), rng.integers(0, 12, size=m))
+    lo, hi = mg.in_adult_age_min_years, mg.in_adult_age_max_years
+    age_y = np.where(adult, rng.integers(lo, hi + 1, size=m), rng.integers(0, mg.in_child_age_max_years + 1, size=m))
     skill_p = np.array([mg.in_skill_shares[s] for s in SKILL_NAMES])
     skill = rng.choice(3, size=m, p=skill_p).astype(np.int8)
     status = np.where(adult, UNEMPLOYED, CHILD).astype(np.int8)

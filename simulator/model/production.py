@@ -145,9 +145,6 @@ def initialise_money(model: CityModel) -> None:
     p.wage[emp] = f.wage_offer[p.employer[emp]] * model.skill_premium[p.skill[emp]]
     bill = np.bincount(p.employer[emp], weights=p.wage[emp], minlength=f.n) * model.scale
     f.cash[: f.n] = model.scenario.firms.initial_cash_months_of_wage_bill * bill
-    f.sales[: f.n] = 0.0
-    L = employees(model)
-    f.target[: f.n] = L
     inc = np.bincount(
         p.view("household"), weights=(p.view("wage") + p.view("pension")), minlength=model.households.n
     )

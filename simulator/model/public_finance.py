@@ -91,8 +91,8 @@ def step(model: CityModel) -> None:
     gov.cash += central_dibao - dibao
     model.central.balance -= central_dibao
     model.month_spending["dibao"] += dibao
-    model.month_revenue["transfers"] += central_dibao
     model.month_flows["dibao_recipients"] += float((need > 0).sum()) * S
+    model.month_revenue["transfers"] += central_dibao
 
     # central general transfers
     general = model.s(sc.public_finance.general_transfer_yuan_per_resident_per_year) / 12.0 * model.population

@@ -24,15 +24,12 @@ HEAVY_SECTORS = (COAL, COAL_DEP)
 
 # labour status codes (int8)
 CHILD, STUDENT, EMPLOYED, UNEMPLOYED, RETIRED, INACTIVE = range(6)
-STATUS_NAMES = ("child", "student", "employed", "unemployed", "retired", "inactive")
 
 # ownership codes (int8)
 PRIVATE, SOE, PUBLIC = range(3)
-OWNERSHIP_NAMES = ("private", "soe", "public")
 
 # housing codes (int8)
 STANDARD, SHANTYTOWN, SUBSIDENCE, REHOUSED = range(4)
-HOUSING_NAMES = ("standard", "shantytown", "subsidence", "rehoused")
 
 SKILL_NAMES = ("low", "medium", "high")
 

@@ -265,6 +265,15 @@ class MigrationCfg(Strict):
     in_savings_yuan_per_household: NonNeg
     in_skill_shares: SkillShares
     in_female_share: Share
+    in_adult_age_min_years: Annotated[int, Field(ge=16, le=70)] = 20
+    in_adult_age_max_years: Annotated[int, Field(ge=16, le=70)] = 40
+    in_child_age_max_years: Annotated[int, Field(ge=0, le=15)] = 11
+
+    @model_validator(mode="after")
+    def _adult_ages(self) -> MigrationCfg:
+        if self.in_adult_age_max_years < self.in_adult_age_min_years:
+            raise ValueError("in_adult_age_max_years is below in_adult_age_min_years")
+        return self
 
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from simulator.model import migration
 from simulator.model.accounts import HH, ROW
-from simulator.model.migration import IN_MIGRANT_ADULT_AGES, add_in_migrants, leave_probability
+from simulator.model.migration import add_in_migrants, leave_probability
 from simulator.model.sectors import (
     CHILD,
     EMPLOYED,
@@ -132,7 +132,7 @@ def test_in_migrants_are_appended_and_counted(tiny_model) -> None:
     adults = p.status[new] == UNEMPLOYED
     assert np.all(adults | (p.status[new] == CHILD))
     age_y = p.age_m[new] // 12
-    lo, hi = IN_MIGRANT_ADULT_AGES
+    lo, hi = mg.in_adult_age_min_years, mg.in_adult_age_max_years
     assert np.all((age_y[adults] >= lo) & (age_y[adults] <= hi))
     per_hh = np.bincount(p.household[new][adults] - nh0, minlength=k)
     assert np.all((per_hh >= 1) & (per_hh <= 2))
