@@ -134,6 +134,7 @@ class CityModel(mesa.Model):
         self.initial_wage_gap: float | None = None
         self.average_wage = 0.0  # yuan/month of the employed, set by production each month
         self.hires = 0
+        self.entry_queue: list[tuple[int, int, int, float]] = []  # (due month index, sector, rows, fund share)
         self.counts = dict.fromkeys(("births", "deaths", "in", "out"), 0)
         self.sector_demand = np.zeros(N_SECTORS)
         self.sector_capacity = np.zeros(N_SECTORS)

@@ -233,6 +233,9 @@ class FirmsCfg(Strict):
     max_labour_share_of_value_added: Share
     wage_premium_bound: Share
     entry_pressure_cap: Annotated[float, Field(ge=1.0)]
+    entry_cost_share_of_capital: NonNeg
+    entry_delay_months: Annotated[int, Field(ge=0, le=60)]
+    soe_social_functions_cost_share_of_wage_bill: Share
 
 
 # -------------------------------------------------------------------- households
@@ -379,10 +382,14 @@ class ResourceCityTransferCfg(LeverBase):
 
 
 class FundingShares(Strict):
+    """Who pays a programme's cost: shares summing to 1. ``firms`` are the
+    mining firms (still open), ``households`` the households served."""
+
     central: Share = 0.0
     province: Share = 0.0
     city: Share = 0.0
     bank_loans: Share = 0.0
+    firms: Share = 0.0
     households: Share = 0.0
 
     @model_validator(mode="after")
@@ -412,10 +419,114 @@ class ShantytownRenovationCfg(LeverBase):
     funding: FundingShares = FundingShares(city=1.0)
 
 
+def _known_sectors(v: list[str]) -> list[str]:
+    for s in v:
+        if s not in SECTOR_NAMES:
+            raise ValueError(f"unknown sector {s!r}; sectors are {', '.join(SECTOR_NAMES)}")
+    return v
+
+
+SectorList = Annotated[list[str], AfterValidator(_known_sectors)]
+"""A list of sector names."""
+
+Growth = Annotated[float, Field(ge=0.0, le=0.1)]
+"""An extra growth rate per year (0 to 10%)."""
+
+
+class SubsidenceRelocationCfg(LeverBase):
+    households_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0})
+    cost_yuan_per_household: NonNeg = 0.0
+    funding: FundingShares = FundingShares(city=1.0)
+    mining_area_works_yuan_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0})
+
+
+class PensionsCfg(LeverBase):
+    extra_central_share_of_deficit: Share = 0.0
+    extra_indexation_per_year: Annotated[float, Field(ge=0.0, le=0.2)] = 0.0
+    collective_retirees_enrolled_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0})
+    collective_pension_yuan_per_month: NonNeg = 0.0
+    enrolment_cost_yuan_per_person: NonNeg = 0.0
+    enrolment_central_share: Share = 0.0
+
+
+class ReemploymentCfg(LeverBase):
+    training_places_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0})
+    cost_yuan_per_trainee: NonNeg = 0.0
+    training_central_share: Share = 0.0
+    mismatch_reduction_share: Share = 0.0
+    priority_sectors: SectorList = Field(default_factory=lambda: ["coal_mining", "coal_dependent_industry"])
+    public_welfare_jobs_max_persons: NonNegSeries = Field(default_factory=lambda: {2000: 0.0})
+    welfare_job_wage_yuan_per_month: NonNeg = 0.0
+    welfare_job_central_share: Share = 0.0
+
+
+class SoeReformCfg(LeverBase):
+    productivity_gain_share: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    phase_in_years: Positive = 5.0
+    hard_budget_loss_months: Annotated[int, Field(ge=1)] | None = None
+    layoff_share_of_excess_per_month: Share | None = None
+    social_functions_transferred_share: Share = 0.0
+
+
+class PrivateEconomyCfg(LeverBase):
+    loan_rate_reduction_per_year: Annotated[float, Field(ge=0.0, le=0.1)] = 0.0
+    entry_cost_reduction_share: Share = 0.0
+
+
+class StreamlinedApprovalsCfg(LeverBase):
+    entry_cost_reduction_share: Share = 0.0
+    entry_delay_reduction_share: Share = 0.0
+
+
+class ModernAgricultureCfg(LeverBase):
+    productivity_growth_extra_per_year: Growth = 0.0
+    subsidy_yuan_per_worker_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0})
+    subsidy_central_share: Share = 0.0
+
+
+class InfrastructureCfg(LeverBase):
+    investment_yuan_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0})
+    funding: FundingShares = FundingShares(city=1.0)
+    lag_years: Annotated[float, Field(ge=0.0, le=20.0)] = 3.0
+    depreciation_rate_per_year: Share = 0.04
+    reference_public_capital_yuan: Positive = 1.0e10
+    output_elasticity: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    market_access_elasticity: Annotated[float, Field(ge=0.0, le=2.0)] = 0.0
+
+
+class InnovationTalentCfg(LeverBase):
+    target_sectors: SectorList = Field(default_factory=lambda: ["manufacturing", "new_industry"])
+    productivity_growth_extra_per_year: Growth = 0.0
+    rd_support_yuan_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0})
+    rd_support_central_share: Share = 0.0
+    skilled_leaving_reduction_share: Share = 0.0
+    talent_allowance_yuan_per_person_month: NonNeg = 0.0
+    talent_households_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0})
+    recruitment_subsidy_yuan_per_household: NonNeg = 0.0
+
+
+class EcologyOvercapacityCfg(LeverBase):
+    mine_capacity_cut_share: Share = 0.0
+    capacity_cut_phase_in_years: Positive = 3.0
+    resettlement_yuan_per_laid_off_worker: NonNeg = 0.0
+    heavy_industry_environmental_cost_share_of_sales: Annotated[float, Field(ge=0.0, le=0.5)] = 0.0
+    ecological_transfer_yuan_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0})
+
+
 class LeversCfg(Strict):
     resource_city_transfer: ResourceCityTransferCfg = ResourceCityTransferCfg()
     new_industry_fund: NewIndustryFundCfg = NewIndustryFundCfg()
     shantytown_renovation: ShantytownRenovationCfg = ShantytownRenovationCfg()
+    subsidence_relocation: SubsidenceRelocationCfg = SubsidenceRelocationCfg()
+    pensions: PensionsCfg = PensionsCfg()
+    reemployment: ReemploymentCfg = ReemploymentCfg()
+    soe_reform: SoeReformCfg = SoeReformCfg()
+    private_economy: PrivateEconomyCfg = PrivateEconomyCfg()
+    streamlined_approvals: StreamlinedApprovalsCfg = StreamlinedApprovalsCfg()
+    modern_agriculture: ModernAgricultureCfg = ModernAgricultureCfg()
+    infrastructure: InfrastructureCfg = InfrastructureCfg()
+    innovation_talent: InnovationTalentCfg = InnovationTalentCfg()
+    ecology_overcapacity: EcologyOvercapacityCfg = EcologyOvercapacityCfg()
 
 
 # ----------------------------------------------------------------------- scenario
