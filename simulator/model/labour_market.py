@@ -115,10 +115,14 @@ def step(model: CityModel) -> None:
     quits = emp_rows[rng.random(len(emp_rows)) < lab.quit_rate_per_month]
     separate(model, quits)
 
-    # 2. layoffs toward target
+    # 2. layoffs toward target; public-welfare jobs are outside firms' targets
     emp_rows = np.flatnonzero(status == EMPLOYED)
     L = employees(model)
     nf = f.n
+    welfare = p.welfare_job[emp_rows]
+    welfare_held = np.bincount(p.employer[emp_rows[welfare]], minlength=nf).astype(np.float64)
+    emp_rows = emp_rows[~welfare]
+    L -= welfare_held
     excess = np.maximum(L - f.target[:nf], 0.0)
     share = np.where(
         f.ownership[:nf] != PRIVATE,  # state-owned firms and public units
@@ -181,7 +185,9 @@ def step(model: CityModel) -> None:
 
     # 3b. public-welfare jobs (lever) for households with no employed member
     if prog.welfare_jobs_max > 0:
-        L += welfare_jobs(model, rng)
+        welfare_held += welfare_jobs(model, rng)
+    L += welfare_held
+    model.welfare_workers = welfare_held  # per firm row: outside the staffing norm
 
     # 4. wages
     model.workers = L  # workers per firm row after this month's separations and hires

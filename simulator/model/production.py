@@ -29,7 +29,8 @@ interest, and enterprise income tax on profit; private firms pay out a share
 of profit as dividends, locally in proportion to savings. A firm short of
 cash borrows from banks. Public units are staffed at
 ``public_employment_per_1000_residents``, times the budget rule's payroll factor
-(plus the holders of public-welfare jobs). State firms pay for the social
+(public-welfare jobs come on top: the labour market keeps them out of the
+staffing norm). State firms pay for the social
 functions they run (``firms.soe_social_functions_cost_share_of_wage_bill`` of
 their wage bill, bought from local services).
 
@@ -168,6 +169,7 @@ def initialise_money(model: CityModel) -> None:
 
     p, f = model.persons, model.firms
     model.workers = employees(model)
+    model.welfare_workers = np.zeros(f.n)
     set_wage_offers(model, np.zeros(f.n))
     emp = np.flatnonzero(p.view("status") == EMPLOYED)
     p.wage[emp] = f.wage_offer[p.employer[emp]] * model.skill_premium[p.skill[emp]]
@@ -288,12 +290,9 @@ def step(model: CityModel) -> None:
     pub = np.flatnonzero((f.ownership[:nf] == PUBLIC) & f.alive[:nf])
     if len(pub):
         want = sc.labour.public_employment_per_1000_residents * residents / 1000.0 / S * gov.factor["public_payroll"]
-        staff = L[pub]
+        staff = L[pub] - model.welfare_workers[pub]  # public-welfare jobs are outside the norm
         weights = staff / staff.sum() if staff.sum() > 0 else np.full(len(pub), 1.0 / len(pub))
         f.target[pub] = want * weights
-        if prog.welfare_jobs_max > 0:  # public-welfare jobs come on top of the staffing norm
-            held = np.flatnonzero(p.view("welfare_job") & (p.view("status") == EMPLOYED))
-            f.target[:nf] += np.bincount(p.employer[held], minlength=nf)
 
     # ---- mines
     mines = f.is_mine[:nf] & f.alive[:nf]
