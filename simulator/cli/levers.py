@@ -38,10 +38,11 @@ def levers(
     for number in lever.clauses:
         console.print(f"\n[bold]Clause {number}[/] of {DOCUMENT_TITLE}:\n{clause_text(number, limit=400)}")
     cfg_model = LeversCfg.model_fields[lever.name].annotation
-    default = cfg_model()
-    table = Table(title="parameters (scenario key levers." + lever.name + ")")
-    table.add_column("key")
+    default = cfg_model().model_dump()
+    table = Table(title=f"parameters (scenario keys levers.{lever.name}.*)")
+    table.add_column("key", no_wrap=True)
     table.add_column("default")
-    for key, value in default.model_dump().items():
-        table.add_row(key, str(value))
+    table.add_column("meaning")
+    for key, field in cfg_model.model_fields.items():
+        table.add_row(key, str(default[key]), field.description or "")
     console.print(table)
