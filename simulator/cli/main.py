@@ -11,7 +11,10 @@ import typer
 
 from simulator.cli import fit as fit_cmd
 from simulator.cli import levers as levers_cmd
+from simulator.cli import query as query_cmd
 from simulator.cli import run as run_cmd
+from simulator.cli import sensitivity as sensitivity_cmd
+from simulator.cli import sweep as sweep_cmd
 from simulator.cli import validate as validate_cmd
 
 app = typer.Typer(
@@ -25,6 +28,9 @@ app.command("run")(run_cmd.run)
 app.command("validate")(validate_cmd.validate)
 app.command("levers")(levers_cmd.levers)
 app.command("fit")(fit_cmd.fit)
+app.command("sweep")(sweep_cmd.sweep)
+app.command("query")(query_cmd.query)
+app.command("sensitivity")(sensitivity_cmd.sensitivity)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -52,6 +52,7 @@ __all__ = [
     "load_resolved_text",
     "load_scenario",
     "scenario_sha256",
+    "validate_located",
 ]
 
 OVERRIDE_FILE = "--set"
@@ -294,16 +295,40 @@ def load_scenario(
 
 
 def _validate(data: dict[str, Any], locs: Locations) -> Scenario:
+    return validate_located(Scenario, data, locs)
+
+
+_Model = typing.TypeVar("_Model", bound=BaseModel)
+
+
+def validate_located(model: type[_Model], data: Any, locs: Locations) -> _Model:
+    """Validate raw YAML data against a pydantic model, with ``file:line`` errors.
+
+    The same machinery as for scenarios, for other YAML inputs (e.g. sweep
+    specs): unknown keys get a did-you-mean from the model's fields.
+
+    Args:
+        model: The pydantic model class (strict, ``extra="forbid"``).
+        data: Raw data from :func:`load_raw` or :func:`parse_yaml`.
+        locs: Its location map.
+
+    Returns:
+        The validated model instance.
+
+    Raises:
+        ScenarioError: About the earliest line with a problem; ``all_errors``
+            lists every problem found.
+    """
     try:
-        return Scenario.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
-        raise _convert_validation_error(exc, data, locs) from None
+        raise _convert_validation_error(exc, data, locs, model) from None
 
 
 def _convert_validation_error(
-    exc: ValidationError, data: dict[str, Any], locs: Locations
+    exc: ValidationError, data: dict[str, Any], locs: Locations, root: type[BaseModel] = Scenario
 ) -> ScenarioError:
-    errors = [_describe(err, data, locs) for err in exc.errors(include_url=False)]
+    errors = [_describe(err, data, locs, root) for err in exc.errors(include_url=False)]
     # Earliest line first; a missing key is often the consequence of a misspelt
     # one (reported as unknown), so missing keys come after the other problems.
     order = sorted(
@@ -321,7 +346,9 @@ def _convert_validation_error(
     return first
 
 
-def _describe(err: Any, data: dict[str, Any], locs: Locations) -> ScenarioError:
+def _describe(
+    err: Any, data: dict[str, Any], locs: Locations, root: type[BaseModel] = Scenario
+) -> ScenarioError:
     loc = tuple(err["loc"])
     about_key = bool(loc) and loc[-1] == "[key]"
     if about_key:
@@ -334,7 +361,7 @@ def _describe(err: Any, data: dict[str, Any], locs: Locations) -> ScenarioError:
         message = _MISSING_KEY
     elif kind == "extra_forbidden":
         message = "unknown key"
-        suggestion = _suggest_field(loc)
+        suggestion = _suggest_field(loc, root)
     else:
         message = _plain_message(err["msg"], kind, err.get("input"))
         if about_key:
@@ -382,8 +409,8 @@ def _location(locs: Locations, path: tuple[Any, ...]) -> tuple[str | None, int |
     return None, None
 
 
-def _suggest_field(loc: tuple[Any, ...]) -> str | None:
-    model = schema_model_at(loc[:-1])
+def _suggest_field(loc: tuple[Any, ...], root: type[BaseModel] = Scenario) -> str | None:
+    model = schema_model_at(loc[:-1], root)
     if model is None or not loc:
         return None
     match = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.6)
