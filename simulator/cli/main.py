@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import typer
 
+from simulator.cli import calibrate as calibrate_cmd
 from simulator.cli import fit as fit_cmd
 from simulator.cli import levers as levers_cmd
 from simulator.cli import query as query_cmd
@@ -31,6 +32,7 @@ app.command("fit")(fit_cmd.fit)
 app.command("sweep")(sweep_cmd.sweep)
 app.command("query")(query_cmd.query)
 app.command("sensitivity")(sensitivity_cmd.sensitivity)
+app.command("calibrate")(calibrate_cmd.calibrate)
 
 
 if __name__ == "__main__":  # pragma: no cover
