@@ -8,7 +8,13 @@
    a Latin hypercube, :mod:`scipy.stats.qmc`; positions in ``[0, 1]`` per
    parameter, mapped to the bounds on a linear or log scale);
 3. **local**: Nelder-Mead (:func:`scipy.optimize.minimize`, adaptive, bounded to
-   the unit cube) from the best candidate so far, until the budget is spent;
+   the unit cube) from the best candidate so far, until the budget is spent (less
+   the polish budget);
+3b. **polish** (if ``optimiser.polish_budget``): a compass search from the best
+   candidate: all ``+-polish_step`` moves along each parameter are run in parallel,
+   the best improving one is taken, else the step is halved. Nelder-Mead stalls on
+   the slightly rough objective of a stochastic model; the compass search ends at
+   a point no single-parameter move improves;
 4. **report**: the base scenario and the best candidate on further seeds (the
    report's bands), and a one-dimensional profile of the objective along each
    parameter through the best candidate.
@@ -43,7 +49,10 @@ start, taking every run already in ``state.json`` from there and running only
 the missing ones: after an interruption (Ctrl-C, a killed process) the same
 command finishes with exactly the results of an uninterrupted calibration. A
 larger ``--budget`` on a finished calibration continues its search the same
-way. A spec or base scenario changed since (another fingerprint) is refused.
+way, and a spec with other weights, bounds, optimiser or report settings
+re-runs its search reusing every run that applies. A changed base scenario,
+other targets (indicator, year, kind) or other seeds make runs incomparable
+(another fingerprint): that directory is refused.
 """
 
 from __future__ import annotations
@@ -373,7 +382,7 @@ def base_candidate(params: Sequence[FreeParameter]) -> Candidate | None:
 
 
 def search(loaded: LoadedCalibration, ev: Evaluator, on_event: Callable[[Event], None]) -> SearchResult:
-    """Stages 1-3: base values, global design, Nelder-Mead; within the budget."""
+    """Stages 1-3: base values, global design, Nelder-Mead, compass polish; within the budget."""
     params = loaded.parameters
     seeds = loaded.seeds
     budget = loaded.budget
@@ -398,11 +407,44 @@ def search(loaded: LoadedCalibration, ev: Evaluator, on_event: Callable[[Event],
         on_event({"event": "stage", "stage": "global", "candidates": n_global})
         cands = [candidate_from_unit(params, u) for u in global_design(loaded, n_global)]
         record("global", ev.evaluate(cands, seeds))
-    n_local = budget - len(result.history)
+    polish = min(loaded.spec.optimiser.polish_budget, max(0, budget - len(result.history)))
+    n_local = budget - len(result.history) - polish
     if loaded.spec.optimiser.local_method == "nelder-mead" and n_local > 0 and result.best is not None:
         on_event({"event": "stage", "stage": "local", "candidates": n_local})
         result.local_message = _nelder_mead(loaded, ev, result, seen, record, n_local)
+    n_polish = budget - len(result.history)
+    if polish > 0 and n_polish > 0 and result.best is not None:
+        on_event({"event": "stage", "stage": "polish", "candidates": n_polish})
+        result.local_message += "; " + _pattern_search(loaded, ev, result, seen, record, n_polish)
     return result
+
+
+def _pattern_search(loaded, ev, result: SearchResult, seen, record, n: int) -> str:
+    """Compass search from the best candidate: poll +-step along each parameter (all polls of a
+    round run in parallel), move to the best poll if it improves, else halve the step."""
+    params = loaded.parameters
+    step = loaded.spec.optimiser.polish_step
+    spent = 0
+    rounds = 0
+    while spent < n and step >= 1e-3:
+        x = result.best.evaluation.candidate.unit
+        polls: list[Candidate] = []
+        for i in range(len(params)):
+            for sign in (-1.0, 1.0):
+                u = list(x)
+                u[i] = min(1.0, max(0.0, u[i] + sign * step))
+                c = candidate_from_unit(params, u)
+                if c.key not in seen and all(c.key != p.key for p in polls):
+                    polls.append(c)
+        polls = polls[: n - spent]
+        before = result.best.evaluation.objective
+        if polls:
+            record("polish", ev.evaluate(polls, loaded.seeds))
+            spent += len(polls)
+            rounds += 1
+        if result.best.evaluation.objective >= before:
+            step /= 2
+    return f"compass search: {rounds} round(s), {spent} candidates, final step {step:g}"
 
 
 def _nelder_mead(loaded, ev, result: SearchResult, seen, record, n_local: int) -> str:
@@ -463,17 +505,30 @@ class ReportRuns:
     profiles: dict[str, list[HistoryRow]]
 
 
+def profile_positions(u: float, points: int, step: float) -> list[float]:
+    """Positions of a profile around *u*: ``u -/+ step * 2**k`` for k = 0, 1, ... (half of
+    *points* on each side, the extra one below), clipped to [0, 1], sorted, without repeats."""
+    below, above = (points + 1) // 2, points // 2
+    xs = [u - step * 2**k for k in range(below)] + [u + step * 2**k for k in range(above)]
+    out: list[float] = []
+    for x in sorted(min(1.0, max(0.0, x)) for x in xs):
+        if x != u and x not in out:
+            out.append(x)
+    return out
+
+
 def report_stage(loaded: LoadedCalibration, ev: Evaluator, best: HistoryRow, on_event) -> ReportRuns:
     params = loaded.parameters
     rs = loaded.report_seeds
-    n_prof = loaded.spec.report.profile_points
     prof_cands: dict[str, list[Candidate]] = {}
     for j, fp in enumerate(params):
-        pts = []
-        for x in np.linspace(0.0, 1.0, n_prof) if n_prof else []:
+        pts: list[Candidate] = []
+        for x in profile_positions(best.evaluation.candidate.unit[j], loaded.spec.report.profile_points, loaded.spec.report.profile_step):
             u = list(best.evaluation.candidate.unit)
-            u[j] = float(x)
-            pts.append(candidate_from_unit(params, u))
+            u[j] = x
+            c = candidate_from_unit(params, u)
+            if c.key != best.evaluation.candidate.key and all(c.key != o.key for o in pts):
+                pts.append(c)
         prof_cands[fp.name] = pts
     n_runs = 2 * len(rs) + sum(len(v) for v in prof_cands.values()) * len(loaded.seeds)
     on_event({"event": "stage", "stage": "report", "runs": n_runs})
@@ -550,7 +605,7 @@ def open_result_dir(path: Path, loaded: LoadedCalibration, truth: dict[str, floa
                 raise CalibrationError(f"{path} exists and is not a calibration directory; choose another --out")
         elif manifest.get("fingerprint") != loaded.fingerprint:
             raise CalibrationError(
-                f"{path} was made from a different calibration spec, base scenario or observed data "
+                f"{path} was made from a different calibration spec (its base scenario, targets or seeds differ) "
                 f"(fingerprint {str(manifest.get('fingerprint'))[:12]} there, {loaded.fingerprint[:12]} now); "
                 f"its spec is {path / SPEC_FILE}. Use another --out directory, or delete this one to start again"
             )
@@ -691,6 +746,8 @@ def run_calibration(
     t0 = time.perf_counter()
     with locked(path):
         remove_stale_temporaries(path)
+        if resumed:  # the same runs apply; weights, bounds, budget, optimiser or report may differ
+            write_atomic(path / SPEC_FILE, loaded.text)
         cache = RunCache.open(path / STATE_FILE, loaded.fingerprint)
         reused = cache.n_runs
         with make_executor(executor, workers, scheduler, start_method=start_method) as ex:
@@ -704,11 +761,22 @@ def run_calibration(
             report = report_stage(loaded, ev, found.best, emit)
             description = ex.describe()
         wall = time.perf_counter() - t0
+        session = {
+            "finished_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+            "executor": description,
+            "budget": loaded.budget,
+            "runs_ran": ev.ran,
+            "runs_reused": reused,
+            "wall_seconds": round(wall, 1),
+        }
+        sessions = manifest.get("sessions") or ([manifest["last_run"]] if manifest.get("last_run") else [])
         manifest.update(
             status="complete",
-            finished_utc=datetime.now(UTC).isoformat(timespec="seconds"),
+            finished_utc=session["finished_utc"],
             optimiser={**loaded.spec.optimiser.model_dump()},
-            last_run={"executor": description, "runs_ran": ev.ran, "runs_reused": reused, "wall_seconds": round(wall, 1)},
+            last_run=session,
+            sessions=sessions + [session],
+            wall_seconds_total=round(sum(x.get("wall_seconds", 0.0) for x in sessions + [session]), 1),
         )
         write_outputs(path, loaded, found, report, manifest, truth_values)
         write_json(path / MANIFEST_FILE, manifest)

@@ -3,15 +3,16 @@
 Written into the result directory, each file atomically:
 
 ``fitted.yaml``
-    A scenario fragment: ``extends:`` the calibration's base scenario and sets
-    every fitted key (exact values, with the parameter it comes from as a
-    comment). ``sim run fitted.yaml`` runs the fitted model; another scenario
+    A scenario fragment: ``extends:`` the calibration's base scenario, is named
+    ``<calibration name>_fitted`` and sets every fitted key (exact values, with
+    the parameter it comes from as a comment). ``sim run fitted.yaml`` runs the fitted model; another scenario
     uses the fit with ``extends: <path to fitted.yaml>``. The spec's ``set``
     overrides (e.g. a shorter run for fitting) are not part of it.
 ``history.csv``
     Every candidate of the search (stages ``base``, ``global``, ``local``) and of
     the profiles, in the order asked for: parameter values, objective, RMS log
-    error, status and the deviation of every target (``d__<id>``).
+    error, status and the deviation of every fitted target (``d__<id>``), to 6
+    significant digits (``fitted.yaml`` has the exact values).
 ``fit.csv``
     Per target: observed value, weight, and the simulated median and 5-95%
     band across the report's seeds, before (the base scenario) and after (the
@@ -42,6 +43,7 @@ import io
 import json
 import math
 import os
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -56,7 +58,7 @@ from simulator.calibration.driver import (
     write_atomic,
 )
 from simulator.calibration.objective import deviations, objective, rms_log_error
-from simulator.calibration.spec import LoadedCalibration
+from simulator.calibration.spec import FreeParameter, LoadedCalibration
 
 FITTED_FILE = "fitted.yaml"
 HISTORY_FILE = "history.csv"
@@ -69,20 +71,20 @@ BAND = (5.0, 95.0)
 """Percentiles of the band across seeds (a 90% band)."""
 
 
-def _csv_text(header: list[str], rows: list[list[Any]]) -> bytes:
+def _csv_text(header: list[str], rows: list[list[Any]], digits: int = 8) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(header)
     for r in rows:
-        w.writerow(["" if v is None else _cell(v) for v in r])
+        w.writerow(["" if v is None else _cell(v, digits) for v in r])
     return buf.getvalue().encode()
 
 
-def _cell(v: Any) -> Any:
+def _cell(v: Any, digits: int = 8) -> Any:
     if isinstance(v, float):
         if not math.isfinite(v):
             return ""
-        return f"{v:.8g}"
+        return f"{v:.{digits}g}"
     return v
 
 
@@ -124,13 +126,58 @@ def near_optimal(
     return out
 
 
-def profile_range(rows: list[HistoryRow], name: str, best: float, delta: float) -> tuple[float, float] | None:
-    """The range of a profile's points (the fitted point among them) within *delta* of the best."""
-    ok = [r for r in rows if r.evaluation.ok and r.evaluation.objective <= best + (delta if math.isfinite(delta) else 0.0)]
-    if not ok:
+@dataclass(frozen=True)
+class ProfileInterval:
+    """Where a parameter's profile stays within *delta* of the best objective.
+
+    ``low``/``high`` are the crossings of ``best + delta``, interpolated linearly
+    (on the search scale) between profile points; ``open_low``/``open_high`` mark a
+    side on which the profile never crossed (the interval reaches at least that far).
+    """
+
+    low: float
+    high: float
+    open_low: bool
+    open_high: bool
+
+    def text(self) -> str:
+        lo = ("<= " if self.open_low else "") + _g(self.low)
+        hi = (">= " if self.open_high else "") + _g(self.high)
+        return f"{lo} to {hi}"
+
+
+def profile_interval(fp: FreeParameter, rows: list[HistoryRow], best: Evaluation, delta: float) -> ProfileInterval | None:
+    """The interval of a parameter's profile (its points and the best) within *delta* of the best."""
+    pts = {float(fp.to_unit(float(r.evaluation.candidate.values[fp.name]))): r.evaluation.objective for r in rows if r.evaluation.ok}
+    u0 = float(fp.to_unit(float(best.candidate.values[fp.name])))
+    pts[u0] = best.objective
+    if len(pts) < 2:
         return None
-    vals = [float(r.evaluation.candidate.values[name]) for r in ok]
-    return min(vals), max(vals)
+    thr = best.objective + (delta if math.isfinite(delta) else 0.0)
+    xs = sorted(pts)
+    i0 = xs.index(u0)
+
+    def walk(direction: int) -> tuple[float, bool]:
+        i = i0
+        while 0 <= i + direction < len(xs):
+            j = i + direction
+            if pts[xs[j]] > thr:
+                a, b = pts[xs[i]], pts[xs[j]]
+                t = (thr - a) / (b - a) if b != a else 0.0
+                return xs[i] + max(0.0, min(1.0, t)) * (xs[j] - xs[i]), False
+            i = j
+        return xs[i], True
+
+    lo, open_lo = walk(-1)
+    hi, open_hi = walk(+1)
+    return ProfileInterval(float(fp.from_unit(lo)) if fp.type != "integer" else _from_unit_real(fp, lo),
+                           float(fp.from_unit(hi)) if fp.type != "integer" else _from_unit_real(fp, hi), open_lo, open_hi)
+
+
+def _from_unit_real(fp: FreeParameter, u: float) -> float:
+    if fp.space == "log":
+        return math.exp(math.log(fp.low) + u * (math.log(fp.high) - math.log(fp.low)))
+    return fp.low + u * (fp.high - fp.low)
 
 
 # ------------------------------------------------------------------ fitted.yaml
@@ -193,7 +240,9 @@ def fitted_fragment(loaded: LoadedCalibration, values: dict[str, float | int], e
                     comments[tuple(path)] = f"fitted: {fp.name}"
     lines: list[str] = []
     _emit(tree, (), 0, comments, lines)
-    return f"extends: {extends}\n\n" + "\n".join(lines) + "\n"
+    name = f"{loaded.name}_fitted"
+    description = f"{loaded.base.name} with the parameters fitted by calibration {loaded.name}"
+    return f"extends: {extends}\n\nname: {name}\ndescription: {json.dumps(description)}\n\n" + "\n".join(lines) + "\n"
 
 
 def _scalar(v: Any) -> str:
@@ -242,7 +291,7 @@ def write_outputs(
     be = best.evaluation
     delta = noise_delta(report)
     near = near_optimal(loaded, found, report, delta)
-    prof = {fp.name: profile_range(report.profiles.get(fp.name, []) + [best], fp.name, be.objective, delta) for fp in params}
+    prof = {fp.name: profile_interval(fp, report.profiles.get(fp.name, []), be, delta) for fp in params}
 
     base_abs = os.path.abspath(loaded.base_path)
     extends = os.path.relpath(base_abs, os.path.abspath(path))
@@ -252,7 +301,8 @@ def write_outputs(
     # history.csv
     hist_rows = list(found.history) + [r for v in report.profiles.values() for r in v]
     header_cols = ["index", "stage"] + [fp.name for fp in params] + ["objective", "rms_log_error", "status", "error", "accounting_ok"]
-    header_cols += [f"d__{t.id}" for t in targets]
+    fitted_idx = [j for j, t in enumerate(targets) if t.fitted]
+    header_cols += [f"d__{targets[j].id}" for j in fitted_idx]
     rows = []
     for i, r in enumerate(hist_rows):
         e = r.evaluation
@@ -260,9 +310,9 @@ def write_outputs(
             [i, r.stage]
             + [e.candidate.values[fp.name] for fp in params]
             + [e.objective if e.ok else None, rms_log_error(targets, e.devs) if e.ok else None, "done" if e.ok else "failed", e.error, e.accounting_ok]
-            + (e.devs if e.ok else [None] * len(targets))
+            + ([e.devs[j] for j in fitted_idx] if e.ok else [None] * len(fitted_idx))
         )
-    write_atomic(path / HISTORY_FILE, _csv_text(header_cols, rows))
+    write_atomic(path / HISTORY_FILE, _csv_text(header_cols, rows, digits=6))
 
     # fit.csv
     fit_rows = []
@@ -292,13 +342,13 @@ def write_outputs(
         pr = prof[fp.name]
         prow.append(
             [fp.name, fp.apply, fp.space, fp.low, fp.high, fp.base_value, be.candidate.values[fp.name], lo, hi,
-             pr[0] if pr else None, pr[1] if pr else None, truth.get(fp.name) if truth else None, " ".join(fp.keys), fp.why]
+             pr.low if pr else None, pr.high if pr else None, _open(pr), truth.get(fp.name) if truth else None, " ".join(fp.keys), fp.why]
         )
     write_atomic(
         path / PARAMETERS_FILE,
         _csv_text(
             ["name", "apply", "space", "low", "high", "base_value", "fitted", "near_optimal_low", "near_optimal_high",
-             "profile_low", "profile_high", "truth", "keys", "why"],
+             "profile_low", "profile_high", "profile_open", "truth", "keys", "why"],
             prow,
         ),
     )
@@ -326,7 +376,8 @@ def write_outputs(
             fp.name: {
                 "fitted": be.candidate.values[fp.name],
                 "near_optimal": list(near[fp.name][:2]),
-                "profile": list(prof[fp.name]) if prof[fp.name] else None,
+                "profile": [prof[fp.name].low, prof[fp.name].high] if prof[fp.name] else None,
+                "profile_open": _open(prof[fp.name]),
                 "keys": list(fp.keys),
             }
             for fp in params
@@ -334,6 +385,13 @@ def write_outputs(
         "targets": [{"id": t.id, "indicator": t.indicator, "year": t.year, "kind": t.kind, "observed": t.observed, "weight": t.weight} for t in targets],
     }
     write_atomic(path / REPORT_FILE, report_markdown(loaded, found, report, manifest, truth, delta, near, prof).encode())
+
+
+def _open(pr: ProfileInterval | None) -> str:
+    """Which sides of a profile interval are open: "", "low", "high" or "both"."""
+    if pr is None:
+        return ""
+    return {(False, False): "", (True, False): "low", (False, True): "high", (True, True): "both"}[(pr.open_low, pr.open_high)]
 
 
 def _objective(loaded: LoadedCalibration, e: Evaluation) -> float | None:
@@ -381,10 +439,10 @@ def plot_profiles(out: Path, loaded: LoadedCalibration, report: ReportRuns, be: 
         ax.axhline(be.objective, color="grey", lw=0.8, ls=":")
         if math.isfinite(delta):
             ax.axhline(be.objective + delta, color="grey", lw=0.8, ls="--", label="best + noise")
-        if fp.space == "log":
-            ax.set_xscale("log")
         ax.set_title(fp.name, fontsize=9)
-        ax.set_xlabel("multiplier" if fp.apply == "multiply" else fp.keys[0].split(".")[-1], fontsize=7)
+        parts = fp.keys[0].split(".")
+        label = ".".join(parts[-2:]) if parts[-1].isdigit() else parts[-1]
+        ax.set_xlabel("multiplier" if fp.apply == "multiply" else label, fontsize=7)
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
@@ -431,11 +489,14 @@ def report_markdown(loaded, found, report, manifest, truth, delta, near, prof) -
         f"Method of simulated moments, common random numbers: every candidate runs on the same {len(loaded.seeds)} seed(s) "
         f"({', '.join(str(s) for s in loaded.seeds)}); objective = weighted mean of squared log deviations. "
         f"Search: {'the base values, ' if base_row else ''}{o.global_method} design of {sum(r.stage == 'global' for r in found.history)} points, "
-        f"then Nelder-Mead ({sum(r.stage == 'local' for r in found.history)} candidates; {found.local_message or 'not run'}). "
+        f"then Nelder-Mead ({sum(r.stage == 'local' for r in found.history)} candidates) and a compass polish "
+        f"({sum(r.stage == 'polish' for r in found.history)} candidates): {found.local_message or 'not run'}. "
         f"Budget {o.budget} candidates; best found at candidate {found.best.index} ({found.best.stage} stage).",
         "",
-        f"Runs: {run.get('runs_ran', '?')} this time, {run.get('runs_reused', '?')} reused from the checkpoint; "
-        f"wall time {run.get('wall_seconds', '?')} s on {run.get('executor', '?')}.",
+        f"Runs: {sum(x.get('runs_ran', 0) for x in manifest.get('sessions', [run]))} in "
+        f"{len(manifest.get('sessions', [run]))} session(s) of `sim calibrate`, wall time "
+        f"{manifest.get('wall_seconds_total', run.get('wall_seconds', '?'))} s in all on {run.get('executor', '?')} "
+        f"(the last session ran {run.get('runs_ran', '?')} runs and reused {run.get('runs_reused', '?')} from the checkpoint).",
         "",
         "| objective | calibration seeds | report seeds |",
         "|---|---|---|",
@@ -451,8 +512,10 @@ def report_markdown(loaded, found, report, manifest, truth, delta, near, prof) -
         "",
         f"Noise of the objective (standard deviation over {len(report.noise_groups)} groups of "
         f"{len(loaded.seeds)} report seeds at the fitted values): delta = {_g(delta)}. Near-optimal: candidates "
-        f"within delta of the best ({near[loaded.parameters[0].name][2]} of them, search and profiles). Profile: "
-        "the part of the one-dimensional profile (others at their fitted values) within delta, on its grid.",
+        f"within delta of the best ({near[loaded.parameters[0].name][2]} of them, search and profiles). Profile range: "
+        "where the one-dimensional profile (the others at their fitted values) stays within delta of the best, "
+        "interpolated between its points; `<=`/`>=` mark a side where it never left that band "
+        "(the parameter is not pinned down on that side within the profile's reach).",
         "",
         "| parameter | bounds | base | fitted | near-optimal range | profile range |" + (" truth |" if truth else ""),
         "|---|---|---|---|---|---|" + ("---|" if truth else ""),
@@ -463,7 +526,7 @@ def report_markdown(loaded, found, report, manifest, truth, delta, near, prof) -
         row = (
             f"| `{fp.name}` ({'multiplier' if fp.apply == 'multiply' else fp.keys[0]}) | {_g(fp.low)} to {_g(fp.high)}"
             f"{' (log)' if fp.space == 'log' else ''} | {_g(fp.base_value)} | **{_g(float(be.candidate.values[fp.name]), 4)}** | "
-            f"{_g(lo)} to {_g(hi)} | {(_g(pr[0]) + ' to ' + _g(pr[1])) if pr else '-'} |"
+            f"{_g(lo)} to {_g(hi)} | {pr.text() if pr else '-'} |"
         )
         if truth:
             row += f" {_g(float(truth[fp.name]))} |"
@@ -495,6 +558,17 @@ def report_markdown(loaded, found, report, manifest, truth, delta, near, prof) -
             f"{_g(float(bm[j]))} [{_g(float(bl[j]))}, {_g(float(bh[j]))}] | {_g(float(am[j]))} [{_g(float(al[j]))}, {_g(float(ah[j]))}] | "
             f"{_g(float(am[j]) / t.observed, 3)} |"
         )
+    better = [r for v in report.profiles.values() for r in v if r.evaluation.ok and r.evaluation.objective < be.objective]
+    if better:
+        b = min(better, key=lambda r: r.evaluation.objective)
+        gap = be.objective - b.evaluation.objective
+        if math.isfinite(delta) and gap <= delta:
+            why = (f"the difference ({_g(gap)}) is within the objective's noise (delta {_g(delta)}): the two cannot "
+                   "be told apart, and the objective on the calibration seeds is rough at that scale")
+        else:
+            why = "the search had not converged; a larger budget (`--budget`) or a larger `polish_step` continues it"
+        out += ["", f"Note: a profile point has a lower objective ({_g(b.evaluation.objective)}) than the best candidate "
+                f"({_g(be.objective)}): {why}."]
     failed = [r for r in found.history if not r.evaluation.ok]
     if failed:
         out += ["", f"{len(failed)} candidate(s) of the search failed to run (their objective is a penalty), e.g.: "

@@ -25,8 +25,9 @@ machinery (safe YAML, ``file:line`` errors, did-you-mean)::
       - {observed: gdp_2004, weight: 0.5}            # a row of the observed file, by id
       - {indicator: population, year: 2010, value: 1819339, weight: 1}   # or given here
     seeds: {per_evaluation: 2, root: 20011214}
-    optimiser: {budget: 256, global_method: sobol, global_samples: 128, local_method: nelder-mead}
-    report: {seeds: 10, profile_points: 7}
+    optimiser: {budget: 256, global_method: sobol, global_samples: 128, local_method: nelder-mead,
+                polish_budget: 36, polish_step: 0.05}
+    report: {seeds: 10, profile_points: 6, profile_step: 0.05}
 
 Parameters (``type`` real or integer, ``apply`` set or multiply, ``space`` linear
 or log) are searched between ``low`` and ``high``. A target compares a model
@@ -128,13 +129,21 @@ class OptimiserCfg(_Strict):
     global_samples: Annotated[int, Field(ge=2, le=100_000)]
     local_method: Literal["nelder-mead", "none"] = "nelder-mead"
     local_step: Annotated[float, Field(gt=0.0, le=0.5)] = 0.1
+    polish_budget: Annotated[int, Field(ge=0)] = 0
+    polish_step: Annotated[float, Field(gt=0.0, le=0.5)] = 0.05
 
 
 class ReportCfg(_Strict):
-    """What the report adds after the search."""
+    """What the report adds after the search.
+
+    The profile of a parameter moves it away from its fitted position *u* (0..1 in its
+    search range) by ``profile_step * 2**k``, k = 0, 1, ..., on either side (half of
+    ``profile_points`` each, clipped to the bounds), the others held at their fitted values.
+    """
 
     seeds: Annotated[int, Field(ge=2, le=200)] = 10
-    profile_points: Annotated[int, Field(ge=0, le=101)] = 7
+    profile_points: Annotated[int, Field(ge=0, le=40)] = 6
+    profile_step: Annotated[float, Field(gt=0.0, le=0.5)] = 0.05
 
 
 class CalibrationSpec(_Strict):
@@ -272,8 +281,8 @@ class LoadedCalibration:
         report_seeds: Further seeds for the report's bands (disjoint from ``seeds``).
         observed: The observed file's figures (empty if the spec names none).
         observed_path: The observed file (normalised), if any.
-        fingerprint: SHA-256 of everything that decides a run's result and the
-            objective (the budget excluded, so that a search can be extended).
+        fingerprint: SHA-256 of what decides a run's result (base scenario, moments,
+            seeds): a checkpoint's runs serve any spec with the same fingerprint.
         base_sha256: Fingerprint of the base scenario.
     """
 
@@ -385,15 +394,12 @@ def load_calibration_spec(path: str | os.PathLike[str], *, budget: int | None = 
 
 
 def _fingerprint(loaded: LoadedCalibration) -> str:
-    spec = loaded.spec.model_dump(mode="json")
-    spec["optimiser"].pop("budget")
-    spec.pop("description", None)
+    """What decides the result of a run: the base scenario (after ``set``), the moments
+    each run computes (targets' indicator, year and kind, in order) and the seeds. Runs of
+    a checkpoint are valid for any spec with the same fingerprint; weights, observed
+    values, bounds, the optimiser and the report may change (the search is replayed)."""
     blob = {
-        "spec": spec,
-        "parameters": [
-            {"name": p.name, "keys": list(p.keys), "base_values": list(p.base_values)} for p in loaded.parameters
-        ],
-        "targets": [t.__dict__ for t in loaded.targets],
+        "moments": [[t.indicator, t.year, t.kind] for t in loaded.targets],
         "seeds": loaded.seeds,
         "report_seeds": loaded.report_seeds,
         "base_sha256": loaded.base_sha256,
@@ -425,6 +431,12 @@ def _check_spec(spec: CalibrationSpec, locs: Locations) -> None:
             raise _error(locs, here + ("years",), f"expected [first, last] years, got {p.years}")
         if p.years is not None and not any("*" in k.split(".") for k in p.keys):
             raise _error(locs, here + ("years",), "'years' selects the years a '*' stands for; no key has a '*'")
+    if spec.optimiser.polish_budget >= spec.optimiser.budget:
+        raise _error(
+            locs,
+            ("optimiser", "polish_budget"),
+            f"expected a polish budget below the budget ({spec.optimiser.budget}), got {spec.optimiser.polish_budget}",
+        )
     if spec.report.seeds < 2 * spec.seeds.per_evaluation:
         raise _error(
             locs,

@@ -66,6 +66,7 @@ def test_the_search_recovers_the_parameters_that_made_the_data(recovered) -> Non
 def test_the_fitted_fragment_extends_the_base_and_sets_every_fitted_key(recovered) -> None:
     out, s = recovered
     fitted = load_scenario(out / "fitted.yaml")
+    assert fitted.name == "tiny_calibration_fitted"
     assert fitted.sectors["services"].value_added_per_worker_yuan_per_month == s.best_values["services_productivity"]
     assert fitted.sectors["agriculture"].value_added_per_worker_yuan_per_month == s.best_values["farm_productivity"]
     assert fitted.population.unemployed_persons == s.best_values["unemployed"]
@@ -79,7 +80,8 @@ def test_history_and_fit_table_cover_every_candidate_and_target(recovered) -> No
     history = read_csv(out / "history.csv")
     stages = [r["stage"] for r in history]
     assert stages[0] == "base" and stages.count("global") == 16
-    assert stages.count("base") + stages.count("global") + stages.count("local") == 40
+    assert stages.count("polish") > 0
+    assert stages.count("base") + stages.count("global") + stages.count("local") + stages.count("polish") == 40
     assert min(float(r["objective"]) for r in history if r["stage"] != "profile") == pytest.approx(s.best_objective)
     fit = read_csv(out / "fit.csv")
     assert [r["id"] for r in fit] == [t.id for t in load_calibration_spec(SPEC).targets]

@@ -133,10 +133,14 @@ def test_keys_expand_against_the_base_and_seeds_are_common(tmp_path, tiny_path) 
     assert loaded.seeds == run_seeds(3, 3)[:1]
     assert loaded.report_seeds == run_seeds(3, 3)[1:]
     assert [t.fitted for t in loaded.targets] == [True, True]
-    # the budget is not part of the fingerprint (a search can be extended), the rest is
+    # the fingerprint is what decides runs: not the budget, weights or observed values ...
     assert load_calibration_spec(loaded.path, budget=9).fingerprint == loaded.fingerprint
-    other = write(tmp_path, GOOD.replace("value: 200", "value: 210"), tiny_path)
-    assert load_calibration_spec(other).fingerprint != loaded.fingerprint
+    same = write(tmp_path, GOOD.replace("value: 200}", "value: 210, weight: 2}"), tiny_path)
+    assert load_calibration_spec(same).fingerprint == loaded.fingerprint
+    # ... but the seeds, the targets' definitions and the base scenario
+    for old, new in (("root: 3", "root: 4"), ("year: 2001, value: 200", "year: 2000, value: 200"), ("end_year=2001", "end_year=2002")):
+        other = write(tmp_path, GOOD.replace(old, new), tiny_path)
+        assert load_calibration_spec(other).fingerprint != loaded.fingerprint, old
 
 
 def test_the_fuxin_spec_loads_with_every_target_from_the_observed_file() -> None:
