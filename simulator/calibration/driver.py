@@ -775,8 +775,8 @@ def run_calibration(
             finished_utc=session["finished_utc"],
             optimiser={**loaded.spec.optimiser.model_dump()},
             last_run=session,
-            sessions=sessions + [session],
-            wall_seconds_total=round(sum(x.get("wall_seconds", 0.0) for x in sessions + [session]), 1),
+            sessions=sessions + ([session] if ev.ran else []),  # a session that only rewrote the outputs is not counted
+            wall_seconds_total=round(sum(x.get("wall_seconds", 0.0) for x in sessions + ([session] if ev.ran else [])), 1),
         )
         write_outputs(path, loaded, found, report, manifest, truth_values)
         write_json(path / MANIFEST_FILE, manifest)
