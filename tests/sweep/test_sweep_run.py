@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -34,15 +33,6 @@ outcomes:
 @pytest.fixture(scope="module")
 def runner() -> CliRunner:
     return CliRunner(env={"COLUMNS": "250"})
-
-
-@pytest.fixture(scope="module")
-def local_sweep(tiny_sweep_spec, tmp_path_factory) -> Path:
-    """The tiny sweep run once on two local worker processes."""
-    out = tmp_path_factory.mktemp("local") / "sweep"
-    summary = run_sweep(tiny_sweep_spec, out=out, executor="local", workers=2)
-    assert (summary.done, summary.failed, summary.pending, summary.ran) == (8, 0, 0, 8)
-    return out
 
 
 def test_runs_table_has_one_row_per_run_with_parameters_and_outcomes(local_sweep) -> None:
