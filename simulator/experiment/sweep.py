@@ -427,7 +427,7 @@ def create_sweep_dir(path: Path, loaded: LoadedSpec) -> SweepDir:
     design = build_design(loaded.spec)
     seeds = seeds_of(loaded.spec)
     manifest = _manifest(loaded, design, seeds)
-    plan = plan_runs(len(design), seeds)
+    plan = plan_runs(len(design), seeds)  # for the pending records
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _tmp_name(path)
     tmp.mkdir()
@@ -450,7 +450,7 @@ def create_sweep_dir(path: Path, loaded: LoadedSpec) -> SweepDir:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return SweepDir(path, manifest, design.values, plan)
+    return open_sweep_dir(path)  # the same reading as on resume
 
 
 def open_sweep_dir(path: Path) -> SweepDir:
@@ -475,6 +475,12 @@ def open_sweep_dir(path: Path) -> SweepDir:
         raise SweepError(f"{path}: cannot read {DESIGN_FILE} ({error_text(exc)})") from None
     names = [p["name"] for p in manifest["parameters"]]
     rows = table.select(names).to_pylist()
+    for p in manifest["parameters"]:
+        if p["type"] == "categorical":  # back to the spec's own values (types as written)
+            typ = _arrow_type(p["values"])
+            original = dict(zip(_as_arrow_values(p["values"], typ), p["values"], strict=True))
+            for row in rows:
+                row[p["name"]] = original[row[p["name"]]]
     seeds = manifest["seeds"]["values"]
     return SweepDir(path, manifest, rows, plan_runs(len(rows), seeds))
 

@@ -273,9 +273,14 @@ def load_sweep_spec(path: str | os.PathLike[str]) -> LoadedSpec:
         apply_overrides(raw, raw_locs, spec.set)
     except ScenarioError as exc:
         raise _relocate_set(exc, spec, locs) from None
+    owner: dict[str, str] = {}
     for name, p in spec.parameters.items():
         for i, key in enumerate(p.keys):
             _check_key(name, p, i, key, raw, raw_locs, locs)
+            here = ("parameters", name, "key") + ((i,) if not isinstance(p.key, str) else ())
+            if key in owner:
+                raise _error(locs, here, f"{key!r} is already set by parameter {owner[key]!r}")
+            owner[key] = name
     try:
         base = validate_located(Scenario, raw, raw_locs)
     except ScenarioError as exc:
@@ -413,6 +418,8 @@ def _check_key(
 ) -> None:
     """Check that *key* is a scenario key a value of this parameter can go to."""
     here = ("parameters", name, "key") + ((index,) if not isinstance(p.key, str) else ())
+    if key.replace(" ", "") == "run.seed":
+        raise _error(locs, here, "run.seed is set by the sweep's seeds (seeds.root, seeds.per_point), not a parameter")
     trial = copy.deepcopy(raw)
     sample = p.values[0] if p.type == "categorical" else p.low
     try:

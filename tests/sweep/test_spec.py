@@ -77,6 +77,11 @@ def sweep_error(runner: CliRunner, spec) -> str:
          "holds a mapping (e.g. a year series), a real parameter needs a number; to vary one year of a series, add the year"),
         # a whole number field needs an integer parameter
         ("labour.quit_rate_per_month", "labour.unemployment_benefit_max_months", 5, "holds a whole number: use 'type: integer'"),
+        # the seed is the sweep's, not a parameter
+        ("labour.quit_rate_per_month", "run.seed", 5, "run.seed is set by the sweep's seeds"),
+        # one key set by two parameters
+        ("labour.quit_rate_per_month", "[labour.quit_rate_per_month, labour.quit_rate_per_month]", 5,
+         "'labour.quit_rate_per_month' is already set by parameter 'quit_rate'"),
         # a bad --set style override for every run, pointed at its line in the spec
         ("set: [run.end_year=2000]", "set: [run.end_yeer=2000]", 2, "unknown key (in set: 'run.end_yeer=2000'); did you mean 'end_year'?"),
     ],

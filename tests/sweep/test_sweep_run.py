@@ -157,3 +157,15 @@ def test_query_errors_exit_2_with_the_message(runner, local_sweep, tmp_path) -> 
     assert "Traceback" not in bad.output
     missing = runner.invoke(app, ["query", str(tmp_path), "SELECT 1"])
     assert missing.exit_code == 2 and "is not a sweep directory" in missing.output
+
+
+def test_categorical_values_keep_their_types_through_the_directory(write_spec, tmp_path) -> None:
+    from simulator.experiment.sweep import create_sweep_dir, open_sweep_dir
+    from simulator.experiment.sweep_spec import build_design, load_sweep_spec
+
+    spec = write_spec(tmp_path, FAILING.replace("values: [0.006, 2.0]", "values: [0.006, 1]"))
+    loaded = load_sweep_spec(spec)
+    create_sweep_dir(tmp_path / "d", loaded)
+    values = open_sweep_dir(tmp_path / "d").design_values
+    assert values == build_design(loaded.spec).values
+    assert [type(v["quit_rate"]) for v in values] == [float, int]
