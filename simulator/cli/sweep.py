@@ -100,11 +100,14 @@ def sweep(
         )
         raise typer.Exit(EXIT_INTERRUPTED) from None
 
-    rate = summary.ran / summary.wall_seconds if summary.wall_seconds > 0 else float("nan")
+    if summary.ran:
+        rate = summary.ran / summary.wall_seconds
+        this_time = f"this time {summary.ran} runs in {summary.wall_seconds:.1f} s ({rate:.2f} runs/s) on {summary.executor}"
+    else:
+        this_time = "nothing left to run"
     console.print(
         f"{summary.directory}: {summary.done} done, {summary.failed} failed, {summary.pending} pending "
-        f"of {summary.n_runs} runs; this time {summary.ran} runs in {summary.wall_seconds:.1f} s "
-        f"({rate:.2f} runs/s) on {summary.executor}."
+        f"of {summary.n_runs} runs; {this_time}."
     )
     if summary.failed:
         for line in errors:

@@ -442,7 +442,7 @@ def create_sweep_dir(path: Path, loaded: LoadedSpec) -> SweepDir:
                 json.dumps(_pending_record(r, loaded.base.name), indent=1, sort_keys=True) + "\n",
                 encoding="utf-8",
             )
-        (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        _write_json(tmp / MANIFEST_FILE, manifest)
         try:
             os.rename(tmp, path)  # replaces an empty directory, fails on a non-empty one
         except OSError:

@@ -43,6 +43,15 @@ def test_local_executor_bounds_the_tasks_in_flight() -> None:
     assert len(rest) == 5
 
 
+def test_dask_executor_starts_a_local_cluster_on_loopback_and_maps_every_task() -> None:
+    values = [4.0, -1.0, 9.0]
+    with make_executor("dask", workers=1) as ex:
+        assert ex.describe() == "dask, local cluster on 127.0.0.1, 1 worker thread"
+        assert all(addr.startswith("tcp://127.0.0.1:") for addr in ex.client.nthreads())
+        got = _outcomes(ex, values)
+    assert got == [(0, 2.0, None), (1, None, "ValueError: math domain error"), (2, 3.0, None)]
+
+
 @pytest.mark.parametrize(
     ("kind", "kw", "message"),
     [

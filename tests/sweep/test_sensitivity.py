@@ -73,8 +73,14 @@ def runner() -> CliRunner:
     return CliRunner(env={"COLUMNS": "200"})
 
 
-def test_sobol_indices_of_an_additive_function(tmp_path, write_spec) -> None:
-    res = analyse(fake_sweep(tmp_path, write_spec, SALTELLI), "population", 2000)
+@pytest.fixture(scope="module")
+def saltelli_sweep(tmp_path_factory, write_spec):
+    """A saltelli sweep of the additive function (256 points x 2 seeds)."""
+    return fake_sweep(tmp_path_factory.mktemp("saltelli"), write_spec, SALTELLI)
+
+
+def test_sobol_indices_of_an_additive_function(saltelli_sweep) -> None:
+    res = analyse(saltelli_sweep, "population", 2000)
     assert res.method == "sobol" and res.names == ["x1", "x2"]
     assert res.n_points == 64 * 4 and res.seeds_per_point == 2
     truth = np.array([0.8, 0.2])
@@ -95,8 +101,8 @@ def test_morris_effects_of_an_additive_function_through_the_cli(runner, tmp_path
     assert chart.read_bytes().startswith(PNG_MAGIC)
 
 
-def test_sobol_through_the_cli_writes_the_default_chart(runner, tmp_path, write_spec) -> None:
-    sweep = fake_sweep(tmp_path, write_spec, SALTELLI)
+def test_sobol_through_the_cli_writes_the_default_chart(runner, saltelli_sweep) -> None:
+    sweep = saltelli_sweep
     result = runner.invoke(app, ["sensitivity", str(sweep), "--outcome", "population", "--year", "2000"])
     assert result.exit_code == 0, result.output
     assert "Sobol indices of population in 2000" in result.output

@@ -59,19 +59,13 @@ def test_one_worker_gives_the_same_files_as_two(local_sweep, tiny_sweep_spec, sw
     assert sweep_files(tmp_path / "one") == sweep_files(local_sweep)
 
 
-def test_a_dask_local_cluster_gives_the_same_files(local_sweep, tiny_sweep_spec, sweep_files, tmp_path) -> None:
-    summary = run_sweep(tiny_sweep_spec, out=tmp_path / "dask", executor="dask", workers=2)
-    assert summary.executor.startswith("dask, local cluster on 127.0.0.1")
-    assert sweep_files(tmp_path / "dask") == sweep_files(local_sweep)
-
-
 def test_a_dask_scheduler_started_by_the_test_gives_the_same_files(
     local_sweep, tiny_sweep_spec, sweep_files, tmp_path
 ) -> None:
     from dask.distributed import LocalCluster
 
     with LocalCluster(
-        host="127.0.0.1", n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+        host="127.0.0.1", n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
         summary = run_sweep(tiny_sweep_spec, out=tmp_path / "sched", executor="dask", scheduler=cluster.scheduler_address)
     assert summary.executor.startswith(f"dask, {cluster.scheduler_address}")
