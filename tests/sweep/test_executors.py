@@ -74,3 +74,13 @@ def test_unreachable_scheduler_fails_fast() -> None:
         port = s.getsockname()[1]
         with pytest.raises(ExecutorError, match="cannot reach the Dask scheduler"):
             make_executor("dask", scheduler=f"tcp://127.0.0.1:{port}")
+
+
+def test_a_dying_worker_fails_its_task_and_a_fresh_pool_runs_the_rest() -> None:
+    import os
+
+    with make_executor("local", workers=1) as ex:
+        died = list(ex.map_unordered(os._exit, [("boom", 3)]))
+        assert len(died) == 1 and died[0].key == "boom"
+        assert died[0].error.startswith("worker process died")
+        assert _outcomes(ex, [16.0]) == [(0, 4.0, None)]
