@@ -11,6 +11,7 @@ the coefficients, mu* = (2, 1) and sigma = 0.
 from __future__ import annotations
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -83,6 +84,11 @@ def test_sobol_indices_of_an_additive_function(saltelli_sweep) -> None:
     res = analyse(saltelli_sweep, "population", 2000)
     assert res.method == "sobol" and res.names == ["x1", "x2"]
     assert res.n_points == 64 * 4 and res.seeds_per_point == 2
+    # seed noise: +-a at a point has sample variance 2 a^2, a^2 in a mean of two seeds
+    points = np.arange(res.n_points)
+    noise_var = np.mean((NOISE * np.sin(points)) ** 2)
+    means = pq.read_table(saltelli_sweep / "design.parquet").to_pandas().eval("2 * x1 + x2").to_numpy()
+    assert res.seed_noise_share == pytest.approx(noise_var / np.var(means, ddof=1), rel=1e-9)
     truth = np.array([0.8, 0.2])
     for key in ("S1", "ST"):
         np.testing.assert_allclose(res.indices[key], truth, atol=0.05)
