@@ -53,10 +53,11 @@ seeds:
 
 
 def one_sweep(spec: Path, out: Path, *, executor: str, workers: int, start_method: str | None) -> dict:
-    """Run one sweep and time its set-up and run phases."""
-    from simulator.experiment.sweep import run_sweep
+    """Run one sweep and time its set-up and run phases, and the CPU time of driver and runs."""
+    from simulator.experiment.sweep import STATUS_DIR, run_sweep
 
     marks: dict[str, float] = {}
+    driver_cpu0 = time.process_time()
     t0 = time.perf_counter()
     summary = run_sweep(
         spec,
@@ -67,7 +68,11 @@ def one_sweep(spec: Path, out: Path, *, executor: str, workers: int, start_metho
         on_start=lambda s: marks.setdefault("start", time.perf_counter()),
     )
     total = time.perf_counter() - t0
+    driver_cpu = time.process_time() - driver_cpu0
     assert summary.failed == 0 and summary.done == summary.n_runs, summary
+    records = [json.loads(p.read_text()) for p in (out / STATUS_DIR).glob("*.json")]
+    run_wall = sum(r["wall_seconds"] for r in records) / len(records)
+    run_cpu = sum(r["cpu_seconds"] for r in records) / len(records)
     return {
         "executor": summary.executor,
         "workers": workers,
@@ -77,6 +82,11 @@ def one_sweep(spec: Path, out: Path, *, executor: str, workers: int, start_metho
         "total_seconds": round(total, 2),
         "runs_per_second": round(summary.ran / summary.wall_seconds, 3),
         "seconds_per_run_per_worker": round(summary.wall_seconds * workers / summary.ran, 3),
+        # inside the worker: wall time of a run and the CPU time it got (wall > CPU: waiting for a core)
+        "run_wall_seconds_mean": round(run_wall, 3),
+        "run_cpu_seconds_mean": round(run_cpu, 3),
+        # the driver process's CPU per run (submitting, receiving; for Dask also the scheduler)
+        "driver_cpu_ms_per_run": round(driver_cpu / summary.ran * 1000, 1),
     }
 
 
@@ -113,8 +123,10 @@ def main() -> None:
     }
     print(f"\n{args.runs} runs of {SCENARIO.name} at default scale")
     for r in rows:
-        print(f"  {r['executor']:<45} {r['runs_per_second']:.3f} runs/s  "
+        print(f"  {r['executor']:<52} {r['runs_per_second']:.3f} runs/s  "
               f"({r['seconds_per_run_per_worker']:.2f} s per run per worker; set-up {r['setup_seconds']:.1f} s)")
+        print(f"  {'':<52} a run: {r['run_wall_seconds_mean']:.2f} s wall, {r['run_cpu_seconds_mean']:.2f} s CPU; "
+              f"driver {r['driver_cpu_ms_per_run']:.0f} ms CPU per run")
     print(f"  speed-up with 2 local workers: {speedup:.2f}x (goal at least {SCALING_GOAL}x)")
     if not args.no_dask:
         dask2 = rows[2]

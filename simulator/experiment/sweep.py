@@ -23,7 +23,8 @@ SWEEP_FORMAT (version 1): a sweep directory holds
     One record per run: ``run_id``, ``point_id``, ``seed_index``, ``seed``,
     ``status`` (``pending`` / ``done`` / ``failed``), ``error`` (one line, or
     null), ``scenario_name``, ``accounting_ok``, ``outcomes`` (column ->
-    value) and ``wall_seconds``.
+    value), ``wall_seconds`` and ``cpu_seconds`` (the worker's time for the
+    run; wall above CPU means the run waited for a core).
 ``parts/<run_id>.parquet``
     The yearly indicators of one finished run: ``run_id``, ``year`` and the
     same indicator columns as a single run's ``indicators.parquet``.
@@ -219,7 +220,7 @@ def execute_run(task: RunTask) -> dict[str, Any]:
     from simulator.experiment.run import indicator_columns, simulate
     from simulator.scenario.loader import load_scenario
 
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     d = Path(task.sweep_dir)
     if not (d / MANIFEST_FILE).is_file():
         raise SweepError(
@@ -259,6 +260,7 @@ def execute_run(task: RunTask) -> dict[str, Any]:
             part.unlink()
         record.update(status=FAILED, error=error_text(exc))
     record["wall_seconds"] = round(time.perf_counter() - t0, 3)
+    record["cpu_seconds"] = round(time.process_time() - cpu0, 3)
     _write_json(d / STATUS_DIR / f"{r.run_id}.json", record)
     return {"run_id": r.run_id, "status": record["status"], "error": record["error"]}
 
@@ -317,6 +319,7 @@ def _pending_record(r: PlannedRun, scenario_name: str) -> dict[str, Any]:
         "accounting_ok": None,
         "outcomes": {},
         "wall_seconds": None,
+        "cpu_seconds": None,
     }
 
 
