@@ -55,8 +55,9 @@ class SensitivityResult:
         unit: The indicator's unit.
         seed_noise_share: Estimated share of the variance of the point means
             that is seed noise (mean within-point variance / seeds, over the
-            variance of the means); None with one seed per point. Sobol
-            indices count this noise as if it were interactions (ST), so a
+            variance of the means); None with one seed per point. What of
+            this noise does not cancel between points (they share seeds)
+            counts as interaction in Sobol's total-order estimator, so a
             large share calls for more seeds per point.
     """
 

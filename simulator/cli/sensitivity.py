@@ -65,7 +65,8 @@ def sensitivity(
         console.print(
             f"Seed noise is about {res.seed_noise_share:.0%} of the variance of the point means"
             + (
-                "; it shows up as spurious interaction (ST above S1): more seeds per point would sharpen the indices."
+                "; what of it does not cancel between points (they share seeds) counts as interaction "
+                "(ST above S1): more seeds per point would sharpen the indices."
                 if res.seed_noise_share >= NOISE_WARNING_SHARE
                 else "."
             )
