@@ -3,7 +3,8 @@
 SWEEP_FORMAT (version 1): a sweep directory holds
 
 ``spec.yaml``
-    The sweep spec exactly as given (bytes).
+    The sweep spec exactly as given (bytes); ``--set`` changes to it are in
+    the manifest (``spec_overrides``).
 ``base.resolved.yaml``
     The base scenario after ``extends:`` and the spec's ``set:`` overrides;
     every run starts from it and adds its parameter values and seed.
@@ -67,7 +68,7 @@ import os
 import secrets
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -350,6 +351,7 @@ def _manifest(loaded: LoadedSpec, design: Design, seeds: list[int]) -> dict[str,
         "name": loaded.name,
         "description": spec.description,
         "spec_source": os.fspath(loaded.path),
+        "spec_overrides": loaded.overrides,
         "spec_sha256": loaded.spec_sha256,
         "base_scenario_source": os.fspath(loaded.base_path),
         "base_scenario_overrides": loaded.base_overrides,
@@ -496,7 +498,8 @@ def check_same_spec(sd: SweepDir, loaded: LoadedSpec) -> None:
     if m["spec_sha256"] != loaded.spec_sha256:
         raise SweepError(
             f"{sd.path} was made from a different sweep spec (fingerprint {m['spec_sha256'][:12]} there, "
-            f"{loaded.spec_sha256[:12]} for {loaded.path}); its spec is {sd.path / SPEC_FILE}. "
+            f"{loaded.spec_sha256[:12]} for {loaded.path}{_with_set(loaded.overrides)}); its spec is "
+            f"{sd.path / SPEC_FILE}{_with_set(m.get('spec_overrides', []))}. "
             "Use another --out directory, or delete this one to start again"
         )
     base = scenario_sha256(loaded.base)
@@ -506,6 +509,10 @@ def check_same_spec(sd: SweepDir, loaded: LoadedSpec) -> None:
             "extends has changed since); its runs started from "
             f"{sd.path / BASE_FILE}. Use another --out directory, or delete this one to start again"
         )
+
+
+def _with_set(overrides: list[str]) -> str:
+    return "".join(f" --set {o}" for o in overrides)
 
 
 def remove_stale_temporaries(path: Path) -> int:
@@ -622,6 +629,7 @@ class SweepStart:
 def run_sweep(
     spec_path: str | os.PathLike[str],
     *,
+    overrides: Iterable[str] = (),
     out: str | os.PathLike[str] | None = None,
     executor: ExecutorKind = "local",
     workers: int | None = None,
@@ -634,6 +642,7 @@ def run_sweep(
 
     Args:
         spec_path: The sweep spec file.
+        overrides: ``key=value`` changes to the spec (see :func:`load_sweep_spec`).
         out: The sweep directory (default ``results/sweeps/<spec name>``).
         executor: ``"local"`` or ``"dask"``, see :func:`make_executor`.
         workers: Worker processes (default: the CPUs available).
@@ -650,7 +659,7 @@ def run_sweep(
         SweepError: For a directory from another spec, a locked or unreadable directory.
         ExecutorError: For bad executor options or an unreachable scheduler.
     """
-    loaded = load_sweep_spec(spec_path)
+    loaded = load_sweep_spec(spec_path, overrides)
     path = Path(out) if out is not None else DEFAULT_SWEEPS_ROOT / loaded.name
     existing = path.is_dir() and (path / MANIFEST_FILE).exists()
     if existing:

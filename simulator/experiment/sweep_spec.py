@@ -28,6 +28,9 @@ scenario machinery (safe YAML, ``file:line`` errors, did-you-mean)::
       indicators: [population, gdp_total]
       years: [2030]
 
+On the command line, ``--set key=value`` changes the spec itself (e.g.
+``design.base_samples=8``), with the same machinery as for scenarios.
+
 Parameter keys are dotted scenario keys exactly as ``--set`` accepts them (a
 number as a part selects a year of a series or a list item); each is checked
 against the base scenario and the schema up front. Types: ``real`` (``low``,
@@ -59,6 +62,7 @@ import json
 import math
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -217,6 +221,7 @@ class LoadedSpec:
         base_overrides: ``set`` overrides as given (applied to every run).
         outcome_years: The years of the scalar outcomes.
         spec_sha256: Fingerprint of the validated spec (comments and layout ignored).
+        overrides: The command-line changes applied to the spec.
     """
 
     spec: SweepSpec
@@ -228,6 +233,7 @@ class LoadedSpec:
     base_overrides: list[str]
     outcome_years: list[int]
     spec_sha256: str
+    overrides: list[str]
 
 
 # ------------------------------------------------------------------ loading
@@ -245,11 +251,13 @@ def _error(locs: Locations, path: tuple[Any, ...], message: str, suggestion: str
     return ScenarioError(message, file=where[0], line=where[1], key=shown, suggestion=suggestion)
 
 
-def load_sweep_spec(path: str | os.PathLike[str]) -> LoadedSpec:
+def load_sweep_spec(path: str | os.PathLike[str], overrides: Iterable[str] = ()) -> LoadedSpec:
     """Read and check a sweep spec, its base scenario and every parameter key.
 
     Args:
         path: The spec file, as the user named it.
+        overrides: ``key=value`` changes to the spec itself, as ``--set`` takes
+            them for scenarios (``design.base_samples=64``, ``seeds.per_point=4``).
 
     Returns:
         The loaded spec.
@@ -260,6 +268,7 @@ def load_sweep_spec(path: str | os.PathLike[str]) -> LoadedSpec:
     """
     path = Path(path)
     data, locs = load_raw(path)
+    apply_overrides(data, locs, list(overrides), root=SweepSpec)
     spec = validate_located(SweepSpec, data, locs)
     _check_names(spec, locs)
     for name, p in spec.parameters.items():
@@ -306,6 +315,7 @@ def load_sweep_spec(path: str | os.PathLike[str]) -> LoadedSpec:
         base_overrides=list(spec.set),
         outcome_years=list(years),
         spec_sha256=hashlib.sha256(canonical.encode()).hexdigest(),
+        overrides=list(overrides),
     )
 
 

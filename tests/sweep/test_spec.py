@@ -44,9 +44,9 @@ def runner() -> CliRunner:
     return CliRunner(env={"COLUMNS": "250"})
 
 
-def sweep_error(runner: CliRunner, spec) -> str:
+def sweep_error(runner: CliRunner, spec, *options: str) -> str:
     """Run ``sim sweep`` on a bad spec; check exit 2 and one error line; return it."""
-    result = runner.invoke(app, ["sweep", str(spec), "--out", str(spec.parent / "out")])
+    result = runner.invoke(app, ["sweep", str(spec), "--out", str(spec.parent / "out"), *options])
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     lines = [ln for ln in result.output.splitlines() if ln.strip()]
@@ -181,6 +181,33 @@ def test_loading_the_spec_twice_gives_the_same_fingerprint(tmp_path, write_spec)
     b = load_sweep_spec(spec)
     assert a.spec_sha256 == b.spec_sha256
     spec.write_text(spec.read_text().replace("high: 0.008", "high: 0.009"))
-    with pytest.raises(ScenarioError):
-        load_sweep_spec(tmp_path / "missing.yaml")
     assert load_sweep_spec(spec).spec_sha256 != a.spec_sha256
+    with pytest.raises(ScenarioError, match="file not found"):
+        load_sweep_spec(tmp_path / "missing.yaml")
+
+
+def test_set_changes_the_spec_and_its_fingerprint(tmp_path, write_spec) -> None:
+    spec = write_spec(tmp_path, GOOD)
+    plain = load_sweep_spec(spec)
+    changed = load_sweep_spec(spec, ["design.samples=6", "seeds.per_point=3"])
+    assert (changed.spec.design.samples, changed.spec.seeds.per_point) == (6, 3)
+    assert changed.spec_sha256 != plain.spec_sha256 and changed.overrides == ["design.samples=6", "seeds.per_point=3"]
+
+
+def test_a_misspelt_set_on_the_spec_exits_2_with_a_suggestion(runner, tmp_path, write_spec) -> None:
+    spec = write_spec(tmp_path, GOOD)
+    result = runner.invoke(app, ["sweep", str(spec), "--set", "seeds.per_pont=3", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "--set: key 'seeds.per_pont': unknown key (in --set 'seeds.per_pont=3'); did you mean 'per_point'?" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unreachable_scheduler_exits_2_and_writes_nothing(runner, tmp_path, write_spec) -> None:
+    import socket
+
+    spec = write_spec(tmp_path, GOOD)
+    with socket.socket() as s:  # bound, never listening: connections are refused
+        s.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{s.getsockname()[1]}"
+        message = sweep_error(runner, spec, "--executor", "dask", "--scheduler", address)
+    assert f"cannot reach the Dask scheduler at '{address}'" in message
