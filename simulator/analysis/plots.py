@@ -35,8 +35,13 @@ def _tick_formatter():
     from matplotlib.ticker import Formatter
 
     class StepFormatter(Formatter):
+        ticks: list[float] = []
+
+        def set_locs(self, locs):
+            self.ticks = [float(v) for v in locs]
+
         def __call__(self, x, pos=None):
-            locs = [v for v in self.locs if math.isfinite(v)] or [x]
+            locs = [v for v in self.ticks if math.isfinite(v)] or [x]
             # the fewest decimals that show every tick exactly (2.5 needs one, 0.25 two)
             scale = max(1.0, max(abs(v) for v in locs))
             decimals = next(
@@ -71,7 +76,7 @@ def _style_axes(ax, years: tuple[int, int]) -> None:
 
     ax.grid(alpha=0.3, lw=0.6)
     ax.set_xlim(years[0], years[1]) if years[1] > years[0] else ax.set_xlim(years[0] - 0.5, years[1] + 0.5)
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=style.YEAR_TICKS, steps=[1, 2, 5, 10], integer=True))
     ax.yaxis.set_major_formatter(_tick_formatter())
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -134,18 +139,22 @@ def _title_city(cmp: Comparison) -> str:
     return f"{city} {cmp.results.city_zh}".strip()
 
 
+def _money_note(cmp: Comparison) -> str:
+    base = cmp.results.money_base_year
+    return f" (money in constant {base} yuan)" if base is not None else ""
+
+
 def draw_levels(cmp: Comparison, path: Path, *, dpi: int = style.FIGURE_DPI) -> Path:
     """Fan charts of every indicator for every scenario; saved to ``path`` (format from its suffix)."""
     plt, cjk = style.setup_matplotlib()
     first, last = cmp.years
-    title = f"{_title_city(cmp)}: scenarios compared, {first}-{last}"
+    title = f"{_title_city(cmp)}: scenarios compared, {first}-{last}{_money_note(cmp)}"
     fig, axes = _grid(plt, len(cmp.indicators), _text(title, cjk))
-    base_year = cmp.results.money_base_year
     for ax, ind in zip(axes, cmp.indicators, strict=True):
         rows = cmp.bands[cmp.bands["indicator"] == ind]
         obs = cmp.observed[cmp.observed["indicator"] == ind]
         magnitude = float(np.nanmax(np.abs(np.r_[rows[list(("q05", "q95"))].to_numpy().ravel(), obs["value"].to_numpy()]))) if len(rows) else 0.0
-        scale = style.display_scale(cmp.results.units.get(ind, ""), magnitude, money_base_year=base_year, cjk=cjk)
+        scale = style.display_scale(cmp.results.units.get(ind, ""), magnitude, cjk=cjk)
         for label in cmp.labels:
             mine = rows[rows["scenario"] == label].sort_values("year")
             if len(mine):
@@ -169,14 +178,16 @@ def draw_differences(cmp: Comparison, path: Path, *, dpi: int = style.FIGURE_DPI
         return None
     plt, cjk = style.setup_matplotlib()
     first, last = cmp.years
-    title = f"{_title_city(cmp)}: difference from the baseline '{cmp.baseline}', run by run with the same random draws, {first}-{last}"
+    title = (
+        f"{_title_city(cmp)}: difference from the baseline '{cmp.baseline}', {first}-{last}{_money_note(cmp)}\n"
+        "each run minus the baseline run with the same random draws"
+    )
     fig, axes = _grid(plt, len(cmp.indicators), _text(title, cjk))
-    base_year = cmp.results.money_base_year
     others = [label for label in cmp.others if label in set(cmp.differences["scenario"])]
     for ax, ind in zip(axes, cmp.indicators, strict=True):
         rows = cmp.differences[cmp.differences["indicator"] == ind]
         magnitude = float(np.nanmax(np.abs(rows[["q05", "q95"]].to_numpy()))) if len(rows) else 0.0
-        scale = style.display_scale(cmp.results.units.get(ind, ""), magnitude, money_base_year=base_year, difference=True, cjk=cjk)
+        scale = style.display_scale(cmp.results.units.get(ind, ""), magnitude, difference=True, cjk=cjk)
         ax.axhline(0.0, color=style.BASELINE_COLOUR, lw=0.8)
         for label in others:
             mine = rows[rows["scenario"] == label].sort_values("year")
@@ -185,7 +196,7 @@ def draw_differences(cmp: Comparison, path: Path, *, dpi: int = style.FIGURE_DPI
                 _fan(ax, mine, scale, colour, ls)
         _package_lines(ax, cmp)
         ax.set_title(style.indicator_title(ind))
-        ax.set_ylabel(_text("difference, " + scale.label, cjk))
+        ax.set_ylabel(_text("Δ " + scale.label, cjk))
         _style_axes(ax, cmp.years)
     _legend(fig, cmp, others, observed=False, cjk=cjk)
     return _save(fig, plt, path, dpi)

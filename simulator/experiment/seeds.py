@@ -8,13 +8,14 @@ difference shows the policy effect rather than noise.
 
 :func:`run_seeds` is the one place that launches such runs: local processes
 (:class:`concurrent.futures.ProcessPoolExecutor`), each writing an ordinary run
-directory. A run already present under the output root with the same resolved
+directory (worker processes are spawned, not forked). A run already present under the output root with the same resolved
 scenario (same sha256, which covers the seed and scale) is reused, not rerun.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -122,7 +123,8 @@ def run_seeds(
             if progress:
                 progress(done, len(jobs), reused)
     else:
-        with ProcessPoolExecutor(max_workers=n_workers) as pool:
+        # fresh interpreters ("spawn"): forking a process that already runs pyarrow's threads is unsafe
+        with ProcessPoolExecutor(max_workers=n_workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = {pool.submit(_run_one, jobs[i], str(out_root)): i for i in todo}
             for future in as_completed(futures):
                 result[futures[future]] = Path(future.result())
