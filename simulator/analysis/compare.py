@@ -151,7 +151,7 @@ def parse_names(text: str | None) -> list[str] | None:
 
 def unknown_baseline(name: str, labels: list[str]) -> ResultsError:
     """The error for a ``--baseline`` that names none of ``labels``."""
-    close = difflib.get_close_matches(name, labels, n=1)
+    close = difflib.get_close_matches(name, labels, n=1) or [label for label in labels if name in label or label in name]
     hint = f"did you mean '{close[0]}'? " if close else ""
     return ResultsError(f"--baseline '{name}': no such scenario; {hint}(the scenarios are: {', '.join(labels)})")
 
