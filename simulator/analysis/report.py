@@ -32,6 +32,7 @@ CLAUSE_HEADING_CHARS = 60
 SHA_SHOWN_CHARS = 12
 COMMIT_SHOWN_CHARS = 10
 MAX_VIOLATIONS_SHOWN = 5
+LARGEST_PLAIN_NUMBER = 1e15  # lever sizes below this are written out in full (150,000,000)
 
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", "Noto Sans CJK SC", "Source Han Sans SC",
@@ -55,11 +56,19 @@ figcaption { color: #444; font-size: 0.9em; }
 .bad { color: #b00020; font-weight: 600; }
 code { font-size: 0.92em; }
 nav ul { columns: 2; }
+.wide { overflow-x: auto; }
+td.path { word-break: break-all; color: #666; font-size: 0.9em; min-width: 16em; }
+td.nowrap { white-space: nowrap; }
 """
 
 
+_SCHEME = re.compile(r"https?://", re.IGNORECASE)
+
+
 def _e(text: object) -> str:
-    return html.escape("" if text is None else str(text))
+    """Escaped text. A web address in a source note loses its scheme (``www.example.org/x``), so that
+    the file holds no http(s) reference that a browser or a checker could take for a resource."""
+    return html.escape(_SCHEME.sub("", "" if text is None else str(text)))
 
 
 def _value(v: object) -> str:
@@ -68,8 +77,12 @@ def _value(v: object) -> str:
         return "{" + ", ".join(f"{k}: {_value(x)}" for k, x in v.items()) + "}"
     if isinstance(v, list):
         return "[" + ", ".join(_value(x) for x in v) + "]"
+    if isinstance(v, float) and v.is_integer() and abs(v) < LARGEST_PLAIN_NUMBER:
+        return f"{v:,.0f}"
     if isinstance(v, float):
-        return f"{v:,.6g}" if abs(v) < 1e6 else f"{v:.4g}"
+        return f"{v:,.6g}"
+    if isinstance(v, int) and not isinstance(v, bool):
+        return f"{v:,}"
     return str(v)
 
 
@@ -104,7 +117,7 @@ def _levers_table(cmp: Comparison, variant: Variant) -> str:
             differs = "yes" if (base.levers.get(name) or {}) != cfg else "no"
         if lever is not None:
             clause_nums = ", ".join(str(c) for c in lever.clauses)
-            headings = "<br>".join(f"({c}) {_e(_clause_heading(c))}" for c in lever.clauses)
+            headings = "<br>".join(_e(_clause_heading(c)) for c in lever.clauses)
             title = f"{_e(lever.title_zh)}<br><span class='dim'>{headings}</span>"
             what = _e(lever.summary)
         else:
@@ -259,25 +272,28 @@ def _accounting_section(cmp: Comparison) -> str:
 
 
 def _provenance_section(cmp: Comparison) -> str:
+    runs = [r for label in cmp.labels for r in sorted(cmp.variant(label).runs, key=lambda r: r.seed)]
+    with_index = any(r.seed_index is not None for r in runs)
     rows = []
-    for label in cmp.labels:
-        for r in sorted(cmp.variant(label).runs, key=lambda r: r.seed):
-            m = r.manifest
-            sha = m.get("scenario_sha256") or ""
-            commit = m.get("git_commit") or ""
-            rows.append(
-                f"<tr><td>{_swatch(cmp, label)}{_e(label)}</td><td><code>{_e(r.run_id)}</code></td><td class='num'>{r.seed}</td>"
-                f"<td class='num'>{'' if r.seed_index is None else r.seed_index}</td><td>{_e(m.get('version', ''))}</td>"
-                f"<td><code title='{_e(commit)}'>{_e(commit[:COMMIT_SHOWN_CHARS])}</code></td>"
-                f"<td><code title='{_e(sha)}'>{_e(sha[:SHA_SHOWN_CHARS])}</code></td><td class='num'>{_e(m.get('scale', ''))}</td>"
-                f"<td>{_e(m.get('created_utc', ''))}</td><td class='dim'>{_e(r.path)}</td></tr>"
-            )
+    for r in runs:
+        m = r.manifest
+        sha = m.get("scenario_sha256") or ""
+        commit = m.get("git_commit") or ""
+        created = str(m.get("created_utc", "")).replace("T", " ").replace("+00:00", "")
+        index = f"<td class='num'>{'' if r.seed_index is None else r.seed_index}</td>" if with_index else ""
+        rows.append(
+            f"<tr><td>{_swatch(cmp, r.variant)}{_e(r.variant)}</td><td><code>{_e(r.run_id)}</code></td><td class='num'>{r.seed}</td>{index}"
+            f"<td>{_e(m.get('version', ''))}</td><td><code title='{_e(commit)}'>{_e(commit[:COMMIT_SHOWN_CHARS])}</code></td>"
+            f"<td><code title='{_e(sha)}'>{_e(sha[:SHA_SHOWN_CHARS])}</code></td>"
+            f"<td class='num'>{_e(m.get('scale', ''))}</td><td class='nowrap'>{_e(created)}</td><td class='path'>{_e(r.path)}</td></tr>"
+        )
+    index_head = "<th>seed index</th>" if with_index else ""
     return (
         "<h2 id='provenance'>Provenance of every run</h2>"
         "<p>From each run's <code>manifest.json</code> (for a sweep: the sweep's manifest and its run table). "
         "Hover a commit or hash for all its digits.</p>"
-        "<table><tr><th>scenario</th><th>run</th><th>seed</th><th>seed index</th><th>version</th><th>commit</th>"
-        f"<th>scenario sha256</th><th>scale</th><th>created (UTC)</th><th>where</th></tr>{''.join(rows)}</table>"
+        f"<div class='wide'><table><tr><th>scenario</th><th>run</th><th>seed</th>{index_head}<th>version</th><th>commit</th>"
+        f"<th>scenario sha256</th><th>scale</th><th>created (UTC)</th><th>where</th></tr>{''.join(rows)}</table></div>"
     )
 
 

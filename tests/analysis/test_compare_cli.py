@@ -60,9 +60,9 @@ def test_compare_a_single_run_draws_levels_only(runner, tiny_runs, tmp_path) -> 
     no_temporaries(tmp_path)
 
 
-def test_compare_scenario_files_runs_seeds_in_parallel_and_draws_both_figures(runner, tiny_runs, tmp_path) -> None:
+def test_compare_scenario_files_runs_the_same_seeds_and_draws_both_figures(runner, tiny_runs, tmp_path) -> None:
     files = tiny_runs.files
-    args = ("compare", files["tiny"], files["tiny_package"], "--seeds", 2, "--root-seed", 11, "--workers", 2, "--out", tmp_path, "--indicators", FEW, "-q")
+    args = ("compare", files["tiny"], files["tiny_package"], "--seeds", 2, "--root-seed", 11, "--workers", 1, "--out", tmp_path, "--indicators", FEW, "-q")
     result = invoke(runner, *args)
     ok(result)
     for name in ("levels.png", "differences.png"):
