@@ -109,9 +109,10 @@ def _legend(fig, cmp: Comparison, labels: list[str], *, observed: bool, cjk: boo
         n = cmp.results.variants[label].runs
         handles.append((Patch(color=colour, alpha=style.BANDS[0][2] + style.BANDS[1][2], lw=0), Line2D([], [], color=colour, ls=ls, lw=style.MEDIAN_LINE_WIDTH)))
         names.append(_text(f"{label} ({len(n)} seed{'s' if len(n) != 1 else ''})", cjk))
-    grey = "#777777"
-    handles += [Line2D([], [], color=grey, lw=style.MEDIAN_LINE_WIDTH), Patch(color=grey, alpha=style.BANDS[1][2] + style.BANDS[0][2], lw=0), Patch(color=grey, alpha=style.BANDS[0][2], lw=0)]
-    names += ["median across seeds", "50% of seeds", "90% of seeds"]
+    if any(len(cmp.results.variants[label].runs) > 1 for label in labels):
+        grey = "#777777"
+        handles += [Line2D([], [], color=grey, lw=style.MEDIAN_LINE_WIDTH), Patch(color=grey, alpha=style.BANDS[1][2] + style.BANDS[0][2], lw=0), Patch(color=grey, alpha=style.BANDS[0][2], lw=0)]
+        names += ["median across seeds", "50% of seeds", "90% of seeds"]
     if observed:
         handles.append(Line2D([], [], color=style.OBSERVED_COLOUR, marker="o", ls="none"))
         names.append("observed (used in the fit)")
@@ -148,7 +149,8 @@ def draw_levels(cmp: Comparison, path: Path, *, dpi: int = style.FIGURE_DPI) -> 
     """Fan charts of every indicator for every scenario; saved to ``path`` (format from its suffix)."""
     plt, cjk = style.setup_matplotlib()
     first, last = cmp.years
-    title = f"{_title_city(cmp)}: scenarios compared, {first}-{last}{_money_note(cmp)}"
+    what = "scenarios compared" if len(cmp.labels) > 1 else cmp.labels[0]
+    title = f"{_title_city(cmp)}: {what}, {first}-{last}{_money_note(cmp)}"
     fig, axes = _grid(plt, len(cmp.indicators), _text(title, cjk))
     for ax, ind in zip(axes, cmp.indicators, strict=True):
         rows = cmp.bands[cmp.bands["indicator"] == ind]

@@ -101,9 +101,14 @@ def run_seeds(
     result: list[Path | None] = [None] * len(jobs)
     todo: list[int] = []
     existing: dict[str, dict[str, Path]] = {}
+    loaded: dict[tuple, object] = {}
     for i, job in enumerate(jobs):
-        # validate in the parent, so that a bad file fails once and before any process starts
-        scenario = load_scenario(job.scenario_file, overrides=job.overrides, seed=job.seed, scale=job.scale)
+        # validate in the parent (once per file), so that a bad file fails before any process starts
+        key = (job.scenario_file, job.overrides, job.scale)
+        if key not in loaded:
+            loaded[key] = load_scenario(job.scenario_file, overrides=job.overrides, scale=job.scale)
+        base = loaded[key]
+        scenario = base.model_copy(update={"run": base.run.model_copy(update={"seed": job.seed})})
         if scenario.name not in existing:
             existing[scenario.name] = _existing_runs(out_root, scenario.name)
         found = existing[scenario.name].get(scenario_sha256(scenario))
