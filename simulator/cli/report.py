@@ -55,4 +55,6 @@ def report(
 
     write_report(cmp, out)
     n_runs = sum(len(v.runs) for v in results.variants.values())
-    console.print(f"Report of {len(cmp.labels)} scenarios ({n_runs} runs; baseline {cmp.baseline or 'none'}): {out}")
+    scenarios = f"{len(cmp.labels)} scenario{'s' if len(cmp.labels) != 1 else ''}"
+    runs = f"{n_runs} run{'s' if n_runs != 1 else ''}"
+    console.print(f"Report of {scenarios} ({runs}; baseline {cmp.baseline or 'none'}): {out}")
