@@ -104,12 +104,15 @@ def _levers_table(cmp: Comparison, variant: Variant) -> str:
 
     base = cmp.variant(cmp.baseline) if cmp.baseline else None
     known = {lv.name: lv for lv in LEVERS}
-    rows = []
+    rows, off = [], []
     for name, cfg in variant.levers.items():
         if not isinstance(cfg, dict):
             continue
         lever = known.get(name)
         on = bool(cfg.get("enabled"))
+        if not on and (base is None or variant is base or not (base.levers.get(name) or {}).get("enabled")):
+            off.append(name)  # off here and in the baseline: listed in one line below the table
+            continue
         years = f"{cfg.get('start_year')}-{cfg.get('end_year')}" if on else "off"
         settings = "; ".join(f"{k}: {_value(v)}" for k, v in cfg.items() if k not in LEVER_TIMING_KEYS) if on else ""
         differs = ""
@@ -128,12 +131,18 @@ def _levers_table(cmp: Comparison, variant: Variant) -> str:
             + (f"<td>{differs}</td>" if base is not None and variant is not base else "")
             + "</tr>"
         )
-    if not rows:
+    if not rows and not off:
         return "<p class='dim'>The levers of this scenario are not stored with its runs.</p>"
+    off_line = ""
+    if off:
+        names = ", ".join(f"<code>{_e(n)}</code>" for n in off)
+        off_line = f"<p class='dim'>Levers off: {names}.</p>"
+    if not rows:
+        return "<p>No lever is on.</p>" + off_line
     diff_head = "<th>differs from baseline</th>" if base is not None and variant is not base else ""
     return (
         "<table><tr><th>lever</th><th>clause</th><th>clause title (中文)</th><th>what it does</th><th>in force</th>"
-        f"<th>settings</th>{diff_head}</tr>" + "".join(rows) + "</table>"
+        f"<th>settings</th>{diff_head}</tr>" + "".join(rows) + "</table>" + off_line
     )
 
 
