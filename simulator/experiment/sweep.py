@@ -9,7 +9,7 @@ SWEEP_FORMAT (version 1): a sweep directory holds
     The base scenario after ``extends:`` and the spec's ``set:`` overrides;
     every run starts from it and adds its parameter values and seed.
 ``manifest.json``
-    ``format`` (``"sim-sweep"``), ``format_version``, ``name``,
+    ``kind`` (``"sweep"``), ``format`` (``"sim-sweep"``), ``format_version``, ``name``,
     ``spec_sha256`` and ``base_scenario_sha256`` (what a resume checks),
     ``scenario_name``, ``parameters`` (name, type, keys, range), ``design``
     (kind, options, ``n_points``), ``seeds`` (``root``, ``per_point``,
@@ -346,6 +346,7 @@ def _manifest(loaded: LoadedSpec, design: Design, seeds: list[int]) -> dict[str,
     for lib in ("SALib", "dask", "distributed", "duckdb"):
         libs[lib] = _version(lib)
     return {
+        "kind": "sweep",
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "name": loaded.name,

@@ -70,7 +70,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from simulator.experiment.seeds import design_seed, run_seeds
+from simulator.experiment.seeds import derive_seeds, design_seed
 from simulator.model.indicators import INDICATOR_UNITS
 from simulator.scenario.errors import ScenarioError
 from simulator.scenario.loader import (
@@ -636,4 +636,4 @@ def point_overrides(spec: SweepSpec, values: dict[str, Scalar]) -> list[str]:
 
 def seeds_of(spec: SweepSpec) -> list[int]:
     """The seeds run at every design point (seed index k -> seed)."""
-    return run_seeds(spec.seeds.root, spec.seeds.per_point)
+    return derive_seeds(spec.seeds.root, spec.seeds.per_point)

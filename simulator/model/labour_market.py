@@ -19,6 +19,13 @@
    losses. A worker earns the offer times the skill premium.
 5. Unemployed persons aged 50+ leave the labour force at
    ``discouraged_exit_rate_per_month_age_50_plus``.
+
+Levers act here through the programme plan (:class:`simulator.policy.registry.Programmes`):
+the SOE reform's layoff rate for state firms; re-employment training (trainees
+chosen before matching, with a smaller mismatch penalty); public-welfare jobs
+(one seeker per household with no earner hired by a public unit after
+matching, at the welfare wage); resettlement payments to workers laid off by
+mines while the overcapacity lever is active.
 """
 
 from __future__ import annotations
@@ -27,11 +34,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulator.model.accounts import CENTRAL, HH
 from simulator.model.sectors import (
     EMPLOYED,
     INACTIVE,
     N_SECTORS,
     PRIVATE,
+    PUBLIC,
+    SOE,
     UNEMPLOYED,
 )
 
@@ -53,12 +63,37 @@ def separate(model: CityModel, rows: np.ndarray) -> None:
     p.employer[rows] = -1
     p.wage[rows] = 0.0
     p.unemp_months[rows] = 0
+    p.welfare_job[rows] = False
 
 
-def fit_weights(model: CityModel, exp_sector: np.ndarray, skill: np.ndarray) -> np.ndarray:
-    """Seekers x sectors matrix of fit: experience match and minimum skill."""
+def resettle(model: CityModel, rows: np.ndarray) -> None:
+    """Central resettlement payment to persons ``rows`` just laid off by mines (overcapacity lever)."""
+    amount = model.programmes.resettlement_per_laid_off
+    if amount <= 0.0 or len(rows) == 0:
+        return
+    p = model.persons
+    model.hh_income[: model.households.n] += np.bincount(
+        p.household[rows], minlength=model.households.n
+    ) * amount
+    total = len(rows) * model.scale * amount
+    model.ledger.pay("resettlement_payments", CENTRAL, HH, total)
+    model.central.balance -= total
+    model.month_flows["resettlement_payments"] += total
+
+
+def fit_weights(
+    model: CityModel, exp_sector: np.ndarray, skill: np.ndarray, trained: np.ndarray | None = None
+) -> np.ndarray:
+    """Seekers x sectors matrix of fit: experience match and minimum skill.
+
+    Trained seekers (``trained``) suffer the mismatch penalty cut by the
+    re-employment lever's ``mismatch_reduction_share``.
+    """
     lab = model.scenario.labour
     w = np.full((len(exp_sector), N_SECTORS), 1.0 - lab.sector_mismatch_penalty)
+    cut = model.programmes.mismatch_reduction
+    if trained is not None and cut > 0.0 and trained.any():
+        w[trained] = 1.0 - lab.sector_mismatch_penalty * (1.0 - cut)
     has_exp = exp_sector >= 0
     w[np.flatnonzero(has_exp), exp_sector[has_exp]] = 1.0
     w[~has_exp, :] = 1.0
@@ -80,20 +115,32 @@ def step(model: CityModel) -> None:
     quits = emp_rows[rng.random(len(emp_rows)) < lab.quit_rate_per_month]
     separate(model, quits)
 
-    # 2. layoffs toward target
+    # 2. layoffs toward target; public-welfare jobs are outside firms' targets
     emp_rows = np.flatnonzero(status == EMPLOYED)
     L = employees(model)
     nf = f.n
+    welfare = p.welfare_job[emp_rows]
+    welfare_held = np.bincount(p.employer[emp_rows[welfare]], minlength=nf).astype(np.float64)
+    emp_rows = emp_rows[~welfare]
+    L -= welfare_held
     excess = np.maximum(L - f.target[:nf], 0.0)
     share = np.where(
         f.ownership[:nf] != PRIVATE,  # state-owned firms and public units
         lab.layoff_share_of_excess_per_month_soe,
         lab.layoff_share_of_excess_per_month_private,
     )
+    prog = model.programmes
+    if prog.soe_layoff_share is not None:
+        share = np.where(f.ownership[:nf] == SOE, prog.soe_layoff_share, share)
     layoff_rate = np.divide(excess * share, L, out=np.zeros(nf), where=L > 0)
     laid = emp_rows[rng.random(len(emp_rows)) < layoff_rate[p.employer[emp_rows]]]
     L -= np.bincount(p.employer[laid], minlength=nf)
+    resettle(model, laid[f.is_mine[p.employer[laid]]])
     separate(model, laid)
+
+    # 2b. re-employment training (lever): seekers start training before they search
+    if prog.trainees > 0:
+        train(model, model.lever_streams["reemployment"])
 
     # 3. matching
     alive = f.alive[:nf]
@@ -102,7 +149,7 @@ def step(model: CityModel) -> None:
     seekers = np.flatnonzero(status == UNEMPLOYED)
     hired_total = 0
     if len(seekers) and vac_s.sum() > 0:
-        w = fit_weights(model, p.exp_sector[seekers], p.skill[seekers])
+        w = fit_weights(model, p.exp_sector[seekers], p.skill[seekers], p.trained[seekers])
         attract = w * vac_s[None, :]
         tot = attract.sum(axis=1)
         searching = tot > 0
@@ -136,12 +183,24 @@ def step(model: CityModel) -> None:
             hired_total += k
     model.hires = hired_total
 
+    # 3b. public-welfare jobs (lever) for households with no employed member
+    welfare_rng = model.lever_streams["reemployment"]
+    if prog.welfare_jobs_max > 0:
+        welfare_held += welfare_jobs(model, welfare_rng)
+    if welfare_held.any():
+        welfare_held -= release_welfare_jobs(model, welfare_rng)
+    L += welfare_held
+    model.welfare_workers = welfare_held  # per firm row: outside the staffing norm
+
     # 4. wages
     model.workers = L  # workers per firm row after this month's separations and hires
     unfilled = np.where(alive, np.maximum(f.target[:nf] - model.workers, 0.0), 0.0)
     set_wage_offers(model, unfilled)
     emp_rows = np.flatnonzero(status == EMPLOYED)
     p.wage[emp_rows] = (f.wage_offer[p.employer[emp_rows]] * model.skill_premium[p.skill[emp_rows]]).astype(np.float32)
+    if prog.welfare_jobs_max > 0:
+        welfare = emp_rows[p.welfare_job[emp_rows]]
+        p.wage[welfare] = np.float32(prog.welfare_wage)
 
     # 5. unemployment spells, discouraged older seekers
     un = np.flatnonzero(status == UNEMPLOYED)
@@ -149,6 +208,79 @@ def step(model: CityModel) -> None:
     old = un[(p.age_m[un] // 12) >= 50]
     leave = old[rng.random(len(old)) < lab.discouraged_exit_rate_per_month_age_50_plus]
     p.status[leave] = INACTIVE
+
+
+def train(model: CityModel, rng: np.random.Generator) -> None:
+    """This month's trainees: untrained job seekers, those whose last job was in a
+    priority sector first, then the longest unemployed; the city buys the training."""
+    prog = model.programmes
+    p = model.persons
+    k = model.stochastic_round(prog.trainees / model.scale, rng)
+    seekers = np.flatnonzero((p.view("status") == UNEMPLOYED) & ~p.view("trained"))
+    k = min(k, len(seekers))
+    if k == 0:
+        return
+    exp = p.exp_sector[seekers]
+    priority = (exp >= 0) & prog.training_priority[np.maximum(exp, 0)]
+    tie = rng.random(len(seekers))
+    order = np.lexsort((tie, -p.unemp_months[seekers], ~priority))
+    chosen = seekers[order[:k]]
+    p.trained[chosen] = True
+    cost = k * model.scale * prog.training_cost
+    from simulator.policy.funding import central_to_city
+
+    central_to_city(model, prog.training_central_share * cost, "training_central")
+    prog.city_services += cost
+    model.month_flows["trainees"] += k * model.scale
+    model.month_flows["training_spending"] += cost
+
+
+def welfare_jobs(model: CityModel, rng: np.random.Generator) -> np.ndarray:
+    """Hire one job seeker of each household with no employed member into a public unit,
+    up to the programme's cap; returns the hires per firm row."""
+    prog = model.programmes
+    p, f, hh = model.persons, model.firms, model.households
+    nf = f.n
+    hired = np.zeros(nf)
+    status = p.view("status")
+    held = int((p.view("welfare_job") & (status == EMPLOYED)).sum())
+    room = int(prog.welfare_jobs_max / model.scale) - held
+    units = np.flatnonzero((f.ownership[:nf] == PUBLIC) & f.alive[:nf])
+    if room <= 0 or len(units) == 0:
+        return hired
+    household = p.view("household")
+    earners = np.bincount(household, weights=status == EMPLOYED, minlength=hh.n)
+    seekers = np.flatnonzero(status == UNEMPLOYED)
+    seekers = seekers[earners[household[seekers]] == 0]
+    if len(seekers) == 0:
+        return hired
+    # one seeker per household, in random order
+    seekers = seekers[rng.permutation(len(seekers))]
+    _, first = np.unique(household[seekers], return_index=True)
+    chosen = seekers[np.sort(first)][:room]
+    unit = units[rng.integers(0, len(units), size=len(chosen))]
+    p.status[chosen] = EMPLOYED
+    p.employer[chosen] = unit
+    p.exp_sector[chosen] = f.sector[unit]
+    p.unemp_months[chosen] = 0
+    p.welfare_job[chosen] = True
+    hired += np.bincount(unit, minlength=nf)
+    model.month_flows["welfare_job_hires"] += len(chosen) * model.scale
+    return hired
+
+
+def release_welfare_jobs(model: CityModel, rng: np.random.Generator) -> np.ndarray:
+    """Welfare jobs above the programme's cap (zero once the lever has ended) become
+    ordinary public jobs, inside the staffing norm (the budget rule and layoffs then
+    apply to them); returns the released jobs per firm row."""
+    p, f = model.persons, model.firms
+    held = np.flatnonzero(p.view("welfare_job") & (p.view("status") == EMPLOYED))
+    extra = len(held) - int(model.programmes.welfare_jobs_max / model.scale)
+    if extra <= 0:
+        return np.zeros(f.n)
+    released = rng.choice(held, size=extra, replace=False)
+    p.welfare_job[released] = False
+    return np.bincount(p.employer[released], minlength=f.n).astype(np.float64)
 
 
 def set_wage_offers(model: CityModel, vacancies: np.ndarray) -> None:

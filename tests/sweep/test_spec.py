@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from simulator.cli.main import app
-from simulator.experiment.seeds import design_seed, run_seeds
+from simulator.experiment.seeds import derive_seeds, design_seed
 from simulator.experiment.sweep_spec import (
     ParameterSpec,
     SweepSpec,
@@ -158,20 +158,19 @@ def test_design_values_stay_in_their_ranges(low, width, ilow, iwidth, kind) -> N
 
 @settings(max_examples=25, deadline=None)
 @given(root=st.integers(0, 2**63), n=st.integers(1, 20))
-def test_seeds_are_reproducible_and_extend_as_a_prefix(root, n) -> None:
-    seeds = run_seeds(root, n)
-    assert seeds == run_seeds(root, n)
-    assert run_seeds(root, n + 3)[:n] == seeds
-    assert len(set(seeds)) == n
-    assert all(0 <= s < 2**32 for s in seeds)
+def test_design_seed_is_reproducible_and_apart_from_the_run_seeds(root, n) -> None:
     assert design_seed(root) == design_seed(root)
+    assert 0 <= design_seed(root) < 2**32
+    assert design_seed(root) not in derive_seeds(root, n)
 
 
-def test_seeds_follow_the_seed_sequence_spawn_tree() -> None:
-    runs_child = np.random.SeedSequence(7).spawn(2)[0]
-    expected = [int(c.generate_state(1, dtype=np.uint32)[0]) for c in runs_child.spawn(3)]
-    assert run_seeds(7, 3) == expected
-    assert run_seeds(8, 3) != expected
+def test_a_sweep_runs_the_seeds_of_sim_compare_with_the_same_root(tmp_path, write_spec) -> None:
+    from simulator.experiment.sweep_spec import seeds_of
+
+    spec = load_sweep_spec(write_spec(tmp_path, GOOD.replace("root: 1", "root: 77\n  per_point: 3"))).spec
+    assert seeds_of(spec) == derive_seeds(77, 3)
+    runs_child = np.random.SeedSequence(77).spawn(3)
+    assert seeds_of(spec) == [int(c.generate_state(1, dtype=np.uint32)[0]) for c in runs_child]
 
 
 def test_loading_the_spec_twice_gives_the_same_fingerprint(tmp_path, write_spec) -> None:
