@@ -62,6 +62,7 @@ import json
 import math
 import os
 import re
+import typing
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -447,7 +448,7 @@ def _check_key(
     if p.type in ("real", "integer") and target not in (float, int):
         what = _describe_type(target)
         hint = ""
-        if isinstance(target, type) and issubclass(target, dict) or _is_mapping(target):
+        if _is_mapping(target):
             hint = f"; to vary one year of a series, add the year: '{key}.2020'"
         raise _error(locs, here, f"{key!r} holds {what}, a {p.type} parameter needs a number{hint}")
     if p.type == "real" and target is int:
@@ -455,14 +456,10 @@ def _check_key(
 
 
 def _is_mapping(tp: Any) -> bool:
-    import typing
-
     return typing.get_origin(tp) is dict
 
 
 def _describe_type(tp: Any) -> str:
-    import typing
-
     if _is_mapping(tp):
         return "a mapping (e.g. a year series)"
     if typing.get_origin(tp) is list:
