@@ -53,6 +53,12 @@ class SensitivityResult:
         n_points: Design points used.
         seeds_per_point: Mean number of finished seeds averaged per point.
         unit: The indicator's unit.
+        seed_noise_share: Estimated share of the variance of the point means
+            that is seed noise (mean within-point variance / seeds, over the
+            variance of the means); None with one seed per point. What of
+            this noise does not cancel between points (they share seeds)
+            counts as interaction in Sobol's total-order estimator, so a
+            large share calls for more seeds per point.
     """
 
     method: str
@@ -63,6 +69,7 @@ class SensitivityResult:
     n_points: int
     seeds_per_point: float
     unit: str
+    seed_noise_share: float | None = None
 
 
 def salib_problem_from_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -79,12 +86,13 @@ def salib_problem_from_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
     return {"num_vars": len(names), "names": names, "bounds": bounds}
 
 
-def outcome_by_point(sd: SweepDir, outcome: str, year: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mean over seeds of *outcome* in *year* for each design point.
+def outcome_by_point(sd: SweepDir, outcome: str, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean and variance over seeds of *outcome* in *year* for each design point.
 
     Returns:
-        ``(means, counts)``: one entry per design point; ``means`` is NaN
-        where no run of the point finished.
+        ``(means, counts, variances)``: one entry per design point; ``means``
+        is NaN where no run of the point finished, ``variances`` (the sample
+        variance over the point's seeds) where fewer than two did.
 
     Raises:
         SensitivityError: For an unknown indicator or a year no run has.
@@ -99,6 +107,7 @@ def outcome_by_point(sd: SweepDir, outcome: str, year: int) -> tuple[np.ndarray,
     done = {r.run_id: r.point_id for r in sd.plan if sd.read_status(r)["status"] == DONE}
     n_points = len(sd.design_values)
     sums = np.zeros(n_points)
+    squares = np.zeros(n_points)
     counts = np.zeros(n_points, dtype=np.int64)
     if done:
         files = [str(sd.part_path(rid)) for rid in sorted(done)]
@@ -112,11 +121,14 @@ def outcome_by_point(sd: SweepDir, outcome: str, year: int) -> tuple[np.ndarray,
             )
         for rid, value in zip(table.column("run_id").to_pylist(), table.column(outcome).to_pylist(), strict=True):
             p = done[rid]
-            sums[p] += np.nan if value is None else value
+            value = np.nan if value is None else value
+            sums[p] += value
+            squares[p] += value * value
             counts[p] += 1
     with np.errstate(invalid="ignore", divide="ignore"):
         means = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
-    return means, counts
+        variances = np.where(counts > 1, (squares - counts * means**2) / np.maximum(counts - 1, 1), np.nan)
+    return means, counts, np.maximum(variances, 0.0)
 
 
 def analyse(sweep_dir: Path, outcome: str, year: int) -> SensitivityResult:
@@ -136,7 +148,7 @@ def analyse(sweep_dir: Path, outcome: str, year: int) -> SensitivityResult:
             f"sensitivity indices need a 'saltelli' (Sobol) or 'morris' design; this sweep's design is "
             f"{kind!r}, which has no structure for them (look at it with sim query)"
         )
-    y, counts = outcome_by_point(sd, outcome, year)
+    y, counts, within = outcome_by_point(sd, outcome, year)
     missing = np.flatnonzero(counts == 0)
     if missing.size:
         raise SensitivityError(
@@ -188,8 +200,17 @@ def analyse(sweep_dir: Path, outcome: str, year: int) -> SensitivityResult:
         indices=indices,
         n_points=len(y),
         seeds_per_point=float(counts.mean()),
+        seed_noise_share=_seed_noise_share(y, counts, within),
         unit=sd.manifest["indicator_units"].get(outcome, ""),
     )
+
+
+def _seed_noise_share(means: np.ndarray, counts: np.ndarray, within: np.ndarray) -> float | None:
+    several = counts > 1
+    if not several.any():
+        return None
+    noise = float(np.mean(within[several] / counts[several]))
+    return noise / float(np.var(means, ddof=1))
 
 
 def _raw_column(sd: SweepDir, name: str) -> list[float]:
@@ -225,7 +246,7 @@ def draw_chart(result: SensitivityResult, path: Path) -> Path:
     ax.set_yticks(pos, names)
     ax.invert_yaxis()
     ax.axvline(0.0, color="black", linewidth=0.8)
-    ax.legend(loc="lower right", fontsize="small")
+    fig.legend(loc="outside lower center", ncols=2, fontsize="small")
     ax.set_title(
         f"{title}: {result.outcome} in {result.year}\n"
         f"{result.n_points} design points, mean of {result.seeds_per_point:g} seed(s) each, {CONF_LEVEL:.0%} intervals",

@@ -53,7 +53,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from simulator.calibration.observed import ObservedFigure, ObservedFileError, read_observed
-from simulator.experiment.seeds import run_seeds
+from simulator.experiment.seeds import derive_seeds
 from simulator.experiment.sweep_spec import ParameterSpec, _check_key, _error, _relocate_set
 from simulator.model.indicators import INDICATOR_UNITS
 from simulator.scenario.errors import ScenarioError
@@ -372,7 +372,7 @@ def load_calibration_spec(path: str | os.PathLike[str], *, budget: int | None = 
     _check_duplicate_targets(targets, locs)
 
     n_seeds = spec.seeds.per_evaluation
-    all_seeds = run_seeds(spec.seeds.root, n_seeds + spec.report.seeds)
+    all_seeds = derive_seeds(spec.seeds.root, n_seeds + spec.report.seeds)
     loaded = LoadedCalibration(
         spec=spec,
         path=path,
@@ -545,6 +545,8 @@ def _resolve_parameter(
     keys: list[str] = []
     for i, key in enumerate(p.keys):
         here = here_base + ((i,) if not isinstance(p.key, str) else ())
+        if key.replace(" ", "") == "run.seed":
+            raise _error(locs, here, "run.seed is set by the calibration's seeds (seeds.root, seeds.per_evaluation), not a parameter")
         parts = key.split(".")
         concrete = _walk_keys(raw, parts, p.years, locs, here, key) if "*" in parts else [key]
         for k in concrete:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import typer
 
 from simulator.cli import calibrate as calibrate_cmd
+from simulator.cli import compare as compare_cmd
 from simulator.cli import fit as fit_cmd
 from simulator.cli import levers as levers_cmd
 from simulator.cli import query as query_cmd
+from simulator.cli import report as report_cmd
 from simulator.cli import run as run_cmd
 from simulator.cli import sensitivity as sensitivity_cmd
 from simulator.cli import sweep as sweep_cmd
@@ -33,6 +35,8 @@ app.command("sweep")(sweep_cmd.sweep)
 app.command("query")(query_cmd.query)
 app.command("sensitivity")(sensitivity_cmd.sensitivity)
 app.command("calibrate")(calibrate_cmd.calibrate)
+app.command("compare")(compare_cmd.compare)
+app.command("report")(report_cmd.report)
 
 
 if __name__ == "__main__":  # pragma: no cover

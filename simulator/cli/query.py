@@ -13,12 +13,24 @@ from simulator.cli.common import console, fail
 DEFAULT_MAX_ROWS = 200  # enough to read on screen; aggregate in SQL for more
 
 
+PLAIN_FLOAT_FROM = 1e5  # from here up, floats print as whole numbers (1640973, not 1.64097e+06)
+PLAIN_FLOAT_TO = 1e15  # beyond, exponent notation again
+
+
 def _cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:.6g}" if math.isfinite(value) else str(value)
+        if not math.isfinite(value):
+            return str(value)
+        if PLAIN_FLOAT_FROM <= abs(value) < PLAIN_FLOAT_TO:
+            return f"{value:.0f}"
+        return f"{value:.6g}"
     return str(value)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def query(
@@ -42,8 +54,9 @@ def query(
         console.print("ok (no result rows)")
         return
     table = Table(show_lines=False)
-    for name in result.columns:
-        table.add_column(name, overflow="fold")
+    for j, name in enumerate(result.columns):
+        numeric = bool(result.rows) and all(_is_number(r[j]) for r in result.rows if r[j] is not None)
+        table.add_column(name, overflow="fold", justify="right" if numeric else "left")
     for row in result.rows:
         table.add_row(*(_cell(v) for v in row))
     console.print(table)

@@ -9,6 +9,8 @@ import typer
 
 from simulator.cli.common import console, fail
 
+NOISE_WARNING_SHARE = 0.1  # seed noise above a tenth of the variance visibly inflates total-order indices
+
 
 def sensitivity(
     sweep_dir: Annotated[Path, typer.Argument(help="A sweep directory with a saltelli or morris design.")],
@@ -59,3 +61,13 @@ def sensitivity(
         f"{res.n_points} design points; each point's {outcome} is the mean over its seeds "
         f"({res.seeds_per_point:g} on average). Chart: {chart}"
     )
+    if res.seed_noise_share is not None:
+        console.print(
+            f"Seed noise is about {res.seed_noise_share:.0%} of the variance of the point means"
+            + (
+                "; what of it does not cancel between points (they share seeds) counts as interaction "
+                "(ST above S1): more seeds per point would sharpen the indices."
+                if res.seed_noise_share >= NOISE_WARNING_SHARE
+                else "."
+            )
+        )

@@ -25,6 +25,10 @@ class ExecutorChoice(StrEnum):
 
 def sweep(
     spec: Annotated[Path, typer.Argument(help="Sweep spec YAML, e.g. scenarios/sweeps/fuxin_levers.yaml.")],
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Change the spec: --set design.base_samples=64 (repeatable; give the same to resume)."),
+    ] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: the CPUs available).")] = None,
     executor: Annotated[ExecutorChoice, typer.Option(help="local: processes on this machine; dask: a Dask cluster.")] = ExecutorChoice.local,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786 (default: start a local cluster).")] = None,
@@ -84,6 +88,7 @@ def sweep(
         with bar:
             summary = run_sweep(
                 spec,
+                overrides=set_ or (),
                 out=out,
                 executor=executor.value,
                 workers=workers,
@@ -100,11 +105,14 @@ def sweep(
         )
         raise typer.Exit(EXIT_INTERRUPTED) from None
 
-    rate = summary.ran / summary.wall_seconds if summary.wall_seconds > 0 else float("nan")
+    if summary.ran:
+        rate = summary.ran / summary.wall_seconds
+        this_time = f"this time {summary.ran} runs in {summary.wall_seconds:.1f} s ({rate:.2f} runs/s) on {summary.executor}"
+    else:
+        this_time = "nothing left to run"
     console.print(
         f"{summary.directory}: {summary.done} done, {summary.failed} failed, {summary.pending} pending "
-        f"of {summary.n_runs} runs; this time {summary.ran} runs in {summary.wall_seconds:.1f} s "
-        f"({rate:.2f} runs/s) on {summary.executor}."
+        f"of {summary.n_runs} runs; {this_time}."
     )
     if summary.failed:
         for line in errors:

@@ -78,7 +78,8 @@ DASK_WORKERS_REFRESH_SECONDS = 5.0
 """How often the Dask executor re-reads the cluster's size to size its queue."""
 
 LOCAL_PRELOAD = ("simulator.experiment.run",)
-"""Modules imported once by the forkserver, so that forked workers start warm."""
+"""Modules imported once by the forkserver (so that forked workers start warm) and by
+the workers of a Dask cluster started here (``dask worker --preload`` does it elsewhere)."""
 
 
 class ExecutorError(Exception):
@@ -352,15 +353,22 @@ class DaskExecutor(Executor):
         self._cluster = None
         self.scheduler = scheduler
         if scheduler is None:
+            import dask
+
             n = workers or default_workers()
-            self._cluster = LocalCluster(
-                host="127.0.0.1",
-                n_workers=n,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
+            # workers import the model once at start-up (as the local forkserver does), and
+            # do not sample their task's stack for the dashboard's profile (costly for long
+            # Python-heavy tasks, and there is no dashboard here)
+            with dask.config.set({"distributed.worker.profile.enabled": False}):
+                self._cluster = LocalCluster(
+                    host="127.0.0.1",
+                    n_workers=n,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                    preload=list(LOCAL_PRELOAD),
+                )
             self._client = Client(self._cluster)
         else:
             _check_reachable(scheduler)

@@ -3,12 +3,13 @@
 SWEEP_FORMAT (version 1): a sweep directory holds
 
 ``spec.yaml``
-    The sweep spec exactly as given (bytes).
+    The sweep spec exactly as given (bytes); ``--set`` changes to it are in
+    the manifest (``spec_overrides``).
 ``base.resolved.yaml``
     The base scenario after ``extends:`` and the spec's ``set:`` overrides;
     every run starts from it and adds its parameter values and seed.
 ``manifest.json``
-    ``format`` (``"sim-sweep"``), ``format_version``, ``name``,
+    ``kind`` (``"sweep"``), ``format`` (``"sim-sweep"``), ``format_version``, ``name``,
     ``spec_sha256`` and ``base_scenario_sha256`` (what a resume checks),
     ``scenario_name``, ``parameters`` (name, type, keys, range), ``design``
     (kind, options, ``n_points``), ``seeds`` (``root``, ``per_point``,
@@ -23,7 +24,8 @@ SWEEP_FORMAT (version 1): a sweep directory holds
     One record per run: ``run_id``, ``point_id``, ``seed_index``, ``seed``,
     ``status`` (``pending`` / ``done`` / ``failed``), ``error`` (one line, or
     null), ``scenario_name``, ``accounting_ok``, ``outcomes`` (column ->
-    value) and ``wall_seconds``.
+    value), ``wall_seconds`` and ``cpu_seconds`` (the worker's time for the
+    run; wall above CPU means the run waited for a core).
 ``parts/<run_id>.parquet``
     The yearly indicators of one finished run: ``run_id``, ``year`` and the
     same indicator columns as a single run's ``indicators.parquet``.
@@ -66,7 +68,7 @@ import os
 import secrets
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -219,7 +221,7 @@ def execute_run(task: RunTask) -> dict[str, Any]:
     from simulator.experiment.run import indicator_columns, simulate
     from simulator.scenario.loader import load_scenario
 
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     d = Path(task.sweep_dir)
     if not (d / MANIFEST_FILE).is_file():
         raise SweepError(
@@ -259,6 +261,7 @@ def execute_run(task: RunTask) -> dict[str, Any]:
             part.unlink()
         record.update(status=FAILED, error=error_text(exc))
     record["wall_seconds"] = round(time.perf_counter() - t0, 3)
+    record["cpu_seconds"] = round(time.process_time() - cpu0, 3)
     _write_json(d / STATUS_DIR / f"{r.run_id}.json", record)
     return {"run_id": r.run_id, "status": record["status"], "error": record["error"]}
 
@@ -317,6 +320,7 @@ def _pending_record(r: PlannedRun, scenario_name: str) -> dict[str, Any]:
         "accounting_ok": None,
         "outcomes": {},
         "wall_seconds": None,
+        "cpu_seconds": None,
     }
 
 
@@ -342,11 +346,13 @@ def _manifest(loaded: LoadedSpec, design: Design, seeds: list[int]) -> dict[str,
     for lib in ("SALib", "dask", "distributed", "duckdb"):
         libs[lib] = _version(lib)
     return {
+        "kind": "sweep",
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "name": loaded.name,
         "description": spec.description,
         "spec_source": os.fspath(loaded.path),
+        "spec_overrides": loaded.overrides,
         "spec_sha256": loaded.spec_sha256,
         "base_scenario_source": os.fspath(loaded.base_path),
         "base_scenario_overrides": loaded.base_overrides,
@@ -427,7 +433,7 @@ def create_sweep_dir(path: Path, loaded: LoadedSpec) -> SweepDir:
     design = build_design(loaded.spec)
     seeds = seeds_of(loaded.spec)
     manifest = _manifest(loaded, design, seeds)
-    plan = plan_runs(len(design), seeds)
+    plan = plan_runs(len(design), seeds)  # for the pending records
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _tmp_name(path)
     tmp.mkdir()
@@ -442,7 +448,7 @@ def create_sweep_dir(path: Path, loaded: LoadedSpec) -> SweepDir:
                 json.dumps(_pending_record(r, loaded.base.name), indent=1, sort_keys=True) + "\n",
                 encoding="utf-8",
             )
-        (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        _write_json(tmp / MANIFEST_FILE, manifest)
         try:
             os.rename(tmp, path)  # replaces an empty directory, fails on a non-empty one
         except OSError:
@@ -450,7 +456,7 @@ def create_sweep_dir(path: Path, loaded: LoadedSpec) -> SweepDir:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return SweepDir(path, manifest, design.values, plan)
+    return open_sweep_dir(path)  # the same reading as on resume
 
 
 def open_sweep_dir(path: Path) -> SweepDir:
@@ -475,6 +481,12 @@ def open_sweep_dir(path: Path) -> SweepDir:
         raise SweepError(f"{path}: cannot read {DESIGN_FILE} ({error_text(exc)})") from None
     names = [p["name"] for p in manifest["parameters"]]
     rows = table.select(names).to_pylist()
+    for p in manifest["parameters"]:
+        if p["type"] == "categorical":  # back to the spec's own values (types as written)
+            typ = _arrow_type(p["values"])
+            original = dict(zip(_as_arrow_values(p["values"], typ), p["values"], strict=True))
+            for row in rows:
+                row[p["name"]] = original[row[p["name"]]]
     seeds = manifest["seeds"]["values"]
     return SweepDir(path, manifest, rows, plan_runs(len(rows), seeds))
 
@@ -487,7 +499,8 @@ def check_same_spec(sd: SweepDir, loaded: LoadedSpec) -> None:
     if m["spec_sha256"] != loaded.spec_sha256:
         raise SweepError(
             f"{sd.path} was made from a different sweep spec (fingerprint {m['spec_sha256'][:12]} there, "
-            f"{loaded.spec_sha256[:12]} for {loaded.path}); its spec is {sd.path / SPEC_FILE}. "
+            f"{loaded.spec_sha256[:12]} for {loaded.path}{_with_set(loaded.overrides)}); its spec is "
+            f"{sd.path / SPEC_FILE}{_with_set(m.get('spec_overrides', []))}. "
             "Use another --out directory, or delete this one to start again"
         )
     base = scenario_sha256(loaded.base)
@@ -497,6 +510,10 @@ def check_same_spec(sd: SweepDir, loaded: LoadedSpec) -> None:
             "extends has changed since); its runs started from "
             f"{sd.path / BASE_FILE}. Use another --out directory, or delete this one to start again"
         )
+
+
+def _with_set(overrides: list[str]) -> str:
+    return "".join(f" --set {o}" for o in overrides)
 
 
 def remove_stale_temporaries(path: Path) -> int:
@@ -613,6 +630,7 @@ class SweepStart:
 def run_sweep(
     spec_path: str | os.PathLike[str],
     *,
+    overrides: Iterable[str] = (),
     out: str | os.PathLike[str] | None = None,
     executor: ExecutorKind = "local",
     workers: int | None = None,
@@ -625,6 +643,7 @@ def run_sweep(
 
     Args:
         spec_path: The sweep spec file.
+        overrides: ``key=value`` changes to the spec (see :func:`load_sweep_spec`).
         out: The sweep directory (default ``results/sweeps/<spec name>``).
         executor: ``"local"`` or ``"dask"``, see :func:`make_executor`.
         workers: Worker processes (default: the CPUs available).
@@ -641,7 +660,7 @@ def run_sweep(
         SweepError: For a directory from another spec, a locked or unreadable directory.
         ExecutorError: For bad executor options or an unreachable scheduler.
     """
-    loaded = load_sweep_spec(spec_path)
+    loaded = load_sweep_spec(spec_path, overrides)
     path = Path(out) if out is not None else DEFAULT_SWEEPS_ROOT / loaded.name
     existing = path.is_dir() and (path / MANIFEST_FILE).exists()
     if existing:

@@ -28,6 +28,9 @@ scenario machinery (safe YAML, ``file:line`` errors, did-you-mean)::
       indicators: [population, gdp_total]
       years: [2030]
 
+On the command line, ``--set key=value`` changes the spec itself (e.g.
+``design.base_samples=8``), with the same machinery as for scenarios.
+
 Parameter keys are dotted scenario keys exactly as ``--set`` accepts them (a
 number as a part selects a year of a series or a list item); each is checked
 against the base scenario and the schema up front. Types: ``real`` (``low``,
@@ -59,6 +62,8 @@ import json
 import math
 import os
 import re
+import typing
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -66,7 +71,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from simulator.experiment.seeds import design_seed, run_seeds
+from simulator.experiment.seeds import derive_seeds, design_seed
 from simulator.model.indicators import INDICATOR_UNITS
 from simulator.scenario.errors import ScenarioError
 from simulator.scenario.loader import (
@@ -217,6 +222,7 @@ class LoadedSpec:
         base_overrides: ``set`` overrides as given (applied to every run).
         outcome_years: The years of the scalar outcomes.
         spec_sha256: Fingerprint of the validated spec (comments and layout ignored).
+        overrides: The command-line changes applied to the spec.
     """
 
     spec: SweepSpec
@@ -228,6 +234,7 @@ class LoadedSpec:
     base_overrides: list[str]
     outcome_years: list[int]
     spec_sha256: str
+    overrides: list[str]
 
 
 # ------------------------------------------------------------------ loading
@@ -245,11 +252,13 @@ def _error(locs: Locations, path: tuple[Any, ...], message: str, suggestion: str
     return ScenarioError(message, file=where[0], line=where[1], key=shown, suggestion=suggestion)
 
 
-def load_sweep_spec(path: str | os.PathLike[str]) -> LoadedSpec:
+def load_sweep_spec(path: str | os.PathLike[str], overrides: Iterable[str] = ()) -> LoadedSpec:
     """Read and check a sweep spec, its base scenario and every parameter key.
 
     Args:
         path: The spec file, as the user named it.
+        overrides: ``key=value`` changes to the spec itself, as ``--set`` takes
+            them for scenarios (``design.base_samples=64``, ``seeds.per_point=4``).
 
     Returns:
         The loaded spec.
@@ -260,6 +269,7 @@ def load_sweep_spec(path: str | os.PathLike[str]) -> LoadedSpec:
     """
     path = Path(path)
     data, locs = load_raw(path)
+    apply_overrides(data, locs, list(overrides), root=SweepSpec)
     spec = validate_located(SweepSpec, data, locs)
     _check_names(spec, locs)
     for name, p in spec.parameters.items():
@@ -273,9 +283,14 @@ def load_sweep_spec(path: str | os.PathLike[str]) -> LoadedSpec:
         apply_overrides(raw, raw_locs, spec.set)
     except ScenarioError as exc:
         raise _relocate_set(exc, spec, locs) from None
+    owner: dict[str, str] = {}
     for name, p in spec.parameters.items():
         for i, key in enumerate(p.keys):
             _check_key(name, p, i, key, raw, raw_locs, locs)
+            here = ("parameters", name, "key") + ((i,) if not isinstance(p.key, str) else ())
+            if key in owner:
+                raise _error(locs, here, f"{key!r} is already set by parameter {owner[key]!r}")
+            owner[key] = name
     try:
         base = validate_located(Scenario, raw, raw_locs)
     except ScenarioError as exc:
@@ -301,6 +316,7 @@ def load_sweep_spec(path: str | os.PathLike[str]) -> LoadedSpec:
         base_overrides=list(spec.set),
         outcome_years=list(years),
         spec_sha256=hashlib.sha256(canonical.encode()).hexdigest(),
+        overrides=list(overrides),
     )
 
 
@@ -413,6 +429,8 @@ def _check_key(
 ) -> None:
     """Check that *key* is a scenario key a value of this parameter can go to."""
     here = ("parameters", name, "key") + ((index,) if not isinstance(p.key, str) else ())
+    if key.replace(" ", "") == "run.seed":
+        raise _error(locs, here, "run.seed is set by the sweep's seeds (seeds.root, seeds.per_point), not a parameter")
     trial = copy.deepcopy(raw)
     sample = p.values[0] if p.type == "categorical" else p.low
     try:
@@ -430,7 +448,7 @@ def _check_key(
     if p.type in ("real", "integer") and target not in (float, int):
         what = _describe_type(target)
         hint = ""
-        if isinstance(target, type) and issubclass(target, dict) or _is_mapping(target):
+        if _is_mapping(target):
             hint = f"; to vary one year of a series, add the year: '{key}.2020'"
         raise _error(locs, here, f"{key!r} holds {what}, a {p.type} parameter needs a number{hint}")
     if p.type == "real" and target is int:
@@ -438,14 +456,10 @@ def _check_key(
 
 
 def _is_mapping(tp: Any) -> bool:
-    import typing
-
     return typing.get_origin(tp) is dict
 
 
 def _describe_type(tp: Any) -> str:
-    import typing
-
     if _is_mapping(tp):
         return "a mapping (e.g. a year series)"
     if typing.get_origin(tp) is list:
@@ -619,4 +633,4 @@ def point_overrides(spec: SweepSpec, values: dict[str, Scalar]) -> list[str]:
 
 def seeds_of(spec: SweepSpec) -> list[int]:
     """The seeds run at every design point (seed index k -> seed)."""
-    return run_seeds(spec.seeds.root, spec.seeds.per_point)
+    return derive_seeds(spec.seeds.root, spec.seeds.per_point)

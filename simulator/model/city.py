@@ -84,6 +84,12 @@ class CityModel(mesa.Model):
         self.seed_value = scenario.run.seed if seed is None else int(seed)
         children = np.random.SeedSequence(self.seed_value).spawn(len(STREAMS))
         self.streams = {name: np.random.default_rng(ss) for name, ss in zip(STREAMS, children, strict=True)}
+        # one stream per lever (from the policy stream's seed), so that switching a lever on
+        # leaves the draws of the mechanisms and of the other levers unchanged (common random numbers)
+        lever_seeds = children[STREAMS.index("policy")].spawn(len(LEVERS))
+        self.lever_streams = {
+            lever.name: np.random.default_rng(ss) for lever, ss in zip(LEVERS, lever_seeds, strict=True)
+        }
         super().__init__(rng=self.streams["mesa"])
         self.scale = int(scenario.run.scale if scale is None else scale)
         if strict is None:
@@ -188,10 +194,11 @@ class CityModel(mesa.Model):
             grown[: len(self.hh_income)] = self.hh_income
             self.hh_income = grown
 
-    def stochastic_round(self, x: float, stream: str) -> int:
-        """Integer with expectation ``x`` (for counts of rows)."""
+    def stochastic_round(self, x: float, stream: str | np.random.Generator) -> int:
+        """Integer with expectation ``x`` (for counts of rows); ``stream`` is a stream's name or a generator."""
+        rng = self.streams[stream] if isinstance(stream, str) else stream
         base = math.floor(x)
-        return int(base + (self.streams[stream].random() < x - base))
+        return int(base + (rng.random() < x - base))
 
     # --------------------------------------------------------------------- step
 

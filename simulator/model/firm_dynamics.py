@@ -86,7 +86,7 @@ def plan(model: CityModel) -> None:
     n_rows = np.bincount(f.sector[:nf], weights=ordinary.astype(float), minlength=N_SECTORS)
     base_cost = sc.firms.entry_cost_share_of_capital
     cost = base_cost * prog.entry_cost_factor
-    delay = round(sc.firms.entry_delay_months * prog.entry_delay_factor)
+    delay = int(sc.firms.entry_delay_months * prog.entry_delay_factor + 0.5)  # nearest month, halves up
     now = (model.year - model.start_year) * 12 + model.month
     due = [e for e in model.entry_queue if e[0] <= now]
     if due:

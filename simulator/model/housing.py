@@ -34,19 +34,19 @@ def step(model: CityModel) -> None:
     prog = model.programmes
     if prog.shantytown_households > 0:
         move(model, SHANTYTOWN, prog.shantytown_households, prog.shantytown_cost_per_household,
-             prog.shantytown_funding, "shantytown")
+             prog.shantytown_funding, "shantytown", model.streams["housing"])
     if prog.subsidence_households > 0:
         move(model, SUBSIDENCE, prog.subsidence_households, prog.subsidence_cost_per_household,
-             prog.subsidence_funding, "subsidence")
+             prog.subsidence_funding, "subsidence", model.lever_streams["subsidence_relocation"])
 
 
 def move(model: CityModel, housing_from: int, households: float, cost_per_hh: float,
-         funding: FundingShares, prefix: str) -> None:
-    """Move ``households`` real households (at most those left) out of ``housing_from`` into new housing."""
+         funding: FundingShares, prefix: str, rng: np.random.Generator) -> None:
+    """Move ``households`` real households (at most those left) out of ``housing_from`` into new
+    housing, drawing them with ``rng``."""
     hh = model.households
     S = model.scale
-    rng = model.streams["housing"]
-    rows = model.stochastic_round(households / S, "housing")
+    rows = model.stochastic_round(households / S, rng)
     cand = np.flatnonzero(hh.present[: hh.n] & (hh.housing[: hh.n] == housing_from))
     rows = min(rows, len(cand))
     if rows == 0:

@@ -140,7 +140,7 @@ def step(model: CityModel) -> None:
 
     # 2b. re-employment training (lever): seekers start training before they search
     if prog.trainees > 0:
-        train(model, rng)
+        train(model, model.lever_streams["reemployment"])
 
     # 3. matching
     alive = f.alive[:nf]
@@ -184,8 +184,11 @@ def step(model: CityModel) -> None:
     model.hires = hired_total
 
     # 3b. public-welfare jobs (lever) for households with no employed member
+    welfare_rng = model.lever_streams["reemployment"]
     if prog.welfare_jobs_max > 0:
-        welfare_held += welfare_jobs(model, rng)
+        welfare_held += welfare_jobs(model, welfare_rng)
+    if welfare_held.any():
+        welfare_held -= release_welfare_jobs(model, welfare_rng)
     L += welfare_held
     model.welfare_workers = welfare_held  # per firm row: outside the staffing norm
 
@@ -212,7 +215,7 @@ def train(model: CityModel, rng: np.random.Generator) -> None:
     priority sector first, then the longest unemployed; the city buys the training."""
     prog = model.programmes
     p = model.persons
-    k = model.stochastic_round(prog.trainees / model.scale, "labour")
+    k = model.stochastic_round(prog.trainees / model.scale, rng)
     seekers = np.flatnonzero((p.view("status") == UNEMPLOYED) & ~p.view("trained"))
     k = min(k, len(seekers))
     if k == 0:
@@ -264,6 +267,20 @@ def welfare_jobs(model: CityModel, rng: np.random.Generator) -> np.ndarray:
     hired += np.bincount(unit, minlength=nf)
     model.month_flows["welfare_job_hires"] += len(chosen) * model.scale
     return hired
+
+
+def release_welfare_jobs(model: CityModel, rng: np.random.Generator) -> np.ndarray:
+    """Welfare jobs above the programme's cap (zero once the lever has ended) become
+    ordinary public jobs, inside the staffing norm (the budget rule and layoffs then
+    apply to them); returns the released jobs per firm row."""
+    p, f = model.persons, model.firms
+    held = np.flatnonzero(p.view("welfare_job") & (p.view("status") == EMPLOYED))
+    extra = len(held) - int(model.programmes.welfare_jobs_max / model.scale)
+    if extra <= 0:
+        return np.zeros(f.n)
+    released = rng.choice(held, size=extra, replace=False)
+    p.welfare_job[released] = False
+    return np.bincount(p.employer[released], minlength=f.n).astype(np.float64)
 
 
 def set_wage_offers(model: CityModel, vacancies: np.ndarray) -> None:

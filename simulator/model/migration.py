@@ -116,9 +116,10 @@ def step(model: CityModel) -> None:
     # recruited high-skill households (talent lever)
     prog = model.programmes
     if prog.talent_households > 0:
-        k = int(rng.poisson(prog.talent_households / S))
+        talent_rng = model.lever_streams["innovation_talent"]
+        k = int(talent_rng.poisson(prog.talent_households / S))
         if k:
-            h_idx = add_in_migrants(model, k, rng, high_skill=True)
+            h_idx = add_in_migrants(model, k, talent_rng, high_skill=True)
             subsidy = prog.recruitment_subsidy
             hh.savings[h_idx] += subsidy
             model.ledger.pay("recruitment_subsidy", CITY, HH, subsidy * k * S)

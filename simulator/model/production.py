@@ -342,7 +342,8 @@ def step(model: CityModel) -> None:
     )
     r_loan = sc.firms.loan_interest_rate_per_year / 12.0
     if prog.private_loan_rate_cut > 0:
-        r_loan = np.where(f.ownership[:nf] == PRIVATE, r_loan - prog.private_loan_rate_cut / 12.0, r_loan)
+        cut_rate = max(r_loan - prog.private_loan_rate_cut / 12.0, 0.0)  # a rate does not go below zero
+        r_loan = np.where(f.ownership[:nf] == PRIVATE, cut_rate, r_loan)
     interest = f.debt[:nf] * r_loan
     employer_contrib = ec * covered_bill
     pre_tax = sales - intermediates - wage_bill - employer_contrib - business_tax - vat - res_tax - interest

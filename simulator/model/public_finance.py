@@ -141,10 +141,11 @@ def enrol_collective_retirees(model: CityModel, retirees: np.ndarray) -> None:
     prog = model.programmes
     p = model.persons
     eligible = retirees[(p.pension[retirees] == 0) & (p.exp_sector[retirees] != AGRI)]
-    k = min(model.stochastic_round(prog.collective_enrolment / model.scale, "public_finance"), len(eligible))
+    rng = model.lever_streams["pensions"]
+    k = min(model.stochastic_round(prog.collective_enrolment / model.scale, rng), len(eligible))
     if k == 0:
         return
-    chosen = model.streams["public_finance"].choice(eligible, size=k, replace=False)
+    chosen = rng.choice(eligible, size=k, replace=False)
     p.pension[chosen] = np.float32(prog.collective_pension)
     cost = k * model.scale * prog.collective_cost
     central = prog.collective_central_share * cost

@@ -7,7 +7,8 @@ energy-intensive, polluting and overcapacity industries (严格控制高耗能�
 (完善对重点生态功能区的补偿机制). Mechanism: (1) the mines' capacity is cut by
 ``mine_capacity_cut_share``, phased in over ``capacity_cut_phase_in_years``
 (mines staff down; the cut stays after the lever ends); workers laid off
-when a mine closes receive ``resettlement_yuan_per_laid_off_worker`` from the
+by a mine (when it closes or sheds staff) while the lever is active receive
+``resettlement_yuan_per_laid_off_worker`` from the
 central government (the special fund for resettling workers of closed
 capacity); (2) coal mining and coal-dependent industry pay an environmental
 tax of ``heavy_industry_environmental_cost_share_of_sales`` of their sales to

@@ -5,8 +5,8 @@ and colleges to local industry, and attract, train and keep talent
 (把引进人才、培养人才、留住人才、用好人才放在优先位置). Mechanism: (1) the
 ``target_sectors``' productivity grows ``productivity_growth_extra_per_year``
 faster while active (the level reached stays); the R&D support that buys it,
-``rd_support_yuan_per_year``, is paid to the target sectors' firms in
-proportion to their value added (city, central government reimbursing
+``rd_support_yuan_per_year``, is paid to the target sectors' ordinary firms
+(not mines or public units) in proportion to last month's sales (city, central government reimbursing
 ``rd_support_central_share``); (2) high-skill households' extra propensity to
 leave (``migration.high_skill_multiplier`` - 1) is cut by
 ``skilled_leaving_reduction_share``, while the city pays every employed
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.model.sectors import SECTOR_NAMES
+from simulator.model.sectors import PUBLIC, SECTOR_NAMES
 from simulator.policy.base import Lever
 from simulator.policy.funding import city_pays_firms
 
@@ -44,7 +44,8 @@ def apply(model: CityModel) -> None:
     support = model.s(cfg.rd_support_yuan_per_year) / 12.0 * factor
     f = model.firms
     nf = f.n
-    rows = np.flatnonzero(f.alive[:nf] & target[f.sector[:nf]] & (f.sales[:nf] > 0))
+    ordinary = f.alive[:nf] & ~f.is_mine[:nf] & (f.ownership[:nf] != PUBLIC)
+    rows = np.flatnonzero(ordinary & target[f.sector[:nf]] & (f.sales[:nf] > 0))
     if support > 0 and len(rows):
         weight = f.sales[rows] / f.sales[rows].sum()
         city_pays_firms(model, rows, support * weight, "rd_support", cfg.rd_support_central_share)

@@ -7,14 +7,16 @@ clause 18 trains and keeps talent. Mechanism: (1) ``training_places_per_year``
 job seekers start training, those whose last job was in a
 ``priority_sectors`` sector first (laid-off miners), the longest unemployed
 first; a trained seeker's sector-mismatch penalty is cut by
-``mismatch_reduction_share`` in matching. The city buys the training from local
+``mismatch_reduction_share`` in matching (for good: the skill stays after the
+lever ends). The city buys the training from local
 services (``cost_yuan_per_trainee``), the central government reimbursing
 ``training_central_share``. (2) Public-welfare jobs (公益性岗位): each month,
 up to ``public_welfare_jobs_max_persons`` in all, one job seeker in each
 household with no employed member is hired by a public unit at
 ``welfare_job_wage_yuan_per_month``; the city pays the wage, the central
 government reimbursing ``welfare_job_central_share``. Both are cut by the
-budget rule's programme factor.
+budget rule's programme factor. Welfare jobs above the cap (all of them once
+the lever has ended) become ordinary public jobs, subject to the staffing norm.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 A lever never edits an outcome: each month it turns its scenario block
 (on/off, years, sizes, funding) into money flows between governments and into
-the :class:`Programmes` plan, which the mechanisms (housing, production,
-firm dynamics, public finance) carry out.
+the :class:`Programmes` plan, which the mechanisms (housing, labour market,
+production, firm dynamics, public finance, migration) carry out. A lever's
+random draws come from its own stream (``CityModel.lever_streams``).
 """
 
 from __future__ import annotations
@@ -65,7 +66,6 @@ class Programmes:
     training_priority: np.ndarray = field(default_factory=lambda: np.zeros(N_SECTORS, bool))
     training_cost: float = 0.0  # yuan per trainee, bought by the city from local services
     training_central_share: float = 0.0
-    mismatch_reduction: float = 0.0  # share of the mismatch penalty trained seekers are spared
     welfare_jobs_max: float = 0.0  # real persons: cap on public-welfare jobs
     welfare_wage: float = 0.0  # yuan/month
     welfare_central_share: float = 0.0
@@ -89,6 +89,7 @@ class Programmes:
     market_access_factor: float = 1.0  # outside demand, all sectors
     soe_productivity_factor: float = 1.0
     mine_capacity_factor: float = 1.0
+    mismatch_reduction: float = 0.0  # share of the mismatch penalty trained seekers are spared (training lasts)
     infrastructure_stock: float = 0.0  # yuan of completed public capital from the programme
     infrastructure_pipeline: list[float] = field(default_factory=list)  # yuan/month under construction, oldest first
 
@@ -108,7 +109,7 @@ _MONTHLY = {
         "city_construction city_services shantytown_households shantytown_cost_per_household "
         "subsidence_households subsidence_cost_per_household fund_co_finance_share "
         "ssf_extra_central_share pension_extra_indexation collective_enrolment collective_pension collective_cost collective_central_share "
-        "trainees training_cost training_central_share mismatch_reduction welfare_jobs_max welfare_wage welfare_central_share "
+        "trainees training_cost training_central_share welfare_jobs_max welfare_wage welfare_central_share "
         "soe_exit_loss_months soe_layoff_share social_functions_to_city private_loan_rate_cut "
         "entry_cost_factor entry_delay_factor agri_subsidy_per_worker agri_subsidy_central_share "
         "skilled_leaving_factor talent_allowance talent_households recruitment_subsidy "

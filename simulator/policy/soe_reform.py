@@ -7,8 +7,9 @@ the legacy problems: the separation of the social functions run by enterprises
 and state mines' productivity rises by ``productivity_gain_share``, phased in
 linearly over ``phase_in_years`` (better governance; the gain stays after the
 lever ends); (2) a hard budget constraint: state firms and mines exit or close
-after ``hard_budget_loss_months`` months of losses, as private ones do
-(unset: unchanged); (3) state firms shed surplus labour at
+after ``hard_budget_loss_months`` months of losses, a single limit that
+replaces the sectors' state-firm limits and the state mines' limit (unset:
+unchanged); (3) state firms shed surplus labour at
 ``layoff_share_of_excess_per_month`` (unset: unchanged); (4) the city takes
 over ``social_functions_transferred_share`` of the cost of the social
 functions state firms run (``firms.soe_social_functions_cost_share_of_wage_bill``):

@@ -9,7 +9,7 @@ cost per household is shared by central and provincial subsidies, the city,
 bank loans, the mining firms and the households (Shanxi's 2005 projects shared
 it 8.8 / 3.2 / 2.2 / 6.2 / 1.1, policy_inputs.csv). The mining-area works
 (roads, utilities, public services of the mining areas) are financed by the
-same shares. All of it is spent on local construction. The city's own share of
+same shares, the households' share falling to the city. All of it is spent on local construction. The city's own share of
 both is cut first by the budget rule (the programme slows down).
 """
 
@@ -36,7 +36,11 @@ def apply(model: CityModel) -> None:
     prog.subsidence_cost_per_household = cfg.cost_yuan_per_household
     prog.subsidence_funding = cfg.funding
     works = model.s(cfg.mining_area_works_yuan_per_year) / 12.0 * factor
-    finance_works(model, works, cfg.funding, "mining_area_works")
+    if works > 0:
+        # no household is moved by the works: the households' share falls to the city
+        fund = cfg.funding
+        works_funding = fund.model_copy(update={"city": fund.city + fund.households, "households": 0.0})
+        finance_works(model, works, works_funding, "mining_area_works")
 
 
 LEVER = Lever(

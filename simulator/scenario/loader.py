@@ -118,7 +118,12 @@ def schema_model_at(
 # ------------------------------------------------------------------ overrides
 
 
-def apply_overrides(data: dict[str, Any], locs: Locations, overrides: Iterable[str]) -> None:
+def apply_overrides(
+    data: dict[str, Any],
+    locs: Locations,
+    overrides: Iterable[str],
+    root: type[BaseModel] = Scenario,
+) -> None:
     """Apply ``path.to.key=value`` overrides to raw scenario data, in place.
 
     The value is read as YAML data (``3``, ``0.5``, ``true``, ``[a, b]``,
@@ -134,6 +139,8 @@ def apply_overrides(data: dict[str, Any], locs: Locations, overrides: Iterable[s
         locs: Its location map; entries for overridden values point at
             ``--set`` (line ``None``).
         overrides: The override strings, applied in order.
+        root: The schema the data follows (a scenario unless told otherwise,
+            e.g. a sweep spec): it decides which missing keys may be added.
 
     Raises:
         ScenarioError: On bad syntax, an unreadable value, or a path that
@@ -142,7 +149,7 @@ def apply_overrides(data: dict[str, Any], locs: Locations, overrides: Iterable[s
     if isinstance(overrides, str):  # a single override given bare
         overrides = [overrides]
     for text in overrides:
-        _apply_one(data, locs, text)
+        _apply_one(data, locs, text, root)
 
 
 def _override_error(
@@ -153,7 +160,9 @@ def _override_error(
     )
 
 
-def _apply_one(data: dict[str, Any], locs: Locations, text: str) -> None:
+def _apply_one(
+    data: dict[str, Any], locs: Locations, text: str, root: type[BaseModel] = Scenario
+) -> None:
     if "=" not in text:
         raise _override_error(text, None, "expected 'path.to.key=value', there is no '='")
     raw_path, raw_value = text.split("=", 1)
@@ -183,7 +192,7 @@ def _apply_one(data: dict[str, Any], locs: Locations, text: str) -> None:
         elif isinstance(container, dict):
             key = _find_key(container, part)
             if key is _MISSING:
-                key = _new_key(container, path, part, last, text, shown)
+                key = _new_key(container, path, part, last, text, shown, root)
                 if not last:
                     container[key] = {}
                     locs[path + (key,)] = (OVERRIDE_FILE, None)
@@ -228,12 +237,13 @@ def _new_key(
     last: bool,
     text: str,
     shown: str,
+    root: type[BaseModel] = Scenario,
 ) -> Any:
     """Key for a part that is not in the data yet, if the schema allows it there."""
-    tp = schema_type_at(path)
-    model = schema_model_at(path)
+    tp = schema_type_at(path, root)
+    model = schema_model_at(path, root)
     if model is not None and part in model.model_fields:
-        child = schema_type_at(path + (part,))
+        child = schema_type_at(path + (part,), root)
         if last or _is_container_type(child):
             return part
         raise _override_error(text, shown, "this holds a single value, it has no sub-keys")

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from simulator.calibration.spec import FreeParameter, load_calibration_spec
 from simulator.cli.main import app
-from simulator.experiment.seeds import run_seeds
+from simulator.experiment.seeds import derive_seeds
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -130,8 +130,8 @@ def test_keys_expand_against_the_base_and_seeds_are_common(tmp_path, tiny_path) 
     assert farm.base_values == (2.6, 3.6, 7.0)
     assert farm.key_values(1.5) == [(k, b * 1.5) for k, b in zip(farm.keys, farm.base_values, strict=True)]
     assert farm.base_value == 1.0
-    assert loaded.seeds == run_seeds(3, 3)[:1]
-    assert loaded.report_seeds == run_seeds(3, 3)[1:]
+    assert loaded.seeds == derive_seeds(3, 3)[:1]
+    assert loaded.report_seeds == derive_seeds(3, 3)[1:]
     assert [t.fitted for t in loaded.targets] == [True, True]
     # the fingerprint is what decides runs: not the budget, weights or observed values ...
     assert load_calibration_spec(loaded.path, budget=9).fingerprint == loaded.fingerprint

@@ -287,3 +287,34 @@ def test_ecology_and_overcapacity_cut_coal_and_tax_heavy_industry(runs) -> None:
     assert total(lever, "ecological_transfer") == pytest.approx(3 * 1.0e5 * len(SEEDS))
     assert total(lever, "resettlement_payments") > 0  # mines shed workers after the cut
     assert total(lever, "employment_coal_mining") < total(base, "employment_coal_mining")
+
+
+def test_welfare_jobs_become_ordinary_public_jobs_when_the_lever_ends(runs) -> None:
+    ended = runs(*lever_overrides("reemployment"), "levers.reemployment.end_year=2000")
+    cols = [indicator_columns(m) for m in ended]
+    assert all(c["welfare_jobs"][0] > 0 for c in cols)  # held at the end of 2000
+    assert all(c["welfare_jobs"][-1] == 0 for c in cols)  # released after the lever ended
+
+
+def test_training_lasts_after_the_lever_ends(tiny_model) -> None:
+    from simulator.model.labour_market import fit_weights
+
+    prog = tiny_model.programmes
+    prog.mismatch_reduction = 0.5
+    prog.reset()  # a new month with the lever no longer active
+    assert prog.mismatch_reduction == 0.5
+    exp, skill = np.array([0, 0]), np.array([2, 2])
+    w = fit_weights(tiny_model, exp, skill, trained=np.array([True, False]))
+    penalty = tiny_model.scenario.labour.sector_mismatch_penalty
+    assert w[0, 1] == pytest.approx(1.0 - 0.5 * penalty) and w[1, 1] == pytest.approx(1.0 - penalty)
+
+
+def test_levers_draw_from_their_own_streams(load_tiny, build_model) -> None:
+    # a lever's draws do not shift the mechanisms' streams: with the talent lever's
+    # recruitment on, the baseline in-migration draws are unchanged in the first month
+    base = build_model(load_tiny(seed=3))
+    lever = build_model(load_tiny(*lever_overrides("innovation_talent"), seed=3))
+    assert set(lever.lever_streams) == {lv.name for lv in LEVERS}
+    for m in (base, lever):
+        m.step()
+    assert base.streams["migration"].random() == lever.streams["migration"].random()

@@ -41,3 +41,14 @@ def sweep_files() -> Callable[[Path], dict[str, bytes]]:
         return out
 
     return files
+
+
+@pytest.fixture(scope="session")
+def local_sweep(tiny_sweep_spec: Path, tmp_path_factory) -> Path:
+    """The tiny sweep run once, uninterrupted, on two local worker processes (do not modify)."""
+    from simulator.experiment.sweep import run_sweep
+
+    out = tmp_path_factory.mktemp("local") / "sweep"
+    summary = run_sweep(tiny_sweep_spec, out=out, executor="local", workers=2)
+    assert (summary.done, summary.failed, summary.pending, summary.ran) == (8, 0, 0, 8)
+    return out

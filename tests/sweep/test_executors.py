@@ -43,6 +43,15 @@ def test_local_executor_bounds_the_tasks_in_flight() -> None:
     assert len(rest) == 5
 
 
+def test_dask_executor_starts_a_local_cluster_on_loopback_and_maps_every_task() -> None:
+    values = [4.0, -1.0, 9.0]
+    with make_executor("dask", workers=1) as ex:
+        assert ex.describe() == "dask, local cluster on 127.0.0.1, 1 worker thread"
+        assert all(addr.startswith("tcp://127.0.0.1:") for addr in ex.client.nthreads())
+        got = _outcomes(ex, values)
+    assert got == [(0, 2.0, None), (1, None, "ValueError: math domain error"), (2, 3.0, None)]
+
+
 @pytest.mark.parametrize(
     ("kind", "kw", "message"),
     [
@@ -65,3 +74,13 @@ def test_unreachable_scheduler_fails_fast() -> None:
         port = s.getsockname()[1]
         with pytest.raises(ExecutorError, match="cannot reach the Dask scheduler"):
             make_executor("dask", scheduler=f"tcp://127.0.0.1:{port}")
+
+
+def test_a_dying_worker_fails_its_task_and_a_fresh_pool_runs_the_rest() -> None:
+    import os
+
+    with make_executor("local", workers=1) as ex:
+        died = list(ex.map_unordered(os._exit, [("boom", 3)]))
+        assert len(died) == 1 and died[0].key == "boom"
+        assert died[0].error.startswith("worker process died")
+        assert _outcomes(ex, [16.0]) == [(0, 4.0, None)]

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from simulator.cli.main import app
-from simulator.experiment.seeds import design_seed, run_seeds
+from simulator.experiment.seeds import derive_seeds, design_seed
 from simulator.experiment.sweep_spec import (
     ParameterSpec,
     SweepSpec,
@@ -44,9 +44,9 @@ def runner() -> CliRunner:
     return CliRunner(env={"COLUMNS": "250"})
 
 
-def sweep_error(runner: CliRunner, spec) -> str:
+def sweep_error(runner: CliRunner, spec, *options: str) -> str:
     """Run ``sim sweep`` on a bad spec; check exit 2 and one error line; return it."""
-    result = runner.invoke(app, ["sweep", str(spec), "--out", str(spec.parent / "out")])
+    result = runner.invoke(app, ["sweep", str(spec), "--out", str(spec.parent / "out"), *options])
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     lines = [ln for ln in result.output.splitlines() if ln.strip()]
@@ -77,6 +77,11 @@ def sweep_error(runner: CliRunner, spec) -> str:
          "holds a mapping (e.g. a year series), a real parameter needs a number; to vary one year of a series, add the year"),
         # a whole number field needs an integer parameter
         ("labour.quit_rate_per_month", "labour.unemployment_benefit_max_months", 5, "holds a whole number: use 'type: integer'"),
+        # the seed is the sweep's, not a parameter
+        ("labour.quit_rate_per_month", "run.seed", 5, "run.seed is set by the sweep's seeds"),
+        # one key set by two parameters
+        ("labour.quit_rate_per_month", "[labour.quit_rate_per_month, labour.quit_rate_per_month]", 5,
+         "'labour.quit_rate_per_month' is already set by parameter 'quit_rate'"),
         # a bad --set style override for every run, pointed at its line in the spec
         ("set: [run.end_year=2000]", "set: [run.end_yeer=2000]", 2, "unknown key (in set: 'run.end_yeer=2000'); did you mean 'end_year'?"),
     ],
@@ -153,20 +158,19 @@ def test_design_values_stay_in_their_ranges(low, width, ilow, iwidth, kind) -> N
 
 @settings(max_examples=25, deadline=None)
 @given(root=st.integers(0, 2**63), n=st.integers(1, 20))
-def test_seeds_are_reproducible_and_extend_as_a_prefix(root, n) -> None:
-    seeds = run_seeds(root, n)
-    assert seeds == run_seeds(root, n)
-    assert run_seeds(root, n + 3)[:n] == seeds
-    assert len(set(seeds)) == n
-    assert all(0 <= s < 2**32 for s in seeds)
+def test_design_seed_is_reproducible_and_apart_from_the_run_seeds(root, n) -> None:
     assert design_seed(root) == design_seed(root)
+    assert 0 <= design_seed(root) < 2**32
+    assert design_seed(root) not in derive_seeds(root, n)
 
 
-def test_seeds_follow_the_seed_sequence_spawn_tree() -> None:
-    runs_child = np.random.SeedSequence(7).spawn(2)[0]
-    expected = [int(c.generate_state(1, dtype=np.uint32)[0]) for c in runs_child.spawn(3)]
-    assert run_seeds(7, 3) == expected
-    assert run_seeds(8, 3) != expected
+def test_a_sweep_runs_the_seeds_of_sim_compare_with_the_same_root(tmp_path, write_spec) -> None:
+    from simulator.experiment.sweep_spec import seeds_of
+
+    spec = load_sweep_spec(write_spec(tmp_path, GOOD.replace("root: 1", "root: 77\n  per_point: 3"))).spec
+    assert seeds_of(spec) == derive_seeds(77, 3)
+    runs_child = np.random.SeedSequence(77).spawn(3)
+    assert seeds_of(spec) == [int(c.generate_state(1, dtype=np.uint32)[0]) for c in runs_child]
 
 
 def test_loading_the_spec_twice_gives_the_same_fingerprint(tmp_path, write_spec) -> None:
@@ -176,6 +180,33 @@ def test_loading_the_spec_twice_gives_the_same_fingerprint(tmp_path, write_spec)
     b = load_sweep_spec(spec)
     assert a.spec_sha256 == b.spec_sha256
     spec.write_text(spec.read_text().replace("high: 0.008", "high: 0.009"))
-    with pytest.raises(ScenarioError):
-        load_sweep_spec(tmp_path / "missing.yaml")
     assert load_sweep_spec(spec).spec_sha256 != a.spec_sha256
+    with pytest.raises(ScenarioError, match="file not found"):
+        load_sweep_spec(tmp_path / "missing.yaml")
+
+
+def test_set_changes_the_spec_and_its_fingerprint(tmp_path, write_spec) -> None:
+    spec = write_spec(tmp_path, GOOD)
+    plain = load_sweep_spec(spec)
+    changed = load_sweep_spec(spec, ["design.samples=6", "seeds.per_point=3"])
+    assert (changed.spec.design.samples, changed.spec.seeds.per_point) == (6, 3)
+    assert changed.spec_sha256 != plain.spec_sha256 and changed.overrides == ["design.samples=6", "seeds.per_point=3"]
+
+
+def test_a_misspelt_set_on_the_spec_exits_2_with_a_suggestion(runner, tmp_path, write_spec) -> None:
+    spec = write_spec(tmp_path, GOOD)
+    result = runner.invoke(app, ["sweep", str(spec), "--set", "seeds.per_pont=3", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "--set: key 'seeds.per_pont': unknown key (in --set 'seeds.per_pont=3'); did you mean 'per_point'?" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unreachable_scheduler_exits_2_and_writes_nothing(runner, tmp_path, write_spec) -> None:
+    import socket
+
+    spec = write_spec(tmp_path, GOOD)
+    with socket.socket() as s:  # bound, never listening: connections are refused
+        s.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{s.getsockname()[1]}"
+        message = sweep_error(runner, spec, "--executor", "dask", "--scheduler", address)
+    assert f"cannot reach the Dask scheduler at '{address}'" in message

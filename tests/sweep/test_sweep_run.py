@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -36,15 +35,6 @@ def runner() -> CliRunner:
     return CliRunner(env={"COLUMNS": "250"})
 
 
-@pytest.fixture(scope="module")
-def local_sweep(tiny_sweep_spec, tmp_path_factory) -> Path:
-    """The tiny sweep run once on two local worker processes."""
-    out = tmp_path_factory.mktemp("local") / "sweep"
-    summary = run_sweep(tiny_sweep_spec, out=out, executor="local", workers=2)
-    assert (summary.done, summary.failed, summary.pending, summary.ran) == (8, 0, 0, 8)
-    return out
-
-
 def test_runs_table_has_one_row_per_run_with_parameters_and_outcomes(local_sweep) -> None:
     runs = pq.read_table(local_sweep / "runs.parquet").to_pylist()
     assert [r["run_id"] for r in runs] == [f"p{p}-s{k}" for p in range(4) for k in range(2)]
@@ -69,19 +59,13 @@ def test_one_worker_gives_the_same_files_as_two(local_sweep, tiny_sweep_spec, sw
     assert sweep_files(tmp_path / "one") == sweep_files(local_sweep)
 
 
-def test_a_dask_local_cluster_gives_the_same_files(local_sweep, tiny_sweep_spec, sweep_files, tmp_path) -> None:
-    summary = run_sweep(tiny_sweep_spec, out=tmp_path / "dask", executor="dask", workers=2)
-    assert summary.executor.startswith("dask, local cluster on 127.0.0.1")
-    assert sweep_files(tmp_path / "dask") == sweep_files(local_sweep)
-
-
 def test_a_dask_scheduler_started_by_the_test_gives_the_same_files(
     local_sweep, tiny_sweep_spec, sweep_files, tmp_path
 ) -> None:
     from dask.distributed import LocalCluster
 
     with LocalCluster(
-        host="127.0.0.1", n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+        host="127.0.0.1", n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
         summary = run_sweep(tiny_sweep_spec, out=tmp_path / "sched", executor="dask", scheduler=cluster.scheduler_address)
     assert summary.executor.startswith(f"dask, {cluster.scheduler_address}")
@@ -167,3 +151,15 @@ def test_query_errors_exit_2_with_the_message(runner, local_sweep, tmp_path) -> 
     assert "Traceback" not in bad.output
     missing = runner.invoke(app, ["query", str(tmp_path), "SELECT 1"])
     assert missing.exit_code == 2 and "is not a sweep directory" in missing.output
+
+
+def test_categorical_values_keep_their_types_through_the_directory(write_spec, tmp_path) -> None:
+    from simulator.experiment.sweep import create_sweep_dir, open_sweep_dir
+    from simulator.experiment.sweep_spec import build_design, load_sweep_spec
+
+    spec = write_spec(tmp_path, FAILING.replace("values: [0.006, 2.0]", "values: [0.006, 1]"))
+    loaded = load_sweep_spec(spec)
+    create_sweep_dir(tmp_path / "d", loaded)
+    values = open_sweep_dir(tmp_path / "d").design_values
+    assert values == build_design(loaded.spec).values
+    assert [type(v["quit_rate"]) for v in values] == [float, int]
