@@ -111,6 +111,7 @@ def step(model: CityModel) -> None:
             household=p.household[mothers],
             present=np.ones(k, bool),
         )
+        np.add.at(model.households.members, p.household[mothers], 1)
     model.counts["births"] += k * S
 
     # school: children start school; students leave at their skill's leaving age
@@ -162,6 +163,7 @@ def remove_persons(model: CityModel, rows: np.ndarray) -> None:
     p.status[rows] = INACTIVE
     p.wage[rows] = 0.0
     p.pension[rows] = 0.0
+    np.subtract.at(model.households.members, p.household[rows], 1)
     dissolve_empty_households(model, np.unique(p.household[rows]))
 
 
@@ -169,9 +171,8 @@ def dissolve_empty_households(model: CityModel, candidates: np.ndarray) -> None:
     """Households among ``candidates`` with no present member leave the books."""
     from simulator.model.accounts import HH, ROW
 
-    p, hh = model.persons, model.households
-    members = np.bincount(p.household[: p.n], weights=p.present[: p.n], minlength=hh.n)[candidates]
-    empty = candidates[(members == 0) & hh.present[candidates]]
+    hh = model.households
+    empty = candidates[(hh.members[candidates] == 0) & hh.present[candidates]]
     if len(empty) == 0:
         return
     amount = float(hh.savings[empty].sum() + model.hh_income[empty].sum()) * model.scale

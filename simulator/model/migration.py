@@ -133,6 +133,7 @@ def add_in_migrants(model: CityModel, k: int, rng: np.random.Generator) -> None:
     h_idx = hh.append(
         savings=np.full(k, mg.in_savings_yuan_per_household),
         present=np.ones(k, bool),
+        members=size.astype(np.int32),
     )
     model.ensure_income_capacity()
     amount = mg.in_savings_yuan_per_household * k * S

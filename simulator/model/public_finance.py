@@ -72,7 +72,7 @@ def step(model: CityModel) -> None:
 
     # dibao top-up to the line (income so far this month, per person); farming
     # households are held to the rural line
-    members = np.bincount(p.household[:n], weights=p.present[:n], minlength=hh.n)
+    members = hh.members[: hh.n]
     farm_workers = (status == EMPLOYED) & (p.exp_sector[:n] == AGRI)
     farming = np.bincount(p.household[:n], weights=farm_workers, minlength=hh.n) > 0
     pfc = sc.public_finance

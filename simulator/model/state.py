@@ -120,6 +120,7 @@ class Households(_SoA):
     housing: np.ndarray  # int8: sectors.STANDARD .. REHOUSED
     present: np.ndarray  # bool
     income_prev: np.ndarray  # float64, disposable income last month, yuan per household
+    members: np.ndarray  # int32: present persons in the household (kept up to date as persons come and go)
 
     @classmethod
     def empty(cls, capacity: int) -> Households:
@@ -129,6 +130,7 @@ class Households(_SoA):
             housing=np.zeros(capacity, np.int8),
             present=np.zeros(capacity, bool),
             income_prev=np.zeros(capacity, np.float64),
+            members=np.zeros(capacity, np.int32),
         )
 
 
