@@ -165,15 +165,18 @@ class CityModel(mesa.Model):
         Months, not years, because the 2025-2039 reform raises the ages by a few
         months a year.
         """
+        return np.take(self.retirement_ages(), 3 * female.astype(np.int8) + skill)
+
+    def retirement_ages(self) -> np.ndarray:
+        """This year's retirement ages in months, indexed by ``3 x female + skill``."""
         if self._retirement_year != self.year:
             d = self.scenario.demography
             men = self.s(d.retirement_age_men_years)
             ww = self.s(d.retirement_age_women_workers_years)
             wc = self.s(d.retirement_age_women_cadres_years)
-            # index = 3 * female + skill
             self._retirement_table = np.rint(12.0 * np.array([men, men, men, ww, ww, wc])).astype(np.int16)
             self._retirement_year = self.year
-        return self._retirement_table[3 * female.astype(np.int8) + skill]
+        return self._retirement_table
 
     def base_wage(self) -> float:
         """City wage of reference (yuan/month): national average wage x the local ratio."""
