@@ -86,15 +86,15 @@ def step(model: CityModel) -> None:
 
     # deaths
     level = gompertz_level(model.s(d.life_expectancy_years), d.gompertz_slope_per_year)
-    pd = death_table(level, d.gompertz_slope_per_year)[age_y]
+    pd = np.take(death_table(level, d.gompertz_slope_per_year), age_y)
     dead = idx[rng.random(len(idx)) < pd]
     remove_persons(model, dead)
     model.counts["deaths"] += len(dead) * S
 
-    # births (to women alive at the start of the month)
-    alive = idx[p.present[idx]]
-    age_a = p.age_m[alive] // 12
-    women = alive[p.female[alive] & (age_a >= FERTILE_AGES[0]) & (age_a <= FERTILE_AGES[1])]
+    # births (to women alive at the start of the month); full-array masks in row order
+    age_m = p.view("age_m")
+    fertile = (age_m >= 12 * FERTILE_AGES[0]) & (age_m < 12 * (FERTILE_AGES[1] + 1))
+    women = np.flatnonzero(present & p.view("female") & fertile)
     sched = fertility_schedule(model.s(d.total_fertility_rate), d.fertility_mean_age_years, d.fertility_sd_years)
     pb = sched[p.age_m[women] // 12] / 12.0
     mothers = women[rng.random(len(women)) < pb]
@@ -114,22 +114,26 @@ def step(model: CityModel) -> None:
         np.add.at(model.households.members, p.household[mothers], 1)
     model.counts["births"] += k * S
 
+    # statuses as they stand after births (only present persons hold these statuses:
+    # those who died or left are INACTIVE and not present)
+    status, age_m = p.view("status"), p.view("age_m")
+    # retirement candidates: active persons at least as old as the lowest retirement age
+    min_ret_age = int(model.retirement_ages().min())
+    active = p.view("present") & ((status == EMPLOYED) | (status == UNEMPLOYED) | (status == INACTIVE))
+    old = np.flatnonzero(active & (age_m >= min_ret_age))
+
     # school: children start school; students leave at their skill's leaving age
-    alive = np.flatnonzero(p.view("present"))
-    st = p.status[alive]
-    age_y = p.age_m[alive] // 12
-    starting = alive[(st == CHILD) & (age_y >= SCHOOL_START_AGE_YEARS)]
+    starting = np.flatnonzero((status == CHILD) & (age_m >= 12 * SCHOOL_START_AGE_YEARS))
+    students = np.flatnonzero(status == STUDENT)
+    leaving = students[p.age_m[students] // 12 >= model.school_leaving_age[p.skill[students]]]
     p.status[starting] = STUDENT
-    leaving = alive[(st == STUDENT) & (age_y >= model.school_leaving_age[p.skill[alive]])]
     inactive = rng.random(len(leaving)) < model.scenario.labour.labour_force_entry_inactive_share
     p.status[leaving] = np.where(inactive, INACTIVE, UNEMPLOYED).astype(np.int8)
     p.unemp_months[leaving] = 0
 
     # retirement at the statutory age
-    active = alive[(st == EMPLOYED) | (st == UNEMPLOYED) | (st == INACTIVE)]
-    ret_age = model.retirement_age_months(p.female[active], p.skill[active])
-    retiring = active[p.age_m[active] >= ret_age]
-    retire(model, retiring)
+    ret_age = model.retirement_age_months(p.female[old], p.skill[old])
+    retire(model, old[p.age_m[old] >= ret_age])
 
 
 def retire(model: CityModel, rows: np.ndarray) -> None:
