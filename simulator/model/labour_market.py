@@ -23,6 +23,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -32,8 +33,11 @@ from simulator.model.sectors import (
     INACTIVE,
     N_SECTORS,
     PRIVATE,
+    SKILL_NAMES,
     UNEMPLOYED,
 )
+
+N_SKILLS = len(SKILL_NAMES)
 
 if TYPE_CHECKING:
     from simulator.model.city import CityModel
@@ -44,6 +48,35 @@ def employees(model: CityModel) -> np.ndarray:
     p = model.persons
     emp = p.view("employer")
     return np.bincount(emp[emp >= 0], minlength=model.firms.n).astype(np.float64)
+
+
+@dataclass
+class Employment:
+    """Who works where after this month's hiring, for the mechanisms that follow it.
+
+    Set by :func:`record_employment` (at the end of the labour market, and when the
+    model is built); it describes the employed until the next change of jobs (the
+    firms' exits and the migration later in the month), and production reads it.
+
+    Attributes:
+        rows: person rows of the employed, in row order.
+        cell: ``employer row x N_SKILLS + skill`` of each employed row (int64).
+        count: employed person rows per firm row and skill, shape (firm rows, N_SKILLS).
+    """
+
+    rows: np.ndarray
+    cell: np.ndarray
+    count: np.ndarray
+
+
+def record_employment(model: CityModel) -> None:
+    """Record who works where (:class:`Employment`) and the workers per firm row."""
+    p, nf = model.persons, model.firms.n
+    rows = np.flatnonzero(p.view("status") == EMPLOYED)
+    cell = p.employer[rows].astype(np.int64) * N_SKILLS + p.skill[rows]
+    count = np.bincount(cell, minlength=nf * N_SKILLS).reshape(nf, N_SKILLS)
+    model.employment = Employment(rows=rows, cell=cell, count=count)
+    model.workers = count.sum(axis=1).astype(np.float64)
 
 
 def separate(model: CityModel, rows: np.ndarray) -> None:
@@ -77,13 +110,14 @@ def step(model: CityModel) -> None:
 
     # 1. quits
     emp_rows = np.flatnonzero(status == EMPLOYED)
-    quits = emp_rows[rng.random(len(emp_rows)) < lab.quit_rate_per_month]
-    separate(model, quits)
+    quit = rng.random(len(emp_rows)) < lab.quit_rate_per_month
+    separate(model, emp_rows[quit])
+    emp_rows = emp_rows[~quit]
 
     # 2. layoffs toward target
-    emp_rows = np.flatnonzero(status == EMPLOYED)
-    L = employees(model)
+    employer = p.employer[emp_rows]
     nf = f.n
+    L = np.bincount(employer, minlength=nf).astype(np.float64)
     excess = np.maximum(L - f.target[:nf], 0.0)
     share = np.where(
         f.ownership[:nf] != PRIVATE,  # state-owned firms and public units
@@ -91,8 +125,9 @@ def step(model: CityModel) -> None:
         lab.layoff_share_of_excess_per_month_private,
     )
     layoff_rate = np.divide(excess * share, L, out=np.zeros(nf), where=L > 0)
-    laid = emp_rows[rng.random(len(emp_rows)) < layoff_rate[p.employer[emp_rows]]]
-    L -= np.bincount(p.employer[laid], minlength=nf)
+    laid_off = rng.random(len(emp_rows)) < layoff_rate[employer]
+    laid = emp_rows[laid_off]
+    L -= np.bincount(employer[laid_off], minlength=nf)
     separate(model, laid)
 
     # 3. matching
@@ -102,15 +137,22 @@ def step(model: CityModel) -> None:
     seekers = np.flatnonzero(status == UNEMPLOYED)
     hired_total = 0
     if len(seekers) and vac_s.sum() > 0:
-        w = fit_weights(model, p.exp_sector[seekers], p.skill[seekers])
-        attract = w * vac_s[None, :]
-        tot = attract.sum(axis=1)
-        searching = tot > 0
-        seekers, attract, w, tot = seekers[searching], attract[searching], w[searching], tot[searching]
-        cum = np.cumsum(attract / tot[:, None], axis=1)
+        # seekers differ only by experience (none or one of the sectors) and skill: the
+        # fit weights and sector choice probabilities are computed once per type
+        exp_t = np.repeat(np.arange(-1, N_SECTORS, dtype=np.int8), N_SKILLS)
+        skill_t = np.tile(np.arange(N_SKILLS, dtype=np.int8), N_SECTORS + 1)
+        w_t = fit_weights(model, exp_t, skill_t)
+        attract_t = w_t * vac_s[None, :]
+        tot_t = attract_t.sum(axis=1)
+        kind = (p.exp_sector[seekers].astype(np.intp) + 1) * N_SKILLS + p.skill[seekers]
+        searching = tot_t[kind] > 0
+        seekers, kind = seekers[searching], kind[searching]
+        cum_t = np.ones_like(attract_t)  # types that do not search are never looked up
+        ok = tot_t > 0
+        cum_t[ok] = np.cumsum(attract_t[ok] / tot_t[ok, None], axis=1)
         u = rng.random(len(seekers))[:, None]
-        choice = np.minimum((u > cum).sum(axis=1), N_SECTORS - 1)
-        fit = w[np.arange(len(seekers)), choice]
+        choice = np.minimum((u > cum_t[kind]).sum(axis=1), N_SECTORS - 1)
+        fit = w_t[kind, choice]
         U_s = np.bincount(choice, minlength=N_SECTORS).astype(float)
         W_s = np.bincount(choice, weights=fit, minlength=N_SECTORS)
         a = lab.matching_elasticity_unemployed
@@ -132,16 +174,14 @@ def step(model: CityModel) -> None:
             p.employer[rows] = slots[:k]
             p.exp_sector[rows] = s
             p.unemp_months[rows] = 0
-            L += np.bincount(slots[:k], minlength=nf)
             hired_total += k
     model.hires = hired_total
 
     # 4. wages
-    model.workers = L  # workers per firm row after this month's separations and hires
+    record_employment(model)  # workers per firm row after this month's separations and hires
     unfilled = np.where(alive, np.maximum(f.target[:nf] - model.workers, 0.0), 0.0)
     set_wage_offers(model, unfilled)
-    emp_rows = np.flatnonzero(status == EMPLOYED)
-    p.wage[emp_rows] = (f.wage_offer[p.employer[emp_rows]] * model.skill_premium[p.skill[emp_rows]]).astype(np.float32)
+    set_wages(model)
 
     # 5. unemployment spells, discouraged older seekers
     un = np.flatnonzero(status == UNEMPLOYED)
@@ -151,10 +191,22 @@ def step(model: CityModel) -> None:
     p.status[leave] = INACTIVE
 
 
+def wage_table(model: CityModel) -> np.ndarray:
+    """Wage (float32 yuan/month) per firm row and skill: the offer x the skill premium."""
+    nf = model.firms.n
+    return (model.firms.wage_offer[:nf, None] * model.skill_premium[None, :]).astype(np.float32)
+
+
+def set_wages(model: CityModel) -> None:
+    """Every employed person earns the employer's offer x the skill premium."""
+    emp = model.employment
+    model.persons.wage[emp.rows] = wage_table(model).ravel()[emp.cell]
+
+
 def set_wage_offers(model: CityModel, vacancies: np.ndarray) -> None:
     """Update firms' wage premia and offers (yuan/month for a low-skill worker).
 
-    Reads ``model.workers`` (workers per firm row, set by the labour market).
+    Reads ``model.workers`` and ``model.employment`` (set by :func:`record_employment`).
     """
     f = model.firms
     nf = f.n
@@ -168,11 +220,10 @@ def set_wage_offers(model: CityModel, vacancies: np.ndarray) -> None:
     norm = rel_wage[f.sector[:nf]] * model.base_wage()
     from simulator.model.production import value_added_per_worker
 
-    # the cap is on labour cost per worker: offer x mean skill premium x (1 + employer contributions)
-    p = model.persons
-    emp = np.flatnonzero(p.view("status") == EMPLOYED)
+    # the cap is on labour cost per worker: offer x mean skill premium x (1 + employer contributions);
+    # the sum of the premia is exact (whole counts times float32 premia)
     L = model.workers
-    prem_sum = np.bincount(p.employer[emp], weights=model.skill_premium[p.skill[emp]], minlength=nf)
+    prem_sum = (model.employment.count * model.skill_premium.astype(np.float64)).sum(axis=1)
     mean_prem = np.divide(prem_sum, L, out=np.ones(nf), where=L > 0)
     coverage = model.sector_par["pension_coverage_share"][f.sector[:nf]]
     ec = model.s(model.scenario.social_security.pension_contribution_employer_share)

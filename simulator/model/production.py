@@ -38,10 +38,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.model.accounts import BANKS, CENTRAL, CITY, FIRMS, HH, ROW, SSF
+from simulator.model.labour_market import record_employment, set_wage_offers, set_wages, wage_table
 from simulator.model.sectors import (
     COAL,
     CONSTR,
-    EMPLOYED,
     N_SECTORS,
     PRIVATE,
     PUBLIC,
@@ -136,13 +136,11 @@ def mine_output(model: CityModel, workers: np.ndarray, tpw: np.ndarray) -> np.nd
 
 def initialise_money(model: CityModel) -> None:
     """Initial wages, firm cash and households' last-month income."""
-    from simulator.model.labour_market import employees, set_wage_offers
-
     p, f = model.persons, model.firms
-    model.workers = employees(model)
+    record_employment(model)
     set_wage_offers(model, np.zeros(f.n))
-    emp = np.flatnonzero(p.view("status") == EMPLOYED)
-    p.wage[emp] = f.wage_offer[p.employer[emp]] * model.skill_premium[p.skill[emp]]
+    set_wages(model)
+    emp = model.employment.rows
     bill = np.bincount(p.employer[emp], weights=p.wage[emp], minlength=f.n) * model.scale
     f.cash[: f.n] = model.scenario.firms.initial_cash_months_of_wage_bill * bill
     inc = np.bincount(
@@ -264,11 +262,13 @@ def step(model: CityModel) -> None:
     mine_inputs = q * cost_t
 
     # ---- public units: the government pays their labour cost
-    emp = np.flatnonzero(p.view("status") == EMPLOYED)
+    jobs = model.employment  # set by the labour market this month; no job changes since
+    emp = jobs.rows
     public = f.ownership[:nf] == PUBLIC
-    wage_emp = p.wage[emp].astype(np.float64)
-    model.average_wage = float(wage_emp.mean()) if len(emp) else 0.0
-    wage_bill = np.bincount(p.employer[emp], weights=wage_emp, minlength=nf) * S
+    model.average_wage = float(p.wage[emp].astype(np.float64).mean()) if len(emp) else 0.0
+    # wage bill per firm row: whole counts x each skill's wage (exactly the sum of its persons' wages)
+    wage_t = wage_table(model).astype(np.float64)
+    wage_bill = (jobs.count * wage_t).sum(axis=1) * S
     coverage = model.sector_par["pension_coverage_share"][f.sector[:nf]]
     covered_bill = np.where(public, wage_bill, wage_bill * coverage)
     ec = model.s(sc.social_security.pension_contribution_employer_share)
@@ -341,8 +341,8 @@ def step(model: CityModel) -> None:
     model.month_flows["resource_tax"] += tot(res_tax)
 
     # wages and dividends reach households
-    firm_cov = np.where(public, 1.0, coverage)[p.employer[emp]]
-    net_w = (1 - pit - ee * firm_cov) * wage_emp
+    firm_cov = np.where(public, 1.0, coverage)
+    net_w = ((1 - pit - ee * firm_cov)[:, None] * wage_t).ravel()[jobs.cell]  # per person, by (firm, skill)
     model.hh_income[: hh.n] += np.bincount(p.household[emp], weights=net_w, minlength=hh.n)
     div_total = tot(dividends)
     div_local = sc.firms.dividend_local_share * div_total
