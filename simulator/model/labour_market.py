@@ -60,23 +60,40 @@ class Employment:
 
     Attributes:
         rows: person rows of the employed, in row order.
+        employer: the employer row of each.
         cell: ``employer row x N_SKILLS + skill`` of each employed row (int64).
         count: employed person rows per firm row and skill, shape (firm rows, N_SKILLS).
     """
 
     rows: np.ndarray
+    employer: np.ndarray
     cell: np.ndarray
     count: np.ndarray
+
+    def per_firm(self, by_skill: np.ndarray) -> np.ndarray:
+        """Sum over each firm row's workers of a value by (firm row, skill), shape (firm rows, N_SKILLS)
+        or (N_SKILLS,). With whole counts and float32 values the sum is exact, so it equals
+        the sum over the persons in any order."""
+        c = self.count
+        v = np.broadcast_to(by_skill, c.shape)
+        out = c[:, 0] * v[:, 0]
+        for k in range(1, N_SKILLS):
+            out += c[:, k] * v[:, k]
+        return out
 
 
 def record_employment(model: CityModel) -> None:
     """Record who works where (:class:`Employment`) and the workers per firm row."""
     p, nf = model.persons, model.firms.n
     rows = np.flatnonzero(p.view("status") == EMPLOYED)
-    cell = p.employer[rows].astype(np.int64) * N_SKILLS + p.skill[rows]
+    employer = p.employer[rows]
+    cell = employer * np.int64(N_SKILLS)
+    cell += p.skill[rows]
     count = np.bincount(cell, minlength=nf * N_SKILLS).reshape(nf, N_SKILLS)
-    model.employment = Employment(rows=rows, cell=cell, count=count)
-    model.workers = count.sum(axis=1).astype(np.float64)
+    model.employment = Employment(rows=rows, employer=employer, cell=cell, count=count)
+    model.workers = np.zeros(nf)
+    for k in range(N_SKILLS):
+        model.workers += count[:, k]
 
 
 def separate(model: CityModel, rows: np.ndarray) -> None:
@@ -125,10 +142,11 @@ def step(model: CityModel) -> None:
         lab.layoff_share_of_excess_per_month_private,
     )
     layoff_rate = np.divide(excess * share, L, out=np.zeros(nf), where=L > 0)
-    laid_off = rng.random(len(emp_rows)) < layoff_rate[employer]
-    laid = emp_rows[laid_off]
+    u = rng.random(len(emp_rows))
+    at_risk = np.flatnonzero((layoff_rate > 0)[employer])  # workers of firms above target
+    laid_off = at_risk[u[at_risk] < layoff_rate[employer[at_risk]]]
     L -= np.bincount(employer[laid_off], minlength=nf)
-    separate(model, laid)
+    separate(model, emp_rows[laid_off])
 
     # 3. matching
     alive = f.alive[:nf]
@@ -150,8 +168,11 @@ def step(model: CityModel) -> None:
         cum_t = np.ones_like(attract_t)  # types that do not search are never looked up
         ok = tot_t > 0
         cum_t[ok] = np.cumsum(attract_t[ok] / tot_t[ok, None], axis=1)
-        u = rng.random(len(seekers))[:, None]
-        choice = np.minimum((u > cum_t[kind]).sum(axis=1), N_SECTORS - 1)
+        u = rng.random(len(seekers))
+        choice = np.zeros(len(seekers), np.intp)
+        for s in range(N_SECTORS):
+            choice += u > cum_t[kind, s]
+        np.minimum(choice, N_SECTORS - 1, out=choice)
         fit = w_t[kind, choice]
         U_s = np.bincount(choice, minlength=N_SECTORS).astype(float)
         W_s = np.bincount(choice, weights=fit, minlength=N_SECTORS)
@@ -223,7 +244,7 @@ def set_wage_offers(model: CityModel, vacancies: np.ndarray) -> None:
     # the cap is on labour cost per worker: offer x mean skill premium x (1 + employer contributions);
     # the sum of the premia is exact (whole counts times float32 premia)
     L = model.workers
-    prem_sum = (model.employment.count * model.skill_premium.astype(np.float64)).sum(axis=1)
+    prem_sum = model.employment.per_firm(model.skill_premium.astype(np.float64))
     mean_prem = np.divide(prem_sum, L, out=np.ones(nf), where=L > 0)
     coverage = model.sector_par["pension_coverage_share"][f.sector[:nf]]
     ec = model.s(model.scenario.social_security.pension_contribution_employer_share)

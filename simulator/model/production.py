@@ -265,10 +265,10 @@ def step(model: CityModel) -> None:
     jobs = model.employment  # set by the labour market this month; no job changes since
     emp = jobs.rows
     public = f.ownership[:nf] == PUBLIC
-    model.average_wage = float(p.wage[emp].astype(np.float64).mean()) if len(emp) else 0.0
+    wage_emp = p.wage[emp].astype(np.float64)
+    model.average_wage = float(wage_emp.mean()) if len(emp) else 0.0
     # wage bill per firm row: whole counts x each skill's wage (exactly the sum of its persons' wages)
-    wage_t = wage_table(model).astype(np.float64)
-    wage_bill = (jobs.count * wage_t).sum(axis=1) * S
+    wage_bill = jobs.per_firm(wage_table(model).astype(np.float64)) * S
     coverage = model.sector_par["pension_coverage_share"][f.sector[:nf]]
     covered_bill = np.where(public, wage_bill, wage_bill * coverage)
     ec = model.s(sc.social_security.pension_contribution_employer_share)
@@ -341,8 +341,10 @@ def step(model: CityModel) -> None:
     model.month_flows["resource_tax"] += tot(res_tax)
 
     # wages and dividends reach households
-    firm_cov = np.where(public, 1.0, coverage)
-    net_w = ((1 - pit - ee * firm_cov)[:, None] * wage_t).ravel()[jobs.cell]  # per person, by (firm, skill)
+    # the net-of-contributions factor takes one value per sector and one for public units
+    cov_class = np.r_[model.sector_par["pension_coverage_share"], 1.0]
+    firm_class = np.where(public, N_SECTORS, f.sector[:nf])
+    net_w = (1 - pit - ee * cov_class)[firm_class[jobs.employer]] * wage_emp
     model.hh_income[: hh.n] += np.bincount(p.household[emp], weights=net_w, minlength=hh.n)
     div_total = tot(dividends)
     div_local = sc.firms.dividend_local_share * div_total
