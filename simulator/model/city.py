@@ -10,6 +10,9 @@ is the list of them in the order they run.
 from __future__ import annotations
 
 import math
+import time
+from collections import defaultdict
+from collections.abc import Callable
 
 import mesa
 import numpy as np
@@ -60,6 +63,14 @@ STREAMS = (
 """Named random streams, one per mechanism. New streams are appended, never inserted,
 so that adding a mechanism leaves the draws of the others unchanged."""
 
+MECHANISMS = ("all", "person_rules")
+"""What a step runs. ``all``: every mechanism (normal runs). ``person_rules``: only the
+person-level rules, demography, the labour market's transitions (quits, layoffs, matching,
+spells) and migration, with the firms frozen as built (employment targets, wage offers, capital
+and money unchanged; no levers, housing, production, public finance or firm dynamics). The
+per-agent reference (:mod:`simulator.reference`) implements the same rules, so that the two
+can be compared on the same city."""
+
 
 class CityModel(mesa.Model):
     """Agent-based model of a resource city.
@@ -70,6 +81,9 @@ class CityModel(mesa.Model):
         scale: overrides ``scenario.run.scale`` (persons per person row).
         strict: raise :class:`AccountingError` on the first accounting violation
             (tests) instead of recording it (normal runs).
+        mechanisms: ``"all"`` (normal) or ``"person_rules"`` (see :data:`MECHANISMS`).
+        timings: accumulate the wall time of each mechanism in ``self.timings``
+            (seconds by mechanism name, for the benchmarks; off by default).
     """
 
     def __init__(
@@ -79,7 +93,13 @@ class CityModel(mesa.Model):
         seed: int | None = None,
         scale: int | None = None,
         strict: bool | None = None,
+        mechanisms: str = "all",
+        timings: bool = False,
     ) -> None:
+        if mechanisms not in MECHANISMS:
+            raise ValueError(f"mechanisms must be one of {MECHANISMS}, not {mechanisms!r}")
+        self.mechanisms = mechanisms
+        self.timings: defaultdict[str, float] | None = defaultdict(float) if timings else None
         self.scenario = scenario
         self.seed_value = scenario.run.seed if seed is None else int(seed)
         children = np.random.SeedSequence(self.seed_value).spawn(len(STREAMS))
@@ -132,7 +152,7 @@ class CityModel(mesa.Model):
         production.initialise_money(self)
         self.hh_income = np.zeros(self.households.capacity)
         self.initial_wage_gap: float | None = None
-        self.average_wage = 0.0  # yuan/month of the employed, set by production each month
+        self.average_wage = 0.0  # yuan/month of the employed, set by the labour market each month
         self.hires = 0
         self.counts = dict.fromkeys(("births", "deaths", "in", "out"), 0)
         self.sector_demand = np.zeros(N_SECTORS)
@@ -213,22 +233,37 @@ class CityModel(mesa.Model):
         pop_before = self.population
         wealth_before = net_worth(self)
 
-        for lever in LEVERS:
-            lever.apply(self)
-        demography.step(self)
-        housing.step(self)
-        firm_dynamics.plan(self)
-        labour_market.step(self)
-        production.step(self)
-        public_finance.step(self)
-        migration.step(self)
-        firm_dynamics.exit_and_close(self)
-        public_finance.close_month(self)
+        run = self._run
+        if self.mechanisms == "all":
+            for lever in LEVERS:
+                run("levers", lever.apply)
+            run("demography", demography.step)
+            run("housing", housing.step)
+            run("firm_dynamics.plan", firm_dynamics.plan)
+            run("labour_market", labour_market.step)
+            run("production", production.step)
+            run("public_finance", public_finance.step)
+            run("migration", migration.step)
+            run("firm_dynamics.exit_and_close", firm_dynamics.exit_and_close)
+            run("public_finance.close_month", public_finance.close_month)
+        else:  # person_rules: the firms stay as built
+            run("demography", demography.step)
+            run("labour_market", labour_market.step, set_offers=False)
+            run("migration", migration.step)
 
-        self._check(pop_before, wealth_before)
-        self.recorder.record_month(self)
+        run("checks", CityModel._check, pop_before, wealth_before)
+        run("indicators", self.recorder.record_month)
         if self.month == 12:
-            self.compact()
+            run("compaction", CityModel.compact)
+
+    def _run(self, name: str, mechanism: Callable, *args, **kwargs) -> None:
+        """Run one mechanism on the model; with ``timings`` on, add its wall time to ``self.timings``."""
+        if self.timings is None:
+            mechanism(self, *args, **kwargs)
+            return
+        t0 = time.perf_counter()
+        mechanism(self, *args, **kwargs)
+        self.timings[name] += time.perf_counter() - t0
 
     def compact(self) -> None:
         """Once a year: drop the rows of persons who died or left and of firms that exited.

@@ -63,12 +63,14 @@ class Employment:
         employer: the employer row of each.
         cell: ``employer row x N_SKILLS + skill`` of each employed row (int64).
         count: employed person rows per firm row and skill, shape (firm rows, N_SKILLS).
+        wage: the wage of each employed row (float32 yuan/month), set by :func:`set_wages`.
     """
 
     rows: np.ndarray
     employer: np.ndarray
     cell: np.ndarray
     count: np.ndarray
+    wage: np.ndarray | None = None
 
     def per_firm(self, by_skill: np.ndarray) -> np.ndarray:
         """Sum over each firm row's workers of a value by (firm row, skill), shape (firm rows, N_SKILLS)
@@ -117,8 +119,14 @@ def fit_weights(model: CityModel, exp_sector: np.ndarray, skill: np.ndarray) -> 
     return w
 
 
-def step(model: CityModel) -> None:
-    """Quits, layoffs, matching and wages for one month."""
+def step(model: CityModel, *, set_offers: bool = True) -> None:
+    """Quits, layoffs, matching and wages for one month.
+
+    Args:
+        model: the city.
+        set_offers: firms update their wage offers (False: the offers stay as they
+            are, as when the firms are frozen, see ``CityModel(mechanisms="person_rules")``).
+    """
     p, f = model.persons, model.firms
     lab = model.scenario.labour
     rng = model.streams["labour"]
@@ -200,8 +208,9 @@ def step(model: CityModel) -> None:
 
     # 4. wages
     record_employment(model)  # workers per firm row after this month's separations and hires
-    unfilled = np.where(alive, np.maximum(f.target[:nf] - model.workers, 0.0), 0.0)
-    set_wage_offers(model, unfilled)
+    if set_offers:
+        unfilled = np.where(alive, np.maximum(f.target[:nf] - model.workers, 0.0), 0.0)
+        set_wage_offers(model, unfilled)
     set_wages(model)
 
     # 5. unemployment spells, discouraged older seekers
@@ -219,9 +228,12 @@ def wage_table(model: CityModel) -> np.ndarray:
 
 
 def set_wages(model: CityModel) -> None:
-    """Every employed person earns the employer's offer x the skill premium."""
+    """Every employed person earns the employer's offer x the skill premium; records the
+    mean wage of the employed (``model.average_wage``, yuan/month)."""
     emp = model.employment
-    model.persons.wage[emp.rows] = wage_table(model).ravel()[emp.cell]
+    emp.wage = wage_table(model).ravel()[emp.cell]
+    model.persons.wage[emp.rows] = emp.wage
+    model.average_wage = float(emp.wage.astype(np.float64).mean()) if len(emp.rows) else 0.0
 
 
 def set_wage_offers(model: CityModel, vacancies: np.ndarray) -> None:

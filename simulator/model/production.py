@@ -265,8 +265,7 @@ def step(model: CityModel) -> None:
     jobs = model.employment  # set by the labour market this month; no job changes since
     emp = jobs.rows
     public = f.ownership[:nf] == PUBLIC
-    wage_emp = p.wage[emp].astype(np.float64)
-    model.average_wage = float(wage_emp.mean()) if len(emp) else 0.0
+    wage_emp = jobs.wage.astype(np.float64)  # the wages of the employed (and their mean) were set then
     # wage bill per firm row: whole counts x each skill's wage (exactly the sum of its persons' wages)
     wage_bill = jobs.per_firm(wage_table(model).astype(np.float64)) * S
     coverage = model.sector_par["pension_coverage_share"][f.sector[:nf]]

@@ -160,6 +160,7 @@ def test_wages_are_the_offer_times_the_skill_premium(matched) -> None:
     emp = np.flatnonzero(p.view("status") == EMPLOYED)
     expected = f.wage_offer[p.employer[emp]] * m.skill_premium[p.skill[emp]]
     np.testing.assert_allclose(p.wage[emp], expected, rtol=1e-6)
+    assert m.average_wage == pytest.approx(float(p.wage[emp].astype(np.float64).mean()), rel=1e-12)
     premium = m.scenario.labour.skill_wage_premium
     assert premium["low"] < premium["medium"] < premium["high"]
     public = f.ownership[: f.n] == PUBLIC
