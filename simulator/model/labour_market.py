@@ -38,6 +38,7 @@ from simulator.model.sectors import (
 )
 
 N_SKILLS = len(SKILL_NAMES)
+DISCOURAGED_MIN_AGE_YEARS = 50  # structural: the age band of discouraged_exit_rate_per_month_age_50_plus
 
 if TYPE_CHECKING:
     from simulator.model.city import CityModel
@@ -216,7 +217,7 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     # 5. unemployment spells, discouraged older seekers
     un = np.flatnonzero(status == UNEMPLOYED)
     p.unemp_months[un] += 1
-    old = un[(p.age_m[un] // 12) >= 50]
+    old = un[(p.age_m[un] // 12) >= DISCOURAGED_MIN_AGE_YEARS]
     leave = old[rng.random(len(old)) < lab.discouraged_exit_rate_per_month_age_50_plus]
     p.status[leave] = INACTIVE
 
