@@ -274,7 +274,7 @@ class CityModel(mesa.Model):
         self.persons.compact()
         row_map = self.firms.compact()
         employer = self.persons.view("employer")
-        employed = employer >= 0
+        employed = np.flatnonzero(employer >= 0)
         employer[employed] = row_map[employer[employed]]
         if np.any(employer[employed] < 0):
             raise AccountingError(f"{self.year}: a person works for a firm that exited")

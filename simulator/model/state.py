@@ -61,15 +61,20 @@ class _SoA:
         return getattr(self, name)[: self.n]
 
     def _keep(self, keep: np.ndarray) -> np.ndarray:
-        """Keep only rows where ``keep``; returns old-to-new index map (-1 = dropped)."""
-        mapping = np.full(self.n, -1, dtype=np.int64)
+        """Keep only rows where ``keep``, in their order; returns the kept old row indices.
+
+        The rows are moved down in place: the arrays keep their capacity (no reallocation
+        now, nor when rows are appended again), and the freed rows are zeroed, as
+        :meth:`append` expects of unused rows.
+        """
         kept = np.flatnonzero(keep)
-        mapping[kept] = np.arange(len(kept))
+        k = len(kept)
         for name in self._array_names():
             a = getattr(self, name)
-            setattr(self, name, a[: self.n][kept].copy())
-        self.n = len(kept)
-        return mapping
+            a[:k] = a[: self.n][kept]
+            a[k : self.n] = 0
+        self.n = k
+        return kept
 
 
 @dataclass
@@ -108,7 +113,7 @@ class Persons(_SoA):
 
     def compact(self) -> None:
         """Drop rows of persons who died or left."""
-        self._keep(self.present[: self.n])
+        self._keep(self.present[: self.n].copy())
 
 
 @dataclass
@@ -161,7 +166,11 @@ class Firms(_SoA):
 
     def compact(self) -> np.ndarray:
         """Drop rows of firms that exited; returns the old-to-new row map (-1 = dropped)."""
-        return self._keep(self.alive[: self.n])
+        n = self.n
+        kept = self._keep(self.alive[:n].copy())
+        mapping = np.full(n, -1, dtype=np.int64)
+        mapping[kept] = np.arange(len(kept))
+        return mapping
 
     @classmethod
     def empty(cls, capacity: int) -> Firms:
