@@ -59,8 +59,11 @@ def leave_probability(model: CityModel) -> np.ndarray:
     # working-age member, an earner: flags set from the rows of such persons (full-array
     # masks, then index lists: cheaper than counting with 0/1 weights over every person)
     age_m = p.age_m[:n]
-    ret_age = model.retirement_age_months(p.female[:n], p.skill[:n])
-    wa_rows = np.flatnonzero(p.present[:n] & (age_m >= 12 * WORKING_AGE_MIN_YEARS) & (age_m < ret_age))
+    ret = model.retirement_ages()
+    wa = p.present[:n] & (age_m >= 12 * WORKING_AGE_MIN_YEARS) & (age_m < ret.max())
+    band = np.flatnonzero(wa & (age_m >= ret.min()))  # the own retirement age decides only here
+    wa[band] = age_m[band] < model.retirement_age_months(p.female[band], p.skill[band])
+    wa_rows = np.flatnonzero(wa)
     h_wa = p.household[wa_rows]
     has_wa = _flags(h_wa, nh)
     young = _flags(h_wa[np.flatnonzero(age_m[wa_rows] // 12 <= mg.young_adult_max_age_years)], nh)
