@@ -163,7 +163,7 @@ def build_firms(model: CityModel, rng: np.random.Generator) -> Firms:
         k = len(ownership)
         rel = np.exp(rng.normal(0.0, sc.firms.productivity_dispersion_sd, size=k))
         idx = firms.append(
-            sector=np.full(k, sector, np.int8),
+            sector=np.full(k, sector, np.intp),
             ownership=ownership.astype(np.int8),
             alive=np.ones(k, bool),
             productivity=rel,

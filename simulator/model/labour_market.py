@@ -62,8 +62,9 @@ class Employment:
     Attributes:
         rows: person rows of the employed, in row order.
         employer: the employer row of each.
-        cell: ``employer row x N_SKILLS + skill`` of each employed row (int64).
-        count: employed person rows per firm row and skill, shape (firm rows, N_SKILLS).
+        cell: ``skill x firm rows + employer row`` of each employed row (int64): its
+            (skill, firm) cell in the tables below.
+        count: employed person rows per skill and firm row (float64), shape (N_SKILLS, firm rows).
         wage: the wage of each employed row (float32 yuan/month), set by :func:`set_wages`.
     """
 
@@ -74,14 +75,13 @@ class Employment:
     wage: np.ndarray | None = None
 
     def per_firm(self, by_skill: np.ndarray) -> np.ndarray:
-        """Sum over each firm row's workers of a value by (firm row, skill), shape (firm rows, N_SKILLS)
-        or (N_SKILLS,). With whole counts and float32 values the sum is exact, so it equals
-        the sum over the persons in any order."""
+        """Sum over each firm row's workers of a value given by skill, shape (N_SKILLS,), or by
+        skill and firm row, shape (N_SKILLS, firm rows). With whole counts and float32 values
+        the sum is exact, so it equals the sum over the persons in any order."""
         c = self.count
-        v = np.broadcast_to(by_skill, c.shape)
-        out = c[:, 0] * v[:, 0]
+        out = c[0] * by_skill[0]
         for k in range(1, N_SKILLS):
-            out += c[:, k] * v[:, k]
+            out += c[k] * by_skill[k]
         return out
 
 
@@ -90,13 +90,13 @@ def record_employment(model: CityModel) -> None:
     p, nf = model.persons, model.firms.n
     rows = np.flatnonzero(p.view("status") == EMPLOYED)
     employer = p.employer[rows]
-    cell = employer * np.int64(N_SKILLS)
-    cell += p.skill[rows]
-    count = np.bincount(cell, minlength=nf * N_SKILLS).reshape(nf, N_SKILLS)
+    cell = p.skill[rows] * np.int64(nf)
+    cell += employer
+    count = np.bincount(cell, minlength=N_SKILLS * nf).reshape(N_SKILLS, nf).astype(np.float64)
     model.employment = Employment(rows=rows, employer=employer, cell=cell, count=count)
-    model.workers = np.zeros(nf)
-    for k in range(N_SKILLS):
-        model.workers += count[:, k]
+    model.workers = count[0] + count[1]
+    for k in range(2, N_SKILLS):
+        model.workers += count[k]
 
 
 def separate(model: CityModel, rows: np.ndarray) -> None:
@@ -223,9 +223,9 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
 
 
 def wage_table(model: CityModel) -> np.ndarray:
-    """Wage (float32 yuan/month) per firm row and skill: the offer x the skill premium."""
+    """Wage (float32 yuan/month) per skill and firm row: the offer x the skill premium."""
     nf = model.firms.n
-    return (model.firms.wage_offer[:nf, None] * model.skill_premium[None, :]).astype(np.float32)
+    return (model.skill_premium[:, None] * model.firms.wage_offer[None, :nf]).astype(np.float32)
 
 
 def set_wages(model: CityModel) -> None:

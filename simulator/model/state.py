@@ -144,7 +144,7 @@ class Firms(_SoA):
     """Firms and mines (a mine row is one mine; other rows stand for ``firm_weight`` firms)."""
 
     n: int
-    sector: np.ndarray  # int8
+    sector: np.ndarray  # intp (an index: lookups by sector need no conversion)
     ownership: np.ndarray  # int8: PRIVATE, SOE, PUBLIC
     alive: np.ndarray  # bool
     is_mine: np.ndarray  # bool
@@ -177,7 +177,7 @@ class Firms(_SoA):
         z = lambda dt: np.zeros(capacity, dt)  # noqa: E731
         return cls(
             n=0,
-            sector=z(np.int8),
+            sector=z(np.intp),
             ownership=z(np.int8),
             alive=z(bool),
             is_mine=z(bool),
