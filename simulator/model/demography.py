@@ -15,7 +15,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.optimize import brentq
 
 from simulator.model.sectors import (
     AGRI,
@@ -39,6 +38,9 @@ SCHOOL_START_AGE_YEARS = 6  # structural: compulsory schooling starts at 6 (Comp
 @lru_cache(maxsize=512)
 def gompertz_level(life_expectancy: float, slope: float) -> float:
     """Gompertz level ``A`` giving the stated life expectancy at birth."""
+    # imported here: solved once per value, and scipy.optimize is slow to import
+    from scipy.optimize import brentq
+
     ages = np.arange(0, MAX_AGE_YEARS + 1, dtype=float)
 
     def e0(log_a: float) -> float:
