@@ -18,14 +18,11 @@ def levers(
 ) -> None:
     """List the policy levers and their clauses (中共中央 国务院关于全面振兴东北地区等老工业基地的若干意见, 2016)."""
     if name is None:
-        table = Table(title="Policy levers (clauses of the 2016 State Council opinions)")
-        table.add_column("lever", no_wrap=True)
-        table.add_column("clause", justify="right", no_wrap=True)
-        table.add_column("clause title (zh)", overflow="fold")
-        table.add_column("what it does")
+        console.print(f"[bold]Policy levers[/] (clauses of {DOCUMENT_TITLE}); `sim levers NAME` for one in full\n", soft_wrap=True)
         for lever in LEVERS:
-            table.add_row(lever.name, ", ".join(map(str, lever.clauses)), lever.title_zh, lever.summary)
-        console.print(table)
+            clauses = ", ".join(map(str, lever.clauses))
+            console.print(f"[bold]{lever.name}[/]  clause {clauses}  {lever.title_zh}", soft_wrap=True)
+            console.print(f"    {lever.summary}", soft_wrap=True)
         return
     try:
         lever = lever_by_name(name)
@@ -41,10 +38,11 @@ def levers(
     for number in lever.clauses:
         console.print(f"\n[bold]Clause {number}[/] of {DOCUMENT_TITLE}:\n{clause_text(number, limit=400)}")
     cfg_model = LeversCfg.model_fields[lever.name].annotation
-    default = cfg_model()
-    table = Table(title="parameters (scenario key levers." + lever.name + ")")
-    table.add_column("key")
+    default = cfg_model().model_dump()
+    table = Table(title=f"parameters (scenario keys levers.{lever.name}.*)")
+    table.add_column("key", no_wrap=True)
     table.add_column("default")
-    for key, value in default.model_dump().items():
-        table.add_row(key, str(value))
+    table.add_column("meaning")
+    for key, field in cfg_model.model_fields.items():
+        table.add_row(key, str(default[key]), field.description or "")
     console.print(table)

@@ -104,6 +104,12 @@ class CityModel(mesa.Model):
         self.seed_value = scenario.run.seed if seed is None else int(seed)
         children = np.random.SeedSequence(self.seed_value).spawn(len(STREAMS))
         self.streams = {name: np.random.default_rng(ss) for name, ss in zip(STREAMS, children, strict=True)}
+        # one stream per lever (from the policy stream's seed), so that switching a lever on
+        # leaves the draws of the mechanisms and of the other levers unchanged (common random numbers)
+        lever_seeds = children[STREAMS.index("policy")].spawn(len(LEVERS))
+        self.lever_streams = {
+            lever.name: np.random.default_rng(ss) for lever, ss in zip(LEVERS, lever_seeds, strict=True)
+        }
         super().__init__(rng=self.streams["mesa"])
         self.scale = int(scenario.run.scale if scale is None else scale)
         if strict is None:
@@ -154,6 +160,7 @@ class CityModel(mesa.Model):
         self.initial_wage_gap: float | None = None
         self.average_wage = 0.0  # yuan/month of the employed, set by the labour market each month
         self.hires = 0
+        self.entry_queue: list[tuple[int, int, int, float]] = []  # (due month index, sector, rows, fund share)
         self.counts = dict.fromkeys(("births", "deaths", "in", "out"), 0)
         self.sector_demand = np.zeros(N_SECTORS)
         self.sector_capacity = np.zeros(N_SECTORS)
@@ -210,10 +217,11 @@ class CityModel(mesa.Model):
             grown[: len(self.hh_income)] = self.hh_income
             self.hh_income = grown
 
-    def stochastic_round(self, x: float, stream: str) -> int:
-        """Integer with expectation ``x`` (for counts of rows)."""
+    def stochastic_round(self, x: float, stream: str | np.random.Generator) -> int:
+        """Integer with expectation ``x`` (for counts of rows); ``stream`` is a stream's name or a generator."""
+        rng = self.streams[stream] if isinstance(stream, str) else stream
         base = math.floor(x)
-        return int(base + (self.streams[stream].random() < x - base))
+        return int(base + (rng.random() < x - base))
 
     # --------------------------------------------------------------------- step
 

@@ -153,6 +153,7 @@ def retire(model: CityModel, rows: np.ndarray) -> None:
     p.status[rows] = RETIRED
     p.employer[rows] = -1
     p.wage[rows] = 0.0
+    p.welfare_job[rows] = False
 
 
 def remove_persons(model: CityModel, rows: np.ndarray) -> None:
@@ -169,6 +170,7 @@ def remove_persons(model: CityModel, rows: np.ndarray) -> None:
     p.status[rows] = INACTIVE
     p.wage[rows] = 0.0
     p.pension[rows] = 0.0
+    p.welfare_job[rows] = False
     np.subtract.at(model.households.members, p.household[rows], 1)
     dissolve_empty_households(model, np.unique(p.household[rows]))
 

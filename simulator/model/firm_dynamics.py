@@ -5,11 +5,16 @@
     of it; entrants arrive in each sector at a rate that rises with the
     sector's profit margin and with demand in excess of capacity (at most
     ``entry_pressure_cap`` times), and, in the
-    fund's target sectors, with the successor-industry fund's co-finance (an
-    investor then puts in only ``1 - co_finance_share`` of the capital). An
-    entrant's capital is financed by outside investors (and the fund) and
-    spent on investment goods; the land part of investment spending is paid
-    to the city as land-sale revenue.
+    fund's target sectors, with the successor-industry fund's co-finance. The
+    rate is inversely proportional to what an investor must put in per yuan of
+    capital, ``1 + entry cost - co-finance share``, relative to the baseline
+    ``1 + firms.entry_cost_share_of_capital`` (the entry cost is non-monetary:
+    approvals, waiting, barriers; the private-economy and approvals levers
+    lower it). Entrants decided now start operating ``firms.entry_delay_months``
+    later (shortened by the approvals lever). An entrant's capital is financed
+    by outside investors (and the fund) and spent on investment goods when it
+    starts; the land part of investment spending is paid to the city as
+    land-sale revenue.
 
 ``exit_and_close`` (end of the month):
     a mine closes when its reserves fall below the workable minimum or after
@@ -17,7 +22,8 @@
     ordinary firm exits after ``exit_after_loss_months_private`` (or ``_soe``)
     months of losses or of no sales. Its workers are laid off, its cash repays
     its debt, unpaid debt is written off by banks, and cash left goes to its
-    owners.
+    owners. Under the SOE reform's hard budget constraint, state firms and
+    mines exit after ``hard_budget_loss_months`` instead.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.model.accounts import BANKS, CENTRAL, CITY, FIRMS, HH, ROW
-from simulator.model.labour_market import separate
+from simulator.model.labour_market import resettle, separate
 from simulator.model.production import distribute_to_savers
 from simulator.model.sectors import EMPLOYED, N_SECTORS, PRIVATE, PUBLIC, SOE
 
@@ -78,6 +84,15 @@ def plan(model: CityModel) -> None:
         model.sector_demand, model.sector_capacity, out=np.ones(N_SECTORS), where=model.sector_capacity > 0
     )
     n_rows = np.bincount(f.sector[:nf], weights=ordinary.astype(float), minlength=N_SECTORS)
+    base_cost = sc.firms.entry_cost_share_of_capital
+    cost = base_cost * prog.entry_cost_factor
+    delay = int(sc.firms.entry_delay_months * prog.entry_delay_factor + 0.5)  # nearest month, halves up
+    now = (model.year - model.start_year) * 12 + model.month
+    due = [e for e in model.entry_queue if e[0] <= now]
+    if due:
+        model.entry_queue = [e for e in model.entry_queue if e[0] > now]
+        for _, s, k, fund_share in due:
+            spending += add_entrants(model, s, k, fund_share, rng)
     for s, cfg in enumerate(model.sector_cfg):
         if cfg.entry_rate_per_firm_per_month == 0 or cfg.entry_capital_yuan == 0:
             continue
@@ -91,11 +106,13 @@ def plan(model: CityModel) -> None:
             * max(n_rows[s], 1.0)
             * np.exp(cfg.entry_profit_elasticity * margin[s])
             * min(max(pressure[s], 1.0), sc.firms.entry_pressure_cap)
-            / (1.0 - fund_share)
+            * ((1.0 + base_cost) / (1.0 + cost - fund_share))
         )
         k = int(rng.poisson(lam))
-        if k:
+        if k and delay == 0:
             spending += add_entrants(model, s, k, fund_share, rng)
+        elif k:
+            model.entry_queue.append((now + delay, s, k, fund_share))
 
     land = sc.public_finance.land_revenue_share_of_construction * spending
     led.pay("land_sales", FIRMS, CITY, land)
@@ -156,13 +173,17 @@ def exit_and_close(model: CityModel) -> None:
     alive = f.alive[:nf]
     soe = f.ownership[:nf] == SOE
     mines = f.is_mine[:nf] & alive
-    mine_limit = np.where(soe, coal.close_after_loss_months_soe, coal.close_after_loss_months_private)
+    hard = model.programmes.soe_exit_loss_months  # SOE reform: hard budget constraint
+    soe_mine_limit = coal.close_after_loss_months_soe if hard is None else hard
+    mine_limit = np.where(soe, soe_mine_limit, coal.close_after_loss_months_private)
     close_mine = mines & (
         (f.reserves[:nf] < coal.min_workable_reserves_tonnes) | (f.loss_months[:nf] >= mine_limit)
     )
     ordinary = _ordinary(model)
     priv_lim = model.sector_par["exit_after_loss_months_private"][f.sector[:nf]]
     soe_lim = model.sector_par["exit_after_loss_months_soe"][f.sector[:nf]]
+    if hard is not None:
+        soe_lim = np.full(nf, hard)
     limit = np.where(soe, soe_lim, priv_lim)
     exiting = ordinary & (f.loss_months[:nf] >= limit)
     gone = np.flatnonzero(close_mine | exiting)
@@ -175,6 +196,7 @@ def exit_and_close(model: CityModel) -> None:
     dead = np.zeros(nf, bool)
     dead[gone] = True
     laid = emp[dead[p.employer[emp]]]
+    resettle(model, laid[f.is_mine[p.employer[laid]]])
     separate(model, laid)
     model.month_flows["laid_off_by_closures"] += len(laid) * model.scale
 

@@ -22,6 +22,7 @@ from simulator.model.sectors import (
     NEW,
     PUBLIC,
     REHOUSED,
+    RETIRED,
     SECTOR_NAMES,
     SHANTYTOWN,
     SUBSIDENCE,
@@ -80,6 +81,27 @@ INDICATOR_UNITS: dict[str, str] = {
     "firm_exits": "firms/year",
     "laid_off_by_closures": "persons/year",
     "firm_investment": "yuan/year",
+    "subsidence_relocated_in_year": "households/year",
+    "subsidence_spending": "yuan/year",
+    "mining_area_works_spending": "yuan/year",
+    "retirees": "persons",
+    "average_pension": "yuan/month per retiree",
+    "collective_retirees_enrolled": "persons/year",
+    "trainees": "persons/year",
+    "training_spending": "yuan/year",
+    "unemployed_former_heavy_industry": "persons",
+    "welfare_jobs": "persons",
+    "social_functions_paid_by_city": "yuan/year",
+    "infrastructure_spending": "yuan/year",
+    "infrastructure_capital": "yuan",
+    "rd_support": "yuan/year",
+    "agri_subsidy": "yuan/year",
+    "talent_allowance": "yuan/year",
+    "talent_households_recruited": "households/year",
+    "out_migrants_high_skill": "persons/year",
+    "environmental_tax": "yuan/year",
+    "ecological_transfer": "yuan/year",
+    "resettlement_payments": "yuan/year",
     "stock_flow_max_relative_error": "share of gross flows",
 }
 """Every indicator with its unit (the README and the plots read this)."""
@@ -217,5 +239,23 @@ class IndicatorRecorder:
         row["firm_exits"] = yf["firm_exits"]
         row["laid_off_by_closures"] = yf["laid_off_by_closures"]
         row["firm_investment"] = yf["firm_investment"]
+        # programmes of the levers
+        row["subsidence_relocated_in_year"] = yf["subsidence_rehoused_households"]
+        for k in (
+            "subsidence_spending", "mining_area_works_spending", "training_spending", "trainees",
+            "social_functions_paid_by_city", "infrastructure_spending", "rd_support", "agri_subsidy",
+            "talent_allowance", "talent_households_recruited", "out_migrants_high_skill",
+            "environmental_tax", "ecological_transfer", "resettlement_payments",
+        ):
+            row[k] = yf[k]
+        retired = pres & (status == RETIRED)
+        row["retirees"] = float(retired.sum()) * S
+        row["average_pension"] = yf["pension_spending"] / 12.0 / max(row["retirees"], 1.0)
+        row["collective_retirees_enrolled"] = yf["collective_enrolled"]
+        exp = p.exp_sector[:n]
+        heavy = np.isin(exp, HEAVY_SECTORS)
+        row["unemployed_former_heavy_industry"] = float((pres & (status == UNEMPLOYED) & heavy).sum()) * S
+        row["welfare_jobs"] = float((emp & p.welfare_job[:n]).sum()) * S
+        row["infrastructure_capital"] = model.programmes.infrastructure_stock
         row["stock_flow_max_relative_error"] = model.max_stock_flow_error_year
         return row

@@ -19,6 +19,13 @@
    losses. A worker earns the offer times the skill premium.
 5. Unemployed persons aged 50+ leave the labour force at
    ``discouraged_exit_rate_per_month_age_50_plus``.
+
+Levers act here through the programme plan (:class:`simulator.policy.registry.Programmes`):
+the SOE reform's layoff rate for state firms; re-employment training (trainees
+chosen before matching, with a smaller mismatch penalty); public-welfare jobs
+(one seeker per household with no earner hired by a public unit after
+matching, at the welfare wage); resettlement payments to workers laid off by
+mines while the overcapacity lever is active.
 """
 
 from __future__ import annotations
@@ -28,20 +35,24 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulator.model.accounts import CENTRAL, HH
 from simulator.model.sectors import (
     EMPLOYED,
     INACTIVE,
     N_SECTORS,
     PRIVATE,
+    PUBLIC,
     SKILL_NAMES,
+    SOE,
     UNEMPLOYED,
 )
 
-N_SKILLS = len(SKILL_NAMES)
-DISCOURAGED_MIN_AGE_YEARS = 50  # structural: the age band of discouraged_exit_rate_per_month_age_50_plus
-
 if TYPE_CHECKING:
     from simulator.model.city import CityModel
+
+N_SKILLS = len(SKILL_NAMES)
+N_PAY_CLASSES = 2 * N_SKILLS  # a worker's skill, in an ordinary or a public-welfare job
+DISCOURAGED_MIN_AGE_YEARS = 50  # structural: the age band of discouraged_exit_rate_per_month_age_50_plus
 
 
 def employees(model: CityModel) -> np.ndarray:
@@ -59,12 +70,16 @@ class Employment:
     model is built); it describes the employed until the next change of jobs (the
     firms' exits and the migration later in the month), and production reads it.
 
+    A worker's pay class is its skill, plus ``N_SKILLS`` in a public-welfare job (paid the
+    welfare wage): all workers of one firm row and class earn the same wage.
+
     Attributes:
         rows: person rows of the employed, in row order.
         employer: the employer row of each.
-        cell: ``skill x firm rows + employer row`` of each employed row (int64): its
-            (skill, firm) cell in the tables below.
-        count: employed person rows per skill and firm row (float64), shape (N_SKILLS, firm rows).
+        cell: ``pay class x firm rows + employer row`` of each employed row (int64): its
+            (class, firm) cell in the tables below.
+        count: employed person rows per pay class and firm row (float64), shape
+            (N_PAY_CLASSES, firm rows).
         wage: the wage of each employed row (float32 yuan/month), set by :func:`set_wages`.
     """
 
@@ -74,29 +89,32 @@ class Employment:
     count: np.ndarray
     wage: np.ndarray | None = None
 
-    def per_firm(self, by_skill: np.ndarray) -> np.ndarray:
-        """Sum over each firm row's workers of a value given by skill, shape (N_SKILLS,), or by
-        skill and firm row, shape (N_SKILLS, firm rows). With whole counts and float32 values
-        the sum is exact, so it equals the sum over the persons in any order."""
+    def per_firm(self, by_class: np.ndarray) -> np.ndarray:
+        """Sum over each firm row's workers of a value given by pay class, shape
+        (N_PAY_CLASSES,), or by class and firm row, shape (N_PAY_CLASSES, firm rows). With
+        whole counts and float32 values the sum is exact, so it equals the sum over the
+        persons in any order."""
         c = self.count
-        out = c[0] * by_skill[0]
-        for k in range(1, N_SKILLS):
-            out += c[k] * by_skill[k]
+        out = c[0] * by_class[0]
+        for k in range(1, N_PAY_CLASSES):
+            out += c[k] * by_class[k]
         return out
+
+    def workers(self) -> np.ndarray:
+        """Employed person rows per firm row."""
+        return self.per_firm(np.ones(N_PAY_CLASSES))
 
 
 def record_employment(model: CityModel) -> None:
-    """Record who works where (:class:`Employment`) and the workers per firm row."""
+    """Record who works where (:class:`Employment`)."""
     p, nf = model.persons, model.firms.n
     rows = np.flatnonzero(p.view("status") == EMPLOYED)
     employer = p.employer[rows]
-    cell = p.skill[rows] * np.int64(nf)
+    pay_class = p.skill[rows] + np.int8(N_SKILLS) * p.welfare_job[rows]
+    cell = pay_class * np.int64(nf)
     cell += employer
-    count = np.bincount(cell, minlength=N_SKILLS * nf).reshape(N_SKILLS, nf).astype(np.float64)
+    count = np.bincount(cell, minlength=N_PAY_CLASSES * nf).reshape(N_PAY_CLASSES, nf).astype(np.float64)
     model.employment = Employment(rows=rows, employer=employer, cell=cell, count=count)
-    model.workers = count[0] + count[1]
-    for k in range(2, N_SKILLS):
-        model.workers += count[k]
 
 
 def separate(model: CityModel, rows: np.ndarray) -> None:
@@ -106,12 +124,37 @@ def separate(model: CityModel, rows: np.ndarray) -> None:
     p.employer[rows] = -1
     p.wage[rows] = 0.0
     p.unemp_months[rows] = 0
+    p.welfare_job[rows] = False
 
 
-def fit_weights(model: CityModel, exp_sector: np.ndarray, skill: np.ndarray) -> np.ndarray:
-    """Seekers x sectors matrix of fit: experience match and minimum skill."""
+def resettle(model: CityModel, rows: np.ndarray) -> None:
+    """Central resettlement payment to persons ``rows`` just laid off by mines (overcapacity lever)."""
+    amount = model.programmes.resettlement_per_laid_off
+    if amount <= 0.0 or len(rows) == 0:
+        return
+    p = model.persons
+    model.hh_income[: model.households.n] += np.bincount(
+        p.household[rows], minlength=model.households.n
+    ) * amount
+    total = len(rows) * model.scale * amount
+    model.ledger.pay("resettlement_payments", CENTRAL, HH, total)
+    model.central.balance -= total
+    model.month_flows["resettlement_payments"] += total
+
+
+def fit_weights(
+    model: CityModel, exp_sector: np.ndarray, skill: np.ndarray, trained: np.ndarray | None = None
+) -> np.ndarray:
+    """Seekers x sectors matrix of fit: experience match and minimum skill.
+
+    Trained seekers (``trained``) suffer the mismatch penalty cut by the
+    re-employment lever's ``mismatch_reduction_share``.
+    """
     lab = model.scenario.labour
     w = np.full((len(exp_sector), N_SECTORS), 1.0 - lab.sector_mismatch_penalty)
+    cut = model.programmes.mismatch_reduction
+    if trained is not None and cut > 0.0 and trained.any():
+        w[trained] = 1.0 - lab.sector_mismatch_penalty * (1.0 - cut)
     has_exp = exp_sector >= 0
     w[np.flatnonzero(has_exp), exp_sector[has_exp]] = 1.0
     w[~has_exp, :] = 1.0
@@ -140,9 +183,12 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     separate(model, emp_rows[quit])
     emp_rows = emp_rows[~quit]
 
-    # 2. layoffs toward target
-    employer = p.employer[emp_rows]
+    # 2. layoffs toward target; public-welfare jobs are outside firms' targets
     nf = f.n
+    welfare = p.welfare_job[emp_rows]
+    welfare_held = np.bincount(p.employer[emp_rows[welfare]], minlength=nf).astype(np.float64)
+    emp_rows = emp_rows[~welfare]
+    employer = p.employer[emp_rows]
     L = np.bincount(employer, minlength=nf).astype(np.float64)
     excess = np.maximum(L - f.target[:nf], 0.0)
     share = np.where(
@@ -150,12 +196,21 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
         lab.layoff_share_of_excess_per_month_soe,
         lab.layoff_share_of_excess_per_month_private,
     )
+    prog = model.programmes
+    if prog.soe_layoff_share is not None:
+        share = np.where(f.ownership[:nf] == SOE, prog.soe_layoff_share, share)
     layoff_rate = np.divide(excess * share, L, out=np.zeros(nf), where=L > 0)
     u = rng.random(len(emp_rows))
     at_risk = np.flatnonzero((layoff_rate > 0)[employer])  # workers of firms above target
     laid_off = at_risk[u[at_risk] < layoff_rate[employer[at_risk]]]
     L -= np.bincount(employer[laid_off], minlength=nf)
-    separate(model, emp_rows[laid_off])
+    laid = emp_rows[laid_off]
+    resettle(model, laid[f.is_mine[p.employer[laid]]])
+    separate(model, laid)
+
+    # 2b. re-employment training (lever): seekers start training before they search
+    if prog.trainees > 0:
+        train(model, model.lever_streams["reemployment"])
 
     # 3. matching
     alive = f.alive[:nf]
@@ -164,14 +219,15 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     seekers = np.flatnonzero(status == UNEMPLOYED)
     hired_total = 0
     if len(seekers) and vac_s.sum() > 0:
-        # seekers differ only by experience (none or one of the sectors) and skill: the
-        # fit weights and sector choice probabilities are computed once per type
-        exp_t = np.repeat(np.arange(-1, N_SECTORS, dtype=np.int8), N_SKILLS)
-        skill_t = np.tile(np.arange(N_SKILLS, dtype=np.int8), N_SECTORS + 1)
-        w_t = fit_weights(model, exp_t, skill_t)
+        # seekers differ only by experience (none or one of the sectors), skill and training:
+        # the fit weights and sector choice probabilities are computed once per type
+        exp_t = np.repeat(np.arange(-1, N_SECTORS, dtype=np.int8), 2 * N_SKILLS)
+        skill_t = np.tile(np.repeat(np.arange(N_SKILLS, dtype=np.int8), 2), N_SECTORS + 1)
+        trained_t = np.tile(np.array([False, True]), (N_SECTORS + 1) * N_SKILLS)
+        w_t = fit_weights(model, exp_t, skill_t, trained_t)
         attract_t = w_t * vac_s[None, :]
         tot_t = attract_t.sum(axis=1)
-        kind = (p.exp_sector[seekers].astype(np.intp) + 1) * N_SKILLS + p.skill[seekers]
+        kind = ((p.exp_sector[seekers].astype(np.intp) + 1) * N_SKILLS + p.skill[seekers]) * 2 + p.trained[seekers]
         searching = tot_t[kind] > 0
         seekers, kind = seekers[searching], kind[searching]
         cum_t = np.ones_like(attract_t)  # types that do not search are never looked up
@@ -204,11 +260,22 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
             p.employer[rows] = slots[:k]
             p.exp_sector[rows] = s
             p.unemp_months[rows] = 0
+            L += np.bincount(slots[:k], minlength=nf)
             hired_total += k
     model.hires = hired_total
 
+    # 3b. public-welfare jobs (lever) for households with no employed member
+    welfare_rng = model.lever_streams["reemployment"]
+    if prog.welfare_jobs_max > 0:
+        welfare_held += welfare_jobs(model, welfare_rng)
+    if welfare_held.any():
+        welfare_held -= release_welfare_jobs(model, welfare_rng)
+    L += welfare_held
+    model.welfare_workers = welfare_held  # per firm row: outside the staffing norm
+
     # 4. wages
-    record_employment(model)  # workers per firm row after this month's separations and hires
+    model.workers = L  # workers per firm row after this month's separations and hires
+    record_employment(model)
     if set_offers:
         unfilled = np.where(alive, np.maximum(f.target[:nf] - model.workers, 0.0), 0.0)
         set_wage_offers(model, unfilled)
@@ -222,15 +289,93 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     p.status[leave] = INACTIVE
 
 
+def train(model: CityModel, rng: np.random.Generator) -> None:
+    """This month's trainees: untrained job seekers, those whose last job was in a
+    priority sector first, then the longest unemployed; the city buys the training."""
+    prog = model.programmes
+    p = model.persons
+    k = model.stochastic_round(prog.trainees / model.scale, rng)
+    seekers = np.flatnonzero((p.view("status") == UNEMPLOYED) & ~p.view("trained"))
+    k = min(k, len(seekers))
+    if k == 0:
+        return
+    exp = p.exp_sector[seekers]
+    priority = (exp >= 0) & prog.training_priority[np.maximum(exp, 0)]
+    tie = rng.random(len(seekers))
+    order = np.lexsort((tie, -p.unemp_months[seekers], ~priority))
+    chosen = seekers[order[:k]]
+    p.trained[chosen] = True
+    cost = k * model.scale * prog.training_cost
+    from simulator.policy.funding import central_to_city
+
+    central_to_city(model, prog.training_central_share * cost, "training_central")
+    prog.city_services += cost
+    model.month_flows["trainees"] += k * model.scale
+    model.month_flows["training_spending"] += cost
+
+
+def welfare_jobs(model: CityModel, rng: np.random.Generator) -> np.ndarray:
+    """Hire one job seeker of each household with no employed member into a public unit,
+    up to the programme's cap; returns the hires per firm row."""
+    prog = model.programmes
+    p, f, hh = model.persons, model.firms, model.households
+    nf = f.n
+    hired = np.zeros(nf)
+    status = p.view("status")
+    held = int((p.view("welfare_job") & (status == EMPLOYED)).sum())
+    room = int(prog.welfare_jobs_max / model.scale) - held
+    units = np.flatnonzero((f.ownership[:nf] == PUBLIC) & f.alive[:nf])
+    if room <= 0 or len(units) == 0:
+        return hired
+    household = p.view("household")
+    earners = np.bincount(household, weights=status == EMPLOYED, minlength=hh.n)
+    seekers = np.flatnonzero(status == UNEMPLOYED)
+    seekers = seekers[earners[household[seekers]] == 0]
+    if len(seekers) == 0:
+        return hired
+    # one seeker per household, in random order
+    seekers = seekers[rng.permutation(len(seekers))]
+    _, first = np.unique(household[seekers], return_index=True)
+    chosen = seekers[np.sort(first)][:room]
+    unit = units[rng.integers(0, len(units), size=len(chosen))]
+    p.status[chosen] = EMPLOYED
+    p.employer[chosen] = unit
+    p.exp_sector[chosen] = f.sector[unit]
+    p.unemp_months[chosen] = 0
+    p.welfare_job[chosen] = True
+    hired += np.bincount(unit, minlength=nf)
+    model.month_flows["welfare_job_hires"] += len(chosen) * model.scale
+    return hired
+
+
+def release_welfare_jobs(model: CityModel, rng: np.random.Generator) -> np.ndarray:
+    """Welfare jobs above the programme's cap (zero once the lever has ended) become
+    ordinary public jobs, inside the staffing norm (the budget rule and layoffs then
+    apply to them); returns the released jobs per firm row."""
+    p, f = model.persons, model.firms
+    held = np.flatnonzero(p.view("welfare_job") & (p.view("status") == EMPLOYED))
+    extra = len(held) - int(model.programmes.welfare_jobs_max / model.scale)
+    if extra <= 0:
+        return np.zeros(f.n)
+    released = rng.choice(held, size=extra, replace=False)
+    p.welfare_job[released] = False
+    return np.bincount(p.employer[released], minlength=f.n).astype(np.float64)
+
+
 def wage_table(model: CityModel) -> np.ndarray:
-    """Wage (float32 yuan/month) per skill and firm row: the offer x the skill premium."""
+    """Wage (float32 yuan/month) per pay class and firm row: the offer x the skill premium,
+    or the welfare wage in a public-welfare job."""
     nf = model.firms.n
-    return (model.skill_premium[:, None] * model.firms.wage_offer[None, :nf]).astype(np.float32)
+    table = np.empty((N_PAY_CLASSES, nf), np.float32)
+    table[:N_SKILLS] = model.skill_premium[:, None] * model.firms.wage_offer[None, :nf]
+    table[N_SKILLS:] = np.float32(model.programmes.welfare_wage)
+    return table
 
 
 def set_wages(model: CityModel) -> None:
-    """Every employed person earns the employer's offer x the skill premium; records the
-    mean wage of the employed (``model.average_wage``, yuan/month)."""
+    """Every employed person earns the employer's offer x the skill premium (a public-welfare
+    job the welfare wage); records the mean wage of the employed (``model.average_wage``,
+    yuan/month)."""
     emp = model.employment
     emp.wage = wage_table(model).ravel()[emp.cell]
     model.persons.wage[emp.rows] = emp.wage
@@ -240,7 +385,7 @@ def set_wages(model: CityModel) -> None:
 def set_wage_offers(model: CityModel, vacancies: np.ndarray) -> None:
     """Update firms' wage premia and offers (yuan/month for a low-skill worker).
 
-    Reads ``model.workers`` and ``model.employment`` (set by :func:`record_employment`).
+    Reads ``model.workers`` and ``model.employment`` (set by the labour market).
     """
     f = model.firms
     nf = f.n
@@ -257,7 +402,8 @@ def set_wage_offers(model: CityModel, vacancies: np.ndarray) -> None:
     # the cap is on labour cost per worker: offer x mean skill premium x (1 + employer contributions);
     # the sum of the premia is exact (whole counts times float32 premia)
     L = model.workers
-    prem_sum = model.employment.per_firm(model.skill_premium.astype(np.float64))
+    prem = model.skill_premium.astype(np.float64)
+    prem_sum = model.employment.per_firm(np.concatenate([prem, prem]))
     mean_prem = np.divide(prem_sum, L, out=np.ones(nf), where=L > 0)
     coverage = model.sector_par["pension_coverage_share"][f.sector[:nf]]
     ec = model.s(model.scenario.social_security.pension_contribution_employer_share)

@@ -16,6 +16,10 @@ vacancies unfilled in sectors that require more than low skill (the new industri
 draw workers from outside). In-migrants are young adults (and children at
 the scenario's household size), arrive as job seekers with savings, and live
 in standard housing.
+
+Levers act here through the programme plan: the innovation and talent lever
+cuts high-skill households' extra propensity to leave and recruits high-skill
+households from outside, each paid a recruitment subsidy by the city.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.model.accounts import HH, ROW
+from simulator.model.accounts import CITY, HH, ROW
 from simulator.model.demography import remove_persons
 from simulator.model.sectors import (
     CHILD,
@@ -76,7 +80,10 @@ def leave_probability(model: CityModel) -> np.ndarray:
     rate = mg.out_base_rate_per_year / 12.0 * (gap / model.initial_wage_gap) ** mg.wage_gap_elasticity
     # multipliers by household type, looked up: bit 1 no earner, bit 2 young adult, bit 4 high skill
     by_type = np.ones(8)
-    for bit, factor in ((1, mg.no_earner_multiplier), (2, mg.young_adult_multiplier), (4, mg.high_skill_multiplier)):
+    high_mult = mg.high_skill_multiplier
+    if model.programmes.skilled_leaving_factor != 1.0:  # talent lever: smaller extra propensity to leave
+        high_mult = 1.0 + (high_mult - 1.0) * model.programmes.skilled_leaving_factor
+    for bit, factor in ((1, mg.no_earner_multiplier), (2, mg.young_adult_multiplier), (4, high_mult)):
         by_type[[t for t in range(8) if t & bit]] *= factor
     by_housing = np.ones(4)
     by_housing[[SHANTYTOWN, SUBSIDENCE, REHOUSED]] = (mg.shantytown_multiplier, mg.subsidence_multiplier, mg.rehoused_multiplier)
@@ -112,9 +119,24 @@ def step(model: CityModel) -> None:
         model.row.balance += amount
         hh.savings[leaving] = 0.0
         model.hh_income[leaving] = 0.0
+        model.month_flows["out_migrants_high_skill"] += float((p.skill[rows] == SKILL_NAMES.index("high")).sum()) * S
         remove_persons(model, rows)
         hh.present[leaving] = False
         model.counts["out"] += len(rows) * S
+
+    # recruited high-skill households (talent lever)
+    prog = model.programmes
+    if prog.talent_households > 0:
+        talent_rng = model.lever_streams["innovation_talent"]
+        k = int(talent_rng.poisson(prog.talent_households / S))
+        if k:
+            h_idx = add_in_migrants(model, k, talent_rng, high_skill=True)
+            subsidy = prog.recruitment_subsidy
+            hh.savings[h_idx] += subsidy
+            model.ledger.pay("recruitment_subsidy", CITY, HH, subsidy * k * S)
+            model.government.cash -= subsidy * k * S
+            model.month_spending["programmes"] += subsidy * k * S
+            model.month_flows["talent_households_recruited"] += k * S
 
     # in
     f = model.firms
@@ -135,8 +157,9 @@ def step(model: CityModel) -> None:
     add_in_migrants(model, k, rng)
 
 
-def add_in_migrants(model: CityModel, k: int, rng: np.random.Generator) -> None:
-    """Append ``k`` household rows of in-migrants (adults job-seeking, children)."""
+def add_in_migrants(model: CityModel, k: int, rng: np.random.Generator, high_skill: bool = False) -> np.ndarray:
+    """Append ``k`` household rows of in-migrants (adults job-seeking, children); returns
+    the household rows. ``high_skill``: the adults are high-skill (recruited talent)."""
     mg = model.scenario.migration
     p, hh = model.persons, model.households
     S = model.scale
@@ -159,6 +182,8 @@ def add_in_migrants(model: CityModel, k: int, rng: np.random.Generator) -> None:
     age_y = np.where(adult, rng.integers(lo, hi + 1, size=m), rng.integers(0, mg.in_child_age_max_years + 1, size=m))
     skill_p = np.array([mg.in_skill_shares[s] for s in SKILL_NAMES])
     skill = rng.choice(3, size=m, p=skill_p).astype(np.int8)
+    if high_skill:
+        skill[adult] = SKILL_NAMES.index("high")
     status = np.where(adult, UNEMPLOYED, CHILD).astype(np.int8)
     p.append(
         age_m=(age_y * 12).astype(np.int16),
@@ -171,3 +196,4 @@ def add_in_migrants(model: CityModel, k: int, rng: np.random.Generator) -> None:
         present=np.ones(m, bool),
     )
     model.counts["in"] += m * S
+    return h_idx

@@ -28,7 +28,19 @@ income tax), employer contributions, VAT or business tax, resource tax,
 interest, and enterprise income tax on profit; private firms pay out a share
 of profit as dividends, locally in proportion to savings. A firm short of
 cash borrows from banks. Public units are staffed at
-``public_employment_per_1000_residents``, times the budget rule's payroll factor.
+``public_employment_per_1000_residents``, times the budget rule's payroll factor
+(public-welfare jobs come on top: the labour market keeps them out of the
+staffing norm). State firms pay for the social
+functions they run (``firms.soe_social_functions_cost_share_of_wage_bill`` of
+their wage bill, bought from local services).
+
+Levers act here through the programme plan: productivity factors by sector
+(modern agriculture, innovation), for all sectors (infrastructure) and for
+state firms (SOE reform); outside demand (infrastructure's market access); the
+mines' capacity (overcapacity cuts); the share of social-function costs the
+city takes over (SOE reform); the private firms' loan rate (private economy);
+subsidies to farms (modern agriculture); the environmental tax on heavy
+industry (ecology); the city's purchases of training (re-employment).
 """
 
 from __future__ import annotations
@@ -40,14 +52,17 @@ import numpy as np
 from simulator.model.accounts import BANKS, CENTRAL, CITY, FIRMS, HH, ROW, SSF
 from simulator.model.labour_market import record_employment, set_wage_offers, set_wages, wage_table
 from simulator.model.sectors import (
+    AGRI,
     COAL,
     CONSTR,
+    HEAVY_SECTORS,
     N_SECTORS,
     PRIVATE,
     PUBLIC,
     REHOUSED,
     SECTOR_NAMES,
     SERV,
+    SOE,
 )
 
 if TYPE_CHECKING:
@@ -81,6 +96,17 @@ def sector_productivity(model: CityModel) -> np.ndarray:
     return lo * (hi / lo) ** frac
 
 
+def policy_productivity(model: CityModel) -> np.ndarray:
+    """Productivity factor by sector from the levers (1 in the baseline)."""
+    prog = model.programmes
+    return prog.productivity_factor * prog.infrastructure_productivity
+
+
+def soe_factor(model: CityModel, rows: np.ndarray) -> np.ndarray:
+    """Productivity factor of firm ``rows`` from the SOE reform (1 for other firms)."""
+    return np.where(model.firms.ownership[rows] == SOE, model.programmes.soe_productivity_factor, 1.0)
+
+
 def mine_technology(model: CityModel) -> tuple[np.ndarray, np.ndarray]:
     """Tonnes per worker-year and non-labour cost per tonne of every firm row (zero for non-mines).
 
@@ -99,9 +125,10 @@ def mine_technology(model: CityModel) -> tuple[np.ndarray, np.ndarray]:
     r = np.clip(np.divide(f.reserves[mines], r0, out=np.ones(len(mines)), where=r0 > 0), 1e-3, 1.0)
     # labour productivity of mining grows with the coal sector's productivity index
     growth = sector_productivity(model)[COAL] / model.sector_cfg[COAL].value_added_per_worker_yuan_per_month
+    growth = growth * policy_productivity(model)[COAL]
     tpw = np.zeros(nf)
     cost = np.zeros(nf)
-    tpw[mines] = f.tpw0[mines] * growth * r**coal.depletion_cost_elasticity
+    tpw[mines] = f.tpw0[mines] * growth * r**coal.depletion_cost_elasticity * soe_factor(model, mines)
     cost[mines] = coal.nonlabour_cost_yuan_per_tonne * r ** (-coal.depletion_cost_elasticity)
     return tpw, cost
 
@@ -113,7 +140,9 @@ def value_added_per_worker(model: CityModel, tech: tuple[np.ndarray, np.ndarray]
     """
     f = model.firms
     nf = f.n
-    va = sector_productivity(model)[f.sector[:nf]] * f.productivity[:nf]
+    va = (sector_productivity(model) * policy_productivity(model))[f.sector[:nf]] * f.productivity[:nf]
+    if model.programmes.soe_productivity_factor != 1.0:
+        va = va * soe_factor(model, np.arange(nf))
     mines = f.is_mine[:nf]
     if mines.any():
         tpw, cost = mine_technology(model) if tech is None else tech
@@ -126,7 +155,7 @@ def mine_output(model: CityModel, workers: np.ndarray, tpw: np.ndarray) -> np.nd
     """Tonnes extracted this month by each firm row (zero for non-mines)."""
     f = model.firms
     nf = f.n
-    q = np.minimum(f.capacity_t[:nf], workers * model.scale * tpw) / 12.0
+    q = np.minimum(f.capacity_t[:nf] * model.programmes.mine_capacity_factor, workers * model.scale * tpw) / 12.0
     q = np.minimum(q, f.reserves[:nf])
     return np.where(f.is_mine[:nf] & f.alive[:nf], q, 0.0)
 
@@ -138,6 +167,8 @@ def initialise_money(model: CityModel) -> None:
     """Initial wages, firm cash and households' last-month income."""
     p, f = model.persons, model.firms
     record_employment(model)
+    model.workers = model.employment.workers()
+    model.welfare_workers = np.zeros(f.n)
     set_wage_offers(model, np.zeros(f.n))
     set_wages(model)
     emp = model.employment.rows
@@ -186,16 +217,35 @@ def step(model: CityModel) -> None:
     d_hh[SERV] += float(housing_cost.sum()) * S
     imports_direct = hc.import_leakage_share * C
 
+    # wage bill (wages were set by the labour market; no job changes since)
+    jobs = model.employment
+    emp = jobs.rows
+    public = f.ownership[:nf] == PUBLIC
+    wage_emp = jobs.wage.astype(np.float64)  # the wages of the employed (and their mean) were set then
+    # per firm row: whole counts x each pay class's wage (exactly the sum of its persons' wages)
+    wage_bill = jobs.per_firm(wage_table(model).astype(np.float64)) * S
+
+    # social functions run by state firms (heating, water, property services), bought
+    # locally; the SOE reform moves a share of the bill to the city
+    prog = model.programmes
+    soe_alive = (f.ownership[:nf] == SOE) & f.alive[:nf]
+    social = np.where(soe_alive, sc.firms.soe_social_functions_cost_share_of_wage_bill * wage_bill, 0.0)
+    social_city = prog.social_functions_to_city * float(social.sum())
+    social_firms = social * (1.0 - prog.social_functions_to_city)
+
     residents = model.population
     other = model.s(pf.other_spending_yuan_per_resident_per_year) / 12.0 * residents * gov.factor["other_spending"]
     d_gov = other * pf.investment_share_of_other_spending * inv_share
     d_gov[SERV] += other * (1.0 - pf.investment_share_of_other_spending)
-    d_gov[CONSTR] += model.programmes.city_construction
+    d_gov[CONSTR] += prog.city_construction
+    d_gov[SERV] += prog.city_services + social_city
     gov.cash -= float(d_gov.sum())
     model.month_spending["other_spending"] += other
-    model.month_spending["programmes"] += model.programmes.city_construction
+    model.month_spending["programmes"] += prog.city_construction + prog.city_services + social_city
+    model.month_flows["social_functions_paid_by_city"] += social_city
 
     d_firm = model.pending_investment * inv_share
+    d_firm[SERV] += float(social_firms.sum())
     d_local = d_hh + d_gov + d_firm
 
     # ---- capacity and sales of ordinary (non-mine, non-public) firms
@@ -211,6 +261,7 @@ def step(model: CityModel) -> None:
         model.export_base = np.maximum(cap_s - d_local, 0.0)
         model.export_base[COAL] = 0.0
     d_row = model.export_base * np.array([model.s(cfg.external_demand_index) for cfg in model.sector_cfg])
+    d_row = d_row * prog.market_access_factor
     demand = d_local + d_row
     served = np.divide(np.minimum(cap_s, demand), demand, out=np.zeros(N_SECTORS), where=demand > 0)
     model.sector_demand[:] = demand
@@ -239,7 +290,7 @@ def step(model: CityModel) -> None:
     pub = np.flatnonzero((f.ownership[:nf] == PUBLIC) & f.alive[:nf])
     if len(pub):
         want = sc.labour.public_employment_per_1000_residents * residents / 1000.0 / S * gov.factor["public_payroll"]
-        staff = L[pub]
+        staff = L[pub] - model.welfare_workers[pub]  # public-welfare jobs are outside the norm
         weights = staff / staff.sum() if staff.sum() > 0 else np.full(len(pub), 1.0 / len(pub))
         f.target[pub] = want * weights
 
@@ -255,19 +306,13 @@ def step(model: CityModel) -> None:
     f.reserves[:nf] -= q
     tpw, _ = mine_technology(model)
     # a mine staffs for its capacity; a loss-making mine does not hire
-    mine_target = f.capacity_t[:nf] / np.maximum(tpw, 1e-9) / S
+    mine_target = f.capacity_t[:nf] * prog.mine_capacity_factor / np.maximum(tpw, 1e-9) / S
     mine_target = np.where(f.loss_months[:nf] > 0, np.minimum(mine_target, L), mine_target)
     f.target[:nf] = np.where(mines, mine_target, f.target[:nf])
     model.month_flows["coal_output_tonnes"] += float(q.sum())
     mine_inputs = q * cost_t
 
     # ---- public units: the government pays their labour cost
-    jobs = model.employment  # set by the labour market this month; no job changes since
-    emp = jobs.rows
-    public = f.ownership[:nf] == PUBLIC
-    wage_emp = jobs.wage.astype(np.float64)  # the wages of the employed (and their mean) were set then
-    # wage bill per firm row: whole counts x each skill's wage (exactly the sum of its persons' wages)
-    wage_bill = jobs.per_firm(wage_table(model).astype(np.float64)) * S
     coverage = model.sector_par["pension_coverage_share"][f.sector[:nf]]
     covered_bill = np.where(public, wage_bill, wage_bill * coverage)
     ec = model.s(sc.social_security.pension_contribution_employer_share)
@@ -296,9 +341,23 @@ def step(model: CityModel) -> None:
         0.0,
     )
     r_loan = sc.firms.loan_interest_rate_per_year / 12.0
+    if prog.private_loan_rate_cut > 0:
+        cut_rate = max(r_loan - prog.private_loan_rate_cut / 12.0, 0.0)  # a rate does not go below zero
+        r_loan = np.where(f.ownership[:nf] == PRIVATE, cut_rate, r_loan)
     interest = f.debt[:nf] * r_loan
     employer_contrib = ec * covered_bill
     pre_tax = sales - intermediates - wage_bill - employer_contrib - business_tax - vat - res_tax - interest
+    pre_tax = pre_tax - social_firms
+    env_tax = np.zeros(nf)
+    if prog.heavy_environmental_cost_share > 0:
+        heavy = np.isin(f.sector[:nf], HEAVY_SECTORS) & f.alive[:nf]
+        env_tax = np.where(heavy, prog.heavy_environmental_cost_share * sales, 0.0)
+        pre_tax = pre_tax - env_tax
+    subsidy = np.zeros(nf)
+    if prog.agri_subsidy_per_worker > 0:
+        farms = (f.sector[:nf] == AGRI) & f.alive[:nf]
+        subsidy = np.where(farms, prog.agri_subsidy_per_worker * L * S, 0.0)
+        pre_tax = pre_tax + subsidy
     eit_std = model.s(pf.enterprise_income_tax_rate)
     sector_eit = np.array([eit_std if c.enterprise_income_tax_rate is None else model.s(c.enterprise_income_tax_rate) for c in model.sector_cfg])
     eit = sector_eit[f.sector[:nf]] * np.maximum(pre_tax, 0.0)
@@ -320,6 +379,8 @@ def step(model: CityModel) -> None:
     led.pay("vat_local", FIRMS, CITY, vat_local * tot(vat))
     led.pay("vat_central", FIRMS, CENTRAL, (1 - vat_local) * tot(vat))
     led.pay("business_tax", FIRMS, CITY, tot(business_tax))
+    led.pay("environmental_tax", FIRMS, CITY, tot(env_tax))
+    led.pay("agri_subsidy", CITY, FIRMS, tot(subsidy))
     led.pay("resource_tax", FIRMS, CITY, tot(res_tax))
     led.pay("eit_local", FIRMS, CITY, inc_local * tot(eit))
     led.pay("eit_central", FIRMS, CENTRAL, (1 - inc_local) * tot(eit))
@@ -334,7 +395,16 @@ def step(model: CityModel) -> None:
     led.pay("net_wages", FIRMS, HH, (1 - pit) * W - ee * Wc)
     model.ssf.balance += (ec + ee) * Wc
     city_tax = vat_local * tot(vat) + tot(business_tax) + tot(res_tax) + inc_local * (tot(eit) + pit * W)
+    city_tax += tot(env_tax)
     gov.cash += city_tax
+    if prog.agri_subsidy_per_worker > 0:
+        gov.cash -= tot(subsidy)
+        model.month_spending["programmes"] += tot(subsidy)
+        model.month_flows["agri_subsidy"] += tot(subsidy)
+        from simulator.policy.funding import central_to_city
+
+        central_to_city(model, prog.agri_subsidy_central_share * tot(subsidy), "agri_subsidy_central")
+    model.month_flows["environmental_tax"] += tot(env_tax)
     model.central.balance += (1 - vat_local) * tot(vat) + (1 - inc_local) * (tot(eit) + pit * W)
     model.month_revenue["taxes"] += city_tax
     model.month_flows["resource_tax"] += tot(res_tax)

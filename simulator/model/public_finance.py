@@ -14,6 +14,12 @@ This mechanism pays the rest of the public flows:
 * interest on city debt;
 * at the close of the month households' income reaches their savings and the
   government applies its budget rule (borrowing limit, cuts in order).
+
+Levers act here through the programme plan: the pensions lever (a larger
+central share of the fund's deficit, extra indexation, enrolment of retirees
+without an urban pension with back contributions), the central share of
+public-welfare job wages (re-employment lever) and the talent allowance
+(innovation and talent lever).
 """
 
 from __future__ import annotations
@@ -23,7 +29,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.model.accounts import BANKS, CENTRAL, CITY, HH, SSF
-from simulator.model.sectors import AGRI, EMPLOYED, RETIRED, UNEMPLOYED
+from simulator.model.sectors import AGRI, EMPLOYED, RETIRED, SKILL_NAMES, UNEMPLOYED
+from simulator.policy.funding import central_to_city
 
 if TYPE_CHECKING:
     from simulator.model.city import CityModel
@@ -40,9 +47,13 @@ def step(model: CityModel) -> None:
 
     # pensions (urban enterprise pension or rural basic pension) and benefits;
     # urban pensions are indexed each January
+    prog = model.programmes
     ret = np.flatnonzero(status == RETIRED)
+    if prog.collective_enrolment > 0:
+        enrol_collective_retirees(model, ret)
     if model.month == 1:
-        p.pension[ret] *= np.float32(1.0 + model.s(sc.social_security.pension_indexation_per_year))
+        indexation = model.s(sc.social_security.pension_indexation_per_year) + prog.pension_extra_indexation
+        p.pension[ret] *= np.float32(1.0 + indexation)
     rural = model.s(sc.social_security.rural_pension_yuan_per_month)
     pens = np.where(p.pension[ret] > 0, p.pension[ret].astype(np.float64), rural)
     un = np.flatnonzero(status == UNEMPLOYED)
@@ -60,7 +71,8 @@ def step(model: CityModel) -> None:
 
     if model.ssf.balance < 0:
         gap = -model.ssf.balance
-        central = sc.social_security.central_subsidy_share_of_deficit * gap
+        central_share = min(1.0, sc.social_security.central_subsidy_share_of_deficit + prog.ssf_extra_central_share)
+        central = central_share * gap
         city = gap - central
         led.pay("ssf_central_subsidy", CENTRAL, SSF, central)
         led.pay("ssf_city_topup", CITY, SSF, city)
@@ -101,12 +113,49 @@ def step(model: CityModel) -> None:
     gov.cash += general
     model.month_revenue["transfers"] += general
 
+    # levers: central share of public-welfare wages; talent allowance to skilled workers
+    if prog.welfare_jobs_max > 0 and prog.welfare_central_share > 0:
+        emp = np.flatnonzero((status == EMPLOYED) & p.welfare_job[:n])
+        central_to_city(model, prog.welfare_central_share * float(p.wage[emp].astype(np.float64).sum()) * S,
+                        "welfare_jobs_central")
+    if prog.talent_allowance > 0:
+        skilled = np.flatnonzero((status == EMPLOYED) & (p.skill[:n] == SKILL_NAMES.index("high")))
+        model.hh_income[: hh.n] += np.bincount(p.household[skilled], minlength=hh.n) * prog.talent_allowance
+        allowance = len(skilled) * S * prog.talent_allowance
+        led.pay("talent_allowance", CITY, HH, allowance)
+        gov.cash -= allowance
+        model.month_spending["programmes"] += allowance
+        model.month_flows["talent_allowance"] += allowance
+
     # interest on city debt
     interest = gov.debt * sc.public_finance.interest_rate_per_year / 12.0
     led.pay("city_debt_interest", CITY, BANKS, interest)
     gov.cash -= interest
     model.banks.balance += interest
     model.month_spending["interest"] += interest
+
+
+def enrol_collective_retirees(model: CityModel, retirees: np.ndarray) -> None:
+    """Pensions lever: enrol this month's retirees without an urban pension (not from
+    farming) into the urban scheme; central government and city pay the back contributions."""
+    prog = model.programmes
+    p = model.persons
+    eligible = retirees[(p.pension[retirees] == 0) & (p.exp_sector[retirees] != AGRI)]
+    rng = model.lever_streams["pensions"]
+    k = min(model.stochastic_round(prog.collective_enrolment / model.scale, rng), len(eligible))
+    if k == 0:
+        return
+    chosen = rng.choice(eligible, size=k, replace=False)
+    p.pension[chosen] = np.float32(prog.collective_pension)
+    cost = k * model.scale * prog.collective_cost
+    central = prog.collective_central_share * cost
+    model.ledger.pay("collective_back_contributions_central", CENTRAL, SSF, central)
+    model.ledger.pay("collective_back_contributions_city", CITY, SSF, cost - central)
+    model.central.balance -= central
+    model.government.cash -= cost - central
+    model.ssf.balance += cost
+    model.month_spending["programmes"] += cost - central
+    model.month_flows["collective_enrolled"] += k * model.scale
 
 
 def close_month(model: CityModel) -> None:

@@ -93,6 +93,8 @@ class Persons(_SoA):
     household: np.ndarray  # int32: household row
     present: np.ndarray  # bool: alive and in the city
     unemp_months: np.ndarray  # int16: months in the current unemployment spell
+    trained: np.ndarray  # bool: completed a re-employment training (reemployment lever)
+    welfare_job: np.ndarray  # bool: holds a public-welfare job (reemployment lever)
 
     @classmethod
     def empty(cls, capacity: int) -> Persons:
@@ -109,6 +111,8 @@ class Persons(_SoA):
             household=np.zeros(capacity, np.int32),
             present=np.zeros(capacity, bool),
             unemp_months=np.zeros(capacity, np.int16),
+            trained=np.zeros(capacity, bool),
+            welfare_job=np.zeros(capacity, bool),
         )
 
     def compact(self) -> None:

@@ -14,6 +14,10 @@ from importlib import resources
 DOCUMENT_FILE = "northeast_revitalization_2016_zh.txt"
 DOCUMENT_TITLE = "中共中央 国务院关于全面振兴东北地区等老工业基地的若干意见 (2016)"
 
+_CJK = r"\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”"
+_WRAP = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
+"""White space between two Chinese characters or punctuation marks (line wrapping of the source)."""
+
 _DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 
@@ -38,7 +42,8 @@ def clauses() -> dict[int, str]:
         body = text[pos:end].strip()
         # drop a following section heading (e.g. 二、...) that belongs to the next clause
         body = re.split(r"\n[一二三四五六七八九十]+、", body)[0].strip()
-        found[number] = body
+        # the source text is wrapped with a space or newline inside sentences: join them
+        found[number] = _WRAP.sub("", body)
     return found
 
 

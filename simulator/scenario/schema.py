@@ -233,6 +233,9 @@ class FirmsCfg(Strict):
     max_labour_share_of_value_added: Share
     wage_premium_bound: Share
     entry_pressure_cap: Annotated[float, Field(ge=1.0)]
+    entry_cost_share_of_capital: NonNeg
+    entry_delay_months: Annotated[int, Field(ge=0, le=60)]
+    soe_social_functions_cost_share_of_wage_bill: Share
 
 
 # -------------------------------------------------------------------- households
@@ -344,9 +347,9 @@ class WorldCfg(Strict):
 
 
 class LeverBase(Strict):
-    enabled: bool = False
-    start_year: Year = 2016
-    end_year: Year = 2035
+    enabled: bool = Field(False, description="switch the lever on")
+    start_year: Year = Field(2016, description="first year the lever acts")
+    end_year: Year = Field(2035, description="last year the lever acts")
 
     @model_validator(mode="after")
     def _end_after_start(self):
@@ -374,15 +377,19 @@ class TransferEarmarks(Strict):
 
 
 class ResourceCityTransferCfg(LeverBase):
-    yuan_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0})
-    earmarks: TransferEarmarks = TransferEarmarks()
+    yuan_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0}, description="central transfer to the city, yuan/year")
+    earmarks: TransferEarmarks = Field(TransferEarmarks(), description="shares of the transfer earmarked for social security, environment, successor industries")
 
 
 class FundingShares(Strict):
+    """Who pays a programme's cost: shares summing to 1. ``firms`` are the
+    mining firms (still open), ``households`` the households served."""
+
     central: Share = 0.0
     province: Share = 0.0
     city: Share = 0.0
     bank_loans: Share = 0.0
+    firms: Share = 0.0
     households: Share = 0.0
 
     @model_validator(mode="after")
@@ -392,10 +399,12 @@ class FundingShares(Strict):
 
 
 class NewIndustryFundCfg(LeverBase):
-    city_yuan_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0})
-    central_yuan_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0})
-    co_finance_share_of_capital: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0  # below 1: investors put in the rest
-    target_sectors: list[str] = Field(default_factory=lambda: ["new_industry"])
+    city_yuan_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0}, description="city's contribution to the fund, yuan/year (cut first by the budget rule)")
+    central_yuan_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0}, description="central contribution to the fund, yuan/year")
+    co_finance_share_of_capital: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+        0.0, description="share of a target-sector entrant's or expansion's capital the fund pays (below 1: investors put in the rest)"
+    )
+    target_sectors: list[str] = Field(default_factory=lambda: ["new_industry"], description="sectors the fund co-finances")
 
     @field_validator("target_sectors")
     @classmethod
@@ -407,15 +416,119 @@ class NewIndustryFundCfg(LeverBase):
 
 
 class ShantytownRenovationCfg(LeverBase):
-    households_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0})
-    cost_yuan_per_household: NonNeg = 0.0
-    funding: FundingShares = FundingShares(city=1.0)
+    households_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0}, description="shantytown households rehoused per year")
+    cost_yuan_per_household: NonNeg = Field(0.0, description="cost of rehousing one household, yuan")
+    funding: FundingShares = Field(FundingShares(city=1.0), description="who pays: shares of central, province, city, bank loans, mining firms, households (sum 1)")
+
+
+def _known_sectors(v: list[str]) -> list[str]:
+    for s in v:
+        if s not in SECTOR_NAMES:
+            raise ValueError(f"unknown sector {s!r}; sectors are {', '.join(SECTOR_NAMES)}")
+    return v
+
+
+SectorList = Annotated[list[str], AfterValidator(_known_sectors)]
+"""A list of sector names."""
+
+Growth = Annotated[float, Field(ge=0.0, le=0.1)]
+"""An extra growth rate per year (0 to 10%)."""
+
+
+class SubsidenceRelocationCfg(LeverBase):
+    households_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0}, description="subsidence-area households relocated per year")
+    cost_yuan_per_household: NonNeg = Field(0.0, description="cost of relocating one household, yuan")
+    funding: FundingShares = Field(FundingShares(city=1.0), description="who pays: shares of central, province, city, bank loans, mining firms, households (sum 1)")
+    mining_area_works_yuan_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0}, description="works in independent mining areas, yuan/year, financed by the same shares")
+
+
+class PensionsCfg(LeverBase):
+    extra_central_share_of_deficit: Share = Field(0.0, description="added to the central share of the pension fund's deficit (capped at 1)")
+    extra_indexation_per_year: Annotated[float, Field(ge=0.0, le=0.2)] = Field(0.0, description="added to the January pension indexation, share/year")
+    collective_retirees_enrolled_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0}, description="retirees without an urban pension enrolled per year (collective-enterprise retirees)")
+    collective_pension_yuan_per_month: NonNeg = Field(0.0, description="pension of an enrolled retiree, yuan/month")
+    enrolment_cost_yuan_per_person: NonNeg = Field(0.0, description="back contributions paid into the pension fund per enrolled retiree, yuan")
+    enrolment_central_share: Share = Field(0.0, description="central share of the back contributions (the city pays the rest)")
+
+
+class ReemploymentCfg(LeverBase):
+    training_places_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0}, description="job seekers starting training per year")
+    cost_yuan_per_trainee: NonNeg = Field(0.0, description="training cost per trainee, yuan (bought from local services)")
+    training_central_share: Share = Field(0.0, description="central share of the training cost")
+    mismatch_reduction_share: Share = Field(0.0, description="share of the sector-mismatch penalty a trained seeker is spared")
+    priority_sectors: SectorList = Field(default_factory=lambda: ["coal_mining", "coal_dependent_industry"], description="trainees are drawn first among seekers whose last job was in these sectors")
+    public_welfare_jobs_max_persons: NonNegSeries = Field(default_factory=lambda: {2000: 0.0}, description="cap on public-welfare jobs held at once, persons")
+    welfare_job_wage_yuan_per_month: NonNeg = Field(0.0, description="wage of a public-welfare job, yuan/month")
+    welfare_job_central_share: Share = Field(0.0, description="central share of the welfare-job wages")
+
+
+class SoeReformCfg(LeverBase):
+    productivity_gain_share: Annotated[float, Field(ge=0.0, le=1.0)] = Field(0.0, description="rise of state firms' productivity when fully phased in (share)")
+    phase_in_years: Positive = Field(5.0, description="years over which the productivity gain is phased in")
+    hard_budget_loss_months: Annotated[int, Field(ge=1)] | None = Field(None, description="months of losses after which state firms and mines exit (unset: unchanged)")
+    layoff_share_of_excess_per_month: Share | None = Field(None, description="state firms' layoffs: share of surplus staff per month (unset: unchanged)")
+    social_functions_transferred_share: Share = Field(0.0, description="share of state firms' social-function costs the city takes over")
+
+
+class PrivateEconomyCfg(LeverBase):
+    loan_rate_reduction_per_year: Annotated[float, Field(ge=0.0, le=0.1)] = Field(0.0, description="cut in private firms' loan rate, per year")
+    entry_cost_reduction_share: Share = Field(0.0, description="cut in the non-monetary entry cost (share)")
+
+
+class StreamlinedApprovalsCfg(LeverBase):
+    entry_cost_reduction_share: Share = Field(0.0, description="cut in the non-monetary entry cost (share)")
+    entry_delay_reduction_share: Share = Field(0.0, description="cut in the delay from entry decision to operation (share)")
+
+
+class ModernAgricultureCfg(LeverBase):
+    productivity_growth_extra_per_year: Growth = Field(0.0, description="extra productivity growth of agriculture, per year")
+    subsidy_yuan_per_worker_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0}, description="subsidy to farms per worker, yuan/year")
+    subsidy_central_share: Share = Field(0.0, description="central share of the farm subsidy")
+
+
+class InfrastructureCfg(LeverBase):
+    investment_yuan_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0}, description="public works, yuan/year")
+    funding: FundingShares = Field(FundingShares(city=1.0), description="who pays: shares of central, province, city, bank loans (special bonds), mining firms, households (sum 1)")
+    lag_years: Annotated[float, Field(ge=0.0, le=20.0)] = Field(3.0, description="years from spending to completed, productive capital")
+    depreciation_rate_per_year: Share = Field(0.04, description="depreciation of the completed public capital, per year")
+    reference_public_capital_yuan: Positive = Field(1.0e10, description="the city's existing public capital, yuan (the programme's capital is measured against it)")
+    output_elasticity: Annotated[float, Field(ge=0.0, le=1.0)] = Field(0.0, description="elasticity of every sector's productivity to public capital")
+    market_access_elasticity: Annotated[float, Field(ge=0.0, le=2.0)] = Field(0.0, description="elasticity of outside demand for the city's goods to public capital")
+
+
+class InnovationTalentCfg(LeverBase):
+    target_sectors: SectorList = Field(default_factory=lambda: ["manufacturing", "new_industry"], description="sectors whose productivity growth the R&D support raises")
+    productivity_growth_extra_per_year: Growth = Field(0.0, description="extra productivity growth of the target sectors, per year")
+    rd_support_yuan_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0}, description="R&D support paid to the target sectors' firms, yuan/year")
+    rd_support_central_share: Share = Field(0.0, description="central share of the R&D support")
+    skilled_leaving_reduction_share: Share = Field(0.0, description="cut in high-skill households' extra propensity to leave (share)")
+    talent_allowance_yuan_per_person_month: NonNeg = Field(0.0, description="allowance to every employed high-skill resident, yuan/month")
+    talent_households_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0}, description="high-skill households recruited from outside per year")
+    recruitment_subsidy_yuan_per_household: NonNeg = Field(0.0, description="settling-in grant per recruited household, yuan")
+
+
+class EcologyOvercapacityCfg(LeverBase):
+    mine_capacity_cut_share: Share = Field(0.0, description="cut in the mines' capacity when fully phased in (share)")
+    capacity_cut_phase_in_years: Positive = Field(3.0, description="years over which the capacity cut is phased in")
+    resettlement_yuan_per_laid_off_worker: NonNeg = Field(0.0, description="central payment per worker laid off by a mine, yuan")
+    heavy_industry_environmental_cost_share_of_sales: Annotated[float, Field(ge=0.0, le=0.5)] = Field(0.0, description="environmental tax on coal mining and coal-dependent industry, share of sales")
+    ecological_transfer_yuan_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0}, description="central ecological transfer spent on local works, yuan/year")
 
 
 class LeversCfg(Strict):
     resource_city_transfer: ResourceCityTransferCfg = ResourceCityTransferCfg()
     new_industry_fund: NewIndustryFundCfg = NewIndustryFundCfg()
     shantytown_renovation: ShantytownRenovationCfg = ShantytownRenovationCfg()
+    subsidence_relocation: SubsidenceRelocationCfg = SubsidenceRelocationCfg()
+    pensions: PensionsCfg = PensionsCfg()
+    reemployment: ReemploymentCfg = ReemploymentCfg()
+    soe_reform: SoeReformCfg = SoeReformCfg()
+    private_economy: PrivateEconomyCfg = PrivateEconomyCfg()
+    streamlined_approvals: StreamlinedApprovalsCfg = StreamlinedApprovalsCfg()
+    modern_agriculture: ModernAgricultureCfg = ModernAgricultureCfg()
+    infrastructure: InfrastructureCfg = InfrastructureCfg()
+    innovation_talent: InnovationTalentCfg = InnovationTalentCfg()
+    ecology_overcapacity: EcologyOvercapacityCfg = EcologyOvercapacityCfg()
 
 
 # ----------------------------------------------------------------------- scenario

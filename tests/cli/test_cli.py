@@ -317,6 +317,23 @@ def test_one_lever_shows_its_parameters(runner) -> None:
         assert key in out, key
 
 
+@pytest.mark.parametrize("lever", LEVERS, ids=lambda lv: lv.name)
+def test_every_lever_shows_each_parameter_with_its_default_meaning_and_the_clause_text(lever) -> None:
+    from simulator.policy.document import clause_text
+    from simulator.scenario.schema import LeversCfg
+
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["levers", lever.name])
+    assert result.exit_code == 0
+    out = result.output
+    for number in lever.clauses:
+        assert f"Clause {number}" in out
+        assert clause_text(number)[:30] in out  # the excerpt of the clause's own text
+    fields = LeversCfg.model_fields[lever.name].annotation.model_fields
+    for key, field in fields.items():
+        assert key in out, key
+        assert field.description and field.description.split()[0] in out, key
+
+
 @pytest.mark.parametrize(
     ("name", "suggestion"),
     [

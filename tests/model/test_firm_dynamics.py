@@ -148,7 +148,7 @@ def test_loss_making_mines_close_state_mines_later(tiny_model) -> None:
 
 def test_entry_adds_private_firms_with_capital_and_records_equity(load_tiny, build_model) -> None:
     # a high entry rate in services so that entrants appear in the first month
-    m = build_model(load_tiny("sectors.services.entry_rate_per_firm_per_month=0.5"))
+    m = build_model(load_tiny("sectors.services.entry_rate_per_firm_per_month=0.5", "firms.entry_delay_months=0"))
     f = m.firms
     n0 = f.n
     m.month, m.year = 1, 2000

@@ -8,8 +8,9 @@ integer types, fewer passes over the arrays) must leave every random draw and
 every floating-point operation that reaches an indicator as it was.
 
 The runs: the tiny city (``tests/data/tiny.yaml``, scale 1, 2000-2002) with
-three seeds, and Fuxin (``scenarios/fuxin.yaml``) at its default scale for
-2000-2005 (the 2001 and 2005 mine closures included).
+three seeds, and with the levers that act on persons and jobs switched on from 2000;
+and Fuxin (``scenarios/fuxin.yaml``) at its default scale for 2000-2005 (the 2001
+and 2005 mine closures included).
 
 To regenerate the file after a change that is *meant* to change results::
 
@@ -32,10 +33,34 @@ PINS = ROOT / "tests" / "data" / "pinned_results.json"
 TINY = ROOT / "tests" / "data" / "tiny.yaml"
 FUXIN = ROOT / "scenarios" / "fuxin.yaml"
 
+def _lever(name: str, *sizes: str) -> list[str]:
+    key = f"levers.{name}"
+    return [f"{key}.enabled=true", f"{key}.start_year=2000", *(f"{key}.{s}" for s in sizes)]
+
+
+# levers that act on persons and jobs, from 2000 (tiny-city sizes); the welfare-job cap falls
+# in 2001, so that jobs are released
+LEVERS_ON = [
+    *_lever(
+        "reemployment",
+        "training_places_per_year={2000: 120}",
+        "cost_yuan_per_trainee=1400",
+        "mismatch_reduction_share=0.6",
+        "public_welfare_jobs_max_persons={2000: 30, 2001: 10}",
+        "welfare_job_wage_yuan_per_month=830",
+    ),
+    *_lever("soe_reform", "layoff_share_of_excess_per_month=0.25", "social_functions_transferred_share=1.0"),
+    *_lever("ecology_overcapacity", "mine_capacity_cut_share=0.5", "resettlement_yuan_per_laid_off_worker=38000"),
+    *_lever("innovation_talent", "skilled_leaving_reduction_share=0.5", "talent_households_per_year={2000: 12}"),
+    *_lever("subsidence_relocation", "households_per_year={2000: 12}"),
+    *_lever("pensions", "collective_retirees_enrolled_per_year={2000: 12}"),
+]
+
 RUNS: dict[str, dict] = {
     "tiny_seed1": {"path": TINY, "seed": 1, "overrides": []},
     "tiny_seed2": {"path": TINY, "seed": 2, "overrides": []},
     "tiny_seed3": {"path": TINY, "seed": 3, "overrides": []},
+    "tiny_levers_on_seed4": {"path": TINY, "seed": 4, "overrides": LEVERS_ON},
     "fuxin_default_scale_2000_2005": {"path": FUXIN, "seed": None, "overrides": ["run.end_year=2005"]},
 }
 
