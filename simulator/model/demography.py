@@ -88,7 +88,7 @@ def step(model: CityModel) -> None:
 
     # deaths
     level = gompertz_level(model.s(d.life_expectancy_years), d.gompertz_slope_per_year)
-    pd = np.take(death_table(level, d.gompertz_slope_per_year), age_y)
+    pd = death_table(level, d.gompertz_slope_per_year)[age_y]
     dead = idx[rng.random(len(idx)) < pd]
     remove_persons(model, dead)
     model.counts["deaths"] += len(dead) * S
