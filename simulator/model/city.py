@@ -180,7 +180,7 @@ class CityModel(mesa.Model):
     @property
     def population(self) -> int:
         """Resident persons (real persons, not rows)."""
-        return int(self.persons.view("present").sum()) * self.scale
+        return int(np.count_nonzero(self.persons.view("present"))) * self.scale
 
     def public_mask(self) -> np.ndarray:
         """Firm rows that are public units (schools, hospitals, administration)."""

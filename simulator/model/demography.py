@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 MAX_AGE_YEARS = 110  # structural: life table closed at 110
 FERTILE_AGES = (15, 49)  # structural: demographic convention for fertility rates
 SCHOOL_START_AGE_YEARS = 6  # structural: compulsory schooling starts at 6 (Compulsory Education Law)
+DEATH_SCREEN_AGE_YEARS = 60  # computational only (any age gives the same deaths): see step
 
 
 @lru_cache(maxsize=512)
@@ -63,6 +64,8 @@ def monthly_death_probability(age_years: np.ndarray, level: float, slope: float)
 def death_table(level: float, slope: float) -> np.ndarray:
     """Monthly death probability at each whole year of age 0..MAX_AGE (read-only)."""
     table = monthly_death_probability(np.arange(MAX_AGE_YEARS + 1, dtype=float), level, slope)
+    if np.any(np.diff(table) < 0):  # step reads the table only where it can matter, which needs this
+        raise ValueError("the monthly death probability must not fall with age")
     table.flags.writeable = False
     return table
 
@@ -84,12 +87,18 @@ def step(model: CityModel) -> None:
     present = p.view("present")
     p.view("age_m")[:] += present  # everyone present ages by a month
     idx = np.flatnonzero(present)
-    age_y = np.minimum(p.age_m[idx] // 12, MAX_AGE_YEARS)
 
-    # deaths
+    # deaths: each present person dies if a uniform draw falls below the death probability of
+    # their year of age. The probability rises with age, so a person younger than
+    # DEATH_SCREEN_AGE_YEARS can die only with a draw below its value there: the table is read
+    # only for the old and for the few with such a draw (the same outcome as reading it for all).
     level = gompertz_level(model.s(d.life_expectancy_years), d.gompertz_slope_per_year)
-    pd = death_table(level, d.gompertz_slope_per_year)[age_y]
-    dead = idx[rng.random(len(idx)) < pd]
+    table = death_table(level, d.gompertz_slope_per_year)
+    u = rng.random(len(idx))
+    age_m = p.age_m[idx]
+    cand = np.flatnonzero((age_m >= 12 * DEATH_SCREEN_AGE_YEARS) | (u < table[DEATH_SCREEN_AGE_YEARS - 1]))
+    age_y = np.minimum(age_m[cand] // 12, MAX_AGE_YEARS)
+    dead = idx[cand[u[cand] < table[age_y]]]
     remove_persons(model, dead)
     model.counts["deaths"] += len(dead) * S
 
