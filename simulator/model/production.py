@@ -412,8 +412,8 @@ def step(model: CityModel) -> None:
     # wages and dividends reach households
     # the net-of-contributions factor takes one value per sector and one for public units
     cov_class = np.r_[model.sector_par["pension_coverage_share"], 1.0]
-    firm_class = np.where(public, N_SECTORS, f.sector[:nf])
-    net_w = (1 - pit - ee * cov_class)[firm_class[jobs.employer]] * wage_emp
+    net_factor = (1 - pit - ee * cov_class)[np.where(public, N_SECTORS, f.sector[:nf])]  # per firm row
+    net_w = net_factor[jobs.employer] * wage_emp
     model.hh_income[: hh.n] += np.bincount(p.household[emp], weights=net_w, minlength=hh.n)
     div_total = tot(dividends)
     div_local = sc.firms.dividend_local_share * div_total
