@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import typer
 
+from simulator.cli import compare as compare_cmd
 from simulator.cli import fit as fit_cmd
 from simulator.cli import levers as levers_cmd
+from simulator.cli import report as report_cmd
 from simulator.cli import run as run_cmd
 from simulator.cli import validate as validate_cmd
 
@@ -25,6 +27,8 @@ app.command("run")(run_cmd.run)
 app.command("validate")(validate_cmd.validate)
 app.command("levers")(levers_cmd.levers)
 app.command("fit")(fit_cmd.fit)
+app.command("compare")(compare_cmd.compare)
+app.command("report")(report_cmd.report)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,271 @@
+"""Comparison figures: fan charts of the scenarios and of their paired differences.
+
+Two figures, each a grid of small multiples (one panel per indicator):
+
+* :func:`draw_levels`: for each scenario the median across seeds (line) with
+  the 50% and 90% bands (shaded), the city's observed points, and the year the
+  package starts;
+* :func:`draw_differences`: for each scenario the paired difference from the
+  baseline (run minus its common-random-numbers twin), median and bands, with
+  the zero line.
+
+Colours are fixed per scenario (:attr:`Comparison.colours`), so a scenario has
+the same colour in every figure and in the report. Numbers are shown in
+readable units (:func:`simulator.analysis.style.display_scale`). Matplotlib
+is imported inside the functions only (Agg backend).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simulator.analysis import style
+from simulator.analysis.compare import Comparison
+
+FIGURE_FORMATS = ("png", "svg", "pdf")
+MAX_TICK_DECIMALS = 6
+
+
+def _tick_formatter():
+    """Tick labels with thousands separators and as many decimals as the tick step needs."""
+    from matplotlib.ticker import Formatter
+
+    class StepFormatter(Formatter):
+        ticks: list[float] = []
+
+        def set_locs(self, locs):
+            self.ticks = [float(v) for v in locs]
+
+        def __call__(self, x, pos=None):
+            locs = [v for v in self.ticks if math.isfinite(v)] or [x]
+            # the fewest decimals that show every tick exactly (2.5 needs one, 0.25 two)
+            scale = max(1.0, max(abs(v) for v in locs))
+            decimals = next(
+                (d for d in range(MAX_TICK_DECIMALS + 1) if all(abs(round(v, d) - v) <= 1e-9 * scale for v in locs)),
+                MAX_TICK_DECIMALS,
+            )
+            text = f"{x:,.{decimals}f}"
+            return "0" if text.strip("-0.,") == "" else text
+
+    return StepFormatter()
+
+
+def _grid(plt, n: int, title: str):
+    ncols = min(style.MAX_COLUMNS, n)
+    nrows = math.ceil(n / ncols)
+    size = (style.PANEL_WIDTH_IN * ncols, style.PANEL_HEIGHT_IN * nrows + style.LEGEND_HEIGHT_IN + style.TITLE_HEIGHT_IN)
+    fig, axes = plt.subplots(nrows, ncols, figsize=size, squeeze=False, layout="constrained", sharex=True)
+    fig.suptitle(title, fontsize=style.TITLE_FONT_SIZE)
+    flat = list(axes.ravel())
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    for i, ax in enumerate(flat[:n]):
+        # the year axis is labelled under the lowest panel of each column
+        if i + ncols >= n:
+            ax.set_xlabel("year")
+            ax.tick_params(labelbottom=True)
+    return fig, flat[:n]
+
+
+def _style_axes(ax, years: tuple[int, int]) -> None:
+    from matplotlib.ticker import MaxNLocator
+
+    ax.grid(alpha=0.3, lw=0.6)
+    ax.set_xlim(years[0] - style.YEAR_MARGIN, years[1] + style.YEAR_MARGIN)  # room for observed points at the ends
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=style.YEAR_TICKS, steps=[1, 2, 5, 10], integer=True))
+    ax.yaxis.set_major_formatter(_tick_formatter())
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def _fan(ax, rows: pd.DataFrame, scale: style.DisplayScale, colour: str, ls: str) -> None:
+    x = rows["year"].to_numpy()
+    for lo, hi, alpha in style.BANDS:
+        lo_col, hi_col = f"q{round(lo * 100):02d}", f"q{round(hi * 100):02d}"
+        ax.fill_between(x, rows[lo_col] / scale.divisor, rows[hi_col] / scale.divisor, color=colour, alpha=alpha, lw=0)
+    ax.plot(x, rows["q50"] / scale.divisor, color=colour, ls=ls, lw=style.MEDIAN_LINE_WIDTH)
+
+
+def _package_lines(ax, cmp: Comparison) -> None:
+    distinct = sorted({y for y in cmp.package_years.values() if y is not None and cmp.years[0] <= y <= cmp.years[1]})
+    for label, year in cmp.package_years.items():
+        if year is None or year not in distinct:
+            continue
+        colour = style.PACKAGE_LINE_COLOUR if len(distinct) == 1 else cmp.colours[label][0]
+        ax.axvline(year, color=colour, ls=":", lw=1.2, zorder=0)
+
+
+def _legend(fig, cmp: Comparison, labels: list[str], *, observed: bool, cjk: bool) -> None:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles, names = [], []
+    for label in labels:
+        colour, ls = cmp.colours[label]
+        n = cmp.results.variants[label].runs
+        handles.append((Patch(color=colour, alpha=style.BANDS[0][2] + style.BANDS[1][2], lw=0), Line2D([], [], color=colour, ls=ls, lw=style.MEDIAN_LINE_WIDTH)))
+        names.append(_text(f"{label} ({len(n)} seed{'s' if len(n) != 1 else ''})", cjk))
+    if any(len(cmp.results.variants[label].runs) > 1 for label in labels):
+        grey = "#777777"
+        handles += [Line2D([], [], color=grey, lw=style.MEDIAN_LINE_WIDTH), Patch(color=grey, alpha=style.BANDS[1][2] + style.BANDS[0][2], lw=0), Patch(color=grey, alpha=style.BANDS[0][2], lw=0)]
+        names += ["median across seeds", "50% of seeds", "90% of seeds"]
+    if observed:
+        handles.append(Line2D([], [], color=style.OBSERVED_COLOUR, marker="o", ls="none"))
+        names.append("observed (used in the fit)")
+        if not cmp.observed.empty and not cmp.observed["in_fit"].all():
+            handles.append(Line2D([], [], color=style.OBSERVED_COLOUR, marker="o", mfc="white", ls="none"))
+            names.append("observed (not in the fit)")
+    distinct = sorted({y for y in cmp.package_years.values() if y is not None and cmp.years[0] <= y <= cmp.years[1]})
+    if len(distinct) == 1:
+        handles.append(Line2D([], [], color=style.PACKAGE_LINE_COLOUR, ls=":", lw=1.2))
+        names.append(f"package starts ({distinct[0]})")
+    elif distinct:
+        handles.append(Line2D([], [], color=style.PACKAGE_LINE_COLOUR, ls=":", lw=1.2))
+        names.append("package starts (scenario's colour)")
+    from matplotlib.legend_handler import HandlerTuple
+
+    fig.legend(handles, names, loc="outside lower center", ncol=min(len(names), 4), frameon=False, handler_map={tuple: HandlerTuple(ndivide=1)})
+
+
+def _text(text: str, cjk: bool) -> str:
+    return text if cjk else style.strip_cjk(text)
+
+
+def _title_city(cmp: Comparison) -> str:
+    city = cmp.results.city or "City"
+    return f"{city} {cmp.results.city_zh}".strip()
+
+
+def _money_note(cmp: Comparison) -> str:
+    base = cmp.results.money_base_year
+    return f" (money in constant {base} yuan)" if base is not None else ""
+
+
+def draw_levels(cmp: Comparison, path: Path, *, dpi: int = style.FIGURE_DPI) -> Path:
+    """Fan charts of every indicator for every scenario; saved to ``path`` (format from its suffix)."""
+    plt, cjk = style.setup_matplotlib()
+    first, last = cmp.years
+    what = "scenarios compared" if len(cmp.labels) > 1 else cmp.labels[0]
+    title = f"{_title_city(cmp)}: {what}, {first}-{last}{_money_note(cmp)}"
+    fig, axes = _grid(plt, len(cmp.indicators), _text(title, cjk))
+    for ax, ind in zip(axes, cmp.indicators, strict=True):
+        rows = cmp.bands[cmp.bands["indicator"] == ind]
+        obs = cmp.observed[cmp.observed["indicator"] == ind]
+        magnitude = float(np.nanmax(np.abs(np.r_[rows[list(("q05", "q95"))].to_numpy().ravel(), obs["value"].to_numpy()]))) if len(rows) else 0.0
+        scale = style.display_scale(cmp.results.units.get(ind, ""), magnitude, cjk=cjk)
+        for label in cmp.labels:
+            mine = rows[rows["scenario"] == label].sort_values("year")
+            if len(mine):
+                colour, ls = cmp.colours[label]
+                _fan(ax, mine, scale, colour, ls)
+        for in_fit, face in ((True, style.OBSERVED_COLOUR), (False, "white")):
+            pts = obs[obs["in_fit"] == in_fit]
+            if len(pts):
+                ax.scatter(pts["year"], pts["value"] / scale.divisor, s=26, marker="o", facecolor=face, edgecolor=style.OBSERVED_COLOUR, lw=1.1, zorder=5)
+        _package_lines(ax, cmp)
+        ax.set_title(style.indicator_title(ind))
+        ax.set_ylabel(_text(scale.label, cjk))
+        _style_axes(ax, cmp.years)
+    _legend(fig, cmp, cmp.labels, observed=not cmp.observed.empty, cjk=cjk)
+    return _save(fig, plt, path, dpi)
+
+
+def draw_differences(cmp: Comparison, path: Path, *, dpi: int = style.FIGURE_DPI) -> Path | None:
+    """Fan charts of the paired differences from the baseline; None if there is nothing to draw."""
+    if cmp.baseline is None or cmp.differences.empty:
+        return None
+    plt, cjk = style.setup_matplotlib()
+    first, last = cmp.years
+    title = (
+        f"{_title_city(cmp)}: difference from the baseline '{cmp.baseline}', {first}-{last}{_money_note(cmp)}\n"
+        "each run minus the baseline run with the same random draws"
+    )
+    fig, axes = _grid(plt, len(cmp.indicators), _text(title, cjk))
+    others = [label for label in cmp.others if label in set(cmp.differences["scenario"])]
+    for ax, ind in zip(axes, cmp.indicators, strict=True):
+        rows = cmp.differences[cmp.differences["indicator"] == ind]
+        magnitude = float(np.nanmax(np.abs(rows[["q05", "q95"]].to_numpy()))) if len(rows) else 0.0
+        scale = style.display_scale(cmp.results.units.get(ind, ""), magnitude, difference=True, cjk=cjk)
+        ax.axhline(0.0, color=style.BASELINE_COLOUR, lw=0.8)
+        for label in others:
+            mine = rows[rows["scenario"] == label].sort_values("year")
+            if len(mine):
+                colour, ls = cmp.colours[label]
+                _fan(ax, mine, scale, colour, ls)
+        _package_lines(ax, cmp)
+        ax.set_title(style.indicator_title(ind))
+        ax.set_ylabel(_text("Δ " + scale.label, cjk))
+        _style_axes(ax, cmp.years)
+    _legend(fig, cmp, others, observed=False, cjk=cjk)
+    return _save(fig, plt, path, dpi)
+
+
+def _save(fig, plt, path: Path, dpi: int) -> Path:
+    fmt = path.suffix.lstrip(".").lower()
+    if fmt not in FIGURE_FORMATS:
+        raise ValueError(f"figure format '{fmt}': expected one of {', '.join(FIGURE_FORMATS)}")
+    # no software/URL metadata in the files: the report must not reference the network
+    metadata = {"Software": None} if fmt == "png" else {"Creator": None}
+    if fmt == "png":
+        import io
+
+        from PIL import Image
+
+        # a palette PNG is about a third of the size and looks the same (flat colours and bands)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi, metadata=metadata)
+        buffer.seek(0)
+        with Image.open(buffer) as im:
+            im.convert("RGB").quantize(colors=style.PNG_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(path, optimize=True)
+    else:
+        fig.savefig(path, dpi=dpi, metadata=metadata)
+    plt.close(fig)
+    return path
+
+
+LEVELS_STEM = "levels"
+DIFFERENCES_STEM = "differences"
+SUMMARY_CSV = "summary.csv"
+
+
+def write_comparison(cmp: Comparison, out: Path, *, fmt: str = "png") -> list[Path]:
+    """Draw both figures and write the summary CSV into ``out``.
+
+    Everything is written to a hidden temporary directory inside ``out`` first
+    and each file is moved into place (``os.replace``) only when all are
+    complete, so a failure leaves no half-written file behind. Existing files
+    of the same names are replaced.
+
+    Returns:
+        The files written: ``levels.<fmt>``, ``differences.<fmt>`` (if there is a
+        baseline to differ from) and ``summary.csv``.
+    """
+    import os
+    import shutil
+    import tempfile
+
+    from simulator.analysis.table import write_csv
+
+    if fmt not in FIGURE_FORMATS:
+        raise ValueError(f"figure format '{fmt}': expected one of {', '.join(FIGURE_FORMATS)}")
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-compare-", dir=out))
+    try:
+        made = [draw_levels(cmp, tmp / f"{LEVELS_STEM}.{fmt}")]
+        diff = draw_differences(cmp, tmp / f"{DIFFERENCES_STEM}.{fmt}")
+        if diff is not None:
+            made.append(diff)
+        made.append(write_csv(cmp, tmp / SUMMARY_CSV))
+        final = []
+        for p in made:
+            os.replace(p, out / p.name)
+            final.append(out / p.name)
+        if diff is None:
+            (out / f"{DIFFERENCES_STEM}.{fmt}").unlink(missing_ok=True)  # a stale one would mislead
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return final

@@ -1,0 +1,178 @@
+"""``sim compare``: scenarios side by side with uncertainty bands, a paired difference and a table."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from simulator.cli.common import console, err_console, fail
+
+# options shared with `sim report`
+Inputs = Annotated[
+    list[Path],
+    typer.Argument(help="Run directories, sweep directories, directories holding runs, or scenario files (run with --seeds seeds each)."),
+]
+BaselineOpt = Annotated[str | None, typer.Option("--baseline", help="The baseline scenario (default: the one named *baseline*, else the first).")]
+IndicatorsOpt = Annotated[str | None, typer.Option("--indicators", help="Indicators to compare, comma-separated (default: nine key indicators).")]
+YearsOpt = Annotated[str | None, typer.Option("--years", help="Years shown, FIRST:LAST, e.g. 2000:2035 (default: all).")]
+TableYearsOpt = Annotated[str | None, typer.Option("--table-years", help="Years of the summary table, e.g. 2025,2035 (default: every 5 years from the package start).")]
+SeedsOpt = Annotated[int, typer.Option("--seeds", min=1, help="Seeds per scenario file (the same seeds for every file).")]
+RootSeedOpt = Annotated[int | None, typer.Option("--root-seed", min=0, help="Root the seeds are derived from (default: the first scenario's run.seed).")]
+WorkersOpt = Annotated[int | None, typer.Option("--workers", min=1, help="Processes running scenario files (default: all cores).")]
+ScaleOpt = Annotated[int | None, typer.Option("--scale", min=1, help="Persons per agent for scenario files (default: each scenario's).")]
+ObservedOpt = Annotated[Path | None, typer.Option("--observed", help="Observed targets CSV (default: calibration/data/<city>_targets.csv).")]
+
+DEFAULT_SEEDS = 10
+
+
+def gather_or_exit(inputs, *, seeds, runs_out, root_seed, scale, workers, indicators, baseline, years, quiet: bool = False):
+    """Run the scenario files (with a progress bar) and read every input; exit 2 on bad input."""
+    from simulator.analysis.compare import parse_names, parse_years
+    from simulator.analysis.inputs import gather
+    from simulator.analysis.load import ResultsError
+    from simulator.analysis.style import DEFAULT_INDICATORS
+    from simulator.model.build import InconsistentScenarioError
+    from simulator.scenario.errors import ScenarioError
+
+    names = parse_names(indicators)
+    try:
+        parse_years(years, (0, 9999))  # the form only; the range is checked against the runs
+    except ResultsError as e:
+        raise fail(str(e)) from None
+    wanted = names if names is not None else list(DEFAULT_INDICATORS)
+    progress_bar = Progress(
+        TextColumn("[bold]runs"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=quiet,
+    )
+    task = None
+
+    def before_runs(total: int) -> None:
+        nonlocal task
+        progress_bar.start()
+        task = progress_bar.add_task("runs", total=total, note="")
+
+    def progress(done: int, total: int, reused: int) -> None:
+        progress_bar.update(task, completed=done, note=f"({reused} reused)" if reused else "")
+
+    try:
+        results = gather(
+            list(inputs),
+            seeds=seeds,
+            runs_out=runs_out,
+            root_seed=root_seed,
+            scale=scale,
+            workers=workers,
+            indicators=wanted,
+            only_available=names is None,
+            baseline=baseline,
+            progress=progress,
+            before_runs=before_runs,
+        )
+    except (ResultsError, ScenarioError, InconsistentScenarioError) as e:
+        raise fail(str(e)) from None
+    finally:
+        progress_bar.stop()
+    return results
+
+
+def build_or_exit(results, *, baseline, years, table_years, observed):
+    from simulator.analysis.compare import build_comparison
+    from simulator.analysis.load import ResultsError
+
+    try:
+        return build_comparison(results, baseline=baseline, years=years, table_years=table_years, observed=observed)
+    except ResultsError as e:
+        raise fail(str(e)) from None
+
+
+def font_or_warn() -> bool:
+    """Register the CJK font; print one warning line if there is none. True if there is one."""
+    from simulator.analysis.style import MissingCJKFontWarning, cjk_font
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MissingCJKFontWarning)
+        family = cjk_font()
+    for w in caught:
+        if issubclass(w.category, MissingCJKFontWarning):
+            err_console.print(f"[bold yellow]warning:[/] {w.message}", soft_wrap=True)
+    return family is not None
+
+
+def print_summary(cmp, cjk: bool) -> None:
+    """The summary table: per indicator and scenario, the median and the difference from the baseline."""
+    from simulator.analysis.table import summary_rows
+
+    n_runs = {label: len(cmp.variant(label).runs) for label in cmp.labels}
+    seeds = ", ".join(f"{label}: {n}" for label, n in n_runs.items())
+    title = f"{cmp.results.city or ''} {cmp.results.city_zh if cjk else ''}: median across seeds [90% interval]".strip()
+    if cmp.baseline:
+        title += f"; Δ = paired difference from '{cmp.baseline}' [90% interval]"
+    table = Table(title=title, caption=f"seeds: {seeds}", show_lines=True)
+    table.add_column("indicator", overflow="fold", min_width=18)
+    table.add_column("scenario", overflow="fold")
+    for y in cmp.table_years:
+        table.add_column(str(y), justify="right")
+    for row in summary_rows(cmp, cjk=cjk):
+        cells = []
+        for c in row.cells:
+            lines = [escape(c.level)]
+            if c.level_interval:
+                lines.append(f"[dim]{escape(c.level_interval)}[/]")
+            if c.difference:
+                lines.append(f"Δ {escape(c.difference)}")
+            if c.difference_interval:
+                lines.append(f"[dim]{escape(c.difference_interval)}[/]")
+            cells.append("\n".join(lines))
+        table.add_row(f"{escape(row.title)}\n[dim]{escape(row.unit)}[/]", escape(row.scenario), *cells)
+    console.print(table)
+    for note in cmp.notes:
+        err_console.print(f"[bold yellow]note:[/] {note}", soft_wrap=True)
+
+
+def compare(
+    inputs: Inputs,
+    baseline: BaselineOpt = None,
+    indicators: IndicatorsOpt = None,
+    years: YearsOpt = None,
+    table_years: TableYearsOpt = None,
+    seeds: SeedsOpt = DEFAULT_SEEDS,
+    root_seed: RootSeedOpt = None,
+    workers: WorkersOpt = None,
+    scale: ScaleOpt = None,
+    observed: ObservedOpt = None,
+    out: Annotated[Path, typer.Option("--out", help="Output directory: figures, summary.csv, and runs/ for the runs made.")] = Path("results/compare"),
+    fmt: Annotated[str, typer.Option("--format", help="Figure format: png, svg or pdf.")] = "png",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Compare scenarios: fan charts across seeds, paired differences from a baseline, a summary table."""
+    from simulator.analysis.plots import FIGURE_FORMATS, write_comparison
+
+    fmt = fmt.lower()
+    if fmt not in FIGURE_FORMATS:
+        raise fail(f"--format '{fmt}': expected one of {', '.join(FIGURE_FORMATS)}")
+    results = gather_or_exit(inputs, seeds=seeds, runs_out=out / "runs", root_seed=root_seed, scale=scale, workers=workers, indicators=indicators, baseline=baseline, years=years, quiet=quiet)
+    cmp = build_or_exit(results, baseline=baseline, years=years, table_years=table_years, observed=observed)
+    cjk = font_or_warn()
+    written = write_comparison(cmp, out, fmt=fmt)
+    print_summary(cmp, cjk)
+    console.print("Written: " + ", ".join(str(p) for p in written))

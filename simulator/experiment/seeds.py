@@ -1,0 +1,139 @@
+"""Several seeds of several scenarios: common random numbers, run in parallel.
+
+``sim compare`` and ``sim report`` run plain scenario files with ``--seeds N``:
+every scenario gets the same N seeds, derived reproducibly from one root seed
+(:func:`derive_seeds`), so that run *i* of the package and run *i* of the
+baseline share their random draws (common random numbers) and their paired
+difference shows the policy effect rather than noise.
+
+:func:`run_seeds` is the one place that launches such runs: local processes
+(:class:`concurrent.futures.ProcessPoolExecutor`), each writing an ordinary run
+directory (worker processes are spawned, not forked). A run already present under the output root with the same resolved
+scenario (same sha256, which covers the seed and scale) is reused, not rerun.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+MAX_SEED = 2**32 - 1
+
+
+def derive_seeds(root: int, n: int) -> list[int]:
+    """``n`` run seeds from one root seed: the first 32-bit word of each spawned child sequence.
+
+    The same root and ``n`` always give the same seeds, and the first ``k`` seeds
+    of ``derive_seeds(root, n)`` are those of ``derive_seeds(root, k)``.
+    """
+    children = np.random.SeedSequence(root).spawn(n)
+    return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+
+
+@dataclass(frozen=True)
+class SeedJob:
+    """One run to make: a scenario file with its overrides, at one seed."""
+
+    scenario_file: str
+    seed: int
+    overrides: tuple[str, ...] = ()
+    scale: int | None = None
+
+
+def _existing_runs(out_root: Path, name: str) -> dict[str, Path]:
+    """Run directories under ``out_root/name`` by their scenario sha256."""
+    found: dict[str, Path] = {}
+    parent = out_root / name
+    if not parent.is_dir():
+        return found
+    for manifest in sorted(parent.glob("*/manifest.json")):
+        if not (manifest.parent / "indicators.parquet").is_file():
+            continue
+        try:
+            sha = json.loads(manifest.read_text(encoding="utf-8")).get("scenario_sha256")
+        except (OSError, ValueError):
+            continue
+        if sha:
+            found.setdefault(sha, manifest.parent)
+    return found
+
+
+def _run_one(job: SeedJob, out_root: str) -> str:
+    """Worker: load, run and write one run directory; returns its path."""
+    from simulator.experiment.run import run_scenario
+    from simulator.scenario.loader import load_scenario
+
+    scenario = load_scenario(job.scenario_file, overrides=job.overrides, seed=job.seed, scale=job.scale)
+    result = run_scenario(scenario, out_root=out_root, source=job.scenario_file, overrides=job.overrides, overview=False)
+    return str(result.directory)
+
+
+def run_seeds(
+    jobs: list[SeedJob],
+    *,
+    out_root: Path,
+    workers: int | None = None,
+    progress: Callable[[int, int, int], None] | None = None,
+) -> list[Path]:
+    """Run every job (reusing finished identical runs) and return their run directories, in job order.
+
+    Args:
+        jobs: the runs to make.
+        out_root: results root; each run goes to ``out_root/<scenario name>/<run id>/``.
+        workers: processes to use (default: the machine's cores, at most one per run to make);
+            1 runs everything in this process.
+        progress: optional ``progress(done, total, reused)`` after each run.
+
+    Raises:
+        ScenarioError: a scenario file or override does not validate.
+        InconsistentScenarioError: a scenario cannot build its initial city.
+    """
+    from simulator.scenario.loader import load_scenario, scenario_sha256
+
+    out_root = Path(out_root)
+    result: list[Path | None] = [None] * len(jobs)
+    todo: list[int] = []
+    existing: dict[str, dict[str, Path]] = {}
+    loaded: dict[tuple, object] = {}
+    for i, job in enumerate(jobs):
+        # validate in the parent (once per file), so that a bad file fails before any process starts
+        key = (job.scenario_file, job.overrides, job.scale)
+        if key not in loaded:
+            loaded[key] = load_scenario(job.scenario_file, overrides=job.overrides, scale=job.scale)
+        base = loaded[key]
+        scenario = base.model_copy(update={"run": base.run.model_copy(update={"seed": job.seed})})
+        if scenario.name not in existing:
+            existing[scenario.name] = _existing_runs(out_root, scenario.name)
+        found = existing[scenario.name].get(scenario_sha256(scenario))
+        if found is not None:
+            result[i] = found
+        else:
+            todo.append(i)
+    reused = len(jobs) - len(todo)
+    done = reused
+    if progress:
+        progress(done, len(jobs), reused)
+    n_workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
+    if n_workers == 1:
+        for i in todo:
+            result[i] = Path(_run_one(jobs[i], str(out_root)))
+            done += 1
+            if progress:
+                progress(done, len(jobs), reused)
+    else:
+        # fresh interpreters ("spawn"): forking a process that already runs pyarrow's threads is unsafe
+        with ProcessPoolExecutor(max_workers=n_workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {pool.submit(_run_one, jobs[i], str(out_root)): i for i in todo}
+            for future in as_completed(futures):
+                result[futures[future]] = Path(future.result())
+                done += 1
+                if progress:
+                    progress(done, len(jobs), reused)
+    return [p for p in result if p is not None]
