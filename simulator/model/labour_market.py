@@ -79,7 +79,8 @@ class Employment:
         cell: ``pay class x firm rows + employer row`` of each employed row (int64): its
             (class, firm) cell in the tables below.
         count: employed person rows per pay class and firm row (float64), shape
-            (N_PAY_CLASSES, firm rows).
+            (N_PAY_CLASSES, firm rows), or (N_SKILLS, firm rows) while nobody holds a
+            welfare job.
         wage: the wage of each employed row (float32 yuan/month), set by :func:`set_wages`.
     """
 
@@ -94,9 +95,9 @@ class Employment:
         (N_PAY_CLASSES,), or by class and firm row, shape (N_PAY_CLASSES, firm rows). With
         whole counts and float32 values the sum is exact, so it equals the sum over the
         persons in any order."""
-        c = self.count
+        c = self.count  # the welfare classes are left out while nobody holds a welfare job
         out = c[0] * by_class[0]
-        for k in range(1, N_PAY_CLASSES):
+        for k in range(1, len(c)):
             out += c[k] * by_class[k]
         return out
 
@@ -110,10 +111,15 @@ def record_employment(model: CityModel) -> None:
     p, nf = model.persons, model.firms.n
     rows = np.flatnonzero(p.view("status") == EMPLOYED)
     employer = p.employer[rows]
-    pay_class = p.skill[rows] + np.int8(N_SKILLS) * p.welfare_job[rows]
+    welfare = p.welfare_job[rows]
+    pay_class = p.skill[rows]
+    n_classes = N_SKILLS
+    if welfare.any():  # the welfare classes only while someone holds a welfare job
+        pay_class = pay_class + np.int8(N_SKILLS) * welfare
+        n_classes = N_PAY_CLASSES
     cell = pay_class * np.int64(nf)
     cell += employer
-    count = np.bincount(cell, minlength=N_PAY_CLASSES * nf).reshape(N_PAY_CLASSES, nf).astype(np.float64)
+    count = np.bincount(cell, minlength=n_classes * nf).reshape(n_classes, nf).astype(np.float64)
     model.employment = Employment(rows=rows, employer=employer, cell=cell, count=count)
 
 
@@ -328,9 +334,10 @@ def welfare_jobs(model: CityModel, rng: np.random.Generator) -> np.ndarray:
     if room <= 0 or len(units) == 0:
         return hired
     household = p.view("household")
-    earners = np.bincount(household, weights=status == EMPLOYED, minlength=hh.n)
+    has_earner = np.zeros(hh.n, bool)
+    has_earner[household[np.flatnonzero(status == EMPLOYED)]] = True
     seekers = np.flatnonzero(status == UNEMPLOYED)
-    seekers = seekers[earners[household[seekers]] == 0]
+    seekers = seekers[~has_earner[household[seekers]]]
     if len(seekers) == 0:
         return hired
     # one seeker per household, in random order
@@ -377,7 +384,7 @@ def set_wages(model: CityModel) -> None:
     job the welfare wage); records the mean wage of the employed (``model.average_wage``,
     yuan/month)."""
     emp = model.employment
-    emp.wage = wage_table(model).ravel()[emp.cell]
+    emp.wage = wage_table(model)[: len(emp.count)].ravel()[emp.cell]
     model.persons.wage[emp.rows] = emp.wage
     model.average_wage = float(emp.wage.astype(np.float64).mean()) if len(emp.rows) else 0.0
 

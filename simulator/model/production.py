@@ -102,7 +102,7 @@ def policy_productivity(model: CityModel) -> np.ndarray:
     return prog.productivity_factor * prog.infrastructure_productivity
 
 
-def soe_factor(model: CityModel, rows: np.ndarray) -> np.ndarray:
+def soe_factor(model: CityModel, rows: np.ndarray | slice) -> np.ndarray:
     """Productivity factor of firm ``rows`` from the SOE reform (1 for other firms)."""
     return np.where(model.firms.ownership[rows] == SOE, model.programmes.soe_productivity_factor, 1.0)
 
@@ -142,7 +142,7 @@ def value_added_per_worker(model: CityModel, tech: tuple[np.ndarray, np.ndarray]
     nf = f.n
     va = (sector_productivity(model) * policy_productivity(model))[f.sector[:nf]] * f.productivity[:nf]
     if model.programmes.soe_productivity_factor != 1.0:
-        va = va * soe_factor(model, np.arange(nf))
+        va = va * soe_factor(model, slice(0, nf))
     mines = f.is_mine[:nf]
     if mines.any():
         tpw, cost = mine_technology(model) if tech is None else tech
@@ -155,9 +155,11 @@ def mine_output(model: CityModel, workers: np.ndarray, tpw: np.ndarray) -> np.nd
     """Tonnes extracted this month by each firm row (zero for non-mines)."""
     f = model.firms
     nf = f.n
-    q = np.minimum(f.capacity_t[:nf] * model.programmes.mine_capacity_factor, workers * model.scale * tpw) / 12.0
-    q = np.minimum(q, f.reserves[:nf])
-    return np.where(f.is_mine[:nf] & f.alive[:nf], q, 0.0)
+    mines = np.flatnonzero(f.is_mine[:nf] & f.alive[:nf])  # a handful of rows: compute there only
+    q = np.zeros(nf)
+    cap = f.capacity_t[mines] * model.programmes.mine_capacity_factor
+    q[mines] = np.minimum(np.minimum(cap, workers[mines] * model.scale * tpw[mines]) / 12.0, f.reserves[mines])
+    return q
 
 
 # -------------------------------------------------------------- initial money
@@ -223,7 +225,7 @@ def step(model: CityModel) -> None:
     public = f.ownership[:nf] == PUBLIC
     wage_emp = jobs.wage.astype(np.float64)  # the wages of the employed (and their mean) were set then
     # per firm row: whole counts x each pay class's wage (exactly the sum of its persons' wages)
-    wage_bill = jobs.per_firm(wage_table(model).astype(np.float64)) * S
+    wage_bill = jobs.per_firm(wage_table(model)[: len(jobs.count)].astype(np.float64)) * S
 
     # social functions run by state firms (heating, water, property services), bought
     # locally; the SOE reform moves a share of the bill to the city
@@ -306,9 +308,9 @@ def step(model: CityModel) -> None:
     f.reserves[:nf] -= q
     tpw, _ = mine_technology(model)
     # a mine staffs for its capacity; a loss-making mine does not hire
-    mine_target = f.capacity_t[:nf] * prog.mine_capacity_factor / np.maximum(tpw, 1e-9) / S
-    mine_target = np.where(f.loss_months[:nf] > 0, np.minimum(mine_target, L), mine_target)
-    f.target[:nf] = np.where(mines, mine_target, f.target[:nf])
+    mr = np.flatnonzero(mines)
+    mine_target = f.capacity_t[mr] * prog.mine_capacity_factor / np.maximum(tpw[mr], 1e-9) / S
+    f.target[mr] = np.where(f.loss_months[mr] > 0, np.minimum(mine_target, L[mr]), mine_target)
     model.month_flows["coal_output_tonnes"] += float(q.sum())
     mine_inputs = q * cost_t
 
@@ -328,17 +330,17 @@ def step(model: CityModel) -> None:
     intermediates = np.where(mines, mine_inputs, sales * phi)
     intermediates = np.where(public, 0.0, intermediates)
     va = sales - intermediates
-    bt_sectors = np.isin(f.sector[:nf], [SECTOR_NAMES.index(s) for s in pf.business_tax_sectors])
+    bt_sectors = _sector_flags([SECTOR_NAMES.index(s) for s in pf.business_tax_sectors])[f.sector[:nf]]
     bt_rate = model.s(pf.business_tax_rate)
     use_bt = bt_sectors & (bt_rate > 0) & ~public
     business_tax = np.where(use_bt, bt_rate * sales, 0.0)
     standard = model.s(pf.vat_rate)
     sector_vat = np.array([standard if c.vat_rate is None else model.s(c.vat_rate) for c in model.sector_cfg])
     vat = np.where(~use_bt & ~public, sector_vat[f.sector[:nf]] * np.maximum(va, 0.0), 0.0)
-    res_tax = np.where(
-        mines,
-        q * model.s(pf.coal_resource_tax_yuan_per_tonne) + coal_sales * model.s(pf.coal_resource_tax_ad_valorem_share),
-        0.0,
+    res_tax = np.zeros(nf)
+    res_tax[mr] = (
+        q[mr] * model.s(pf.coal_resource_tax_yuan_per_tonne)
+        + coal_sales[mr] * model.s(pf.coal_resource_tax_ad_valorem_share)
     )
     r_loan = sc.firms.loan_interest_rate_per_year / 12.0
     if prog.private_loan_rate_cut > 0:
@@ -350,7 +352,7 @@ def step(model: CityModel) -> None:
     pre_tax = pre_tax - social_firms
     env_tax = np.zeros(nf)
     if prog.heavy_environmental_cost_share > 0:
-        heavy = np.isin(f.sector[:nf], HEAVY_SECTORS) & f.alive[:nf]
+        heavy = _sector_flags(HEAVY_SECTORS)[f.sector[:nf]] & f.alive[:nf]
         env_tax = np.where(heavy, prog.heavy_environmental_cost_share * sales, 0.0)
         pre_tax = pre_tax - env_tax
     subsidy = np.zeros(nf)
@@ -432,6 +434,13 @@ def step(model: CityModel) -> None:
     # value added by sector (for GDP): wages + taxes + profits = sales - intermediates
     model.month_va += np.bincount(f.sector[:nf], weights=va, minlength=N_SECTORS)
     settle_firm_cash(model, wage_bill + employer_contrib)
+
+
+def _sector_flags(sectors) -> np.ndarray:
+    """Boolean per sector: True for the sectors listed."""
+    flags = np.zeros(N_SECTORS, bool)
+    flags[list(sectors)] = True
+    return flags
 
 
 def distribute_to_savers(model: CityModel, amount: float) -> None:
