@@ -308,8 +308,7 @@ def train(model: CityModel, rng: np.random.Generator) -> None:
     exp = p.exp_sector[seekers]
     priority = (exp >= 0) & prog.training_priority[np.maximum(exp, 0)]
     tie = rng.random(len(seekers))
-    order = np.lexsort((tie, -p.unemp_months[seekers], ~priority))
-    chosen = seekers[order[:k]]
+    chosen = seekers[_first_k(priority, p.unemp_months[seekers], tie, k)]
     p.trained[chosen] = True
     cost = k * model.scale * prog.training_cost
     from simulator.policy.funding import central_to_city
@@ -320,6 +319,26 @@ def train(model: CityModel, rng: np.random.Generator) -> None:
     model.month_flows["training_spending"] += cost
 
 
+def _first_k(priority: np.ndarray, spell: np.ndarray, tie: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the first ``k`` in the order: ``priority`` first, then the longest ``spell``,
+    then the smallest ``tie``, then position (the first ``k`` of
+    ``np.lexsort((tie, -spell, ~priority))``, found without sorting everyone)."""
+    chosen = []
+    for group in (np.flatnonzero(priority), np.flatnonzero(~priority)):
+        if k == 0:
+            break
+        if len(group) <= k:
+            chosen.append(group)
+            k -= len(group)
+            continue
+        s = spell[group]
+        kth = np.partition(s, len(s) - k)[len(s) - k]  # the k-th longest spell of the group
+        above, at = group[s > kth], group[s == kth]
+        chosen += [above, at[np.argsort(tie[at], kind="stable")[: k - len(above)]]]
+        k = 0
+    return np.concatenate(chosen) if chosen else np.zeros(0, np.intp)
+
+
 def welfare_jobs(model: CityModel, rng: np.random.Generator) -> np.ndarray:
     """Hire one job seeker of each household with no employed member into a public unit,
     up to the programme's cap; returns the hires per firm row."""
@@ -328,7 +347,7 @@ def welfare_jobs(model: CityModel, rng: np.random.Generator) -> np.ndarray:
     nf = f.n
     hired = np.zeros(nf)
     status = p.view("status")
-    held = int((p.view("welfare_job") & (status == EMPLOYED)).sum())
+    held = int(np.count_nonzero(p.view("welfare_job") & (status == EMPLOYED)))
     room = int(prog.welfare_jobs_max / model.scale) - held
     units = np.flatnonzero((f.ownership[:nf] == PUBLIC) & f.alive[:nf])
     if room <= 0 or len(units) == 0:
@@ -342,8 +361,12 @@ def welfare_jobs(model: CityModel, rng: np.random.Generator) -> np.ndarray:
         return hired
     # one seeker per household, in random order
     seekers = seekers[rng.permutation(len(seekers))]
-    _, first = np.unique(household[seekers], return_index=True)
-    chosen = seekers[np.sort(first)][:room]
+    h = household[seekers]
+    first = np.full(hh.n, len(seekers))
+    np.minimum.at(first, h, np.arange(len(seekers)))  # each household's first seeker in this order
+    is_first = np.zeros(len(seekers), bool)
+    is_first[first[h]] = True
+    chosen = seekers[np.flatnonzero(is_first)][:room]
     unit = units[rng.integers(0, len(units), size=len(chosen))]
     p.status[chosen] = EMPLOYED
     p.employer[chosen] = unit
