@@ -70,8 +70,8 @@ def leave_probability(model: CityModel) -> np.ndarray:
     wa_rows = np.flatnonzero(wa)
     h_wa = p.household[wa_rows]
     has_wa = _flags(h_wa, nh)
-    young = _flags(h_wa[np.flatnonzero(age_m[wa_rows] // 12 <= mg.young_adult_max_age_years)], nh)
-    high = _flags(h_wa[np.flatnonzero(p.skill[wa_rows] == SKILL_NAMES.index("high"))], nh)
+    young = _flags(p.household[np.flatnonzero(wa & (age_m < 12 * (mg.young_adult_max_age_years + 1)))], nh)
+    high = _flags(p.household[np.flatnonzero(wa & (p.skill[:n] == SKILL_NAMES.index("high")))], nh)
     earners = _flags(p.household[np.flatnonzero(p.status[:n] == EMPLOYED)], nh)  # the employed are all present
 
     gap = wage_gap(model)
