@@ -136,10 +136,6 @@ class CensusRow:
     def __getitem__(self, column: str) -> float:
         return self.values[column]
 
-    def source(self, column: str) -> str:
-        """Where a figure comes from, for comments: ``census2010_cities.csv: 抚顺市 pop2010``."""
-        return f"{Path(self.file).name}: {self.label} {column}"
-
 
 @dataclass
 class CityData:
@@ -154,6 +150,17 @@ class CityData:
 # ----------------------------------------------------------------- files
 
 
+def shown_path(path: str | Path) -> str:
+    """A path as shown in files and messages: relative to the source tree when inside it."""
+    p = Path(path)
+    if p.is_absolute():
+        try:
+            return p.relative_to(PACKAGE_ROOT).as_posix()
+        except ValueError:
+            return p.as_posix()
+    return p.as_posix()
+
+
 def find_data_file(path: Path) -> Path:
     """``path`` as given if it exists, else relative to the source tree."""
     if path.is_absolute() or path.is_file():
@@ -162,8 +169,9 @@ def find_data_file(path: Path) -> Path:
     return candidate if candidate.is_file() else path
 
 
-def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """Header and rows (with their line numbers) of a CSV file; lines starting with '#' are comments."""
+def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]], int]:
+    """Header, rows (with their line numbers) and the header's line of a CSV file; lines
+    starting with '#' are comments."""
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
@@ -191,7 +199,7 @@ def _read_csv(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
                 f"{len(rec)} fields, the header has {len(header)}", file=str(path), line=line_no
             )
         rows.append((line_no, {h: v.strip() for h, v in zip(header, rec, strict=True)}))
-    return header, rows
+    return header, rows, numbered[0][0]
 
 
 def _number(raw: str, file: str, line: int, column: str) -> float | None:
@@ -208,9 +216,9 @@ def _number(raw: str, file: str, line: int, column: str) -> float | None:
 
 def read_city_list(path: Path) -> dict[str, CityEntry]:
     """The city list: short name -> :class:`CityEntry`."""
-    header, rows = _read_csv(path)
+    header, rows, header_line = _read_csv(path)
     if "city" not in header:
-        raise CityDataError("missing column 'city' (the city's short name)", file=str(path), line=1)
+        raise CityDataError("missing column 'city' (the city's short name)", file=str(path), line=header_line)
     cities: dict[str, CityEntry] = {}
     for line, r in rows:
         name = r["city"].strip().lower()
@@ -268,7 +276,7 @@ def read_census_row(path: Path, year: int, entry: CityEntry) -> CensusRow:
     if year not in REQUIRED_COLUMNS:
         raise CityDataError(f"no census format for {year}; census years are {', '.join(map(str, CENSUS_YEARS))}")
     file = str(path)
-    header, rows = _read_csv(path)
+    header, rows, header_line = _read_csv(path)
     pop_col = _population_column(header, year)
     present = set(header) | ({"population"} if pop_col else set())
     missing = [c for c in REQUIRED_COLUMNS[year] if c not in present]
@@ -278,10 +286,10 @@ def read_census_row(path: Path, year: int, entry: CityEntry) -> CensusRow:
             f"missing column(s) {', '.join(repr(c) for c in shown)} (needed to start a city in {year}; "
             "see data/cities/README.md)",
             file=file,
-            line=1,
+            line=header_line,
         )
     if not {"city", "unit", "code"} & set(header):
-        raise CityDataError("missing column 'city' (or 'unit' / 'code') naming each row's city", file=file, line=1)
+        raise CityDataError("missing column 'city' (or 'unit' / 'code') naming each row's city", file=file, line=header_line)
 
     def matches(r: dict[str, str]) -> bool:
         names = {entry.city, entry.name_zh.lower()} - {""}
@@ -332,7 +340,7 @@ def read_census_row(path: Path, year: int, entry: CityEntry) -> CensusRow:
         raise CityDataError(f"the population must be at least 1, got {r[pop_col]}", file=file, line=line, key=pop_col)
     _check_consistency(values, file, line)
     label = r.get("unit") or r.get("city") or r.get("code") or entry.city
-    return CensusRow(year=year, file=file, line=line, label=label, values=values)
+    return CensusRow(year=year, file=shown_path(file), line=line, label=label, values=values)
 
 
 def _check_consistency(v: dict[str, float], file: str, line: int) -> None:

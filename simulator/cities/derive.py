@@ -27,11 +27,11 @@ from typing import Any
 
 from simulator.cities import demography as demo
 from simulator.cities.data import CensusRow, CityData, CityDataError, employed_persons
-from simulator.cities.emit import Notes
+from simulator.cities.emit import Notes, is_block
 from simulator.model.demography import SCHOOL_START_AGE_YEARS
 from simulator.model.sectors import SECTOR_NAMES, SKILL_NAMES
 from simulator.model.series import series_at
-from simulator.scenario.loader import load_raw, load_scenario, schema_type_at
+from simulator.scenario.loader import load_raw, load_scenario
 
 NATIONAL_MINE_WORKERS_PER_10KT = 11.0
 NATIONAL_MINE_WORKERS_YEAR = 2015
@@ -133,18 +133,6 @@ class Template:
 # --------------------------------------------------------------------- draft
 
 
-def is_leaf(path: tuple[Any, ...], value: Any) -> bool:
-    """A value written on one line (not a block of the schema)."""
-    if not isinstance(value, dict):
-        return True
-    from pydantic import BaseModel
-
-    tp = schema_type_at(path)
-    if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return False
-    return not (path == ("sectors",))
-
-
 class Draft:
     """The new scenario's data with a note for every value."""
 
@@ -155,7 +143,7 @@ class Draft:
         self._note_all(self.data, ())
 
     def _note_all(self, value: Any, path: tuple[Any, ...]) -> None:
-        if path and is_leaf(path, value):
+        if path and not is_block(path, value):
             own = self.t.comments.get(path, "")
             self.notes[path] = f"from {self.t.city}" + (f": {own}" if own else "")
             if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
@@ -290,8 +278,8 @@ class Builder:
             f"numerical: persons per person row, chosen for about as many rows as {self.tc} "
             f"({int(rows):,}), so that a run takes a few seconds; 1 = every resident",
         )
-        d.set(("city", "name"), self.city.entry.title, f"data/cities/cities.csv: {self.city.entry.city}")
-        d.set(("city", "name_zh"), self.city.entry.name_zh, "data/cities/cities.csv")
+        d.set(("city", "name"), self.city.entry.title, f"city list: {self.city.entry.city}")
+        d.set(("city", "name_zh"), self.city.entry.name_zh, f"city list: {self.city.entry.city}")
 
     # --------------------------------------------------------- population
 
@@ -432,7 +420,7 @@ class Builder:
             pu = t.get("population", "unemployed_persons")
             d.from_template(("population", "unemployed_persons"), int(round(pu * self.ratio)), self.ratio_note)
             self.mine_workers = int(round(tpl_mine_workers * self.ratio))
-            self.mine_note = f"from {self.tc}, {self.ratio_note}"
+            self.mine_note = f"(from {self.tc}, {self.ratio_note})"
             return
         employed = employed_persons(c)
         how_e = (
@@ -441,7 +429,7 @@ class Builder:
             else f"the employed ({employed:,.0f}, column employed_persons)"
         )
         self.mine_workers = int(round(c["mining_workers_est"]))
-        self.mine_note = f"census: {self.census_note('mining_workers_est')}"
+        self.mine_note = f"(census: {self.census_note('mining_workers_est')})"
         emp: dict[str, float] = {}
         emp["agriculture"] = c["emp_sec1"] * employed
         emp["services"] = c["emp_sec3"] * employed
@@ -560,7 +548,7 @@ class Builder:
         entry = self.city.entry
         if entry.mine_workers_per_10kt is not None:
             intensity, year = entry.mine_workers_per_10kt, entry.mine_workers_year or self.start
-            source = f"data/cities/cities.csv: {entry.mine_workers_source}"
+            source = f"city list: {entry.mine_workers_source}"
         else:
             intensity, year = NATIONAL_MINE_WORKERS_PER_10KT, NATIONAL_MINE_WORKERS_YEAR
             source = f"assumed: {NATIONAL_MINE_WORKERS_SOURCE}"
@@ -605,7 +593,7 @@ class Builder:
         d.set(
             ("coal", "mines"),
             mines,
-            f"mine workers: {self.mine_note}; split and reserves as {self.tc}'s mines still open in "
+            f"derived: mine workers {self.mine_note}; split and reserves as {self.tc}'s mines still open in "
             f"{self.start}; capacity from the labour intensity ({source})",
         )
         for i, n in enumerate(notes):
@@ -613,7 +601,7 @@ class Builder:
         d.set(
             ("sectors", "coal_mining", "initial_employment_persons"),
             sum(m["workers_persons"] for m in mines),
-            "= the mines' workers (coal.mines)",
+            "derived: the mines' workers (coal.mines)",
         )
         self.facts["mine_capacity"] = sum(m["capacity_tonnes_per_year"] for m in mines)
 
@@ -647,7 +635,7 @@ class Builder:
         entry = self.city.entry
         if entry.shantytown_households is not None:
             self.shanty = float(entry.shantytown_households)
-            d.set(("population", "shantytown_households"), int(self.shanty), f"data/cities/cities.csv: {entry.shantytown_source}")
+            d.set(("population", "shantytown_households"), int(self.shanty), f"city list: {entry.shantytown_source}")
         else:
             self.shanty = share * city_urban_hh
             d.set(("population", "shantytown_households"), int(round(self.shanty)), f"from {self.tc}: {how}")
@@ -655,7 +643,7 @@ class Builder:
         sub_t = float(pop_t["subsidence_households"])
         if entry.subsidence_households is not None:
             self.subs = float(entry.subsidence_households)
-            d.set(("population", "subsidence_households"), int(self.subs), f"data/cities/cities.csv: {entry.subsidence_source}")
+            d.set(("population", "subsidence_households"), int(self.subs), f"city list: {entry.subsidence_source}")
         else:
             ref_miners = self.ref.census.get("mining_workers_est")
             if ref_miners and c.get("mining_workers_est") is not None:
@@ -763,20 +751,20 @@ class Builder:
                 notes[path + (k,)] = f"from {self.tc}" + (f": {o}" if o else "")
             if cfg.get("enabled") and int(cfg.get("end_year", self.start)) < self.start:
                 cfg["enabled"] = False
-                notes[path + ("enabled",)] = f"off: the template's programme ended before {self.start}"
+                notes[path + ("enabled",)] = f"derived: off, {self.tc}'s programme ended before {self.start}"
             if name == "resource_city_transfer":
                 entry = self.city.entry
                 if entry.designation_year is not None:
                     cfg["start_year"] = entry.designation_year
                     notes[path + ("start_year",)] = (
-                        f"designation as a resource-exhausted city: data/cities/cities.csv: {entry.designation_source}"
+                        f"city list: designated a resource-exhausted city that year ({entry.designation_source})"
                     )
                 if "yuan_per_year" in cfg:
                     notes[path + ("yuan_per_year",)] = f"from {self.tc}, the same amount a city (not per resident){own('yuan_per_year')}"
             if name == "shantytown_renovation" and moved and cfg.get("enabled") and int(cfg.get("start_year", 0)) < self.start:
                 cfg["start_year"] = self.start
                 notes[path + ("start_year",)] = (
-                    f"the programme as running in {self.start} (what it did before is in the {self.start} city)"
+                    f"assumed: the programme as running in {self.start} (what it did before is in the {self.start} city)"
                 )
             for k in POPULATION_SCALED_LEVER_SIZES.get(name, ()):
                 if k in cfg:

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel
 
 from simulator.scenario.loader import schema_type_at
+from simulator.scenario.schema import FundingShares, TransferEarmarks
 
 Notes = dict[tuple[Any, ...], str]
 
@@ -54,16 +55,22 @@ def flow(value: Any) -> str:
     return scalar(value)
 
 
-def _is_block(path: tuple[Any, ...], value: Any) -> bool:
+FLOW_MODELS = (FundingShares, TransferEarmarks)
+"""Small blocks of the schema written on one line, with one comment."""
+
+
+def is_block(path: tuple[Any, ...], value: Any) -> bool:
+    """A mapping written as an indented block (a section of the schema or a mapping of them);
+    everything else is one value on one line with its own comment."""
     if not isinstance(value, dict):
         return False
     if not path:
         return True
     tp = schema_type_at(path)
     if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return True
-    # dict of blocks (sectors): its values are models
-    return all(isinstance(v, dict) and _is_block(path + (k,), v) for k, v in value.items()) and bool(value)
+        return not issubclass(tp, FLOW_MODELS)
+    # a mapping of blocks (the sectors)
+    return bool(value) and all(isinstance(v, dict) and is_block(path + (k,), v) for k, v in value.items())
 
 
 def _comment(note: str | None) -> str:
@@ -89,7 +96,7 @@ def _block(mapping: dict[str, Any], path: tuple[Any, ...], indent: int, notes: N
         if not path and lines and lines[-1] != "":
             if isinstance(value, dict | list) and value:
                 lines.append("")
-        if _is_block(sub, value):
+        if is_block(sub, value):
             lines.append(f"{pad}{scalar(key)}:{_comment(notes.get(sub))}")
             _block(value, sub, indent + 2, notes, lines)
         elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):

@@ -25,7 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simulator.cities.data import CITY_LIST, CityData, CityDataError, find_data_file, load_city
+from simulator.cities.data import (
+    CITY_LIST,
+    CityData,
+    CityDataError,
+    find_data_file,
+    load_city,
+    shown_path,
+)
 from simulator.cities.derive import Builder, Draft, Template, scenario_name, trim_series
 from simulator.cities.emit import dump, scalar
 from simulator.model.series import series_at
@@ -44,6 +51,8 @@ class NewCity:
     package: Path | None
     city: CityData
     facts: dict[str, float]
+    provenance: dict[str, int]
+    """How many values of the baseline come from the census, are derived, from the template or assumed."""
 
 
 def default_out(name: str) -> Path:
@@ -67,13 +76,16 @@ def _header(b: Builder, command: str, package: bool) -> str:
     lines = [
         f"{e.title} ({e.name_zh}), {where}{b.start}-{end}: the city of the {b.start} census, {what}.",
         "",
-        f"Written by `{command}` from {Path(c.file).name} (line {c.line}: {c.label}),",
-        f"data/cities/cities.csv and the parameters of {b.t.path.as_posix()} ({b.tc}).",
+        f"Written by `{command}`",
+        f"from {shown_path(c.file)} (line {c.line}: {c.label}), the city list and the parameters",
+        f"of {shown_path(b.t.path)} ({b.tc}).",
         "Every value carries its provenance in a comment:",
         "  census: ...        a figure of the census table",
+        "  city list: ...     a fact of data/cities/cities.csv (its source follows)",
         "  derived: ...       computed from census figures (the rule follows)",
-        f"  from {b.tc}: ...   {b.tc}'s value standing for an unknown one ({b.tc}'s own comment follows)",
+        f"  from {b.tc}: ...{' ' * max(1, 9 - len(b.tc))}{b.tc}'s value standing for an unknown one ({b.tc}'s own comment follows)",
         "  assumed: ...       an assumption made for this city",
+        "  numerical: ...     a setting of the computation, not of the city",
         f"Money: constant yuan of {b.d.get('city', 'money_base_year')}. Regenerate with the command above",
         "(edit by hand afterwards only what you can source better).",
     ]
@@ -242,7 +254,20 @@ def new_city(
             os.replace(tmp_pkg, pkg_out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return NewCity(baseline=out, package=pkg_out, city=b.city, facts=b.facts)
+    return NewCity(baseline=out, package=pkg_out, city=b.city, facts=b.facts, provenance=provenance(b))
+
+
+def provenance(b: Builder) -> dict[str, int]:
+    """Count the baseline's notes by kind."""
+    kinds = {"census": 0, "city list": 0, "derived": 0, f"from {b.tc}": 0, "assumed": 0, "numerical": 0, "other": 0}
+    for note in b.d.notes.values():
+        for k in kinds:
+            if note.startswith(k):
+                kinds[k] += 1
+                break
+        else:
+            kinds["other"] += 1
+    return kinds
 
 
 def _check(path: Path, shown: Path) -> None:
