@@ -25,12 +25,12 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from simulator.cities import CITY_LIST
 from simulator.scenario.errors import ScenarioError
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 """The source tree (where ``data/`` and ``calibration/`` live in a checkout)."""
 
-CITY_LIST = Path("data/cities/cities.csv")
 CENSUS_FILES = {
     2000: Path("calibration/data/census2000_population.csv"),
     2010: Path("calibration/data/census2010_cities.csv"),

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from simulator.cities import CITY_LIST, DEFAULT_PACKAGE, DEFAULT_TEMPLATE
 from simulator.cities.data import (
-    CITY_LIST,
     CityData,
     CityDataError,
     find_data_file,
@@ -38,9 +38,6 @@ from simulator.cities.emit import dump, scalar
 from simulator.model.series import series_at
 from simulator.scenario.errors import ScenarioError
 from simulator.scenario.loader import load_scenario
-
-DEFAULT_TEMPLATE = Path("scenarios/fuxin_baseline.yaml")
-DEFAULT_PACKAGE = Path("scenarios/fuxin.yaml")
 
 
 @dataclass

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from simulator.cities import CITY_LIST, DEFAULT_PACKAGE, DEFAULT_TEMPLATE
 from simulator.cli.common import console, fail
 
 
@@ -20,13 +21,13 @@ def new_city(
         Path | None,
         typer.Option(help="Baseline file to write (default scenarios/<name>_baseline.yaml); the package file goes beside it."),
     ] = None,
-    city_list: Annotated[Path, typer.Option(help="List of cities (names, codes, designation years, ...).")] = Path("data/cities/cities.csv"),
+    city_list: Annotated[Path, typer.Option(help="List of cities (names, codes, designation years, ...).")] = CITY_LIST,
     template: Annotated[
         Path, typer.Option(help="Scenario whose parameters stand for what the census does not give.")
-    ] = Path("scenarios/fuxin_baseline.yaml"),
+    ] = DEFAULT_TEMPLATE,
     package_from: Annotated[
         Path, typer.Option("--package-from", help="Scenario whose levers make the package file.")
-    ] = Path("scenarios/fuxin.yaml"),
+    ] = DEFAULT_PACKAGE,
     package: Annotated[bool, typer.Option("--package/--no-package", help="Also write the package file.")] = True,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
 ) -> None:
