@@ -445,12 +445,10 @@ def load_city(
     census_path = data_file if data_file is not None else find_data_file(CENSUS_FILES[census_year])
     census = read_census_row(census_path, census_year, entry)
     earlier = None
-    for year in CENSUS_YEARS:
-        if year < census_year and year == census_year - 10:
-            path = find_data_file(CENSUS_FILES[year])
-            try:
-                earlier = read_census_row(path, year, entry)
-            except CityDataError as e:
-                if not e.message.startswith("no row for city"):
-                    raise
+    if census_year - 10 in CENSUS_FILES:  # the census ten years before, for the population change
+        try:
+            earlier = read_census_row(find_data_file(CENSUS_FILES[census_year - 10]), census_year - 10, entry)
+        except CityDataError as e:
+            if not e.message.startswith("no row for city"):
+                raise
     return CityData(entry=entry, census=census, earlier=earlier)

@@ -251,7 +251,6 @@ class Builder:
         self.ratio_note = (
             f"scaled by population ({self.pop:,} / {self.t.city} {int(self.ref_pop):,} in {self.start})"
         )
-        self.facts: dict[str, float] = {}
         self.stock_ratio: dict[str, float] = {}
 
     @property
@@ -481,7 +480,6 @@ class Builder:
             f"derived: census job-loser share {100 * c['census_unemp_proxy']:.1f}% of the labour force "
             f"({self.census_note('census_unemp_proxy')}) applied to the employed",
         )
-        self.facts["employed_census"] = employed
 
     def _working_age_pool(self) -> float:
         """Expected persons of working age, out of school and below the retirement ages, at the start."""
@@ -603,7 +601,6 @@ class Builder:
             sum(m["workers_persons"] for m in mines),
             "derived: the mines' workers (coal.mines)",
         )
-        self.facts["mine_capacity"] = sum(m["capacity_tonnes_per_year"] for m in mines)
 
     # ------------------------------------------------------------- housing
 
@@ -691,7 +688,6 @@ class Builder:
                 f"{self.ratio_note}; {rates}: no more than {self.tc}'s, as the model's in-migration "
                 "to vacancies stands for job-driven inflows",
             )
-            self.facts["net_migration"] = n_city
             return
         value = base + (n_city - n_ref) * self.pop / size  # households a year
         how = f"{self.ratio_note}, less the city's extra net loss ({rates})"
@@ -705,7 +701,6 @@ class Builder:
                 sig(out, 3),
                 f"raised by the in-migration that would have been negative ({-value * size:,.0f} persons a year; {rates})",
             )
-        self.facts["net_migration"] = n_city
 
     # ---------------------------------------------------------- series, levers
 

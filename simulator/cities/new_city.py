@@ -47,7 +47,6 @@ class NewCity:
     baseline: Path
     package: Path | None
     city: CityData
-    facts: dict[str, float]
     provenance: dict[str, int]
     """How many values of the baseline come from the census, are derived, from the template or assumed."""
 
@@ -251,7 +250,7 @@ def new_city(
             os.replace(tmp_pkg, pkg_out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return NewCity(baseline=out, package=pkg_out, city=b.city, facts=b.facts, provenance=provenance(b))
+    return NewCity(baseline=out, package=pkg_out, city=b.city, provenance=provenance(b))
 
 
 def provenance(b: Builder) -> dict[str, int]:
