@@ -129,6 +129,8 @@ class CensusRow:
     line: int
     label: str
     values: dict[str, float] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)
+    """The table's own name of each figure (``population`` -> ``pop2010``)."""
 
     def get(self, column: str) -> float | None:
         return self.values.get(column)
@@ -340,7 +342,8 @@ def read_census_row(path: Path, year: int, entry: CityEntry) -> CensusRow:
         raise CityDataError(f"the population must be at least 1, got {r[pop_col]}", file=file, line=line, key=pop_col)
     _check_consistency(values, file, line)
     label = r.get("unit") or r.get("city") or r.get("code") or entry.city
-    return CensusRow(year=year, file=shown_path(file), line=line, label=label, values=values)
+    columns = {c: (pop_col if c == "population" else c) for c in values}
+    return CensusRow(year=year, file=shown_path(file), line=line, label=label, values=values, columns=columns)
 
 
 def _check_consistency(v: dict[str, float], file: str, line: int) -> None:

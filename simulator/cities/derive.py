@@ -258,7 +258,8 @@ class Builder:
         return self.t.city
 
     def census_note(self, *columns: str) -> str:
-        return f"{Path(self.c.file).name} line {self.c.line} ({self.c.label}): " + ", ".join(columns)
+        names = [self.c.columns.get(c, c) for c in columns]
+        return f"{Path(self.c.file).name} line {self.c.line} ({self.c.label}): " + ", ".join(names)
 
     # ------------------------------------------------------------ run, city
 
