@@ -274,9 +274,9 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     welfare_rng = model.lever_streams["reemployment"]
     if prog.welfare_jobs_max > 0:
         welfare_held += welfare_jobs(model, welfare_rng)
+    L += welfare_held  # every worker counts, welfare jobs released this month included
     if welfare_held.any():
-        welfare_held -= release_welfare_jobs(model, welfare_rng)
-    L += welfare_held
+        welfare_held = welfare_held - release_welfare_jobs(model, welfare_rng)
     model.welfare_workers = welfare_held  # per firm row: outside the staffing norm
 
     # 4. wages
