@@ -31,10 +31,9 @@ from simulator.calibration.driver import (
     MANIFEST_FILE,
     CalibrationError,
     read_json,
-    tmp_name,
     write_atomic,
 )
-from simulator.calibration.report import BAND, FITTED_FILE, _csv_text
+from simulator.calibration.report import BAND, FITTED_FILE, _csv_text, save_png
 
 VALIDATION_CSV = "validation.csv"
 VALIDATION_PLOT = "validation.png"
@@ -243,11 +242,7 @@ def plot_validation(out: Path, figures: list[Figure], runs, name: str, last_fit_
         fontsize=9,
     )
     fig.tight_layout()
-    tmp = tmp_name(out).with_suffix(".png")
     try:
-        fig.savefig(tmp, dpi=80)
-        os.replace(tmp, out)
+        save_png(fig, out)
     finally:
         plt.close(fig)
-        if tmp.exists():
-            tmp.unlink()
