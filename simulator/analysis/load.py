@@ -405,7 +405,11 @@ def _read_sweep(path: Path, table: pd.DataFrame, chosen: list[str], variants, ke
         table = table.assign(scenario_name=(base or {}).get("name", path.name))
     if "seed_index" not in table.columns:
         table = table.assign(seed_index=table.groupby("point_id").cumcount())
-    parameters = [c for c in table.columns if c not in SWEEP_RUN_COLUMNS and "." in c]
+    # the sweep's manifest names its parameter columns; older or foreign sweeps: dotted column names
+    named = [p.get("name") for p in manifest.get("parameters", []) if isinstance(p, dict)]
+    parameters = [c for c in named if c in table.columns] or [
+        c for c in table.columns if c not in SWEEP_RUN_COLUMNS and "." in c
+    ]
     points = table.groupby(["scenario_name", "point_id"], sort=False)
     names_with_several_points = table.groupby("scenario_name")["point_id"].nunique()
     for (name, point), rows in points:

@@ -13,8 +13,11 @@ from simulator.cli import compare as compare_cmd
 from simulator.cli import fit as fit_cmd
 from simulator.cli import levers as levers_cmd
 from simulator.cli import new_city as new_city_cmd
+from simulator.cli import query as query_cmd
 from simulator.cli import report as report_cmd
 from simulator.cli import run as run_cmd
+from simulator.cli import sensitivity as sensitivity_cmd
+from simulator.cli import sweep as sweep_cmd
 from simulator.cli import validate as validate_cmd
 
 app = typer.Typer(
@@ -28,6 +31,9 @@ app.command("run")(run_cmd.run)
 app.command("validate")(validate_cmd.validate)
 app.command("levers")(levers_cmd.levers)
 app.command("fit")(fit_cmd.fit)
+app.command("sweep")(sweep_cmd.sweep)
+app.command("query")(query_cmd.query)
+app.command("sensitivity")(sensitivity_cmd.sensitivity)
 app.command("compare")(compare_cmd.compare)
 app.command("report")(report_cmd.report)
 app.command("new-city")(new_city_cmd.new_city)

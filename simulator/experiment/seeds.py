@@ -1,4 +1,4 @@
-"""Several seeds of several scenarios: common random numbers, run in parallel.
+"""Seeds for many runs, and several seeds of several scenarios run in parallel.
 
 ``sim compare`` and ``sim report`` run plain scenario files with ``--seeds N``:
 every scenario gets the same N seeds, derived reproducibly from one root seed
@@ -31,10 +31,23 @@ def derive_seeds(root: int, n: int) -> list[int]:
     """``n`` run seeds from one root seed: the first 32-bit word of each spawned child sequence.
 
     The same root and ``n`` always give the same seeds, and the first ``k`` seeds
-    of ``derive_seeds(root, n)`` are those of ``derive_seeds(root, k)``.
+    of ``derive_seeds(root, n)`` are those of ``derive_seeds(root, k)``. Sweeps
+    use the same seeds (seed index *k* of a sweep with root *R* is seed *k* of
+    ``sim compare --seeds`` with root *R*), so their runs pair with such runs.
     """
     children = np.random.SeedSequence(root).spawn(n)
     return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+
+
+DESIGN_STREAM_TAG = 0x5EED_DE51
+"""Mixed into the root seed's entropy for sampling a sweep's design: a stream
+independent of the run seeds (the root's spawned children)."""
+
+
+def design_seed(root: int) -> int:
+    """The seed for sampling a sweep's design (Latin hypercube, Sobol, Morris) under a root seed."""
+    ss = np.random.SeedSequence([DESIGN_STREAM_TAG, root])
+    return int(ss.generate_state(1, dtype=np.uint32)[0])
 
 
 @dataclass(frozen=True)

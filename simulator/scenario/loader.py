@@ -52,6 +52,7 @@ __all__ = [
     "load_resolved_text",
     "load_scenario",
     "scenario_sha256",
+    "validate_located",
 ]
 
 OVERRIDE_FILE = "--set"
@@ -117,7 +118,12 @@ def schema_model_at(
 # ------------------------------------------------------------------ overrides
 
 
-def apply_overrides(data: dict[str, Any], locs: Locations, overrides: Iterable[str]) -> None:
+def apply_overrides(
+    data: dict[str, Any],
+    locs: Locations,
+    overrides: Iterable[str],
+    root: type[BaseModel] = Scenario,
+) -> None:
     """Apply ``path.to.key=value`` overrides to raw scenario data, in place.
 
     The value is read as YAML data (``3``, ``0.5``, ``true``, ``[a, b]``,
@@ -133,6 +139,8 @@ def apply_overrides(data: dict[str, Any], locs: Locations, overrides: Iterable[s
         locs: Its location map; entries for overridden values point at
             ``--set`` (line ``None``).
         overrides: The override strings, applied in order.
+        root: The schema the data follows (a scenario unless told otherwise,
+            e.g. a sweep spec): it decides which missing keys may be added.
 
     Raises:
         ScenarioError: On bad syntax, an unreadable value, or a path that
@@ -141,7 +149,7 @@ def apply_overrides(data: dict[str, Any], locs: Locations, overrides: Iterable[s
     if isinstance(overrides, str):  # a single override given bare
         overrides = [overrides]
     for text in overrides:
-        _apply_one(data, locs, text)
+        _apply_one(data, locs, text, root)
 
 
 def _override_error(
@@ -152,7 +160,9 @@ def _override_error(
     )
 
 
-def _apply_one(data: dict[str, Any], locs: Locations, text: str) -> None:
+def _apply_one(
+    data: dict[str, Any], locs: Locations, text: str, root: type[BaseModel] = Scenario
+) -> None:
     if "=" not in text:
         raise _override_error(text, None, "expected 'path.to.key=value', there is no '='")
     raw_path, raw_value = text.split("=", 1)
@@ -182,7 +192,7 @@ def _apply_one(data: dict[str, Any], locs: Locations, text: str) -> None:
         elif isinstance(container, dict):
             key = _find_key(container, part)
             if key is _MISSING:
-                key = _new_key(container, path, part, last, text, shown)
+                key = _new_key(container, path, part, last, text, shown, root)
                 if not last:
                     container[key] = {}
                     locs[path + (key,)] = (OVERRIDE_FILE, None)
@@ -227,12 +237,13 @@ def _new_key(
     last: bool,
     text: str,
     shown: str,
+    root: type[BaseModel] = Scenario,
 ) -> Any:
     """Key for a part that is not in the data yet, if the schema allows it there."""
-    tp = schema_type_at(path)
-    model = schema_model_at(path)
+    tp = schema_type_at(path, root)
+    model = schema_model_at(path, root)
     if model is not None and part in model.model_fields:
-        child = schema_type_at(path + (part,))
+        child = schema_type_at(path + (part,), root)
         if last or _is_container_type(child):
             return part
         raise _override_error(text, shown, "this holds a single value, it has no sub-keys")
@@ -294,16 +305,40 @@ def load_scenario(
 
 
 def _validate(data: dict[str, Any], locs: Locations) -> Scenario:
+    return validate_located(Scenario, data, locs)
+
+
+_Model = typing.TypeVar("_Model", bound=BaseModel)
+
+
+def validate_located(model: type[_Model], data: Any, locs: Locations) -> _Model:
+    """Validate raw YAML data against a pydantic model, with ``file:line`` errors.
+
+    The same machinery as for scenarios, for other YAML inputs (e.g. sweep
+    specs): unknown keys get a did-you-mean from the model's fields.
+
+    Args:
+        model: The pydantic model class (strict, ``extra="forbid"``).
+        data: Raw data from :func:`load_raw` or :func:`parse_yaml`.
+        locs: Its location map.
+
+    Returns:
+        The validated model instance.
+
+    Raises:
+        ScenarioError: About the earliest line with a problem; ``all_errors``
+            lists every problem found.
+    """
     try:
-        return Scenario.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
-        raise _convert_validation_error(exc, data, locs) from None
+        raise _convert_validation_error(exc, data, locs, model) from None
 
 
 def _convert_validation_error(
-    exc: ValidationError, data: dict[str, Any], locs: Locations
+    exc: ValidationError, data: dict[str, Any], locs: Locations, root: type[BaseModel] = Scenario
 ) -> ScenarioError:
-    errors = [_describe(err, data, locs) for err in exc.errors(include_url=False)]
+    errors = [_describe(err, data, locs, root) for err in exc.errors(include_url=False)]
     # Earliest line first; a missing key is often the consequence of a misspelt
     # one (reported as unknown), so missing keys come after the other problems.
     order = sorted(
@@ -321,7 +356,9 @@ def _convert_validation_error(
     return first
 
 
-def _describe(err: Any, data: dict[str, Any], locs: Locations) -> ScenarioError:
+def _describe(
+    err: Any, data: dict[str, Any], locs: Locations, root: type[BaseModel] = Scenario
+) -> ScenarioError:
     loc = tuple(err["loc"])
     about_key = bool(loc) and loc[-1] == "[key]"
     if about_key:
@@ -334,7 +371,7 @@ def _describe(err: Any, data: dict[str, Any], locs: Locations) -> ScenarioError:
         message = _MISSING_KEY
     elif kind == "extra_forbidden":
         message = "unknown key"
-        suggestion = _suggest_field(loc)
+        suggestion = _suggest_field(loc, root)
     else:
         message = _plain_message(err["msg"], kind, err.get("input"))
         if about_key:
@@ -382,8 +419,8 @@ def _location(locs: Locations, path: tuple[Any, ...]) -> tuple[str | None, int |
     return None, None
 
 
-def _suggest_field(loc: tuple[Any, ...]) -> str | None:
-    model = schema_model_at(loc[:-1])
+def _suggest_field(loc: tuple[Any, ...], root: type[BaseModel] = Scenario) -> str | None:
+    model = schema_model_at(loc[:-1], root)
     if model is None or not loc:
         return None
     match = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.6)
