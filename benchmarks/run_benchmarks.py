@@ -1,19 +1,37 @@
-"""Speed and memory benchmarks of the simulator (not tests: nothing here asserts).
+"""Speed and memory benchmarks of the simulator, printed against the project's goals.
 
 Usage (from the project root, with the project installed)::
 
-    python benchmarks/run_benchmarks.py            # whole-process run, import time, scales 100 and 10, per-mechanism profile
-    python benchmarks/run_benchmarks.py --full     # also scale 1 (every resident, ~1.9 million persons), several minutes
+    python benchmarks/run_benchmarks.py           # everything, scale 1 included (a few minutes)
+    python benchmarks/run_benchmarks.py --quick   # the same without scale 1 (under a minute)
 
-Each measurement of the model runs in a fresh subprocess so that its peak
-memory (max resident set size) is its own. Results are printed as a table
-against the project's goals and written to ``benchmarks/results.json``.
+What it measures (not tests: nothing here asserts; the figures are printed with their goal
+and written to ``benchmarks/results.json``):
+
+(a) ``sim run scenarios/fuxin.yaml`` at its default scale as a whole process (median of
+    ``--repeats`` runs), and the time to import the CLI on its own;
+(b) the model alone at scale 1 (every resident), 2000-2035 monthly: wall time (and the CPU
+    time within it, a guide when the machine is shared) and peak memory (maximum resident set
+    size of a fresh subprocess, which counts numpy's buffers);
+(c) the model at scales 1, 10 and 100: the cost per agent-row-step (agent rows = person,
+    household and firm rows, summed over the steps), a least-squares line
+    ``time = fixed + per_row_step x row_steps`` (how far each point is from it, as a share
+    of the point), and the slopes between consecutive scales (equal slopes: the points lie
+    on one line);
+(d) the time of each mechanism per step (``CityModel(timings=True)``) at the smallest
+    scale run;
+(e) the vectorised person rules against the per-agent Mesa reference
+    (:mod:`simulator.reference`) on the same initial city, in one process: the speed ratio.
+
+Each model measurement runs in its own subprocess so that its peak memory is its own. The
+machine may be shared: the script prints its load average next to the figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import statistics
@@ -29,120 +47,202 @@ GOALS = {
     "sim_run_whole_process_s": 5.0,
     "full_scale_wall_s": 60.0,
     "full_scale_peak_mb": 2048.0,
+    "linearity_max_deviation": 0.20,
+    "reference_speed_ratio": 50.0,
 }
 
-_MODEL_SNIPPET = """
-import json, resource, sys, time
-from simulator.scenario.loader import load_scenario
+_MODEL = """
+import json, resource, time
 from simulator.model.city import CityModel
-sc = load_scenario({scenario!r}, scale={scale}, overrides={overrides!r})
+from simulator.scenario.loader import load_scenario
+sc = load_scenario({scenario!r}, scale={scale})
 t0 = time.perf_counter()
-m = CityModel(sc)
+m = CityModel(sc, timings=True)
 t1 = time.perf_counter()
-m.run()
+c1 = time.process_time()
+row_steps = 0
+for _ in range(m.n_steps):
+    row_steps += m.persons.n + m.households.n + m.firms.n
+    m.step()
 t2 = time.perf_counter()
+c2 = time.process_time()
+acc = m.accounting_summary()
 print(json.dumps({{
-    "scale": {scale}, "persons_rows_start": int(sc.population.persons / {scale}),
-    "persons_rows_end": int(m.persons.n), "firm_rows": int(m.firms.n),
-    "build_s": t1 - t0, "run_s": t2 - t1,
+    "scale": {scale}, "steps": m.n_steps, "build_s": t1 - t0, "run_s": t2 - t1, "run_cpu_s": c2 - c1,
+    "person_rows_start": int(round(sc.population.persons / {scale})), "row_steps": row_steps,
     "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
-    "accounting_ok": m.accounting_summary()["stock_flow_ok"] and m.accounting_summary()["population_identity_ok"],
+    "accounting_ok": acc["stock_flow_ok"] and acc["population_identity_ok"],
+    "timings_s": dict(m.timings),
 }}))
 """
 
-_PROFILE_SNIPPET = """
-import json, time
-from collections import defaultdict
+_REFERENCE = """
+import json
+import numpy as np
+from simulator.reference import run_pair
 from simulator.scenario.loader import load_scenario
-from simulator.model import city as C
-sc = load_scenario({scenario!r}, scale={scale})
-m = C.CityModel(sc)
-T = defaultdict(float)
-def timed(mod, fn, key):
-    f = getattr(mod, fn)
-    def w(*a, **k):
-        t = time.perf_counter(); r = f(*a, **k); T[key] += time.perf_counter() - t; return r
-    setattr(mod, fn, w)
-for name in ("demography", "housing", "labour_market", "production", "public_finance", "migration"):
-    timed(getattr(C, name), "step", name)
-timed(C.firm_dynamics, "plan", "firm_dynamics.plan")
-timed(C.firm_dynamics, "exit_and_close", "firm_dynamics.exit_and_close")
-timed(C.public_finance, "close_month", "public_finance.close_month")
-t = time.perf_counter(); m.run(); total = time.perf_counter() - t
-T["checks_and_recording"] = total - sum(T.values())
-print(json.dumps({{"total_s": total, "steps": m.n_steps, "per_mechanism_s": dict(T)}}))
+sc = load_scenario({scenario!r}, scale={scale}, overrides=["run.end_year={end_year}"])
+r = run_pair(sc, seed=sc.run.seed)
+print(json.dumps({{"scale": {scale}, "years": [sc.run.start_year, {end_year}],
+    "person_rows_start": int(round(sc.population.persons / {scale})),
+    "seconds": r["seconds"], "cpu_seconds": r["cpu_seconds"],
+    "population_end": {{k: float(v[-1]) for k, v in (("vectorised", r["vectorised"]["population"]),
+                                                     ("reference", r["reference"]["population"]))}}}}))
 """
 
 
-def run_python(code: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+def python_json(code: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def whole_process(repeats: int) -> dict:
-    """Wall time and peak memory of `sim run scenarios/fuxin.yaml` as a whole process."""
-    times, peaks = [], []
+    """Wall time of ``sim run scenarios/fuxin.yaml`` (default scale) as a whole process."""
+    times, cpu, model_s = [], [], []
+    out_root = ROOT / "results" / "benchmark"
     for _ in range(repeats):
         t = time.perf_counter()
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         proc = subprocess.run(
-            [sys.executable, "-m", "simulator.cli.main", "run", str(SCENARIO), "--quiet", "--out", str(ROOT / "results" / "benchmark")],
+            [sys.executable, "-m", "simulator.cli.main", "run", str(SCENARIO), "--quiet", "--out", str(out_root)],
             capture_output=True, text=True, cwd=ROOT,
         )
         times.append(time.perf_counter() - t)
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime)
         if proc.returncode != 0:
             raise RuntimeError(proc.stderr)
-        peaks.append(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0)
-    return {"median_s": statistics.median(times), "min_s": min(times), "runs": times, "peak_mb": max(peaks)}
+        manifests = sorted((out_root / "fuxin").glob("*/manifest.json"), key=lambda p: p.stat().st_mtime)
+        model_s.append(json.loads(manifests[-1].read_text())["wall_time_seconds"])
+    return {"median_s": statistics.median(times), "min_s": min(times), "max_s": max(times), "runs_s": times,
+            "cpu_median_s": statistics.median(cpu), "model_median_s": statistics.median(model_s)}
 
 
 def import_time(repeats: int) -> dict:
-    """Time to import the CLI (what every `sim` command pays before it starts)."""
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import simulator.cli.main"], check=True, cwd=ROOT)
-        times.append(time.perf_counter() - t)
-    return {"median_s": statistics.median(times), "runs": times}
+    """Time to import the CLI (paid by every ``sim`` command), and the bare interpreter's start."""
+    def timed(code: str) -> list[float]:
+        ts = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+            ts.append(time.perf_counter() - t)
+        return ts
+    cli, bare = timed("import simulator.cli.main"), timed("pass")
+    return {"median_s": statistics.median(cli), "python_start_median_s": statistics.median(bare), "runs_s": cli}
+
+
+def line_fit(points: list[dict]) -> dict:
+    """Least-squares line ``run_s = fixed + per_row_step x row_steps`` and each point's deviation."""
+    xs = [p["row_steps"] for p in points]
+    ys = [p["run_s"] for p in points]
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx
+    fixed = my - slope * mx
+    dev = [abs(y - (fixed + slope * x)) / y for x, y in zip(xs, ys, strict=True)]
+    # slopes between consecutive points (sorted by size): equal slopes = points on one line
+    pts = sorted(zip(xs, ys, strict=True))
+    slopes = [(y2 - y1) / (x2 - x1) for (x1, y1), (x2, y2) in zip(pts, pts[1:], strict=False)]
+    spread = max(slopes) / min(slopes) - 1.0 if min(slopes) > 0 else float("inf")
+    return {"fixed_s": fixed, "per_row_step_ns": slope * 1e9, "max_deviation": max(dev), "deviations": dev,
+            "slopes_ns": [x * 1e9 for x in slopes], "slope_spread": spread}
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--full", action="store_true", help="also run scale 1 (every resident): several minutes")
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="skip scale 1 (every resident): under a minute")
+    ap.add_argument("--repeats", type=int, default=5, help="runs of the whole process and of the import (median)")
     args = ap.parse_args()
 
-    results: dict = {"python": sys.version.split()[0], "platform": platform.platform()}
-    print("whole process: sim run scenarios/fuxin.yaml ...", flush=True)
+    results: dict = {"python": sys.version.split()[0], "platform": platform.platform(),
+                     "cpus": os.cpu_count(), "load_average_start": load_average()}
+    print(f"load average at start: {results['load_average_start']} ({os.cpu_count()} cores)", flush=True)
+    print("(a) sim run scenarios/fuxin.yaml as a whole process ...", flush=True)
     results["sim_run"] = whole_process(args.repeats)
     results["import"] = import_time(args.repeats)
-    scales = [100, 10] + ([1] if args.full else [])
+    scales = [100, 10] + ([] if args.quick else [1])
     results["scales"] = []
     for s in scales:
-        print(f"model alone, scale {s} ...", flush=True)
-        results["scales"].append(run_python(_MODEL_SNIPPET.format(scenario=str(SCENARIO), scale=s, overrides=[])))
-    print("per-mechanism profile at scale 10 ...", flush=True)
-    results["profile_scale10"] = run_python(_PROFILE_SNIPPET.format(scenario=str(SCENARIO), scale=10))
+        print(f"(b, c, d) model alone, scale {s} ...", flush=True)
+        results["scales"].append(python_json(_MODEL.format(scenario=str(SCENARIO), scale=s)))
+    ref_scale, ref_end = (100, 2000) if args.quick else (20, 2000)
+    print(f"(e) vectorised person rules against the Mesa reference, scale {ref_scale}, {ref_end} ...", flush=True)
+    results["reference"] = python_json(_REFERENCE.format(scenario=str(SCENARIO), scale=ref_scale, end_year=ref_end))
+    results["load_average_end"] = load_average()
+    report(results)
+    (ROOT / "benchmarks" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
 
-    sr = results["sim_run"]
-    print()
-    print(f"{'measure':58s} {'value':>12s} {'goal':>10s}")
-    print(f"{'sim run scenarios/fuxin.yaml, whole process (median s)':58s} {sr['median_s']:12.2f} {'<= 5':>10s}")
-    print(f"{'  of which importing the CLI (median s)':58s} {results['import']['median_s']:12.2f}")
-    print(f"{'  peak memory (MB)':58s} {sr['peak_mb']:12.0f}")
-    for r in results["scales"]:
-        label = f"model 2000-2035, scale {r['scale']} ({r['persons_rows_start']:,} person rows)"
-        goal = "<= 60" if r["scale"] == 1 else ""
-        print(f"{label + ' (s)':58s} {r['run_s']:12.2f} {goal:>10s}")
-        goal_m = "<= 2048" if r["scale"] == 1 else ""
-        print(f"{'  peak memory (MB)':58s} {r['peak_mb']:12.0f} {goal_m:>10s}")
-    if len(results["scales"]) >= 2:
-        per_row = [r["run_s"] / r["persons_rows_start"] * 1e6 for r in results["scales"]]
-        print(f"{'cost per person row and run (microseconds), by scale':58s} {', '.join(f'{x:.0f}' for x in per_row):>12s}")
-    prof = results["profile_scale10"]
-    print(f"\nwhere the time goes (scale 10, {prof['steps']} monthly steps, {prof['total_s']:.1f} s):")
-    for k, v in sorted(prof["per_mechanism_s"].items(), key=lambda kv: -kv[1]):
-        print(f"  {k:36s} {v:8.2f} s  {100 * v / prof['total_s']:5.1f}%  {1000 * v / prof['steps']:7.2f} ms/step")
-    (ROOT / "benchmarks" / "results.json").write_text(json.dumps(results, indent=2))
+
+def report(results: dict) -> None:
+    rows: list[tuple[str, str, str, str]] = []
+
+    def add(label: str, value: str, goal: str = "", met: bool | None = None) -> None:
+        rows.append((label, value, goal, "" if met is None else ("yes" if met else "NO")))
+
+    sr, imp = results["sim_run"], results["import"]
+    add("sim run scenarios/fuxin.yaml, whole process (median s)", f"{sr['median_s']:.2f}",
+        f"< {GOALS['sim_run_whole_process_s']:g}", sr["median_s"] < GOALS["sim_run_whole_process_s"])
+    add(f"  runs: min / max of {len(sr['runs_s'])} (s)", f"{sr['min_s']:.2f} / {sr['max_s']:.2f}")
+    add("  of which on the CPU (median s)", f"{sr['cpu_median_s']:.2f}")
+    add("  of which the model, 2000-2035 (median s)", f"{sr['model_median_s']:.2f}")
+    add("  import simulator.cli.main (median s)", f"{imp['median_s']:.2f}")
+    add("  (bare python start, median s)", f"{imp['python_start_median_s']:.2f}")
+    by_scale = {r["scale"]: r for r in results["scales"]}
+    for s in sorted(by_scale):
+        r = by_scale[s]
+        full = s == 1
+        label = f"model 2000-2035, scale {s} ({r['person_rows_start']:,} person rows at start)"
+        goal_t = f"< {GOALS['full_scale_wall_s']:g}" if full else ""
+        add(label + ", run (s)", f"{r['run_s']:.1f}", goal_t, r["run_s"] < GOALS["full_scale_wall_s"] if full else None)
+        add("  of which on the CPU (s)", f"{r['run_cpu_s']:.1f}")
+        goal_m = f"< {GOALS['full_scale_peak_mb']:g}" if full else ""
+        add("  peak memory, max RSS (MB)", f"{r['peak_mb']:.0f}", goal_m,
+            r["peak_mb"] < GOALS["full_scale_peak_mb"] if full else None)
+        add("  build (s); accounting checks hold", f"{r['build_s']:.1f}; {r['accounting_ok']}")
+        add("  cost per agent-row-step (ns)", f"{r['run_s'] / r['row_steps'] * 1e9:.0f}")
+    if len(by_scale) >= 2:
+        fit = line_fit([by_scale[s] for s in sorted(by_scale)])
+        results["line_fit"] = fit
+        lim = GOALS["linearity_max_deviation"]
+        add("linear in agent rows: largest point's deviation from the fitted line", f"{100 * fit['max_deviation']:.1f}%",
+            f"< {100 * lim:g}%", fit["max_deviation"] < lim)
+        add("  line: fixed (s) + per agent-row-step (ns)", f"{fit['fixed_s']:.2f} + {fit['per_row_step_ns']:.0f}")
+        if len(fit["slopes_ns"]) >= 2:
+            add("linear in agent rows: slopes between scales (ns per agent-row-step)",
+                " / ".join(f"{x:.0f}" for x in fit["slopes_ns"]), "", None)
+            add("  their spread (largest / smallest - 1)", f"{100 * fit['slope_spread']:.1f}%", f"< {100 * lim:g}%",
+                fit["slope_spread"] < lim)
+    ref = results["reference"]
+    ratio = ref["seconds"]["reference"] / ref["seconds"]["vectorised"]
+    results["reference_speed_ratio"] = ratio
+    add(f"person rules, Mesa reference / vectorised, scale {ref['scale']}, {ref['years'][0]}-{ref['years'][1]} (x)",
+        f"{ratio:.0f}", f">= {GOALS['reference_speed_ratio']:g}", ratio >= GOALS["reference_speed_ratio"])
+    add("  reference; vectorised (s)", f"{ref['seconds']['reference']:.1f}; {ref['seconds']['vectorised']:.2f}")
+    cpu = ref["cpu_seconds"]
+    add("  the same ratio in CPU time (x)", f"{cpu['reference'] / cpu['vectorised']:.0f}")
+
+    width = max(len(r[0]) for r in rows)
+    print(f"\n{'measure':{width}s} {'value':>14s} {'goal':>9s} {'met':>4s}")
+    for label, value, goal, met in rows:
+        print(f"{label:{width}s} {value:>14s} {goal:>9s} {met:>4s}")
+    smallest = by_scale[min(by_scale)]
+    t = smallest["timings_s"]
+    total = smallest["run_s"]
+    print(f"\nwhere the time goes at scale {smallest['scale']} ({smallest['steps']} monthly steps, {total:.1f} s):")
+    for k, v in sorted(t.items(), key=lambda kv: -kv[1]):
+        print(f"  {k:30s} {v:7.2f} s {100 * v / total:5.1f}%  {1000 * v / smallest['steps']:7.2f} ms/step")
+    print(f"\nload average: start {results['load_average_start']}, end {results['load_average_end']} "
+          f"({results['cpus']} cores; other work on the machine slows every figure)")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Fit of a run to observed figures: observed vs simulated, target by target.
 
-Targets live in a CSV (``calibration/data/fuxin_targets.csv``) with columns
+Targets live in a CSV (``calibration/data/<city>_targets.csv``, e.g.
+``fuxin_targets.csv``) with columns
 ``indicator, year, kind, observed, unit, in_fit, source, derivation``. The
 ``kind`` says how the simulated value is formed from the run's indicators:
 
@@ -41,6 +42,34 @@ class FitRow:
 
 class TargetError(ValueError):
     """A target names an indicator or year the run does not have."""
+
+
+TARGETS_DIR = Path("calibration") / "data"
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+
+
+def default_targets(city: str) -> Path | None:
+    """The city's targets file, ``calibration/data/<city>_targets.csv``, in the working
+    directory or the source tree (None if it has none)."""
+    name = f"{city.lower()}_targets.csv"
+    for root in (Path.cwd(), PACKAGE_ROOT):
+        if (root / TARGETS_DIR / name).is_file():
+            return root / TARGETS_DIR / name
+    return None
+
+
+def targets_in_run(columns: dict[str, np.ndarray], targets: list[dict[str, str]]) -> tuple[list[dict[str, str]], int]:
+    """The targets whose years (and base year of a growth rate) the run covers, and how many were left out
+    (e.g. the 2000-2009 figures for a run that starts from the 2010 census)."""
+    years = {int(y) for y in columns["year"]}
+    kept = []
+    for t in targets:
+        needed = {int(t["year"])}
+        if t["kind"].startswith("avg_growth_since:"):
+            needed.add(int(t["kind"].split(":", 1)[1]))
+        if needed <= years:
+            kept.append(t)
+    return kept, len(targets) - len(kept)
 
 
 def read_targets(path: Path) -> list[dict[str, str]]:

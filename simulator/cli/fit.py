@@ -8,27 +8,54 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from simulator.analysis.fit import TargetError, fit_score, fit_table, read_targets
+from simulator.analysis.fit import (
+    TargetError,
+    default_targets,
+    fit_score,
+    fit_table,
+    read_targets,
+    targets_in_run,
+)
 from simulator.cli.common import console, fail
 
-DEFAULT_TARGETS = Path("calibration/data/fuxin_targets.csv")
+
+def _run_city(run_dir: Path) -> str | None:
+    """The city of a run (``city.name`` of its resolved scenario)."""
+    import yaml
+
+    try:
+        sc = yaml.safe_load((run_dir / "scenario.resolved.yaml").read_text(encoding="utf-8"))
+        return str(sc["city"]["name"])
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return None
 
 
 def fit(
     run_dir: Annotated[Path, typer.Argument(help="A run directory written by `sim run`.")],
-    targets: Annotated[Path, typer.Option(help="Targets CSV (observed figures with sources).")] = DEFAULT_TARGETS,
+    targets: Annotated[
+        Path | None, typer.Option(help="Targets CSV (observed figures with sources); default: calibration/data/<city>_targets.csv of the run's city.")
+    ] = None,
 ) -> None:
     """Observed vs simulated figures for a run (the calibration targets)."""
     parquet = run_dir / "indicators.parquet"
     if not parquet.is_file():
         raise fail(f"{run_dir}: not a run directory (no indicators.parquet)")
+    if targets is None:
+        city = _run_city(run_dir)
+        targets = default_targets(city) if city else None
+        if targets is None:
+            raise fail(
+                f"{run_dir}: no observed figures for the city {city or '(unknown)'} "
+                f"(calibration/data/{(city or 'city').lower()}_targets.csv); give --targets"
+            )
     if not targets.is_file():
         raise fail(f"{targets}: targets file not found")
     import pyarrow.parquet as pq
 
     columns = {k: v.to_numpy() for k, v in zip(pq.read_table(parquet).column_names, pq.read_table(parquet).columns, strict=True)}
     try:
-        rows = fit_table(columns, read_targets(targets))
+        kept, left_out = targets_in_run(columns, read_targets(targets))
+        rows = fit_table(columns, kept)
     except (TargetError, KeyError, ValueError) as e:
         raise fail(f"{targets}: {e}") from None
     table = Table(title=f"Fit of {run_dir} to {targets}")
@@ -39,3 +66,5 @@ def fit(
         table.add_row(r.indicator, str(r.year), r.kind, f"{r.observed:.4g}", f"{r.simulated:.4g}", f"{r.ratio:.2f}", "yes" if r.in_fit else "no")
     console.print(table)
     console.print(f"RMS log error over the fitted targets: {fit_score(rows):.3f}")
+    if left_out:
+        console.print(f"{left_out} target(s) left out: their years are outside the run.")

@@ -12,6 +12,7 @@ import typer
 from simulator.cli import compare as compare_cmd
 from simulator.cli import fit as fit_cmd
 from simulator.cli import levers as levers_cmd
+from simulator.cli import new_city as new_city_cmd
 from simulator.cli import query as query_cmd
 from simulator.cli import report as report_cmd
 from simulator.cli import run as run_cmd
@@ -21,7 +22,7 @@ from simulator.cli import validate as validate_cmd
 
 app = typer.Typer(
     name="sim",
-    help="Resource-city transition scenario simulator (first city: Fuxin).",
+    help="Resource-city transition scenario simulator (any coal city from its census; first city: Fuxin).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -35,6 +36,7 @@ app.command("query")(query_cmd.query)
 app.command("sensitivity")(sensitivity_cmd.sensitivity)
 app.command("compare")(compare_cmd.compare)
 app.command("report")(report_cmd.report)
+app.command("new-city")(new_city_cmd.new_city)
 
 
 if __name__ == "__main__":  # pragma: no cover

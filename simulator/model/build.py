@@ -102,7 +102,8 @@ def build_persons(model: CityModel, rng: np.random.Generator) -> tuple[Persons, 
     model.rural_household = rng.random(n_hh) < pop.rural_share
     households = Households.empty(int(n_hh * 1.3) + 16)
     savings = rng.exponential(pop.savings_yuan_per_household_mean, size=n_hh)
-    households.append(savings=savings, present=np.ones(n_hh, bool))
+    members = np.bincount(household, minlength=n_hh).astype(np.int32)
+    households.append(savings=savings, present=np.ones(n_hh, bool), members=members)
     return persons, households
 
 
@@ -162,7 +163,7 @@ def build_firms(model: CityModel, rng: np.random.Generator) -> Firms:
         k = len(ownership)
         rel = np.exp(rng.normal(0.0, sc.firms.productivity_dispersion_sd, size=k))
         idx = firms.append(
-            sector=np.full(k, sector, np.int8),
+            sector=np.full(k, sector, np.intp),
             ownership=ownership.astype(np.int8),
             alive=np.ones(k, bool),
             productivity=rel,

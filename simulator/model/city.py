@@ -10,6 +10,9 @@ is the list of them in the order they run.
 from __future__ import annotations
 
 import math
+import time
+from collections import defaultdict
+from collections.abc import Callable
 
 import mesa
 import numpy as np
@@ -60,6 +63,14 @@ STREAMS = (
 """Named random streams, one per mechanism. New streams are appended, never inserted,
 so that adding a mechanism leaves the draws of the others unchanged."""
 
+MECHANISMS = ("all", "person_rules")
+"""What a step runs. ``all``: every mechanism (normal runs). ``person_rules``: only the
+person-level rules, demography, the labour market's transitions (quits, layoffs, matching,
+spells) and migration, with the firms frozen as built (employment targets, wage offers, capital
+and money unchanged; no levers, housing, production, public finance or firm dynamics). The
+per-agent reference (:mod:`simulator.reference`) implements the same rules, so that the two
+can be compared on the same city."""
+
 
 class CityModel(mesa.Model):
     """Agent-based model of a resource city.
@@ -70,6 +81,9 @@ class CityModel(mesa.Model):
         scale: overrides ``scenario.run.scale`` (persons per person row).
         strict: raise :class:`AccountingError` on the first accounting violation
             (tests) instead of recording it (normal runs).
+        mechanisms: ``"all"`` (normal) or ``"person_rules"`` (see :data:`MECHANISMS`).
+        timings: accumulate the wall time of each mechanism in ``self.timings``
+            (seconds by mechanism name, for the benchmarks; off by default).
     """
 
     def __init__(
@@ -79,7 +93,13 @@ class CityModel(mesa.Model):
         seed: int | None = None,
         scale: int | None = None,
         strict: bool | None = None,
+        mechanisms: str = "all",
+        timings: bool = False,
     ) -> None:
+        if mechanisms not in MECHANISMS:
+            raise ValueError(f"mechanisms must be one of {MECHANISMS}, not {mechanisms!r}")
+        self.mechanisms = mechanisms
+        self.timings: defaultdict[str, float] | None = defaultdict(float) if timings else None
         self.scenario = scenario
         self.seed_value = scenario.run.seed if seed is None else int(seed)
         children = np.random.SeedSequence(self.seed_value).spawn(len(STREAMS))
@@ -138,7 +158,7 @@ class CityModel(mesa.Model):
         production.initialise_money(self)
         self.hh_income = np.zeros(self.households.capacity)
         self.initial_wage_gap: float | None = None
-        self.average_wage = 0.0  # yuan/month of the employed, set by production each month
+        self.average_wage = 0.0  # yuan/month of the employed, set by the labour market each month
         self.hires = 0
         self.entry_queue: list[tuple[int, int, int, float]] = []  # (due month index, sector, rows, fund share)
         self.counts = dict.fromkeys(("births", "deaths", "in", "out"), 0)
@@ -160,7 +180,7 @@ class CityModel(mesa.Model):
     @property
     def population(self) -> int:
         """Resident persons (real persons, not rows)."""
-        return int(self.persons.view("present").sum()) * self.scale
+        return int(np.count_nonzero(self.persons.view("present"))) * self.scale
 
     def public_mask(self) -> np.ndarray:
         """Firm rows that are public units (schools, hospitals, administration)."""
@@ -172,15 +192,18 @@ class CityModel(mesa.Model):
         Months, not years, because the 2025-2039 reform raises the ages by a few
         months a year.
         """
+        return np.take(self.retirement_ages(), 3 * female.astype(np.int8) + skill)
+
+    def retirement_ages(self) -> np.ndarray:
+        """This year's retirement ages in months, indexed by ``3 x female + skill``."""
         if self._retirement_year != self.year:
             d = self.scenario.demography
             men = self.s(d.retirement_age_men_years)
             ww = self.s(d.retirement_age_women_workers_years)
             wc = self.s(d.retirement_age_women_cadres_years)
-            # index = 3 * female + skill
             self._retirement_table = np.rint(12.0 * np.array([men, men, men, ww, ww, wc])).astype(np.int16)
             self._retirement_year = self.year
-        return self._retirement_table[3 * female.astype(np.int8) + skill]
+        return self._retirement_table
 
     def base_wage(self) -> float:
         """City wage of reference (yuan/month): national average wage x the local ratio."""
@@ -218,22 +241,37 @@ class CityModel(mesa.Model):
         pop_before = self.population
         wealth_before = net_worth(self)
 
-        for lever in LEVERS:
-            lever.apply(self)
-        demography.step(self)
-        housing.step(self)
-        firm_dynamics.plan(self)
-        labour_market.step(self)
-        production.step(self)
-        public_finance.step(self)
-        migration.step(self)
-        firm_dynamics.exit_and_close(self)
-        public_finance.close_month(self)
+        run = self._run
+        if self.mechanisms == "all":
+            for lever in LEVERS:
+                run("levers", lever.apply)
+            run("demography", demography.step)
+            run("housing", housing.step)
+            run("firm_dynamics.plan", firm_dynamics.plan)
+            run("labour_market", labour_market.step)
+            run("production", production.step)
+            run("public_finance", public_finance.step)
+            run("migration", migration.step)
+            run("firm_dynamics.exit_and_close", firm_dynamics.exit_and_close)
+            run("public_finance.close_month", public_finance.close_month)
+        else:  # person_rules: the firms stay as built
+            run("demography", demography.step)
+            run("labour_market", labour_market.step, set_offers=False)
+            run("migration", migration.step)
 
-        self._check(pop_before, wealth_before)
-        self.recorder.record_month(self)
+        run("checks", CityModel._check, pop_before, wealth_before)
+        run("indicators", self.recorder.record_month)
         if self.month == 12:
-            self.compact()
+            run("compaction", CityModel.compact)
+
+    def _run(self, name: str, mechanism: Callable, *args, **kwargs) -> None:
+        """Run one mechanism on the model; with ``timings`` on, add its wall time to ``self.timings``."""
+        if self.timings is None:
+            mechanism(self, *args, **kwargs)
+            return
+        t0 = time.perf_counter()
+        mechanism(self, *args, **kwargs)
+        self.timings[name] += time.perf_counter() - t0
 
     def compact(self) -> None:
         """Once a year: drop the rows of persons who died or left and of firms that exited.
@@ -244,7 +282,7 @@ class CityModel(mesa.Model):
         self.persons.compact()
         row_map = self.firms.compact()
         employer = self.persons.view("employer")
-        employed = employer >= 0
+        employed = np.flatnonzero(employer >= 0)
         employer[employed] = row_map[employer[employed]]
         if np.any(employer[employed] < 0):
             raise AccountingError(f"{self.year}: a person works for a firm that exited")

@@ -15,7 +15,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.optimize import brentq
 
 from simulator.model.sectors import (
     AGRI,
@@ -34,11 +33,15 @@ if TYPE_CHECKING:
 MAX_AGE_YEARS = 110  # structural: life table closed at 110
 FERTILE_AGES = (15, 49)  # structural: demographic convention for fertility rates
 SCHOOL_START_AGE_YEARS = 6  # structural: compulsory schooling starts at 6 (Compulsory Education Law)
+DEATH_SCREEN_AGE_YEARS = 60  # computational only (any age gives the same deaths): see step
 
 
 @lru_cache(maxsize=512)
 def gompertz_level(life_expectancy: float, slope: float) -> float:
     """Gompertz level ``A`` giving the stated life expectancy at birth."""
+    # imported here: solved once per value, and scipy.optimize is slow to import
+    from scipy.optimize import brentq
+
     ages = np.arange(0, MAX_AGE_YEARS + 1, dtype=float)
 
     def e0(log_a: float) -> float:
@@ -61,6 +64,8 @@ def monthly_death_probability(age_years: np.ndarray, level: float, slope: float)
 def death_table(level: float, slope: float) -> np.ndarray:
     """Monthly death probability at each whole year of age 0..MAX_AGE (read-only)."""
     table = monthly_death_probability(np.arange(MAX_AGE_YEARS + 1, dtype=float), level, slope)
+    if np.any(np.diff(table) < 0):  # step reads the table only where it can matter, which needs this
+        raise ValueError("the monthly death probability must not fall with age")
     table.flags.writeable = False
     return table
 
@@ -82,19 +87,25 @@ def step(model: CityModel) -> None:
     present = p.view("present")
     p.view("age_m")[:] += present  # everyone present ages by a month
     idx = np.flatnonzero(present)
-    age_y = np.minimum(p.age_m[idx] // 12, MAX_AGE_YEARS)
 
-    # deaths
+    # deaths: each present person dies if a uniform draw falls below the death probability of
+    # their year of age. The probability rises with age, so a person younger than
+    # DEATH_SCREEN_AGE_YEARS can die only with a draw below its value there: the table is read
+    # only for the old and for the few with such a draw (the same outcome as reading it for all).
     level = gompertz_level(model.s(d.life_expectancy_years), d.gompertz_slope_per_year)
-    pd = death_table(level, d.gompertz_slope_per_year)[age_y]
-    dead = idx[rng.random(len(idx)) < pd]
+    table = death_table(level, d.gompertz_slope_per_year)
+    u = rng.random(len(idx))
+    age_m = p.age_m[idx]
+    cand = np.flatnonzero((age_m >= 12 * DEATH_SCREEN_AGE_YEARS) | (u < table[DEATH_SCREEN_AGE_YEARS - 1]))
+    age_y = np.minimum(age_m[cand] // 12, MAX_AGE_YEARS)
+    dead = idx[cand[u[cand] < table[age_y]]]
     remove_persons(model, dead)
     model.counts["deaths"] += len(dead) * S
 
-    # births (to women alive at the start of the month)
-    alive = idx[p.present[idx]]
-    age_a = p.age_m[alive] // 12
-    women = alive[p.female[alive] & (age_a >= FERTILE_AGES[0]) & (age_a <= FERTILE_AGES[1])]
+    # births (to women alive at the start of the month); full-array masks in row order
+    age_m = p.view("age_m")
+    fertile = (age_m >= 12 * FERTILE_AGES[0]) & (age_m < 12 * (FERTILE_AGES[1] + 1))
+    women = np.flatnonzero(present & p.view("female") & fertile)
     sched = fertility_schedule(model.s(d.total_fertility_rate), d.fertility_mean_age_years, d.fertility_sd_years)
     pb = sched[p.age_m[women] // 12] / 12.0
     mothers = women[rng.random(len(women)) < pb]
@@ -111,24 +122,29 @@ def step(model: CityModel) -> None:
             household=p.household[mothers],
             present=np.ones(k, bool),
         )
+        np.add.at(model.households.members, p.household[mothers], 1)
     model.counts["births"] += k * S
 
+    # statuses as they stand after births (only present persons hold these statuses:
+    # those who died or left are INACTIVE and not present)
+    status, age_m = p.view("status"), p.view("age_m")
+    # retirement candidates: active persons at least as old as the lowest retirement age
+    min_ret_age = int(model.retirement_ages().min())
+    active = p.view("present") & ((status == EMPLOYED) | (status == UNEMPLOYED) | (status == INACTIVE))
+    old = np.flatnonzero(active & (age_m >= min_ret_age))
+
     # school: children start school; students leave at their skill's leaving age
-    alive = np.flatnonzero(p.view("present"))
-    st = p.status[alive]
-    age_y = p.age_m[alive] // 12
-    starting = alive[(st == CHILD) & (age_y >= SCHOOL_START_AGE_YEARS)]
+    starting = np.flatnonzero((status == CHILD) & (age_m >= 12 * SCHOOL_START_AGE_YEARS))
+    students = np.flatnonzero(status == STUDENT)
+    leaving = students[p.age_m[students] // 12 >= model.school_leaving_age[p.skill[students]]]
     p.status[starting] = STUDENT
-    leaving = alive[(st == STUDENT) & (age_y >= model.school_leaving_age[p.skill[alive]])]
     inactive = rng.random(len(leaving)) < model.scenario.labour.labour_force_entry_inactive_share
     p.status[leaving] = np.where(inactive, INACTIVE, UNEMPLOYED).astype(np.int8)
     p.unemp_months[leaving] = 0
 
     # retirement at the statutory age
-    active = alive[(st == EMPLOYED) | (st == UNEMPLOYED) | (st == INACTIVE)]
-    ret_age = model.retirement_age_months(p.female[active], p.skill[active])
-    retiring = active[p.age_m[active] >= ret_age]
-    retire(model, retiring)
+    ret_age = model.retirement_age_months(p.female[old], p.skill[old])
+    retire(model, old[p.age_m[old] >= ret_age])
 
 
 def retire(model: CityModel, rows: np.ndarray) -> None:
@@ -164,6 +180,7 @@ def remove_persons(model: CityModel, rows: np.ndarray) -> None:
     p.wage[rows] = 0.0
     p.pension[rows] = 0.0
     p.welfare_job[rows] = False
+    np.subtract.at(model.households.members, p.household[rows], 1)
     dissolve_empty_households(model, np.unique(p.household[rows]))
 
 
@@ -171,9 +188,8 @@ def dissolve_empty_households(model: CityModel, candidates: np.ndarray) -> None:
     """Households among ``candidates`` with no present member leave the books."""
     from simulator.model.accounts import HH, ROW
 
-    p, hh = model.persons, model.households
-    members = np.bincount(p.household[: p.n], weights=p.present[: p.n], minlength=hh.n)[candidates]
-    empty = candidates[(members == 0) & hh.present[candidates]]
+    hh = model.households
+    empty = candidates[(hh.members[candidates] == 0) & hh.present[candidates]]
     if len(empty) == 0:
         return
     amount = float(hh.savings[empty].sum() + model.hh_income[empty].sum()) * model.scale

@@ -148,7 +148,7 @@ def add_entrants(model: CityModel, sector: int, k: int, fund_share: float, rng: 
         cofin *= min(1.0, gov.fund_balance / max(cofin.sum(), 1e-9))
     equity = capital - cofin
     idx = f.append(
-        sector=np.full(k, sector, np.int8),
+        sector=np.full(k, sector, np.intp),
         ownership=np.full(k, PRIVATE, np.int8),
         alive=np.ones(k, bool),
         productivity=np.exp(rng.normal(0.0, sc.firms.productivity_dispersion_sd, size=k)),

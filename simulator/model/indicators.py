@@ -207,7 +207,7 @@ class IndicatorRecorder:
         row["coal_output_tonnes"] = yf["coal_output_tonnes"]
         row["average_wage"] = float(p.wage[emp_rows].mean()) * 12.0 if len(emp_rows) else 0.0
         row["household_disposable_income_per_capita"] = self._year_income / max(pop, 1.0)
-        members = np.bincount(p.household[:n][pres], minlength=hh.n)
+        members = hh.members[: hh.n]
         inc = model.hh_income[: hh.n]
         ok = hh.present[: hh.n] & (members > 0)
         row["gini_household_income"] = gini(inc[ok] / members[ok], members[ok])

@@ -30,6 +30,7 @@ mines while the overcapacity lever is active.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -41,6 +42,7 @@ from simulator.model.sectors import (
     N_SECTORS,
     PRIVATE,
     PUBLIC,
+    SKILL_NAMES,
     SOE,
     UNEMPLOYED,
 )
@@ -48,12 +50,77 @@ from simulator.model.sectors import (
 if TYPE_CHECKING:
     from simulator.model.city import CityModel
 
+N_SKILLS = len(SKILL_NAMES)
+N_PAY_CLASSES = 2 * N_SKILLS  # a worker's skill, in an ordinary or a public-welfare job
+DISCOURAGED_MIN_AGE_YEARS = 50  # structural: the age band of discouraged_exit_rate_per_month_age_50_plus
+
 
 def employees(model: CityModel) -> np.ndarray:
     """Workers (person rows) per firm row."""
     p = model.persons
     emp = p.view("employer")
     return np.bincount(emp[emp >= 0], minlength=model.firms.n).astype(np.float64)
+
+
+@dataclass
+class Employment:
+    """Who works where after this month's hiring, for the mechanisms that follow it.
+
+    Set by :func:`record_employment` (at the end of the labour market, and when the
+    model is built); it describes the employed until the next change of jobs (the
+    firms' exits and the migration later in the month), and production reads it.
+
+    A worker's pay class is its skill, plus ``N_SKILLS`` in a public-welfare job (paid the
+    welfare wage): all workers of one firm row and class earn the same wage.
+
+    Attributes:
+        rows: person rows of the employed, in row order.
+        employer: the employer row of each.
+        cell: ``pay class x firm rows + employer row`` of each employed row (int64): its
+            (class, firm) cell in the tables below.
+        count: employed person rows per pay class and firm row (float64), shape
+            (N_PAY_CLASSES, firm rows), or (N_SKILLS, firm rows) while nobody holds a
+            welfare job.
+        wage: the wage of each employed row (float32 yuan/month), set by :func:`set_wages`.
+    """
+
+    rows: np.ndarray
+    employer: np.ndarray
+    cell: np.ndarray
+    count: np.ndarray
+    wage: np.ndarray | None = None
+
+    def per_firm(self, by_class: np.ndarray) -> np.ndarray:
+        """Sum over each firm row's workers of a value given by pay class, shape
+        (N_PAY_CLASSES,), or by class and firm row, shape (N_PAY_CLASSES, firm rows). With
+        whole counts and float32 values the sum is exact, so it equals the sum over the
+        persons in any order."""
+        c = self.count  # the welfare classes are left out while nobody holds a welfare job
+        out = c[0] * by_class[0]
+        for k in range(1, len(c)):
+            out += c[k] * by_class[k]
+        return out
+
+    def workers(self) -> np.ndarray:
+        """Employed person rows per firm row."""
+        return self.per_firm(np.ones(N_PAY_CLASSES))
+
+
+def record_employment(model: CityModel) -> None:
+    """Record who works where (:class:`Employment`)."""
+    p, nf = model.persons, model.firms.n
+    rows = np.flatnonzero(p.view("status") == EMPLOYED)
+    employer = p.employer[rows]
+    welfare = p.welfare_job[rows]
+    pay_class = p.skill[rows]
+    n_classes = N_SKILLS
+    if welfare.any():  # the welfare classes only while someone holds a welfare job
+        pay_class = pay_class + np.int8(N_SKILLS) * welfare
+        n_classes = N_PAY_CLASSES
+    cell = pay_class * np.int64(nf)
+    cell += employer
+    count = np.bincount(cell, minlength=n_classes * nf).reshape(n_classes, nf).astype(np.float64)
+    model.employment = Employment(rows=rows, employer=employer, cell=cell, count=count)
 
 
 def separate(model: CityModel, rows: np.ndarray) -> None:
@@ -102,8 +169,14 @@ def fit_weights(
     return w
 
 
-def step(model: CityModel) -> None:
-    """Quits, layoffs, matching and wages for one month."""
+def step(model: CityModel, *, set_offers: bool = True) -> None:
+    """Quits, layoffs, matching and wages for one month.
+
+    Args:
+        model: the city.
+        set_offers: firms update their wage offers (False: the offers stay as they
+            are, as when the firms are frozen, see ``CityModel(mechanisms="person_rules")``).
+    """
     p, f = model.persons, model.firms
     lab = model.scenario.labour
     rng = model.streams["labour"]
@@ -112,17 +185,17 @@ def step(model: CityModel) -> None:
 
     # 1. quits
     emp_rows = np.flatnonzero(status == EMPLOYED)
-    quits = emp_rows[rng.random(len(emp_rows)) < lab.quit_rate_per_month]
-    separate(model, quits)
+    quit = rng.random(len(emp_rows)) < lab.quit_rate_per_month
+    separate(model, emp_rows[quit])
+    emp_rows = emp_rows[~quit]
 
     # 2. layoffs toward target; public-welfare jobs are outside firms' targets
-    emp_rows = np.flatnonzero(status == EMPLOYED)
-    L = employees(model)
     nf = f.n
     welfare = p.welfare_job[emp_rows]
     welfare_held = np.bincount(p.employer[emp_rows[welfare]], minlength=nf).astype(np.float64)
     emp_rows = emp_rows[~welfare]
-    L -= welfare_held
+    employer = p.employer[emp_rows]
+    L = np.bincount(employer, minlength=nf).astype(np.float64)
     excess = np.maximum(L - f.target[:nf], 0.0)
     share = np.where(
         f.ownership[:nf] != PRIVATE,  # state-owned firms and public units
@@ -133,8 +206,11 @@ def step(model: CityModel) -> None:
     if prog.soe_layoff_share is not None:
         share = np.where(f.ownership[:nf] == SOE, prog.soe_layoff_share, share)
     layoff_rate = np.divide(excess * share, L, out=np.zeros(nf), where=L > 0)
-    laid = emp_rows[rng.random(len(emp_rows)) < layoff_rate[p.employer[emp_rows]]]
-    L -= np.bincount(p.employer[laid], minlength=nf)
+    u = rng.random(len(emp_rows))
+    at_risk = np.flatnonzero((layoff_rate > 0)[employer])  # workers of firms above target
+    laid_off = at_risk[u[at_risk] < layoff_rate[employer[at_risk]]]
+    L -= np.bincount(employer[laid_off], minlength=nf)
+    laid = emp_rows[laid_off]
     resettle(model, laid[f.is_mine[p.employer[laid]]])
     separate(model, laid)
 
@@ -149,15 +225,26 @@ def step(model: CityModel) -> None:
     seekers = np.flatnonzero(status == UNEMPLOYED)
     hired_total = 0
     if len(seekers) and vac_s.sum() > 0:
-        w = fit_weights(model, p.exp_sector[seekers], p.skill[seekers], p.trained[seekers])
-        attract = w * vac_s[None, :]
-        tot = attract.sum(axis=1)
-        searching = tot > 0
-        seekers, attract, w, tot = seekers[searching], attract[searching], w[searching], tot[searching]
-        cum = np.cumsum(attract / tot[:, None], axis=1)
-        u = rng.random(len(seekers))[:, None]
-        choice = np.minimum((u > cum).sum(axis=1), N_SECTORS - 1)
-        fit = w[np.arange(len(seekers)), choice]
+        # seekers differ only by experience (none or one of the sectors), skill and training:
+        # the fit weights and sector choice probabilities are computed once per type
+        exp_t = np.repeat(np.arange(-1, N_SECTORS, dtype=np.int8), 2 * N_SKILLS)
+        skill_t = np.tile(np.repeat(np.arange(N_SKILLS, dtype=np.int8), 2), N_SECTORS + 1)
+        trained_t = np.tile(np.array([False, True]), (N_SECTORS + 1) * N_SKILLS)
+        w_t = fit_weights(model, exp_t, skill_t, trained_t)
+        attract_t = w_t * vac_s[None, :]
+        tot_t = attract_t.sum(axis=1)
+        kind = ((p.exp_sector[seekers].astype(np.intp) + 1) * N_SKILLS + p.skill[seekers]) * 2 + p.trained[seekers]
+        searching = tot_t[kind] > 0
+        seekers, kind = seekers[searching], kind[searching]
+        cum_t = np.ones_like(attract_t)  # types that do not search are never looked up
+        ok = tot_t > 0
+        cum_t[ok] = np.cumsum(attract_t[ok] / tot_t[ok, None], axis=1)
+        u = rng.random(len(seekers))
+        choice = np.zeros(len(seekers), np.intp)
+        for s in range(N_SECTORS):
+            choice += u > cum_t[kind, s]
+        np.minimum(choice, N_SECTORS - 1, out=choice)
+        fit = w_t[kind, choice]
         U_s = np.bincount(choice, minlength=N_SECTORS).astype(float)
         W_s = np.bincount(choice, weights=fit, minlength=N_SECTORS)
         a = lab.matching_elasticity_unemployed
@@ -187,25 +274,23 @@ def step(model: CityModel) -> None:
     welfare_rng = model.lever_streams["reemployment"]
     if prog.welfare_jobs_max > 0:
         welfare_held += welfare_jobs(model, welfare_rng)
+    L += welfare_held  # every worker counts, welfare jobs released this month included
     if welfare_held.any():
-        welfare_held -= release_welfare_jobs(model, welfare_rng)
-    L += welfare_held
+        welfare_held = welfare_held - release_welfare_jobs(model, welfare_rng)
     model.welfare_workers = welfare_held  # per firm row: outside the staffing norm
 
     # 4. wages
     model.workers = L  # workers per firm row after this month's separations and hires
-    unfilled = np.where(alive, np.maximum(f.target[:nf] - model.workers, 0.0), 0.0)
-    set_wage_offers(model, unfilled)
-    emp_rows = np.flatnonzero(status == EMPLOYED)
-    p.wage[emp_rows] = (f.wage_offer[p.employer[emp_rows]] * model.skill_premium[p.skill[emp_rows]]).astype(np.float32)
-    if prog.welfare_jobs_max > 0:
-        welfare = emp_rows[p.welfare_job[emp_rows]]
-        p.wage[welfare] = np.float32(prog.welfare_wage)
+    record_employment(model)
+    if set_offers:
+        unfilled = np.where(alive, np.maximum(f.target[:nf] - model.workers, 0.0), 0.0)
+        set_wage_offers(model, unfilled)
+    set_wages(model)
 
     # 5. unemployment spells, discouraged older seekers
     un = np.flatnonzero(status == UNEMPLOYED)
     p.unemp_months[un] += 1
-    old = un[(p.age_m[un] // 12) >= 50]
+    old = un[(p.age_m[un] // 12) >= DISCOURAGED_MIN_AGE_YEARS]
     leave = old[rng.random(len(old)) < lab.discouraged_exit_rate_per_month_age_50_plus]
     p.status[leave] = INACTIVE
 
@@ -223,8 +308,7 @@ def train(model: CityModel, rng: np.random.Generator) -> None:
     exp = p.exp_sector[seekers]
     priority = (exp >= 0) & prog.training_priority[np.maximum(exp, 0)]
     tie = rng.random(len(seekers))
-    order = np.lexsort((tie, -p.unemp_months[seekers], ~priority))
-    chosen = seekers[order[:k]]
+    chosen = seekers[_first_k(priority, p.unemp_months[seekers], tie, k)]
     p.trained[chosen] = True
     cost = k * model.scale * prog.training_cost
     from simulator.policy.funding import central_to_city
@@ -235,6 +319,26 @@ def train(model: CityModel, rng: np.random.Generator) -> None:
     model.month_flows["training_spending"] += cost
 
 
+def _first_k(priority: np.ndarray, spell: np.ndarray, tie: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the first ``k`` in the order: ``priority`` first, then the longest ``spell``,
+    then the smallest ``tie``, then position (the first ``k`` of
+    ``np.lexsort((tie, -spell, ~priority))``, found without sorting everyone)."""
+    chosen = []
+    for group in (np.flatnonzero(priority), np.flatnonzero(~priority)):
+        if k == 0:
+            break
+        if len(group) <= k:
+            chosen.append(group)
+            k -= len(group)
+            continue
+        s = spell[group]
+        kth = np.partition(s, len(s) - k)[len(s) - k]  # the k-th longest spell of the group
+        above, at = group[s > kth], group[s == kth]
+        chosen += [above, at[np.argsort(tie[at], kind="stable")[: k - len(above)]]]
+        k = 0
+    return np.concatenate(chosen) if chosen else np.zeros(0, np.intp)
+
+
 def welfare_jobs(model: CityModel, rng: np.random.Generator) -> np.ndarray:
     """Hire one job seeker of each household with no employed member into a public unit,
     up to the programme's cap; returns the hires per firm row."""
@@ -243,21 +347,26 @@ def welfare_jobs(model: CityModel, rng: np.random.Generator) -> np.ndarray:
     nf = f.n
     hired = np.zeros(nf)
     status = p.view("status")
-    held = int((p.view("welfare_job") & (status == EMPLOYED)).sum())
+    held = int(np.count_nonzero(p.view("welfare_job") & (status == EMPLOYED)))
     room = int(prog.welfare_jobs_max / model.scale) - held
     units = np.flatnonzero((f.ownership[:nf] == PUBLIC) & f.alive[:nf])
     if room <= 0 or len(units) == 0:
         return hired
     household = p.view("household")
-    earners = np.bincount(household, weights=status == EMPLOYED, minlength=hh.n)
+    has_earner = np.zeros(hh.n, bool)
+    has_earner[household[np.flatnonzero(status == EMPLOYED)]] = True
     seekers = np.flatnonzero(status == UNEMPLOYED)
-    seekers = seekers[earners[household[seekers]] == 0]
+    seekers = seekers[~has_earner[household[seekers]]]
     if len(seekers) == 0:
         return hired
     # one seeker per household, in random order
     seekers = seekers[rng.permutation(len(seekers))]
-    _, first = np.unique(household[seekers], return_index=True)
-    chosen = seekers[np.sort(first)][:room]
+    h = household[seekers]
+    first = np.full(hh.n, len(seekers))
+    np.minimum.at(first, h, np.arange(len(seekers)))  # each household's first seeker in this order
+    is_first = np.zeros(len(seekers), bool)
+    is_first[first[h]] = True
+    chosen = seekers[np.flatnonzero(is_first)][:room]
     unit = units[rng.integers(0, len(units), size=len(chosen))]
     p.status[chosen] = EMPLOYED
     p.employer[chosen] = unit
@@ -283,10 +392,30 @@ def release_welfare_jobs(model: CityModel, rng: np.random.Generator) -> np.ndarr
     return np.bincount(p.employer[released], minlength=f.n).astype(np.float64)
 
 
+def wage_table(model: CityModel) -> np.ndarray:
+    """Wage (float32 yuan/month) per pay class and firm row: the offer x the skill premium,
+    or the welfare wage in a public-welfare job."""
+    nf = model.firms.n
+    table = np.empty((N_PAY_CLASSES, nf), np.float32)
+    table[:N_SKILLS] = model.skill_premium[:, None] * model.firms.wage_offer[None, :nf]
+    table[N_SKILLS:] = np.float32(model.programmes.welfare_wage)
+    return table
+
+
+def set_wages(model: CityModel) -> None:
+    """Every employed person earns the employer's offer x the skill premium (a public-welfare
+    job the welfare wage); records the mean wage of the employed (``model.average_wage``,
+    yuan/month)."""
+    emp = model.employment
+    emp.wage = wage_table(model)[: len(emp.count)].ravel()[emp.cell]
+    model.persons.wage[emp.rows] = emp.wage
+    model.average_wage = float(emp.wage.astype(np.float64).mean()) if len(emp.rows) else 0.0
+
+
 def set_wage_offers(model: CityModel, vacancies: np.ndarray) -> None:
     """Update firms' wage premia and offers (yuan/month for a low-skill worker).
 
-    Reads ``model.workers`` (workers per firm row, set by the labour market).
+    Reads ``model.workers`` and ``model.employment`` (set by the labour market).
     """
     f = model.firms
     nf = f.n
@@ -300,11 +429,11 @@ def set_wage_offers(model: CityModel, vacancies: np.ndarray) -> None:
     norm = rel_wage[f.sector[:nf]] * model.base_wage()
     from simulator.model.production import value_added_per_worker
 
-    # the cap is on labour cost per worker: offer x mean skill premium x (1 + employer contributions)
-    p = model.persons
-    emp = np.flatnonzero(p.view("status") == EMPLOYED)
+    # the cap is on labour cost per worker: offer x mean skill premium x (1 + employer contributions);
+    # the sum of the premia is exact (whole counts times float32 premia)
     L = model.workers
-    prem_sum = np.bincount(p.employer[emp], weights=model.skill_premium[p.skill[emp]], minlength=nf)
+    prem = model.skill_premium.astype(np.float64)
+    prem_sum = model.employment.per_firm(np.concatenate([prem, prem]))
     mean_prem = np.divide(prem_sum, L, out=np.ones(nf), where=L > 0)
     coverage = model.sector_par["pension_coverage_share"][f.sector[:nf]]
     ec = model.s(model.scenario.social_security.pension_contribution_employer_share)

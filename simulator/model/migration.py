@@ -58,17 +58,21 @@ def leave_probability(model: CityModel) -> np.ndarray:
     mg = model.scenario.migration
     p, hh = model.persons, model.households
     n = p.n
-    pres = np.flatnonzero(p.present[:n])
-    h = p.household[pres]
-    age_y = p.age_m[pres] // 12
-    ret_age = model.retirement_age_months(p.female[pres], p.skill[pres])
-    working_age = (age_y >= WORKING_AGE_MIN_YEARS) & (p.age_m[pres] < ret_age)
     nh = hh.n
-    # counts per household (bincount with 0/1 weights: no copies of the masked rows)
-    n_wa = np.bincount(h, weights=working_age, minlength=nh)
-    earners = np.bincount(h, weights=p.status[pres] == EMPLOYED, minlength=nh)
-    young = np.bincount(h, weights=working_age & (age_y <= mg.young_adult_max_age_years), minlength=nh)
-    high = np.bincount(h, weights=working_age & (p.skill[pres] == SKILL_NAMES.index("high")), minlength=nh)
+    # which households have a working-age member, a young working-age adult, a high-skill
+    # working-age member, an earner: flags set from the rows of such persons (full-array
+    # masks, then index lists: cheaper than counting with 0/1 weights over every person)
+    age_m = p.age_m[:n]
+    ret = model.retirement_ages()
+    wa = p.present[:n] & (age_m >= 12 * WORKING_AGE_MIN_YEARS) & (age_m < ret.max())
+    band = np.flatnonzero(wa & (age_m >= ret.min()))  # the own retirement age decides only here
+    wa[band] = age_m[band] < model.retirement_age_months(p.female[band], p.skill[band])
+    wa_rows = np.flatnonzero(wa)
+    h_wa = p.household[wa_rows]
+    has_wa = _flags(h_wa, nh)
+    young = _flags(p.household[np.flatnonzero(wa & (age_m < 12 * (mg.young_adult_max_age_years + 1)))], nh)
+    high = _flags(p.household[np.flatnonzero(wa & (p.skill[:n] == SKILL_NAMES.index("high")))], nh)
+    earners = _flags(p.household[np.flatnonzero(p.status[:n] == EMPLOYED)], nh)  # the employed are all present
 
     gap = wage_gap(model)
     if model.initial_wage_gap is None:
@@ -83,10 +87,17 @@ def leave_probability(model: CityModel) -> np.ndarray:
         by_type[[t for t in range(8) if t & bit]] *= factor
     by_housing = np.ones(4)
     by_housing[[SHANTYTOWN, SUBSIDENCE, REHOUSED]] = (mg.shantytown_multiplier, mg.subsidence_multiplier, mg.rehoused_multiplier)
-    kind = (earners == 0) + 2 * (young > 0) + 4 * (high > 0)
+    kind = ~earners + 2 * young + 4 * high
     prob = np.minimum(rate * (by_type[kind] * by_housing[hh.housing[:nh]]), 1.0)
-    prob[(n_wa == 0) | ~hh.present[:nh]] = 0.0
+    prob[~has_wa | ~hh.present[:nh]] = 0.0
     return prob
+
+
+def _flags(households: np.ndarray, nh: int) -> np.ndarray:
+    """Boolean per household row: True for the rows listed in ``households``."""
+    flags = np.zeros(nh, bool)
+    flags[households] = True
+    return flags
 
 
 def step(model: CityModel) -> None:
@@ -156,6 +167,7 @@ def add_in_migrants(model: CityModel, k: int, rng: np.random.Generator, high_ski
     h_idx = hh.append(
         savings=np.full(k, mg.in_savings_yuan_per_household),
         present=np.ones(k, bool),
+        members=size.astype(np.int32),
     )
     model.ensure_income_capacity()
     amount = mg.in_savings_yuan_per_household * k * S

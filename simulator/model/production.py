@@ -50,11 +50,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.model.accounts import BANKS, CENTRAL, CITY, FIRMS, HH, ROW, SSF
+from simulator.model.labour_market import record_employment, set_wage_offers, set_wages, wage_table
 from simulator.model.sectors import (
     AGRI,
     COAL,
     CONSTR,
-    EMPLOYED,
     HEAVY_SECTORS,
     N_SECTORS,
     PRIVATE,
@@ -102,7 +102,7 @@ def policy_productivity(model: CityModel) -> np.ndarray:
     return prog.productivity_factor * prog.infrastructure_productivity
 
 
-def soe_factor(model: CityModel, rows: np.ndarray) -> np.ndarray:
+def soe_factor(model: CityModel, rows: np.ndarray | slice) -> np.ndarray:
     """Productivity factor of firm ``rows`` from the SOE reform (1 for other firms)."""
     return np.where(model.firms.ownership[rows] == SOE, model.programmes.soe_productivity_factor, 1.0)
 
@@ -142,7 +142,7 @@ def value_added_per_worker(model: CityModel, tech: tuple[np.ndarray, np.ndarray]
     nf = f.n
     va = (sector_productivity(model) * policy_productivity(model))[f.sector[:nf]] * f.productivity[:nf]
     if model.programmes.soe_productivity_factor != 1.0:
-        va = va * soe_factor(model, np.arange(nf))
+        va = va * soe_factor(model, slice(0, nf))
     mines = f.is_mine[:nf]
     if mines.any():
         tpw, cost = mine_technology(model) if tech is None else tech
@@ -155,9 +155,11 @@ def mine_output(model: CityModel, workers: np.ndarray, tpw: np.ndarray) -> np.nd
     """Tonnes extracted this month by each firm row (zero for non-mines)."""
     f = model.firms
     nf = f.n
-    q = np.minimum(f.capacity_t[:nf] * model.programmes.mine_capacity_factor, workers * model.scale * tpw) / 12.0
-    q = np.minimum(q, f.reserves[:nf])
-    return np.where(f.is_mine[:nf] & f.alive[:nf], q, 0.0)
+    mines = np.flatnonzero(f.is_mine[:nf] & f.alive[:nf])  # a handful of rows: compute there only
+    q = np.zeros(nf)
+    cap = f.capacity_t[mines] * model.programmes.mine_capacity_factor
+    q[mines] = np.minimum(np.minimum(cap, workers[mines] * model.scale * tpw[mines]) / 12.0, f.reserves[mines])
+    return q
 
 
 # -------------------------------------------------------------- initial money
@@ -165,14 +167,13 @@ def mine_output(model: CityModel, workers: np.ndarray, tpw: np.ndarray) -> np.nd
 
 def initialise_money(model: CityModel) -> None:
     """Initial wages, firm cash and households' last-month income."""
-    from simulator.model.labour_market import employees, set_wage_offers
-
     p, f = model.persons, model.firms
-    model.workers = employees(model)
+    record_employment(model)
+    model.workers = model.employment.workers()
     model.welfare_workers = np.zeros(f.n)
     set_wage_offers(model, np.zeros(f.n))
-    emp = np.flatnonzero(p.view("status") == EMPLOYED)
-    p.wage[emp] = f.wage_offer[p.employer[emp]] * model.skill_premium[p.skill[emp]]
+    set_wages(model)
+    emp = model.employment.rows
     bill = np.bincount(p.employer[emp], weights=p.wage[emp], minlength=f.n) * model.scale
     f.cash[: f.n] = model.scenario.firms.initial_cash_months_of_wage_bill * bill
     inc = np.bincount(
@@ -219,11 +220,12 @@ def step(model: CityModel) -> None:
     imports_direct = hc.import_leakage_share * C
 
     # wage bill (wages were set by the labour market; no job changes since)
-    emp = np.flatnonzero(p.view("status") == EMPLOYED)
+    jobs = model.employment
+    emp = jobs.rows
     public = f.ownership[:nf] == PUBLIC
-    wage_emp = p.wage[emp].astype(np.float64)
-    model.average_wage = float(wage_emp.mean()) if len(emp) else 0.0
-    wage_bill = np.bincount(p.employer[emp], weights=wage_emp, minlength=nf) * S
+    wage_emp = jobs.wage.astype(np.float64)  # the wages of the employed (and their mean) were set then
+    # per firm row: whole counts x each pay class's wage (exactly the sum of its persons' wages)
+    wage_bill = jobs.per_firm(wage_table(model)[: len(jobs.count)].astype(np.float64)) * S
 
     # social functions run by state firms (heating, water, property services), bought
     # locally; the SOE reform moves a share of the bill to the city
@@ -306,9 +308,9 @@ def step(model: CityModel) -> None:
     f.reserves[:nf] -= q
     tpw, _ = mine_technology(model)
     # a mine staffs for its capacity; a loss-making mine does not hire
-    mine_target = f.capacity_t[:nf] * prog.mine_capacity_factor / np.maximum(tpw, 1e-9) / S
-    mine_target = np.where(f.loss_months[:nf] > 0, np.minimum(mine_target, L), mine_target)
-    f.target[:nf] = np.where(mines, mine_target, f.target[:nf])
+    mr = np.flatnonzero(mines)
+    mine_target = f.capacity_t[mr] * prog.mine_capacity_factor / np.maximum(tpw[mr], 1e-9) / S
+    f.target[mr] = np.where(f.loss_months[mr] > 0, np.minimum(mine_target, L[mr]), mine_target)
     model.month_flows["coal_output_tonnes"] += float(q.sum())
     mine_inputs = q * cost_t
 
@@ -328,17 +330,17 @@ def step(model: CityModel) -> None:
     intermediates = np.where(mines, mine_inputs, sales * phi)
     intermediates = np.where(public, 0.0, intermediates)
     va = sales - intermediates
-    bt_sectors = np.isin(f.sector[:nf], [SECTOR_NAMES.index(s) for s in pf.business_tax_sectors])
+    bt_sectors = _sector_flags([SECTOR_NAMES.index(s) for s in pf.business_tax_sectors])[f.sector[:nf]]
     bt_rate = model.s(pf.business_tax_rate)
     use_bt = bt_sectors & (bt_rate > 0) & ~public
     business_tax = np.where(use_bt, bt_rate * sales, 0.0)
     standard = model.s(pf.vat_rate)
     sector_vat = np.array([standard if c.vat_rate is None else model.s(c.vat_rate) for c in model.sector_cfg])
     vat = np.where(~use_bt & ~public, sector_vat[f.sector[:nf]] * np.maximum(va, 0.0), 0.0)
-    res_tax = np.where(
-        mines,
-        q * model.s(pf.coal_resource_tax_yuan_per_tonne) + coal_sales * model.s(pf.coal_resource_tax_ad_valorem_share),
-        0.0,
+    res_tax = np.zeros(nf)
+    res_tax[mr] = (
+        q[mr] * model.s(pf.coal_resource_tax_yuan_per_tonne)
+        + coal_sales[mr] * model.s(pf.coal_resource_tax_ad_valorem_share)
     )
     r_loan = sc.firms.loan_interest_rate_per_year / 12.0
     if prog.private_loan_rate_cut > 0:
@@ -350,7 +352,7 @@ def step(model: CityModel) -> None:
     pre_tax = pre_tax - social_firms
     env_tax = np.zeros(nf)
     if prog.heavy_environmental_cost_share > 0:
-        heavy = np.isin(f.sector[:nf], HEAVY_SECTORS) & f.alive[:nf]
+        heavy = _sector_flags(HEAVY_SECTORS)[f.sector[:nf]] & f.alive[:nf]
         env_tax = np.where(heavy, prog.heavy_environmental_cost_share * sales, 0.0)
         pre_tax = pre_tax - env_tax
     subsidy = np.zeros(nf)
@@ -410,8 +412,10 @@ def step(model: CityModel) -> None:
     model.month_flows["resource_tax"] += tot(res_tax)
 
     # wages and dividends reach households
-    firm_cov = np.where(public, 1.0, coverage)[p.employer[emp]]
-    net_w = (1 - pit - ee * firm_cov) * wage_emp
+    # the net-of-contributions factor takes one value per sector and one for public units
+    cov_class = np.r_[model.sector_par["pension_coverage_share"], 1.0]
+    net_factor = (1 - pit - ee * cov_class)[np.where(public, N_SECTORS, f.sector[:nf])]  # per firm row
+    net_w = net_factor[jobs.employer] * wage_emp
     model.hh_income[: hh.n] += np.bincount(p.household[emp], weights=net_w, minlength=hh.n)
     div_total = tot(dividends)
     div_local = sc.firms.dividend_local_share * div_total
@@ -430,6 +434,13 @@ def step(model: CityModel) -> None:
     # value added by sector (for GDP): wages + taxes + profits = sales - intermediates
     model.month_va += np.bincount(f.sector[:nf], weights=va, minlength=N_SECTORS)
     settle_firm_cash(model, wage_bill + employer_contrib)
+
+
+def _sector_flags(sectors) -> np.ndarray:
+    """Boolean per sector: True for the sectors listed."""
+    flags = np.zeros(N_SECTORS, bool)
+    flags[list(sectors)] = True
+    return flags
 
 
 def distribute_to_savers(model: CityModel, amount: float) -> None:

@@ -84,9 +84,9 @@ def step(model: CityModel) -> None:
 
     # dibao top-up to the line (income so far this month, per person); farming
     # households are held to the rural line
-    members = np.bincount(p.household[:n], weights=p.present[:n], minlength=hh.n)
-    farm_workers = (status == EMPLOYED) & (p.exp_sector[:n] == AGRI)
-    farming = np.bincount(p.household[:n], weights=farm_workers, minlength=hh.n) > 0
+    members = hh.members[: hh.n]
+    farming = np.zeros(hh.n, bool)  # households with a member employed in farming
+    farming[p.household[np.flatnonzero((status == EMPLOYED) & (p.exp_sector[:n] == AGRI))]] = True
     pfc = sc.public_finance
     line = np.where(
         farming,

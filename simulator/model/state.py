@@ -61,15 +61,20 @@ class _SoA:
         return getattr(self, name)[: self.n]
 
     def _keep(self, keep: np.ndarray) -> np.ndarray:
-        """Keep only rows where ``keep``; returns old-to-new index map (-1 = dropped)."""
-        mapping = np.full(self.n, -1, dtype=np.int64)
+        """Keep only rows where ``keep``, in their order; returns the kept old row indices.
+
+        The rows are moved down in place: the arrays keep their capacity (no reallocation
+        now, nor when rows are appended again), and the freed rows are zeroed, as
+        :meth:`append` expects of unused rows.
+        """
         kept = np.flatnonzero(keep)
-        mapping[kept] = np.arange(len(kept))
+        k = len(kept)
         for name in self._array_names():
             a = getattr(self, name)
-            setattr(self, name, a[: self.n][kept].copy())
-        self.n = len(kept)
-        return mapping
+            a[:k] = a[: self.n][kept]
+            a[k : self.n] = 0
+        self.n = k
+        return kept
 
 
 @dataclass
@@ -112,7 +117,7 @@ class Persons(_SoA):
 
     def compact(self) -> None:
         """Drop rows of persons who died or left."""
-        self._keep(self.present[: self.n])
+        self._keep(self.present[: self.n].copy())
 
 
 @dataclass
@@ -124,6 +129,7 @@ class Households(_SoA):
     housing: np.ndarray  # int8: sectors.STANDARD .. REHOUSED
     present: np.ndarray  # bool
     income_prev: np.ndarray  # float64, disposable income last month, yuan per household
+    members: np.ndarray  # int32: present persons in the household (kept up to date as persons come and go)
 
     @classmethod
     def empty(cls, capacity: int) -> Households:
@@ -133,6 +139,7 @@ class Households(_SoA):
             housing=np.zeros(capacity, np.int8),
             present=np.zeros(capacity, bool),
             income_prev=np.zeros(capacity, np.float64),
+            members=np.zeros(capacity, np.int32),
         )
 
 
@@ -141,7 +148,7 @@ class Firms(_SoA):
     """Firms and mines (a mine row is one mine; other rows stand for ``firm_weight`` firms)."""
 
     n: int
-    sector: np.ndarray  # int8
+    sector: np.ndarray  # intp (an index: lookups by sector need no conversion)
     ownership: np.ndarray  # int8: PRIVATE, SOE, PUBLIC
     alive: np.ndarray  # bool
     is_mine: np.ndarray  # bool
@@ -163,14 +170,18 @@ class Firms(_SoA):
 
     def compact(self) -> np.ndarray:
         """Drop rows of firms that exited; returns the old-to-new row map (-1 = dropped)."""
-        return self._keep(self.alive[: self.n])
+        n = self.n
+        kept = self._keep(self.alive[:n].copy())
+        mapping = np.full(n, -1, dtype=np.int64)
+        mapping[kept] = np.arange(len(kept))
+        return mapping
 
     @classmethod
     def empty(cls, capacity: int) -> Firms:
         z = lambda dt: np.zeros(capacity, dt)  # noqa: E731
         return cls(
             n=0,
-            sector=z(np.int8),
+            sector=z(np.intp),
             ownership=z(np.int8),
             alive=z(bool),
             is_mine=z(bool),

@@ -66,3 +66,21 @@ def test_sim_fit_on_a_run(load_tiny, tmp_path) -> None:
     assert "RMS log error" in result.output
     bad = CliRunner().invoke(app, ["fit", str(tmp_path)])
     assert bad.exit_code == 2 and "not a run directory" in bad.output
+    # without --targets: the run's city's (tiny is Fuxin: calibration/data/fuxin_targets.csv),
+    # the targets outside the run's years (2000-2002) left out
+    default = CliRunner().invoke(app, ["fit", str(run)])
+    assert default.exit_code == 0, default.output
+    assert "fuxin_targets.csv" in default.output and "left out: their years are outside the run" in default.output
+
+
+def test_targets_outside_the_run_are_left_out() -> None:
+    from simulator.analysis.fit import targets_in_run
+
+    targets = [
+        {"indicator": "population", "year": "2001", "kind": "level"},
+        {"indicator": "population", "year": "2010", "kind": "level"},
+        {"indicator": "population", "year": "2002", "kind": "avg_growth_since:1999"},
+        {"indicator": "population", "year": "2002", "kind": "avg_growth_since:2000"},
+    ]
+    kept, left_out = targets_in_run(COLUMNS, targets)
+    assert [t["year"] for t in kept] == ["2001", "2002"] and left_out == 2

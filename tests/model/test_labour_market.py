@@ -160,6 +160,7 @@ def test_wages_are_the_offer_times_the_skill_premium(matched) -> None:
     emp = np.flatnonzero(p.view("status") == EMPLOYED)
     expected = f.wage_offer[p.employer[emp]] * m.skill_premium[p.skill[emp]]
     np.testing.assert_allclose(p.wage[emp], expected, rtol=1e-6)
+    assert m.average_wage == pytest.approx(float(p.wage[emp].astype(np.float64).mean()), rel=1e-12)
     premium = m.scenario.labour.skill_wage_premium
     assert premium["low"] < premium["medium"] < premium["high"]
     public = f.ownership[: f.n] == PUBLIC
@@ -216,3 +217,22 @@ def test_workers_per_firm_kept_in_step_with_the_persons(load_tiny, build_model, 
         m.step()
         labour_market.step(m)
         assert np.array_equal(m.workers, employees(m))
+
+
+def test_first_k_trainees_are_the_first_k_of_the_full_sort() -> None:
+    """The partial selection of trainees picks the same persons as sorting every seeker
+    (priority first, longest spell, then the tie-breaking draw, then position)."""
+    from simulator.model.labour_market import _first_k
+
+    rng = np.random.default_rng(1)
+    for trial in range(200):
+        n = int(rng.integers(1, 300))
+        priority = rng.random(n) < rng.random()
+        spell = rng.integers(0, int(rng.integers(1, 30)), n).astype(np.int16)
+        tie = rng.random(n)
+        if trial % 3 == 0:
+            tie = np.round(tie, 1)  # equal draws: position decides
+        k = int(rng.integers(0, n + 1))
+        want = np.lexsort((tie, -spell, ~priority))[:k]
+        got = _first_k(priority, spell, tie, k)
+        assert len(got) == k and set(got.tolist()) == set(want.tolist()), trial

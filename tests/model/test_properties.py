@@ -27,6 +27,7 @@ def check_state(m) -> None:
     assert np.all(hh.present[h])
     members = np.bincount(h, minlength=hh.n)
     assert np.all(members[hh.view("present")] > 0)
+    assert np.array_equal(hh.view("members"), members)  # the kept count is the true one
     # employment: employed <=> has an employer, and the employer is alive
     status, employer = p.view("status"), p.view("employer")
     emp = pres & (status == EMPLOYED)

@@ -1,0 +1,17 @@
+"""Cities as data: a city's scenario from its census figures (``sim new-city``).
+
+Light on purpose (the CLI imports it for its defaults); the work is in
+:mod:`simulator.cities.data`, :mod:`~simulator.cities.derive` and
+:mod:`~simulator.cities.new_city`.
+"""
+
+from pathlib import Path
+
+DEFAULT_TEMPLATE = Path("scenarios/fuxin_baseline.yaml")
+"""The scenario whose parameters stand for what a city's census does not give."""
+
+DEFAULT_PACKAGE = Path("scenarios/fuxin.yaml")
+"""The scenario whose levers make a city's package file."""
+
+CITY_LIST = Path("data/cities/cities.csv")
+"""The list of cities with the facts the census tables do not hold."""

@@ -1,0 +1,122 @@
+"""From census shares and crude rates to the model's age bands, fertility and mortality.
+
+The census gives three age groups (0-14, 15-59, 60+; often also 65+), a crude
+birth rate and a crude death rate. The model needs finer age bands (persons
+are spread uniformly within each band), a total fertility rate and a life
+expectancy at birth. The derivations use the model's own rules
+(:mod:`simulator.model.demography`), so that a city built from them starts
+with the census's births and deaths:
+
+* **age bands**: within each census group, persons are spread over the
+  model's bands as in the template city's age structure moved forward to the
+  start year (each cohort ``years`` older, thinned by the template's mortality):
+  the census says nothing finer, and the template's cohorts carry the shape of
+  China's birth cohorts (the 1960s boom, the 1959-61 famine trough, ...);
+* **mortality**: the Gompertz level ``A`` that gives the census crude death
+  rate on that age structure, ``CDR = sum_a d(a) A exp(b a)``, and the life
+  expectancy of ``A`` (the model's life table);
+* **fertility**: the total fertility rate that gives the census crude birth
+  rate with the model's fertility schedule on that age structure,
+  ``CBR = TFR x female share x sum_a d(a) phi(a)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulator.model.demography import MAX_AGE_YEARS, fertility_schedule, gompertz_level
+
+AGES = np.arange(MAX_AGE_YEARS + 1, dtype=float)
+
+
+def survivors(level: float, slope: float) -> np.ndarray:
+    """``l(a)`` at ages 0..MAX_AGE of the Gompertz hazard ``level x exp(slope a)``."""
+    return np.exp(-level / slope * (np.exp(slope * AGES) - 1.0))
+
+
+def life_expectancy(level: float, slope: float) -> float:
+    """Period life expectancy at birth of a Gompertz level, as the model computes it
+    (the inverse of :func:`simulator.model.demography.gompertz_level`)."""
+    surv = survivors(level, slope)
+    return float(surv[:-1].sum() - 0.5 * (surv[0] - surv[-1]))
+
+
+def parse_bands(bands: list[str]) -> list[tuple[int, int]]:
+    """``['0-14', '15-29']`` -> ``[(0, 14), (15, 29)]``."""
+    return [(int(a), int(b)) for a, b in (k.split("-") for k in bands)]
+
+
+def refine(bands: list[tuple[int, int]], cuts: tuple[int, ...]) -> list[tuple[int, int]]:
+    """``bands`` split at the ages in ``cuts`` (the first age of each new band)."""
+    out = []
+    for lo, hi in bands:
+        edges = [lo, *[a for a in cuts if lo < a <= hi], hi + 1]
+        out += [(a, b - 1) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    return out
+
+
+def census_groups(share0_14: float, share60: float, share65: float | None, last_age: int) -> list[tuple[int, int, float]]:
+    """The census age groups as ``(first age, last age, share)``."""
+    groups = [(0, 14, share0_14), (15, 59, 1.0 - share0_14 - share60)]
+    if share65 is not None:
+        groups += [(60, 64, share60 - share65), (65, last_age, share65)]
+    else:
+        groups += [(60, last_age, share60)]
+    return groups
+
+
+def density(bands: list[tuple[int, int]], shares: list[float]) -> np.ndarray:
+    """Share of persons at each single year of age 0..MAX_AGE when each band is uniform."""
+    d = np.zeros(MAX_AGE_YEARS + 1)
+    for (lo, hi), s in zip(bands, shares, strict=True):
+        d[lo : hi + 1] = s / (hi - lo + 1)
+    return d
+
+
+def moved_forward(bands: list[tuple[int, int]], shares: list[float], years: int, life_expectancy_years: float, slope: float) -> np.ndarray:
+    """Weights by single year of age of an age structure ``years`` later.
+
+    Each cohort is ``years`` older and thinned by survival ``l(a) / l(a - years)``
+    (Gompertz mortality of the given life expectancy); the ages below ``years``
+    (born since) get the density of the youngest age. Only ratios of weights
+    within an age group are used.
+    """
+    d = density(bands, shares)
+    if years <= 0:
+        return d
+    surv = survivors(gompertz_level(life_expectancy_years, slope), slope)
+    w = np.empty_like(d)
+    w[years:] = d[:-years] * surv[years:] / surv[:-years]
+    w[:years] = d[0]
+    return w
+
+
+def split_groups(groups: list[tuple[int, int, float]], bands: list[tuple[int, int]], weight: np.ndarray) -> list[float]:
+    """Shares of the model's ``bands`` from census ``groups``, spreading each group by ``weight(a)``.
+
+    Every band must lie within one group (the bands refine the groups).
+    """
+    shares = []
+    for lo, hi in bands:
+        g = [grp for grp in groups if grp[0] <= lo and hi <= grp[1]]
+        if not g:
+            raise ValueError(f"age band {lo}-{hi} straddles two census age groups")
+        glo, ghi, gshare = g[0]
+        total = weight[glo : ghi + 1].sum()
+        within = weight[lo : hi + 1].sum() / total if total > 0 else (hi - lo + 1) / (ghi - glo + 1)
+        shares.append(gshare * within)
+    return shares
+
+
+def life_expectancy_for_death_rate(bands: list[tuple[int, int]], shares: list[float], crude_death_rate: float, slope: float) -> float:
+    """Life expectancy whose Gompertz mortality gives ``crude_death_rate`` on this age structure."""
+    level = crude_death_rate / float((density(bands, shares) * np.exp(slope * AGES)).sum())
+    return life_expectancy(level, slope)
+
+
+def total_fertility_rate(
+    bands: list[tuple[int, int]], shares: list[float], crude_birth_rate: float, female_share: float, mean_age: float, sd: float
+) -> float:
+    """The total fertility rate that gives ``crude_birth_rate`` with the model's schedule."""
+    per_woman = float((density(bands, shares) * fertility_schedule(1.0, mean_age, sd)).sum())
+    return crude_birth_rate / (female_share * per_woman)

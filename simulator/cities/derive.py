@@ -1,0 +1,792 @@
+"""A city's scenario from its census figures and a template scenario.
+
+The template (by default ``scenarios/fuxin_baseline.yaml``) supplies every
+behavioural parameter and stands for every figure the census does not give;
+the census row supplies the city. Each value of the result carries a note
+saying where it comes from:
+
+* ``census: ...`` a figure of the census table (with its file and row);
+* ``derived: ...`` computed from census figures, the rule said in the note;
+* ``from <Template city>: ...`` the template's value standing for an unknown
+  one (the template's own comment follows, so its source is kept), possibly
+  carried to the start year or scaled to the city (the note says how);
+* ``assumed: ...`` an assumption made here.
+
+The rules, in the order of the scenario's sections, are documented on each
+function below and in the README ("A city is data").
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from simulator.cities import demography as demo
+from simulator.cities.data import CensusRow, CityData, CityDataError, employed_persons
+from simulator.cities.emit import Notes, is_block
+from simulator.model.demography import SCHOOL_START_AGE_YEARS
+from simulator.model.sectors import SECTOR_NAMES, SKILL_NAMES
+from simulator.model.series import series_at
+from simulator.scenario.loader import load_raw, load_scenario
+
+NATIONAL_MINE_WORKERS_PER_10KT = 11.0
+NATIONAL_MINE_WORKERS_YEAR = 2015
+NATIONAL_MINE_WORKERS_SOURCE = (
+    "policy_inputs.csv: national average labour intensity of coal mining, 11 workers per "
+    "10000 t/year (2015)"
+)
+"""Labour intensity of mines used when the city list gives none for the city."""
+
+SCALE_STEP = 25
+"""Run scales are rounded to a multiple of this (above it), to keep them readable."""
+
+MAX_LIFE_EXPECTANCY_DIFFERENCE_YEARS = 3.0
+"""Cap on the difference in life expectancy read from two cities' census death rates.
+
+Census deaths are under-registered, unevenly between places (crude death rates of
+4-5 per 1000 with 13% aged 60+ would mean a life expectancy above 80 in 2010);
+provincial life expectancies in China differed by about this much from the national
+mean in 2010, outside the largest cities."""
+
+ROW_MARGIN = 0.02
+"""Share of the expected working-age pool kept free when fitting census jobs into it
+(the pool is drawn at random: at the Fuxin scale a few hundred rows of noise)."""
+
+POPULATION_SCALED_LEVER_SIZES: dict[str, tuple[str, ...]] = {
+    "new_industry_fund": ("city_yuan_per_year", "central_yuan_per_year"),
+    "subsidence_relocation": ("mining_area_works_yuan_per_year",),
+    "pensions": ("collective_retirees_enrolled_per_year",),
+    "reemployment": ("training_places_per_year", "public_welfare_jobs_max_persons"),
+    "infrastructure": ("investment_yuan_per_year", "reference_public_capital_yuan"),
+    "innovation_talent": ("rd_support_yuan_per_year", "talent_households_per_year"),
+    "ecology_overcapacity": ("ecological_transfer_yuan_per_year",),
+}
+"""Lever sizes that are totals for the whole city (yuan a year, persons, households):
+scaled from the template city by population. Sizes per household, per person or per
+worker, shares and rates are taken as they are."""
+
+STOCK_SCALED_LEVER_SIZES = {
+    ("shantytown_renovation", "households_per_year"): "shantytown_households",
+    ("subsidence_relocation", "households_per_year"): "subsidence_households",
+}
+"""Programme sizes scaled by the city's stock of the households they move."""
+
+
+# ----------------------------------------------------------------- template
+
+
+def _trailing_comment(line: str) -> str:
+    """The ``# comment`` at the end of a YAML line ('' if none); '#' inside quotes is text."""
+    quote = None
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#" and (i == 0 or line[i - 1] in " \t"):
+            return line[i + 1 :].strip()
+    return ""
+
+
+@dataclass
+class Template:
+    """A scenario a new city starts from, with the comment beside each of its values."""
+
+    path: Path
+    data: dict[str, Any]
+    comments: dict[tuple[Any, ...], str]
+
+    @classmethod
+    def load(cls, path: Path) -> Template:
+        load_scenario(path)  # the template must itself be valid
+        data, locs = load_raw(path)
+        texts: dict[str, list[str]] = {}
+        comments = {}
+        for key_path, (file, line) in locs.items():
+            if line is None or not key_path:
+                continue
+            if file not in texts:
+                texts[file] = Path(file).read_text(encoding="utf-8").splitlines()
+            comments[key_path] = _trailing_comment(texts[file][line - 1])
+        return cls(path=path, data=data, comments=comments)
+
+    @property
+    def city(self) -> str:
+        return str(self.data["city"]["name"])
+
+    @property
+    def start(self) -> int:
+        return int(self.data["run"]["start_year"])
+
+    def get(self, *path: Any) -> Any:
+        node: Any = self.data
+        for p in path:
+            node = node[p]
+        return node
+
+
+# --------------------------------------------------------------------- draft
+
+
+class Draft:
+    """The new scenario's data with a note for every value."""
+
+    def __init__(self, template: Template) -> None:
+        self.t = template
+        self.data: dict[str, Any] = copy.deepcopy(template.data)
+        self.notes: Notes = {}
+        self._note_all(self.data, ())
+
+    def _note_all(self, value: Any, path: tuple[Any, ...]) -> None:
+        if path and not is_block(path, value):
+            own = self.t.comments.get(path, "")
+            self.notes[path] = f"from {self.t.city}" + (f": {own}" if own else "")
+            if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+                for i in range(len(value)):
+                    own = self.t.comments.get(path + (i,), "")
+                    self.notes[path + (i,)] = f"from {self.t.city}" + (f": {own}" if own else "")
+            return
+        if isinstance(value, dict):
+            for k, v in value.items():
+                self._note_all(v, path + (k,))
+
+    def get(self, *path: Any) -> Any:
+        node: Any = self.data
+        for p in path:
+            node = node[p]
+        return node
+
+    def set(self, path: tuple[Any, ...], value: Any, note: str) -> None:
+        node: Any = self.data
+        for p in path[:-1]:
+            node = node.setdefault(p, {})
+        node[path[-1]] = value
+        for k in [k for k in self.notes if k[: len(path)] == path]:
+            del self.notes[k]
+        self.notes[path] = note
+
+    def from_template(self, path: tuple[Any, ...], value: Any, how: str) -> None:
+        """Set a value computed from the template's, keeping the template's comment."""
+        own = self.t.comments.get(path, "")
+        self.set(path, value, f"from {self.t.city}, {how}" + (f" (there: {own})" if own else ""))
+
+
+# ------------------------------------------------------------------- numbers
+
+
+def sig(x: float, digits: int = 4) -> float:
+    """``x`` to ``digits`` significant digits."""
+    if x == 0 or not math.isfinite(x):
+        return x
+    return round(x, digits - 1 - int(math.floor(math.log10(abs(x)))))
+
+
+def round_shares(shares: dict[Any, float], decimals: int = 4) -> dict[Any, float]:
+    """Shares rounded so that they still sum to exactly 1 (the residual on the largest)."""
+    total = sum(shares.values())
+    out = {k: round(v / total, decimals) for k, v in shares.items()}
+    big = max(out, key=lambda k: out[k])
+    out[big] = round(out[big] + 1.0 - sum(out.values()), decimals + 2)
+    return out
+
+
+def trim_series(series: dict[int, float], start: int) -> dict[int, float]:
+    """The same series from ``start`` on: its value at ``start``, then the later years
+    (unchanged if it has no year before ``start``)."""
+    if min(series) >= start:
+        return dict(series)
+    out = {start: sig(series_at(series, start), 6)}
+    out.update({y: v for y, v in sorted(series.items()) if y > start})
+    return out
+
+
+def growth_factor(series: dict[int, float], first: int, last: int) -> float:
+    """Product of ``1 + g(y)`` for ``first <= y < last``."""
+    f = 1.0
+    for y in range(first, last):
+        f *= 1.0 + series_at(series, y)
+    return f
+
+
+def _series_paths(value: Any, path: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """Paths of every year series (mappings with integer keys) below ``path``."""
+    if isinstance(value, dict):
+        if value and all(isinstance(k, int) for k in value):
+            return [path]
+        out = []
+        for k, v in value.items():
+            out += _series_paths(v, path + (k,))
+        return out
+    return []
+
+
+# -------------------------------------------------------------------- rules
+
+
+class Builder:
+    """Applies the rules, section by section."""
+
+    def __init__(self, city: CityData, template: Template, reference: CityData, *, name: str) -> None:
+        self.city = city
+        self.c = city.census
+        self.t = template
+        self.ref = reference
+        self.start = city.census.year
+        if self.start < template.start:
+            raise CityDataError(
+                f"the template starts in {template.start}: a city cannot start before its template "
+                f"(census {self.start})",
+                file=str(template.path),
+            )
+        self.d = Draft(template)
+        self.name = name
+        self.pop = int(round(self.c["population"]))
+        self.ref_pop = float(reference.census["population"])
+        self.ratio = self.pop / self.ref_pop
+        self.ratio_note = (
+            f"scaled by population ({self.pop:,} / {self.t.city} {int(self.ref_pop):,} in {self.start})"
+        )
+        self.stock_ratio: dict[str, float] = {}
+
+    @property
+    def tc(self) -> str:
+        return self.t.city
+
+    def census_note(self, *columns: str) -> str:
+        names = [self.c.columns.get(c, c) for c in columns]
+        return f"{Path(self.c.file).name} line {self.c.line} ({self.c.label}): " + ", ".join(names)
+
+    # ------------------------------------------------------------ run, city
+
+    def run_and_city(self) -> None:
+        t = self.t
+        d = self.d
+        d.set(("name",), self.name, "")
+        d.set(("run", "start_year"), self.start, f"census: the {self.start} census is the initial city")
+        tpl_scale = int(t.get("run", "scale"))
+        rows = float(t.get("population", "persons")) / tpl_scale
+        scale = self.pop / rows
+        scale = max(1, int(round(scale / SCALE_STEP)) * SCALE_STEP) if scale > SCALE_STEP else max(1, int(round(scale)))
+        d.set(
+            ("run", "scale"),
+            scale,
+            f"numerical: persons per person row, chosen for about as many rows as {self.tc} "
+            f"({int(rows):,}), so that a run takes a few seconds; 1 = every resident",
+        )
+        d.set(("city", "name"), self.city.entry.title, f"city list: {self.city.entry.city}")
+        d.set(("city", "name_zh"), self.city.entry.name_zh, f"city list: {self.city.entry.city}")
+
+    # --------------------------------------------------------- population
+
+    def population(self) -> None:
+        c, d, t = self.c, self.d, self.t
+        d.set(("population", "persons"), self.pop, f"census: {self.census_note('population')}")
+        self._ages_and_demography()
+        if c.get("urban_share") is not None:
+            d.set(
+                ("population", "rural_share"),
+                round(1.0 - c["urban_share"], 4),
+                f"derived: 1 - urban share {100 * c['urban_share']:.1f}% ({self.census_note('urban_share')})",
+            )
+        self._skills()
+        years = self.start - t.start
+        wage = t.get("world", "national_average_wage_yuan_per_year")
+        if years:
+            f = series_at(wage, self.start) / series_at(wage, t.start)
+            d.from_template(
+                ("population", "savings_yuan_per_household_mean"),
+                sig(t.get("population", "savings_yuan_per_household_mean") * f, 3),
+                f"its {t.start} value grown with the national average wage to {self.start} (x{f:.2f}, "
+                "world.national_average_wage_yuan_per_year)",
+            )
+            idx = t.get("social_security", "pension_indexation_per_year")
+            g = growth_factor(idx, t.start, self.start)
+            d.from_template(
+                ("population", "initial_pension_yuan_per_month"),
+                sig(t.get("population", "initial_pension_yuan_per_month") * g, 3),
+                f"its {t.start} pension indexed each January {t.start}-{self.start - 1} "
+                f"(x{g:.2f}, social_security.pension_indexation_per_year), as the model indexes it",
+            )
+
+    def _ages_and_demography(self) -> None:
+        """Age bands, life expectancy and fertility from the census shares and crude rates
+        (:mod:`simulator.cities.demography`)."""
+        c, d, t = self.c, self.d, self.t
+        dem = t.get("demography")
+        slope = float(dem["gompertz_slope_per_year"])
+        tpl_shares = t.get("population", "age_band_shares")
+        bands = demo.parse_bands(list(tpl_shares))
+        self.bands, self.band_shares = bands, list(tpl_shares.values())
+        if c.get("share0_14") is None or c.get("share60") is None:
+            return
+        fine = demo.refine(bands, (15, 60, 65) if c.get("share65") is not None else (15, 60))
+        years = self.start - t.start
+        e0_tpl = series_at(dem["life_expectancy_years"], self.start)
+        e0_past = sum(series_at(dem["life_expectancy_years"], y) for y in range(t.start, self.start)) / years if years else e0_tpl
+        weight = demo.moved_forward(bands, list(tpl_shares.values()), years, e0_past, slope)
+        groups = demo.census_groups(c["share0_14"], c["share60"], c.get("share65"), bands[-1][1])
+        shares = demo.split_groups(groups, fine, weight)
+        self.bands, self.band_shares = fine, shares
+        cols = ["share0_14", "share60"] + (["share65"] if c.get("share65") is not None else [])
+        moved = f" moved forward to {self.start} (cohorts {years} years older)" if years else ""
+        d.set(
+            ("population", "age_band_shares"),
+            round_shares({f"{lo}-{hi}": s for (lo, hi), s in zip(fine, shares, strict=True)}),
+            f"derived: census age shares ({self.census_note(*cols)}: "
+            + ", ".join(f"{lo}-{hi} {100 * s:.2f}%" for lo, hi, s in groups)
+            + f"), each spread over finer bands as in {self.tc}'s age structure{moved} (the census gives "
+            "no finer ages)",
+        )
+        if c.get("death_rate") is not None:
+            implied = demo.life_expectancy_for_death_rate(fine, shares, c["death_rate"], slope)
+            cap = MAX_LIFE_EXPECTANCY_DIFFERENCE_YEARS
+            diff = implied - e0_tpl
+            capped = (
+                f"; {implied:.2f} implied, capped at {self.tc}'s {e0_tpl:.2f} {'+' if diff > 0 else '-'} {cap:g} "
+                "(census deaths under-registered)"
+                if abs(diff) > cap
+                else ""
+            )
+            e0 = round(e0_tpl + max(-cap, min(cap, diff)), 2)
+            series = {self.start: e0}
+            series.update({y: round(e0 + v - e0_tpl, 2) for y, v in sorted(dem["life_expectancy_years"].items()) if y > self.start})
+            d.set(
+                ("demography", "life_expectancy_years"),
+                series,
+                f"derived: {self.start} value gives the crude death rate {1000 * c['death_rate']:.2f} per 1000 "
+                f"({self.census_note('death_rate')}) on the initial age structure with the model's Gompertz "
+                f"mortality (slope {slope:g}){capped}; later years add {self.tc}'s gains "
+                f"({self.tc}: {e0_tpl:.2f} in {self.start})",
+            )
+        if c.get("birth_rate") is not None:
+            female = float(t.get("population", "female_share"))
+            tfr = demo.total_fertility_rate(
+                fine, shares, c["birth_rate"], female, float(dem["fertility_mean_age_years"]), float(dem["fertility_sd_years"])
+            )
+            tfr_tpl = series_at(dem["total_fertility_rate"], self.start)
+            series = {self.start: round(tfr, 3)}
+            series.update({y: round(v * tfr / tfr_tpl, 3) for y, v in sorted(dem["total_fertility_rate"].items()) if y > self.start})
+            d.set(
+                ("demography", "total_fertility_rate"),
+                series,
+                f"derived: {self.start} value gives the crude birth rate {1000 * c['birth_rate']:.2f} per 1000 "
+                f"({self.census_note('birth_rate')}) with the model's fertility schedule on the initial age "
+                f"structure; later years in proportion to {self.tc}'s path ({self.tc}: {tfr_tpl:.3g} in {self.start})",
+            )
+
+    def _skills(self) -> None:
+        c, d, t = self.c, self.d, self.t
+        ref_edu = self.ref.census.get("edu_years")
+        if c.get("edu_years") is None or ref_edu is None:
+            return
+        skills = t.get("population", "skill_shares")
+        leave = t.get("demography", "school_leaving_age_years")
+        years = {k: float(leave[k]) - SCHOOL_START_AGE_YEARS for k in SKILL_NAMES}
+        upper = skills["medium"] + skills["high"]
+        y_upper = (skills["medium"] * years["medium"] + skills["high"] * years["high"]) / upper
+        y_low = (ref_edu - upper * y_upper) / skills["low"]
+        x = (c["edu_years"] - y_low) / (y_upper - y_low)
+        clipped = "" if 0.0 <= x <= 1.0 else f" (clipped from {x:.3f})"
+        x = min(max(x, 0.0), 1.0)
+        new = round_shares(
+            {"low": 1.0 - x, "medium": x * skills["medium"] / upper, "high": x * skills["high"] / upper}
+        )
+        d.set(
+            ("population", "skill_shares"),
+            new,
+            f"derived: mean schooling {c['edu_years']:.2f} years ({self.census_note('edu_years')}) = "
+            f"low {y_low:.2f} years x low share + {y_upper:.2f} years x (medium + high){clipped}; "
+            f"medium:high and the years of the low-skill group as in {self.tc} "
+            f"({self.tc}: {ref_edu:.2f} years, low {skills['low']}), medium and high schooling "
+            "from demography.school_leaving_age_years less school start at 6",
+        )
+
+    # --------------------------------------------------------- labour, sectors
+
+    def employment(self) -> None:
+        c, d, t = self.c, self.d, self.t
+        sectors = t.get("sectors")
+        tpl_mine_workers = sum(int(m["workers_persons"]) for m in t.get("coal", "mines"))
+        if c.get("emp_sec1") is None:
+            for s in SECTOR_NAMES:
+                if s == "coal_mining":
+                    continue
+                d.from_template(("sectors", s, "initial_employment_persons"), int(round(sectors[s]["initial_employment_persons"] * self.ratio)), self.ratio_note)
+            pu = t.get("population", "unemployed_persons")
+            d.from_template(("population", "unemployed_persons"), int(round(pu * self.ratio)), self.ratio_note)
+            self.mine_workers = int(round(tpl_mine_workers * self.ratio))
+            self.mine_note = f"(from {self.tc}, {self.ratio_note})"
+            return
+        employed = employed_persons(c)
+        how_e = (
+            f"the employed ({employed:,.0f}) = mining workers / mining share of the employed"
+            if c.get("employed_persons") is None
+            else f"the employed ({employed:,.0f}, column employed_persons)"
+        )
+        self.mine_workers = int(round(c["mining_workers_est"]))
+        self.mine_note = f"(census: {self.census_note('mining_workers_est')})"
+        emp: dict[str, float] = {}
+        emp["agriculture"] = c["emp_sec1"] * employed
+        emp["services"] = c["emp_sec3"] * employed
+        secondary = c["emp_sec2"] * employed - self.mine_workers
+        others = ["coal_dependent_industry", "manufacturing", "construction", "new_industry"]
+        tpl_others = {s: float(sectors[s]["initial_employment_persons"]) for s in others}
+        tot = sum(tpl_others.values())
+        if secondary < 0:
+            secondary = 0.0
+        for s in others:
+            emp[s] = secondary * tpl_others[s] / tot
+        unemployed = employed * c["census_unemp_proxy"] / (1.0 - c["census_unemp_proxy"])
+        # the model has no employed persons above the statutory retirement ages nor in school:
+        # census jobs held by older farmers and women past 50 must fit in its working-age pool
+        pool = self._working_age_pool()
+        need = sum(emp.values()) + self.mine_workers + unemployed
+        cap = (1.0 - ROW_MARGIN) * pool
+        self.reduced = 0.0
+        if need > cap:
+            cut = min(need - cap, emp["agriculture"])
+            emp["agriculture"] -= cut
+            self.reduced = cut
+            rest = need - cut - cap
+            if rest > 0:
+                f = 1.0 - rest / (sum(emp.values()) + unemployed)
+                for s in emp:
+                    emp[s] *= f
+                unemployed *= f
+        share_note = {
+            "agriculture": f"derived: emp_sec1 {100 * c['emp_sec1']:.2f}% x {how_e} ({self.census_note('emp_sec1', 'mining_workers_est', 'mining_share_employed')})",
+            "services": f"derived: emp_sec3 {100 * c['emp_sec3']:.2f}% x the employed ({self.census_note('emp_sec3')}); public units (labour.public_employment_per_1000_residents) are part of it",
+        }
+        if self.reduced:
+            share_note["agriculture"] += (
+                f"; less {self.reduced:,.0f} so that the jobs fit the model's working-age pool (the model "
+                "retires everyone at the statutory ages: the census's farmers above them have no place)"
+            )
+        for s in others:
+            share_note[s] = (
+                f"derived: emp_sec2 {100 * c['emp_sec2']:.2f}% x the employed less the mining workers, "
+                f"split over coal-dependent industry, manufacturing, construction and new industries as "
+                f"in {self.tc} ({100 * tpl_others[s] / tot:.1f}% here)"
+            )
+        for s, v in emp.items():
+            d.set(("sectors", s, "initial_employment_persons"), int(round(v)), share_note[s])
+        d.set(
+            ("population", "unemployed_persons"),
+            int(round(unemployed)),
+            f"derived: census job-loser share {100 * c['census_unemp_proxy']:.1f}% of the labour force "
+            f"({self.census_note('census_unemp_proxy')}) applied to the employed",
+        )
+
+    def _working_age_pool(self) -> float:
+        """Expected persons of working age, out of school and below the retirement ages, at the start."""
+        t = self.t
+        dens = demo.density(self.bands, self.band_shares)
+        skills = self.d.get("population", "skill_shares")
+        female = float(t.get("population", "female_share"))
+        leave = t.get("demography", "school_leaving_age_years")
+        dem = t.get("demography")
+        ret = {
+            ("m", k): series_at(dem["retirement_age_men_years"], self.start) for k in SKILL_NAMES
+        }
+        ret.update({("f", "low"): series_at(dem["retirement_age_women_workers_years"], self.start)})
+        ret[("f", "medium")] = ret[("f", "low")]
+        ret[("f", "high")] = series_at(dem["retirement_age_women_cadres_years"], self.start)
+        ages = range(len(dens))
+        total = 0.0
+        for sex, w in (("m", 1.0 - female), ("f", female)):
+            for k in SKILL_NAMES:
+                lo, hi = int(leave[k]), ret[(sex, k)]
+                share = sum(dens[a] for a in ages if lo <= a and a < hi)
+                total += w * skills[k] * share
+        return total * self.pop
+
+    # --------------------------------------------------------- productivity
+
+    def sectors(self) -> None:
+        d, t = self.d, self.t
+        if self.start == t.start:
+            return
+        for s in SECTOR_NAMES:
+            cfg = t.get("sectors", s)
+            g = growth_factor(cfg["productivity_growth_per_year"], t.start, self.start)
+            d.from_template(
+                ("sectors", s, "value_added_per_worker_yuan_per_month"),
+                sig(cfg["value_added_per_worker_yuan_per_month"] * g, 4),
+                f"its {t.start} level carried to {self.start} by its productivity_growth_per_year (x{g:.3f})",
+            )
+            if "external_demand_index" in cfg:
+                idx = cfg["external_demand_index"]
+                base = series_at(idx, t.start) / series_at(idx, self.start)
+                trimmed = trim_series(idx, self.start)
+                d.from_template(
+                    ("sectors", s, "external_demand_index"),
+                    {y: sig(v * base, 4) for y, v in trimmed.items()},
+                    f"rebased to {self.start}: a multiple of start-year outside demand (index(Y) x "
+                    f"index({t.start}) / index({self.start}))",
+                )
+
+    # ---------------------------------------------------------------- coal
+
+    def mines(self) -> None:
+        d, t = self.d, self.t
+        coal = t.get("coal")
+        minimum = float(coal["min_workable_reserves_tonnes"])
+        years = self.start - t.start
+        alive = []
+        for m in coal["mines"]:
+            left = float(m["reserves_tonnes"]) - float(m["capacity_tonnes_per_year"]) * years
+            if left >= minimum:
+                alive.append((m, left))
+        if not alive:
+            raise CityDataError(f"no mine of the template is left in {self.start}: cannot model the city's mines on it", file=str(t.path))
+        entry = self.city.entry
+        if entry.mine_workers_per_10kt is not None:
+            intensity, year = entry.mine_workers_per_10kt, entry.mine_workers_year or self.start
+            source = f"city list: {entry.mine_workers_source}"
+        else:
+            intensity, year = NATIONAL_MINE_WORKERS_PER_10KT, NATIONAL_MINE_WORKERS_YEAR
+            source = f"assumed: {NATIONAL_MINE_WORKERS_SOURCE}"
+        growth = t.get("sectors", "coal_mining", "productivity_growth_per_year")
+        observed = intensity
+        if year < self.start:
+            intensity /= growth_factor(growth, year, self.start)
+        elif year > self.start:
+            intensity *= growth_factor(growth, self.start, year)
+        if year != self.start:
+            source += (
+                f"; {observed:g} in {year}, carried to {self.start} with the coal sector's "
+                f"productivity_growth_per_year: {intensity:.1f}"
+            )
+        intensity = round(intensity, 1)
+        total = sum(int(m["workers_persons"]) for m, _ in alive)
+        mines = []
+        notes = []
+        counters = {True: 0, False: 0}
+        for m, left in alive:
+            soe = bool(m["soe"])
+            counters[soe] += 1
+            name = f"{'state' if soe else 'private'}_mines_{counters[soe]}"
+            share = int(m["workers_persons"]) / total
+            workers = int(round(self.mine_workers * share))
+            life = left / float(m["capacity_tonnes_per_year"])
+            cap = workers * 10000.0 / intensity
+            mines.append(
+                {
+                    "name": name,
+                    "soe": soe,
+                    "reserves_tonnes": sig(cap * life, 3),
+                    "capacity_tonnes_per_year": sig(cap, 3),
+                    "workers_persons": workers,
+                }
+            )
+            notes.append(
+                f"assumed: like {self.tc}'s {m['name']} in {self.start} ({'state' if soe else 'private'}, "
+                f"{100 * share:.0f}% of the mine workers, reserves for {life:.0f} years at capacity); "
+                f"capacity at {intensity:g} workers per 10000 t/year"
+            )
+        d.set(
+            ("coal", "mines"),
+            mines,
+            f"derived: mine workers {self.mine_note}; split and reserves as {self.tc}'s mines still open in "
+            f"{self.start}; capacity from the labour intensity ({source})",
+        )
+        for i, n in enumerate(notes):
+            d.notes[("coal", "mines", i)] = n
+        d.set(
+            ("sectors", "coal_mining", "initial_employment_persons"),
+            sum(m["workers_persons"] for m in mines),
+            "derived: the mines' workers (coal.mines)",
+        )
+
+    # ------------------------------------------------------------- housing
+
+    def housing_stocks(self) -> None:
+        c, d, t = self.c, self.d, self.t
+        pop_t = t.get("population")
+        size = float(pop_t["household_size_mean_persons"])
+        # the template's shantytown stock left at the start year, after its own programme
+        stock = float(pop_t["shantytown_households"])
+        lever = t.get("levers").get("shantytown_renovation", {})
+        if lever.get("enabled") and self.start > t.start:
+            for y in range(max(t.start, int(lever.get("start_year", 0))), min(self.start - 1, int(lever.get("end_year", 0))) + 1):
+                stock -= series_at(lever["households_per_year"], y)
+        stock = max(stock, 0.0)
+        ref_urban = self.ref.census.get("urban_share")
+        rural = float(d.get("population", "rural_share"))
+        if ref_urban is not None:
+            ref_urban_hh = self.ref_pop * ref_urban / size
+            share = stock / ref_urban_hh
+            how = (
+                f"{self.tc}'s stock left in {self.start} ({stock:,.0f} after its programme) per urban "
+                f"household ({100 * share:.1f}%), applied to this city's urban households"
+            )
+        else:
+            ref_urban_hh = self.ref_pop * (1.0 - float(pop_t["rural_share"])) / size
+            share = stock / ref_urban_hh
+            how = f"{self.tc}'s share of urban households in shantytowns ({100 * share:.1f}%)"
+        city_urban_hh = self.pop * (1.0 - rural) / size
+        entry = self.city.entry
+        if entry.shantytown_households is not None:
+            self.shanty = float(entry.shantytown_households)
+            d.set(("population", "shantytown_households"), int(self.shanty), f"city list: {entry.shantytown_source}")
+        else:
+            self.shanty = share * city_urban_hh
+            d.set(("population", "shantytown_households"), int(round(self.shanty)), f"from {self.tc}: {how}")
+        self.stock_ratio["shantytown_households"] = self.shanty / stock if stock else 0.0
+        sub_t = float(pop_t["subsidence_households"])
+        if entry.subsidence_households is not None:
+            self.subs = float(entry.subsidence_households)
+            d.set(("population", "subsidence_households"), int(self.subs), f"city list: {entry.subsidence_source}")
+        else:
+            ref_miners = self.ref.census.get("mining_workers_est")
+            if ref_miners and c.get("mining_workers_est") is not None:
+                per = sub_t / ref_miners
+                self.subs = per * self.mine_workers
+                how = f"{self.tc}'s {sub_t:,.0f} per its {ref_miners:,.0f} mining workers ({per:.2f}) x this city's mining workers"
+            else:
+                self.subs = sub_t * self.ratio
+                how = self.ratio_note
+            d.set(("population", "subsidence_households"), int(round(self.subs)), f"from {self.tc}: {how}")
+        self.stock_ratio["subsidence_households"] = self.subs / sub_t if sub_t else 0.0
+
+    # ------------------------------------------------------------ migration
+
+    def migration(self) -> None:
+        c, d, t = self.c, self.d, self.t
+        mg = t.get("migration")
+        base = float(mg["in_base_households_per_year"]) * self.ratio
+        size = float(mg["in_household_size_persons"])
+        e, re_ = self.city.earlier, self.ref.earlier
+        ok = (
+            e is not None and re_ is not None
+            and all(x.get(k) is not None for x in (c, self.ref.census) for k in ("birth_rate", "death_rate"))
+        )
+        if not ok:
+            d.from_template(("migration", "in_base_households_per_year"), sig(base, 3), self.ratio_note)
+            return
+        span = self.start - e.year
+
+        def net(now: CensusRow, before: CensusRow) -> float:
+            return math.log(now["population"] / before["population"]) / span - (now["birth_rate"] - now["death_rate"])
+
+        n_city, n_ref = net(c, e), net(self.ref.census, re_)
+        rates = (
+            f"net migration {e.year}-{self.start} {1000 * n_city:+.2f} per 1000 a year here, "
+            f"{1000 * n_ref:+.2f} in {self.tc} (population change between the censuses, "
+            f"{Path(e.file).name}, less natural increase at the {self.start} census rates)"
+        )
+        if n_city >= n_ref:
+            # inflows to growing coal cities followed the coal-boom jobs, which the model's
+            # vacancy-driven in-migration produces by itself: no extra autonomous inflow
+            d.from_template(
+                ("migration", "in_base_households_per_year"),
+                sig(base, 3),
+                f"{self.ratio_note}; {rates}: no more than {self.tc}'s, as the model's in-migration "
+                "to vacancies stands for job-driven inflows",
+            )
+            return
+        value = base + (n_city - n_ref) * self.pop / size  # households a year
+        how = f"{self.ratio_note}, less the city's extra net loss ({rates})"
+        if value >= 0:
+            d.from_template(("migration", "in_base_households_per_year"), sig(value, 3), how)
+        else:
+            d.from_template(("migration", "in_base_households_per_year"), 0.0, how + ": negative, so none")
+            out = float(mg["out_base_rate_per_year"]) - value * size / self.pop
+            d.from_template(
+                ("migration", "out_base_rate_per_year"),
+                sig(out, 3),
+                f"raised by the in-migration that would have been negative ({-value * size:,.0f} persons a year; {rates})",
+            )
+
+    # ---------------------------------------------------------- series, levers
+
+    def trim_all_series(self) -> None:
+        """Every year series from the start year on (the money deflator is kept whole)."""
+        d = self.d
+        if self.start == self.t.start:
+            return
+        for path in _series_paths(d.data, ()):
+            if path == ("world", "cpi_index") or path[0] == "levers":
+                continue
+            value = d.get(*path)
+            trimmed = trim_series(value, self.start)
+            if trimmed != value:
+                node = d.get(*path[:-1])
+                node[path[-1]] = trimmed
+
+    def levers(
+        self, source: Template, *, baseline: dict[str, Any] | None = None
+    ) -> tuple[dict[str, Any], Notes]:
+        """The template's levers scaled to this city, with their notes.
+
+        With ``baseline`` (the template baseline's levers), only the levers that
+        differ from it are returned, whole (for a package file that extends the
+        city's baseline).
+        """
+        out: dict[str, Any] = {}
+        notes: Notes = {}
+        moved = self.start > self.t.start
+        comments = source.comments
+        for name, cfg in source.data.get("levers", {}).items():
+            if baseline is not None and baseline.get(name) == cfg:
+                continue
+            cfg = copy.deepcopy(cfg)
+            path = ("levers", name)
+
+            def own(k: str, path: tuple[Any, ...] = path) -> str:
+                o = comments.get(path + (k,), "")
+                return f" (there: {o})" if o else ""
+
+            for k in cfg:
+                o = comments.get(path + (k,), "")
+                notes[path + (k,)] = f"from {self.tc}" + (f": {o}" if o else "")
+            if cfg.get("enabled") and int(cfg.get("end_year", self.start)) < self.start:
+                cfg["enabled"] = False
+                notes[path + ("enabled",)] = f"derived: off, {self.tc}'s programme ended before {self.start}"
+            if name == "resource_city_transfer":
+                entry = self.city.entry
+                if entry.designation_year is not None:
+                    cfg["start_year"] = entry.designation_year
+                    notes[path + ("start_year",)] = (
+                        f"city list: designated a resource-exhausted city that year ({entry.designation_source})"
+                    )
+                if "yuan_per_year" in cfg:
+                    notes[path + ("yuan_per_year",)] = f"from {self.tc}, the same amount a city (not per resident){own('yuan_per_year')}"
+            if name == "shantytown_renovation" and moved and cfg.get("enabled") and int(cfg.get("start_year", 0)) < self.start:
+                cfg["start_year"] = self.start
+                notes[path + ("start_year",)] = (
+                    f"assumed: the programme as running in {self.start} (what it did before is in the {self.start} city)"
+                )
+            for k in POPULATION_SCALED_LEVER_SIZES.get(name, ()):
+                if k in cfg:
+                    cfg[k] = _scale(cfg[k], self.ratio)
+                    notes[path + (k,)] = f"from {self.tc}, {self.ratio_note}{own(k)}"
+            for (lever, k), stock in STOCK_SCALED_LEVER_SIZES.items():
+                if lever == name and k in cfg:
+                    r = self.stock_ratio[stock]
+                    cfg[k] = _scale(cfg[k], r)
+                    notes[path + (k,)] = f"from {self.tc}, scaled by the city's {stock.replace('_', ' ')} (x{r:.3f}){own(k)}"
+            if moved:
+                for k, v in list(cfg.items()):
+                    if isinstance(v, dict) and v and all(isinstance(y, int) for y in v):
+                        cfg[k] = trim_series(v, self.start)
+            out[name] = cfg
+        return out, notes
+
+
+def _scale(value: Any, ratio: float) -> Any:
+    if isinstance(value, dict):
+        return {y: sig(float(v) * ratio, 3) for y, v in value.items()}
+    return sig(float(value) * ratio, 3)
+
+
+_WORD = re.compile(r"[^a-z0-9_]+")
+
+
+def scenario_name(stem: str) -> str:
+    return _WORD.sub("_", stem.lower()).strip("_") or "city"

@@ -1,0 +1,548 @@
+"""The person-level rules written the ordinary Mesa way: one agent per person row.
+
+This is not the simulator (that is :class:`simulator.model.city.CityModel`). It is a
+second, independent implementation of the rules that ``CityModel`` runs with
+``mechanisms="person_rules"``: demography, the labour market's transitions and migration,
+with the firms frozen as built. It is written as plainly as Mesa allows: agent classes
+:class:`Person`, :class:`Household` and :class:`Firm`, each rule a method of one agent,
+and the model's month a sequence of ``AgentSet.shuffle_do`` passes (one per stage whose
+rule needs the totals of the stage before). Draws come from the Mesa model's generators
+(``agent.random`` per agent, ``model.rng`` for Poisson draws).
+
+It serves twice:
+
+* as a **test oracle**: started from the same initial city, its yearly totals
+  (:data:`INDICATORS`) must have the same distribution as the vectorised model's
+  (``tests/reference/test_agreement.py``);
+* as the **speed baseline** of ``benchmarks/run_benchmarks.py``, which runs both on the
+  same city in one process and prints the ratio.
+
+A month, in the order of ``CityModel``'s person-rules step:
+
+1. demography (one pass over persons, each on its own): age a month; die with the Gompertz
+   probability of the year of age; a woman of 15-49 gives birth with her age's fertility
+   rate / 12 (the child joins her household); a child of 6 starts school, a student of the
+   skill's leaving age enters the labour force (inactive with
+   ``labour_force_entry_inactive_share``, else a job seeker); an active person of the
+   statutory age retires.
+2. labour market: each employed person quits with ``quit_rate_per_month``; each firm above
+   its target sets a layoff rate (its excess x the ownership's layoff share / its workers),
+   and each of its workers is laid off with it; each firm posts
+   ``floor(max(target - workers, 0) + U)`` vacancies; each job seeker picks a sector with
+   probability proportional to its fit x the sector's vacancies, the sector's hires follow
+   the matching function, each seeker of the sector is hired with probability
+   ``hires / sum of fits x own fit``, and the hired take the sector's vacancies in random
+   order; the employed earn the (frozen) offer x skill premium; job seekers' spells grow and
+   those aged 50+ leave the labour force with the discouraged-exit rate.
+3. migration: each household with a working-age member leaves with its monthly probability
+   (wage gap, no earner, young adult, high skill, housing); then a Poisson number of
+   in-migrant households arrives (the base flow plus a share of the skilled vacancies).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from simulator.model.demography import (
+    FERTILE_AGES,
+    MAX_AGE_YEARS,
+    SCHOOL_START_AGE_YEARS,
+    gompertz_level,
+)
+from simulator.model.labour_market import DISCOURAGED_MIN_AGE_YEARS
+from simulator.model.migration import WORKING_AGE_MIN_YEARS
+from simulator.model.sectors import (
+    AGRI,
+    CHILD,
+    EMPLOYED,
+    INACTIVE,
+    N_SECTORS,
+    PRIVATE,
+    REHOUSED,
+    RETIRED,
+    SECTOR_NAMES,
+    SHANTYTOWN,
+    SKILL_NAMES,
+    STANDARD,
+    STUDENT,
+    SUBSIDENCE,
+    UNEMPLOYED,
+)
+from simulator.model.series import series_at
+
+if TYPE_CHECKING:
+    from simulator.model.city import CityModel
+    from simulator.scenario.schema import Scenario
+
+INDICATORS = (
+    "population",
+    "births",
+    "deaths",
+    "employment_total",
+    "unemployed_persons",
+    "in_migrants",
+    "out_migrants",
+)
+"""The yearly totals both models report (names of ``CityModel``'s indicators): persons, and
+persons per year for the flows."""
+
+HIGH = SKILL_NAMES.index("high")
+ACTIVE = (EMPLOYED, UNEMPLOYED, INACTIVE)
+
+
+class Firm(mesa.Agent):
+    """A firm row, frozen as built: its target and wage offer stay; its workforce changes."""
+
+    def __init__(self, model: ReferenceModel, *, sector: int, ownership: int, alive: bool,
+                 target: float, wage_offer: float) -> None:
+        super().__init__(model)
+        self.sector = sector
+        self.ownership = ownership
+        self.alive = alive
+        self.target = target
+        self.wage_offer = wage_offer
+        self.workers = 0  # person rows employed here
+        self.layoff_rate = 0.0
+        self.vacancies = 0
+
+    def set_layoff_rate(self) -> None:
+        """A share of the excess of workers over the target is laid off this month."""
+        lab = self.model.labour
+        excess = self.workers - self.target
+        if self.workers > 0 and excess > 0:
+            share = (
+                lab.layoff_share_of_excess_per_month_private
+                if self.ownership == PRIVATE
+                else lab.layoff_share_of_excess_per_month_soe
+            )
+            self.layoff_rate = excess * share / self.workers
+        else:
+            self.layoff_rate = 0.0
+
+    def post_vacancies(self) -> None:
+        """Vacancies: the shortfall below the target, rounded at random."""
+        if self.alive:
+            self.vacancies = math.floor(max(self.target - self.workers, 0.0) + self.random.random())
+        else:
+            self.vacancies = 0
+
+
+class Household(mesa.Agent):
+    """A household row: its present members and its housing."""
+
+    def __init__(self, model: ReferenceModel, *, housing: int) -> None:
+        super().__init__(model)
+        self.housing = housing
+        self.members: list[Person] = []
+
+    def consider_leaving(self) -> None:
+        """The whole household leaves the city with its monthly probability."""
+        m = self.model
+        working_age = [q for q in self.members if q.is_working_age()]
+        if not working_age:
+            return
+        kind = 0
+        if not any(q.status == EMPLOYED for q in self.members):
+            kind |= 1
+        if any(q.age_m // 12 <= m.migration.young_adult_max_age_years for q in working_age):
+            kind |= 2
+        if any(q.skill == HIGH for q in working_age):
+            kind |= 4
+        prob = min(m.leave_rate * m.type_multiplier[kind] * m.housing_multiplier[self.housing], 1.0)
+        if self.random.random() < prob:
+            m.counts["out_migrants"] += len(self.members) * m.scale
+            for q in list(self.members):
+                q.leave_city()
+
+
+class Person(mesa.Agent):
+    """A person row (``scale`` persons)."""
+
+    def __init__(self, model: ReferenceModel, *, household: Household, age_m: int, female: bool,
+                 skill: int, status: int, exp_sector: int = -1, employer: Firm | None = None,
+                 unemp_months: int = 0, pension: float = 0.0) -> None:
+        super().__init__(model)
+        self.household = household
+        self.age_m = age_m
+        self.female = female
+        self.skill = skill
+        self.status = status
+        self.exp_sector = exp_sector
+        self.employer = employer
+        self.unemp_months = unemp_months
+        self.pension = pension
+        self.wage = 0.0
+        self.sector_choice = -1
+        self.fit = 0.0
+        household.members.append(self)
+        if employer is not None:
+            employer.workers += 1
+
+    # ------------------------------------------------------------- helpers
+
+    def retirement_age_m(self) -> int:
+        return self.model.retirement_age_m[3 * self.female + self.skill]
+
+    def is_working_age(self) -> bool:
+        return WORKING_AGE_MIN_YEARS * 12 <= self.age_m < self.retirement_age_m()
+
+    def leave_city(self) -> None:
+        """Death or out-migration: the job ends and an empty household dissolves."""
+        if self.employer is not None:
+            self.employer.workers -= 1
+            self.employer = None
+        hh = self.household
+        hh.members.remove(self)
+        if not hh.members:
+            hh.remove()
+        self.remove()
+
+    def separate(self) -> None:
+        self.employer.workers -= 1
+        self.employer = None
+        self.status = UNEMPLOYED
+        self.wage = 0.0
+        self.unemp_months = 0
+
+    def retire(self) -> None:
+        m = self.model
+        ref = self.wage if self.status == EMPLOYED else m.base_wage
+        urban = self.exp_sector >= 0 and self.exp_sector != AGRI
+        self.pension = m.social_security.pension_replacement_rate * ref if urban else 0.0
+        if self.employer is not None:
+            self.employer.workers -= 1
+            self.employer = None
+        self.status = RETIRED
+        self.wage = 0.0
+
+    def fit_for(self, sector: int) -> float:
+        """How well the person fits a sector: experience and the sector's minimum skill."""
+        m = self.model
+        if self.skill < m.min_skill[sector]:
+            return 0.0
+        if self.exp_sector < 0 or self.exp_sector == sector:
+            return 1.0
+        return 1.0 - m.labour.sector_mismatch_penalty
+
+    # --------------------------------------------------------------- rules
+
+    def live_a_month(self) -> None:
+        """Demography: ageing, death, giving birth, school, retirement."""
+        m = self.model
+        self.age_m += 1
+        age_y = min(self.age_m // 12, MAX_AGE_YEARS)
+        if self.random.random() < m.death_probability[age_y]:
+            m.counts["deaths"] += m.scale
+            self.leave_city()
+            return
+        if self.female and FERTILE_AGES[0] <= age_y <= FERTILE_AGES[1]:
+            if self.random.random() < m.birth_probability[age_y]:
+                m.add_newborn(self)
+        if self.status == CHILD:
+            if self.age_m >= 12 * SCHOOL_START_AGE_YEARS:
+                self.status = STUDENT
+        elif self.status == STUDENT:
+            if age_y >= m.school_leaving_age[self.skill]:
+                inactive = self.random.random() < m.labour.labour_force_entry_inactive_share
+                self.status = INACTIVE if inactive else UNEMPLOYED
+                self.unemp_months = 0
+        elif self.status in ACTIVE and self.age_m >= self.retirement_age_m():
+            self.retire()
+
+    def maybe_quit(self) -> None:
+        if self.status == EMPLOYED and self.random.random() < self.model.labour.quit_rate_per_month:
+            self.separate()
+
+    def maybe_laid_off(self) -> None:
+        if self.status == EMPLOYED:
+            rate = self.employer.layoff_rate
+            if rate > 0.0 and self.random.random() < rate:
+                self.separate()
+
+    def choose_sector(self) -> None:
+        """A job seeker directs search at one sector: fit x the sector's vacancies."""
+        self.sector_choice = -1
+        if self.status != UNEMPLOYED:
+            return
+        m = self.model
+        attract = [self.fit_for(s) * m.sector_vacancies[s] for s in range(N_SECTORS)]
+        total = sum(attract)
+        if total <= 0.0:
+            return
+        u = self.random.random() * total
+        choice, acc = N_SECTORS - 1, 0.0
+        for s, a in enumerate(attract):
+            acc += a
+            if u < acc:
+                choice = s
+                break
+        self.sector_choice = choice
+        self.fit = self.fit_for(choice)
+        m.sector_seekers[choice] += 1
+        m.sector_fit[choice] += self.fit
+
+    def maybe_hired(self) -> None:
+        s = self.sector_choice
+        if s >= 0 and self.random.random() < min(1.0, self.model.hire_factor[s] * self.fit):
+            self.model.hired[s].append(self)
+
+    def take_job(self, firm: Firm) -> None:
+        self.status = EMPLOYED
+        self.employer = firm
+        firm.workers += 1
+        self.exp_sector = firm.sector
+        self.unemp_months = 0
+
+    def end_month_at_work(self) -> None:
+        """Wages of the employed; job seekers' spells and discouraged exits."""
+        m = self.model
+        if self.status == EMPLOYED:
+            self.wage = self.employer.wage_offer * m.skill_premium[self.skill]
+            m.wage_sum += self.wage
+            m.n_employed += 1
+        elif self.status == UNEMPLOYED:
+            self.unemp_months += 1
+            if self.age_m // 12 >= DISCOURAGED_MIN_AGE_YEARS:
+                if self.random.random() < m.labour.discouraged_exit_rate_per_month_age_50_plus:
+                    self.status = INACTIVE
+
+
+class ReferenceModel(mesa.Model):
+    """The person-level rules, one Mesa agent per person, household and firm row.
+
+    Args:
+        city: a built, not yet stepped :class:`CityModel`; its initial persons, households
+            and firms are copied (the two models then run independently).
+        rng: seed or generator of the Mesa model's random generators.
+    """
+
+    def __init__(self, city: CityModel, *, rng) -> None:
+        super().__init__(rng=rng)
+        if city.month != 0:
+            raise ValueError("the reference starts from a city that has not been stepped")
+        sc: Scenario = city.scenario
+        self.scenario = sc
+        self.demography = sc.demography
+        self.labour = sc.labour
+        self.migration = sc.migration
+        self.social_security = sc.social_security
+        self.scale = city.scale
+        self.start_year, self.end_year = city.start_year, city.end_year
+        self.year, self.month = city.start_year, 0
+        self.skill_premium = [sc.labour.skill_wage_premium[s] for s in SKILL_NAMES]
+        self.school_leaving_age = [sc.demography.school_leaving_age_years[s] for s in SKILL_NAMES]
+        self.min_skill = [SKILL_NAMES.index(sc.sectors[s].min_skill) for s in SECTOR_NAMES]
+        mg = sc.migration
+        self.type_multiplier = [
+            (mg.no_earner_multiplier if t & 1 else 1.0)
+            * (mg.young_adult_multiplier if t & 2 else 1.0)
+            * (mg.high_skill_multiplier if t & 4 else 1.0)
+            for t in range(8)
+        ]
+        self.housing_multiplier = {STANDARD: 1.0, SHANTYTOWN: mg.shantytown_multiplier,
+                                   SUBSIDENCE: mg.subsidence_multiplier, REHOUSED: mg.rehoused_multiplier}
+        self.initial_wage_gap: float | None = None
+        self.rows: list[dict[str, float]] = []
+        self._copy_city(city)
+        self._new_year()
+
+    # ------------------------------------------------------------- set-up
+
+    def _copy_city(self, city: CityModel) -> None:
+        p, hh, f = city.persons, city.households, city.firms
+        self.firms = [
+            Firm(self, sector=int(f.sector[i]), ownership=int(f.ownership[i]), alive=bool(f.alive[i]),
+                 target=float(f.target[i]), wage_offer=float(f.wage_offer[i]))
+            for i in range(f.n)
+        ]
+        homes = {
+            h: Household(self, housing=int(hh.housing[h])) for h in np.flatnonzero(hh.view("present"))
+        }
+        for i in np.flatnonzero(p.view("present")):
+            e = int(p.employer[i])
+            person = Person(
+                self, household=homes[int(p.household[i])], age_m=int(p.age_m[i]),
+                female=bool(p.female[i]), skill=int(p.skill[i]), status=int(p.status[i]),
+                exp_sector=int(p.exp_sector[i]), employer=self.firms[e] if e >= 0 else None,
+                unemp_months=int(p.unemp_months[i]), pension=float(p.pension[i]),
+            )
+            person.wage = float(p.wage[i])
+
+    def _new_year(self) -> None:
+        """Rates of the year: mortality, fertility, retirement ages, wages of reference."""
+        d, y = self.demography, self.year
+        slope = d.gompertz_slope_per_year
+        level = gompertz_level(series_at(d.life_expectancy_years, y), slope)
+        self.death_probability = [
+            1.0 if a >= MAX_AGE_YEARS else 1.0 - math.exp(-level * math.exp(slope * a) / 12.0)
+            for a in range(MAX_AGE_YEARS + 1)
+        ]
+        lo, hi = FERTILE_AGES
+        dens = [
+            math.exp(-0.5 * ((a - d.fertility_mean_age_years) / d.fertility_sd_years) ** 2) if lo <= a <= hi else 0.0
+            for a in range(MAX_AGE_YEARS + 1)
+        ]
+        tfr = series_at(d.total_fertility_rate, y)
+        self.birth_probability = [tfr * x / sum(dens) / 12.0 for x in dens]
+        men = round(12.0 * series_at(d.retirement_age_men_years, y))
+        ww = round(12.0 * series_at(d.retirement_age_women_workers_years, y))
+        wc = round(12.0 * series_at(d.retirement_age_women_cadres_years, y))
+        self.retirement_age_m = [men, men, men, ww, ww, wc]
+        w = self.scenario.world
+        self.base_wage = series_at(w.national_average_wage_yuan_per_year, y) / 12.0 * w.local_wage_ratio_to_national
+        self.destination_wage = series_at(self.migration.destination_wage_yuan_per_month, y)
+        self.counts = dict.fromkeys(("births", "deaths", "in_migrants", "out_migrants"), 0)
+
+    def add_newborn(self, mother: Person) -> None:
+        d = self.demography
+        shares = [d.newborn_skill_shares[s] for s in SKILL_NAMES]
+        Person(
+            self, household=mother.household, age_m=0,
+            female=self.random.random() >= d.male_share_at_birth,
+            skill=self.random.choices(range(len(SKILL_NAMES)), weights=shares)[0], status=CHILD,
+        )
+        self.counts["births"] += self.scale
+
+    # --------------------------------------------------------------- step
+
+    def step(self) -> None:
+        """One month: demography, labour market, migration."""
+        self.month += 1
+        if self.month > 12:
+            self.month = 1
+            self.year += 1
+            self._new_year()
+        persons = self.agents_by_type[Person]
+        firms = self.agents_by_type[Firm]
+
+        persons.shuffle_do("live_a_month")
+
+        persons.shuffle_do("maybe_quit")
+        firms.do("set_layoff_rate")
+        persons.shuffle_do("maybe_laid_off")
+        firms.do("post_vacancies")
+        self.match(persons)
+        self.wage_sum, self.n_employed = 0.0, 0
+        persons.shuffle_do("end_month_at_work")
+        average_wage = self.wage_sum / self.n_employed if self.n_employed else 0.0
+
+        self.migrate(average_wage)
+        if self.month == 12:
+            self.record_year()
+
+    def match(self, persons) -> None:
+        """Seekers choose sectors, the matching function sets hires, the hired fill vacancies."""
+        lab = self.labour
+        self.sector_vacancies = [0] * N_SECTORS
+        for firm in self.firms:
+            self.sector_vacancies[firm.sector] += firm.vacancies
+        self.sector_seekers = [0] * N_SECTORS
+        self.sector_fit = [0.0] * N_SECTORS
+        if sum(self.sector_vacancies) == 0:
+            return
+        persons.shuffle_do("choose_sector")
+        a = lab.matching_elasticity_unemployed
+        self.hire_factor = [0.0] * N_SECTORS
+        for s in range(N_SECTORS):
+            u, v, w = self.sector_seekers[s], self.sector_vacancies[s], self.sector_fit[s]
+            hires = min(lab.matching_efficiency_per_month * u**a * v ** (1.0 - a), v, u)
+            self.hire_factor[s] = hires / w if w > 0 else 0.0
+        self.hired: list[list[Person]] = [[] for _ in range(N_SECTORS)]
+        persons.shuffle_do("maybe_hired")
+        for s in range(N_SECTORS):
+            if not self.hired[s]:
+                continue
+            slots = [firm for firm in self.firms if firm.sector == s for _ in range(firm.vacancies)]
+            self.random.shuffle(slots)
+            for person, firm in zip(self.hired[s], slots, strict=False):
+                person.take_job(firm)
+
+    def migrate(self, average_wage: float) -> None:
+        """Households leave; in-migrant households arrive."""
+        mg = self.migration
+        skilled = [self.min_skill[s] > 0 for s in range(N_SECTORS)]
+        vac_skilled = sum(
+            max(f.target - f.workers, 0.0) for f in self.firms if f.alive and skilled[f.sector]
+        )  # read before this month's departures
+        gap = self.destination_wage / (average_wage if average_wage > 0 else self.base_wage)
+        if self.initial_wage_gap is None:
+            self.initial_wage_gap = gap
+        self.leave_rate = mg.out_base_rate_per_year / 12.0 * (gap / self.initial_wage_gap) ** mg.wage_gap_elasticity
+        self.agents_by_type[Household].shuffle_do("consider_leaving")
+
+        rate = (
+            mg.in_base_households_per_year / 12.0 / self.scale
+            + mg.in_vacancy_fill_share_per_month * vac_skilled / mg.in_household_size_persons
+        )
+        shares = [mg.in_skill_shares[s] for s in SKILL_NAMES]
+        for _ in range(int(self.rng.poisson(rate))):
+            home = Household(self, housing=STANDARD)
+            size = 1 + int(self.rng.poisson(mg.in_household_size_persons - 1.0))
+            for i in range(size):
+                adult = i < 2
+                age_y = (
+                    self.random.randint(mg.in_adult_age_min_years, mg.in_adult_age_max_years)
+                    if adult
+                    else self.random.randint(0, mg.in_child_age_max_years)
+                )
+                Person(
+                    self, household=home, age_m=12 * age_y, female=self.random.random() < mg.in_female_share,
+                    skill=self.random.choices(range(len(SKILL_NAMES)), weights=shares)[0],
+                    status=UNEMPLOYED if adult else CHILD,
+                )
+            self.counts["in_migrants"] += size * self.scale
+
+    def record_year(self) -> None:
+        persons = self.agents_by_type[Person]
+        statuses = [q.status for q in persons]
+        self.rows.append(
+            {
+                "year": self.year,
+                "population": len(statuses) * self.scale,
+                "employment_total": statuses.count(EMPLOYED) * self.scale,
+                "unemployed_persons": statuses.count(UNEMPLOYED) * self.scale,
+                **self.counts,
+            }
+        )
+
+    def run(self) -> None:
+        """Every month to the scenario's end year."""
+        for _ in range((self.end_year - self.start_year + 1) * 12):
+            self.step()
+
+    def indicators(self) -> dict[str, np.ndarray]:
+        """The yearly :data:`INDICATORS` as arrays."""
+        return {k: np.array([float(r[k]) for r in self.rows]) for k in INDICATORS}
+
+
+def run_pair(scenario: Scenario, *, seed: int) -> dict:
+    """One initial city, run by the vectorised model (person rules) and by the reference.
+
+    Returns:
+        ``{"vectorised": {indicator: yearly array}, "reference": {...},
+        "seconds": {"vectorised": s, "reference": s}, "cpu_seconds": {...}}`` with the wall
+        and CPU time of each run (building excluded).
+    """
+    from simulator.model.city import STREAMS, CityModel
+
+    city = CityModel(scenario, seed=seed, mechanisms="person_rules")
+    # a stream of the run's seed that no mechanism of the city uses
+    ref_seed = np.random.SeedSequence(city.seed_value).spawn(len(STREAMS) + 1)[-1]
+    reference = ReferenceModel(city, rng=np.random.default_rng(ref_seed))
+    t0, c0 = time.perf_counter(), time.process_time()
+    city.run()
+    t1, c1 = time.perf_counter(), time.process_time()
+    reference.run()
+    t2, c2 = time.perf_counter(), time.process_time()
+    vec = {k: np.array([r[k] for r in city.recorder.rows], dtype=float) for k in INDICATORS}
+    return {
+        "vectorised": vec,
+        "reference": reference.indicators(),
+        "seconds": {"vectorised": t1 - t0, "reference": t2 - t1},
+        "cpu_seconds": {"vectorised": c1 - c0, "reference": c2 - c1},
+    }

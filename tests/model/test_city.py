@@ -1,0 +1,84 @@
+"""CityModel options: the person-rules mode (firms frozen) and the per-mechanism timing hook."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulator.model.city import CityModel
+from simulator.model.sectors import EMPLOYED
+
+FROZEN_FIRM_FIELDS = ("target", "wage_offer", "wage_prem", "capital", "cash", "debt", "sales", "alive")
+
+
+def test_person_rules_mode_moves_persons_and_leaves_the_firms_as_built(load_tiny, build_model) -> None:
+    m = build_model(load_tiny(), mechanisms="person_rules")
+    f = m.firms
+    before = {k: f.view(k).copy() for k in FROZEN_FIRM_FIELDS}
+    gov_cash, n_firms = m.government.cash, f.n
+    flows = {"births": 0, "deaths": 0, "in": 0, "out": 0}
+    hires = 0
+    for _ in range(11):  # not December: no compaction, firm rows keep their numbers
+        m.step()  # strict: the population identity and the stock-flow check hold every month
+        for k in flows:
+            flows[k] += m.counts[k]
+        hires += m.hires
+    assert f.n == n_firms
+    for k, v in before.items():
+        assert np.array_equal(f.view(k), v), k
+    assert m.government.cash == gov_cash
+    assert all(v > 0 for v in flows.values()), flows
+    assert hires > 0
+    # no production or public finance: no sales, taxes, pensions or wages paid
+    for kind in ("net_wages", "pensions", "vat_local", "general_transfer"):
+        assert m.ledger.get(kind) == 0.0
+    # wages are the frozen offers times the skill premium
+    p = m.persons
+    emp = np.flatnonzero(p.view("status") == EMPLOYED)
+    expected = (f.wage_offer[p.employer[emp]] * m.skill_premium[p.skill[emp]]).astype(np.float32)
+    assert np.array_equal(p.wage[emp], expected)
+
+
+def test_person_rules_mode_runs_whole_years(load_tiny, build_model) -> None:
+    m = build_model(load_tiny("run.end_year=2001"), mechanisms="person_rules")
+    m.run()
+    assert len(m.recorder.rows) == 2
+    assert m.accounting_summary()["n_violations"] == 0
+
+
+def test_unknown_mechanisms_are_refused(tiny_scenario) -> None:
+    with pytest.raises(ValueError, match="person_rules"):
+        CityModel(tiny_scenario, mechanisms="persons")
+
+
+def test_timings_are_off_by_default_and_cover_every_mechanism_when_on(load_tiny, build_model) -> None:
+    assert build_model(load_tiny()).timings is None
+    m = build_model(load_tiny(), timings=True)
+    for _ in range(12):
+        m.step()
+    expected = {
+        "levers",
+        "demography",
+        "housing",
+        "firm_dynamics.plan",
+        "labour_market",
+        "production",
+        "public_finance",
+        "migration",
+        "firm_dynamics.exit_and_close",
+        "public_finance.close_month",
+        "checks",
+        "indicators",
+        "compaction",
+    }
+    assert set(m.timings) == expected
+    assert all(v >= 0.0 for v in m.timings.values())
+    assert m.timings["labour_market"] > 0.0
+
+
+def test_timings_do_not_change_results(load_tiny, run_columns) -> None:
+    a = run_columns(load_tiny("run.end_year=2000"))
+    b = run_columns(load_tiny("run.end_year=2000"), timings=True)
+    assert a.keys() == b.keys()
+    for k in a:
+        assert np.array_equal(a[k], b[k]), k

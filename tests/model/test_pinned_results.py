@@ -1,0 +1,108 @@
+"""Pinned results: optimisations must not change what the model computes.
+
+``tests/data/pinned_results.json`` holds every indicator of a few fixed runs,
+computed by the code as it stood before the speed work of issue 7 (and updated
+only by a commit that says why). The test asserts that the current code gives
+the same values bit for bit: a change of representation (compaction, narrower
+integer types, fewer passes over the arrays) must leave every random draw and
+every floating-point operation that reaches an indicator as it was.
+
+The runs: the tiny city (``tests/data/tiny.yaml``, scale 1, 2000-2002) with
+three seeds, and with the levers that act on persons and jobs switched on from 2000;
+and Fuxin (``scenarios/fuxin.yaml``) at its default scale for 2000-2005 (the 2001
+and 2005 mine closures included).
+
+To regenerate the file after a change that is *meant* to change results::
+
+    python tests/model/test_pinned_results.py --update
+
+and say in the commit message why the results changed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PINS = ROOT / "tests" / "data" / "pinned_results.json"
+TINY = ROOT / "tests" / "data" / "tiny.yaml"
+FUXIN = ROOT / "scenarios" / "fuxin.yaml"
+
+def _lever(name: str, *sizes: str) -> list[str]:
+    key = f"levers.{name}"
+    return [f"{key}.enabled=true", f"{key}.start_year=2000", *(f"{key}.{s}" for s in sizes)]
+
+
+# levers that act on persons and jobs, from 2000 (tiny-city sizes); the welfare-job cap falls
+# in 2001, so that jobs are released
+LEVERS_ON = [
+    *_lever(
+        "reemployment",
+        "training_places_per_year={2000: 120}",
+        "cost_yuan_per_trainee=1400",
+        "mismatch_reduction_share=0.6",
+        "public_welfare_jobs_max_persons={2000: 30, 2001: 10}",
+        "welfare_job_wage_yuan_per_month=830",
+    ),
+    *_lever("soe_reform", "layoff_share_of_excess_per_month=0.25", "social_functions_transferred_share=1.0"),
+    *_lever("ecology_overcapacity", "mine_capacity_cut_share=0.5", "resettlement_yuan_per_laid_off_worker=38000"),
+    *_lever("innovation_talent", "skilled_leaving_reduction_share=0.5", "talent_households_per_year={2000: 12}"),
+    *_lever("subsidence_relocation", "households_per_year={2000: 12}"),
+    *_lever("pensions", "collective_retirees_enrolled_per_year={2000: 12}"),
+]
+
+RUNS: dict[str, dict] = {
+    "tiny_seed1": {"path": TINY, "seed": 1, "overrides": []},
+    "tiny_seed2": {"path": TINY, "seed": 2, "overrides": []},
+    "tiny_seed3": {"path": TINY, "seed": 3, "overrides": []},
+    "tiny_levers_on_seed4": {"path": TINY, "seed": 4, "overrides": LEVERS_ON},
+    "fuxin_default_scale_2000_2005": {"path": FUXIN, "seed": None, "overrides": ["run.end_year=2005"]},
+}
+
+
+def compute(name: str) -> dict[str, list[float]]:
+    """Indicator columns of one pinned run, as plain lists of floats."""
+    from simulator.experiment.run import indicator_columns
+    from simulator.model.city import CityModel
+    from simulator.scenario.loader import load_scenario
+
+    spec = RUNS[name]
+    scenario = load_scenario(spec["path"], overrides=list(spec["overrides"]), seed=spec["seed"])
+    model = CityModel(scenario, strict=True)
+    model.run()
+    return {k: [float(x) for x in v] for k, v in indicator_columns(model).items()}
+
+
+@pytest.fixture(scope="module")
+def pins() -> dict:
+    return json.loads(PINS.read_text(encoding="utf-8"))
+
+
+def test_every_pinned_run_is_in_the_file(pins) -> None:
+    assert set(pins) == set(RUNS)
+
+
+@pytest.mark.parametrize("name", sorted(RUNS))
+def test_results_are_bit_identical_to_the_pins(name: str, pins) -> None:
+    got = compute(name)
+    want = pins[name]
+    assert got.keys() == want.keys()
+    changed = [k for k in want if not np.array_equal(np.array(got[k]), np.array(want[k]), equal_nan=True)]
+    assert not changed, f"{name}: indicators differ from the pins: {changed}"
+
+
+def _update() -> None:
+    pins = {name: compute(name) for name in RUNS}
+    PINS.write_text(json.dumps(pins, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {PINS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--update"]:
+        raise SystemExit("usage: python tests/model/test_pinned_results.py --update")
+    _update()

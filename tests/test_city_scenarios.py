@@ -1,0 +1,58 @@
+"""The city scenarios (scenarios/cities/): each validates, builds its census city and runs a
+few years with the accounts holding; baselines and packages come in pairs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulator.cities.data import load_city
+from simulator.experiment.run import indicator_columns
+from simulator.model.city import CityModel
+from simulator.scenario.loader import load_scenario
+
+CITY_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "cities"
+FILES = sorted(CITY_DIR.glob("*.yaml"))
+CITIES = ("fushun", "jixi", "hegang", "shuangyashan", "qitaihe", "liaoyuan", "huaibei", "zaozhuang", "pingxiang", "shizuishan")
+FAST_ROWS = 2500  # person rows of a fast run
+
+
+def test_every_city_has_a_baseline_and_a_package() -> None:
+    names = {p.stem for p in FILES}
+    for city in CITIES:
+        assert {city, f"{city}_baseline"} <= names, city
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_city_scenario_validates_and_runs_briefly(path: Path) -> None:
+    sc = load_scenario(path)
+    assert sc.name == path.stem
+    assert sc.run.start_year == 2010 and sc.run.end_year == 2035
+    census = load_city(sc.city.name.lower(), 2010).census
+    assert sc.population.persons == round(census["population"])
+    scale = max(1, sc.population.persons // FAST_ROWS)
+    fast = load_scenario(path, overrides=["run.end_year=2012"], scale=scale)
+    m = CityModel(fast, strict=True)  # raises on any stock-flow or population-identity violation
+    assert m.population == pytest.approx(sc.population.persons, rel=0.02)
+    m.run()
+    cols = indicator_columns(m)
+    assert list(cols["year"]) == [2010, 2011, 2012]
+    for k, v in cols.items():
+        assert np.all(np.isfinite(v)), k
+    assert np.all(cols["employment_total"] > 0) and np.all(cols["gdp_total"] > 0)
+    assert cols["employment_coal_mining"][0] > 0 and cols["coal_output_tonnes"][0] > 0
+    summary = m.accounting_summary()
+    assert summary["stock_flow_ok"] and summary["population_identity_ok"]
+
+
+@pytest.mark.parametrize("city", CITIES)
+def test_the_package_changes_only_levers(city: str) -> None:
+    base = load_scenario(CITY_DIR / f"{city}_baseline.yaml")
+    package = load_scenario(CITY_DIR / f"{city}.yaml")
+    for field in ("run", "city", "population", "demography", "labour", "sectors", "coal", "firms", "households", "migration", "housing", "public_finance", "social_security", "world"):
+        assert getattr(package, field) == getattr(base, field), field
+    assert not base.levers.new_industry_fund.enabled and package.levers.new_industry_fund.enabled
+    transfer = package.levers.resource_city_transfer
+    assert transfer.enabled and transfer.start_year == base.levers.resource_city_transfer.start_year
