@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import typer
 
+from simulator.cli import calibrate as calibrate_cmd
 from simulator.cli import compare as compare_cmd
 from simulator.cli import fit as fit_cmd
 from simulator.cli import levers as levers_cmd
@@ -34,6 +35,7 @@ app.command("fit")(fit_cmd.fit)
 app.command("sweep")(sweep_cmd.sweep)
 app.command("query")(query_cmd.query)
 app.command("sensitivity")(sensitivity_cmd.sensitivity)
+app.command("calibrate")(calibrate_cmd.calibrate)
 app.command("compare")(compare_cmd.compare)
 app.command("report")(report_cmd.report)
 app.command("new-city")(new_city_cmd.new_city)
