@@ -107,7 +107,7 @@ def step(model: CityModel) -> None:
     fertile = (age_m >= 12 * FERTILE_AGES[0]) & (age_m < 12 * (FERTILE_AGES[1] + 1))
     women = np.flatnonzero(present & p.view("female") & fertile)
     sched = fertility_schedule(model.s(d.total_fertility_rate), d.fertility_mean_age_years, d.fertility_sd_years)
-    pb = sched[p.age_m[women] // 12] / 12.0
+    pb = np.repeat(sched / 12.0, 12)[p.age_m[women]]  # monthly rate by age in months (no division per woman)
     mothers = women[rng.random(len(women)) < pb]
     k = len(mothers)
     if k:

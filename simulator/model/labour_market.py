@@ -68,7 +68,7 @@ class Employment:
 
     Set by :func:`record_employment` (at the end of the labour market, and when the
     model is built); it describes the employed until the next change of jobs (the
-    firms' exits and the migration later in the month), and production reads it.
+    firms' exits and the migration later in the month), and production and public finance read it.
 
     A worker's pay class is its skill, plus ``N_SKILLS`` in a public-welfare job (paid the
     welfare wage): all workers of one firm row and class earn the same wage.
@@ -187,13 +187,13 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     emp_rows = np.flatnonzero(status == EMPLOYED)
     quit = rng.random(len(emp_rows)) < lab.quit_rate_per_month
     separate(model, emp_rows[quit])
-    emp_rows = emp_rows[~quit]
 
     # 2. layoffs toward target; public-welfare jobs are outside firms' targets
+    # (those who quit hold none any more: one selection drops both)
     nf = f.n
     welfare = p.welfare_job[emp_rows]
     welfare_held = np.bincount(p.employer[emp_rows[welfare]], minlength=nf).astype(np.float64)
-    emp_rows = emp_rows[~welfare]
+    emp_rows = emp_rows[~(quit | welfare)]
     employer = p.employer[emp_rows]
     L = np.bincount(employer, minlength=nf).astype(np.float64)
     excess = np.maximum(L - f.target[:nf], 0.0)
@@ -222,7 +222,7 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     alive = f.alive[:nf]
     vac = np.where(alive, np.floor(np.maximum(f.target[:nf] - L, 0.0) + rng.random(nf)), 0.0)
     vac_s = np.bincount(f.sector[:nf], weights=vac, minlength=N_SECTORS)
-    seekers = np.flatnonzero(status == UNEMPLOYED)
+    seekers = unemployed = np.flatnonzero(status == UNEMPLOYED)
     hired_total = 0
     if len(seekers) and vac_s.sum() > 0:
         # seekers differ only by experience (none or one of the sectors), skill and training:
@@ -253,11 +253,14 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
         p_hire = np.minimum(1.0, np.divide(m_s, W_s, out=np.zeros(N_SECTORS), where=W_s > 0)[choice] * fit)
         hired = rng.random(len(seekers)) < p_hire
         h_rows, h_sec = seekers[hired], choice[hired]
+        open_rows = np.flatnonzero(vac > 0)
+        open_sector = f.sector[open_rows]
+        filled = []
         for s in range(N_SECTORS):
             rows = h_rows[h_sec == s]
             if len(rows) == 0:
                 continue
-            fs = np.flatnonzero((f.sector[:nf] == s) & (vac > 0))
+            fs = open_rows[open_sector == s]
             slots = np.repeat(fs, vac[fs].astype(np.int64))
             rng.shuffle(slots)
             k = min(len(rows), len(slots))
@@ -266,8 +269,10 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
             p.employer[rows] = slots[:k]
             p.exp_sector[rows] = s
             p.unemp_months[rows] = 0
-            L += np.bincount(slots[:k], minlength=nf)
+            filled.append(slots[:k])
             hired_total += k
+        if filled:  # whole counts: adding them sector by sector or at once gives the same floats
+            L += np.bincount(np.concatenate(filled), minlength=nf)
     model.hires = hired_total
 
     # 3b. public-welfare jobs (lever) for households with no employed member
@@ -287,8 +292,9 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
         set_wage_offers(model, unfilled)
     set_wages(model)
 
-    # 5. unemployment spells, discouraged older seekers
-    un = np.flatnonzero(status == UNEMPLOYED)
+    # 5. unemployment spells, discouraged older seekers (nobody became a job seeker since
+    # the matching: the job seekers now are those of then still without a job)
+    un = unemployed[status[unemployed] == UNEMPLOYED]
     p.unemp_months[un] += 1
     old = un[(p.age_m[un] // 12) >= DISCOURAGED_MIN_AGE_YEARS]
     leave = old[rng.random(len(old)) < lab.discouraged_exit_rate_per_month_age_50_plus]

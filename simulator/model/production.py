@@ -303,8 +303,9 @@ def step(model: CityModel) -> None:
     cost_t = tech[1]
     coal_sales = q * price
     sales = np.where(mines, coal_sales, sales)
-    led.pay("coal_sales", ROW, FIRMS, float(coal_sales.sum()))
-    model.row.balance -= float(coal_sales.sum())
+    coal_total = float(coal_sales.sum())
+    led.pay("coal_sales", ROW, FIRMS, coal_total)
+    model.row.balance -= coal_total
     f.reserves[:nf] -= q
     tpw, _ = mine_technology(model)
     # a mine staffs for its capacity; a loss-making mine does not hire
@@ -322,9 +323,10 @@ def step(model: CityModel) -> None:
     pit = model.s(pf.personal_income_tax_effective_rate)
     public_cost = np.where(public & f.alive[:nf], wage_bill + ec * covered_bill, 0.0)
     sales = np.where(public, public_cost, sales)
-    led.pay("public_payroll", CITY, FIRMS, float(public_cost.sum()))
-    gov.cash -= float(public_cost.sum())
-    model.month_spending["public_payroll"] += float(public_cost.sum())
+    public_total = float(public_cost.sum())
+    led.pay("public_payroll", CITY, FIRMS, public_total)
+    gov.cash -= public_total
+    model.month_spending["public_payroll"] += public_total
 
     # ---- firm costs, taxes and profit
     intermediates = np.where(mines, mine_inputs, sales * phi)
@@ -375,49 +377,52 @@ def step(model: CityModel) -> None:
 
     vat_local = model.s(pf.vat_local_share)
     inc_local = model.s(pf.income_tax_local_share)
-    tot = lambda a: float(a.sum())  # noqa: E731
-    led.pay("intermediate_imports", FIRMS, ROW, tot(intermediates))
-    model.row.balance += tot(intermediates)
-    led.pay("vat_local", FIRMS, CITY, vat_local * tot(vat))
-    led.pay("vat_central", FIRMS, CENTRAL, (1 - vat_local) * tot(vat))
-    led.pay("business_tax", FIRMS, CITY, tot(business_tax))
-    led.pay("environmental_tax", FIRMS, CITY, tot(env_tax))
-    led.pay("agri_subsidy", CITY, FIRMS, tot(subsidy))
-    led.pay("resource_tax", FIRMS, CITY, tot(res_tax))
-    led.pay("eit_local", FIRMS, CITY, inc_local * tot(eit))
-    led.pay("eit_central", FIRMS, CENTRAL, (1 - inc_local) * tot(eit))
-    led.pay("loan_interest_firms", FIRMS, BANKS, tot(interest))
-    model.banks.balance += tot(interest)
-    W = tot(wage_bill)
-    Wc = tot(covered_bill)
+    # each total once (read several times below)
+    t_inter, t_vat, t_bt, t_env, t_sub, t_res, t_eit, t_int = (
+        float(a.sum()) for a in (intermediates, vat, business_tax, env_tax, subsidy, res_tax, eit, interest)
+    )
+    led.pay("intermediate_imports", FIRMS, ROW, t_inter)
+    model.row.balance += t_inter
+    led.pay("vat_local", FIRMS, CITY, vat_local * t_vat)
+    led.pay("vat_central", FIRMS, CENTRAL, (1 - vat_local) * t_vat)
+    led.pay("business_tax", FIRMS, CITY, t_bt)
+    led.pay("environmental_tax", FIRMS, CITY, t_env)
+    led.pay("agri_subsidy", CITY, FIRMS, t_sub)
+    led.pay("resource_tax", FIRMS, CITY, t_res)
+    led.pay("eit_local", FIRMS, CITY, inc_local * t_eit)
+    led.pay("eit_central", FIRMS, CENTRAL, (1 - inc_local) * t_eit)
+    led.pay("loan_interest_firms", FIRMS, BANKS, t_int)
+    model.banks.balance += t_int
+    W = float(wage_bill.sum())
+    Wc = float(covered_bill.sum())
     led.pay("pension_contributions_employer", FIRMS, SSF, ec * Wc)
     led.pay("pension_contributions_employee", FIRMS, SSF, ee * Wc)
     led.pay("pit_local", FIRMS, CITY, inc_local * pit * W)
     led.pay("pit_central", FIRMS, CENTRAL, (1 - inc_local) * pit * W)
     led.pay("net_wages", FIRMS, HH, (1 - pit) * W - ee * Wc)
     model.ssf.balance += (ec + ee) * Wc
-    city_tax = vat_local * tot(vat) + tot(business_tax) + tot(res_tax) + inc_local * (tot(eit) + pit * W)
-    city_tax += tot(env_tax)
+    city_tax = vat_local * t_vat + t_bt + t_res + inc_local * (t_eit + pit * W)
+    city_tax += t_env
     gov.cash += city_tax
     if prog.agri_subsidy_per_worker > 0:
-        gov.cash -= tot(subsidy)
-        model.month_spending["programmes"] += tot(subsidy)
-        model.month_flows["agri_subsidy"] += tot(subsidy)
+        gov.cash -= t_sub
+        model.month_spending["programmes"] += t_sub
+        model.month_flows["agri_subsidy"] += t_sub
         from simulator.policy.funding import central_to_city
 
-        central_to_city(model, prog.agri_subsidy_central_share * tot(subsidy), "agri_subsidy_central")
-    model.month_flows["environmental_tax"] += tot(env_tax)
-    model.central.balance += (1 - vat_local) * tot(vat) + (1 - inc_local) * (tot(eit) + pit * W)
+        central_to_city(model, prog.agri_subsidy_central_share * t_sub, "agri_subsidy_central")
+    model.month_flows["environmental_tax"] += t_env
+    model.central.balance += (1 - vat_local) * t_vat + (1 - inc_local) * (t_eit + pit * W)
     model.month_revenue["taxes"] += city_tax
-    model.month_flows["resource_tax"] += tot(res_tax)
+    model.month_flows["resource_tax"] += t_res
 
     # wages and dividends reach households
     # the net-of-contributions factor takes one value per sector and one for public units
     cov_class = np.r_[model.sector_par["pension_coverage_share"], 1.0]
     net_factor = (1 - pit - ee * cov_class)[np.where(public, N_SECTORS, f.sector[:nf])]  # per firm row
-    net_w = net_factor[jobs.employer] * wage_emp
+    net_w = np.take(net_factor, jobs.employer) * wage_emp  # take: faster than indexing here
     model.hh_income[: hh.n] += np.bincount(p.household[emp], weights=net_w, minlength=hh.n)
-    div_total = tot(dividends)
+    div_total = float(dividends.sum())
     div_local = sc.firms.dividend_local_share * div_total
     led.pay("dividends_local", FIRMS, HH, div_local)
     led.pay("dividends_outside", FIRMS, ROW, div_total - div_local)

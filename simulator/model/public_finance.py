@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.model.accounts import BANKS, CENTRAL, CITY, HH, SSF
-from simulator.model.sectors import AGRI, EMPLOYED, RETIRED, SKILL_NAMES, UNEMPLOYED
+from simulator.model.sectors import AGRI, RETIRED, SKILL_NAMES, UNEMPLOYED
 from simulator.policy.funding import central_to_city
 
 if TYPE_CHECKING:
@@ -55,7 +55,8 @@ def step(model: CityModel) -> None:
         indexation = model.s(sc.social_security.pension_indexation_per_year) + prog.pension_extra_indexation
         p.pension[ret] *= np.float32(1.0 + indexation)
     rural = model.s(sc.social_security.rural_pension_yuan_per_month)
-    pens = np.where(p.pension[ret] > 0, p.pension[ret].astype(np.float64), rural)
+    pension = p.pension[ret]
+    pens = np.where(pension > 0, pension.astype(np.float64), rural)
     un = np.flatnonzero(status == UNEMPLOYED)
     lab = sc.labour
     eligible = un[p.unemp_months[un] <= lab.unemployment_benefit_max_months]
@@ -86,7 +87,9 @@ def step(model: CityModel) -> None:
     # households are held to the rural line
     members = hh.members[: hh.n]
     farming = np.zeros(hh.n, bool)  # households with a member employed in farming
-    farming[p.household[np.flatnonzero((status == EMPLOYED) & (p.exp_sector[:n] == AGRI))]] = True
+    # the employed are those the labour market recorded (no job has changed since this month's hiring)
+    employed = model.employment.rows
+    farming[p.household[employed[p.exp_sector[employed] == AGRI]]] = True
     pfc = sc.public_finance
     line = np.where(
         farming,
@@ -115,11 +118,11 @@ def step(model: CityModel) -> None:
 
     # levers: central share of public-welfare wages; talent allowance to skilled workers
     if prog.welfare_jobs_max > 0 and prog.welfare_central_share > 0:
-        emp = np.flatnonzero((status == EMPLOYED) & p.welfare_job[:n])
+        emp = employed[p.welfare_job[employed]]
         central_to_city(model, prog.welfare_central_share * float(p.wage[emp].astype(np.float64).sum()) * S,
                         "welfare_jobs_central")
     if prog.talent_allowance > 0:
-        skilled = np.flatnonzero((status == EMPLOYED) & (p.skill[:n] == SKILL_NAMES.index("high")))
+        skilled = employed[p.skill[employed] == SKILL_NAMES.index("high")]
         model.hh_income[: hh.n] += np.bincount(p.household[skilled], minlength=hh.n) * prog.talent_allowance
         allowance = len(skilled) * S * prog.talent_allowance
         led.pay("talent_allowance", CITY, HH, allowance)
