@@ -170,10 +170,30 @@ class Draft:
             del self.notes[k]
         self.notes[path] = note
 
+    def drop(self, path: tuple[Any, ...]) -> None:
+        """Remove a key (and its notes) taken over from the template."""
+        node: Any = self.data
+        for p in path[:-1]:
+            node = node.get(p, {})
+        node.pop(path[-1], None)
+        for k in [k for k in self.notes if k[: len(path)] == path]:
+            del self.notes[k]
+
     def from_template(self, path: tuple[Any, ...], value: Any, how: str) -> None:
         """Set a value computed from the template's, keeping the template's comment."""
         own = self.t.comments.get(path, "")
         self.set(path, value, f"from {self.t.city}, {how}" + (f" (there: {own})" if own else ""))
+
+
+def template_rural_share(t: Template) -> float:
+    """The template's rural share: its own figure, or its regions' (population-weighted)."""
+    own = t.get("population").get("rural_share")
+    if own is not None:
+        return float(own)
+    regs = t.get("regions")
+    return sum(r["population_persons"] * (1.0 - r["urban_share"]) for r in regs) / sum(
+        r["population_persons"] for r in regs
+    )
 
 
 # ------------------------------------------------------------------- numbers
@@ -278,6 +298,12 @@ class Builder:
             f"numerical: persons per person row, chosen for about as many rows as {self.tc} "
             f"({int(rows):,}), so that a run takes a few seconds; 1 = every resident",
         )
+        # the template's regions are its own districts and counties: the new city is one region
+        # (its census rows by district are not in the data), so they and their rules go
+        for path in (("regions",), ("migration", "internal")):
+            d.drop(path)
+        for m in d.data.get("coal", {}).get("mines", []):
+            m.pop("region", None)
         d.set(("city", "name"), self.city.entry.title, f"city list: {self.city.entry.city}")
         d.set(("city", "name_zh"), self.city.entry.name_zh, f"city list: {self.city.entry.city}")
 
@@ -293,6 +319,9 @@ class Builder:
                 round(1.0 - c["urban_share"], 4),
                 f"derived: 1 - urban share {100 * c['urban_share']:.1f}% ({self.census_note('urban_share')})",
             )
+        elif t.get("population").get("rural_share") is None:  # the template's regions set its rural share
+            d.set(("population", "rural_share"), round(template_rural_share(t), 4),
+                  f"from {self.tc}: its regions' rural share (no census urban share for this city)")
         self._skills()
         years = self.start - t.start
         wage = t.get("world", "national_average_wage_yuan_per_year")
@@ -626,7 +655,7 @@ class Builder:
                 f"household ({100 * share:.1f}%), applied to this city's urban households"
             )
         else:
-            ref_urban_hh = self.ref_pop * (1.0 - float(pop_t["rural_share"])) / size
+            ref_urban_hh = self.ref_pop * (1.0 - template_rural_share(t)) / size
             share = stock / ref_urban_hh
             how = f"{self.tc}'s share of urban households in shantytowns ({100 * share:.1f}%)"
         city_urban_hh = self.pop * (1.0 - rural) / size
