@@ -215,3 +215,18 @@ def build_regional(cmp: Comparison, indicators: list[str] | None = None) -> Regi
     return RegionalComparison(
         cmp=cmp, regions=regions, indicators=chosen, units=units, table=table, bands=bands, differences=differences, summary=summary
     )
+
+
+def regional_or_note(cmp: Comparison, indicators: list[str] | None = None) -> RegionalComparison | None:
+    """The regions for the report: built if any run's city has more than one region, else None.
+
+    If they cannot be read (a sweep among the inputs, runs without ``regions.parquet``,
+    scenarios with different regions), None and a note in ``cmp.notes`` saying why.
+    """
+    if not has_several_regions(cmp):
+        return None
+    try:
+        return build_regional(cmp, indicators)
+    except ResultsError as e:
+        cmp.notes.append(f"the regions are not shown: {e}")
+        return None

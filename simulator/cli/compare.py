@@ -109,22 +109,27 @@ def build_or_exit(results, *, baseline, years, table_years, observed):
         raise fail(str(e)) from None
 
 
-def region_indicators_or_exit(text: str | None, inputs) -> list[str]:
-    """The regional indicators asked for, and no sweep among the inputs (checked before any run
-    starts); exit 2 otherwise."""
+def region_indicators_or_exit(text: str | None) -> list[str]:
+    """The regional indicators asked for (checked before any run starts); exit 2 on an unknown name."""
     from simulator.analysis.compare import parse_names
     from simulator.analysis.load import ResultsError
-    from simulator.analysis.regional import check_no_sweeps, check_region_indicators
+    from simulator.analysis.regional import check_region_indicators
 
     try:
-        names = check_region_indicators(parse_names(text))
+        return check_region_indicators(parse_names(text))
     except ResultsError as e:
         raise fail(f"--region-indicators: {e}") from None
+
+
+def no_sweeps_or_exit(inputs) -> None:
+    """Exit 2 (before any run starts) if an input is or holds a sweep: its regions are not read."""
+    from simulator.analysis.load import ResultsError
+    from simulator.analysis.regional import check_no_sweeps
+
     try:
         check_no_sweeps(list(inputs))
     except ResultsError as e:
         raise fail(str(e)) from None
-    return names
 
 
 def build_regional_or_exit(cmp, indicators: list[str]):
@@ -229,7 +234,9 @@ def compare(
     if fmt not in FIGURE_FORMATS:
         raise fail(f"--format '{fmt}': expected one of {', '.join(FIGURE_FORMATS)}")
     regions = regions or region_indicators is not None  # asking for regional indicators asks for the regions
-    region_names = region_indicators_or_exit(region_indicators, inputs) if regions else []
+    region_names = region_indicators_or_exit(region_indicators) if regions else []
+    if regions:
+        no_sweeps_or_exit(inputs)
     results = gather_or_exit(inputs, seeds=seeds, runs_out=out / "runs", root_seed=root_seed, scale=scale, workers=workers, indicators=indicators, baseline=baseline, years=years, quiet=quiet)
     cmp = build_or_exit(results, baseline=baseline, years=years, table_years=table_years, observed=observed)
     regional = build_regional_or_exit(cmp, region_names) if regions else None
