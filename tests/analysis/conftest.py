@@ -130,3 +130,38 @@ def sweep_dir(tmp_path_factory, scenario_files) -> Path:
     (d / "manifest.json").write_text(json.dumps({"kind": "sweep", "version": "0.1.0", "git_commit": "abc123", "city": "Fuxin"}), encoding="utf-8")
     (d / "scenario.resolved.yaml").write_text(dump_resolved(load_scenario(scenario_files["tiny_package"])), encoding="utf-8")
     return d
+
+
+# ------------------------------------------------------------ a city with regions
+
+TINY_REGIONS = Path(__file__).resolve().parents[1] / "data" / "tiny_regions.yaml"
+REGION_SEEDS = 2
+
+REGIONS_PACKAGE_YAML = """\
+extends: {tiny_regions}
+name: tiny_regions_package
+description: The tiny city with regions and the successor/new-industry fund from 2001.
+levers:
+  new_industry_fund:
+    enabled: true
+    start_year: 2001
+    end_year: 2002
+    city_yuan_per_year: {{2001: 2.0e5}}
+    central_yuan_per_year: {{2001: 5.0e5}}
+    co_finance_share_of_capital: 0.3
+    target_sectors: [new_industry, manufacturing]
+"""
+
+
+@pytest.fixture(scope="session")
+def region_runs(tmp_path_factory) -> TinyRuns:
+    """Run directories of ``tiny_regions`` (Fuxin's seven regions) and a package variant, two seeds each,
+    made by the launcher ``sim compare``/``sim report`` use for scenario files."""
+    d = tmp_path_factory.mktemp("region_scenarios")
+    package = d / "tiny_regions_package.yaml"
+    package.write_text(REGIONS_PACKAGE_YAML.format(tiny_regions=TINY_REGIONS), encoding="utf-8")
+    files = {"tiny_regions": TINY_REGIONS, "tiny_regions_package": package}
+    root = tmp_path_factory.mktemp("region_runs")
+    seeds = derive_seeds(ROOT_SEED, REGION_SEEDS)
+    run_seeds([SeedJob(str(files[n]), s) for n in files for s in seeds], out_root=root, workers=1)
+    return TinyRuns(root=root, files=files, seeds=seeds)
