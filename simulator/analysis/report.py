@@ -27,7 +27,7 @@ from simulator.analysis.compare import INTERVAL, Comparison
 from simulator.analysis.files import atomic_write
 from simulator.analysis.load import Variant
 from simulator.analysis.regional import RegionalComparison
-from simulator.analysis.table import fmt, summary_csv, summary_rows
+from simulator.analysis.table import SummaryCell, fmt, summary_csv, summary_rows
 
 LEVER_TIMING_KEYS = ("enabled", "start_year", "end_year")
 CLAUSE_HEADING_CHARS = 60
@@ -204,17 +204,20 @@ def _figures_section(cmp: Comparison, levels_png: str, diff_png: str | None) -> 
     return "\n".join(parts)
 
 
+def _cell_html(c: SummaryCell) -> str:
+    """A summary cell: level, its interval, and the difference from the baseline with its interval."""
+    text = f"{_e(c.level)}<br><span class='dim'>{_e(c.level_interval)}</span>"
+    if c.difference:
+        text += f"<br>Δ {_e(c.difference)}<br><span class='dim'>{_e(c.difference_interval)}</span>"
+    return f"<td class='num'>{text}</td>"
+
+
 def _summary_section(cmp: Comparison) -> str:
     lo, hi = (round(100 * q) for q in INTERVAL)
     head = "".join(f"<th>{y}</th>" for y in cmp.table_years)
     rows = []
     for row in summary_rows(cmp, cjk=True):
-        cells = []
-        for c in row.cells:
-            text = f"{_e(c.level)}<br><span class='dim'>{_e(c.level_interval)}</span>"
-            if c.difference:
-                text += f"<br>Δ {_e(c.difference)}<br><span class='dim'>{_e(c.difference_interval)}</span>"
-            cells.append(f"<td class='num'>{text}</td>")
+        cells = [_cell_html(c) for c in row.cells]
         rows.append(f"<tr><td>{_e(row.title)}<br><span class='dim'>{_e(row.unit)}</span></td><td>{_swatch(cmp, row.scenario)}{_e(row.scenario)}</td>{''.join(cells)}</tr>")
     csv_b64 = base64.b64encode(summary_csv(cmp).encode("utf-8")).decode("ascii")
     base = f"; Δ: the paired difference from <b>{_e(cmp.baseline)}</b> with its {hi - lo}% interval" if cmp.baseline else ""
@@ -238,12 +241,7 @@ def _regions_section(rc: RegionalComparison, png: str) -> str:
     head = "".join(f"<th>{_e(name)}<br><span class='dim'>{_e(unit)}</span></th>" for name, unit in columns)
     body = []
     for row in rows:
-        cells = []
-        for c in row.cells:
-            text = f"{_e(c.level)}<br><span class='dim'>{_e(c.level_interval)}</span>"
-            if c.difference:
-                text += f"<br>Δ {_e(c.difference)}<br><span class='dim'>{_e(c.difference_interval)}</span>"
-            cells.append(f"<td class='num'>{text}</td>")
+        cells = [_cell_html(c) for c in row.cells]
         body.append(
             f"<tr><td>{_e(row.region)}<br><span class='dim'>{_e(row.kind)}</span></td>"
             f"<td>{_swatch(cmp, row.scenario)}{_e(row.scenario)}</td>{''.join(cells)}</tr>"

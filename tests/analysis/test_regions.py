@@ -16,25 +16,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 from simulator.analysis.compare import build_comparison
 from simulator.analysis.load import ResultsError, read_results
 from simulator.analysis.regional import DEFAULT_REGION_INDICATORS, build_regional
-from simulator.cli.main import app
 from simulator.experiment.seeds import SeedJob, run_seeds
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 FUXIN_REGIONS = ("haizhou", "xinqiu", "taiping", "qinghemen", "xihe", "fuxin_county", "zhangwu")
-
-
-@pytest.fixture(scope="module")
-def runner() -> CliRunner:
-    return CliRunner(env={"COLUMNS": "200"})
-
-
-def invoke(runner: CliRunner, *args):
-    return runner.invoke(app, [str(a) for a in args])
 
 
 def ok(result) -> None:
@@ -122,9 +111,9 @@ def test_a_sweep_has_no_regions_to_read(sweep_dir) -> None:
 # ------------------------------------------------------------ sim compare --regions
 
 
-def test_compare_regions_draws_the_figure_and_writes_the_table(runner, region_runs, tmp_path) -> None:
-    result = invoke(
-        runner, "compare", region_runs.root, "--regions", "--out", tmp_path, "--indicators", "population", "--table-years", "2002", "--baseline", "tiny_regions"
+def test_compare_regions_draws_the_figure_and_writes_the_table(cli, region_runs, tmp_path) -> None:
+    result = cli(
+        "compare", region_runs.root, "--regions", "--out", tmp_path, "--indicators", "population", "--table-years", "2002", "--baseline", "tiny_regions"
     )
     ok(result)
     assert (tmp_path / "regions.png").read_bytes()[:8] == PNG_MAGIC
@@ -137,14 +126,14 @@ def test_compare_regions_draws_the_figure_and_writes_the_table(runner, region_ru
     assert next(r for r in rows if r["region"] == "qinghemen")["region_zh"] == "清河门区"
     assert "regions in 2002" in result.output and "清河门区" in result.output  # the printed regional table
     # without --regions the regional files of the earlier call are removed (they would describe other runs)
-    ok(invoke(runner, "compare", region_runs.root, "--out", tmp_path, "--indicators", "population"))
+    ok(cli("compare", region_runs.root, "--out", tmp_path, "--indicators", "population"))
     assert not (tmp_path / "regions.png").exists() and not (tmp_path / "regions_summary.csv").exists()
 
 
-def test_compare_scenario_files_with_region_indicators(runner, region_runs, tmp_path) -> None:
+def test_compare_scenario_files_with_region_indicators(cli, region_runs, tmp_path) -> None:
     files = region_runs.files
-    result = invoke(
-        runner, "compare", files["tiny_regions"], files["tiny_regions_package"], "--seeds", 1, "--workers", 1,
+    result = cli(
+        "compare", files["tiny_regions"], files["tiny_regions_package"], "--seeds", 1, "--workers", 1,
         "--region-indicators", "moved_in,share_aged_60_plus", "--indicators", "population", "--format", "svg", "--out", tmp_path, "-q",
     )
     ok(result)
@@ -153,8 +142,8 @@ def test_compare_scenario_files_with_region_indicators(runner, region_runs, tmp_
     assert all((d / "regions.parquet").is_file() for d in (tmp_path / "runs").glob("*/*"))
 
 
-def test_compare_regions_of_a_one_region_city_has_one_row(runner, tiny_runs, tmp_path) -> None:
-    result = invoke(runner, "compare", tiny_runs.root / "tiny", "--regions", "--out", tmp_path, "--indicators", "population")
+def test_compare_regions_of_a_one_region_city_has_one_row(cli, tiny_runs, tmp_path) -> None:
+    result = cli("compare", tiny_runs.root / "tiny", "--regions", "--out", tmp_path, "--indicators", "population")
     ok(result)
     assert (tmp_path / "regions.png").read_bytes()[:8] == PNG_MAGIC
     rows = read_csv(tmp_path / "regions_summary.csv")
@@ -172,27 +161,27 @@ def test_compare_regions_of_a_one_region_city_has_one_row(runner, tiny_runs, tmp
         (("--region-indicators", "jobs,unemployment_rate"), "unknown regional indicator 'unemployment_rate'"),
     ],
 )
-def test_compare_bad_region_indicator_is_one_clear_error_before_any_run(runner, region_runs, tmp_path, args, message) -> None:
+def test_compare_bad_region_indicator_is_one_clear_error_before_any_run(cli, region_runs, tmp_path, args, message) -> None:
     out = tmp_path / "out"
-    result = invoke(runner, "compare", region_runs.files["tiny_regions"], "--seeds", 1, *args, "--out", out)
+    result = cli("compare", region_runs.files["tiny_regions"], "--seeds", 1, *args, "--out", out)
     assert result.exit_code == 2, result.output
     assert "error:" in result.output and message in " ".join(result.output.split())
     assert "Traceback" not in result.output
     assert not (out / "runs").exists()
 
 
-def test_compare_regions_of_a_sweep_is_refused(runner, sweep_dir, tmp_path) -> None:
-    result = invoke(runner, "compare", sweep_dir, "--regions", "--out", tmp_path)
+def test_compare_regions_of_a_sweep_is_refused(cli, sweep_dir, tmp_path) -> None:
+    result = cli("compare", sweep_dir, "--regions", "--out", tmp_path)
     assert result.exit_code == 2, result.output
     assert "regions of a sweep are not read" in " ".join(result.output.split())
     assert not (tmp_path / "levels.png").exists()
 
 
-def test_a_run_without_regions_is_named_and_not_reused(runner, region_runs, tmp_path) -> None:
+def test_a_run_without_regions_is_named_and_not_reused(cli, region_runs, tmp_path) -> None:
     old = tmp_path / "results" / "tiny_regions" / "old"
     shutil.copytree(region_runs.dirs("tiny_regions")[0], old)
     (old / "regions.parquet").unlink()  # as made before regions were recorded
-    result = invoke(runner, "compare", old, "--regions", "--out", tmp_path / "out")
+    result = cli("compare", old, "--regions", "--out", tmp_path / "out")
     assert result.exit_code == 2 and "no regions.parquet" in " ".join(result.output.split())
     seed = json.loads((old / "manifest.json").read_text())["seed"]
     made = run_seeds([SeedJob(str(region_runs.files["tiny_regions"]), seed)], out_root=tmp_path / "results", workers=1)
@@ -202,9 +191,9 @@ def test_a_run_without_regions_is_named_and_not_reused(runner, region_runs, tmp_
 # ------------------------------------------------------------ sim report
 
 
-def test_report_has_a_regions_section_for_a_city_with_regions(runner, region_runs, tmp_path) -> None:
+def test_report_has_a_regions_section_for_a_city_with_regions(cli, region_runs, tmp_path) -> None:
     out = tmp_path / "report.html"
-    ok(invoke(runner, "report", region_runs.root, "--out", out, "--indicators", "population", "--baseline", "tiny_regions"))
+    ok(cli("report", region_runs.root, "--out", out, "--indicators", "population", "--baseline", "tiny_regions"))
     html = out.read_text(encoding="utf-8")
     assert "<h2 id='regions'>Regions</h2>" in html and "href='#regions'" in html
     m = re.search(r"<figure id='figure-regions' data-indicators='([^']*)'><img [^>]*src='data:image/png;base64,([^']+)'", html)
@@ -215,22 +204,22 @@ def test_report_has_a_regions_section_for_a_city_with_regions(runner, region_run
     assert base64.b64decode(csv_b64).decode().startswith("region,region_zh,indicator")
 
 
-def test_report_of_a_one_region_city_has_no_regions_section(runner, tiny_runs, tmp_path) -> None:
+def test_report_of_a_one_region_city_has_no_regions_section(cli, tiny_runs, tmp_path) -> None:
     out = tmp_path / "report.html"
-    ok(invoke(runner, "report", tiny_runs.root / "tiny", "--out", out, "--indicators", "population"))
+    ok(cli("report", tiny_runs.root / "tiny", "--out", out, "--indicators", "population"))
     assert "id='regions'" not in out.read_text(encoding="utf-8")
 
 
-def test_report_bad_region_indicator(runner, region_runs, tmp_path) -> None:
-    result = invoke(runner, "report", region_runs.root, "--region-indicators", "jbos", "--out", tmp_path / "r.html")
+def test_report_bad_region_indicator(cli, region_runs, tmp_path) -> None:
+    result = cli("report", region_runs.root, "--region-indicators", "jbos", "--out", tmp_path / "r.html")
     assert result.exit_code == 2 and "did you mean 'jobs'?" in result.output
 
 
 # ------------------------------------------------------------ sim run
 
 
-def test_run_prints_the_regions_in_the_last_year(runner, region_runs, tmp_path) -> None:
-    result = invoke(runner, "run", region_runs.files["tiny_regions"], "--out", tmp_path, "-q")
+def test_run_prints_the_regions_in_the_last_year(cli, region_runs, tmp_path) -> None:
+    result = cli("run", region_runs.files["tiny_regions"], "--out", tmp_path, "-q")
     ok(result)
     assert "the 7 regions in 2002" in result.output
     run = next((tmp_path / "tiny_regions").iterdir())
@@ -241,7 +230,7 @@ def test_run_prints_the_regions_in_the_last_year(runner, region_runs, tmp_path) 
         assert f"{share * 100:.1f}" in line
 
 
-def test_run_of_a_one_region_city_prints_no_regional_table(runner, tiny_runs, tmp_path) -> None:
-    result = invoke(runner, "run", tiny_runs.files["tiny"], "--out", tmp_path, "-q")
+def test_run_of_a_one_region_city_prints_no_regional_table(cli, tiny_runs, tmp_path) -> None:
+    result = cli("run", tiny_runs.files["tiny"], "--out", tmp_path, "-q")
     ok(result)
     assert "regions in" not in result.output
