@@ -52,8 +52,8 @@ from simulator.model.accounts import AccountingError
 from simulator.model.sectors import (
     AGRI,
     COAL,
-    CONSTR,
     COAL_DEP,
+    CONSTR,
     EMPLOYED,
     MANUF,
     N_SECTORS,
