@@ -771,6 +771,7 @@ class Builder:
                 o = comments.get(path + (k,), "")
                 return f" (there: {o})" if o else ""
 
+            cfg.pop("regions", None)  # the template's districts: the new city is one region
             for k in cfg:
                 o = comments.get(path + (k,), "")
                 notes[path + (k,)] = f"from {self.tc}" + (f": {o}" if o else "")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulator.model.regions import initial_job_weights, split_rows
 from simulator.model.sectors import (
     AGRI,
     CHILD,
@@ -31,7 +32,6 @@ from simulator.model.sectors import (
     SUBSIDENCE,
     UNEMPLOYED,
 )
-from simulator.model.regions import initial_job_weights, split_rows
 from simulator.model.state import Firms, Households, Persons
 
 if TYPE_CHECKING:

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.model import regions
-
 from simulator.model.sectors import (
     AGRI,
     CHILD,

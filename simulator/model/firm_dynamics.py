@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.model import regions
-
 from simulator.model.accounts import BANKS, CENTRAL, CITY, FIRMS, HH, ROW
 from simulator.model.labour_market import resettle, separate
 from simulator.model.production import distribute_to_savers

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulator.model.regions import RegionalRecorder
 from simulator.model.sectors import (
     AGRI,
     EMPLOYED,
@@ -28,8 +29,6 @@ from simulator.model.sectors import (
     SUBSIDENCE,
     UNEMPLOYED,
 )
-
-from simulator.model.regions import RegionalRecorder
 
 if TYPE_CHECKING:
     from simulator.model.city import CityModel

@@ -36,7 +36,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.model import regions
-
 from simulator.model.accounts import CENTRAL, HH
 from simulator.model.sectors import (
     EMPLOYED,

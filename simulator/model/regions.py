@@ -25,8 +25,8 @@ What regions change:
 * **Internal migration** (:func:`move_households`): households of county
   regions with a working-age member move to a district at
   ``migration.internal.rural_to_urban_rate_per_year``; the destination is drawn
-  by the districts' jobs (or population). Members working in agriculture leave
-  their farm jobs (the land stays behind). A move changes the household's
+  by the districts' jobs (or population). Members whose job is out of reach of
+  the new home (in the county they left) leave it: the farm land stays behind. A move changes the household's
   region, so each person is counted once, in one region.
 * **Levers** can name regions (``levers.shantytown_renovation.regions``,
   ``levers.subsidence_relocation.regions``): their programmes then pick
@@ -52,8 +52,8 @@ from simulator.model.accounts import AccountingError
 from simulator.model.sectors import (
     AGRI,
     COAL,
-    CONSTR,
     COAL_DEP,
+    CONSTR,
     EMPLOYED,
     MANUF,
     N_SECTORS,
@@ -286,14 +286,15 @@ def move_households(model: CityModel, eligible: np.ndarray) -> None:
     hh.region[movers] = dest
     model.region_flows["moved_in"] += np.bincount(hh.region[p.household[rows]], minlength=R) * S
     model.month_flows["internal_movers"] += len(rows) * S
-    if cfg.farm_jobs_left_on_moving:
+    if cfg.jobs_out_of_reach_left_on_moving:
         from simulator.model.labour_market import separate
 
         f = model.firms
         working = rows[p.status[rows] == EMPLOYED]
-        farm = working[f.sector[p.employer[working]] == AGRI]
-        farm = farm[~p.welfare_job[farm]]
-        separate(model, farm)  # like out-migrants' jobs, counted again by next month's labour market
+        work = f.region[p.employer[working]]
+        home = hh.region[p.household[working]]
+        reach = (work == home) | (table.urban[work] & table.urban[home])
+        separate(model, working[~reach])  # like out-migrants' jobs, counted again by next month's labour market
 
 
 def match_local_first(

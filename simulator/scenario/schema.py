@@ -288,7 +288,7 @@ class InternalMigrationCfg(Strict):
 
     rural_to_urban_rate_per_year: Share
     destination: Literal["jobs", "population"] = "jobs"
-    farm_jobs_left_on_moving: bool = True
+    jobs_out_of_reach_left_on_moving: bool = True  # members working in the county they leave give up their jobs
 
 
 # --------------------------------------------------------------------- migration
