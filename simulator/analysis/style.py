@@ -70,7 +70,7 @@ INDICATOR_TITLES: dict[str, str] = {
     "share_aged_60_plus": "Share aged 60+",
     "employment_total": "Employment",
     "employment_public_units": "Employment in public units",
-    "unemployed_persons": "Unemployed (registered job seekers)",
+    "unemployed_persons": "Unemployed (job seekers, registered or not)",
     "unemployment_rate_registered": "Registered unemployment rate",
     "gdp_total": "GDP (value added)",
     "gdp_per_capita": "GDP per person",

@@ -71,7 +71,7 @@ def run(
         year, labels, region_rows = region_summary_rows(result.regions, [(r["name"], r["name_zh"], r["kind"]) for r in regions])
         rtable = Table(
             title=f"{sc.city.name} {sc.city.name_zh}: the {len(regions)} regions in {year}",
-            caption="Pop.: residents; 60+: share aged 60+; Jobs: by workplace; Unemp.: registered job seekers; "
+            caption="Pop.: residents; 60+: share aged 60+; Jobs: by workplace; Unemp.: job seekers (registered or not); "
             "In, Out: moved in from and out to the city's other regions in the year",
         )
         rtable.add_column("region", overflow="fold", min_width=12)
