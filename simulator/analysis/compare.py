@@ -271,9 +271,14 @@ def observed_mismatch(results: Results, path: Path | None) -> str | None:
 # ------------------------------------------------------------ statistics
 
 
-def quantile_bands(table: pd.DataFrame) -> pd.DataFrame:
-    """Quantiles across runs of ``value`` per scenario, indicator and year (columns n, q05..q95)."""
-    keys = ["scenario", "indicator", "year"]
+BAND_KEYS = ("scenario", "indicator", "year")
+
+
+def quantile_bands(table: pd.DataFrame, keys: tuple[str, ...] = BAND_KEYS) -> pd.DataFrame:
+    """Quantiles across runs of ``value`` per scenario, indicator and year (columns n, q05..q95).
+
+    ``keys`` are the columns a band is drawn per (a regional table adds ``region``)."""
+    keys = list(keys)
     if table.empty:
         return pd.DataFrame(columns=[*keys, "n", *QUANTILE_COLUMNS])
     grouped = table.groupby(keys, sort=False)["value"]
@@ -289,19 +294,34 @@ def pair_key(variant: Variant, baseline: Variant) -> str:
     return "seed_index" if same_sweep else "seed"
 
 
-def empty_paired() -> pd.DataFrame:
+PAIR_KEYS = ("year", "indicator")
+_KEY_DTYPES = {"year": "int64"}
+
+
+def empty_paired(keys: tuple[str, ...] = PAIR_KEYS) -> pd.DataFrame:
     """A table of paired differences with no rows (typed columns)."""
     return pd.DataFrame(
-        {"scenario": pd.Series(dtype=object), "pair": pd.Series(dtype="int64"), "year": pd.Series(dtype="int64"), "indicator": pd.Series(dtype=object), "value": pd.Series(dtype=float)}
+        {
+            "scenario": pd.Series(dtype=object),
+            "pair": pd.Series(dtype="int64"),
+            **{k: pd.Series(dtype=_KEY_DTYPES.get(k, object)) for k in keys},
+            "value": pd.Series(dtype=float),
+        }
     )
 
 
-def paired_differences(table: pd.DataFrame, variants: dict[str, Variant], baseline: str) -> tuple[pd.DataFrame, list[str]]:
+def paired_differences(
+    table: pd.DataFrame, variants: dict[str, Variant], baseline: str, keys: tuple[str, ...] = PAIR_KEYS
+) -> tuple[pd.DataFrame, list[str]]:
     """Scenario minus baseline, run by matched run (common random numbers).
 
+    Args:
+        keys: the columns besides the run that a value is matched on (a regional
+            table adds ``region``).
+
     Returns:
-        The differences (columns scenario, pair, year, indicator, value) and notes on
-        scenarios with no or only some runs matched.
+        The differences (columns scenario, pair, the keys (year, indicator), value) and
+        notes on scenarios with no or only some runs matched.
     """
     base = table[table["scenario"] == baseline]
     frames, notes = [], []
@@ -310,7 +330,7 @@ def paired_differences(table: pd.DataFrame, variants: dict[str, Variant], baseli
             continue
         key = pair_key(variant, variants[baseline])
         mine = table[table["scenario"] == label]
-        merged = mine.merge(base, on=[key, "year", "indicator"], suffixes=("", "_base"))
+        merged = mine.merge(base, on=[key, *keys], suffixes=("", "_base"))
         n_runs, n_pairs = mine["run_id"].nunique(), merged["run_id"].nunique()
         if n_pairs == 0:
             notes.append(f"'{label}' shares no {key.replace('_', ' ')} with the baseline '{baseline}': no paired difference")
@@ -322,14 +342,13 @@ def paired_differences(table: pd.DataFrame, variants: dict[str, Variant], baseli
                 {
                     "scenario": label,
                     "pair": merged[key].astype("int64"),
-                    "year": merged["year"],
-                    "indicator": merged["indicator"],
+                    **{k: merged[k] for k in keys},
                     "value": merged["value"] - merged["value_base"],
                 }
             )
         )
     if not frames:
-        return empty_paired(), notes
+        return empty_paired(keys), notes
     return pd.concat(frames, ignore_index=True), notes
 
 

@@ -254,15 +254,17 @@ class _Source:
     path: Path
 
 
-def check_indicators(requested: list[str] | None, available: list[str]) -> list[str]:
-    """The requested indicators, checked against those available (did-you-mean on a typo)."""
+def check_indicators(requested: list[str] | None, available: list[str], *, what: str = "indicator") -> list[str]:
+    """The requested indicators, checked against those available (did-you-mean on a typo).
+
+    ``what`` names them in the message (e.g. ``"regional indicator"``)."""
     if requested is None:
         return list(available)
     for name in requested:
         if name not in available:
             close = difflib.get_close_matches(name, available, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise ResultsError(f"unknown indicator '{name}'{hint} (the runs have {len(available)} indicators; see README, Outputs)")
+            raise ResultsError(f"unknown {what} '{name}'{hint} (the runs have {len(available)} {what}s; see README, Outputs)")
     return list(dict.fromkeys(requested))
 
 

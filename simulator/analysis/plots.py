@@ -1,13 +1,15 @@
 """Comparison figures: fan charts of the scenarios and of their paired differences.
 
-Two figures, each a grid of small multiples (one panel per indicator):
+Two figures, each a grid of small multiples (one panel per indicator), and a third of the regions:
 
 * :func:`draw_levels`: for each scenario the median across seeds (line) with
   the 50% and 90% bands (shaded), the city's observed points, and the year the
   package starts;
 * :func:`draw_differences`: for each scenario the paired difference from the
   baseline (run minus its common-random-numbers twin), median and bands, with
-  the zero line.
+  the zero line;
+* :func:`draw_regions`: a row per region of the city and a column per regional
+  indicator, each scenario's median and bands (``sim compare --regions``).
 
 Colours are fixed per scenario (:attr:`Comparison.colours`), so a scenario has
 the same colour in every figure and in the report. Numbers are shown in
@@ -25,6 +27,7 @@ import pandas as pd
 
 from simulator.analysis import style
 from simulator.analysis.compare import Comparison
+from simulator.analysis.regional import RegionalComparison, display_unit
 
 FIGURE_FORMATS = ("png", "svg", "pdf")
 MAX_TICK_DECIMALS = 6
@@ -54,10 +57,10 @@ def _tick_formatter():
     return StepFormatter()
 
 
-def _grid(plt, n: int, title: str):
-    ncols = min(style.MAX_COLUMNS, n)
+def _grid(plt, n: int, title: str, *, ncols: int | None = None, panel: tuple[float, float] = (style.PANEL_WIDTH_IN, style.PANEL_HEIGHT_IN)):
+    ncols = ncols or min(style.MAX_COLUMNS, n)
     nrows = math.ceil(n / ncols)
-    size = (style.PANEL_WIDTH_IN * ncols, style.PANEL_HEIGHT_IN * nrows + style.LEGEND_HEIGHT_IN + style.TITLE_HEIGHT_IN)
+    size = (panel[0] * ncols, panel[1] * nrows + style.LEGEND_HEIGHT_IN + style.TITLE_HEIGHT_IN)
     fig, axes = plt.subplots(nrows, ncols, figsize=size, squeeze=False, layout="constrained", sharex=True)
     fig.suptitle(title, fontsize=style.TITLE_FONT_SIZE)
     flat = list(axes.ravel())
@@ -204,6 +207,42 @@ def draw_differences(cmp: Comparison, path: Path, *, dpi: int = style.FIGURE_DPI
     return _save(fig, plt, path, dpi)
 
 
+def draw_regions(rc: RegionalComparison, path: Path, *, dpi: int = style.FIGURE_DPI) -> Path:
+    """Small multiples of the regions: a row per region, a column per regional indicator, each
+    scenario's median across seeds with its bands (as :func:`draw_levels`).
+
+    Each column has one unit (chosen by its largest value) and each panel its own
+    y range, so that a small district's course is as visible as a county's.
+    """
+    cmp = rc.cmp
+    plt, cjk = style.setup_matplotlib()
+    first, last = cmp.years
+    what = "scenarios by region" if len(cmp.labels) > 1 else f"{cmp.labels[0]} by region"
+    title = f"{_title_city(cmp)}: {what}, {first}-{last}{_money_note(cmp)}"
+    ncols = len(rc.indicators)
+    fig, axes = _grid(plt, len(rc.regions) * ncols, _text(title, cjk), ncols=ncols, panel=(style.REGION_PANEL_WIDTH_IN, style.REGION_PANEL_HEIGHT_IN))
+    for col, ind in enumerate(rc.indicators):
+        rows = rc.bands[rc.bands["indicator"] == ind]
+        magnitude = float(np.nanmax(np.abs(rows[["q05", "q95"]].to_numpy()))) if len(rows) else 0.0
+        scale = style.display_scale(display_unit(rc.units.get(ind, "")), magnitude, cjk=cjk)
+        for i, region in enumerate(rc.regions):
+            ax = axes[i * ncols + col]
+            mine = rows[rows["region"] == region.name]
+            for label in cmp.labels:
+                fan = mine[mine["scenario"] == label].sort_values("year")
+                if len(fan):
+                    colour, ls = cmp.colours[label]
+                    _fan(ax, fan, scale, colour, ls)
+            _package_lines(ax, cmp)
+            if i == 0:
+                ax.set_title(_text(f"{style.indicator_title(ind)}\n{scale.label}", cjk))
+            if col == 0:
+                ax.set_ylabel(_text(f"{region.title}\n({region.kind})" if region.kind else region.title, cjk))
+            _style_axes(ax, cmp.years)
+    _legend(fig, cmp, cmp.labels, observed=False, cjk=cjk)
+    return _save(fig, plt, path, dpi)
+
+
 def _save(fig, plt, path: Path, dpi: int) -> Path:
     fmt = path.suffix.lstrip(".").lower()
     if fmt not in FIGURE_FORMATS:
@@ -229,11 +268,13 @@ def _save(fig, plt, path: Path, dpi: int) -> Path:
 
 LEVELS_STEM = "levels"
 DIFFERENCES_STEM = "differences"
+REGIONS_STEM = "regions"
 SUMMARY_CSV = "summary.csv"
+REGIONS_CSV = "regions_summary.csv"
 
 
-def write_comparison(cmp: Comparison, out: Path, *, fmt: str = "png") -> list[Path]:
-    """Draw both figures and write the summary CSV into ``out``.
+def write_comparison(cmp: Comparison, out: Path, *, fmt: str = "png", regional: RegionalComparison | None = None) -> list[Path]:
+    """Draw both figures and write the summary CSV into ``out`` (and the regional ones, if given).
 
     Everything is written to a hidden temporary directory inside ``out`` first
     and each file is moved into place (``os.replace``) only when all are
@@ -242,13 +283,15 @@ def write_comparison(cmp: Comparison, out: Path, *, fmt: str = "png") -> list[Pa
 
     Returns:
         The files written: ``levels.<fmt>``, ``differences.<fmt>`` (if there is a
-        baseline to differ from) and ``summary.csv``.
+        baseline to differ from) and ``summary.csv``; with ``regional``, also
+        ``regions.<fmt>`` and ``regions_summary.csv``.
     """
     import os
     import shutil
     import tempfile
 
-    from simulator.analysis.table import write_csv
+    from simulator.analysis.files import atomic_write
+    from simulator.analysis.table import regional_csv, write_csv
 
     if fmt not in FIGURE_FORMATS:
         raise ValueError(f"figure format '{fmt}': expected one of {', '.join(FIGURE_FORMATS)}")
@@ -260,12 +303,19 @@ def write_comparison(cmp: Comparison, out: Path, *, fmt: str = "png") -> list[Pa
         if diff is not None:
             made.append(diff)
         made.append(write_csv(cmp, tmp / SUMMARY_CSV))
+        if regional is not None:
+            made.append(draw_regions(regional, tmp / f"{REGIONS_STEM}.{fmt}"))
+            made.append(atomic_write(tmp / REGIONS_CSV, regional_csv(regional)))
         final = []
         for p in made:
             os.replace(p, out / p.name)
             final.append(out / p.name)
+        # stale files of an earlier call would mislead
         if diff is None:
-            (out / f"{DIFFERENCES_STEM}.{fmt}").unlink(missing_ok=True)  # a stale one would mislead
+            (out / f"{DIFFERENCES_STEM}.{fmt}").unlink(missing_ok=True)
+        if regional is None:
+            (out / f"{REGIONS_STEM}.{fmt}").unlink(missing_ok=True)
+            (out / REGIONS_CSV).unlink(missing_ok=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return final

@@ -7,8 +7,9 @@ text, so the browser renders it with whatever CJK font the reader's machine has.
 
 Sections: the scenarios (description, seeds, levers with clause numbers and
 Chinese titles, what differs from the baseline), the figures, the summary
-table, the observed data used, the accounting checks, the provenance of every
-run (version, commit, seed, scenario hash), and how to read it all.
+table, the regions (when a city has more than one: figure and table), the
+observed data used, the accounting checks, the provenance of every run
+(version, commit, seed, scenario hash), and how to read it all.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from simulator.analysis import style
 from simulator.analysis.compare import INTERVAL, Comparison
 from simulator.analysis.files import atomic_write
 from simulator.analysis.load import Variant
-from simulator.analysis.table import fmt, summary_csv, summary_rows
+from simulator.analysis.regional import RegionalComparison
+from simulator.analysis.table import SummaryCell, fmt, summary_csv, summary_rows
 
 LEVER_TIMING_KEYS = ("enabled", "start_year", "end_year")
 CLAUSE_HEADING_CHARS = 60
@@ -202,17 +204,20 @@ def _figures_section(cmp: Comparison, levels_png: str, diff_png: str | None) -> 
     return "\n".join(parts)
 
 
+def _cell_html(c: SummaryCell) -> str:
+    """A summary cell: level, its interval, and the difference from the baseline with its interval."""
+    text = f"{_e(c.level)}<br><span class='dim'>{_e(c.level_interval)}</span>"
+    if c.difference:
+        text += f"<br>Δ {_e(c.difference)}<br><span class='dim'>{_e(c.difference_interval)}</span>"
+    return f"<td class='num'>{text}</td>"
+
+
 def _summary_section(cmp: Comparison) -> str:
     lo, hi = (round(100 * q) for q in INTERVAL)
     head = "".join(f"<th>{y}</th>" for y in cmp.table_years)
     rows = []
     for row in summary_rows(cmp, cjk=True):
-        cells = []
-        for c in row.cells:
-            text = f"{_e(c.level)}<br><span class='dim'>{_e(c.level_interval)}</span>"
-            if c.difference:
-                text += f"<br>Δ {_e(c.difference)}<br><span class='dim'>{_e(c.difference_interval)}</span>"
-            cells.append(f"<td class='num'>{text}</td>")
+        cells = [_cell_html(c) for c in row.cells]
         rows.append(f"<tr><td>{_e(row.title)}<br><span class='dim'>{_e(row.unit)}</span></td><td>{_swatch(cmp, row.scenario)}{_e(row.scenario)}</td>{''.join(cells)}</tr>")
     csv_b64 = base64.b64encode(summary_csv(cmp).encode("utf-8")).decode("ascii")
     base = f"; Δ: the paired difference from <b>{_e(cmp.baseline)}</b> with its {hi - lo}% interval" if cmp.baseline else ""
@@ -222,6 +227,41 @@ def _summary_section(cmp: Comparison) -> str:
         f"<a download='summary.csv' href='data:text/csv;base64,{csv_b64}'>Download the numbers as CSV</a> "
         "(in the indicators' own units).</p>"
         f"<table><tr><th>indicator</th><th>scenario</th>{head}</tr>{''.join(rows)}</table>"
+    )
+
+
+def _regions_section(rc: RegionalComparison, png: str) -> str:
+    from simulator.analysis.table import regional_csv, regional_rows
+
+    cmp = rc.cmp
+    lo, hi = (round(100 * q) for q in INTERVAL)
+    year, columns, rows = regional_rows(rc, cjk=True)
+    inds = ", ".join(style.indicator_title(i) for i in rc.indicators)
+    names = ", ".join(r.title for r in rc.regions)
+    head = "".join(f"<th>{_e(name)}<br><span class='dim'>{_e(unit)}</span></th>" for name, unit in columns)
+    body = []
+    for row in rows:
+        cells = [_cell_html(c) for c in row.cells]
+        body.append(
+            f"<tr><td>{_e(row.region)}<br><span class='dim'>{_e(row.kind)}</span></td>"
+            f"<td>{_swatch(cmp, row.scenario)}{_e(row.scenario)}</td>{''.join(cells)}</tr>"
+        )
+    csv_b64 = base64.b64encode(regional_csv(rc).encode("utf-8")).decode("ascii")
+    base = f"; Δ: the paired difference from <b>{_e(cmp.baseline)}</b> with its {hi - lo}% interval" if cmp.baseline else ""
+    years = ", ".join(str(y) for y in cmp.table_years)
+    return (
+        "<h2 id='regions'>Regions</h2>"
+        f"<p>The city's {len(rc.regions)} regions: {_e(names)}. Each run's regional table "
+        "(<code>regions.parquet</code>): residents and their flows by the region they live in, jobs and value added "
+        "by the region of the workplace; the regions sum to the city.</p>"
+        f"<figure id='figure-regions' data-indicators='{_e(','.join(rc.indicators))}'>"
+        f"<img alt='Regions: {_e(inds)}' src='data:image/png;base64,{png}'>"
+        f"<figcaption>Figure 3. {_e(inds)} by region (a row each): each scenario's median across its seeds (line) "
+        f"and the middle 50% and {hi - lo}% of its seeds (shaded); each panel has its own scale.</figcaption></figure>"
+        f"<p>In {year}: median across seeds with the {hi - lo}% interval{base}. "
+        f"<a download='regions_summary.csv' href='data:text/csv;base64,{csv_b64}'>Download the regional numbers as CSV</a> "
+        f"(years {years}, in the indicators' own units).</p>"
+        f"<div class='wide'><table><tr><th>region</th><th>scenario</th>{head}</tr>{''.join(body)}</table></div>"
     )
 
 
@@ -324,18 +364,20 @@ def _method_section(cmp: Comparison) -> str:
     )
 
 
-def render_report(cmp: Comparison, *, figures: tuple[str, str | None] | None = None) -> str:
+def render_report(cmp: Comparison, *, figures: tuple[str, str | None] | None = None, regional: RegionalComparison | None = None) -> str:
     """The report as one HTML string.
 
     Args:
         cmp: the comparison.
         figures: base64 PNGs of the levels and differences figures (drawn here if not given).
+        regional: the regions compared (a Regions section with its figure and table), or None.
     """
-    if figures is None:
-        from simulator.analysis.plots import draw_differences, draw_levels
+    from simulator.analysis.plots import draw_differences, draw_levels, draw_regions
 
-        with tempfile.TemporaryDirectory() as d:
+    with tempfile.TemporaryDirectory() as d:
+        if figures is None:
             figures = (_figure_png(draw_levels, cmp, Path(d), "levels"), _figure_png(draw_differences, cmp, Path(d), "differences"))
+        regions_png = _figure_png(draw_regions, regional, Path(d), "regions") if regional is not None else None
     levels_png, diff_png = figures
     city = f"{cmp.results.city or 'City'} {cmp.results.city_zh}".strip()
     n_runs = sum(len(cmp.variant(label).runs) for label in cmp.labels)
@@ -347,6 +389,7 @@ def render_report(cmp: Comparison, *, figures: tuple[str, str | None] | None = N
             ("scenarios", "Scenarios and their levers"),
             ("figures", "Figures"),
             ("summary", "Summary table"),
+            *((("regions", "Regions"),) if regional is not None else ()),
             ("observed", "Observed data"),
             ("accounting", "Accounting checks"),
             ("provenance", "Provenance of every run"),
@@ -362,6 +405,7 @@ def render_report(cmp: Comparison, *, figures: tuple[str, str | None] | None = N
             _scenarios_section(cmp),
             _figures_section(cmp, levels_png, diff_png),
             _summary_section(cmp),
+            _regions_section(regional, regions_png) if regional is not None else "",
             _observed_section(cmp),
             _accounting_section(cmp),
             _provenance_section(cmp),
@@ -375,6 +419,6 @@ def render_report(cmp: Comparison, *, figures: tuple[str, str | None] | None = N
     )
 
 
-def write_report(cmp: Comparison, path: Path) -> Path:
+def write_report(cmp: Comparison, path: Path, *, regional: RegionalComparison | None = None) -> Path:
     """Render the report and write it to ``path`` (via a temporary file, renamed when complete)."""
-    return atomic_write(path, render_report(cmp))
+    return atomic_write(path, render_report(cmp, regional=regional))

@@ -38,6 +38,8 @@ PANEL_HEIGHT_IN = 3.1
 LEGEND_HEIGHT_IN = 0.9
 TITLE_HEIGHT_IN = 0.5
 MAX_COLUMNS = 3
+REGION_PANEL_WIDTH_IN = 3.4  # the regions figure: a row per region, a column per indicator
+REGION_PANEL_HEIGHT_IN = 2.2
 YEAR_TICKS = 8
 YEAR_MARGIN = 0.6  # years of space left and right of the data
 PNG_COLOURS = 256  # PNGs are written with a palette of this many colours
@@ -68,7 +70,7 @@ INDICATOR_TITLES: dict[str, str] = {
     "share_aged_60_plus": "Share aged 60+",
     "employment_total": "Employment",
     "employment_public_units": "Employment in public units",
-    "unemployed_persons": "Unemployed (registered job seekers)",
+    "unemployed_persons": "Unemployed (job seekers, registered or not)",
     "unemployment_rate_registered": "Registered unemployment rate",
     "gdp_total": "GDP (value added)",
     "gdp_per_capita": "GDP per person",
@@ -95,6 +97,16 @@ INDICATOR_TITLES: dict[str, str] = {
     "in_migrants": "In-migrants",
     "out_migrants": "Out-migrants",
     "laid_off_by_closures": "Laid off by closures",
+    # regional indicators (simulator.model.regions.REGION_INDICATOR_UNITS)
+    "jobs": "Jobs in the region",
+    "employed_residents": "Employed residents",
+    "households": "Households",
+    "land_area_km2": "Land area",
+    "population_density": "Population density",
+    "moved_in": "Moved in from other regions",
+    "moved_out": "Moved out to other regions",
+    "household_disposable_income": "Household disposable income",
+    "household_savings": "Household savings",
 }
 
 # CJK-capable font families, in order of preference, if the machine has one

@@ -45,3 +45,36 @@ def summary_rows(columns: dict[str, np.ndarray], years=SUMMARY_YEARS) -> tuple[l
         vals = columns[key]
         rows.append([label] + [fmt.format(vals[i] / div) for i in idx])
     return shown, rows
+
+
+# the regional table printed after a run of a city with several regions: (indicator, label, divisor, format)
+REGION_SUMMARY_COLUMNS: tuple[tuple[str, str, float, str], ...] = (
+    ("population", "Pop.\n(10k)", 1e4, "{:.1f}"),
+    ("share_aged_60_plus", "60+\n(%)", 0.01, "{:.1f}"),
+    ("jobs", "Jobs\n(10k)", 1e4, "{:.1f}"),
+    ("unemployed_persons", "Unemp.\n(10k)", 1e4, "{:.2f}"),
+    ("gdp_total", "GDP\n(100m\nyuan)", 1e8, "{:.1f}"),
+    ("moved_in", "In\n(10k)", 1e4, "{:.2f}"),
+    ("moved_out", "Out\n(10k)", 1e4, "{:.2f}"),
+)
+
+
+def region_summary_rows(regions: dict[str, np.ndarray], names: list[tuple[str, str, str]]) -> tuple[int, list[str], list[list[str]]]:
+    """The regions in the run's last year, as formatted cells.
+
+    Args:
+        regions: the regional table's columns (``region, year, indicator, value``).
+        names: ``(name, name_zh, kind)`` of each region, in order (the manifest's ``regions``).
+
+    Returns:
+        The year, the column labels, and one row per region: its name (English and
+        Chinese, and whether district or county), then :data:`REGION_SUMMARY_COLUMNS`.
+    """
+    year = int(regions["year"].max())
+    at = regions["year"] == year
+    value = {(str(r), str(i)): float(v) for r, i, v in zip(regions["region"][at], regions["indicator"][at], regions["value"][at], strict=True)}
+    rows = []
+    for name, name_zh, kind in names:
+        label = f"{name.replace('_', ' ').capitalize()} {name_zh}".strip() + (f"\n{kind}" if kind else "")
+        rows.append([label] + [fmt.format(value[(name, key)] / div) if (name, key) in value else "n/a" for key, _, div, fmt in REGION_SUMMARY_COLUMNS])
+    return year, [label for _, label, _, _ in REGION_SUMMARY_COLUMNS], rows

@@ -15,3 +15,6 @@ DEFAULT_PACKAGE = Path("scenarios/fuxin.yaml")
 
 CITY_LIST = Path("data/cities/cities.csv")
 """The list of cities with the facts the census tables do not hold."""
+
+REGION_LIST = Path("data/cities/regions.csv")
+"""The districts and counties of the cities that have them."""

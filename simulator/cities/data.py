@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import difflib
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,6 +148,26 @@ class CityData:
     census: CensusRow
     earlier: CensusRow | None = None
     """The census ten years before, if it has a row for the city (for the population change)."""
+    census_path: Path | None = None
+    """The census table the city's row was read from (its regions' rows are read from it too)."""
+
+
+@dataclass
+class RegionEntry:
+    """A district or county of a city, as the region list gives it."""
+
+    city: str
+    region: str
+    name_zh: str
+    census_code: str
+    kind: str
+    land_area_km2: float
+    land_area_source: str
+    file: str
+    line: int
+
+
+REGION_KINDS = ("district", "county")
 
 
 # ----------------------------------------------------------------- files
@@ -454,4 +475,36 @@ def load_city(
         except CityDataError as e:
             if not e.message.startswith("no row for city"):
                 raise
-    return CityData(entry=entry, census=census, earlier=earlier)
+    return CityData(entry=entry, census=census, earlier=earlier, census_path=census_path)
+
+
+def read_region_list(path: Path, city: str) -> list[RegionEntry]:
+    """The regions of ``city`` in the region list (none if the city has no rows there)."""
+    header, rows, header_line = _read_csv(path)
+    missing = [c for c in ("city", "region", "census_code", "kind", "land_area_km2") if c not in header]
+    if missing:
+        raise CityDataError(f"missing column(s) {', '.join(missing)}", file=str(path), line=header_line)
+    out: list[RegionEntry] = []
+    for line, r in rows:
+        if r["city"].strip().lower() != city:
+            continue
+        name = r["region"].strip()
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            raise CityDataError(f"a region name is lower case letters, digits and _, got {name!r}",
+                                file=str(path), line=line, key="region")
+        if name in {e.region for e in out}:
+            raise CityDataError(f"region {name!r} of {city} listed twice", file=str(path), line=line, key="region")
+        kind = r["kind"].strip()
+        if kind not in REGION_KINDS:
+            hint = difflib.get_close_matches(kind, REGION_KINDS, n=1)
+            raise CityDataError(f"kind must be district or county, got {kind!r}", file=str(path), line=line,
+                                key="kind", suggestion=hint[0] if hint else None)
+        area = _number(r["land_area_km2"], str(path), line, "land_area_km2")
+        if area is None or area <= 0:
+            raise CityDataError(f"a region needs its land area (km2, > 0), got {r['land_area_km2']!r}",
+                                file=str(path), line=line, key="land_area_km2")
+        out.append(RegionEntry(city=city, region=name, name_zh=r.get("name_zh", "").strip(),
+                               census_code=r["census_code"].strip(), kind=kind, land_area_km2=area,
+                               land_area_source=r.get("land_area_source", "").strip(),
+                               file=shown_path(path), line=line))
+    return out

@@ -170,10 +170,45 @@ class Draft:
             del self.notes[k]
         self.notes[path] = note
 
+    def drop(self, path: tuple[Any, ...]) -> None:
+        """Remove a key (and its notes) taken over from the template."""
+        node: Any = self.data
+        for p in path[:-1]:
+            node = node.get(p, {})
+        node.pop(path[-1], None)
+        for k in [k for k in self.notes if k[: len(path)] == path]:
+            del self.notes[k]
+
     def from_template(self, path: tuple[Any, ...], value: Any, how: str) -> None:
         """Set a value computed from the template's, keeping the template's comment."""
         own = self.t.comments.get(path, "")
         self.set(path, value, f"from {self.t.city}, {how}" + (f" (there: {own})" if own else ""))
+
+
+def _place_after(block: dict[str, Any], key: str, after: str) -> None:
+    """Move ``key`` right after ``after`` in a block (a key set anew would otherwise come last)."""
+    if key not in block or after not in block:
+        return
+    items = [(k, v) for k, v in block.items() if k != key]
+    i = [k for k, _ in items].index(after) + 1
+    items.insert(i, (key, block[key]))
+    block.clear()
+    block.update(items)
+
+
+REGION_POPULATION_TOLERANCE = 0.01
+"""How far the regions' census populations may sum from the city's (rounding of published tables)."""
+
+
+def template_rural_share(t: Template) -> float:
+    """The template's rural share: its own figure, or its regions' (population-weighted)."""
+    own = t.get("population").get("rural_share")
+    if own is not None:
+        return float(own)
+    regs = t.get("regions")
+    return sum(r["population_persons"] * (1.0 - r["urban_share"]) for r in regs) / sum(
+        r["population_persons"] for r in regs
+    )
 
 
 # ------------------------------------------------------------------- numbers
@@ -252,6 +287,8 @@ class Builder:
             f"scaled by population ({self.pop:,} / {self.t.city} {int(self.ref_pop):,} in {self.start})"
         )
         self.stock_ratio: dict[str, float] = {}
+        self.region_names: list[str] = []
+        self.mine_template_regions: list[str | None] = []
 
     @property
     def tc(self) -> str:
@@ -278,6 +315,12 @@ class Builder:
             f"numerical: persons per person row, chosen for about as many rows as {self.tc} "
             f"({int(rows):,}), so that a run takes a few seconds; 1 = every resident",
         )
+        # the template's regions are its own districts and counties: the new city is one region
+        # (its census rows by district are not in the data), so they and their rules go
+        for path in (("regions",), ("migration", "internal")):
+            d.drop(path)
+        for m in d.data.get("coal", {}).get("mines", []):
+            m.pop("region", None)
         d.set(("city", "name"), self.city.entry.title, f"city list: {self.city.entry.city}")
         d.set(("city", "name_zh"), self.city.entry.name_zh, f"city list: {self.city.entry.city}")
 
@@ -293,7 +336,11 @@ class Builder:
                 round(1.0 - c["urban_share"], 4),
                 f"derived: 1 - urban share {100 * c['urban_share']:.1f}% ({self.census_note('urban_share')})",
             )
+        elif t.get("population").get("rural_share") is None:  # the template's regions set its rural share
+            d.set(("population", "rural_share"), round(template_rural_share(t), 4),
+                  f"from {self.tc}: its regions' rural share (no census urban share for this city)")
         self._skills()
+        _place_after(d.data["population"], "rural_share", "household_size_mean_persons")
         years = self.start - t.start
         wage = t.get("world", "national_average_wage_yuan_per_year")
         if years:
@@ -566,6 +613,7 @@ class Builder:
         total = sum(int(m["workers_persons"]) for m, _ in alive)
         mines = []
         notes = []
+        self.mine_template_regions: list[str | None] = []
         counters = {True: 0, False: 0}
         for m, left in alive:
             soe = bool(m["soe"])
@@ -584,6 +632,7 @@ class Builder:
                     "workers_persons": workers,
                 }
             )
+            self.mine_template_regions.append(m.get("region"))
             notes.append(
                 f"assumed: like {self.tc}'s {m['name']} in {self.start} ({'state' if soe else 'private'}, "
                 f"{100 * share:.0f}% of the mine workers, reserves for {life:.0f} years at capacity); "
@@ -626,7 +675,7 @@ class Builder:
                 f"household ({100 * share:.1f}%), applied to this city's urban households"
             )
         else:
-            ref_urban_hh = self.ref_pop * (1.0 - float(pop_t["rural_share"])) / size
+            ref_urban_hh = self.ref_pop * (1.0 - template_rural_share(t)) / size
             share = stock / ref_urban_hh
             how = f"{self.tc}'s share of urban households in shantytowns ({100 * share:.1f}%)"
         city_urban_hh = self.pop * (1.0 - rural) / size
@@ -703,6 +752,74 @@ class Builder:
                 f"raised by the in-migration that would have been negative ({-value * size:,.0f} persons a year; {rates})",
             )
 
+    # ------------------------------------------------------------- regions
+
+    def regions(self, region_list: Path) -> None:
+        """The city's districts and counties from the region list and their census rows
+        (after :meth:`mines`: every mine gets a region)."""
+        from simulator.cities.data import (
+            CityEntry,
+            find_data_file,
+            read_census_row,
+            read_region_list,
+        )
+
+        d, t = self.d, self.t
+        entries = read_region_list(find_data_file(region_list), self.city.entry.city)
+        if not entries:
+            return
+        if self.city.census_path is None:  # pragma: no cover - load_city always sets it
+            raise CityDataError("the census table of the city is unknown: cannot read its regions' rows")
+        regions, notes, workers = [], [], {}
+        for e in entries:
+            row = read_census_row(self.city.census_path, self.start,
+                                  CityEntry(city=e.region, name_zh=e.name_zh, census_code=e.census_code))
+            for col in ("urban_share", "emp_sec1", "emp_sec2", "emp_sec3", "mining_share_employed"):
+                if row.get(col) is None:
+                    raise CityDataError(f"region {e.region}: the census row has no {col}",
+                                        file=row.file, line=row.line, key=col)
+            regions.append({
+                "name": e.region, "name_zh": e.name_zh, "kind": e.kind, "land_area_km2": e.land_area_km2,
+                "population_persons": int(round(row["population"])), "urban_share": round(row["urban_share"], 4),
+                "employment_shares": {"agriculture": round(row["emp_sec1"], 4), "industry": round(row["emp_sec2"], 4),
+                                      "services": round(row["emp_sec3"], 4)},
+                "mining_share_of_employed": round(row["mining_share_employed"], 4),
+            })
+            workers[e.region] = row.get("mining_workers_est") or 0.0
+            notes.append(f"census: {Path(row.file).name} line {row.line} ({row.label}): population, urban share, "
+                         f"employment shares (emp_sec1-3), mining share; region list: {e.file} line {e.line}: "
+                         f"kind, land area ({e.land_area_source or 'no source given'})")
+        total = sum(r["population_persons"] for r in regions)
+        if abs(total - self.pop) > REGION_POPULATION_TOLERANCE * self.pop:
+            raise CityDataError(
+                f"the regions' census populations sum to {total:,}, the city's is {self.pop:,}: the region list "
+                f"misses a region or names one of another city", file=entries[0].file, line=entries[0].line)
+        self.region_names = [r["name"] for r in regions]
+        d.set(("regions",), regions, "census: the city's districts and counties (county-level rows)")
+        for i, n in enumerate(notes):
+            d.notes[("regions", i)] = n
+        internal = t.get("migration").get("internal")
+        if internal is None:
+            raise CityDataError(f"the template {t.path} has no migration.internal block: a city with regions needs "
+                                "the rate of moves from its counties to its districts", file=str(t.path))
+        d.set(("migration", "internal"), copy.deepcopy(internal), f"from {self.tc}")
+        for k in internal:
+            own = t.comments.get(("migration", "internal", k), "")
+            d.notes[("migration", "internal", k)] = f"from {self.tc}" + (f": {own}" if own else "")
+        # every mine in a region: the one its template mine lies in, if the city has it; else the region
+        # with the most census mining workers not yet taken by a mine
+        left = dict(workers)
+        for i, m in enumerate(d.get("coal", "mines")):
+            tpl_region = self.mine_template_regions[i] if i < len(self.mine_template_regions) else None
+            if tpl_region in self.region_names:
+                m["region"] = tpl_region
+                how = f"from {self.tc}: the region of the mine it is modelled on"
+            else:
+                m["region"] = max(left, key=lambda r: left[r])
+                how = f"assumed: the region with the most census mining workers not yet given a mine ({left[m['region']]:,.0f})"
+            left[m["region"]] -= m["workers_persons"]
+            d.notes[("coal", "mines", i)] = d.notes.get(("coal", "mines", i), "") + f"; region {how}"
+
     # ---------------------------------------------------------- series, levers
 
     def trim_all_series(self) -> None:
@@ -742,6 +859,8 @@ class Builder:
                 o = comments.get(path + (k,), "")
                 return f" (there: {o})" if o else ""
 
+            if not set(cfg.get("regions") or ()) <= set(self.region_names):
+                cfg.pop("regions")  # the template's districts, not this city's: the lever acts city-wide
             for k in cfg:
                 o = comments.get(path + (k,), "")
                 notes[path + (k,)] = f"from {self.tc}" + (f": {o}" if o else "")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simulator.cities import CITY_LIST, DEFAULT_PACKAGE, DEFAULT_TEMPLATE
+from simulator.cities import CITY_LIST, DEFAULT_PACKAGE, DEFAULT_TEMPLATE, REGION_LIST
 from simulator.cities.data import (
     CityData,
     CityDataError,
@@ -113,6 +113,7 @@ def build_drafts(
     package_template: Path | None = DEFAULT_PACKAGE,
     stem: str | None = None,
     command: str = "sim new-city",
+    region_list: Path = REGION_LIST,
 ) -> tuple[Builder, str, str | None]:
     """The baseline (and package) YAML text of a city, not yet written."""
     city = load_city(name, census_year, data_file=data_file, city_list=city_list)
@@ -131,6 +132,7 @@ def build_drafts(
     b.employment()
     b.sectors()
     b.mines()
+    b.regions(region_list)
     b.housing_stocks()
     b.migration()
     b.trim_all_series()

@@ -34,6 +34,10 @@ RootSeedOpt = Annotated[int | None, typer.Option("--root-seed", min=0, help="Roo
 WorkersOpt = Annotated[int | None, typer.Option("--workers", min=1, help="Processes running scenario files (default: all cores).")]
 ScaleOpt = Annotated[int | None, typer.Option("--scale", min=1, help="Persons per agent for scenario files (default: each scenario's).")]
 ObservedOpt = Annotated[Path | None, typer.Option("--observed", help="Observed targets CSV (default: calibration/data/<city>_targets.csv).")]
+RegionIndicatorsOpt = Annotated[
+    str | None,
+    typer.Option("--region-indicators", help="Regional indicators, comma-separated (default: population, jobs, unemployed_persons, gdp_total)."),
+]
 
 DEFAULT_SEEDS = 10
 
@@ -105,6 +109,39 @@ def build_or_exit(results, *, baseline, years, table_years, observed):
         raise fail(str(e)) from None
 
 
+def region_indicators_or_exit(text: str | None) -> list[str]:
+    """The regional indicators asked for (checked before any run starts); exit 2 on an unknown name."""
+    from simulator.analysis.compare import parse_names
+    from simulator.analysis.load import ResultsError
+    from simulator.analysis.regional import check_region_indicators
+
+    try:
+        return check_region_indicators(parse_names(text))
+    except ResultsError as e:
+        raise fail(f"--region-indicators: {e}") from None
+
+
+def no_sweeps_or_exit(inputs) -> None:
+    """Exit 2 (before any run starts) if an input is or holds a sweep: its regions are not read."""
+    from simulator.analysis.load import ResultsError
+    from simulator.analysis.regional import check_no_sweeps
+
+    try:
+        check_no_sweeps(list(inputs))
+    except ResultsError as e:
+        raise fail(str(e)) from None
+
+
+def build_regional_or_exit(cmp, indicators: list[str]):
+    from simulator.analysis.load import ResultsError
+    from simulator.analysis.regional import build_regional
+
+    try:
+        return build_regional(cmp, indicators)
+    except ResultsError as e:
+        raise fail(str(e)) from None
+
+
 def font_or_warn() -> bool:
     """Register the CJK font; print one warning line if there is none. True if there is one."""
     from simulator.analysis.style import MissingCJKFontWarning, cjk_font
@@ -133,20 +170,44 @@ def print_summary(cmp, cjk: bool) -> None:
     for y in cmp.table_years:
         table.add_column(str(y), justify="right")
     for row in summary_rows(cmp, cjk=cjk):
-        cells = []
-        for c in row.cells:
-            lines = [escape(c.level)]
-            if c.level_interval:
-                lines.append(f"[dim]{escape(c.level_interval)}[/]")
-            if c.difference:
-                lines.append(f"Δ {escape(c.difference)}")
-            if c.difference_interval:
-                lines.append(f"[dim]{escape(c.difference_interval)}[/]")
-            cells.append("\n".join(lines))
+        cells = [summary_cell_text(c) for c in row.cells]
         table.add_row(f"{escape(row.title)}\n[dim]{escape(row.unit)}[/]", escape(row.scenario), *cells)
     console.print(table)
     for note in cmp.notes:
         err_console.print(f"[bold yellow]note:[/] {note}", soft_wrap=True)
+
+
+def summary_cell_text(c) -> str:
+    """A summary cell as terminal lines: level, interval, difference, its interval."""
+    lines = [escape(c.level)]
+    if c.level_interval:
+        lines.append(f"[dim]{escape(c.level_interval)}[/]")
+    if c.difference:
+        lines.append(f"Δ {escape(c.difference)}")
+    if c.difference_interval:
+        lines.append(f"[dim]{escape(c.difference_interval)}[/]")
+    return "\n".join(lines)
+
+
+def print_regional(rc, cjk: bool) -> None:
+    """The regions at the last table year: per region and scenario, each regional indicator."""
+    from simulator.analysis.table import regional_rows
+
+    cmp = rc.cmp
+    year, columns, rows = regional_rows(rc, cjk=cjk)
+    title = f"{cmp.results.city or ''} {cmp.results.city_zh if cjk else ''}: regions in {year}, median across seeds [90% interval]".strip()
+    if cmp.baseline:
+        title += f"; Δ = paired difference from '{cmp.baseline}'"
+    table = Table(title=title, caption="all table years: regions_summary.csv", show_lines=True)
+    table.add_column("region", overflow="fold")
+    table.add_column("scenario", overflow="fold")
+    for name, unit in columns:
+        table.add_column(f"{escape(name)}\n[dim]{escape(unit)}[/]", justify="right")
+    for row in rows:
+        table.add_row(f"{escape(row.region)}\n[dim]{escape(row.kind)}[/]", escape(row.scenario), *(summary_cell_text(c) for c in row.cells))
+    console.print(table)
+    if len(rc.regions) == 1:
+        err_console.print(f"[bold yellow]note:[/] the city has one region ({rc.regions[0].name}): the regional figure has one row", soft_wrap=True)
 
 
 def compare(
@@ -162,6 +223,8 @@ def compare(
     observed: ObservedOpt = None,
     out: Annotated[Path, typer.Option("--out", help="Output directory: figures, summary.csv, and runs/ for the runs made.")] = Path("results/compare"),
     fmt: Annotated[str, typer.Option("--format", help="Figure format: png, svg or pdf.")] = "png",
+    regions: Annotated[bool, typer.Option("--regions", help="Also the city's regions side by side: regions.<format> and regions_summary.csv (run directories and scenario files, not sweeps).")] = False,
+    region_indicators: RegionIndicatorsOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Compare scenarios: fan charts across seeds, paired differences from a baseline, a summary table."""
@@ -170,9 +233,16 @@ def compare(
     fmt = fmt.lower()
     if fmt not in FIGURE_FORMATS:
         raise fail(f"--format '{fmt}': expected one of {', '.join(FIGURE_FORMATS)}")
+    regions = regions or region_indicators is not None  # asking for regional indicators asks for the regions
+    region_names = region_indicators_or_exit(region_indicators) if regions else []
+    if regions:
+        no_sweeps_or_exit(inputs)
     results = gather_or_exit(inputs, seeds=seeds, runs_out=out / "runs", root_seed=root_seed, scale=scale, workers=workers, indicators=indicators, baseline=baseline, years=years, quiet=quiet)
     cmp = build_or_exit(results, baseline=baseline, years=years, table_years=table_years, observed=observed)
+    regional = build_regional_or_exit(cmp, region_names) if regions else None
     cjk = font_or_warn()
-    written = write_comparison(cmp, out, fmt=fmt)
+    written = write_comparison(cmp, out, fmt=fmt, regional=regional)
     print_summary(cmp, cjk)
+    if regional is not None:
+        print_regional(regional, cjk)
     console.print("Written: " + ", ".join(str(p) for p in written))

@@ -14,6 +14,7 @@ from simulator.cli.compare import (
     IndicatorsOpt,
     Inputs,
     ObservedOpt,
+    RegionIndicatorsOpt,
     RootSeedOpt,
     ScaleOpt,
     SeedsOpt,
@@ -23,6 +24,7 @@ from simulator.cli.compare import (
     build_or_exit,
     font_or_warn,
     gather_or_exit,
+    region_indicators_or_exit,
 )
 
 
@@ -38,22 +40,26 @@ def report(
     workers: WorkersOpt = None,
     scale: ScaleOpt = None,
     observed: ObservedOpt = None,
+    region_indicators: RegionIndicatorsOpt = None,
     runs_out: Annotated[Path, typer.Option("--runs-out", help="Results root for runs of scenario files.")] = Path("results"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Write a self-contained HTML report: scenarios and levers, figures, summary table, checks, provenance."""
+    """Write a self-contained HTML report: scenarios and levers, figures, summary table, regions, checks, provenance."""
     if out.suffix.lower() not in (".html", ".htm"):
         raise fail(f"--out {out}: the report is an HTML file; give a name ending in .html")
     if out.is_dir():
         raise fail(f"--out {out}: is a directory; give the HTML file to write")
+    region_names = region_indicators_or_exit(region_indicators)
     results = gather_or_exit(
         inputs, seeds=seeds, runs_out=runs_out, root_seed=root_seed, scale=scale, workers=workers, indicators=indicators, baseline=baseline, years=years, quiet=quiet
     )
     cmp = build_or_exit(results, baseline=baseline, years=years, table_years=table_years, observed=observed)
     font_or_warn()
+    from simulator.analysis.regional import regional_or_note
     from simulator.analysis.report import write_report
 
-    write_report(cmp, out)
+    regional = regional_or_note(cmp, region_names)
+    write_report(cmp, out, regional=regional)
     n_runs = sum(len(v.runs) for v in results.variants.values())
     scenarios = f"{len(cmp.labels)} scenario{'s' if len(cmp.labels) != 1 else ''}"
     runs = f"{n_runs} run{'s' if n_runs != 1 else ''}"

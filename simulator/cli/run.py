@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from simulator.analysis.summary import SUMMARY_YEARS, summary_rows
+from simulator.analysis.summary import SUMMARY_YEARS, region_summary_rows, summary_rows
 from simulator.cli.common import console, fail, load_or_exit
 from simulator.experiment.run import run_scenario
 from simulator.model.build import InconsistentScenarioError
@@ -66,6 +66,20 @@ def run(
     for r in rows:
         table.add_row(*r)
     console.print(table)
+    regions = result.manifest.get("regions") or []
+    if len(regions) > 1 and result.regions:
+        year, labels, region_rows = region_summary_rows(result.regions, [(r["name"], r["name_zh"], r["kind"]) for r in regions])
+        rtable = Table(
+            title=f"{sc.city.name} {sc.city.name_zh}: the {len(regions)} regions in {year}",
+            caption="Pop.: residents; 60+: share aged 60+; Jobs: by workplace; Unemp.: job seekers (registered or not); "
+            "In, Out: moved in from and out to the city's other regions in the year",
+        )
+        rtable.add_column("region", overflow="fold", min_width=12)
+        for name in labels:
+            rtable.add_column(name, justify="right", overflow="fold")
+        for r in region_rows:
+            rtable.add_row(*r)
+        console.print(rtable)
     acc = result.manifest["accounting"]
     ok = acc["stock_flow_ok"] and acc["population_identity_ok"]
     status = "[green]hold[/]" if ok else f"[bold red]{acc['n_violations']} violation(s), see manifest.json[/]"

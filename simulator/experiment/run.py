@@ -5,6 +5,11 @@ A run directory ``<out>/<scenario name>/<run id>/`` holds:
 * ``indicators.parquet``: one row per year, one column per indicator
   (units in :data:`simulator.model.indicators.INDICATOR_UNITS` and in the
   Parquet schema metadata);
+* ``regions.parquet``: the regional table, long format: one row per region, year
+  and indicator (columns ``region, year, indicator, value``; units in
+  :data:`simulator.model.regions.REGION_INDICATOR_UNITS` and in the schema
+  metadata). A city without regions has one region, the city; the regions'
+  population, employment, output and money sum to the city's indicators;
 * ``manifest.json``: package version, git commit, seed, scale, the resolved
   scenario's sha256, Python and library versions, wall time, and the
   accounting checks' results;
@@ -36,6 +41,7 @@ import numpy as np
 from simulator import __version__
 from simulator.model.city import CityModel
 from simulator.model.indicators import INDICATOR_UNITS
+from simulator.model.regions import REGION_INDICATOR_UNITS
 from simulator.scenario.loader import dump_resolved, scenario_sha256
 from simulator.scenario.schema import Scenario
 
@@ -50,6 +56,7 @@ class RunResult:
     indicators: dict[str, np.ndarray]
     manifest: dict
     directory: Path | None
+    regions: dict[str, np.ndarray] | None = None
 
 
 def git_commit() -> str | None:
@@ -113,6 +120,7 @@ def run_scenario(
     """
     model, wall = simulate(scenario, progress=progress, strict=strict)
     columns = indicator_columns(model)
+    regions = model.recorder.regional.columns()
     sha = scenario_sha256(scenario)
     manifest = {
         "package": "resource-city-sim",
@@ -133,11 +141,18 @@ def run_scenario(
         "wall_time_seconds": round(wall, 3),
         "accounting": model.accounting_summary(),
         "indicator_units": INDICATOR_UNITS,
+        "regions": [
+            {"name": name, "name_zh": zh, "kind": "district" if urban else "county"}
+            for name, zh, urban in zip(model.regions.names, model.regions.names_zh, model.regions.urban, strict=True)
+        ],
+        "region_indicator_units": REGION_INDICATOR_UNITS,
     }
     directory = None
     if out_root is not None:
-        directory = write_run_directory(Path(out_root), scenario, columns, manifest, overview=overview)
-    return RunResult(model=model, indicators=columns, manifest=manifest, directory=directory)
+        directory = write_run_directory(
+            Path(out_root), scenario, columns, manifest, overview=overview, regions=regions
+        )
+    return RunResult(model=model, indicators=columns, manifest=manifest, directory=directory, regions=regions)
 
 
 def new_run_id(seed: int) -> str:
@@ -146,9 +161,18 @@ def new_run_id(seed: int) -> str:
 
 
 def write_run_directory(
-    out_root: Path, scenario: Scenario, columns: dict[str, np.ndarray], manifest: dict, *, overview: bool
+    out_root: Path,
+    scenario: Scenario,
+    columns: dict[str, np.ndarray],
+    manifest: dict,
+    *,
+    overview: bool,
+    regions: dict[str, np.ndarray] | None = None,
 ) -> Path:
-    """Write the run's files into a temporary directory, then rename it into place."""
+    """Write the run's files into a temporary directory, then rename it into place.
+
+    ``regions`` (the regional table's columns) is written to ``regions.parquet`` when given.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -167,6 +191,11 @@ def write_run_directory(
         meta = {b"units": json.dumps(INDICATOR_UNITS).encode(), b"scenario_sha256": manifest["scenario_sha256"].encode()}
         table = table.replace_schema_metadata(meta)
         pq.write_table(table, tmp / "indicators.parquet")
+        if regions is not None:
+            rtable = pa.table(regions).replace_schema_metadata(
+                {b"units": json.dumps(REGION_INDICATOR_UNITS).encode(), b"scenario_sha256": meta[b"scenario_sha256"]}
+            )
+            pq.write_table(rtable, tmp / "regions.parquet")
         (tmp / "scenario.resolved.yaml").write_text(dump_resolved(scenario), encoding="utf-8")
         if overview:
             from simulator.analysis.overview import draw_overview

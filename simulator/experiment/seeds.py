@@ -9,7 +9,8 @@ difference shows the policy effect rather than noise.
 :func:`run_seeds` is the one place that launches such runs: local processes
 (:class:`concurrent.futures.ProcessPoolExecutor`), each writing an ordinary run
 directory (worker processes are spawned, not forked). A run already present under the output root with the same resolved
-scenario (same sha256, which covers the seed and scale) is reused, not rerun.
+scenario (same sha256, which covers the seed and scale) is reused, not rerun; every run
+made keeps its ``regions.parquet`` (the regional table).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 MAX_SEED = 2**32 - 1
+RUN_FILES = ("indicators.parquet", "regions.parquet")  # what a reusable run directory holds besides its manifest
 
 
 def derive_seeds(root: int, n: int) -> list[int]:
@@ -61,13 +63,18 @@ class SeedJob:
 
 
 def _existing_runs(out_root: Path, name: str) -> dict[str, Path]:
-    """Run directories under ``out_root/name`` by their scenario sha256."""
+    """Run directories under ``out_root/name`` by their scenario sha256.
+
+    Only whole runs of the current format count: a run made before the regional
+    table existed (no ``regions.parquet``) is made again, so that ``--regions``
+    and the report's Regions section can read every run.
+    """
     found: dict[str, Path] = {}
     parent = out_root / name
     if not parent.is_dir():
         return found
     for manifest in sorted(parent.glob("*/manifest.json")):
-        if not (manifest.parent / "indicators.parquet").is_file():
+        if not all((manifest.parent / f).is_file() for f in RUN_FILES):
             continue
         try:
             sha = json.loads(manifest.read_text(encoding="utf-8")).get("scenario_sha256")

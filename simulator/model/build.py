@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulator.model.regions import initial_job_weights, split_rows
 from simulator.model.sectors import (
     AGRI,
     CHILD,
@@ -99,11 +100,20 @@ def build_persons(model: CityModel, rng: np.random.Generator) -> tuple[Persons, 
         household=household,
         present=np.ones(n, bool),
     )
-    model.rural_household = rng.random(n_hh) < pop.rural_share
+    regions = model.regions
+    if regions.n == 1:
+        region = np.zeros(n_hh, np.int16)
+        rural_p = pop.rural_share if pop.rural_share is not None else 1.0 - regions.urban_share[0]
+    else:  # households placed by the regions' population shares, rural by their region's urban share
+        region = model.streams["regions"].choice(
+            regions.n, size=n_hh, p=regions.population_share / regions.population_share.sum()
+        ).astype(np.int16)
+        rural_p = 1.0 - regions.urban_share[region]
+    model.rural_household = rng.random(n_hh) < rural_p
     households = Households.empty(int(n_hh * 1.3) + 16)
     savings = rng.exponential(pop.savings_yuan_per_household_mean, size=n_hh)
     members = np.bincount(household, minlength=n_hh).astype(np.int32)
-    households.append(savings=savings, present=np.ones(n_hh, bool), members=members)
+    households.append(savings=savings, present=np.ones(n_hh, bool), members=members, region=region)
     return persons, households
 
 
@@ -134,15 +144,24 @@ def build_firms(model: CityModel, rng: np.random.Generator) -> Firms:
 
     rural_hh = model.rural_household
     rural_person = rural_hh[p.household[: p.n]]
+    regions = model.regions
+    person_region = model.households.region[p.household[: p.n]]
 
-    def take(k: int, min_skill: int, rural_first: bool = False) -> np.ndarray:
+    def take(k: int, min_skill: int, rural_first: bool = False, region: int | None = None) -> np.ndarray:
         """Take ``k`` untaken working-age persons of at least ``min_skill``: members of
-        rural households first for farming, of urban households first otherwise."""
+        rural households first for farming, of urban households first otherwise; with
+        ``region``, residents of that region before all others."""
         nonlocal pool, taken
         rest = pool[taken:]
         cand = rest[p.skill[rest] >= min_skill]
         first = rural_person[cand] == rural_first
-        ok = np.concatenate([cand[first], cand[~first]])[:k]
+        if region is None:
+            ok = np.concatenate([cand[first], cand[~first]])[:k]
+        else:
+            local = person_region[cand] == region
+            ok = np.concatenate(
+                [cand[local & first], cand[local & ~first], cand[~local & first], cand[~local & ~first]]
+            )[:k]
         if len(ok) < k:
             raise InconsistentScenarioError(
                 f"{model.scenario.name}: the initial jobs and unemployed need {(taken + k) * model.scale:,} "
@@ -157,8 +176,9 @@ def build_firms(model: CityModel, rng: np.random.Generator) -> Firms:
         taken += k
         return ok
 
-    def add_firms(sector: int, ownership: np.ndarray, workers: np.ndarray, assign: np.ndarray) -> None:
-        """Append ``len(ownership)`` firm rows; ``workers[i]`` works for new row ``assign[i]``."""
+    def add_firms(sector: int, ownership: np.ndarray, workers: np.ndarray, assign: np.ndarray,
+                  region: int = 0) -> None:
+        """Append ``len(ownership)`` firm rows in ``region``; ``workers[i]`` works for new row ``assign[i]``."""
         cfg = model.sector_cfg[sector]
         k = len(ownership)
         rel = np.exp(rng.normal(0.0, sc.firms.productivity_dispersion_sd, size=k))
@@ -167,6 +187,7 @@ def build_firms(model: CityModel, rng: np.random.Generator) -> Firms:
             ownership=ownership.astype(np.int8),
             alive=np.ones(k, bool),
             productivity=rel,
+            region=np.full(k, region, np.int16),
         )
         p.status[workers] = EMPLOYED
         p.employer[workers] = idx[assign]
@@ -175,12 +196,21 @@ def build_firms(model: CityModel, rng: np.random.Generator) -> Firms:
         firms.capital[idx] = emp * S * cfg.capital_per_worker_yuan * (1 + sc.firms.capacity_headroom_share)
         firms.target[idx] = emp
 
+    def _by_residence(workers: np.ndarray):
+        """The workers grouped by their region of residence: the jobs a region cannot fill
+        from its own residents are placed where the residents who take them live (no
+        commuting in the initial city, except to the mines, which stay where they are)."""
+        where = person_region[workers]
+        for q in np.unique(where):
+            yield int(q), workers[where == q]
+
     # mines: one row per mine
     for mine in sc.coal.mines:
         rows = _rows(mine.workers_persons, S, rng)
-        w = take(rows, 0)
+        mine_region = regions.index(mine.region) if regions.n > 1 else 0
+        w = take(rows, 0, region=mine_region if regions.n > 1 else None)
         before = firms.n
-        add_firms(COAL, np.array([SOE if mine.soe else PRIVATE]), w, np.zeros(len(w), np.int64))
+        add_firms(COAL, np.array([SOE if mine.soe else PRIVATE]), w, np.zeros(len(w), np.int64), mine_region)
         f = before
         firms.is_mine[f] = True
         firms.productivity[f] = 1.0
@@ -202,16 +232,36 @@ def build_firms(model: CityModel, rng: np.random.Generator) -> Firms:
             continue
         rows = _rows(total, S, rng)
         min_skill = SKILL_NAMES.index(cfg.min_skill)
-        w = take(rows, min_skill, rural_first=(s == AGRI))
-        n_f = max(1, int(round(rows / firm_row_size(model, s))))
-        assign = rng.integers(0, n_f, size=rows)
-        own = np.where(rng.random(n_f) < cfg.soe_employment_share, SOE, PRIVATE)
-        add_firms(s, own, w, assign)
+        if regions.n == 1:
+            w = take(rows, min_skill, rural_first=(s == AGRI))
+            n_f = max(1, int(round(rows / firm_row_size(model, s))))
+            assign = rng.integers(0, n_f, size=rows)
+            own = np.where(rng.random(n_f) < cfg.soe_employment_share, SOE, PRIVATE)
+            add_firms(s, own, w, assign)
+            continue
+        for r, rows_r in enumerate(_split_by_region(model, s, rows)):
+            if rows_r == 0:
+                continue
+            w = take(rows_r, min_skill, rural_first=(s == AGRI), region=r)
+            for q, wq in _by_residence(w):
+                n_f = max(1, int(round(len(wq) / firm_row_size(model, s))))
+                assign = rng.integers(0, n_f, size=len(wq))
+                own = np.where(rng.random(n_f) < cfg.soe_employment_share, SOE, PRIVATE)
+                add_firms(s, own, wq, assign, q)
     if public_rows > 0:
-        w = take(public_rows, 0)
-        n_f = max(1, int(round(public_rows / firm_row_size(model, SERV))))
-        assign = rng.integers(0, n_f, size=public_rows)
-        add_firms(SERV, np.full(n_f, PUBLIC), w, assign)
+        if regions.n == 1:
+            w = take(public_rows, 0)
+            n_f = max(1, int(round(public_rows / firm_row_size(model, SERV))))
+            assign = rng.integers(0, n_f, size=public_rows)
+            add_firms(SERV, np.full(n_f, PUBLIC), w, assign)
+        else:
+            for r, rows_r in enumerate(_split_by_region(model, SERV, public_rows, public=True)):
+                if rows_r == 0:
+                    continue
+                for q, wq in _by_residence(take(rows_r, 0, region=r)):
+                    n_f = max(1, int(round(len(wq) / firm_row_size(model, SERV))))
+                    assign = rng.integers(0, n_f, size=len(wq))
+                    add_firms(SERV, np.full(n_f, PUBLIC), wq, assign, q)
 
     # the unemployed; the rest of the working-age pool stays inactive
     u = take(_rows(sc.population.unemployed_persons, S, rng), 0)
@@ -219,6 +269,18 @@ def build_firms(model: CityModel, rng: np.random.Generator) -> Firms:
     p.unemp_months[u] = rng.integers(0, sc.population.initial_unemployment_spell_max_months + 1, size=len(u))
     firms.productivity[: firms.n][firms.ownership[: firms.n] == PUBLIC] = 1.0
     return firms
+
+
+def _split_by_region(model: CityModel, sector: int, rows: int, public: bool = False) -> np.ndarray:
+    """A sector's initial job rows by region (census employment shares; see
+    :func:`simulator.model.regions.initial_job_weights`)."""
+    weights = initial_job_weights(model.regions, sector, public)
+    if rows > 0 and weights.sum() <= 0:
+        raise InconsistentScenarioError(
+            f"{model.scenario.name}: sector {SECTOR_NAMES[sector]} has initial jobs but no region employs "
+            "anyone in its census sector: check regions[].employment_shares and mining_share_of_employed"
+        )
+    return split_rows(rows, weights)
 
 
 def assign_housing(model: CityModel, rng: np.random.Generator) -> None:
@@ -238,4 +300,10 @@ def assign_housing(model: CityModel, rng: np.random.Generator) -> None:
     rest = np.flatnonzero(hh.housing[: hh.n] != SHANTYTOWN)  # subsidence areas lie in districts and counties
     rng.shuffle(rest)
     k2 = min(len(rest), _rows(sc.population.subsidence_households, model.scale, rng))
+    regions = model.regions
+    if regions.n > 1 and regions.mining_share.sum() > 0:
+        # with regions: subsidence lies over the mines, so households are drawn by their region's mining share
+        w = regions.mining_share[hh.region[rest]]
+        k2 = min(k2, int(np.count_nonzero(w)))
+        rest = model.streams["regions"].choice(rest, size=k2, replace=False, p=w / w.sum())
     hh.housing[rest[:k2]] = SUBSIDENCE

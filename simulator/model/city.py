@@ -45,6 +45,7 @@ from simulator.model.build import (
 )
 from simulator.model.government import CityGovernment
 from simulator.model.indicators import IndicatorRecorder
+from simulator.model.regions import region_table
 from simulator.model.sectors import N_SECTORS, PUBLIC, SECTOR_NAMES, SKILL_NAMES, sector_arrays
 from simulator.model.series import SeriesCache
 from simulator.policy.registry import LEVERS, Programmes
@@ -61,6 +62,7 @@ STREAMS = (
     "migration",
     "firms",
     "mesa",
+    "regions",
 )
 """Named random streams, one per mechanism. New streams are appended, never inserted,
 so that adding a mechanism leaves the draws of the others unchanged."""
@@ -178,6 +180,7 @@ class CityModel(mesa.Model):
 
         self.export_base = None
         self.productivity_levels = None
+        self.regions = region_table(scenario)
         rng = self.streams["init"]
         self.persons, self.households = build_persons(self, rng)
         assign_statuses(self, rng)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulator.model import regions
 from simulator.model.sectors import (
     AGRI,
     CHILD,
@@ -101,6 +102,7 @@ def step(model: CityModel) -> None:
     dead = idx[cand[u[cand] < table[age_y]]]
     remove_persons(model, dead)
     model.counts["deaths"] += len(dead) * S
+    regions.tally(model, "deaths", dead)
 
     # births (to women alive at the start of the month); full-array masks in row order
     age_m = p.view("age_m")
@@ -123,6 +125,7 @@ def step(model: CityModel) -> None:
             present=np.ones(k, bool),
         )
         np.add.at(model.households.members, p.household[mothers], 1)
+        regions.tally(model, "births", mothers)  # the newborn lives in the mother's household
     model.counts["births"] += k * S
 
     # statuses as they stand after births (only present persons hold these statuses:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulator.model import regions
 from simulator.model.accounts import BANKS, CENTRAL, CITY, FIRMS, HH, ROW
 from simulator.model.labour_market import resettle, separate
 from simulator.model.production import distribute_to_savers
@@ -159,7 +160,7 @@ def add_entrants(model: CityModel, sector: int, k: int, fund_share: float, rng: 
     model.ledger.pay("entrant_equity", ROW, FIRMS, float(equity.sum()))
     model.row.balance -= float(equity.sum())
     # received and spent at once on investment goods: cash unchanged
-    del idx
+    f.region[idx] = regions.place_entrants(model, sector, k)
     model.month_flows["entrants"] += k * model.firm_weight[sector]
     return float(k * capital)
 

@@ -12,6 +12,7 @@ mining firms and the households' own contributions (from their savings; what
 they cannot pay is borrowed by the city). Bank loans are long-term programme
 debt of the city (rolled over; interest paid; outside the budget rule's
 borrowing limit). The whole cost is spent on local construction this month.
+A lever that names regions moves households of those regions only.
 """
 
 from __future__ import annotations
@@ -34,20 +35,26 @@ def step(model: CityModel) -> None:
     prog = model.programmes
     if prog.shantytown_households > 0:
         move(model, SHANTYTOWN, prog.shantytown_households, prog.shantytown_cost_per_household,
-             prog.shantytown_funding, "shantytown", model.streams["housing"])
+             prog.shantytown_funding, "shantytown", model.streams["housing"], prog.shantytown_regions)
     if prog.subsidence_households > 0:
         move(model, SUBSIDENCE, prog.subsidence_households, prog.subsidence_cost_per_household,
-             prog.subsidence_funding, "subsidence", model.lever_streams["subsidence_relocation"])
+             prog.subsidence_funding, "subsidence", model.lever_streams["subsidence_relocation"],
+             prog.subsidence_regions)
 
 
 def move(model: CityModel, housing_from: int, households: float, cost_per_hh: float,
-         funding: FundingShares, prefix: str, rng: np.random.Generator) -> None:
+         funding: FundingShares, prefix: str, rng: np.random.Generator,
+         regions: np.ndarray | None = None) -> None:
     """Move ``households`` real households (at most those left) out of ``housing_from`` into new
-    housing, drawing them with ``rng``."""
+    housing, drawing them with ``rng``; with ``regions`` (bool per region), only households of
+    those regions."""
     hh = model.households
     S = model.scale
     rows = model.stochastic_round(households / S, rng)
-    cand = np.flatnonzero(hh.present[: hh.n] & (hh.housing[: hh.n] == housing_from))
+    eligible = hh.present[: hh.n] & (hh.housing[: hh.n] == housing_from)
+    if regions is not None:
+        eligible &= regions[hh.region[: hh.n]]
+    cand = np.flatnonzero(eligible)
     rows = min(rows, len(cand))
     if rows == 0:
         return

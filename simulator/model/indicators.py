@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulator.model.regions import RegionalRecorder
 from simulator.model.sectors import (
     AGRI,
     EMPLOYED,
@@ -140,6 +141,7 @@ class IndicatorRecorder:
         self._year_income = 0.0
         self._sfc_err = 0.0
         self.begin_month(model)
+        self.regional = RegionalRecorder(model)
 
     def begin_month(self, model: CityModel) -> None:
         """Zero the month's accumulators on the model (the mechanisms add to them)."""
@@ -147,6 +149,7 @@ class IndicatorRecorder:
         model.month_revenue = defaultdict(float)
         model.month_spending = defaultdict(float)
         model.month_va = np.zeros(N_SECTORS)
+        model.month_va_region = np.zeros(model.regions.n)
         model.pending_investment = 0.0
 
     def record_month(self, model: CityModel) -> None:
@@ -164,9 +167,12 @@ class IndicatorRecorder:
         yf["out_migrants"] += model.counts["out"]
         self._year_va += model.month_va
         hh = model.households
-        self._year_income += float(model.hh_income[: hh.n][hh.present[: hh.n]].sum()) * model.scale
-        if model.month == 12:
-            self.rows.append(self._year_row(model))
+        income = float(model.hh_income[: hh.n][hh.present[: hh.n]].sum()) * model.scale
+        self._year_income += income
+        city_row = self._year_row(model) if model.month == 12 else None
+        self.regional.record_month(model, income, city_row)
+        if city_row is not None:
+            self.rows.append(city_row)
             self._year_flows = defaultdict(float)
             self._year_va = np.zeros(N_SECTORS)
             self._year_income = 0.0

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulator.model import regions
 from simulator.model.accounts import CENTRAL, HH
 from simulator.model.sectors import (
     EMPLOYED,
@@ -263,6 +264,11 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
             fs = open_rows[open_sector == s]
             slots = np.repeat(fs, vac[fs].astype(np.int64))
             rng.shuffle(slots)
+            if model.regions.n > 1:  # a vacancy in the hire's own region (or commuting zone)
+                hi, si = regions.match_local_first(
+                    regions.of_persons(model, rows), f.region[slots], model.regions.urban
+                )
+                rows, slots = rows[hi], slots[si]
             k = min(len(rows), len(slots))
             rows = rows[:k]
             p.status[rows] = EMPLOYED

@@ -17,6 +17,10 @@ draw workers from outside). In-migrants are young adults (and children at
 the scenario's household size), arrive as job seekers with savings, and live
 in standard housing.
 
+Households of county regions also move to the city's districts
+(:func:`simulator.model.regions.move_households`); in-migrants settle in the
+regions where the jobs are.
+
 Levers act here through the programme plan: the innovation and talent lever
 cuts high-skill households' extra propensity to leave and recruits high-skill
 households from outside, each paid a recruitment subsidy by the city.
@@ -28,6 +32,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulator.model import regions
 from simulator.model.accounts import CITY, HH, ROW
 from simulator.model.demography import remove_persons
 from simulator.model.sectors import (
@@ -90,6 +95,7 @@ def leave_probability(model: CityModel) -> np.ndarray:
     kind = ~earners + 2 * young + 4 * high
     prob = np.minimum(rate * (by_type[kind] * by_housing[hh.housing[:nh]]), 1.0)
     prob[~has_wa | ~hh.present[:nh]] = 0.0
+    model.households_with_working_age = has_wa  # read by internal migration after the departures
     return prob
 
 
@@ -120,9 +126,13 @@ def step(model: CityModel) -> None:
         hh.savings[leaving] = 0.0
         model.hh_income[leaving] = 0.0
         model.month_flows["out_migrants_high_skill"] += float((p.skill[rows] == SKILL_NAMES.index("high")).sum()) * S
+        regions.tally(model, "out_migrants", rows)
         remove_persons(model, rows)
         hh.present[leaving] = False
         model.counts["out"] += len(rows) * S
+
+    # moves between the city's regions (households that stayed)
+    regions.move_households(model, model.households_with_working_age & hh.present[: hh.n])
 
     # recruited high-skill households (talent lever)
     prog = model.programmes
@@ -168,6 +178,7 @@ def add_in_migrants(model: CityModel, k: int, rng: np.random.Generator, high_ski
         savings=np.full(k, mg.in_savings_yuan_per_household),
         present=np.ones(k, bool),
         members=size.astype(np.int32),
+        region=regions.arrival_regions(model, k),
     )
     model.ensure_income_capacity()
     amount = mg.in_savings_yuan_per_household * k * S
@@ -196,4 +207,5 @@ def add_in_migrants(model: CityModel, k: int, rng: np.random.Generator, high_ski
         present=np.ones(m, bool),
     )
     model.counts["in"] += m * S
+    regions.tally(model, "in_migrants", np.arange(p.n - m, p.n))
     return h_idx

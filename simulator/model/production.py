@@ -437,7 +437,12 @@ def step(model: CityModel) -> None:
     model.hh_income[: hh.n] += dep_int
 
     # value added by sector (for GDP): wages + taxes + profits = sales - intermediates
-    model.month_va += np.bincount(f.sector[:nf], weights=va, minlength=N_SECTORS)
+    # (by region and sector: the city's figure is the regions' sum)
+    R = model.regions.n
+    cell = f.sector[:nf] if R == 1 else f.region[:nf].astype(np.intp) * N_SECTORS + f.sector[:nf]
+    va_rs = np.bincount(cell, weights=va, minlength=R * N_SECTORS).reshape(R, N_SECTORS)
+    model.month_va_region += va_rs.sum(axis=1)
+    model.month_va += va_rs.sum(axis=0)
     settle_firm_cash(model, wage_bill + employer_contrib)
 
 

@@ -7,6 +7,9 @@ every step. Persons who died or left keep their row (``present`` is False)
 until :meth:`Persons.compact` removes them; firms that exited likewise until
 :meth:`Firms.compact` (once a year, see ``CityModel.compact``).
 
+A household's region (and so its members') and a firm row's region are codes into the
+scenario's regions (:mod:`simulator.model.regions`).
+
 One person row stands for ``scale`` persons; one household row for ``scale``
 households; one firm row (other than a mine) for ``firm_weight[sector]``
 firms (see :func:`simulator.model.build.firm_weights`); a mine row is one mine. Money held
@@ -130,6 +133,7 @@ class Households(_SoA):
     present: np.ndarray  # bool
     income_prev: np.ndarray  # float64, disposable income last month, yuan per household
     members: np.ndarray  # int32: present persons in the household (kept up to date as persons come and go)
+    region: np.ndarray  # int16: the region the household lives in (see simulator.model.regions)
 
     @classmethod
     def empty(cls, capacity: int) -> Households:
@@ -140,6 +144,7 @@ class Households(_SoA):
             present=np.zeros(capacity, bool),
             income_prev=np.zeros(capacity, np.float64),
             members=np.zeros(capacity, np.int32),
+            region=np.zeros(capacity, np.int16),
         )
 
 
@@ -167,6 +172,7 @@ class Firms(_SoA):
     reserves0: np.ndarray  # float64: tonnes at the start (mines)
     capacity_t: np.ndarray  # float64: tonnes/year (mines)
     tpw0: np.ndarray  # float64: tonnes per worker-year at full reserves (mines)
+    region: np.ndarray  # int16: the region the firm row is located in
 
     def compact(self) -> np.ndarray:
         """Drop rows of firms that exited; returns the old-to-new row map (-1 = dropped)."""
@@ -200,4 +206,5 @@ class Firms(_SoA):
             reserves0=z(np.float64),
             capacity_t=z(np.float64),
             tpw0=z(np.float64),
+            region=z(np.int16),
         )

@@ -54,6 +54,8 @@ class Programmes:
     subsidence_households: float = 0.0  # real households to relocate from subsidence areas this month
     subsidence_cost_per_household: float = 0.0
     subsidence_funding: FundingShares = field(default_factory=lambda: FundingShares(city=1.0))
+    shantytown_regions: np.ndarray | None = None  # bool per region: where the programme acts (None: everywhere)
+    subsidence_regions: np.ndarray | None = None
     fund_target: np.ndarray = field(default_factory=lambda: np.zeros(N_SECTORS, bool))
     fund_co_finance_share: float = 0.0
     ssf_extra_central_share: float = 0.0  # added to the central share of the pension fund's deficit
@@ -107,7 +109,7 @@ _MONTHLY = {
     name: getattr(_NEUTRAL, name)
     for name in (
         "city_construction city_services shantytown_households shantytown_cost_per_household "
-        "subsidence_households subsidence_cost_per_household fund_co_finance_share "
+        "subsidence_households subsidence_cost_per_household shantytown_regions subsidence_regions fund_co_finance_share "
         "ssf_extra_central_share pension_extra_indexation collective_enrolment collective_pension collective_cost collective_central_share "
         "trainees training_cost training_central_share welfare_jobs_max welfare_wage welfare_central_share "
         "soe_exit_loss_months soe_layoff_share social_functions_to_city private_loan_rate_cut "

@@ -6,7 +6,8 @@ resource-exhausted cities and independent mining areas. Mechanism: while
 active, ``households_per_year`` shantytown households are rehoused (the
 housing mechanism picks them); the cost per household is shared by central
 and provincial subsidies, the city, bank loans to the city and the households,
-and is spent on local construction. The city's programme spending is cut
+and is spent on local construction. With ``regions``, only shantytown households
+of those regions are rehoused. The city's programme spending is cut
 first when the budget rule bites, which slows the programme.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from simulator.model.regions import region_mask
 from simulator.policy.base import Lever
 
 if TYPE_CHECKING:
@@ -32,6 +34,7 @@ def apply(model: CityModel) -> None:
     )
     prog.shantytown_cost_per_household = cfg.cost_yuan_per_household
     prog.shantytown_funding = cfg.funding
+    prog.shantytown_regions = region_mask(model, cfg.regions)
 
 
 LEVER = Lever(

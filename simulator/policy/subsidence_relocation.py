@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from simulator.model.regions import region_mask
 from simulator.policy.base import Lever
 from simulator.policy.funding import finance_works
 
@@ -35,6 +36,7 @@ def apply(model: CityModel) -> None:
     prog.subsidence_households = model.s(cfg.households_per_year) / 12.0 * factor
     prog.subsidence_cost_per_household = cfg.cost_yuan_per_household
     prog.subsidence_funding = cfg.funding
+    prog.subsidence_regions = region_mask(model, cfg.regions)
     works = model.s(cfg.mining_area_works_yuan_per_year) / 12.0 * factor
     if works > 0:
         # no household is moved by the works: the households' share falls to the city

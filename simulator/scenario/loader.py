@@ -33,7 +33,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from simulator.scenario.errors import ScenarioError
-from simulator.scenario.schema import Scenario
+from simulator.scenario.schema import Scenario, region_problems
 from simulator.scenario.yaml_source import (
     Locations,
     dotted,
@@ -305,7 +305,19 @@ def load_scenario(
 
 
 def _validate(data: dict[str, Any], locs: Locations) -> Scenario:
-    return validate_located(Scenario, data, locs)
+    scenario = validate_located(Scenario, data, locs)
+    problems = region_problems(scenario)
+    if problems:
+        errors = []
+        for path, message, suggestion in problems:
+            data_path = _resolve(data, path)
+            file, line = _location(locs, data_path)
+            errors.append(ScenarioError(message, file=file, line=line, key=dotted(path), suggestion=suggestion))
+        errors.sort(key=lambda e: (e.line is None, e.line or 0))
+        first = errors[0]
+        first.all_errors = [str(e) for e in errors]
+        raise first
+    return scenario
 
 
 _Model = typing.TypeVar("_Model", bound=BaseModel)

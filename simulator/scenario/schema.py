@@ -102,7 +102,7 @@ class PopulationCfg(Strict):
     age_band_shares: dict[str, Share]
     skill_shares: SkillShares
     household_size_mean_persons: Annotated[float, Field(ge=1.0)]
-    rural_share: Share
+    rural_share: Share | None = None  # required without regions; with regions, their urban shares set it
     unemployed_persons: Annotated[int, Field(ge=0)]
     initial_unemployment_spell_max_months: Annotated[int, Field(ge=0)] = 24
     savings_yuan_per_household_mean: NonNeg
@@ -210,6 +210,7 @@ class MineCfg(Strict):
     reserves_tonnes: NonNeg
     capacity_tonnes_per_year: Positive
     workers_persons: Annotated[int, Field(ge=0)]
+    region: str | None = None  # the region (``regions[].name``) the mine lies in; required when the city has regions
 
 
 class CoalCfg(Strict):
@@ -248,6 +249,48 @@ class HouseholdsCfg(Strict):
     deposit_interest_rate_per_year: NonNeg
 
 
+# ----------------------------------------------------------------------- regions
+
+CENSUS_SECTORS = ("agriculture", "industry", "services")
+"""The census's three employment sectors (primary, secondary, tertiary)."""
+
+CENSUS_SHARE_TOLERANCE = 0.001
+"""Census shares are published rounded (to 0.01 percentage points): they may miss 1 by this much."""
+
+
+def _employment_shares(v: dict[str, float]) -> dict[str, float]:
+    missing = [k for k in CENSUS_SECTORS if k not in v]
+    if missing:
+        raise ValueError(f"employment shares need {', '.join(CENSUS_SECTORS)}; missing {', '.join(missing)}")
+    total = sum(v.values())
+    if total <= 0:
+        raise ValueError("a region with people needs employment in at least one sector; all shares are 0")
+    if abs(total - 1.0) > CENSUS_SHARE_TOLERANCE:
+        raise ValueError(f"employment_shares must sum to 1 (within {CENSUS_SHARE_TOLERANCE:g}), they sum to {total:.6g}")
+    return v  # the model divides by the sum (census rounding removed there)
+
+
+class RegionCfg(Strict):
+    """A district or county of the city (persons, households and firms belong to one)."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    name_zh: str = ""
+    kind: Literal["district", "county"]
+    land_area_km2: Positive
+    population_persons: Annotated[int, Field(gt=0)]  # residents at the census the regions come from: their shares distribute population.persons
+    urban_share: Share
+    employment_shares: Annotated[dict[Literal["agriculture", "industry", "services"], Share], AfterValidator(_employment_shares)]
+    mining_share_of_employed: Share = 0.0
+
+
+class InternalMigrationCfg(Strict):
+    """Moves of households between the city's regions (counted once: a move changes a household's region)."""
+
+    rural_to_urban_rate_per_year: Share
+    destination: Literal["jobs", "population"] = "jobs"
+    jobs_out_of_reach_left_on_moving: bool = True  # members working in the county they leave give up their jobs
+
+
 # --------------------------------------------------------------------- migration
 
 
@@ -271,6 +314,7 @@ class MigrationCfg(Strict):
     in_adult_age_min_years: Annotated[int, Field(ge=16, le=70)] = 20
     in_adult_age_max_years: Annotated[int, Field(ge=16, le=70)] = 40
     in_child_age_max_years: Annotated[int, Field(ge=0, le=15)] = 11
+    internal: InternalMigrationCfg | None = None
 
     @model_validator(mode="after")
     def _adult_ages(self) -> MigrationCfg:
@@ -419,6 +463,7 @@ class ShantytownRenovationCfg(LeverBase):
     households_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0}, description="shantytown households rehoused per year")
     cost_yuan_per_household: NonNeg = Field(0.0, description="cost of rehousing one household, yuan")
     funding: FundingShares = Field(FundingShares(city=1.0), description="who pays: shares of central, province, city, bank loans, mining firms, households (sum 1)")
+    regions: list[str] | None = Field(None, description="only households in these regions (names from regions:); unset: the whole city")
 
 
 def _known_sectors(v: list[str]) -> list[str]:
@@ -439,6 +484,7 @@ class SubsidenceRelocationCfg(LeverBase):
     households_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0}, description="subsidence-area households relocated per year")
     cost_yuan_per_household: NonNeg = Field(0.0, description="cost of relocating one household, yuan")
     funding: FundingShares = Field(FundingShares(city=1.0), description="who pays: shares of central, province, city, bank loans, mining firms, households (sum 1)")
+    regions: list[str] | None = Field(None, description="only households in these regions (names from regions:); unset: the whole city")
     mining_area_works_yuan_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0}, description="works in independent mining areas, yuan/year, financed by the same shares")
 
 
@@ -533,6 +579,59 @@ class LeversCfg(Strict):
 
 # ----------------------------------------------------------------------- scenario
 
+RURAL_SHARE_TOLERANCE = 0.01
+"""How far ``population.rural_share`` may be from the regions' weighted rural share when both are given."""
+
+
+def region_problems(sc: Scenario) -> list[tuple[tuple, str, str | None]]:
+    """Cross-checks of the regions against the rest of a scenario.
+
+    Returns ``(key path, message, suggestion)`` for each problem (the loader turns
+    them into located errors): duplicate names, mines
+    and levers naming unknown regions, a rural share at odds with the regions, a
+    city with regions but no ``migration.internal`` block.
+    """
+    import difflib
+
+    out: list[tuple[tuple, str, str | None]] = []
+    names = [r.name for r in sc.regions]
+
+    def unknown(path: tuple, name: str) -> None:
+        close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
+        known = ", ".join(names) if names else "none (the scenario has no regions: block)"
+        out.append((path, f"unknown region {name!r}; regions are {known}", close[0] if close else None))
+
+    if sc.regions:
+        total = float(sum(r.population_persons for r in sc.regions))
+        seen: set[str] = set()
+        for i, r in enumerate(sc.regions):
+            if r.name in seen:
+                out.append((("regions", i, "name"), f"region {r.name!r} is listed twice", None))
+            seen.add(r.name)
+        rural = sum(r.population_persons * (1.0 - r.urban_share) for r in sc.regions) / total
+        rs = sc.population.rural_share
+        if rs is not None and abs(rs - rural) > RURAL_SHARE_TOLERANCE:
+            out.append((("population", "rural_share"),
+                        f"rural_share {rs:g} disagrees with the regions' urban shares (rural share {rural:.3f}); "
+                        "remove it: with regions, the regions set it", None))
+        if len(sc.regions) > 1 and sc.migration.internal is None:
+            out.append((("migration",), "a city with regions needs a migration.internal block "
+                        "(rural_to_urban_rate_per_year)", "internal"))
+    elif sc.population.rural_share is None:
+        out.append((("population",), "rural_share is required (or give the city's regions)", "rural_share"))
+    for i, m in enumerate(sc.coal.mines):
+        if m.region is None:
+            if len(sc.regions) > 1:
+                out.append((("coal", "mines", i), f"mine {m.name!r} needs a region: the city has regions", "region"))
+        elif m.region not in names:
+            unknown(("coal", "mines", i, "region"), m.region)
+    for lever in ("shantytown_renovation", "subsidence_relocation"):
+        for j, name in enumerate(getattr(sc.levers, lever).regions or []):
+            if name not in names:
+                unknown(("levers", lever, "regions", j), name)
+    return out
+
+
 
 class Scenario(Strict):
     """A whole scenario: what a YAML file (after ``extends:``) must hold."""
@@ -554,6 +653,7 @@ class Scenario(Strict):
     social_security: SocialSecurityCfg
     world: WorldCfg
     levers: LeversCfg = LeversCfg()
+    regions: list[RegionCfg] = []
 
     @field_validator("sectors")
     @classmethod

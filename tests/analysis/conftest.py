@@ -31,7 +31,7 @@ SWEEP_PARAMETER = "levers.new_industry_fund.co_finance_share_of_capital"
 
 PACKAGE_YAML = """\
 extends: {tiny}
-name: tiny_package
+name: {name}
 description: The tiny city with the successor/new-industry fund (clauses 12, 22, 25) from 2001.
 levers:
   new_industry_fund:
@@ -75,7 +75,7 @@ def scenario_files(tmp_path_factory, tiny_path) -> dict[str, Path]:
     files = {"tiny": tiny_path}
     for name, text in (("tiny_package", PACKAGE_YAML), ("tiny_copy", COPY_YAML), ("tiny_elsewhere", OTHER_CITY_YAML)):
         path = d / f"{name}.yaml"
-        path.write_text(text.format(tiny=tiny_path), encoding="utf-8")
+        path.write_text(text.format(tiny=tiny_path, name=name), encoding="utf-8")
         files[name] = path
     return files
 
@@ -130,3 +130,44 @@ def sweep_dir(tmp_path_factory, scenario_files) -> Path:
     (d / "manifest.json").write_text(json.dumps({"kind": "sweep", "version": "0.1.0", "git_commit": "abc123", "city": "Fuxin"}), encoding="utf-8")
     (d / "scenario.resolved.yaml").write_text(dump_resolved(load_scenario(scenario_files["tiny_package"])), encoding="utf-8")
     return d
+
+
+# ------------------------------------------------------------ a city with regions
+
+TINY_REGIONS = Path(__file__).resolve().parents[1] / "data" / "tiny_regions.yaml"
+REGION_SEEDS = 2
+
+
+@pytest.fixture(scope="session")
+def region_runs(tmp_path_factory) -> TinyRuns:
+    """Run directories of ``tiny_regions`` (Fuxin's seven regions) and a package variant, two seeds each,
+    made by the launcher ``sim compare``/``sim report`` use for scenario files."""
+    d = tmp_path_factory.mktemp("region_scenarios")
+    package = d / "tiny_regions_package.yaml"
+    package.write_text(PACKAGE_YAML.format(tiny=TINY_REGIONS, name=package.stem), encoding="utf-8")
+    files = {"tiny_regions": TINY_REGIONS, "tiny_regions_package": package}
+    root = tmp_path_factory.mktemp("region_runs")
+    seeds = derive_seeds(ROOT_SEED, REGION_SEEDS)
+    run_seeds([SeedJob(str(files[n]), s) for n in files for s in seeds], out_root=root, workers=1)
+    return TinyRuns(root=root, files=files, seeds=seeds)
+
+
+# ------------------------------------------------------------ the command line
+
+
+@pytest.fixture(scope="session")
+def cli():
+    """Run ``sim`` in this process: ``cli("compare", path, "--out", d)`` returns Typer's result.
+
+    Typer's CliRunner mixes stderr into ``result.output``, so error messages are checked there.
+    """
+    from typer.testing import CliRunner
+
+    from simulator.cli.main import app
+
+    runner = CliRunner(env={"COLUMNS": "200"})
+
+    def invoke(*args):
+        return runner.invoke(app, [str(a) for a in args])
+
+    return invoke

@@ -14,22 +14,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from simulator.cli.main import app
 from simulator.policy.registry import lever_by_name
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 FEW = "population,gdp_total,unemployment_rate_registered"
-
-
-@pytest.fixture(scope="module")
-def runner() -> CliRunner:
-    return CliRunner(env={"COLUMNS": "200"})
-
-
-def invoke(runner: CliRunner, *args):
-    return runner.invoke(app, [str(a) for a in args])
 
 
 def ok(result) -> None:
@@ -48,9 +37,9 @@ def no_temporaries(directory: Path) -> None:
 # ------------------------------------------------------------ sim compare
 
 
-def test_compare_a_single_run_draws_levels_only(runner, tiny_runs, tmp_path) -> None:
+def test_compare_a_single_run_draws_levels_only(cli, tiny_runs, tmp_path) -> None:
     run = tiny_runs.dirs("tiny")[0]
-    result = invoke(runner, "compare", run, "--out", tmp_path, "--indicators", FEW)
+    result = cli("compare", run, "--out", tmp_path, "--indicators", FEW)
     ok(result)
     assert (tmp_path / "levels.png").read_bytes()[:8] == PNG_MAGIC
     assert not (tmp_path / "differences.png").exists()  # nothing to differ from
@@ -60,10 +49,10 @@ def test_compare_a_single_run_draws_levels_only(runner, tiny_runs, tmp_path) -> 
     no_temporaries(tmp_path)
 
 
-def test_compare_scenario_files_runs_the_same_seeds_and_draws_both_figures(runner, tiny_runs, tmp_path) -> None:
+def test_compare_scenario_files_runs_the_same_seeds_and_draws_both_figures(cli, tiny_runs, tmp_path) -> None:
     files = tiny_runs.files
     args = ("compare", files["tiny"], files["tiny_package"], "--seeds", 2, "--root-seed", 11, "--workers", 1, "--out", tmp_path, "--indicators", FEW, "-q")
-    result = invoke(runner, *args)
+    result = cli(*args)
     ok(result)
     for name in ("levels.png", "differences.png"):
         assert (tmp_path / name).read_bytes()[:8] == PNG_MAGIC
@@ -72,15 +61,15 @@ def test_compare_scenario_files_runs_the_same_seeds_and_draws_both_figures(runne
     assert len(seeds["tiny"]) == 2 and seeds["tiny"] == seeds["tiny_package"]
     assert "Resident population" in result.output and "Δ" in result.output  # the summary table
     # a second call reuses the runs and only redraws
-    again = invoke(runner, *args[:-1], "--format", "svg", "-q")
+    again = cli(*args[:-1], "--format", "svg", "-q")
     ok(again)
     assert len(list((tmp_path / "runs" / "tiny").iterdir())) == 2
     assert (tmp_path / "levels.svg").read_text().lstrip().startswith("<?xml")
     no_temporaries(tmp_path)
 
 
-def test_compare_a_sweep_directory(runner, sweep_dir, tmp_path) -> None:
-    result = invoke(runner, "compare", sweep_dir, "--out", tmp_path, "--indicators", FEW, "--format", "pdf")
+def test_compare_a_sweep_directory(cli, sweep_dir, tmp_path) -> None:
+    result = cli("compare", sweep_dir, "--out", tmp_path, "--indicators", FEW, "--format", "pdf")
     ok(result)
     assert (tmp_path / "levels.pdf").read_bytes()[:5] == b"%PDF-"
     assert (tmp_path / "differences.pdf").read_bytes()[:5] == b"%PDF-"
@@ -89,8 +78,8 @@ def test_compare_a_sweep_directory(runner, sweep_dir, tmp_path) -> None:
     assert {r["baseline"] for r in rows} == {"tiny_package #p0"}
 
 
-def test_compare_with_itself_gives_zero_difference_in_the_csv(runner, tiny_runs, tmp_path) -> None:
-    result = invoke(runner, "compare", tiny_runs.root / "tiny", tiny_runs.root / "tiny_copy", "--baseline", "tiny", "--out", tmp_path, "--indicators", FEW)
+def test_compare_with_itself_gives_zero_difference_in_the_csv(cli, tiny_runs, tmp_path) -> None:
+    result = cli("compare", tiny_runs.root / "tiny", tiny_runs.root / "tiny_copy", "--baseline", "tiny", "--out", tmp_path, "--indicators", FEW)
     ok(result)
     rows = [r for r in read_csv(tmp_path / "summary.csv") if r["scenario"] == "tiny_copy"]
     assert rows and all(float(r[k]) == 0.0 for r in rows for k in ("diff_median", "diff_p05", "diff_p95"))
@@ -101,9 +90,9 @@ def test_compare_with_itself_gives_zero_difference_in_the_csv(runner, tiny_runs,
 
 
 @pytest.fixture(scope="module")
-def report(runner, tiny_runs, tmp_path_factory) -> tuple[Path, str]:
+def report(cli, tiny_runs, tmp_path_factory) -> tuple[Path, str]:
     out = tmp_path_factory.mktemp("report") / "report.html"
-    result = invoke(runner, "report", tiny_runs.root / "tiny", tiny_runs.root / "tiny_package", "--out", out, "--indicators", FEW, "--baseline", "tiny")
+    result = cli("report", tiny_runs.root / "tiny", tiny_runs.root / "tiny_package", "--out", out, "--indicators", FEW, "--baseline", "tiny")
     ok(result)
     return out, out.read_text(encoding="utf-8")
 
@@ -146,9 +135,9 @@ def test_report_has_scenarios_levers_checks_and_provenance(report, tiny_runs) ->
     assert base64.b64decode(csv_b64).decode().startswith("indicator,unit,scenario,year")
 
 
-def test_report_of_a_sweep(runner, sweep_dir, tmp_path) -> None:
+def test_report_of_a_sweep(cli, sweep_dir, tmp_path) -> None:
     out = tmp_path / "sweep.html"
-    ok(invoke(runner, "report", sweep_dir, "--out", out, "--indicators", FEW))
+    ok(cli("report", sweep_dir, "--out", out, "--indicators", FEW))
     html = out.read_text(encoding="utf-8")
     assert "tiny_package #p1" in html and "co_finance_share_of_capital" in html
     assert "http:" not in html and "https:" not in html
@@ -188,7 +177,7 @@ def other_city_run(tiny_runs, tmp_path) -> Path:
         ("unknown_indicator_before_runs", "unknown indicator 'gdp'"),
     ],
 )
-def test_compare_bad_input_is_one_clear_error(runner, tiny_runs, tmp_path, case, message) -> None:
+def test_compare_bad_input_is_one_clear_error(cli, tiny_runs, tmp_path, case, message) -> None:
     run_root = tiny_runs.root / "tiny"
     not_a_run = tmp_path / "empty"
     not_a_run.mkdir()
@@ -210,7 +199,7 @@ def test_compare_bad_input_is_one_clear_error(runner, tiny_runs, tmp_path, case,
         "unknown_indicator_before_runs": (tiny_runs.files["tiny"], "--indicators", "gdp", "--seeds", 1),
     }[case]
     out = tmp_path / "out"
-    result = invoke(runner, "compare", *args, "--out", out)
+    result = cli("compare", *args, "--out", out)
     assert result.exit_code == 2, result.output
     assert "error:" in result.output and message in " ".join(result.output.split())
     assert "Traceback" not in result.output
@@ -218,6 +207,6 @@ def test_compare_bad_input_is_one_clear_error(runner, tiny_runs, tmp_path, case,
     assert not (out / "levels.png").exists()
 
 
-def test_report_needs_an_html_file_name(runner, tiny_runs, tmp_path) -> None:
-    result = invoke(runner, "report", tiny_runs.root / "tiny", "--out", tmp_path / "report.pdf")
+def test_report_needs_an_html_file_name(cli, tiny_runs, tmp_path) -> None:
+    result = cli("report", tiny_runs.root / "tiny", "--out", tmp_path / "report.pdf")
     assert result.exit_code == 2 and "ending in .html" in result.output

@@ -70,6 +70,7 @@ def test_run_writes_exactly_one_complete_run_directory(first_run) -> None:
     names = {p.name for p in dirs[0].iterdir()}
     assert names == {
         "indicators.parquet",
+        "regions.parquet",
         "manifest.json",
         "scenario.resolved.yaml",
         "overview.png",
