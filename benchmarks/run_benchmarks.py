@@ -72,7 +72,7 @@ print(json.dumps({{
     "person_rows_start": int(round(sc.population.persons / {scale})), "row_steps": row_steps,
     "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
     "accounting_ok": acc["stock_flow_ok"] and acc["population_identity_ok"],
-    "timings_s": dict(m.timings),
+    "timings_s": dict(m.timings), "cpu_timings_s": dict(m.cpu_timings),
 }}))
 """
 
@@ -209,7 +209,8 @@ def report(results: dict) -> None:
         add("  peak memory, max RSS (MB)", f"{r['peak_mb']:.0f}", goal_m,
             r["peak_mb"] < GOALS["full_scale_peak_mb"] if full else None)
         add("  build (s); accounting checks hold", f"{r['build_s']:.1f}; {r['accounting_ok']}")
-        add("  cost per agent-row-step (ns)", f"{r['run_s'] / r['row_steps'] * 1e9:.0f}")
+        add("  cost per agent-row-step, wall / CPU (ns)",
+            f"{r['run_s'] / r['row_steps'] * 1e9:.0f} / {r['run_cpu_s'] / r['row_steps'] * 1e9:.0f}")
     if len(by_scale) >= 2:
         fit = line_fit([by_scale[s] for s in sorted(by_scale)])
         results["line_fit"] = fit
@@ -222,6 +223,11 @@ def report(results: dict) -> None:
                 " / ".join(f"{x:.0f}" for x in fit["slopes_ns"]), "", None)
             add("  their spread (largest / smallest - 1)", f"{100 * fit['slope_spread']:.1f}%", f"< {100 * lim:g}%",
                 fit["slope_spread"] < lim)
+        # the same in CPU time (less disturbed by other work on a shared machine)
+        fit_cpu = line_fit([{**by_scale[s], "run_s": by_scale[s]["run_cpu_s"]} for s in sorted(by_scale)])
+        results["line_fit_cpu"] = fit_cpu
+        add("  in CPU time: largest deviation; slopes (ns)", f"{100 * fit_cpu['max_deviation']:.1f}%; "
+            + " / ".join(f"{x:.0f}" for x in fit_cpu["slopes_ns"]))
     ref = results["reference"]
     ratio = ref["seconds"]["reference"] / ref["seconds"]["vectorised"]
     results["reference_speed_ratio"] = ratio
@@ -237,10 +243,14 @@ def report(results: dict) -> None:
         print(f"{label:{width}s} {value:>14s} {goal:>9s} {met:>4s}")
     smallest = by_scale[min(by_scale)]
     t = smallest["timings_s"]
-    total = smallest["run_s"]
-    print(f"\nwhere the time goes at scale {smallest['scale']} ({smallest['steps']} monthly steps, {total:.1f} s):")
-    for k, v in sorted(t.items(), key=lambda kv: -kv[1]):
-        print(f"  {k:30s} {v:7.2f} s {100 * v / total:5.1f}%  {1000 * v / smallest['steps']:7.2f} ms/step")
+    cpu = smallest.get("cpu_timings_s", {})
+    total, total_cpu = smallest["run_s"], smallest["run_cpu_s"]
+    print(f"\nwhere the time goes at scale {smallest['scale']} ({smallest['steps']} monthly steps, "
+          f"{total:.1f} s wall, {total_cpu:.1f} s CPU):")
+    print(f"  {'mechanism':30s} {'wall s':>8s} {'CPU s':>8s} {'CPU %':>6s} {'CPU ms/step':>12s}")
+    for k, v in sorted(t.items(), key=lambda kv: -cpu.get(kv[0], kv[1])):
+        c = cpu.get(k, float("nan"))
+        print(f"  {k:30s} {v:8.2f} {c:8.2f} {100 * c / total_cpu:5.1f}% {1000 * c / smallest['steps']:12.2f}")
     print(f"\nload average: start {results['load_average_start']}, end {results['load_average_end']} "
           f"({results['cpus']} cores; other work on the machine slows every figure)")
 

@@ -113,8 +113,9 @@ class CityModel(mesa.Model):
         strict: raise :class:`AccountingError` on the first accounting violation
             (tests) instead of recording it (normal runs).
         mechanisms: ``"all"`` (normal) or ``"person_rules"`` (see :data:`MECHANISMS`).
-        timings: accumulate the wall time of each mechanism in ``self.timings``
-            (seconds by mechanism name, for the benchmarks; off by default).
+        timings: accumulate the wall time of each mechanism in ``self.timings`` and its CPU
+            time in ``self.cpu_timings`` (seconds by mechanism name, for the benchmarks; off
+            by default).
     """
 
     def __init__(
@@ -132,6 +133,7 @@ class CityModel(mesa.Model):
         keep_freed_memory()
         self.mechanisms = mechanisms
         self.timings: defaultdict[str, float] | None = defaultdict(float) if timings else None
+        self.cpu_timings: defaultdict[str, float] | None = defaultdict(float) if timings else None
         self.scenario = scenario
         self.seed_value = scenario.run.seed if seed is None else int(seed)
         children = np.random.SeedSequence(self.seed_value).spawn(len(STREAMS))
@@ -298,13 +300,15 @@ class CityModel(mesa.Model):
             run("compaction", CityModel.compact)
 
     def _run(self, name: str, mechanism: Callable, *args, **kwargs) -> None:
-        """Run one mechanism on the model; with ``timings`` on, add its wall time to ``self.timings``."""
+        """Run one mechanism on the model; with ``timings`` on, add its wall time to ``self.timings``
+        and its CPU time to ``self.cpu_timings``."""
         if self.timings is None:
             mechanism(self, *args, **kwargs)
             return
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         mechanism(self, *args, **kwargs)
         self.timings[name] += time.perf_counter() - t0
+        self.cpu_timings[name] += time.process_time() - c0
 
     def compact(self) -> None:
         """Once a year: drop the rows of persons who died or left and of firms that exited.

@@ -79,7 +79,7 @@ class Employment:
         employer: the employer row of each.
         cell: ``pay class x firm rows + employer row`` of each employed row (int64): its
             (class, firm) cell in the tables below.
-        count: employed person rows per pay class and firm row (float64), shape
+        count: employed person rows per pay class and firm row (int64), shape
             (N_PAY_CLASSES, firm rows), or (N_SKILLS, firm rows) while nobody holds a
             welfare job.
         wage: the wage of each employed row (float32 yuan/month), set by :func:`set_wages`.
@@ -120,7 +120,7 @@ def record_employment(model: CityModel) -> None:
         n_classes = N_PAY_CLASSES
     cell = pay_class * np.int64(nf)
     cell += employer
-    count = np.bincount(cell, minlength=n_classes * nf).reshape(n_classes, nf).astype(np.float64)
+    count = np.bincount(cell, minlength=n_classes * nf).reshape(n_classes, nf)
     model.employment = Employment(rows=rows, employer=employer, cell=cell, count=count)
 
 
@@ -284,7 +284,10 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     # 3b. public-welfare jobs (lever) for households with no employed member
     welfare_rng = model.lever_streams["reemployment"]
     if prog.welfare_jobs_max > 0:
-        welfare_held += welfare_jobs(model, welfare_rng)
+        # the job seekers now: those before the matching still without a job; the welfare jobs
+        # held: those counted before the layoffs (layoffs and hires leave them alone)
+        seekers_now = unemployed[status[unemployed] == UNEMPLOYED]
+        welfare_held += welfare_jobs(model, welfare_rng, seekers_now, int(welfare_held.sum()))
     L += welfare_held  # every worker counts, welfare jobs released this month included
     if welfare_held.any():
         welfare_held = welfare_held - release_welfare_jobs(model, welfare_rng)
@@ -351,15 +354,21 @@ def _first_k(priority: np.ndarray, spell: np.ndarray, tie: np.ndarray, k: int) -
     return np.concatenate(chosen) if chosen else np.zeros(0, np.intp)
 
 
-def welfare_jobs(model: CityModel, rng: np.random.Generator) -> np.ndarray:
+def welfare_jobs(model: CityModel, rng: np.random.Generator, seekers: np.ndarray, held: int) -> np.ndarray:
     """Hire one job seeker of each household with no employed member into a public unit,
-    up to the programme's cap; returns the hires per firm row."""
+    up to the programme's cap; returns the hires per firm row.
+
+    Args:
+        model: the city.
+        rng: the lever's random stream.
+        seekers: the job seekers' rows, in row order.
+        held: welfare jobs (person rows) held now.
+    """
     prog = model.programmes
     p, f, hh = model.persons, model.firms, model.households
     nf = f.n
     hired = np.zeros(nf)
     status = p.view("status")
-    held = int(np.count_nonzero(p.view("welfare_job") & (status == EMPLOYED)))
     room = int(prog.welfare_jobs_max / model.scale) - held
     units = np.flatnonzero((f.ownership[:nf] == PUBLIC) & f.alive[:nf])
     if room <= 0 or len(units) == 0:
@@ -367,7 +376,6 @@ def welfare_jobs(model: CityModel, rng: np.random.Generator) -> np.ndarray:
     household = p.view("household")
     has_earner = np.zeros(hh.n, bool)
     has_earner[household[np.flatnonzero(status == EMPLOYED)]] = True
-    seekers = np.flatnonzero(status == UNEMPLOYED)
     seekers = seekers[~has_earner[household[seekers]]]
     if len(seekers) == 0:
         return hired
@@ -419,7 +427,7 @@ def set_wages(model: CityModel) -> None:
     job the welfare wage); records the mean wage of the employed (``model.average_wage``,
     yuan/month)."""
     emp = model.employment
-    emp.wage = wage_table(model)[: len(emp.count)].ravel()[emp.cell]
+    emp.wage = np.take(wage_table(model)[: len(emp.count)].ravel(), emp.cell)  # take: faster than indexing
     model.persons.wage[emp.rows] = emp.wage
     model.average_wage = float(emp.wage.astype(np.float64).mean()) if len(emp.rows) else 0.0
 

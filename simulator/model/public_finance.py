@@ -96,8 +96,7 @@ def step(model: CityModel) -> None:
         model.s(pfc.dibao_rural_line_yuan_per_person_month),
         model.s(pfc.dibao_line_yuan_per_person_month),
     )
-    need = np.maximum(line * members - model.hh_income[: hh.n], 0.0)
-    need[~hh.present[: hh.n]] = 0.0
+    need = np.where(hh.present[: hh.n], np.maximum(line * members - model.hh_income[: hh.n], 0.0), 0.0)
     model.hh_income[: hh.n] += need
     dibao = float(need.sum()) * S
     central_dibao = sc.public_finance.dibao_central_share * dibao
