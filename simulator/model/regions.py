@@ -319,28 +319,29 @@ def match_local_first(
     if k == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     R = len(commuting)
+    # sorted by region, each region's hires and slots keep their given order
     h_order = np.argsort(hire_regions, kind="stable")
     s_order = np.argsort(slot_regions, kind="stable")
     h_count = np.bincount(hire_regions, minlength=R)
     s_count = np.bincount(slot_regions, minlength=R)
     local = np.minimum(h_count, s_count)
-    h_start = np.r_[0, np.cumsum(h_count)[:-1]]
-    s_start = np.r_[0, np.cumsum(s_count)[:-1]]
-    h_rank = np.empty(nh, np.int64)
-    h_rank[h_order] = np.arange(nh) - np.repeat(h_start, h_count)
-    s_rank = np.empty(ns, np.int64)
-    s_rank[s_order] = np.arange(ns) - np.repeat(s_start, s_count)
-    h_local = h_rank < local[hire_regions]
-    s_local = s_rank < local[slot_regions]
-    # local pairs: the i-th local hire of region r with the i-th local slot of region r
-    hl = np.flatnonzero(h_local)
-    sl = np.flatnonzero(s_local)
-    hl = hl[np.lexsort((h_rank[hl], hire_regions[hl]))]
-    sl = sl[np.lexsort((s_rank[sl], slot_regions[sl]))]
-    rest_h = np.flatnonzero(~h_local & commuting[hire_regions])
-    rest_s = np.flatnonzero(~s_local & commuting[slot_regions])
+    # rank within the region, in sorted order: position less the region's start
+    h_rank = np.arange(nh) - np.repeat(np.cumsum(h_count) - h_count, h_count)
+    s_rank = np.arange(ns) - np.repeat(np.cumsum(s_count) - s_count, s_count)
+    h_is_local = h_rank < np.repeat(local, h_count)
+    s_is_local = s_rank < np.repeat(local, s_count)
+    # local pairs: the i-th local hire of region r with the i-th local slot of region r (both
+    # lists run through the regions in order, with as many entries in each region)
+    hl, sl = h_order[h_is_local], s_order[s_is_local]
+    # the rest, in their given order, within the commuting zone
+    h_left = np.zeros(nh, bool)
+    h_left[h_order[~h_is_local]] = True
+    s_left = np.zeros(ns, bool)
+    s_left[s_order[~s_is_local]] = True
+    rest_h = np.flatnonzero(h_left & commuting[hire_regions])
+    rest_s = np.flatnonzero(s_left & commuting[slot_regions])
     m = min(len(rest_h), len(rest_s), k - len(hl))
-    return np.r_[hl, rest_h[:m]], np.r_[sl, rest_s[:m]]
+    return np.concatenate((hl, rest_h[:m])), np.concatenate((sl, rest_s[:m]))
 
 
 # --------------------------------------------------------------------- recording
