@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.cities import demography as demo
-from simulator.cities.data import CensusRow, CityData, CityDataError, employed_persons
+from simulator.cities.data import CENSUS_FILES, CensusRow, CityData, CityDataError, employed_persons
 from simulator.cities.emit import Notes, is_block
 from simulator.model.demography import SCHOOL_START_AGE_YEARS
 from simulator.model.sectors import SECTOR_NAMES, SKILL_NAMES
@@ -200,6 +200,19 @@ REGION_POPULATION_TOLERANCE = 0.01
 """How far the regions' census populations may sum from the city's (rounding of published tables)."""
 
 
+def _has_row(path: Path, year: int, key: Any) -> bool:
+    """Whether a census table has a row for ``key`` (a region as a :class:`CityEntry`)."""
+    from simulator.cities.data import read_census_row
+
+    try:
+        read_census_row(path, year, key)
+    except CityDataError as e:
+        if e.message.startswith("no row for city"):
+            return False
+        raise
+    return True
+
+
 def template_rural_share(t: Template) -> float:
     """The template's rural share: its own figure, or its regions' (population-weighted)."""
     own = t.get("population").get("rural_share")
@@ -315,8 +328,8 @@ class Builder:
             f"numerical: persons per person row, chosen for about as many rows as {self.tc} "
             f"({int(rows):,}), so that a run takes a few seconds; 1 = every resident",
         )
-        # the template's regions are its own districts and counties: the new city is one region
-        # (its census rows by district are not in the data), so they and their rules go
+        # the template's regions are its own districts and counties: they and their rules go
+        # (:meth:`regions` writes the city's own, if the region list has them)
         for path in (("regions",), ("migration", "internal")):
             d.drop(path)
         for m in d.data.get("coal", {}).get("mines", []):
@@ -770,10 +783,21 @@ class Builder:
             return
         if self.city.census_path is None:  # pragma: no cover - load_city always sets it
             raise CityDataError("the census table of the city is unknown: cannot read its regions' rows")
+        # the regions' rows of the city's census table; a table with none of them (the 2000 table
+        # holds cities only) gives way to the other census years, whose shares then distribute the
+        # start year's population
+        path, year = self.city.census_path, self.start
+        keys = [CityEntry(city=e.region, name_zh=e.name_zh, census_code=e.census_code) for e in entries]
+        if not any(_has_row(path, year, k) for k in keys):
+            others = [(y, find_data_file(f)) for y, f in sorted(CENSUS_FILES.items(), reverse=True) if y != year]
+            found = [(y, f) for y, f in others if any(_has_row(f, y, k) for k in keys)]
+            if not found:
+                raise CityDataError(f"no census table has rows for the regions of {self.city.entry.city} "
+                                    f"listed in {entries[0].file}", file=entries[0].file, line=entries[0].line)
+            year, path = found[0]
         regions, notes, workers = [], [], {}
-        for e in entries:
-            row = read_census_row(self.city.census_path, self.start,
-                                  CityEntry(city=e.region, name_zh=e.name_zh, census_code=e.census_code))
+        for e, key in zip(entries, keys, strict=True):
+            row = read_census_row(path, year, key)
             for col in ("urban_share", "emp_sec1", "emp_sec2", "emp_sec3", "mining_share_employed"):
                 if row.get(col) is None:
                     raise CityDataError(f"region {e.region}: the census row has no {col}",
@@ -790,7 +814,10 @@ class Builder:
                          f"employment shares (emp_sec1-3), mining share; region list: {e.file} line {e.line}: "
                          f"kind, land area ({e.land_area_source or 'no source given'})")
         total = sum(r["population_persons"] for r in regions)
-        if abs(total - self.pop) > REGION_POPULATION_TOLERANCE * self.pop:
+        if year != self.start:
+            notes = [n + f" (the {self.start} census has no rows for the districts and counties: their "
+                     f"{year} shares distribute the {self.start} population)" for n in notes]
+        elif abs(total - self.pop) > REGION_POPULATION_TOLERANCE * self.pop:
             raise CityDataError(
                 f"the regions' census populations sum to {total:,}, the city's is {self.pop:,}: the region list "
                 f"misses a region or names one of another city", file=entries[0].file, line=entries[0].line)

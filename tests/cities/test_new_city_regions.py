@@ -81,3 +81,11 @@ def test_a_region_not_in_the_census_is_an_error(tmp_path: Path) -> None:
 
 def test_the_shipped_region_list_reads() -> None:
     assert len(read_region_list(find_data_file(REGION_LIST), "fuxin")) == 7
+
+
+def test_a_2000_start_takes_the_regions_from_the_2010_census() -> None:
+    # the 2000 census table holds cities only: the regions' 2010 shares distribute the 2000 population
+    b, base, _ = build_drafts("fuxin", 2000)
+    sc = load_resolved_text(base)
+    assert len(sc.regions) == 7 and sc.regions[0].population_persons == 270757
+    assert "their 2010 shares distribute the 2000 population" in b.d.notes[("regions", 0)]
