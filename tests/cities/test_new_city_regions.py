@@ -74,8 +74,11 @@ def test_regions_that_miss_part_of_the_city_are_an_error(tmp_path: Path) -> None
 
 
 def test_a_region_not_in_the_census_is_an_error(tmp_path: Path) -> None:
-    path = _bad_list(tmp_path, "fuxin,nowhere,无区,219999,district,10,x\n")
+    path = _bad_list(tmp_path, "fuxin,haizhou,海州区,210902,district,97,x\nfuxin,nowhere,无区,219999,district,10,x\n")
     with pytest.raises(CityDataError, match="no row for city 'nowhere'"):
+        build_drafts("fuxin", 2010, region_list=path)
+    path = _bad_list(tmp_path, "fuxin,nowhere,无区,219999,district,10,x\n")
+    with pytest.raises(CityDataError, match="no census table has rows for the regions"):
         build_drafts("fuxin", 2010, region_list=path)
 
 
