@@ -63,6 +63,8 @@ STREAMS = (
     "firms",
     "mesa",
     "regions",
+    "region_entry",
+    "region_arrival",
 )
 """Named random streams, one per mechanism. New streams are appended, never inserted,
 so that adding a mechanism leaves the draws of the others unchanged."""

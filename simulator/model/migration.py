@@ -178,7 +178,7 @@ def add_in_migrants(model: CityModel, k: int, rng: np.random.Generator, high_ski
         savings=np.full(k, mg.in_savings_yuan_per_household),
         present=np.ones(k, bool),
         members=size.astype(np.int32),
-        region=regions.arrival_regions(model, k),
+        region=regions.arrival_regions(model, k, rng if high_skill else None),  # recruits: their lever's stream
     )
     model.ensure_income_capacity()
     amount = mg.in_savings_yuan_per_household * k * S

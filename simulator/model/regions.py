@@ -233,18 +233,19 @@ def place_entrants(model: CityModel, sector: int, k: int) -> np.ndarray:
     w = np.bincount(f.region[:nf][in_sector], weights=f.target[:nf][in_sector], minlength=R)
     if w.sum() <= 0:
         w = model.regions.population_share
-    return model.streams["regions"].choice(R, size=k, p=w / w.sum()).astype(np.int16)
+    return model.streams["region_entry"].choice(R, size=k, p=w / w.sum()).astype(np.int16)
 
 
 def arrival_regions(model: CityModel, k: int, rng: np.random.Generator | None = None) -> np.ndarray:
-    """Regions where ``k`` in-migrant households settle: drawn by the regions' jobs."""
+    """Regions where ``k`` in-migrant households settle: drawn by the regions' jobs, with
+    ``rng`` (a lever's own stream for the households it recruits) or the arrivals' stream."""
     R = model.regions.n
     if R == 1 or k == 0:
         return np.zeros(k, np.int16)
     w = jobs_by_region(model)
     if w.sum() <= 0:
         w = model.regions.population_share
-    rng = model.streams["regions"] if rng is None else rng
+    rng = model.streams["region_arrival"] if rng is None else rng
     return rng.choice(R, size=k, p=w / w.sum()).astype(np.int16)
 
 
