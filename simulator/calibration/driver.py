@@ -57,14 +57,12 @@ other targets (indicator, year, kind) or other seeds make runs incomparable
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-import secrets
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,6 +86,14 @@ from simulator.calibration.spec import (
     load_calibration_spec,
 )
 from simulator.experiment.executors import ExecutorKind, make_executor
+from simulator.experiment.files import (
+    exclusive_lock,
+    read_json,
+    remove_stale_temporaries,
+    tmp_name,
+    write_atomic,
+    write_json,
+)
 from simulator.experiment.seeds import design_seed
 from simulator.experiment.sweep_spec import override_value
 
@@ -97,7 +103,6 @@ SPEC_FILE = "spec.yaml"
 MANIFEST_FILE = "manifest.json"
 STATE_FILE = "state.json"
 LOCK_FILE = "calibration.lock"
-TMP_MARK = ".tmp-"
 WORKER_DIED = "worker process died"
 
 Event = dict[str, Any]
@@ -108,64 +113,6 @@ class CalibrationError(Exception):
 
 
 # ------------------------------------------------------------------ files
-
-
-def tmp_name(path: Path) -> Path:
-    """A hidden temporary name next to *path*."""
-    return path.with_name(f".{path.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write *data* to *path* via a temporary file and a rename: whole or absent."""
-    tmp = tmp_name(path)
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-
-
-def write_json(path: Path, obj: Any, *, indent: int | None = 1) -> None:
-    write_atomic(path, (json.dumps(obj, indent=indent, sort_keys=True, ensure_ascii=False) + "\n").encode())
-
-
-def read_json(path: Path) -> Any | None:
-    """The JSON in *path*, or None if it is missing or not readable JSON."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-@contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on a result directory (released by the OS if the process dies)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX: no lock
-        yield
-        return
-    with open(path / LOCK_FILE, "a+b") as fh:
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise CalibrationError(f"another sim calibrate is running on {path}") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
-def remove_stale_temporaries(path: Path) -> None:
-    """Delete temporary files left by a killed calibration."""
-    with os.scandir(path) as it:
-        for entry in it:
-            if entry.name.startswith(".") and TMP_MARK in entry.name and entry.is_file():
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(entry.path)
 
 
 # ------------------------------------------------------------------ the checkpoint
@@ -744,8 +691,8 @@ def run_calibration(
     path = Path(out) if out is not None else default_out(loaded, synthetic=truth_values is not None)
     manifest, resumed = open_result_dir(path, loaded, truth_values)
     t0 = time.perf_counter()
-    with locked(path):
-        remove_stale_temporaries(path)
+    with exclusive_lock(path / LOCK_FILE, lambda: CalibrationError(f"another sim calibrate is running on {path}")):
+        remove_stale_temporaries((path,))
         if resumed:  # the same runs apply; weights, bounds, budget, optimiser or report may differ
             write_atomic(path / SPEC_FILE, loaded.text)
         cache = RunCache.open(path / STATE_FILE, loaded.fingerprint)

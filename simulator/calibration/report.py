@@ -55,10 +55,10 @@ from simulator.calibration.driver import (
     HistoryRow,
     ReportRuns,
     SearchResult,
-    write_atomic,
 )
 from simulator.calibration.objective import deviations, objective, rms_log_error
 from simulator.calibration.spec import FreeParameter, LoadedCalibration
+from simulator.experiment.files import write_atomic
 
 FITTED_FILE = "fitted.yaml"
 HISTORY_FILE = "history.csv"

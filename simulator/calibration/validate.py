@@ -30,10 +30,9 @@ from simulator.calibration.driver import (
     FORMAT,
     MANIFEST_FILE,
     CalibrationError,
-    read_json,
-    write_atomic,
 )
 from simulator.calibration.report import BAND, FITTED_FILE, _csv_text, save_png
+from simulator.experiment.files import read_json, write_atomic
 
 VALIDATION_CSV = "validation.csv"
 VALIDATION_PLOT = "validation.png"

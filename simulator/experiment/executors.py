@@ -46,6 +46,7 @@ import os
 import signal
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -121,8 +122,8 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-class Executor:
-    """Common interface of the executors; use :func:`make_executor` to get one.
+class Executor(ABC):
+    """Common interface of the executors (local processes, Dask); use :func:`make_executor` to get one.
 
     An executor is a context manager; :meth:`close` releases its workers.
     """
@@ -130,14 +131,15 @@ class Executor:
     kind: ExecutorKind
 
     @property
+    @abstractmethod
     def workers(self) -> int:
         """Number of tasks that can run at the same time."""
-        raise NotImplementedError
 
+    @abstractmethod
     def describe(self) -> str:
         """A short human description, e.g. ``"local, 2 processes"``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def map_unordered(
         self,
         fn: Callable[[Any], Any],
@@ -157,11 +159,10 @@ class Executor:
         Yields:
             One :class:`TaskOutcome` per task, in completion order.
         """
-        raise NotImplementedError
 
+    @abstractmethod
     def close(self, *, cancel: bool = False) -> None:
         """Release the workers; with ``cancel``, drop queued tasks and stop running ones."""
-        raise NotImplementedError
 
     def __enter__(self) -> Executor:
         return self

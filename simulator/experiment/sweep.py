@@ -65,7 +65,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -75,6 +74,14 @@ from pathlib import Path
 from typing import Any
 
 from simulator.experiment.executors import ExecutorKind, error_text, make_executor
+from simulator.experiment.files import (
+    exclusive_lock,
+    read_json,
+    remove_stale_temporaries,
+    tmp_name,
+    write_json,
+    write_parquet,
+)
 from simulator.experiment.sweep_spec import (
     Design,
     LoadedSpec,
@@ -95,7 +102,6 @@ STATUS_DIR = "status"
 PARTS_DIR = "parts"
 LOCK_FILE = "sweep.lock"
 RAW_PREFIX = "raw__"
-TMP_MARK = ".tmp-"
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
 RUN_COLUMNS = ("run_id", "point_id", "seed_index", "seed", "scenario_name", "status", "error", "accounting_ok")
@@ -109,48 +115,6 @@ class SweepError(Exception):
 
 
 # -------------------------------------------------------------- small files
-
-
-def _tmp_name(path: Path) -> Path:
-    return path.with_name(f".{path.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write *data* to *path* via a temporary file and a rename: whole or absent."""
-    tmp = _tmp_name(path)
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-
-
-def _write_json(path: Path, obj: Any) -> None:
-    _write_atomic(path, (json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode())
-
-
-def _write_parquet(path: Path, table) -> None:
-    import pyarrow.parquet as pq
-
-    tmp = _tmp_name(path)
-    try:
-        pq.write_table(table, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-
-
-def _read_json(path: Path) -> Any | None:
-    """The JSON in *path*, or None if it is missing or not readable JSON."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 # ------------------------------------------------------------------ the plan
@@ -245,7 +209,7 @@ def execute_run(task: RunTask) -> dict[str, Any]:
         model, _ = simulate(scenario)
         columns = indicator_columns(model)
         acc = model.accounting_summary()
-        _write_parquet(part, _part_table(r.run_id, columns))
+        write_parquet(part, _part_table(r.run_id, columns))
         years = [int(y) for y in columns["year"]]
         outcomes = {}
         for column, indicator, year in task.outcomes:
@@ -262,7 +226,7 @@ def execute_run(task: RunTask) -> dict[str, Any]:
         record.update(status=FAILED, error=error_text(exc))
     record["wall_seconds"] = round(time.perf_counter() - t0, 3)
     record["cpu_seconds"] = round(time.process_time() - cpu0, 3)
-    _write_json(d / STATUS_DIR / f"{r.run_id}.json", record)
+    write_json(d / STATUS_DIR / f"{r.run_id}.json", record)
     return {"run_id": r.run_id, "status": record["status"], "error": record["error"]}
 
 
@@ -300,7 +264,7 @@ class SweepDir:
 
     def read_status(self, r: PlannedRun) -> dict[str, Any]:
         """The run's record; ``pending`` if missing, unreadable, or ``done`` without its part."""
-        rec = _read_json(self.status_path(r.run_id))
+        rec = read_json(self.status_path(r.run_id))
         if not isinstance(rec, dict) or rec.get("run_id") != r.run_id or rec.get("status") not in (DONE, FAILED, PENDING):
             return _pending_record(r, self.manifest["scenario_name"])
         if rec["status"] == DONE and not self.part_path(r.run_id).is_file():
@@ -435,20 +399,20 @@ def create_sweep_dir(path: Path, loaded: LoadedSpec) -> SweepDir:
     manifest = _manifest(loaded, design, seeds)
     plan = plan_runs(len(design), seeds)  # for the pending records
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp_name(path)
+    tmp = tmp_name(path)
     tmp.mkdir()
     try:
         (tmp / STATUS_DIR).mkdir()
         (tmp / PARTS_DIR).mkdir()
         (tmp / SPEC_FILE).write_bytes(loaded.text)
         (tmp / BASE_FILE).write_text(dump_resolved(loaded.base), encoding="utf-8")
-        _write_parquet(tmp / DESIGN_FILE, _design_table(design))
+        write_parquet(tmp / DESIGN_FILE, _design_table(design))
         for r in plan:
             (tmp / STATUS_DIR / f"{r.run_id}.json").write_text(
                 json.dumps(_pending_record(r, loaded.base.name), indent=1, sort_keys=True) + "\n",
                 encoding="utf-8",
             )
-        _write_json(tmp / MANIFEST_FILE, manifest)
+        write_json(tmp / MANIFEST_FILE, manifest)
         try:
             os.rename(tmp, path)  # replaces an empty directory, fails on a non-empty one
         except OSError:
@@ -467,7 +431,7 @@ def open_sweep_dir(path: Path) -> SweepDir:
     """
     import pyarrow.parquet as pq
 
-    manifest = _read_json(path / MANIFEST_FILE)
+    manifest = read_json(path / MANIFEST_FILE)
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise SweepError(f"{path} is not a sweep directory (no readable {MANIFEST_FILE})")
     if manifest.get("format_version") != FORMAT_VERSION:
@@ -516,38 +480,6 @@ def _with_set(overrides: list[str]) -> str:
     return "".join(f" --set {o}" for o in overrides)
 
 
-def remove_stale_temporaries(path: Path) -> int:
-    """Delete temporary files left by a killed sweep; returns how many."""
-    n = 0
-    for folder in (path, path / STATUS_DIR, path / PARTS_DIR):
-        with os.scandir(folder) as it:
-            for entry in it:
-                if entry.name.startswith(".") and TMP_MARK in entry.name and entry.is_file():
-                    with contextlib.suppress(FileNotFoundError):
-                        os.unlink(entry.path)
-                    n += 1
-    return n
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the sweep directory (released by the OS if the process dies)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX: no lock
-        yield
-        return
-    with open(path / LOCK_FILE, "a+b") as fh:
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise SweepError(f"another sim sweep is running on {path}") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
 # ---------------------------------------------------------------- runs.parquet
 
 
@@ -580,7 +512,7 @@ def runs_table(sd: SweepDir):
 def write_runs_table(sd: SweepDir) -> dict[str, int]:
     """Rebuild ``runs.parquet`` atomically; returns the counts by status."""
     table = runs_table(sd)
-    _write_parquet(sd.path / RUNS_FILE, table)
+    write_parquet(sd.path / RUNS_FILE, table)
     status = table.column("status").to_pylist()
     return {s: status.count(s) for s in (DONE, FAILED, PENDING)}
 
@@ -672,8 +604,8 @@ def run_sweep(
     with make_executor(executor, workers, scheduler, start_method=start_method) as ex:
         if not existing:
             sd = create_sweep_dir(path, loaded)
-        with _locked(path):
-            remove_stale_temporaries(path)
+        with exclusive_lock(path / LOCK_FILE, lambda: SweepError(f"another sim sweep is running on {path}")):
+            remove_stale_temporaries((path, path / STATUS_DIR, path / PARTS_DIR))
             records = {r.run_id: sd.read_status(r) for r in sd.plan}
             todo = [r for r in sd.plan if records[r.run_id]["status"] != DONE]
             already = len(sd.plan) - len(todo)
@@ -702,7 +634,7 @@ def run_sweep(
                     "wall_seconds": round(wall, 3),
                     **counts,
                 }
-                _write_json(path / MANIFEST_FILE, sd.manifest)
+                write_json(path / MANIFEST_FILE, sd.manifest)
     return SweepSummary(
         directory=path,
         n_runs=len(sd.plan),
@@ -734,5 +666,5 @@ def _record_lost(sd: SweepDir, r: PlannedRun, error: str | None) -> dict[str, An
         return {"run_id": r.run_id, "status": DONE, "error": None}
     rec = _pending_record(r, sd.manifest["scenario_name"])
     rec.update(status=FAILED, error=error)
-    _write_json(sd.status_path(r.run_id), rec)
+    write_json(sd.status_path(r.run_id), rec)
     return {"run_id": r.run_id, "status": FAILED, "error": error}

@@ -78,6 +78,7 @@ from simulator.scenario.loader import (
     OVERRIDE_FILE,
     apply_overrides,
     load_raw,
+    location,
     schema_type_at,
     validate_located,
 )
@@ -242,14 +243,9 @@ class LoadedSpec:
 
 def _error(locs: Locations, path: tuple[Any, ...], message: str, suggestion: str | None = None) -> ScenarioError:
     """A :class:`ScenarioError` located at the closest known line of *path*."""
-    for n in range(len(path), -1, -1):
-        where = locs.get(path[:n])
-        if where is not None:
-            break
-    else:
-        where = (None, None)
+    file, line = location(locs, path)
     shown = ".".join(str(p) for p in path) or None
-    return ScenarioError(message, file=where[0], line=where[1], key=shown, suggestion=suggestion)
+    return ScenarioError(message, file=file, line=line, key=shown, suggestion=suggestion)
 
 
 def load_sweep_spec(path: str | os.PathLike[str], overrides: Iterable[str] = ()) -> LoadedSpec:

@@ -21,6 +21,7 @@ from simulator.model.sectors import (
     HEAVY_SECTORS,
     N_SECTORS,
     NEW,
+    OLD_AGE,
     PUBLIC,
     REHOUSED,
     RETIRED,
@@ -28,13 +29,12 @@ from simulator.model.sectors import (
     SHANTYTOWN,
     SUBSIDENCE,
     UNEMPLOYED,
+    WORKING_AGES,
 )
 
 if TYPE_CHECKING:
     from simulator.model.city import CityModel
 
-WORKING_AGES = (15, 59)  # structural: the census age band of the working-age population
-OLD_AGE = 60  # structural: the census 60+ band
 
 INDICATOR_UNITS: dict[str, str] = {
     "population": "persons",

@@ -60,6 +60,11 @@ def wage_gap(model: CityModel) -> float:
 
 def leave_probability(model: CityModel) -> np.ndarray:
     """Monthly probability that each household row leaves the city."""
+    return _leave_probability_and_working_age(model)[0]
+
+
+def _leave_probability_and_working_age(model: CityModel) -> tuple[np.ndarray, np.ndarray]:
+    """The leaving probability of each household row, and whether it has a working-age member."""
     mg = model.scenario.migration
     p, hh = model.persons, model.households
     n = p.n
@@ -95,8 +100,7 @@ def leave_probability(model: CityModel) -> np.ndarray:
     kind = ~earners + 2 * young + 4 * high
     prob = np.minimum(rate * (by_type[kind] * by_housing[hh.housing[:nh]]), 1.0)
     prob[~has_wa | ~hh.present[:nh]] = 0.0
-    model.households_with_working_age = has_wa  # read by internal migration after the departures
-    return prob
+    return prob, has_wa
 
 
 def _flags(households: np.ndarray, nh: int) -> np.ndarray:
@@ -114,7 +118,7 @@ def step(model: CityModel) -> None:
     S = model.scale
 
     # out
-    prob = leave_probability(model)
+    prob, has_wa = _leave_probability_and_working_age(model)
     leaving = np.flatnonzero(rng.random(len(prob)) < prob)
     if len(leaving):
         mask = np.zeros(hh.n, bool)
@@ -132,7 +136,7 @@ def step(model: CityModel) -> None:
         model.counts["out"] += len(rows) * S
 
     # moves between the city's regions (households that stayed)
-    regions.move_households(model, model.households_with_working_age & hh.present[: hh.n])
+    regions.move_households(model, has_wa & hh.present[: hh.n])
 
     # recruited high-skill households (talent lever)
     prog = model.programmes

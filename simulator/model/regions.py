@@ -58,20 +58,20 @@ from simulator.model.sectors import (
     MANUF,
     N_SECTORS,
     NEW,
+    OLD_AGE,
     REHOUSED,
     SECTOR_NAMES,
     SERV,
     SHANTYTOWN,
     SUBSIDENCE,
     UNEMPLOYED,
+    WORKING_AGES,
 )
 
 if TYPE_CHECKING:
     from simulator.model.city import CityModel
     from simulator.scenario.schema import Scenario
 
-OLD_AGE = 60  # structural: the census 60+ band (as in indicators)
-WORKING_AGES = (15, 59)  # structural: the census working-age band (as in indicators)
 
 FLOWS = ("births", "deaths", "in_migrants", "out_migrants", "moved_in", "moved_out")
 """Person flows counted by region (persons per year)."""

@@ -33,6 +33,10 @@ STANDARD, SHANTYTOWN, SUBSIDENCE, REHOUSED = range(4)
 
 SKILL_NAMES = ("low", "medium", "high")
 
+# census age bands of the indicators (city and regions)
+WORKING_AGES = (15, 59)  # structural: the census age band of the working-age population
+OLD_AGE = 60  # structural: the census 60+ band
+
 # constant per-sector parameters read every step, gathered once into arrays
 SECTOR_ARRAY_FIELDS = (
     "local_consumption_share",

@@ -311,7 +311,7 @@ def _validate(data: dict[str, Any], locs: Locations) -> Scenario:
         errors = []
         for path, message, suggestion in problems:
             data_path = _resolve(data, path)
-            file, line = _location(locs, data_path)
+            file, line = location(locs, data_path)
             errors.append(ScenarioError(message, file=file, line=line, key=dotted(path), suggestion=suggestion))
         errors.sort(key=lambda e: (e.line is None, e.line or 0))
         first = errors[0]
@@ -376,7 +376,7 @@ def _describe(
     if about_key:
         loc = loc[:-1]
     data_path = _resolve(data, loc)
-    file, line = _location(locs, data_path)
+    file, line = location(locs, data_path)
     kind = err["type"]
     suggestion = None
     if kind == "missing":
@@ -423,7 +423,8 @@ def _match_key(cur: Any, item: Any) -> Any:
     return _MISSING
 
 
-def _location(locs: Locations, path: tuple[Any, ...]) -> tuple[str | None, int | None]:
+def location(locs: Locations, path: tuple[Any, ...]) -> tuple[str | None, int | None]:
+    """``(file, line)`` of the closest known key of *path* (itself or its nearest parent)."""
     for n in range(len(path), -1, -1):
         found = locs.get(path[:n])
         if found is not None:

@@ -17,12 +17,12 @@ from typer.testing import CliRunner
 
 from simulator.analysis.sensitivity import SensitivityError, analyse
 from simulator.cli.main import app
+from simulator.experiment.files import write_json as _write_json
+from simulator.experiment.files import write_parquet as _write_parquet
 from simulator.experiment.sweep import (
     DONE,
     STATUS_DIR,
     _part_table,
-    _write_json,
-    _write_parquet,
     create_sweep_dir,
 )
 from simulator.experiment.sweep_spec import load_sweep_spec
