@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.model import regions
+from simulator.model import kernels, regions
 from simulator.model.sectors import (
     AGRI,
     CHILD,
@@ -34,13 +34,14 @@ if TYPE_CHECKING:
 MAX_AGE_YEARS = 110  # structural: life table closed at 110
 FERTILE_AGES = (15, 49)  # structural: demographic convention for fertility rates
 SCHOOL_START_AGE_YEARS = 6  # structural: compulsory schooling starts at 6 (Compulsory Education Law)
-DEATH_SCREEN_AGE_YEARS = 60  # computational only (any age gives the same deaths): see step
+ACTIVE_STATUSES = np.array([EMPLOYED, UNEMPLOYED, INACTIVE], np.int8)  # statuses from which persons retire
 
 
 @lru_cache(maxsize=512)
+@lru_cache(maxsize=512)
 def gompertz_level(life_expectancy: float, slope: float) -> float:
-    """Gompertz level ``A`` giving the stated life expectancy at birth."""
-    # imported here: solved once per value, and scipy.optimize is slow to import
+    """Gompertz level ``A`` giving the stated life expectancy at birth (solved once per pair of values)."""
+    # imported here: scipy.optimize is slow to import
     from scipy.optimize import brentq
 
     ages = np.arange(0, MAX_AGE_YEARS + 1, dtype=float)
@@ -65,7 +66,7 @@ def monthly_death_probability(age_years: np.ndarray, level: float, slope: float)
 def death_table(level: float, slope: float) -> np.ndarray:
     """Monthly death probability at each whole year of age 0..MAX_AGE (read-only)."""
     table = monthly_death_probability(np.arange(MAX_AGE_YEARS + 1, dtype=float), level, slope)
-    if np.any(np.diff(table) < 0):  # step reads the table only where it can matter, which needs this
+    if np.any(np.diff(table) < 0):  # a Gompertz hazard rises with age: a falling table is a bad slope
         raise ValueError("the monthly death probability must not fall with age")
     table.flags.writeable = False
     return table
@@ -86,31 +87,23 @@ def step(model: CityModel) -> None:
     rng = model.streams["demography"]
     S = model.scale
     present = p.view("present")
-    p.view("age_m")[:] += present  # everyone present ages by a month
-    idx = np.flatnonzero(present)
+    n_present = kernels.age_one_month(p.view("age_m"), present)  # everyone present ages by a month
 
-    # deaths: each present person dies if a uniform draw falls below the death probability of
-    # their year of age. The probability rises with age, so a person younger than
-    # DEATH_SCREEN_AGE_YEARS can die only with a draw below its value there: the table is read
-    # only for the old and for the few with such a draw (the same outcome as reading it for all).
+    # deaths: the j-th present person dies if the j-th uniform draw falls below the death
+    # probability of their year of age
     level = gompertz_level(model.s(d.life_expectancy_years), d.gompertz_slope_per_year)
     table = death_table(level, d.gompertz_slope_per_year)
-    u = rng.random(len(idx))
-    age_m = p.age_m[idx]
-    cand = np.flatnonzero((age_m >= 12 * DEATH_SCREEN_AGE_YEARS) | (u < table[DEATH_SCREEN_AGE_YEARS - 1]))
-    age_y = np.minimum(age_m[cand] // 12, MAX_AGE_YEARS)
-    dead = idx[cand[u[cand] < table[age_y]]]
+    u = rng.random(n_present)
+    dead = kernels.deaths(present, p.view("age_m"), u, table, MAX_AGE_YEARS)
     remove_persons(model, dead)
     model.counts["deaths"] += len(dead) * S
     regions.tally(model, "deaths", dead)
 
-    # births (to women alive at the start of the month); full-array masks in row order
-    age_m = p.view("age_m")
-    fertile = (age_m >= 12 * FERTILE_AGES[0]) & (age_m < 12 * (FERTILE_AGES[1] + 1))
-    women = np.flatnonzero(present & p.view("female") & fertile)
+    # births (to women alive at the start of the month), in row order
+    women = kernels.fertile_women(present, p.view("female"), p.view("age_m"), 12 * FERTILE_AGES[0], 12 * (FERTILE_AGES[1] + 1))
     sched = fertility_schedule(model.s(d.total_fertility_rate), d.fertility_mean_age_years, d.fertility_sd_years)
-    pb = np.repeat(sched / 12.0, 12)[p.age_m[women]]  # monthly rate by age in months (no division per woman)
-    mothers = women[rng.random(len(women)) < pb]
+    rate_by_age_m = np.repeat(sched / 12.0, 12)  # monthly rate by age in months (no division per woman)
+    mothers = kernels.draw_below_rate(women, p.age_m, rate_by_age_m, rng.random(len(women)))
     k = len(mothers)
     if k:
         skill_p = np.array([d.newborn_skill_shares[s] for s in SKILL_NAMES])
@@ -129,17 +122,14 @@ def step(model: CityModel) -> None:
     model.counts["births"] += k * S
 
     # statuses as they stand after births (only present persons hold these statuses:
-    # those who died or left are INACTIVE and not present)
-    status, age_m = p.view("status"), p.view("age_m")
-    # retirement candidates: active persons at least as old as the lowest retirement age
-    min_ret_age = int(model.retirement_ages().min())
-    active = p.view("present") & ((status == EMPLOYED) | (status == UNEMPLOYED) | (status == INACTIVE))
-    old = np.flatnonzero(active & (age_m >= min_ret_age))
-
-    # school: children start school; students leave at their skill's leaving age
-    starting = np.flatnonzero((status == CHILD) & (age_m >= 12 * SCHOOL_START_AGE_YEARS))
-    students = np.flatnonzero(status == STUDENT)
-    leaving = students[p.age_m[students] // 12 >= model.school_leaving_age[p.skill[students]]]
+    # those who died or left are INACTIVE and not present). Retirement candidates: active
+    # persons at least as old as the lowest retirement age; children start school; students
+    # leave at their skill's leaving age
+    old, starting, leaving = kernels.life_course_candidates(
+        p.view("present"), p.view("status"), p.view("age_m"), p.view("skill"), ACTIVE_STATUSES,
+        int(model.retirement_ages().min()), CHILD, 12 * SCHOOL_START_AGE_YEARS, STUDENT,
+        model.school_leaving_age,
+    )
     p.status[starting] = STUDENT
     inactive = rng.random(len(leaving)) < model.scenario.labour.labour_force_entry_inactive_share
     p.status[leaving] = np.where(inactive, INACTIVE, UNEMPLOYED).astype(np.int8)

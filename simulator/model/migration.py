@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.model import regions
+from simulator.model import kernels, regions
 from simulator.model.accounts import CITY, HH, ROW
 from simulator.model.demography import remove_persons
 from simulator.model.sectors import (
@@ -70,19 +70,12 @@ def _leave_probability_and_working_age(model: CityModel) -> tuple[np.ndarray, np
     n = p.n
     nh = hh.n
     # which households have a working-age member, a young working-age adult, a high-skill
-    # working-age member, an earner: flags set from the rows of such persons (full-array
-    # masks, then index lists: cheaper than counting with 0/1 weights over every person)
-    age_m = p.age_m[:n]
-    ret = model.retirement_ages()
-    wa = p.present[:n] & (age_m >= 12 * WORKING_AGE_MIN_YEARS) & (age_m < ret.max())
-    band = np.flatnonzero(wa & (age_m >= ret.min()))  # the own retirement age decides only here
-    wa[band] = age_m[band] < model.retirement_age_months(p.female[band], p.skill[band])
-    wa_rows = np.flatnonzero(wa)
-    h_wa = p.household[wa_rows]
-    has_wa = _flags(h_wa, nh)
-    young = _flags(p.household[np.flatnonzero(wa & (age_m < 12 * (mg.young_adult_max_age_years + 1)))], nh)
-    high = _flags(p.household[np.flatnonzero(wa & (p.skill[:n] == SKILL_NAMES.index("high")))], nh)
-    earners = _flags(p.household[np.flatnonzero(p.status[:n] == EMPLOYED)], nh)  # the employed are all present
+    # working-age member, an earner: one pass over the persons (kernels.household_types)
+    types = kernels.household_types(
+        p.household[:n], p.present[:n], p.age_m[:n], p.female[:n], p.skill[:n], p.status[:n],
+        model.retirement_ages(), nh, 12 * WORKING_AGE_MIN_YEARS, 12 * (mg.young_adult_max_age_years + 1),
+        SKILL_NAMES.index("high"), EMPLOYED,
+    )
 
     gap = wage_gap(model)
     if model.initial_wage_gap is None:
@@ -97,17 +90,7 @@ def _leave_probability_and_working_age(model: CityModel) -> tuple[np.ndarray, np
         by_type[[t for t in range(8) if t & bit]] *= factor
     by_housing = np.ones(4)
     by_housing[[SHANTYTOWN, SUBSIDENCE, REHOUSED]] = (mg.shantytown_multiplier, mg.subsidence_multiplier, mg.rehoused_multiplier)
-    kind = ~earners + 2 * young + 4 * high
-    prob = np.minimum(rate * (by_type[kind] * by_housing[hh.housing[:nh]]), 1.0)
-    prob[~has_wa | ~hh.present[:nh]] = 0.0
-    return prob, has_wa
-
-
-def _flags(households: np.ndarray, nh: int) -> np.ndarray:
-    """Boolean per household row: True for the rows listed in ``households``."""
-    flags = np.zeros(nh, bool)
-    flags[households] = True
-    return flags
+    return kernels.leave_probability(types, hh.housing[:nh], hh.present[:nh], rate, by_type, by_housing)
 
 
 def step(model: CityModel) -> None:
@@ -123,7 +106,7 @@ def step(model: CityModel) -> None:
     if len(leaving):
         mask = np.zeros(hh.n, bool)
         mask[leaving] = True
-        rows = np.flatnonzero(p.present[: p.n] & mask[p.household[: p.n]])
+        rows = kernels.members_of(p.household[: p.n], p.present[: p.n], mask)
         amount = float(hh.savings[leaving].sum() + model.hh_income[leaving].sum()) * S
         model.ledger.pay("migrants_savings_out", HH, ROW, amount)
         model.row.balance += amount

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulator.model import kernels
 from simulator.model.accounts import AccountingError
 from simulator.model.sectors import (
     AGRI,
@@ -279,7 +280,7 @@ def move_households(model: CityModel, eligible: np.ndarray) -> None:
     dest = rng.choice(table.n, size=k, p=dest_w / dest_w.sum()).astype(np.int16)
     mask = np.zeros(hh.n, bool)
     mask[movers] = True
-    rows = np.flatnonzero(p.present[: p.n] & mask[p.household[: p.n]])
+    rows = kernels.members_of(p.household[: p.n], p.present[: p.n], mask)
     R = table.n
     S = model.scale
     origin = hh.region[p.household[rows]]
