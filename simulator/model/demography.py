@@ -34,14 +34,12 @@ if TYPE_CHECKING:
 MAX_AGE_YEARS = 110  # structural: life table closed at 110
 FERTILE_AGES = (15, 49)  # structural: demographic convention for fertility rates
 SCHOOL_START_AGE_YEARS = 6  # structural: compulsory schooling starts at 6 (Compulsory Education Law)
-ACTIVE_STATUSES = np.array([EMPLOYED, UNEMPLOYED, INACTIVE], np.int8)  # statuses from which persons retire
 
 
-@lru_cache(maxsize=512)
 @lru_cache(maxsize=512)
 def gompertz_level(life_expectancy: float, slope: float) -> float:
-    """Gompertz level ``A`` giving the stated life expectancy at birth (solved once per pair of values)."""
-    # imported here: scipy.optimize is slow to import
+    """Gompertz level ``A`` giving the stated life expectancy at birth."""
+    # imported here: solved once per value, and scipy.optimize is slow to import
     from scipy.optimize import brentq
 
     ages = np.arange(0, MAX_AGE_YEARS + 1, dtype=float)
@@ -87,23 +85,24 @@ def step(model: CityModel) -> None:
     rng = model.streams["demography"]
     S = model.scale
     present = p.view("present")
-    n_present = kernels.age_one_month(p.view("age_m"), present)  # everyone present ages by a month
-
+    p.view("age_m")[:] += present  # everyone present ages by a month
     # deaths: the j-th present person dies if the j-th uniform draw falls below the death
-    # probability of their year of age
+    # probability of their year of age (kernels.deaths: one pass, no temporaries)
     level = gompertz_level(model.s(d.life_expectancy_years), d.gompertz_slope_per_year)
     table = death_table(level, d.gompertz_slope_per_year)
-    u = rng.random(n_present)
+    u = rng.random(int(np.count_nonzero(present)))
     dead = kernels.deaths(present, p.view("age_m"), u, table, MAX_AGE_YEARS)
     remove_persons(model, dead)
     model.counts["deaths"] += len(dead) * S
     regions.tally(model, "deaths", dead)
 
-    # births (to women alive at the start of the month), in row order
-    women = kernels.fertile_women(present, p.view("female"), p.view("age_m"), 12 * FERTILE_AGES[0], 12 * (FERTILE_AGES[1] + 1))
+    # births (to women alive at the start of the month); full-array masks in row order
+    age_m = p.view("age_m")
+    fertile = (age_m >= 12 * FERTILE_AGES[0]) & (age_m < 12 * (FERTILE_AGES[1] + 1))
+    women = np.flatnonzero(present & p.view("female") & fertile)
     sched = fertility_schedule(model.s(d.total_fertility_rate), d.fertility_mean_age_years, d.fertility_sd_years)
-    rate_by_age_m = np.repeat(sched / 12.0, 12)  # monthly rate by age in months (no division per woman)
-    mothers = kernels.draw_below_rate(women, p.age_m, rate_by_age_m, rng.random(len(women)))
+    pb = np.repeat(sched / 12.0, 12)[p.age_m[women]]  # monthly rate by age in months (no division per woman)
+    mothers = women[rng.random(len(women)) < pb]
     k = len(mothers)
     if k:
         skill_p = np.array([d.newborn_skill_shares[s] for s in SKILL_NAMES])
@@ -122,14 +121,17 @@ def step(model: CityModel) -> None:
     model.counts["births"] += k * S
 
     # statuses as they stand after births (only present persons hold these statuses:
-    # those who died or left are INACTIVE and not present). Retirement candidates: active
-    # persons at least as old as the lowest retirement age; children start school; students
-    # leave at their skill's leaving age
-    old, starting, leaving = kernels.life_course_candidates(
-        p.view("present"), p.view("status"), p.view("age_m"), p.view("skill"), ACTIVE_STATUSES,
-        int(model.retirement_ages().min()), CHILD, 12 * SCHOOL_START_AGE_YEARS, STUDENT,
-        model.school_leaving_age,
-    )
+    # those who died or left are INACTIVE and not present)
+    status, age_m = p.view("status"), p.view("age_m")
+    # retirement candidates: active persons at least as old as the lowest retirement age
+    min_ret_age = int(model.retirement_ages().min())
+    active = p.view("present") & ((status == EMPLOYED) | (status == UNEMPLOYED) | (status == INACTIVE))
+    old = np.flatnonzero(active & (age_m >= min_ret_age))
+
+    # school: children start school; students leave at their skill's leaving age
+    starting = np.flatnonzero((status == CHILD) & (age_m >= 12 * SCHOOL_START_AGE_YEARS))
+    students = np.flatnonzero(status == STUDENT)
+    leaving = students[p.age_m[students] // 12 >= model.school_leaving_age[p.skill[students]]]
     p.status[starting] = STUDENT
     inactive = rng.random(len(leaving)) < model.scenario.labour.labour_force_entry_inactive_share
     p.status[leaving] = np.where(inactive, INACTIVE, UNEMPLOYED).astype(np.int8)

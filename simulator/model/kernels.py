@@ -48,20 +48,12 @@ def household_types(household, present, age_m, female, skill, status, retirement
     ``flags = zeros(n_households, bool); flags[household[flatnonzero(condition)]] = True``.
     """
     out = np.zeros(n_households, np.uint8)
-    for i in range(household.shape[0]):
-        code = np.uint8(0)
-        if status[i] == employed:
-            code |= HAS_EARNER
-        if present[i]:
-            a = age_m[i]
-            if a >= working_age_min_m and a < retirement_age_m[3 * np.int64(female[i]) + skill[i]]:
-                code |= HAS_WORKING_AGE
-                if a < young_end_m:
-                    code |= HAS_YOUNG_ADULT
-                if skill[i] == high_skill:
-                    code |= HAS_HIGH_SKILL
-        if code:
-            out[household[i]] |= code
+    for i in range(household.shape[0]):  # branch-free: the conditions are bits
+        a = age_m[i]
+        wa = present[i] & (a >= working_age_min_m) & (a < retirement_age_m[3 * np.int64(female[i]) + skill[i]])
+        code = (np.uint8(wa) * HAS_WORKING_AGE) | (np.uint8(wa & (a < young_end_m)) * HAS_YOUNG_ADULT) \
+            | (np.uint8(wa & (skill[i] == high_skill)) * HAS_HIGH_SKILL) | (np.uint8(status[i] == employed) * HAS_EARNER)
+        out[household[i]] |= code
     return out
 
 
@@ -94,12 +86,11 @@ def members_of(household, present, chosen):
     """Rows of the present persons whose household is flagged in ``chosen`` (bool per
     household), in row order: ``flatnonzero(present & chosen[household])``."""
     n = household.shape[0]
-    out = np.empty(n, np.intp)
+    out = np.empty(n + 1, np.intp)
     k = 0
-    for i in range(n):
-        if present[i] and chosen[household[i]]:
-            out[k] = i
-            k += 1
+    for i in range(n):  # branch-free: write every row, keep it by advancing
+        out[k] = i
+        k += present[i] & chosen[household[i]]
     return out[:k].copy()
 
 
@@ -108,10 +99,9 @@ def households_where(household, rows, key, value, n_households):
     """Bool per household row: True where one of the persons ``rows`` has ``key == value``:
     ``flags[household[rows[key[rows] == value]]] = True``."""
     out = np.zeros(n_households, np.bool_)
-    for j in range(rows.shape[0]):
+    for j in range(rows.shape[0]):  # branch-free: or-ing every row's condition
         r = rows[j]
-        if key[r] == value:
-            out[household[r]] = True
+        out[household[r]] |= key[r] == value
     return out
 
 
@@ -120,99 +110,79 @@ def households_with(household, key, value, n_households):
     """Bool per household row: True where a person row (any row) has ``key == value``:
     ``flags[household[flatnonzero(key == value)]] = True``."""
     out = np.zeros(n_households, np.bool_)
-    for i in range(household.shape[0]):
-        if key[i] == value:
-            out[household[i]] = True
+    for i in range(household.shape[0]):  # branch-free: or-ing every row's condition
+        out[household[i]] |= key[i] == value
     return out
-
-
-@njit(cache=True, nogil=True)
-def age_one_month(age_m, present):
-    """Everyone present ages by a month (``age_m += present``); returns how many are present."""
-    k = 0
-    for i in range(age_m.shape[0]):
-        if present[i]:
-            age_m[i] += 1
-            k += 1
-    return k
 
 
 @njit(cache=True, nogil=True)
 def deaths(present, age_m, u, table, max_age_years):
     """Rows of the present persons who die this month, in row order: the ``j``-th present
     person dies if ``u[j] < table[min(age_m // 12, max_age_years)]``."""
-    out = np.empty(u.shape[0], np.intp)
+    out = np.empty(u.shape[0] + 1, np.intp)
     j = 0
     k = 0
     for i in range(present.shape[0]):
         if present[i]:
-            a = min(age_m[i] // 12, max_age_years)
-            if u[j] < table[a]:
-                out[k] = i
-                k += 1
+            out[k] = i  # branch-free: write every row, keep it by advancing
+            k += u[j] < table[min(age_m[i] // 12, max_age_years)]
             j += 1
     return out[:k].copy()
 
 
 @njit(cache=True, nogil=True)
-def fertile_women(present, female, age_m, start_m, end_m):
-    """Rows of present women aged ``start_m`` to below ``end_m`` months, in row order:
-    ``flatnonzero(present & female & (age_m >= start_m) & (age_m < end_m))``."""
-    n = present.shape[0]
-    out = np.empty(n, np.intp)
+def draw_below_firm_rate(employer, rate, u):
+    """Positions ``j`` whose draw falls below the rate of their employer: ``flatnonzero(u <
+    rate[employer])`` (rates are non-negative, draws in [0, 1))."""
+    out = np.empty(employer.shape[0] + 1, np.intp)
     k = 0
-    for i in range(n):
-        if present[i] and female[i] and age_m[i] >= start_m and age_m[i] < end_m:
-            out[k] = i
-            k += 1
+    for j in range(employer.shape[0]):  # branch-free: write every position, keep it by advancing
+        out[k] = j
+        k += u[j] < rate[employer[j]]
     return out[:k].copy()
 
 
 @njit(cache=True, nogil=True)
-def draw_below_rate(rows, age_m, rate_by_age_m, u):
-    """The rows whose draw falls below the rate of their age in months:
-    ``rows[u < rate_by_age_m[age_m[rows]]]``."""
-    out = np.empty(rows.shape[0], np.intp)
-    k = 0
+def household_sum(household, rows, weights, n_households):
+    """Sum of ``weights`` over the persons ``rows`` by household row:
+    ``bincount(household[rows], weights=weights, minlength=n_households)`` (float64, added
+    in the same order)."""
+    out = np.zeros(n_households)
     for j in range(rows.shape[0]):
-        r = rows[j]
-        if u[j] < rate_by_age_m[age_m[r]]:
-            out[k] = r
-            k += 1
-    return out[:k].copy()
+        out[household[rows[j]]] += weights[j]
+    return out
 
 
 @njit(cache=True, nogil=True)
-def life_course_candidates(present, status, age_m, skill, active_statuses, min_retirement_age_m,
-                           child, school_start_m, student, school_leaving_age_years):
-    """Three row lists (row order) from the statuses as they stand:
+def household_count(household, rows, n_households):
+    """Persons ``rows`` per household row: ``bincount(household[rows], minlength=n_households)``."""
+    out = np.zeros(n_households, np.int64)
+    for j in range(rows.shape[0]):
+        out[household[rows[j]]] += 1
+    return out
 
-    - retirement candidates: present persons with a status in ``active_statuses`` and at
-      least ``min_retirement_age_m`` months old;
-    - school starters: status ``child``, at least ``school_start_m`` months old;
-    - school leavers: status ``student``, whole years of age at least
-      ``school_leaving_age_years[skill]``.
-    """
-    n = present.shape[0]
-    old = np.empty(n, np.intp)
-    starting = np.empty(n, np.intp)
-    leaving = np.empty(n, np.intp)
-    ko = ks = kl = 0
-    for i in range(n):
-        s = status[i]
-        a = age_m[i]
-        if s == child:
-            if a >= school_start_m:
-                starting[ks] = i
-                ks += 1
-        elif s == student:
-            if a // 12 >= school_leaving_age_years[skill[i]]:
-                leaving[kl] = i
-                kl += 1
-        elif present[i] and a >= min_retirement_age_m:
-            for t in active_statuses:
-                if s == t:
-                    old[ko] = i
-                    ko += 1
-                    break
-    return old[:ko].copy(), starting[:ks].copy(), leaving[:kl].copy()
+
+@njit(cache=True, nogil=True)
+def household_net_wages(household, rows, employer, net_factor, wage, n_households):
+    """Net wages by household row: ``bincount(household[rows], weights=net_factor[employer] *
+    wage, minlength=n_households)`` (``employer`` and ``wage`` per row of ``rows``)."""
+    out = np.zeros(n_households)
+    for j in range(rows.shape[0]):
+        out[household[rows[j]]] += net_factor[employer[j]] * wage[j]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def per_firm(count, by_class):
+    """Sum over each firm row's workers of a value by pay class and firm row:
+    ``count[0] * by_class[0] + count[1] * by_class[1] + ...`` (added in that order), with
+    ``count`` (classes x firm rows, whole counts) and ``by_class`` of the same shape or
+    broadcast to it."""
+    n_classes, n_firms = count.shape
+    out = np.empty(n_firms)
+    for f in range(n_firms):
+        acc = count[0, f] * by_class[0, f]
+        for k in range(1, n_classes):
+            acc += count[k, f] * by_class[k, f]
+        out[f] = acc
+    return out

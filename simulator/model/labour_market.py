@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.model import regions
+from simulator.model import kernels, regions
 from simulator.model.accounts import CENTRAL, HH
 from simulator.model.sectors import (
     EMPLOYED,
@@ -97,10 +97,10 @@ class Employment:
         whole counts and float32 values the sum is exact, so it equals the sum over the
         persons in any order."""
         c = self.count  # the welfare classes are left out while nobody holds a welfare job
-        out = c[0] * by_class[0]
-        for k in range(1, len(c)):
-            out += c[k] * by_class[k]
-        return out
+        by_class = np.asarray(by_class)[: len(c)]
+        if by_class.ndim == 1:
+            by_class = np.broadcast_to(by_class[:, None], c.shape)
+        return kernels.per_firm(c, by_class)  # c[0] * by_class[0] + c[1] * by_class[1] + ...
 
     def workers(self) -> np.ndarray:
         """Employed person rows per firm row."""
@@ -140,9 +140,7 @@ def resettle(model: CityModel, rows: np.ndarray) -> None:
     if amount <= 0.0 or len(rows) == 0:
         return
     p = model.persons
-    model.hh_income[: model.households.n] += np.bincount(
-        p.household[rows], minlength=model.households.n
-    ) * amount
+    model.hh_income[: model.households.n] += kernels.household_count(p.household, rows, model.households.n) * amount
     total = len(rows) * model.scale * amount
     model.ledger.pay("resettlement_payments", CENTRAL, HH, total)
     model.central.balance -= total
@@ -207,9 +205,7 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     if prog.soe_layoff_share is not None:
         share = np.where(f.ownership[:nf] == SOE, prog.soe_layoff_share, share)
     layoff_rate = np.divide(excess * share, L, out=np.zeros(nf), where=L > 0)
-    u = rng.random(len(emp_rows))
-    at_risk = np.flatnonzero((layoff_rate > 0)[employer])  # workers of firms above target
-    laid_off = at_risk[u[at_risk] < layoff_rate[employer[at_risk]]]
+    laid_off = kernels.draw_below_firm_rate(employer, layoff_rate, rng.random(len(emp_rows)))
     L -= np.bincount(employer[laid_off], minlength=nf)
     laid = emp_rows[laid_off]
     resettle(model, laid[f.is_mine[p.employer[laid]]])
@@ -374,8 +370,7 @@ def welfare_jobs(model: CityModel, rng: np.random.Generator, seekers: np.ndarray
     if room <= 0 or len(units) == 0:
         return hired
     household = p.view("household")
-    has_earner = np.zeros(hh.n, bool)
-    has_earner[household[np.flatnonzero(status == EMPLOYED)]] = True
+    has_earner = kernels.households_with(household, status, EMPLOYED, hh.n)
     seekers = seekers[~has_earner[household[seekers]]]
     if len(seekers) == 0:
         return hired

@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulator.model import kernels
 from simulator.model.accounts import BANKS, CENTRAL, CITY, FIRMS, HH, ROW, SSF
 from simulator.model.labour_market import record_employment, set_wage_offers, set_wages, wage_table
 from simulator.model.sectors import (
@@ -223,7 +224,6 @@ def step(model: CityModel) -> None:
     jobs = model.employment
     emp = jobs.rows
     public = f.ownership[:nf] == PUBLIC
-    wage_emp = jobs.wage.astype(np.float64)  # the wages of the employed (and their mean) were set then
     # per firm row: whole counts x each pay class's wage (exactly the sum of its persons' wages)
     wage_bill = jobs.per_firm(wage_table(model)[: len(jobs.count)].astype(np.float64)) * S
 
@@ -420,8 +420,8 @@ def step(model: CityModel) -> None:
     # the net-of-contributions factor takes one value per sector and one for public units
     cov_class = np.r_[model.sector_par["pension_coverage_share"], 1.0]
     net_factor = (1 - pit - ee * cov_class)[np.where(public, N_SECTORS, f.sector[:nf])]  # per firm row
-    net_w = np.take(net_factor, jobs.employer) * wage_emp  # take: faster than indexing here
-    model.hh_income[: hh.n] += np.bincount(p.household[emp], weights=net_w, minlength=hh.n)
+    # (the wages of the employed were set by the labour market)
+    model.hh_income[: hh.n] += kernels.household_net_wages(p.household, emp, jobs.employer, net_factor, jobs.wage, hh.n)
     div_total = float(dividends.sum())
     div_local = sc.firms.dividend_local_share * div_total
     led.pay("dividends_local", FIRMS, HH, div_local)

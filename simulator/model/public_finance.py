@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulator.model import kernels
 from simulator.model.accounts import BANKS, CENTRAL, CITY, HH, SSF
 from simulator.model.sectors import AGRI, RETIRED, SKILL_NAMES, UNEMPLOYED
 from simulator.policy.funding import central_to_city
@@ -61,8 +62,8 @@ def step(model: CityModel) -> None:
     lab = sc.labour
     eligible = un[p.unemp_months[un] <= lab.unemployment_benefit_max_months]
     benefit = np.full(len(eligible), lab.unemployment_benefit_yuan_per_month)
-    model.hh_income[: hh.n] += np.bincount(p.household[ret], weights=pens, minlength=hh.n)
-    model.hh_income[: hh.n] += np.bincount(p.household[eligible], weights=benefit, minlength=hh.n)
+    model.hh_income[: hh.n] += kernels.household_sum(p.household, ret, pens, hh.n)
+    model.hh_income[: hh.n] += kernels.household_sum(p.household, eligible, benefit, hh.n)
     pension_total = float(pens.sum()) * S
     benefit_total = float(benefit.sum()) * S
     led.pay("pensions", SSF, HH, pension_total)
@@ -86,10 +87,10 @@ def step(model: CityModel) -> None:
     # dibao top-up to the line (income so far this month, per person); farming
     # households are held to the rural line
     members = hh.members[: hh.n]
-    farming = np.zeros(hh.n, bool)  # households with a member employed in farming
-    # the employed are those the labour market recorded (no job has changed since this month's hiring)
+    # households with a member employed in farming; the employed are those the labour market
+    # recorded (no job has changed since this month's hiring)
     employed = model.employment.rows
-    farming[p.household[employed[p.exp_sector[employed] == AGRI]]] = True
+    farming = kernels.households_where(p.household, employed, p.exp_sector, AGRI, hh.n)
     pfc = sc.public_finance
     line = np.where(
         farming,
@@ -122,7 +123,7 @@ def step(model: CityModel) -> None:
                         "welfare_jobs_central")
     if prog.talent_allowance > 0:
         skilled = employed[p.skill[employed] == SKILL_NAMES.index("high")]
-        model.hh_income[: hh.n] += np.bincount(p.household[skilled], minlength=hh.n) * prog.talent_allowance
+        model.hh_income[: hh.n] += kernels.household_count(p.household, skilled, hh.n) * prog.talent_allowance
         allowance = len(skilled) * S * prog.talent_allowance
         led.pay("talent_allowance", CITY, HH, allowance)
         gov.cash -= allowance
