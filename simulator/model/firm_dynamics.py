@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.model import regions
+from simulator.model import kernels, regions
 from simulator.model.accounts import BANKS, CENTRAL, CITY, FIRMS, HH, ROW
 from simulator.model.labour_market import resettle, separate
 from simulator.model.production import distribute_to_savers
@@ -193,10 +193,9 @@ def exit_and_close(model: CityModel) -> None:
     model.month_flows["mines_closed"] += float(close_mine.sum())
     model.month_flows["firm_exits"] += float(model.firm_weight[f.sector[:nf][exiting]].sum())
     p = model.persons
-    emp = np.flatnonzero(p.view("status") == EMPLOYED)
     dead = np.zeros(nf, bool)
     dead[gone] = True
-    laid = emp[dead[p.employer[emp]]]
+    laid = kernels.employed_by(p.view("status"), p.view("employer"), EMPLOYED, dead)
     resettle(model, laid[f.is_mine[p.employer[laid]]])
     separate(model, laid)
     model.month_flows["laid_off_by_closures"] += len(laid) * model.scale

@@ -186,3 +186,39 @@ def per_firm(count, by_class):
             acc += count[k, f] * by_class[k, f]
         out[f] = acc
     return out
+
+
+@njit(cache=True, nogil=True)
+def take_and_set(table, cell, rows, person_value):
+    """Each listed person's value from a table by cell: ``value = take(table, cell)``; also
+    written to the persons' array (``person_value[rows] = value``). Returns ``value``."""
+    out = np.empty(cell.shape[0], table.dtype)
+    for j in range(cell.shape[0]):
+        v = table[cell[j]]
+        out[j] = v
+        person_value[rows[j]] = v
+    return out
+
+
+@njit(cache=True, nogil=True)
+def employed_by(status, employer, employed, flagged):
+    """Rows of the persons employed (status ``employed``) by a flagged firm row, in row order:
+    ``flatnonzero((status == employed) & flagged[employer])`` for the employed."""
+    n = status.shape[0]
+    out = np.empty(n + 1, np.intp)
+    k = 0
+    for i in range(n):  # branch-free; a non-worker's employer (-1) reads a flag it then ignores
+        out[k] = i
+        k += (status[i] == employed) & flagged[max(employer[i], 0)]
+    return out[:k].copy()
+
+
+@njit(cache=True, nogil=True)
+def sum_by_group(group, keep, values, n_groups):
+    """Sum of ``values`` by group over the kept rows: ``bincount(group[keep],
+    weights=values[keep], minlength=n_groups)`` (float64, added in row order)."""
+    out = np.zeros(n_groups)
+    for i in range(group.shape[0]):
+        if keep[i]:
+            out[group[i]] += values[i]
+    return out

@@ -212,14 +212,14 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     separate(model, laid)
 
     # 2b. re-employment training (lever): seekers start training before they search
+    seekers = unemployed = np.flatnonzero(status == UNEMPLOYED)  # (training changes no status)
     if prog.trainees > 0:
-        train(model, model.lever_streams["reemployment"])
+        train(model, model.lever_streams["reemployment"], unemployed)
 
     # 3. matching
     alive = f.alive[:nf]
     vac = np.where(alive, np.floor(np.maximum(f.target[:nf] - L, 0.0) + rng.random(nf)), 0.0)
     vac_s = np.bincount(f.sector[:nf], weights=vac, minlength=N_SECTORS)
-    seekers = unemployed = np.flatnonzero(status == UNEMPLOYED)
     hired_total = 0
     if len(seekers) and vac_s.sum() > 0:
         # seekers differ only by experience (none or one of the sectors), skill and training:
@@ -306,13 +306,14 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     p.status[leave] = INACTIVE
 
 
-def train(model: CityModel, rng: np.random.Generator) -> None:
-    """This month's trainees: untrained job seekers, those whose last job was in a
-    priority sector first, then the longest unemployed; the city buys the training."""
+def train(model: CityModel, rng: np.random.Generator, unemployed: np.ndarray) -> None:
+    """This month's trainees: untrained job seekers (among ``unemployed``, the job seekers'
+    rows in row order), those whose last job was in a priority sector first, then the
+    longest unemployed; the city buys the training."""
     prog = model.programmes
     p = model.persons
     k = model.stochastic_round(prog.trainees / model.scale, rng)
-    seekers = np.flatnonzero((p.view("status") == UNEMPLOYED) & ~p.view("trained"))
+    seekers = unemployed[~p.trained[unemployed]]
     k = min(k, len(seekers))
     if k == 0:
         return
@@ -422,8 +423,7 @@ def set_wages(model: CityModel) -> None:
     job the welfare wage); records the mean wage of the employed (``model.average_wage``,
     yuan/month)."""
     emp = model.employment
-    emp.wage = np.take(wage_table(model)[: len(emp.count)].ravel(), emp.cell)  # take: faster than indexing
-    model.persons.wage[emp.rows] = emp.wage
+    emp.wage = kernels.take_and_set(wage_table(model)[: len(emp.count)].ravel(), emp.cell, emp.rows, model.persons.wage)
     model.average_wage = float(emp.wage.astype(np.float64).mean()) if len(emp.rows) else 0.0
 
 

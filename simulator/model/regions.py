@@ -388,9 +388,8 @@ class RegionalRecorder:
         else:
             hh = model.households
             nh = hh.n
-            present = hh.present[:nh]
-            inc = model.hh_income[:nh][present]
-            self._income += np.bincount(hh.region[:nh][present], weights=inc, minlength=R) * model.scale
+            # bincount(region[present], weights=income[present]) in one pass
+            self._income += kernels.sum_by_group(hh.region[:nh], hh.present[:nh], model.hh_income[:nh], R) * model.scale
         if city_row is not None:
             self._year_end(model, city_row)
 
