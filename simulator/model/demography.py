@@ -70,6 +70,17 @@ def death_table(level: float, slope: float) -> np.ndarray:
     return table
 
 
+@lru_cache(maxsize=512)
+def death_table_by_month(level: float, slope: float) -> np.ndarray:
+    """:func:`death_table` by age in months (each year's value twelve times, the last age
+    band extended to the oldest age an int16 holds): read by age without a division."""
+    table = death_table(level, slope)
+    by_month = np.full(np.iinfo(np.int16).max + 1, table[-1])
+    by_month[: 12 * len(table)] = np.repeat(table, 12)
+    by_month.flags.writeable = False
+    return by_month
+
+
 def fertility_schedule(tfr: float, mean_age: float, sd: float) -> np.ndarray:
     """Births per woman per year at ages 0..MAX_AGE (zero outside 15-49), summing to ``tfr``."""
     ages = np.arange(MAX_AGE_YEARS + 1, dtype=float)
@@ -89,9 +100,8 @@ def step(model: CityModel) -> None:
     # deaths: the j-th present person dies if the j-th uniform draw falls below the death
     # probability of their year of age (kernels.deaths: one pass, no temporaries)
     level = gompertz_level(model.s(d.life_expectancy_years), d.gompertz_slope_per_year)
-    table = death_table(level, d.gompertz_slope_per_year)
     u = rng.random(int(np.count_nonzero(present)))
-    dead = kernels.deaths(present, p.view("age_m"), u, table, MAX_AGE_YEARS)
+    dead = kernels.deaths(present, p.view("age_m"), u, death_table_by_month(level, d.gompertz_slope_per_year))
     remove_persons(model, dead)
     model.counts["deaths"] += len(dead) * S
     regions.tally(model, "deaths", dead)

@@ -116,16 +116,16 @@ def households_with(household, key, value, n_households):
 
 
 @njit(cache=True, nogil=True)
-def deaths(present, age_m, u, table, max_age_years):
+def deaths(present, age_m, u, table_by_month):
     """Rows of the present persons who die this month, in row order: the ``j``-th present
-    person dies if ``u[j] < table[min(age_m // 12, max_age_years)]``."""
+    person dies if ``u[j] < table_by_month[age_m]``."""
     out = np.empty(u.shape[0] + 1, np.intp)
     j = 0
     k = 0
     for i in range(present.shape[0]):
         if present[i]:
             out[k] = i  # branch-free: write every row, keep it by advancing
-            k += u[j] < table[min(age_m[i] // 12, max_age_years)]
+            k += u[j] < table_by_month[age_m[i]]
             j += 1
     return out[:k].copy()
 
@@ -221,4 +221,43 @@ def sum_by_group(group, keep, values, n_groups):
     for i in range(group.shape[0]):
         if keep[i]:
             out[group[i]] += values[i]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def group_sum(group, values, n_groups):
+    """Sum of ``values`` by group: ``bincount(group, weights=values, minlength=n_groups)``."""
+    out = np.zeros(n_groups)
+    for i in range(group.shape[0]):
+        out[group[i]] += values[i]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def first_of_each_household(household, n_households):
+    """Positions of the first entry of each household in ``household``, ascending."""
+    seen = np.zeros(n_households, np.bool_)
+    out = np.empty(household.shape[0], np.intp)
+    k = 0
+    for j in range(household.shape[0]):
+        h = household[j]
+        if not seen[h]:
+            seen[h] = True
+            out[k] = j
+            k += 1
+    return out[:k].copy()
+
+
+@njit(cache=True, nogil=True)
+def sector_choice(cumulative, kind, u):
+    """Each seeker's sector: how many of its type's cumulative choice shares
+    (``cumulative[kind]``, one per sector) the draw exceeds, at most the last sector."""
+    n_sectors = cumulative.shape[1]
+    out = np.empty(u.shape[0], np.intp)
+    for j in range(u.shape[0]):
+        row = kind[j]
+        c = 0
+        for s in range(n_sectors):
+            c += u[j] > cumulative[row, s]
+        out[j] = min(c, n_sectors - 1)
     return out

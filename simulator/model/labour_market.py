@@ -236,11 +236,7 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
         cum_t = np.ones_like(attract_t)  # types that do not search are never looked up
         ok = tot_t > 0
         cum_t[ok] = np.cumsum(attract_t[ok] / tot_t[ok, None], axis=1)
-        u = rng.random(len(seekers))
-        choice = np.zeros(len(seekers), np.intp)
-        for s in range(N_SECTORS):
-            choice += u > cum_t[kind, s]
-        np.minimum(choice, N_SECTORS - 1, out=choice)
+        choice = kernels.sector_choice(cum_t, kind, rng.random(len(seekers)))  # the first sector whose cumulative share exceeds the draw
         fit = w_t[kind, choice]
         U_s = np.bincount(choice, minlength=N_SECTORS).astype(float)
         W_s = np.bincount(choice, weights=fit, minlength=N_SECTORS)
@@ -377,12 +373,7 @@ def welfare_jobs(model: CityModel, rng: np.random.Generator, seekers: np.ndarray
         return hired
     # one seeker per household, in random order
     seekers = seekers[rng.permutation(len(seekers))]
-    h = household[seekers]
-    first = np.full(hh.n, len(seekers))
-    np.minimum.at(first, h, np.arange(len(seekers)))  # each household's first seeker in this order
-    is_first = np.zeros(len(seekers), bool)
-    is_first[first[h]] = True
-    chosen = seekers[np.flatnonzero(is_first)][:room]
+    chosen = seekers[kernels.first_of_each_household(household[seekers], hh.n)][:room]
     unit = units[rng.integers(0, len(units), size=len(chosen))]
     p.status[chosen] = EMPLOYED
     p.employer[chosen] = unit

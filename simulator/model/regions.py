@@ -219,7 +219,7 @@ def jobs_by_region(model: CityModel) -> np.ndarray:
     """Person rows employed by firms in each region (this month's record of who works where)."""
     f = model.firms
     n = min(f.n, len(model.workers))  # rows appended since the labour market ran have no workers yet
-    return np.bincount(f.region[:n], weights=model.workers[:n], minlength=model.regions.n)
+    return kernels.group_sum(f.region[:n], model.workers[:n], model.regions.n)  # bincount(region, weights=workers)
 
 
 def place_entrants(model: CityModel, sector: int, k: int) -> np.ndarray:
@@ -231,7 +231,7 @@ def place_entrants(model: CityModel, sector: int, k: int) -> np.ndarray:
     f = model.firms
     nf = f.n
     in_sector = f.alive[:nf] & (f.sector[:nf] == sector)
-    w = np.bincount(f.region[:nf][in_sector], weights=f.target[:nf][in_sector], minlength=R)
+    w = kernels.sum_by_group(f.region[:nf], in_sector, f.target[:nf], R)  # bincount(region[in_sector], weights=target[in_sector])
     if w.sum() <= 0:
         w = model.regions.population_share
     return model.streams["region_entry"].choice(R, size=k, p=w / w.sum()).astype(np.int16)

@@ -34,6 +34,13 @@ def persons(draw, max_rows: int = 60):
     }
 
 
+def _by_month(table: np.ndarray) -> np.ndarray:
+    """A year-of-age table by month of age, as demography.death_table_by_month builds it."""
+    out = np.full(np.iinfo(np.int16).max + 1, table[-1])
+    out[: 12 * len(table)] = np.repeat(table, 12)
+    return out
+
+
 def _flags(households: np.ndarray, n: int) -> np.ndarray:
     out = np.zeros(n, bool)
     out[households] = True
@@ -84,12 +91,13 @@ def test_selections_equal_numpy(pp) -> None:
     np.testing.assert_array_equal(
         kernels.members_of(h, pp["present"], chosen), np.flatnonzero(pp["present"] & chosen[h])
     )
-    # deaths: the j-th present person's draw against the table at their whole years (capped)
+    # deaths: the j-th present person's draw against the table at their whole years (capped),
+    # read from the table by month
     table = np.sort(rng.random(111)) * 0.2
     u = rng.random(int(pp["present"].sum()))
     idx = np.flatnonzero(pp["present"])
     expected = idx[u < table[np.minimum(pp["age_m"][idx] // 12, 110)]]
-    np.testing.assert_array_equal(kernels.deaths(pp["present"], pp["age_m"], u, table, 110), expected)
+    np.testing.assert_array_equal(kernels.deaths(pp["present"], pp["age_m"], u, _by_month(table)), expected)
     # layoffs: a draw below the employer's rate (some rates zero)
     n_firms = 7
     employer = rng.integers(0, n_firms, n).astype(np.int32)
@@ -137,3 +145,56 @@ def test_per_firm_sums_equal_numpy(n_classes: int, n_firms: int, seed: int) -> N
     for k in range(1, n_classes):
         expected += count[k] * by_class[k]
     np.testing.assert_array_equal(kernels.per_firm(count, by_class), expected)
+
+
+@settings(max_examples=150, deadline=None)
+@given(persons())
+def test_group_sums_first_entries_and_choices_equal_numpy(pp) -> None:
+    h, nh, rng = pp["household"], pp["n_households"], pp["rng"]
+    values = rng.normal(size=len(h))
+    keep = rng.random(len(h)) < 0.7
+    np.testing.assert_array_equal(kernels.group_sum(h, values, nh), np.bincount(h, weights=values, minlength=nh))
+    np.testing.assert_array_equal(
+        kernels.sum_by_group(h, keep, values, nh), np.bincount(h[keep], weights=values[keep], minlength=nh)
+    )
+    # first entry of each household, as the welfare-jobs rule found it with minimum.at
+    first = np.full(nh, len(h))
+    np.minimum.at(first, h, np.arange(len(h)))
+    is_first = np.zeros(len(h), bool)
+    is_first[first[h]] = True
+    np.testing.assert_array_equal(kernels.first_of_each_household(h, nh), np.flatnonzero(is_first))
+    # sector choice: the count of cumulative shares below the draw, capped at the last sector
+    n_types, n_sectors = 5, 7
+    shares = rng.random((n_types, n_sectors))
+    cum = np.cumsum(shares / shares.sum(axis=1, keepdims=True), axis=1)
+    kind = rng.integers(0, n_types, len(h))
+    u = rng.random(len(h))
+    expected = np.zeros(len(h), np.intp)
+    for s in range(n_sectors):
+        expected += u > cum[kind, s]
+    np.minimum(expected, n_sectors - 1, out=expected)
+    np.testing.assert_array_equal(kernels.sector_choice(cum, kind, u), expected)
+    # persons employed by flagged firms (non-workers have employer -1)
+    status = pp["status"]
+    employer = np.where(status == EMPLOYED, rng.integers(0, 6, len(h)), -1).astype(np.int32)
+    flagged = rng.random(6) < 0.5
+    emp = np.flatnonzero(status == EMPLOYED)
+    np.testing.assert_array_equal(kernels.employed_by(status, employer, EMPLOYED, flagged), emp[flagged[employer[emp]]])
+    # a value per person from a table by cell, also written to the persons' array
+    table = rng.random(30).astype(np.float32)
+    cell = rng.integers(0, 30, len(emp))
+    person_value = np.zeros(len(h), np.float32)
+    got = kernels.take_and_set(table, cell, emp, person_value)
+    np.testing.assert_array_equal(got, np.take(table, cell))
+    expected_pv = np.zeros(len(h), np.float32)
+    expected_pv[emp] = np.take(table, cell)
+    np.testing.assert_array_equal(person_value, expected_pv)
+
+
+def test_death_table_by_month_reads_the_year_of_age() -> None:
+    from simulator.model.demography import MAX_AGE_YEARS, death_table, death_table_by_month, gompertz_level
+
+    level = gompertz_level(72.0, 0.085)
+    by_month = death_table_by_month(level, 0.085)
+    ages = np.arange(np.iinfo(np.int16).max + 1)
+    np.testing.assert_array_equal(by_month[ages], death_table(level, 0.085)[np.minimum(ages // 12, MAX_AGE_YEARS)])
