@@ -261,3 +261,54 @@ def sector_choice(cumulative, kind, u):
             c += u[j] > cumulative[row, s]
         out[j] = min(c, n_sectors - 1)
     return out
+
+
+@njit(cache=True, nogil=True)
+def employment_cells(rows, employer, skill, welfare_job, n_firms, n_classes, n_skills):
+    """For the employed ``rows``: their employer rows, their (pay class, firm) cell
+    ``pay class x n_firms + employer`` (the pay class is the skill, plus ``n_skills`` in a
+    public-welfare job) and the count of rows per cell, shape (n_classes, n_firms), int32:
+    ``bincount(cell, minlength=n_classes x n_firms)``."""
+    k = rows.shape[0]
+    emp = np.empty(k, employer.dtype)
+    cell = np.empty(k, np.int64)
+    count = np.zeros(n_classes * n_firms, np.int32)
+    for j in range(k):
+        i = rows[j]
+        e = employer[i]
+        emp[j] = e
+        c = (np.int64(skill[i]) + n_skills * np.int64(welfare_job[i])) * n_firms + e
+        cell[j] = c
+        count[c] += 1
+    return emp, cell, count.reshape(n_classes, n_firms)
+
+
+@njit(cache=True, nogil=True)
+def add_shares(income, weight, total, amount, scale):
+    """``income += weight / total * amount / scale``, element by element in that order."""
+    for h in range(income.shape[0]):
+        income[h] += weight[h] / total * amount / scale
+
+
+@njit(cache=True, nogil=True)
+def dibao_need(line, members, income, present):
+    """Top-up to the line of each present household: ``where(present, maximum(line x members
+    - income, 0), 0)`` (numpy's maximum: a zero of either sign kept as computed)."""
+    n = income.shape[0]
+    out = np.zeros(n)
+    for h in range(n):
+        if present[h]:
+            v = line[h] * members[h] - income[h]
+            out[h] = v if (v >= 0.0 or np.isnan(v)) else 0.0
+    return out
+
+
+@njit(cache=True, nogil=True)
+def household_count_where(household, rows, key, value, n_households):
+    """Persons among ``rows`` with ``key == value`` per household row:
+    ``bincount(household[rows[key[rows] == value]], minlength=n_households)``."""
+    out = np.zeros(n_households, np.int64)
+    for j in range(rows.shape[0]):
+        r = rows[j]
+        out[household[r]] += key[r] == value
+    return out

@@ -79,7 +79,7 @@ class Employment:
         employer: the employer row of each.
         cell: ``pay class x firm rows + employer row`` of each employed row (int64): its
             (class, firm) cell in the tables below.
-        count: employed person rows per pay class and firm row (int64), shape
+        count: employed person rows per pay class and firm row (int32), shape
             (N_PAY_CLASSES, firm rows), or (N_SKILLS, firm rows) while nobody holds a
             welfare job.
         wage: the wage of each employed row (float32 yuan/month), set by :func:`set_wages`.
@@ -111,16 +111,9 @@ def record_employment(model: CityModel) -> None:
     """Record who works where (:class:`Employment`)."""
     p, nf = model.persons, model.firms.n
     rows = np.flatnonzero(p.view("status") == EMPLOYED)
-    employer = p.employer[rows]
-    welfare = p.welfare_job[rows]
-    pay_class = p.skill[rows]
-    n_classes = N_SKILLS
-    if welfare.any():  # the welfare classes only while someone holds a welfare job
-        pay_class = pay_class + np.int8(N_SKILLS) * welfare
-        n_classes = N_PAY_CLASSES
-    cell = pay_class * np.int64(nf)
-    cell += employer
-    count = np.bincount(cell, minlength=n_classes * nf).reshape(n_classes, nf)
+    # the welfare classes only while someone holds a welfare job
+    n_classes = N_PAY_CLASSES if p.welfare_job[rows].any() else N_SKILLS
+    employer, cell, count = kernels.employment_cells(rows, p.employer, p.skill, p.welfare_job, nf, n_classes, N_SKILLS)
     model.employment = Employment(rows=rows, employer=employer, cell=cell, count=count)
 
 

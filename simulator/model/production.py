@@ -464,7 +464,7 @@ def distribute_to_savers(model: CityModel, amount: float) -> None:
         w = hh.present[: hh.n].astype(float)
         tot = w.sum()
         s = w
-    model.hh_income[: hh.n] += s / tot * amount / model.scale
+    kernels.add_shares(model.hh_income[: hh.n], s, tot, amount, float(model.scale))  # income += s / tot * amount / scale
 
 
 def settle_firm_cash(model: CityModel, labour_cost: np.ndarray) -> None:

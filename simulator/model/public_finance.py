@@ -97,7 +97,7 @@ def step(model: CityModel) -> None:
         model.s(pfc.dibao_rural_line_yuan_per_person_month),
         model.s(pfc.dibao_line_yuan_per_person_month),
     )
-    need = np.where(hh.present[: hh.n], np.maximum(line * members - model.hh_income[: hh.n], 0.0), 0.0)
+    need = kernels.dibao_need(line, members, model.hh_income[: hh.n], hh.present[: hh.n])
     model.hh_income[: hh.n] += need
     dibao = float(need.sum()) * S
     central_dibao = sc.public_finance.dibao_central_share * dibao
@@ -122,9 +122,9 @@ def step(model: CityModel) -> None:
         central_to_city(model, prog.welfare_central_share * float(p.wage[emp].astype(np.float64).sum()) * S,
                         "welfare_jobs_central")
     if prog.talent_allowance > 0:
-        skilled = employed[p.skill[employed] == SKILL_NAMES.index("high")]
-        model.hh_income[: hh.n] += kernels.household_count(p.household, skilled, hh.n) * prog.talent_allowance
-        allowance = len(skilled) * S * prog.talent_allowance
+        skilled = kernels.household_count_where(p.household, employed, p.skill, SKILL_NAMES.index("high"), hh.n)
+        model.hh_income[: hh.n] += skilled * prog.talent_allowance
+        allowance = int(skilled.sum()) * S * prog.talent_allowance
         led.pay("talent_allowance", CITY, HH, allowance)
         gov.cash -= allowance
         model.month_spending["programmes"] += allowance

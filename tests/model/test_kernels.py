@@ -198,3 +198,38 @@ def test_death_table_by_month_reads_the_year_of_age() -> None:
     by_month = death_table_by_month(level, 0.085)
     ages = np.arange(np.iinfo(np.int16).max + 1)
     np.testing.assert_array_equal(by_month[ages], death_table(level, 0.085)[np.minimum(ages // 12, MAX_AGE_YEARS)])
+
+
+@settings(max_examples=150, deadline=None)
+@given(persons())
+def test_employment_cells_and_household_money_equal_numpy(pp) -> None:
+    h, nh, rng = pp["household"], pp["n_households"], pp["rng"]
+    n, n_firms, n_skills = len(h), 9, 3
+    status = pp["status"]
+    employer = np.where(status == EMPLOYED, rng.integers(0, n_firms, n), -1).astype(np.int32)
+    welfare = (status == EMPLOYED) & (rng.random(n) < 0.2)
+    rows = np.flatnonzero(status == EMPLOYED)
+    n_classes = 2 * n_skills if welfare[rows].any() else n_skills
+    emp, cell, count = kernels.employment_cells(rows, employer, pp["skill"], welfare, n_firms, n_classes, n_skills)
+    expected_cell = (pp["skill"][rows] + np.int8(n_skills) * welfare[rows]) * np.int64(n_firms) + employer[rows]
+    np.testing.assert_array_equal(emp, employer[rows])
+    np.testing.assert_array_equal(cell, expected_cell)
+    np.testing.assert_array_equal(count, np.bincount(expected_cell, minlength=n_classes * n_firms).reshape(n_classes, n_firms))
+    # income shared in proportion to savings, added in place
+    income = rng.random(nh) * 100
+    weight = rng.random(nh) * 1e4
+    expected = income + weight / weight.sum() * 12345.6 / 10
+    kernels.add_shares(income, weight, weight.sum(), 12345.6, 10.0)
+    np.testing.assert_array_equal(income, expected)
+    # top-up to the line (some households above it, some absent)
+    line = np.where(rng.random(nh) < 0.5, 200.0, 350.0)
+    members = rng.integers(0, 6, nh).astype(np.int32)
+    present = rng.random(nh) < 0.9
+    np.testing.assert_array_equal(
+        kernels.dibao_need(line, members, income, present),
+        np.where(present, np.maximum(line * members - income, 0.0), 0.0),
+    )
+    np.testing.assert_array_equal(
+        kernels.household_count_where(h, rows, pp["skill"], HIGH, nh),
+        np.bincount(h[rows[pp["skill"][rows] == HIGH]], minlength=nh),
+    )
