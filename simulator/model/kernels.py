@@ -312,3 +312,35 @@ def household_count_where(household, rows, key, value, n_households):
         r = rows[j]
         out[household[r]] += key[r] == value
     return out
+
+
+@njit(cache=True, nogil=True)
+def consumption(income_prev, savings, present, mpc, share_of_savings):
+    """Each household's spending (yuan) out of its savings, which it reduces:
+    ``c = minimum(where(present, mpc x maximum(income_prev, 0) + share_of_savings x savings,
+    0), savings)``; ``savings -= c`` (numpy's maximum and minimum, element by element)."""
+    n = savings.shape[0]
+    out = np.zeros(n)
+    for h in range(n):
+        if present[h]:
+            inc = income_prev[h]
+            inc = inc if (inc >= 0.0 or np.isnan(inc)) else 0.0
+            c = mpc * inc + share_of_savings * savings[h]
+        else:
+            c = 0.0
+        s = savings[h]
+        c = c if (c <= s or np.isnan(c)) else s
+        out[h] = c
+        savings[h] = s - c
+    return out
+
+
+@njit(cache=True, nogil=True)
+def pensions_paid(pension, rows, rural):
+    """The pension of each of the retired ``rows``: their own (float32, as float64) if
+    positive, else the rural basic pension: ``where(pension[rows] > 0, pension[rows], rural)``."""
+    out = np.empty(rows.shape[0])
+    for j in range(rows.shape[0]):
+        v = pension[rows[j]]
+        out[j] = v if v > 0 else rural
+    return out

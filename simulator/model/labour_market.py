@@ -83,6 +83,8 @@ class Employment:
             (N_PAY_CLASSES, firm rows), or (N_SKILLS, firm rows) while nobody holds a
             welfare job.
         wage: the wage of each employed row (float32 yuan/month), set by :func:`set_wages`.
+        wage_table: the wage per (pay class, firm row) it was read from (:func:`wage_table`,
+            the rows in use), set by :func:`set_wages`.
     """
 
     rows: np.ndarray
@@ -90,6 +92,7 @@ class Employment:
     cell: np.ndarray
     count: np.ndarray
     wage: np.ndarray | None = None
+    wage_table: np.ndarray | None = None
 
     def per_firm(self, by_class: np.ndarray) -> np.ndarray:
         """Sum over each firm row's workers of a value given by pay class, shape
@@ -407,7 +410,8 @@ def set_wages(model: CityModel) -> None:
     job the welfare wage); records the mean wage of the employed (``model.average_wage``,
     yuan/month)."""
     emp = model.employment
-    emp.wage = kernels.take_and_set(wage_table(model)[: len(emp.count)].ravel(), emp.cell, emp.rows, model.persons.wage)
+    emp.wage_table = wage_table(model)[: len(emp.count)]
+    emp.wage = kernels.take_and_set(emp.wage_table.ravel(), emp.cell, emp.rows, model.persons.wage)
     model.average_wage = float(emp.wage.astype(np.float64).mean()) if len(emp.rows) else 0.0
 
 

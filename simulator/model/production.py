@@ -51,7 +51,7 @@ import numpy as np
 
 from simulator.model import kernels
 from simulator.model.accounts import BANKS, CENTRAL, CITY, FIRMS, HH, ROW, SSF
-from simulator.model.labour_market import record_employment, set_wage_offers, set_wages, wage_table
+from simulator.model.labour_market import record_employment, set_wage_offers, set_wages
 from simulator.model.sectors import (
     AGRI,
     COAL,
@@ -192,10 +192,8 @@ def household_consumption(model: CityModel) -> np.ndarray:
     hc = model.scenario.households
     n = hh.n
     mpc = model.s(hc.propensity_to_consume)
-    c = mpc * np.maximum(hh.income_prev[:n], 0.0) + hc.consumption_from_savings_per_month * hh.savings[:n]
-    c = np.minimum(np.where(hh.present[:n], c, 0.0), hh.savings[:n])
-    hh.savings[:n] -= c
-    return c
+    # c = minimum(where(present, mpc x maximum(income_prev, 0) + share x savings, 0), savings); savings -= c
+    return kernels.consumption(hh.income_prev[:n], hh.savings[:n], hh.present[:n], mpc, hc.consumption_from_savings_per_month)
 
 
 def step(model: CityModel) -> None:
@@ -225,7 +223,7 @@ def step(model: CityModel) -> None:
     emp = jobs.rows
     public = f.ownership[:nf] == PUBLIC
     # per firm row: whole counts x each pay class's wage (exactly the sum of its persons' wages)
-    wage_bill = jobs.per_firm(wage_table(model)[: len(jobs.count)].astype(np.float64)) * S
+    wage_bill = jobs.per_firm(jobs.wage_table) * S  # (the float32 wages are summed in float64)
 
     # social functions run by state firms (heating, water, property services), bought
     # locally; the SOE reform moves a share of the bill to the city

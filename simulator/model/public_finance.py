@@ -56,8 +56,7 @@ def step(model: CityModel) -> None:
         indexation = model.s(sc.social_security.pension_indexation_per_year) + prog.pension_extra_indexation
         p.pension[ret] *= np.float32(1.0 + indexation)
     rural = model.s(sc.social_security.rural_pension_yuan_per_month)
-    pension = p.pension[ret]
-    pens = np.where(pension > 0, pension.astype(np.float64), rural)
+    pens = kernels.pensions_paid(p.pension, ret, rural)  # where(pension > 0, pension, rural) of the retired
     un = np.flatnonzero(status == UNEMPLOYED)
     lab = sc.labour
     eligible = un[p.unemp_months[un] <= lab.unemployment_benefit_max_months]

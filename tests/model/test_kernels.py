@@ -192,7 +192,12 @@ def test_group_sums_first_entries_and_choices_equal_numpy(pp) -> None:
 
 
 def test_death_table_by_month_reads_the_year_of_age() -> None:
-    from simulator.model.demography import MAX_AGE_YEARS, death_table, death_table_by_month, gompertz_level
+    from simulator.model.demography import (
+        MAX_AGE_YEARS,
+        death_table,
+        death_table_by_month,
+        gompertz_level,
+    )
 
     level = gompertz_level(72.0, 0.085)
     by_month = death_table_by_month(level, 0.085)
@@ -232,4 +237,25 @@ def test_employment_cells_and_household_money_equal_numpy(pp) -> None:
     np.testing.assert_array_equal(
         kernels.household_count_where(h, rows, pp["skill"], HIGH, nh),
         np.bincount(h[rows[pp["skill"][rows] == HIGH]], minlength=nh),
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 40), st.integers(0, 2**32 - 1))
+def test_consumption_and_pensions_equal_numpy(n: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    income_prev = rng.normal(size=n) * 2000  # some negative
+    savings = np.abs(rng.normal(size=n)) * np.where(rng.random(n) < 0.2, 1.0, 1e4)  # some nearly broke
+    present = rng.random(n) < 0.9
+    mpc, share = 0.7, 0.01
+    c = mpc * np.maximum(income_prev, 0.0) + share * savings
+    c = np.minimum(np.where(present, c, 0.0), savings)
+    expected_savings = savings - c
+    got = kernels.consumption(income_prev, savings, present, mpc, share)
+    np.testing.assert_array_equal(got, c)
+    np.testing.assert_array_equal(savings, expected_savings)
+    pension = np.where(rng.random(n) < 0.3, 0.0, rng.random(n) * 3000).astype(np.float32)
+    rows = np.flatnonzero(rng.random(n) < 0.6)
+    np.testing.assert_array_equal(
+        kernels.pensions_paid(pension, rows, 123.4), np.where(pension[rows] > 0, pension[rows].astype(np.float64), 123.4)
     )
