@@ -344,3 +344,32 @@ def pensions_paid(pension, rows, rural):
         v = pension[rows[j]]
         out[j] = v if v > 0 else rural
     return out
+
+
+@njit(cache=True, nogil=True)
+def wage_offers(wage_prem, wage_offer, vacancies, profit, adjustment, bound, norm_by_sector, sector,
+                premium_sum, workers, max_labour_share, va_per_worker, employer_contribution,
+                coverage_by_sector, ownership, public, public_wage):
+    """Firms' wage premia and offers, in place (numpy's operations element by element):
+
+    ``wage_prem = clip(wage_prem + adjustment x (vacancies >= 1) - adjustment x (profit < 0),
+    -bound, bound)``; ``offer = minimum(norm x (1 + wage_prem), cap)`` with ``cap =
+    max_labour_share x va_per_worker / (mean premium x (1 + employer_contribution x
+    coverage))``, the mean premium ``premium_sum / workers`` (1 without workers); public
+    units offer ``public_wage``.
+    """
+    for f in range(wage_prem.shape[0]):
+        up = adjustment if vacancies[f] >= 1.0 else 0.0
+        down = adjustment if profit[f] < 0 else 0.0
+        p = wage_prem[f] + up - down
+        p = p if (p >= -bound or np.isnan(p)) else -bound
+        p = p if (p <= bound or np.isnan(p)) else bound
+        wage_prem[f] = p
+        if ownership[f] == public:
+            wage_offer[f] = public_wage
+            continue
+        s = sector[f]
+        mean_prem = premium_sum[f] / workers[f] if workers[f] > 0 else 1.0
+        cap = max_labour_share * va_per_worker[f] / (mean_prem * (1.0 + employer_contribution * coverage_by_sector[s]))
+        offer = norm_by_sector[s] * (1.0 + p)
+        wage_offer[f] = offer if (offer <= cap or np.isnan(offer)) else cap

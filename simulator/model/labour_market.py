@@ -424,24 +424,21 @@ def set_wage_offers(model: CityModel, vacancies: np.ndarray) -> None:
     nf = f.n
     fc = model.scenario.firms
     adj = model.scenario.labour.wage_adjustment_per_month
-    unfilled = vacancies >= 1.0  # at least one person row still wanted after this month's hiring
-    losing = f.profit[:nf] < 0
-    prem = f.wage_prem[:nf] + adj * unfilled - adj * losing
-    f.wage_prem[:nf] = np.clip(prem, -fc.wage_premium_bound, fc.wage_premium_bound)
-    rel_wage = model.sector_par["relative_wage"]
-    norm = rel_wage[f.sector[:nf]] * model.base_wage()
     from simulator.model.production import value_added_per_worker
 
     # the cap is on labour cost per worker: offer x mean skill premium x (1 + employer contributions);
     # the sum of the premia is exact (whole counts times float32 premia)
-    L = model.workers
     prem = model.skill_premium.astype(np.float64)
     prem_sum = model.employment.per_firm(np.concatenate([prem, prem]))
-    mean_prem = np.divide(prem_sum, L, out=np.ones(nf), where=L > 0)
-    coverage = model.sector_par["pension_coverage_share"][f.sector[:nf]]
     ec = model.s(model.scenario.social_security.pension_contribution_employer_share)
-    cap = fc.max_labour_share_of_value_added * value_added_per_worker(model) / (mean_prem * (1.0 + ec * coverage))
-    offer = np.minimum(norm * (1.0 + f.wage_prem[:nf]), cap)
-    public = model.public_mask()
-    offer[public] = model.scenario.public_finance.public_wage_relative_to_average * model.base_wage()
-    f.wage_offer[:nf] = offer
+    base = model.base_wage()
+    # premia: up while a row stays unfilled (a person row still wanted after this month's hiring),
+    # down while the firm makes losses, within the bound; the offer: the sector's norm x (1 +
+    # premium), capped; public units pay the public wage
+    kernels.wage_offers(
+        f.wage_prem[:nf], f.wage_offer[:nf], vacancies, f.profit[:nf], adj, fc.wage_premium_bound,
+        model.sector_par["relative_wage"] * base, f.sector[:nf], prem_sum, model.workers,
+        fc.max_labour_share_of_value_added, value_added_per_worker(model), ec,
+        model.sector_par["pension_coverage_share"], f.ownership[:nf], PUBLIC,
+        model.scenario.public_finance.public_wage_relative_to_average * base,
+    )

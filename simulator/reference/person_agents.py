@@ -530,6 +530,9 @@ def run_pair(scenario: Scenario, *, seed: int) -> dict:
     """
     from simulator.model.city import STREAMS, CityModel
 
+    # one step of a throwaway city first: the compiled loops (simulator.model.kernels) are
+    # loaded once per process, a cost that is not the rules' and stays out of the timing
+    CityModel(scenario, seed=seed, mechanisms="person_rules").step()
     city = CityModel(scenario, seed=seed, mechanisms="person_rules")
     # a stream of the run's seed that no mechanism of the city uses
     ref_seed = np.random.SeedSequence(city.seed_value).spawn(len(STREAMS) + 1)[-1]

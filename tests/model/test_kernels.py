@@ -259,3 +259,32 @@ def test_consumption_and_pensions_equal_numpy(n: int, seed: int) -> None:
     np.testing.assert_array_equal(
         kernels.pensions_paid(pension, rows, 123.4), np.where(pension[rows] > 0, pension[rows].astype(np.float64), 123.4)
     )
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 40), st.integers(0, 2**32 - 1))
+def test_wage_offers_equal_numpy(nf: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_sectors, public_code = 7, 2
+    wage_prem = rng.uniform(-0.35, 0.35, nf)
+    vacancies = np.where(rng.random(nf) < 0.5, 0.0, rng.random(nf) * 4)
+    profit = rng.normal(size=nf)
+    sector = rng.integers(0, n_sectors, nf)
+    ownership = rng.integers(0, 3, nf).astype(np.int8)
+    workers = np.where(rng.random(nf) < 0.2, 0.0, rng.integers(1, 50, nf).astype(float))
+    premium_sum = workers * rng.uniform(1.0, 2.0, nf)
+    va = rng.uniform(500, 9000, nf)
+    norm = rng.uniform(800, 3000, n_sectors)
+    coverage = rng.random(n_sectors)
+    adj, bound, share, ec, public_wage = 0.01, 0.3, 0.7, 0.2, 2500.0
+    # the numpy expressions
+    prem = np.clip(wage_prem + adj * (vacancies >= 1.0) - adj * (profit < 0), -bound, bound)
+    mean_prem = np.divide(premium_sum, workers, out=np.ones(nf), where=workers > 0)
+    cap = share * va / (mean_prem * (1.0 + ec * coverage[sector]))
+    offer = np.minimum(norm[sector] * (1.0 + prem), cap)
+    offer[ownership == public_code] = public_wage
+    got_prem, got_offer = wage_prem.copy(), np.zeros(nf)
+    kernels.wage_offers(got_prem, got_offer, vacancies, profit, adj, bound, norm, sector, premium_sum, workers,
+                        share, va, ec, coverage, ownership, public_code, public_wage)
+    np.testing.assert_array_equal(got_prem, prem)
+    np.testing.assert_array_equal(got_offer, offer)
