@@ -373,3 +373,81 @@ def wage_offers(wage_prem, wage_offer, vacancies, profit, adjustment, bound, nor
         cap = max_labour_share * va_per_worker[f] / (mean_prem * (1.0 + employer_contribution * coverage_by_sector[s]))
         offer = norm_by_sector[s] * (1.0 + p)
         wage_offer[f] = offer if (offer <= cap or np.isnan(offer)) else cap
+
+
+@njit(cache=True, nogil=True)
+def firm_accounts(sales, mines, mine_inputs, phi, public, sector, ownership, private, alive, ordinary,
+                  business_tax_sector, business_tax_rate, vat_by_sector, eit_by_sector, resource_tax, debt,
+                  loan_rate, private_loan_rate, employer_contribution, covered_bill, wage_bill, social_functions,
+                  heavy_sector, environmental_share, agri, agri_subsidy_per_worker, workers, scale, payout,
+                  cash, last_sales, profit, loss_months):
+    """A month's accounts of every firm row (yuan), numpy's operations element by element:
+
+    - intermediates: ``mine_inputs`` for mines, ``phi x sales`` for others, none for public units;
+      value added ``va = sales - intermediates``;
+    - business tax ``business_tax_rate x sales`` in the business-tax sectors (if the rate is
+      positive; not public units); VAT ``vat_by_sector x maximum(va, 0)`` for the other
+      non-public rows;
+    - interest ``debt x rate`` (``private_loan_rate`` for private firms); employer
+      contributions ``employer_contribution x covered_bill``;
+    - before tax: sales less intermediates, wages, contributions, business tax, VAT, resource
+      tax and interest, less the social functions; less the environmental cost
+      ``environmental_share x sales`` of heavy-industry rows alive (if the share is positive);
+      plus the farm subsidy ``agri_subsidy_per_worker x workers x scale`` of farms alive (if
+      positive); EIT ``eit_by_sector x maximum(pre_tax, 0)``; after tax ``pre_tax - eit``;
+    - dividends ``payout x after_tax`` of private firms in profit.
+
+    Updates ``cash += after_tax - dividends``, ``last_sales = sales``, ``profit = after_tax``
+    and ``loss_months`` (+1 after a loss, or no sales for an ordinary firm; else 0). Returns
+    intermediates, va, business tax, VAT, interest, employer contributions, environmental
+    cost, subsidy, EIT and dividends.
+    """
+    n = sales.shape[0]
+    inter = np.empty(n)
+    va = np.empty(n)
+    bt = np.empty(n)
+    vat = np.empty(n)
+    interest = np.empty(n)
+    contrib = np.empty(n)
+    env = np.zeros(n)
+    sub = np.zeros(n)
+    eit = np.empty(n)
+    div = np.empty(n)
+    for f in range(n):
+        s = sector[f]
+        x = sales[f]
+        if public[f]:
+            i = 0.0
+        elif mines[f]:
+            i = mine_inputs[f]
+        else:
+            i = x * phi[f]
+        inter[f] = i
+        v = x - i
+        va[f] = v
+        use_bt = business_tax_sector[s] and business_tax_rate > 0 and not public[f]
+        bt[f] = business_tax_rate * x if use_bt else 0.0
+        if not use_bt and not public[f]:
+            vat[f] = vat_by_sector[s] * (v if (v >= 0.0 or np.isnan(v)) else 0.0)
+        else:
+            vat[f] = 0.0
+        interest[f] = debt[f] * (private_loan_rate if ownership[f] == private else loan_rate)
+        contrib[f] = employer_contribution * covered_bill[f]
+        pre = x - i - wage_bill[f] - contrib[f] - bt[f] - vat[f] - resource_tax[f] - interest[f]
+        pre = pre - social_functions[f]
+        if environmental_share > 0:
+            env[f] = environmental_share * x if (heavy_sector[s] and alive[f]) else 0.0
+            pre = pre - env[f]
+        if agri_subsidy_per_worker > 0:
+            sub[f] = agri_subsidy_per_worker * workers[f] * scale if (s == agri and alive[f]) else 0.0
+            pre = pre + sub[f]
+        e = eit_by_sector[s] * (pre if (pre >= 0.0 or np.isnan(pre)) else 0.0)
+        eit[f] = e
+        after = pre - e
+        d = payout * after if (ownership[f] == private and after > 0) else 0.0
+        div[f] = d
+        cash[f] += after - d
+        last_sales[f] = x
+        profit[f] = after
+        loss_months[f] = loss_months[f] + 1 if (after < 0 or (ordinary[f] and x <= 0)) else 0
+    return inter, va, bt, vat, interest, contrib, env, sub, eit, div

@@ -327,51 +327,29 @@ def step(model: CityModel) -> None:
     model.month_spending["public_payroll"] += public_total
 
     # ---- firm costs, taxes and profit
-    intermediates = np.where(mines, mine_inputs, sales * phi)
-    intermediates = np.where(public, 0.0, intermediates)
-    va = sales - intermediates
-    bt_sectors = _sector_flags([SECTOR_NAMES.index(s) for s in pf.business_tax_sectors])[f.sector[:nf]]
-    bt_rate = model.s(pf.business_tax_rate)
-    use_bt = bt_sectors & (bt_rate > 0) & ~public
-    business_tax = np.where(use_bt, bt_rate * sales, 0.0)
-    standard = model.s(pf.vat_rate)
-    sector_vat = np.array([standard if c.vat_rate is None else model.s(c.vat_rate) for c in model.sector_cfg])
-    vat = np.where(~use_bt & ~public, sector_vat[f.sector[:nf]] * np.maximum(va, 0.0), 0.0)
     res_tax = np.zeros(nf)
     res_tax[mr] = (
         q[mr] * model.s(pf.coal_resource_tax_yuan_per_tonne)
         + coal_sales[mr] * model.s(pf.coal_resource_tax_ad_valorem_share)
     )
     r_loan = sc.firms.loan_interest_rate_per_year / 12.0
+    r_private = r_loan
     if prog.private_loan_rate_cut > 0:
-        cut_rate = max(r_loan - prog.private_loan_rate_cut / 12.0, 0.0)  # a rate does not go below zero
-        r_loan = np.where(f.ownership[:nf] == PRIVATE, cut_rate, r_loan)
-    interest = f.debt[:nf] * r_loan
-    employer_contrib = ec * covered_bill
-    pre_tax = sales - intermediates - wage_bill - employer_contrib - business_tax - vat - res_tax - interest
-    pre_tax = pre_tax - social_firms
-    env_tax = np.zeros(nf)
-    if prog.heavy_environmental_cost_share > 0:
-        heavy = _sector_flags(HEAVY_SECTORS)[f.sector[:nf]] & f.alive[:nf]
-        env_tax = np.where(heavy, prog.heavy_environmental_cost_share * sales, 0.0)
-        pre_tax = pre_tax - env_tax
-    subsidy = np.zeros(nf)
-    if prog.agri_subsidy_per_worker > 0:
-        farms = (f.sector[:nf] == AGRI) & f.alive[:nf]
-        subsidy = np.where(farms, prog.agri_subsidy_per_worker * L * S, 0.0)
-        pre_tax = pre_tax + subsidy
+        r_private = max(r_loan - prog.private_loan_rate_cut / 12.0, 0.0)  # a rate does not go below zero
+    standard = model.s(pf.vat_rate)
+    sector_vat = np.array([standard if c.vat_rate is None else model.s(c.vat_rate) for c in model.sector_cfg])
     eit_std = model.s(pf.enterprise_income_tax_rate)
     sector_eit = np.array([eit_std if c.enterprise_income_tax_rate is None else model.s(c.enterprise_income_tax_rate) for c in model.sector_cfg])
-    eit = sector_eit[f.sector[:nf]] * np.maximum(pre_tax, 0.0)
-    after_tax = pre_tax - eit
-    dividends = np.where(
-        (f.ownership[:nf] == PRIVATE) & (after_tax > 0), sc.firms.dividend_payout_share_private * after_tax, 0.0
+    bt_rate = model.s(pf.business_tax_rate)
+    # intermediates, value added, taxes, interest, profit after tax, dividends; the firms'
+    # cash, sales, profit and months of loss updated (kernels.firm_accounts: the formulas)
+    intermediates, va, business_tax, vat, interest, employer_contrib, env_tax, subsidy, eit, dividends = kernels.firm_accounts(
+        sales, mines, mine_inputs, phi, public, f.sector[:nf], f.ownership[:nf], PRIVATE, f.alive[:nf], ordinary,
+        _sector_flags([SECTOR_NAMES.index(s) for s in pf.business_tax_sectors]), bt_rate, sector_vat, sector_eit,
+        res_tax, f.debt[:nf], r_loan, r_private, ec, covered_bill, wage_bill, social_firms,
+        _sector_flags(HEAVY_SECTORS), prog.heavy_environmental_cost_share, AGRI, prog.agri_subsidy_per_worker * 1.0, L, float(S),
+        sc.firms.dividend_payout_share_private, f.cash[:nf], f.sales[:nf], f.profit[:nf], f.loss_months[:nf],
     )
-    f.cash[:nf] += after_tax - dividends
-    f.sales[:nf] = sales
-    f.profit[:nf] = after_tax
-    no_sales = ordinary & (sales <= 0)
-    f.loss_months[:nf] = np.where((after_tax < 0) | no_sales, f.loss_months[:nf] + 1, 0)
 
     vat_local = model.s(pf.vat_local_share)
     inc_local = model.s(pf.income_tax_local_share)

@@ -288,3 +288,73 @@ def test_wage_offers_equal_numpy(nf: int, seed: int) -> None:
                         share, va, ec, coverage, ownership, public_code, public_wage)
     np.testing.assert_array_equal(got_prem, prem)
     np.testing.assert_array_equal(got_offer, offer)
+
+
+def _firm_accounts_numpy(a: dict) -> dict:
+    """The firms' accounts as production computed them with numpy before the compiled loop."""
+    sales, public, sector = a["sales"], a["public"], a["sector"]
+    intermediates = np.where(a["mines"], a["mine_inputs"], sales * a["phi"])
+    intermediates = np.where(public, 0.0, intermediates)
+    va = sales - intermediates
+    use_bt = a["bt_sector"][sector] & (a["bt_rate"] > 0) & ~public
+    business_tax = np.where(use_bt, a["bt_rate"] * sales, 0.0)
+    vat = np.where(~use_bt & ~public, a["vat"][sector] * np.maximum(va, 0.0), 0.0)
+    r_loan = np.where(a["ownership"] == 0, a["r_private"], a["r_loan"]) if a["r_private"] != a["r_loan"] else a["r_loan"]
+    interest = a["debt"] * r_loan
+    employer_contrib = a["ec"] * a["covered"]
+    pre_tax = sales - intermediates - a["wage_bill"] - employer_contrib - business_tax - vat - a["res_tax"] - interest
+    pre_tax = pre_tax - a["social"]
+    env_tax = np.zeros(len(sales))
+    if a["env_share"] > 0:
+        env_tax = np.where(a["heavy"][sector] & a["alive"], a["env_share"] * sales, 0.0)
+        pre_tax = pre_tax - env_tax
+    subsidy = np.zeros(len(sales))
+    if a["subsidy"] > 0:
+        subsidy = np.where((sector == 3) & a["alive"], a["subsidy"] * a["workers"] * a["scale"], 0.0)
+        pre_tax = pre_tax + subsidy
+    eit = a["eit"][sector] * np.maximum(pre_tax, 0.0)
+    after_tax = pre_tax - eit
+    dividends = np.where((a["ownership"] == 0) & (after_tax > 0), a["payout"] * after_tax, 0.0)
+    no_sales = a["ordinary"] & (sales <= 0)
+    return {
+        "out": (intermediates, va, business_tax, vat, interest, employer_contrib, env_tax, subsidy, eit, dividends),
+        "cash": a["cash"] + (after_tax - dividends), "profit": after_tax,
+        "loss_months": np.where((after_tax < 0) | no_sales, a["loss_months"] + 1, 0).astype(np.int16),
+    }
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 40), st.integers(0, 2**32 - 1), st.booleans(), st.booleans(), st.booleans())
+def test_firm_accounts_equal_numpy(nf: int, seed: int, env_on: bool, subsidy_on: bool, loan_cut: bool) -> None:
+    rng = np.random.default_rng(seed)
+    n_sectors = 7
+    ownership = rng.integers(0, 3, nf).astype(np.int8)  # 0 private, 2 public here
+    public = ownership == 2
+    mines = ~public & (rng.random(nf) < 0.1)
+    a = {
+        "sales": np.where(rng.random(nf) < 0.1, 0.0, rng.uniform(0, 1e6, nf)), "mines": mines,
+        "mine_inputs": rng.uniform(0, 5e5, nf), "phi": rng.uniform(0.2, 0.7, nf), "public": public,
+        "sector": rng.integers(0, n_sectors, nf), "ownership": ownership, "alive": rng.random(nf) < 0.95,
+        "ordinary": ~public & ~mines, "bt_sector": rng.random(n_sectors) < 0.4, "bt_rate": 0.05,
+        "vat": rng.uniform(0.06, 0.17, n_sectors), "eit": rng.uniform(0.15, 0.25, n_sectors),
+        "res_tax": np.where(mines, rng.uniform(0, 1e4, nf), 0.0), "debt": rng.uniform(0, 1e6, nf),
+        "r_loan": 0.005, "r_private": 0.003 if loan_cut else 0.005, "ec": 0.2,
+        "covered": rng.uniform(0, 3e5, nf), "wage_bill": rng.uniform(0, 4e5, nf), "social": rng.uniform(0, 1e4, nf),
+        "heavy": rng.random(n_sectors) < 0.3, "env_share": 0.02 if env_on else 0.0,
+        "subsidy": 150.0 if subsidy_on else 0.0, "workers": rng.integers(0, 30, nf).astype(float), "scale": 10.0,
+        "payout": 0.4, "cash": rng.normal(size=nf) * 1e5, "loss_months": rng.integers(0, 20, nf).astype(np.int16),
+    }
+    expected = _firm_accounts_numpy(a)
+    cash, last_sales, profit, loss = a["cash"].copy(), np.zeros(nf), np.zeros(nf), a["loss_months"].copy()
+    out = kernels.firm_accounts(
+        a["sales"], mines, a["mine_inputs"], a["phi"], public, a["sector"], ownership, 0, a["alive"], a["ordinary"],
+        a["bt_sector"], a["bt_rate"], a["vat"], a["eit"], a["res_tax"], a["debt"], a["r_loan"], a["r_private"], a["ec"],
+        a["covered"], a["wage_bill"], a["social"], a["heavy"], a["env_share"], 3, a["subsidy"], a["workers"], a["scale"],
+        a["payout"], cash, last_sales, profit, loss,
+    )
+    for got, want in zip(out, expected["out"], strict=True):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(cash, expected["cash"])
+    np.testing.assert_array_equal(profit, expected["profit"])
+    np.testing.assert_array_equal(last_sales, a["sales"])
+    np.testing.assert_array_equal(loss, expected["loss_months"])
