@@ -34,6 +34,9 @@ HAS_YOUNG_ADULT = 2
 HAS_HIGH_SKILL = 4
 HAS_EARNER = 8
 
+# Rows of the counts of :func:`region_person_counts`.
+REGION_POPULATION, REGION_OLD, REGION_WORKING_AGE, REGION_EMPLOYED, REGION_UNEMPLOYED = range(5)
+
 
 @njit(cache=True, nogil=True)
 def household_types(household, present, age_m, female, skill, status, retirement_age_m,
@@ -451,3 +454,30 @@ def firm_accounts(sales, mines, mine_inputs, phi, public, sector, ownership, pri
         profit[f] = after
         loss_months[f] = loss_months[f] + 1 if (after < 0 or (ordinary[f] and x <= 0)) else 0
     return inter, va, bt, vat, interest, contrib, env, sub, eit, div
+
+
+@njit(cache=True, nogil=True)
+def region_person_counts(present, household, household_region, age_m, status, employer, firm_region, firm_sector,
+                         n_regions, n_sectors, old_age_years, working_age_from_years, working_age_to_years,
+                         employed, unemployed):
+    """Present persons by region of residence (int64, rows ``REGION_POPULATION``, ``REGION_OLD``
+    (whole years at least ``old_age_years``), ``REGION_WORKING_AGE`` (whole years between the
+    bounds, both included), ``REGION_EMPLOYED``, ``REGION_UNEMPLOYED``), and the employed by
+    their employer's region and sector (``region x n_sectors + sector``)."""
+    counts = np.zeros((5, n_regions), np.int64)
+    jobs = np.zeros(n_regions * n_sectors, np.int64)
+    for i in range(present.shape[0]):
+        if not present[i]:
+            continue
+        r = household_region[household[i]]
+        a = age_m[i] // 12
+        counts[REGION_POPULATION, r] += 1
+        counts[REGION_OLD, r] += a >= old_age_years
+        counts[REGION_WORKING_AGE, r] += (a >= working_age_from_years) & (a <= working_age_to_years)
+        s = status[i]
+        if s == employed:
+            counts[REGION_EMPLOYED, r] += 1
+            e = employer[i]
+            jobs[np.int64(firm_region[e]) * n_sectors + firm_sector[e]] += 1
+        counts[REGION_UNEMPLOYED, r] += s == unemployed
+    return counts, jobs

@@ -399,34 +399,29 @@ class RegionalRecorder:
         S = float(model.scale)
         p, hh, f = model.persons, model.households, model.firms
         n, nh, nf = p.n, hh.n, f.n
-        pres_rows = np.flatnonzero(p.present[:n])
-        reg = of_persons(model, pres_rows)
-        age_y = p.age_m[pres_rows] // 12
-        status = p.status[pres_rows]
-
-        def count(mask: np.ndarray) -> np.ndarray:
-            return np.bincount(reg[mask], minlength=R) * S
-
+        # the present persons by region: all, 60+, of working age, employed, job seekers; the
+        # jobs by region of work and sector (one pass over the persons)
+        counts, jobs = kernels.region_person_counts(
+            p.present[:n], p.household[:n], hh.region, p.age_m[:n], p.status[:n], p.employer[:n], f.region, f.sector,
+            R, N_SECTORS, OLD_AGE, WORKING_AGES[0], WORKING_AGES[1], EMPLOYED, UNEMPLOYED,
+        )
+        counts = counts * S
         vals: dict[str, np.ndarray] = {}
-        pop = np.bincount(reg, minlength=R) * S
+        pop = counts[kernels.REGION_POPULATION]
         vals["population"] = pop
         hreg = hh.region[:nh]
         hpres = hh.present[:nh]
         vals["households"] = np.bincount(hreg[hpres], minlength=R) * S
         vals["land_area_km2"] = table.land_km2.copy()
         vals["population_density"] = pop / table.land_km2
-        vals["share_aged_60_plus"] = count(age_y >= OLD_AGE) / np.maximum(pop, 1.0)
-        vals["working_age_population"] = count((age_y >= WORKING_AGES[0]) & (age_y <= WORKING_AGES[1]))
+        vals["share_aged_60_plus"] = counts[kernels.REGION_OLD] / np.maximum(pop, 1.0)
+        vals["working_age_population"] = counts[kernels.REGION_WORKING_AGE]
         flows = model.region_flows
         for k in FLOWS:
             vals[k] = flows[k].copy()
-        emp = status == EMPLOYED
-        vals["employed_residents"] = count(emp)
-        vals["unemployed_persons"] = count(status == UNEMPLOYED)
-        emp_rows = pres_rows[emp]
-        firm = p.employer[emp_rows]
-        wreg = f.region[firm].astype(np.intp)
-        by_rs = np.bincount(wreg * N_SECTORS + f.sector[firm], minlength=R * N_SECTORS).reshape(R, N_SECTORS) * S
+        vals["employed_residents"] = counts[kernels.REGION_EMPLOYED]
+        vals["unemployed_persons"] = counts[kernels.REGION_UNEMPLOYED]
+        by_rs = jobs.reshape(R, N_SECTORS) * S
         vals["jobs"] = by_rs.sum(axis=1)
         for s, name in enumerate(SECTOR_NAMES):
             vals[f"jobs_{name}"] = by_rs[:, s]

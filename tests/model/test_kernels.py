@@ -358,3 +358,36 @@ def test_firm_accounts_equal_numpy(nf: int, seed: int, env_on: bool, subsidy_on:
     np.testing.assert_array_equal(profit, expected["profit"])
     np.testing.assert_array_equal(last_sales, a["sales"])
     np.testing.assert_array_equal(loss, expected["loss_months"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(persons())
+def test_region_person_counts_equal_numpy(pp) -> None:
+    h, nh, rng = pp["household"], pp["n_households"], pp["rng"]
+    n_regions, n_sectors, n_firms = 4, 7, 6
+    hh_region = rng.integers(0, n_regions, nh).astype(np.int16)
+    status = pp["status"]
+    employer = np.where(status == EMPLOYED, rng.integers(0, n_firms, len(h)), -1).astype(np.int32)
+    firm_region = rng.integers(0, n_regions, n_firms).astype(np.int16)
+    firm_sector = rng.integers(0, n_sectors, n_firms)
+    counts, jobs = kernels.region_person_counts(
+        pp["present"], h, hh_region, pp["age_m"], status, employer, firm_region, firm_sector,
+        n_regions, n_sectors, 60, 15, 59, EMPLOYED, 1,
+    )
+    # the former numpy code of the regional table
+    pres_rows = np.flatnonzero(pp["present"])
+    reg = hh_region[h[pres_rows]]
+    age_y = pp["age_m"][pres_rows] // 12
+    st_ = status[pres_rows]
+
+    def count(mask):
+        return np.bincount(reg[mask], minlength=n_regions)
+
+    np.testing.assert_array_equal(counts[kernels.REGION_POPULATION], np.bincount(reg, minlength=n_regions))
+    np.testing.assert_array_equal(counts[kernels.REGION_OLD], count(age_y >= 60))
+    np.testing.assert_array_equal(counts[kernels.REGION_WORKING_AGE], count((age_y >= 15) & (age_y <= 59)))
+    np.testing.assert_array_equal(counts[kernels.REGION_EMPLOYED], count(st_ == EMPLOYED))
+    np.testing.assert_array_equal(counts[kernels.REGION_UNEMPLOYED], count(st_ == 1))
+    firm = employer[pres_rows[st_ == EMPLOYED]]
+    expected_jobs = np.bincount(firm_region[firm].astype(np.intp) * n_sectors + firm_sector[firm], minlength=n_regions * n_sectors)
+    np.testing.assert_array_equal(jobs, expected_jobs)
