@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulator.model import kernels
 from simulator.model.regions import RegionalRecorder
 from simulator.model.sectors import (
     AGRI,
@@ -182,23 +183,26 @@ class IndicatorRecorder:
         S = model.scale
         p, hh, f, gov = model.persons, model.households, model.firms, model.government
         n = p.n
-        pres = p.present[:n]
-        age_y = p.age_m[:n] // 12
-        status = p.status[:n]
-        pop = float(pres.sum()) * S
+        # counts of the present persons in one pass (kernels.city_person_counts)
+        heavy_sector = np.zeros(N_SECTORS, bool)
+        heavy_sector[list(HEAVY_SECTORS)] = True
+        c, by_sector = kernels.city_person_counts(
+            p.present[:n], p.age_m[:n], p.status[:n], p.employer[:n], p.exp_sector[:n], p.welfare_job[:n],
+            f.sector, f.ownership, N_SECTORS, OLD_AGE, WORKING_AGES[0], WORKING_AGES[1], EMPLOYED, UNEMPLOYED,
+            RETIRED, PUBLIC, heavy_sector,
+        )
+        pop = float(c[kernels.CITY_POPULATION]) * S
         row: dict[str, float] = {"year": model.year}
         row["population"] = pop
-        row["working_age_population"] = float((pres & (age_y >= WORKING_AGES[0]) & (age_y <= WORKING_AGES[1])).sum()) * S
-        row["share_aged_60_plus"] = float((pres & (age_y >= OLD_AGE)).sum()) * S / max(pop, 1.0)
-        emp = pres & (status == EMPLOYED)
-        emp_rows = np.flatnonzero(emp)
-        sector_of = f.sector[p.employer[emp_rows]]
-        by_sector = np.bincount(sector_of, minlength=N_SECTORS) * S
-        row["employment_total"] = float(emp.sum()) * S
+        row["working_age_population"] = float(c[kernels.CITY_WORKING_AGE]) * S
+        row["share_aged_60_plus"] = float(c[kernels.CITY_OLD]) * S / max(pop, 1.0)
+        emp_rows = np.flatnonzero(p.status[:n] == EMPLOYED)  # (the employed are all present)
+        by_sector = by_sector * S
+        row["employment_total"] = float(c[kernels.CITY_EMPLOYED]) * S
         for s, name in enumerate(SECTOR_NAMES):
             row[f"employment_{name}"] = float(by_sector[s])
-        row["employment_public_units"] = float((f.ownership[p.employer[emp_rows]] == PUBLIC).sum()) * S
-        unemp = float((pres & (status == UNEMPLOYED)).sum()) * S
+        row["employment_public_units"] = float(c[kernels.CITY_PUBLIC_EMPLOYED]) * S
+        unemp = float(c[kernels.CITY_UNEMPLOYED]) * S
         row["unemployed_persons"] = unemp
         reg = model.scenario.labour.registered_share_of_unemployed * unemp
         nonfarm = row["employment_total"] - float(by_sector[AGRI])
@@ -254,14 +258,11 @@ class IndicatorRecorder:
             "environmental_tax", "ecological_transfer", "resettlement_payments",
         ):
             row[k] = yf[k]
-        retired = pres & (status == RETIRED)
-        row["retirees"] = float(retired.sum()) * S
+        row["retirees"] = float(c[kernels.CITY_RETIRED]) * S
         row["average_pension"] = yf["pension_spending"] / 12.0 / max(row["retirees"], 1.0)
         row["collective_retirees_enrolled"] = yf["collective_enrolled"]
-        exp = p.exp_sector[:n]
-        heavy = np.isin(exp, HEAVY_SECTORS)
-        row["unemployed_former_heavy_industry"] = float((pres & (status == UNEMPLOYED) & heavy).sum()) * S
-        row["welfare_jobs"] = float((emp & p.welfare_job[:n]).sum()) * S
+        row["unemployed_former_heavy_industry"] = float(c[kernels.CITY_UNEMPLOYED_FORMER_HEAVY]) * S
+        row["welfare_jobs"] = float(c[kernels.CITY_WELFARE_JOBS]) * S
         row["infrastructure_capital"] = model.programmes.infrastructure_stock
         row["stock_flow_max_relative_error"] = model.max_stock_flow_error_year
         return row

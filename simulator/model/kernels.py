@@ -36,6 +36,9 @@ HAS_EARNER = 8
 
 # Rows of the counts of :func:`region_person_counts`.
 REGION_POPULATION, REGION_OLD, REGION_WORKING_AGE, REGION_EMPLOYED, REGION_UNEMPLOYED = range(5)
+# Entries of the counts of :func:`city_person_counts`.
+(CITY_POPULATION, CITY_WORKING_AGE, CITY_OLD, CITY_EMPLOYED, CITY_PUBLIC_EMPLOYED, CITY_UNEMPLOYED, CITY_RETIRED,
+ CITY_UNEMPLOYED_FORMER_HEAVY, CITY_WELFARE_JOBS) = range(9)
 
 
 @njit(cache=True, nogil=True)
@@ -481,3 +484,36 @@ def region_person_counts(present, household, household_region, age_m, status, em
             jobs[np.int64(firm_region[e]) * n_sectors + firm_sector[e]] += 1
         counts[REGION_UNEMPLOYED, r] += s == unemployed
     return counts, jobs
+
+
+@njit(cache=True, nogil=True)
+def city_person_counts(present, age_m, status, employer, exp_sector, welfare_job, firm_sector, firm_ownership,
+                       n_sectors, old_age_years, working_age_from_years, working_age_to_years, employed,
+                       unemployed, retired, public, heavy_sector):
+    """Counts of the present persons (int64, entries ``CITY_*``): all, of working age (whole
+    years between the bounds, both included), aged ``old_age_years`` or more, employed, employed
+    by a public unit, job seekers, retired, job seekers whose last job was in a heavy sector,
+    holders of a public-welfare job; and the employed by their employer's sector."""
+    c = np.zeros(9, np.int64)
+    by_sector = np.zeros(n_sectors, np.int64)
+    for i in range(present.shape[0]):
+        if not present[i]:
+            continue
+        a = age_m[i] // 12
+        c[CITY_POPULATION] += 1
+        c[CITY_WORKING_AGE] += (a >= working_age_from_years) & (a <= working_age_to_years)
+        c[CITY_OLD] += a >= old_age_years
+        s = status[i]
+        if s == employed:
+            e = employer[i]
+            c[CITY_EMPLOYED] += 1
+            by_sector[firm_sector[e]] += 1
+            c[CITY_PUBLIC_EMPLOYED] += firm_ownership[e] == public
+            c[CITY_WELFARE_JOBS] += welfare_job[i]
+        elif s == unemployed:
+            c[CITY_UNEMPLOYED] += 1
+            x = exp_sector[i]
+            c[CITY_UNEMPLOYED_FORMER_HEAVY] += (x >= 0) and heavy_sector[x]
+        elif s == retired:
+            c[CITY_RETIRED] += 1
+    return c, by_sector

@@ -391,3 +391,39 @@ def test_region_person_counts_equal_numpy(pp) -> None:
     firm = employer[pres_rows[st_ == EMPLOYED]]
     expected_jobs = np.bincount(firm_region[firm].astype(np.intp) * n_sectors + firm_sector[firm], minlength=n_regions * n_sectors)
     np.testing.assert_array_equal(jobs, expected_jobs)
+
+
+@settings(max_examples=150, deadline=None)
+@given(persons())
+def test_city_person_counts_equal_numpy(pp) -> None:
+    rng = pp["rng"]
+    n, n_sectors, n_firms, public = len(pp["household"]), 7, 6, 2
+    status, pres, age_y = pp["status"], pp["present"], pp["age_m"] // 12
+    employer = np.where(status == EMPLOYED, rng.integers(0, n_firms, n), -1).astype(np.int32)
+    welfare = (status == EMPLOYED) & (rng.random(n) < 0.2)
+    firm_sector = rng.integers(0, n_sectors, n_firms)
+    firm_ownership = rng.integers(0, 3, n_firms).astype(np.int8)
+    heavy_sector = rng.random(n_sectors) < 0.4
+    exp = pp["key"]  # -1 (none) or a sector
+    c, by_sector = kernels.city_person_counts(
+        pres, pp["age_m"], status, employer, exp, welfare, firm_sector, firm_ownership, n_sectors,
+        60, 15, 59, EMPLOYED, 1, 4, public, heavy_sector,
+    )
+    # the former numpy code of the city's year row (absent persons hold no status here: mask them)
+    emp = pres & (status == EMPLOYED)
+    emp_rows = np.flatnonzero(emp)
+    heavy = np.isin(exp, np.flatnonzero(heavy_sector))
+    expected = {
+        kernels.CITY_POPULATION: pres.sum(),
+        kernels.CITY_WORKING_AGE: (pres & (age_y >= 15) & (age_y <= 59)).sum(),
+        kernels.CITY_OLD: (pres & (age_y >= 60)).sum(),
+        kernels.CITY_EMPLOYED: emp.sum(),
+        kernels.CITY_PUBLIC_EMPLOYED: (firm_ownership[employer[emp_rows]] == public).sum(),
+        kernels.CITY_UNEMPLOYED: (pres & (status == 1)).sum(),
+        kernels.CITY_RETIRED: (pres & (status == 4)).sum(),
+        kernels.CITY_UNEMPLOYED_FORMER_HEAVY: (pres & (status == 1) & heavy).sum(),
+        kernels.CITY_WELFARE_JOBS: (emp & welfare).sum(),
+    }
+    for k, v in expected.items():
+        assert c[k] == v
+    np.testing.assert_array_equal(by_sector, np.bincount(firm_sector[employer[emp_rows]], minlength=n_sectors))
