@@ -5,12 +5,13 @@ person rows, 0.7 million households, up to 0.45 million firm rows) a month is do
 passes over the person rows. Two kinds of pass are slow in numpy:
 
 - **Flags and sums per household from the persons** (which households have a working-age
-  member, an earner, a farmer...). The persons are not sorted by household (newborns are
-  appended), so numpy needs a boolean mask, an index list, a gather of the household and a
-  scattered write per flag: four or five full passes and temporaries for each flag.
-- **Selections by several conditions** (present women of fertile age, workers of firms
-  above target whose draw fell below their firm's layoff rate...): numpy evaluates each
-  condition over every row into a temporary and combines them.
+  member, an earner, a farmer...). The person rows are in no household order (persons are
+  put in households at random when the city is built, and newborns are appended), so numpy
+  needs a boolean mask, an index list, a gather of the household and a scattered write per
+  flag: four or five full passes and temporaries for each flag.
+- **Long chains of elementwise operations** (the firms' month accounts, their wage offers,
+  the yearly counts by region): numpy makes a temporary array for every operation and reads
+  and writes each once more.
 
 A compiled loop does each in one pass without temporaries. Every kernel returns exactly what
 the numpy expression in its docstring returns (same rows in the same order, same floats
@@ -18,6 +19,9 @@ summed in the same order), so the model's results do not depend on whether a ker
 expression is used; ``tests/model/test_kernels.py`` checks each against its expression.
 Random draws are never made here: the callers draw with numpy from the mechanism's stream and
 pass the draws in, so the streams advance exactly as before.
+
+Plain selections (``flatnonzero(status == ...)``) stay in numpy: it is faster at them than a
+compiled loop with a branch per row.
 
 Each kernel is compiled on its first call and cached on disk (``cache=True``), so only the
 first run after installing pays the compilation (a few seconds); later processes load the
@@ -51,6 +55,7 @@ def njit(cache: bool, nogil: bool):
         return call
 
     return decorate
+
 
 # Bits of the household type code of :func:`household_types`.
 HAS_WORKING_AGE = 1
