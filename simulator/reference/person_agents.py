@@ -520,6 +520,9 @@ class ReferenceModel(mesa.Model):
         return {k: np.array([float(r[k]) for r in self.rows]) for k in INDICATORS}
 
 
+_loops_loaded = False  # whether this process has run the person rules once (see run_pair)
+
+
 def run_pair(scenario: Scenario, *, seed: int) -> dict:
     """One initial city, run by the vectorised model (person rules) and by the reference.
 
@@ -530,9 +533,12 @@ def run_pair(scenario: Scenario, *, seed: int) -> dict:
     """
     from simulator.model.city import STREAMS, CityModel
 
-    # one step of a throwaway city first: the compiled loops (simulator.model.kernels) are
-    # loaded once per process, a cost that is not the rules' and stays out of the timing
-    CityModel(scenario, seed=seed, mechanisms="person_rules").step()
+    global _loops_loaded
+    if not _loops_loaded:
+        # one step of a throwaway city first: the compiled loops (simulator.model.kernels) are
+        # loaded once per process, a cost that is not the rules' and stays out of the timing
+        CityModel(scenario, seed=seed, mechanisms="person_rules").step()
+        _loops_loaded = True
     city = CityModel(scenario, seed=seed, mechanisms="person_rules")
     # a stream of the run's seed that no mechanism of the city uses
     ref_seed = np.random.SeedSequence(city.seed_value).spawn(len(STREAMS) + 1)[-1]
