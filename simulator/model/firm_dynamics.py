@@ -77,14 +77,13 @@ def plan(model: CityModel) -> None:
     spending = float(invest.sum())
 
     # entry
-    sales_s = np.bincount(f.sector[:nf], weights=np.where(ordinary, f.sales[:nf], 0.0), minlength=N_SECTORS)
-    profit_s = np.bincount(f.sector[:nf], weights=np.where(ordinary, f.profit[:nf], 0.0), minlength=N_SECTORS)
+    # by sector, over the ordinary firm rows: sales, profit and rows (one pass)
+    sales_s, profit_s, n_rows = kernels.ordinary_sector_sums(f.sector[:nf], ordinary, f.sales[:nf], f.profit[:nf], N_SECTORS)
     margin = np.divide(profit_s, sales_s, out=np.zeros(N_SECTORS), where=sales_s > 0)
     model.sector_margin[:] = margin
     pressure = np.divide(
         model.sector_demand, model.sector_capacity, out=np.ones(N_SECTORS), where=model.sector_capacity > 0
     )
-    n_rows = np.bincount(f.sector[:nf], weights=ordinary.astype(float), minlength=N_SECTORS)
     base_cost = sc.firms.entry_cost_share_of_capital
     cost = base_cost * prog.entry_cost_factor
     delay = int(sc.firms.entry_delay_months * prog.entry_delay_factor + 0.5)  # nearest month, halves up

@@ -546,3 +546,20 @@ def city_person_counts(present, age_m, status, employer, exp_sector, welfare_job
         elif s == retired:
             c[CITY_RETIRED] += 1
     return c, by_sector
+
+
+@njit(cache=True, nogil=True)
+def ordinary_sector_sums(sector, ordinary, sales, profit, n_sectors):
+    """Sales, profit and rows by sector over the ordinary rows: ``bincount(sector,
+    weights=where(ordinary, x, 0.0), minlength=n_sectors)`` for ``x`` = sales, profit and 1.0
+    (a zero added for every other row, as there)."""
+    sales_s = np.zeros(n_sectors)
+    profit_s = np.zeros(n_sectors)
+    rows = np.zeros(n_sectors)
+    for f in range(sector.shape[0]):
+        s = sector[f]
+        o = ordinary[f]
+        sales_s[s] += sales[f] if o else 0.0
+        profit_s[s] += profit[f] if o else 0.0
+        rows[s] += 1.0 if o else 0.0
+    return sales_s, profit_s, rows

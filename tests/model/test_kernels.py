@@ -427,3 +427,18 @@ def test_city_person_counts_equal_numpy(pp) -> None:
     for k, v in expected.items():
         assert c[k] == v
     np.testing.assert_array_equal(by_sector, np.bincount(firm_sector[employer[emp_rows]], minlength=n_sectors))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 40), st.integers(0, 2**32 - 1))
+def test_ordinary_sector_sums_equal_numpy(nf: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_sectors = 7
+    sector = rng.integers(0, n_sectors, nf)
+    ordinary = rng.random(nf) < 0.8
+    sales, profit = rng.uniform(0, 1e5, nf), rng.normal(size=nf) * 1e4
+    got = kernels.ordinary_sector_sums(sector, ordinary, sales, profit, n_sectors)
+    expected = [np.bincount(sector, weights=np.where(ordinary, x, 0.0), minlength=n_sectors) for x in (sales, profit)]
+    expected.append(np.bincount(sector, weights=ordinary.astype(float), minlength=n_sectors))
+    for g, e in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(g, e)
