@@ -563,3 +563,37 @@ def ordinary_sector_sums(sector, ordinary, sales, profit, n_sectors):
         profit_s[s] += profit[f] if o else 0.0
         rows[s] += 1.0 if o else 0.0
     return sales_s, profit_s, rows
+
+
+@njit(cache=True, nogil=True)
+def quits(rows, u, quit_rate, welfare_job, employer, status, wage, unemp_months, unemployed, n_firms):
+    """The month's quits among the employed ``rows`` (in row order) and who stays.
+
+    The ``j``-th worker quits if ``u[j] < quit_rate``: they become job seekers (status
+    ``unemployed``, no employer, wage, spell or welfare job, as ``labour_market.separate``).
+    Returns the rows and employers of the workers who stay in ordinary jobs, and per firm row
+    the number of those (float64) and of the workers who stay in public-welfare jobs.
+    """
+    k = rows.shape[0]
+    stay = np.empty(k, rows.dtype)
+    stay_employer = np.empty(k, employer.dtype)
+    ordinary = np.zeros(n_firms)
+    welfare = np.zeros(n_firms)
+    m = 0
+    for j in range(k):
+        i = rows[j]
+        if u[j] < quit_rate:
+            status[i] = unemployed
+            employer[i] = -1
+            wage[i] = 0.0
+            unemp_months[i] = 0
+            welfare_job[i] = False
+        elif welfare_job[i]:
+            welfare[employer[i]] += 1.0
+        else:
+            e = employer[i]
+            stay[m] = i
+            stay_employer[m] = e
+            ordinary[e] += 1.0
+            m += 1
+    return stay[:m].copy(), stay_employer[:m].copy(), ordinary, welfare

@@ -178,19 +178,15 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     n = p.n
     status = p.status[:n]
 
-    # 1. quits
-    emp_rows = np.flatnonzero(status == EMPLOYED)
-    quit = rng.random(len(emp_rows)) < lab.quit_rate_per_month
-    separate(model, emp_rows[quit])
-
-    # 2. layoffs toward target; public-welfare jobs are outside firms' targets
-    # (those who quit hold none any more: one selection drops both)
+    # 1. quits: the employed whose draw falls below the quit rate become job seekers
+    # 2. layoffs toward target; public-welfare jobs are outside firms' targets: the workers who
+    # stay in ordinary jobs (rows, employers) and the workers per firm row of each kind
     nf = f.n
-    welfare = p.welfare_job[emp_rows]
-    welfare_held = np.bincount(p.employer[emp_rows[welfare]], minlength=nf).astype(np.float64)
-    emp_rows = emp_rows[~(quit | welfare)]
-    employer = p.employer[emp_rows]
-    L = np.bincount(employer, minlength=nf).astype(np.float64)
+    emp_rows = np.flatnonzero(status == EMPLOYED)
+    emp_rows, employer, L, welfare_held = kernels.quits(
+        emp_rows, rng.random(len(emp_rows)), lab.quit_rate_per_month, p.welfare_job, p.employer,
+        p.status, p.wage, p.unemp_months, UNEMPLOYED, nf,
+    )
     excess = np.maximum(L - f.target[:nf], 0.0)
     share = np.where(
         f.ownership[:nf] != PRIVATE,  # state-owned firms and public units

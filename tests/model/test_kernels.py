@@ -442,3 +442,31 @@ def test_ordinary_sector_sums_equal_numpy(nf: int, seed: int) -> None:
     expected.append(np.bincount(sector, weights=ordinary.astype(float), minlength=n_sectors))
     for g, e in zip(got, expected, strict=True):
         np.testing.assert_array_equal(g, e)
+
+
+@settings(max_examples=150, deadline=None)
+@given(persons())
+def test_quits_equal_numpy(pp) -> None:
+    rng = pp["rng"]
+    n, n_firms = len(pp["household"]), 6
+    status = pp["status"].copy()
+    employer = np.where(status == EMPLOYED, rng.integers(0, n_firms, n), -1).astype(np.int32)
+    welfare = (status == EMPLOYED) & (rng.random(n) < 0.2)
+    wage = np.where(status == EMPLOYED, rng.uniform(500, 5000, n), 0.0).astype(np.float32)
+    unemp = rng.integers(0, 10, n).astype(np.int16)
+    rows = np.flatnonzero(status == EMPLOYED)
+    u = rng.random(len(rows))
+    # the former numpy code: quitters separated, then the stayers split by welfare job
+    e_status, e_employer, e_welfare, e_wage, e_unemp = status.copy(), employer.copy(), welfare.copy(), wage.copy(), unemp.copy()
+    quit = u < 0.1
+    q = rows[quit]
+    e_status[q], e_employer[q], e_wage[q], e_unemp[q], e_welfare[q] = 1, -1, 0.0, 0, False
+    w = e_welfare[rows]
+    e_welfare_held = np.bincount(e_employer[rows[w]], minlength=n_firms).astype(np.float64)
+    stay = rows[~(quit | w)]
+    e_L = np.bincount(e_employer[stay], minlength=n_firms).astype(np.float64)
+    got = kernels.quits(rows, u, 0.1, welfare, employer, status, wage, unemp, 1, n_firms)
+    for g, e in zip(got, (stay, e_employer[stay], e_L, e_welfare_held), strict=True):
+        np.testing.assert_array_equal(g, e)
+    for g, e in ((status, e_status), (employer, e_employer), (welfare, e_welfare), (wage, e_wage), (unemp, e_unemp)):
+        np.testing.assert_array_equal(g, e)
