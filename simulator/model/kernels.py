@@ -166,18 +166,6 @@ def deaths(present, age_m, u, table_by_month):
 
 
 @njit(cache=True, nogil=True)
-def draw_below_firm_rate(employer, rate, u):
-    """Positions ``j`` whose draw falls below the rate of their employer: ``flatnonzero(u <
-    rate[employer])`` (rates are non-negative, draws in [0, 1))."""
-    out = np.empty(employer.shape[0] + 1, np.intp)
-    k = 0
-    for j in range(employer.shape[0]):  # branch-free: write every position, keep it by advancing
-        out[k] = j
-        k += u[j] < rate[employer[j]]
-    return out[:k].copy()
-
-
-@njit(cache=True, nogil=True)
 def household_sum(household, rows, weights, n_households):
     """Sum of ``weights`` over the persons ``rows`` by household row:
     ``bincount(household[rows], weights=weights, minlength=n_households)`` (float64, added
@@ -597,3 +585,31 @@ def quits(rows, u, quit_rate, welfare_job, employer, status, wage, unemp_months,
             ordinary[e] += 1.0
             m += 1
     return stay[:m].copy(), stay_employer[:m].copy(), ordinary, welfare
+
+
+@njit(cache=True, nogil=True)
+def layoffs(rows, employer, rate, u, workers, status, person_employer, wage, unemp_months, welfare_job, unemployed):
+    """The month's layoffs among the workers ``rows`` (employers ``employer``), in row order.
+
+    The ``j``-th worker is laid off if ``u[j] < rate[employer[j]]`` (rates are non-negative,
+    draws in [0, 1)): they become job seekers (as ``labour_market.separate``) and their firm
+    row's ``workers`` falls by one. Returns the rows laid off and their former employers.
+    """
+    k = rows.shape[0]
+    laid = np.empty(k, rows.dtype)
+    laid_employer = np.empty(k, employer.dtype)
+    m = 0
+    for j in range(k):
+        e = employer[j]
+        if u[j] < rate[e]:
+            i = rows[j]
+            laid[m] = i
+            laid_employer[m] = e
+            m += 1
+            workers[e] -= 1.0
+            status[i] = unemployed
+            person_employer[i] = -1
+            wage[i] = 0.0
+            unemp_months[i] = 0
+            welfare_job[i] = False
+    return laid[:m].copy(), laid_employer[:m].copy()

@@ -197,11 +197,13 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     if prog.soe_layoff_share is not None:
         share = np.where(f.ownership[:nf] == SOE, prog.soe_layoff_share, share)
     layoff_rate = np.divide(excess * share, L, out=np.zeros(nf), where=L > 0)
-    laid_off = kernels.draw_below_firm_rate(employer, layoff_rate, rng.random(len(emp_rows)))
-    L -= np.bincount(employer[laid_off], minlength=nf)
-    laid = emp_rows[laid_off]
-    resettle(model, laid[f.is_mine[p.employer[laid]]])
-    separate(model, laid)
+    # the j-th worker is laid off if the j-th draw falls below the firm's rate: separated, and
+    # taken off the firm's count
+    laid, laid_employer = kernels.layoffs(
+        emp_rows, employer, layoff_rate, rng.random(len(emp_rows)), L,
+        p.status, p.employer, p.wage, p.unemp_months, p.welfare_job, UNEMPLOYED,
+    )
+    resettle(model, laid[f.is_mine[laid_employer]])
 
     # 2b. re-employment training (lever): seekers start training before they search
     seekers = unemployed = np.flatnonzero(status == UNEMPLOYED)  # (training changes no status)

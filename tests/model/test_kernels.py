@@ -98,14 +98,26 @@ def test_selections_equal_numpy(pp) -> None:
     idx = np.flatnonzero(pp["present"])
     expected = idx[u < table[np.minimum(pp["age_m"][idx] // 12, 110)]]
     np.testing.assert_array_equal(kernels.deaths(pp["present"], pp["age_m"], u, _by_month(table)), expected)
-    # layoffs: a draw below the employer's rate (some rates zero)
+    # layoffs: a draw below the employer's rate (some rates zero); the laid off separated and
+    # taken off their firm's count
     n_firms = 7
+    status = np.full(n, EMPLOYED, np.int8)
     employer = rng.integers(0, n_firms, n).astype(np.int32)
     rate = np.where(rng.random(n_firms) < 0.4, 0.0, rng.random(n_firms))
     u = rng.random(n)
-    np.testing.assert_array_equal(
-        kernels.draw_below_firm_rate(employer, rate, u), np.flatnonzero(u < rate[employer])
-    )
+    workers = np.bincount(employer, minlength=n_firms).astype(np.float64)
+    wage, unemp, welfare = np.ones(n, np.float32), np.ones(n, np.int16), rng.random(n) < 0.1
+    person_employer = employer.copy()
+    rows = np.arange(n)
+    laid, laid_employer = kernels.layoffs(rows, employer, rate, u, workers, status, person_employer, wage, unemp, welfare, 1)
+    expected = np.flatnonzero(u < rate[employer])
+    np.testing.assert_array_equal(laid, expected)
+    np.testing.assert_array_equal(laid_employer, employer[expected])
+    np.testing.assert_array_equal(workers, np.bincount(employer, minlength=n_firms) - np.bincount(employer[expected], minlength=n_firms))
+    assert (status[expected] == 1).all() and (person_employer[expected] == -1).all() and not welfare[expected].any()
+    assert (wage[expected] == 0).all() and (unemp[expected] == 0).all()
+    kept = np.setdiff1d(rows, expected)
+    assert (status[kept] == EMPLOYED).all() and (person_employer[kept] == employer[kept]).all()
 
 
 @settings(max_examples=150, deadline=None)
