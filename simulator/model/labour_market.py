@@ -121,7 +121,12 @@ def record_employment(model: CityModel) -> None:
 
 
 def separate(model: CityModel, rows: np.ndarray) -> None:
-    """Employed persons lose their job and become job seekers."""
+    """Employed persons lose their job and become job seekers.
+
+    ``kernels.quits`` and ``kernels.layoffs`` make the same changes to the rows they separate
+    (in their loops): a change here must be made there too (``tests/model/test_kernels.py``
+    compares them with these assignments).
+    """
     p = model.persons
     p.status[rows] = UNEMPLOYED
     p.employer[rows] = -1
