@@ -124,8 +124,8 @@ def separate(model: CityModel, rows: np.ndarray) -> None:
     """Employed persons lose their job and become job seekers.
 
     ``kernels.quits`` and ``kernels.layoffs`` make the same changes to the rows they separate
-    (in their loops): a change here must be made there too (``tests/model/test_kernels.py``
-    compares them with these assignments).
+    (in their loops): a change here must be made there too
+    (``test_compiled_quits_and_layoffs_separate_as_separate_does`` fails until it is).
     """
     p = model.persons
     p.status[rows] = UNEMPLOYED

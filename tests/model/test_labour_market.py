@@ -236,3 +236,39 @@ def test_first_k_trainees_are_the_first_k_of_the_full_sort() -> None:
         want = np.lexsort((tie, -spell, ~priority))[:k]
         got = _first_k(priority, spell, tie, k)
         assert len(got) == k and set(got.tolist()) == set(want.tolist()), trial
+
+
+def test_compiled_quits_and_layoffs_separate_as_separate_does(tiny_model) -> None:
+    """The compiled quits and layoffs change a separated person exactly as ``separate`` does
+    (every person attribute compared), so the three cannot drift apart."""
+    from dataclasses import fields
+
+    from simulator.model import kernels
+    from simulator.model.labour_market import separate
+    from simulator.model.sectors import EMPLOYED, UNEMPLOYED
+
+    m = tiny_model
+    p = m.persons
+    names = [f.name for f in fields(p) if f.name != "n"]
+    before = {k: getattr(p, k).copy() for k in names}
+    rows = np.flatnonzero(p.view("status") == EMPLOYED)
+    assert len(rows) > 10
+
+    def snapshot() -> dict:
+        out = {k: getattr(p, k).copy() for k in names}
+        for k in names:
+            getattr(p, k)[:] = before[k]
+        return out
+
+    separate(m, rows)
+    expected = snapshot()
+    nf = m.firms.n
+    kernels.quits(rows, np.zeros(len(rows)), 0.5, p.welfare_job, p.employer, p.status, p.wage, p.unemp_months, UNEMPLOYED, nf)
+    by_quits = snapshot()
+    employer = p.employer[rows]
+    kernels.layoffs(rows, employer, np.ones(nf), np.zeros(len(rows)), np.zeros(nf), p.status, p.employer, p.wage,
+                    p.unemp_months, p.welfare_job, UNEMPLOYED)
+    by_layoffs = snapshot()
+    for k in names:
+        np.testing.assert_array_equal(by_quits[k], expected[k], err_msg=f"quits: {k}")
+        np.testing.assert_array_equal(by_layoffs[k], expected[k], err_msg=f"layoffs: {k}")
