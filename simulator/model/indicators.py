@@ -31,6 +31,7 @@ from simulator.model.sectors import (
     SUBSIDENCE,
     UNEMPLOYED,
     WORKING_AGES,
+    sector_flags,
 )
 
 if TYPE_CHECKING:
@@ -184,12 +185,10 @@ class IndicatorRecorder:
         p, hh, f, gov = model.persons, model.households, model.firms, model.government
         n = p.n
         # counts of the present persons in one pass (kernels.city_person_counts)
-        heavy_sector = np.zeros(N_SECTORS, bool)
-        heavy_sector[list(HEAVY_SECTORS)] = True
         c, by_sector = kernels.city_person_counts(
             p.present[:n], p.age_m[:n], p.status[:n], p.employer[:n], p.exp_sector[:n], p.welfare_job[:n],
             f.sector, f.ownership, N_SECTORS, OLD_AGE, WORKING_AGES[0], WORKING_AGES[1], EMPLOYED, UNEMPLOYED,
-            RETIRED, PUBLIC, heavy_sector,
+            RETIRED, PUBLIC, sector_flags(HEAVY_SECTORS),
         )
         pop = float(c[kernels.CITY_POPULATION]) * S
         row: dict[str, float] = {"year": model.year}

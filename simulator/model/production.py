@@ -64,6 +64,7 @@ from simulator.model.sectors import (
     SECTOR_NAMES,
     SERV,
     SOE,
+    sector_flags,
 )
 
 if TYPE_CHECKING:
@@ -345,9 +346,9 @@ def step(model: CityModel) -> None:
     # cash, sales, profit and months of loss updated (kernels.firm_accounts: the formulas)
     intermediates, va, business_tax, vat, interest, employer_contrib, env_tax, subsidy, eit, dividends = kernels.firm_accounts(
         sales, mines, mine_inputs, phi, public, f.sector[:nf], f.ownership[:nf], PRIVATE, f.alive[:nf], ordinary,
-        _sector_flags([SECTOR_NAMES.index(s) for s in pf.business_tax_sectors]), bt_rate, sector_vat, sector_eit,
+        sector_flags([SECTOR_NAMES.index(s) for s in pf.business_tax_sectors]), bt_rate, sector_vat, sector_eit,
         res_tax, f.debt[:nf], r_loan, r_private, ec, covered_bill, wage_bill, social_firms,
-        _sector_flags(HEAVY_SECTORS), prog.heavy_environmental_cost_share, AGRI, prog.agri_subsidy_per_worker * 1.0, L, float(S),
+        sector_flags(HEAVY_SECTORS), prog.heavy_environmental_cost_share, AGRI, float(prog.agri_subsidy_per_worker), L, float(S),
         sc.firms.dividend_payout_share_private, f.cash[:nf], f.sales[:nf], f.profit[:nf], f.loss_months[:nf],
     )
 
@@ -420,13 +421,6 @@ def step(model: CityModel) -> None:
     model.month_va_region += va_rs.sum(axis=1)
     model.month_va += va_rs.sum(axis=0)
     settle_firm_cash(model, wage_bill + employer_contrib)
-
-
-def _sector_flags(sectors) -> np.ndarray:
-    """Boolean per sector: True for the sectors listed."""
-    flags = np.zeros(N_SECTORS, bool)
-    flags[list(sectors)] = True
-    return flags
 
 
 def distribute_to_savers(model: CityModel, amount: float) -> None:

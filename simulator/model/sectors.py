@@ -57,3 +57,12 @@ def sector_arrays(configs) -> dict:
     arrays = {name: np.array([getattr(c, name) for c in configs], dtype=float) for name in SECTOR_ARRAY_FIELDS}
     arrays["min_skill"] = np.array([SKILL_NAMES.index(c.min_skill) for c in configs])
     return arrays
+
+
+def sector_flags(sectors):
+    """Boolean array over the sectors: True for the sector indices listed."""
+    import numpy as np
+
+    flags = np.zeros(N_SECTORS, bool)
+    flags[list(sectors)] = True
+    return flags
