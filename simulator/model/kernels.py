@@ -613,3 +613,55 @@ def layoffs(rows, employer, rate, u, workers, status, person_employer, wage, une
             unemp_months[i] = 0
             welfare_job[i] = False
     return laid[:m].copy(), laid_employer[:m].copy()
+
+
+@njit(cache=True, nogil=True)
+def match_local_first(hire_regions, slot_regions, commuting):
+    """Pairs of hires and vacancy slots, each hire to a slot in their own region first (see
+    :func:`simulator.model.regions.match_local_first`, which this is): returns
+    ``(hire_index, slot_index)``, the local pairs region by region (in each region the hires
+    and the slots in their given order), then the commuting zone's hires and slots left over,
+    in their given order."""
+    nh, ns = hire_regions.shape[0], slot_regions.shape[0]
+    k = min(nh, ns)
+    R = commuting.shape[0]
+    h_count = np.zeros(R, np.int64)
+    s_count = np.zeros(R, np.int64)
+    for j in range(nh):
+        h_count[hire_regions[j]] += 1
+    for j in range(ns):
+        s_count[slot_regions[j]] += 1
+    local = np.minimum(h_count, s_count)  # local pairs per region
+    start = np.empty(R, np.int64)  # where each region's local pairs begin in the output
+    n_local = 0
+    for r in range(R):
+        start[r] = n_local
+        n_local += local[r]
+    hire_index = np.empty(k, np.int64)
+    slot_index = np.empty(k, np.int64)
+    rest_h = np.empty(nh, np.int64)  # the commuting zone's hires without a local slot, in order
+    rest_s = np.empty(ns, np.int64)
+    n_rest_h = n_rest_s = 0
+    taken = np.zeros(R, np.int64)
+    for j in range(nh):
+        r = hire_regions[j]
+        if taken[r] < local[r]:
+            hire_index[start[r] + taken[r]] = j
+            taken[r] += 1
+        elif commuting[r]:
+            rest_h[n_rest_h] = j
+            n_rest_h += 1
+    taken[:] = 0
+    for j in range(ns):
+        r = slot_regions[j]
+        if taken[r] < local[r]:
+            slot_index[start[r] + taken[r]] = j
+            taken[r] += 1
+        elif commuting[r]:
+            rest_s[n_rest_s] = j
+            n_rest_s += 1
+    m = min(n_rest_h, n_rest_s, k - n_local)
+    for i in range(m):
+        hire_index[n_local + i] = rest_h[i]
+        slot_index[n_local + i] = rest_s[i]
+    return hire_index[: n_local + m].copy(), slot_index[: n_local + m].copy()

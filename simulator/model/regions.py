@@ -316,34 +316,9 @@ def match_local_first(
         commuting zone left without a local slot then take the zone's slots left
         elsewhere, in order; other hires without a local slot are not hired.
     """
-    nh, ns = len(hire_regions), len(slot_regions)
-    k = min(nh, ns)
-    if k == 0:
+    if min(len(hire_regions), len(slot_regions)) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    R = len(commuting)
-    # sorted by region, each region's hires and slots keep their given order
-    h_order = np.argsort(hire_regions, kind="stable")
-    s_order = np.argsort(slot_regions, kind="stable")
-    h_count = np.bincount(hire_regions, minlength=R)
-    s_count = np.bincount(slot_regions, minlength=R)
-    local = np.minimum(h_count, s_count)
-    # rank within the region, in sorted order: position less the region's start
-    h_rank = np.arange(nh) - np.repeat(np.cumsum(h_count) - h_count, h_count)
-    s_rank = np.arange(ns) - np.repeat(np.cumsum(s_count) - s_count, s_count)
-    h_is_local = h_rank < np.repeat(local, h_count)
-    s_is_local = s_rank < np.repeat(local, s_count)
-    # local pairs: the i-th local hire of region r with the i-th local slot of region r (both
-    # lists run through the regions in order, with as many entries in each region)
-    hl, sl = h_order[h_is_local], s_order[s_is_local]
-    # the rest, in their given order, within the commuting zone
-    h_left = np.zeros(nh, bool)
-    h_left[h_order[~h_is_local]] = True
-    s_left = np.zeros(ns, bool)
-    s_left[s_order[~s_is_local]] = True
-    rest_h = np.flatnonzero(h_left & commuting[hire_regions])
-    rest_s = np.flatnonzero(s_left & commuting[slot_regions])
-    m = min(len(rest_h), len(rest_s), k - len(hl))
-    return np.concatenate((hl, rest_h[:m])), np.concatenate((sl, rest_s[:m]))
+    return kernels.match_local_first(hire_regions, slot_regions, commuting)  # one pass over each list
 
 
 # --------------------------------------------------------------------- recording

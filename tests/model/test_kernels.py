@@ -482,3 +482,40 @@ def test_quits_equal_numpy(pp) -> None:
         np.testing.assert_array_equal(g, e)
     for g, e in ((status, e_status), (employer, e_employer), (welfare, e_welfare), (wage, e_wage), (unemp, e_unemp)):
         np.testing.assert_array_equal(g, e)
+
+
+def _match_local_first_numpy(hire_regions, slot_regions, commuting):
+    """The former numpy code of ``regions.match_local_first`` (sorts and masks)."""
+    nh, ns = len(hire_regions), len(slot_regions)
+    k = min(nh, ns)
+    R = len(commuting)
+    h_order = np.argsort(hire_regions, kind="stable")
+    s_order = np.argsort(slot_regions, kind="stable")
+    h_count = np.bincount(hire_regions, minlength=R)
+    s_count = np.bincount(slot_regions, minlength=R)
+    local = np.minimum(h_count, s_count)
+    h_rank = np.arange(nh) - np.repeat(np.cumsum(h_count) - h_count, h_count)
+    s_rank = np.arange(ns) - np.repeat(np.cumsum(s_count) - s_count, s_count)
+    h_is_local = h_rank < np.repeat(local, h_count)
+    s_is_local = s_rank < np.repeat(local, s_count)
+    hl, sl = h_order[h_is_local], s_order[s_is_local]
+    h_left = np.zeros(nh, bool)
+    h_left[h_order[~h_is_local]] = True
+    s_left = np.zeros(ns, bool)
+    s_left[s_order[~s_is_local]] = True
+    rest_h = np.flatnonzero(h_left & commuting[hire_regions])
+    rest_s = np.flatnonzero(s_left & commuting[slot_regions])
+    m = min(len(rest_h), len(rest_s), k - len(hl))
+    return np.concatenate((hl, rest_h[:m])), np.concatenate((sl, rest_s[:m]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 7), st.integers(0, 40), st.integers(0, 40), st.integers(0, 2**32 - 1))
+def test_match_local_first_equals_numpy(n_regions: int, nh: int, ns: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    hires = rng.integers(0, n_regions, nh).astype(np.int16)
+    slots = rng.integers(0, n_regions, ns).astype(np.int16)
+    commuting = rng.random(n_regions) < 0.5
+    got = kernels.match_local_first(hires, slots, commuting)
+    for g, e in zip(got, _match_local_first_numpy(hires, slots, commuting), strict=True):
+        np.testing.assert_array_equal(g, e)
