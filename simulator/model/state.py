@@ -19,9 +19,16 @@ by a household row (``savings``) is per household; money held by a firm row
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields
 
 import numpy as np
+
+
+@functools.cache
+def _array_names(cls: type) -> tuple[str, ...]:
+    """The attribute arrays' names of a struct-of-arrays class, in field order."""
+    return tuple(f.name for f in fields(cls) if f.name != "n")
 
 
 class _SoA:
@@ -29,8 +36,8 @@ class _SoA:
 
     n: int
 
-    def _array_names(self) -> list[str]:
-        return [f.name for f in fields(self) if f.name != "n"]
+    def _array_names(self) -> tuple[str, ...]:
+        return _array_names(type(self))
 
     @property
     def capacity(self) -> int:
@@ -53,11 +60,11 @@ class _SoA:
         """Append rows; columns not given are zero. Returns the new row indices."""
         k = len(next(iter(cols.values())))
         self.reserve(k)
-        idx = np.arange(self.n, self.n + k)
+        start = self.n
         for name, values in cols.items():
-            getattr(self, name)[idx] = values
+            getattr(self, name)[start : start + k] = values
         self.n += k
-        return idx
+        return np.arange(start, start + k)
 
     def view(self, name: str) -> np.ndarray:
         """The used part of one attribute array."""
