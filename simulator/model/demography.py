@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.model import kernels, regions
+from simulator.model.draws import categorical
 from simulator.model.sectors import (
     AGRI,
     CHILD,
@@ -119,7 +120,7 @@ def step(model: CityModel) -> None:
         p.append(
             age_m=np.zeros(k, np.int16),
             female=rng.random(k) >= d.male_share_at_birth,
-            skill=rng.choice(3, size=k, p=skill_p).astype(np.int8),
+            skill=categorical(rng, skill_p, k).astype(np.int8),
             exp_sector=np.full(k, -1, np.int8),
             status=np.full(k, CHILD, np.int8),
             employer=np.full(k, -1, np.int32),

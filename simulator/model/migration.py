@@ -35,6 +35,7 @@ import numpy as np
 from simulator.model import kernels, regions
 from simulator.model.accounts import CITY, HH, ROW
 from simulator.model.demography import remove_persons
+from simulator.model.draws import categorical
 from simulator.model.sectors import (
     CHILD,
     EMPLOYED,
@@ -179,7 +180,7 @@ def add_in_migrants(model: CityModel, k: int, rng: np.random.Generator, high_ski
     lo, hi = mg.in_adult_age_min_years, mg.in_adult_age_max_years
     age_y = np.where(adult, rng.integers(lo, hi + 1, size=m), rng.integers(0, mg.in_child_age_max_years + 1, size=m))
     skill_p = np.array([mg.in_skill_shares[s] for s in SKILL_NAMES])
-    skill = rng.choice(3, size=m, p=skill_p).astype(np.int8)
+    skill = categorical(rng, skill_p, m).astype(np.int8)
     if high_skill:
         skill[adult] = SKILL_NAMES.index("high")
     status = np.where(adult, UNEMPLOYED, CHILD).astype(np.int8)

@@ -50,6 +50,7 @@ import numpy as np
 
 from simulator.model import kernels
 from simulator.model.accounts import AccountingError
+from simulator.model.draws import categorical
 from simulator.model.sectors import (
     AGRI,
     COAL,
@@ -234,7 +235,7 @@ def place_entrants(model: CityModel, sector: int, k: int) -> np.ndarray:
     w = kernels.sum_by_group(f.region[:nf], in_sector, f.target[:nf], R)  # bincount(region[in_sector], weights=target[in_sector])
     if w.sum() <= 0:
         w = model.regions.population_share
-    return model.streams["region_entry"].choice(R, size=k, p=w / w.sum()).astype(np.int16)
+    return categorical(model.streams["region_entry"], w / w.sum(), k).astype(np.int16)
 
 
 def arrival_regions(model: CityModel, k: int, rng: np.random.Generator | None = None) -> np.ndarray:
@@ -247,7 +248,7 @@ def arrival_regions(model: CityModel, k: int, rng: np.random.Generator | None = 
     if w.sum() <= 0:
         w = model.regions.population_share
     rng = model.streams["region_arrival"] if rng is None else rng
-    return rng.choice(R, size=k, p=w / w.sum()).astype(np.int16)
+    return categorical(rng, w / w.sum(), k).astype(np.int16)
 
 
 def move_households(model: CityModel, eligible: np.ndarray) -> None:
@@ -277,7 +278,7 @@ def move_households(model: CityModel, eligible: np.ndarray) -> None:
         dest_w = np.where(table.urban, table.population_share, 0.0)
     if dest_w.sum() <= 0:
         return  # a city of counties only: nowhere urban to move to
-    dest = rng.choice(table.n, size=k, p=dest_w / dest_w.sum()).astype(np.int16)
+    dest = categorical(rng, dest_w / dest_w.sum(), k).astype(np.int16)
     mask = np.zeros(hh.n, bool)
     mask[movers] = True
     rows = kernels.members_of(p.household[: p.n], p.present[: p.n], mask)
