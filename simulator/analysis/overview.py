@@ -1,13 +1,26 @@
-"""The overview panel of one run (``overview.png``)."""
+"""The overview panel of one run (``overview.png``), drawn here or in a helper process.
+
+:class:`OverviewDrawer` draws it in a helper process (``python -m simulator.analysis.overview``)
+started when the run starts: the helper imports matplotlib while the model runs and draws
+while the other files are written, so on a machine with a second core the panel adds little
+to a run's wall time. The helper only saves time: if it cannot be started or fails, the panel
+is drawn in the calling process (where a real drawing error is raised as usual).
+"""
 
 from __future__ import annotations
 
+import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 
 from simulator.model.sectors import SECTOR_NAMES
 from simulator.scenario.schema import Scenario
+
+HELPER_ARGS = ("-m", "simulator.analysis.overview")
+"""The helper process's command line after the interpreter (this module run as a script)."""
 
 # Okabe-Ito colour-blind-safe palette
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -116,3 +129,78 @@ def draw_overview(columns: dict[str, np.ndarray], scenario: Scenario, path: Path
 
     fig.savefig(path, dpi=90)
     plt.close(fig)
+
+
+class OverviewDrawer:
+    """Draws ``overview.png`` in a helper process started at construction.
+
+    Construct it before the model runs; :meth:`draw` hands the run's columns to the helper (it
+    returns at once) and :meth:`wait` returns when the file is written. :meth:`close` stops a
+    helper that has not finished (use the drawer as a context manager).
+    """
+
+    def __init__(self) -> None:
+        self._job: tuple[dict[str, np.ndarray], Scenario, Path] | None = None
+        try:
+            self._proc: subprocess.Popen | None = subprocess.Popen(
+                [sys.executable, *HELPER_ARGS],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        except (OSError, ValueError):  # no interpreter to start: draw in this process
+            self._proc = None
+
+    def draw(self, columns: dict[str, np.ndarray], scenario: Scenario, path: Path) -> None:
+        """Start drawing the panel of ``columns`` into ``path``."""
+        self._job = (columns, scenario, Path(path))
+        if self._proc is None:
+            return
+        try:
+            self._proc.stdin.write(pickle.dumps(self._job, protocol=pickle.HIGHEST_PROTOCOL))
+            self._proc.stdin.close()
+        except OSError:  # the helper died (say, a broken install): wait() draws here
+            self.close()
+
+    def wait(self) -> None:
+        """Return when the panel given to :meth:`draw` is written."""
+        if self._job is None:
+            raise RuntimeError("OverviewDrawer.wait() before draw()")
+        ok = False
+        if self._proc is not None:
+            ok = self._proc.wait() == 0 and self._job[2].exists()
+            self._proc = None
+        if not ok:
+            draw_overview(*self._job)
+
+    def close(self) -> None:
+        """Stop the helper if it is still running."""
+        if self._proc is not None:
+            if self._proc.stdin and not self._proc.stdin.closed:
+                self._proc.stdin.close()
+            self._proc.kill()
+            self._proc.wait()
+            self._proc = None
+
+    def __enter__(self) -> OverviewDrawer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _serve() -> None:
+    """The helper process: import matplotlib at once, then draw the job read from stdin (none
+    if the run was given up)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401  (the slow import, made while the model runs)
+
+    data = sys.stdin.buffer.read()
+    if data:
+        draw_overview(*pickle.loads(data))
+
+
+if __name__ == "__main__":
+    _serve()

@@ -24,6 +24,7 @@ absent. An existing run directory is never overwritten.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -39,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from simulator import __version__
+from simulator.analysis.overview import OverviewDrawer, draw_overview
 from simulator.model.city import CityModel
 from simulator.model.indicators import INDICATOR_UNITS
 from simulator.model.regions import REGION_INDICATOR_UNITS
@@ -118,40 +120,43 @@ def run_scenario(
         strict: raise on accounting violations (default: the scenario's setting).
         overview: also draw ``overview.png``.
     """
-    model, wall = simulate(scenario, progress=progress, strict=strict)
-    columns = indicator_columns(model)
-    regions = model.recorder.regional.columns()
-    sha = scenario_sha256(scenario)
-    manifest = {
-        "package": "resource-city-sim",
-        "version": __version__,
-        "git_commit": git_commit(),
-        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        "scenario_name": scenario.name,
-        "scenario_file": source,
-        "overrides": list(overrides),
-        "scenario_sha256": sha,
-        "seed": scenario.run.seed,
-        "scale": scenario.run.scale,
-        "years": [scenario.run.start_year, scenario.run.end_year],
-        "money": f"constant yuan of {scenario.city.money_base_year}",
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "libraries": library_versions(),
-        "wall_time_seconds": round(wall, 3),
-        "accounting": model.accounting_summary(),
-        "indicator_units": INDICATOR_UNITS,
-        "regions": [
-            {"name": name, "name_zh": zh, "kind": "district" if urban else "county"}
-            for name, zh, urban in zip(model.regions.names, model.regions.names_zh, model.regions.urban, strict=True)
-        ],
-        "region_indicator_units": REGION_INDICATOR_UNITS,
-    }
-    directory = None
-    if out_root is not None:
-        directory = write_run_directory(
-            Path(out_root), scenario, columns, manifest, overview=overview, regions=regions
-        )
+    # the overview's helper process starts now, so that it imports matplotlib while the model runs
+    drawer = OverviewDrawer() if overview and out_root is not None else None
+    with drawer or contextlib.nullcontext():
+        model, wall = simulate(scenario, progress=progress, strict=strict)
+        columns = indicator_columns(model)
+        regions = model.recorder.regional.columns()
+        sha = scenario_sha256(scenario)
+        manifest = {
+            "package": "resource-city-sim",
+            "version": __version__,
+            "git_commit": git_commit(),
+            "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+            "scenario_name": scenario.name,
+            "scenario_file": source,
+            "overrides": list(overrides),
+            "scenario_sha256": sha,
+            "seed": scenario.run.seed,
+            "scale": scenario.run.scale,
+            "years": [scenario.run.start_year, scenario.run.end_year],
+            "money": f"constant yuan of {scenario.city.money_base_year}",
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "libraries": library_versions(),
+            "wall_time_seconds": round(wall, 3),
+            "accounting": model.accounting_summary(),
+            "indicator_units": INDICATOR_UNITS,
+            "regions": [
+                {"name": name, "name_zh": zh, "kind": "district" if urban else "county"}
+                for name, zh, urban in zip(model.regions.names, model.regions.names_zh, model.regions.urban, strict=True)
+            ],
+            "region_indicator_units": REGION_INDICATOR_UNITS,
+        }
+        directory = None
+        if out_root is not None:
+            directory = write_run_directory(
+                Path(out_root), scenario, columns, manifest, overview=overview, regions=regions, drawer=drawer
+            )
     return RunResult(model=model, indicators=columns, manifest=manifest, directory=directory, regions=regions)
 
 
@@ -168,10 +173,13 @@ def write_run_directory(
     *,
     overview: bool,
     regions: dict[str, np.ndarray] | None = None,
+    drawer: OverviewDrawer | None = None,
 ) -> Path:
     """Write the run's files into a temporary directory, then rename it into place.
 
     ``regions`` (the regional table's columns) is written to ``regions.parquet`` when given.
+    ``overview``: draw ``overview.png``, with ``drawer``'s helper process if given (it draws
+    while the other files are written), else in this process.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -187,6 +195,8 @@ def write_run_directory(
     tmp = parent / f".tmp-{run_id}-{os.getpid()}"
     tmp.mkdir()
     try:
+        if overview and drawer is not None:
+            drawer.draw(columns, scenario, tmp / "overview.png")
         table = pa.table(columns)
         meta = {b"units": json.dumps(INDICATOR_UNITS).encode(), b"scenario_sha256": manifest["scenario_sha256"].encode()}
         table = table.replace_schema_metadata(meta)
@@ -197,9 +207,9 @@ def write_run_directory(
             )
             pq.write_table(rtable, tmp / "regions.parquet")
         (tmp / "scenario.resolved.yaml").write_text(dump_resolved(scenario), encoding="utf-8")
-        if overview:
-            from simulator.analysis.overview import draw_overview
-
+        if overview and drawer is not None:
+            drawer.wait()
+        elif overview:
             draw_overview(columns, scenario, tmp / "overview.png")
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         os.rename(tmp, final)
