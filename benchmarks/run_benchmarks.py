@@ -193,7 +193,7 @@ def report(results: dict) -> None:
     add("sim run scenarios/fuxin.yaml, whole process (median s)", f"{sr['median_s']:.2f}",
         f"< {GOALS['sim_run_whole_process_s']:g}", sr["median_s"] < GOALS["sim_run_whole_process_s"])
     add(f"  runs: min / max of {len(sr['runs_s'])} (s)", f"{sr['min_s']:.2f} / {sr['max_s']:.2f}")
-    add("  of which on the CPU (median s)", f"{sr['cpu_median_s']:.2f}")
+    add("  CPU time, the overview's helper process included (median s)", f"{sr['cpu_median_s']:.2f}")
     add("  of which the model, 2000-2035 (median s)", f"{sr['model_median_s']:.2f}")
     add("  import simulator.cli.main (median s)", f"{imp['median_s']:.2f}")
     add("  (bare python start, median s)", f"{imp['python_start_median_s']:.2f}")

@@ -665,3 +665,64 @@ def match_local_first(hire_regions, slot_regions, commuting):
         hire_index[n_local + i] = rest_h[i]
         slot_index[n_local + i] = rest_s[i]
     return hire_index[: n_local + m].copy(), slot_index[: n_local + m].copy()
+
+
+@njit(cache=True, nogil=True)
+def settle_cash(cash, debt, labour_cost, buffer_months):
+    """Firms short of cash borrow, firms with cash above their buffer repay debt, element by
+    element as numpy's ``short = maximum(-cash, 0); cash += short; debt += short;
+    repay = minimum(debt, maximum(cash - buffer_months x labour_cost, 0)); cash -= repay;
+    debt -= repay``. Updates ``cash`` and ``debt``; returns ``short`` and ``repay``."""
+    n = cash.shape[0]
+    short = np.empty(n)
+    repay = np.empty(n)
+    for f in range(n):
+        s = -cash[f]
+        s = s if (s > 0.0 or np.isnan(s)) else 0.0  # (a tie gives numpy's second argument)
+        short[f] = s
+        c = cash[f] + s
+        d = debt[f] + s
+        room = c - buffer_months * labour_cost[f]
+        room = room if (room > 0.0 or np.isnan(room)) else 0.0
+        r = d if (d < room or np.isnan(d)) else room
+        repay[f] = r
+        cash[f] = c - r
+        debt[f] = d - r
+    return short, repay
+
+
+@njit(cache=True, nogil=True)
+def staffing_targets(ordinary, sector, capital, capital_per_worker_by_sector, scale, workers, demand_ratio_by_sector,
+                     target):
+    """Next month's desired workers of the ordinary firm rows, element by element as numpy's
+    ``cap_limit = capital / (capital_per_worker x scale)``, ``desired = minimum(where(workers > 0,
+    workers x demand_ratio, cap_limit), cap_limit)``, ``target = where(ordinary, desired, target)``
+    (the per-sector values read by each row's sector). Updates ``target``."""
+    for f in range(target.shape[0]):
+        if not ordinary[f]:
+            continue
+        s = sector[f]
+        cap_limit = capital[f] / (capital_per_worker_by_sector[s] * scale)
+        d = workers[f] * demand_ratio_by_sector[s] if workers[f] > 0 else cap_limit
+        target[f] = d if (d < cap_limit or np.isnan(d)) else cap_limit  # (a tie gives numpy's second argument)
+
+
+@njit(cache=True, nogil=True)
+def covered_and_public_cost(public, alive, sector, coverage_by_sector, wage_bill, employer_contribution, sales):
+    """The wage bill covered by pensions and the labour cost of the public units, element by
+    element as numpy's ``covered = where(public, wage_bill, wage_bill x coverage)``,
+    ``public_cost = where(public & alive, wage_bill + employer_contribution x covered, 0)`` and
+    ``sales = where(public, public_cost, sales)``. Updates ``sales``; returns ``covered`` and
+    ``public_cost``."""
+    n = wage_bill.shape[0]
+    covered = np.empty(n)
+    public_cost = np.empty(n)
+    for f in range(n):
+        w = wage_bill[f]
+        c = w if public[f] else w * coverage_by_sector[sector[f]]
+        covered[f] = c
+        pc = w + employer_contribution * c if (public[f] and alive[f]) else 0.0
+        public_cost[f] = pc
+        if public[f]:
+            sales[f] = pc
+    return covered, public_cost

@@ -280,11 +280,11 @@ def step(model: CityModel) -> None:
 
     # ---- desired employment next month
     ratio = np.divide(demand, cap_s, out=np.ones(N_SECTORS), where=cap_s > 0)
-    kpw = model.sector_par["capital_per_worker_yuan"][f.sector[:nf]]
-    cap_limit = f.capital[:nf] / (kpw * S)
-    desired = np.where(L > 0, L * ratio[f.sector[:nf]], cap_limit)
-    desired = np.minimum(desired, cap_limit)
-    f.target[:nf] = np.where(ordinary, desired, f.target[:nf])
+    # ordinary rows: workers x the sector's demand ratio, at most what their capital employs
+    kernels.staffing_targets(
+        ordinary, f.sector[:nf], f.capital[:nf], model.sector_par["capital_per_worker_yuan"], float(S), L, ratio,
+        f.target[:nf],
+    )
 
     # public units: staff per resident, cut by the budget rule's payroll factor,
     # shared among the units in proportion to their current staff
@@ -315,13 +315,14 @@ def step(model: CityModel) -> None:
     mine_inputs = q * cost_t
 
     # ---- public units: the government pays their labour cost
-    coverage = model.sector_par["pension_coverage_share"][f.sector[:nf]]
-    covered_bill = np.where(public, wage_bill, wage_bill * coverage)
     ec = model.s(sc.social_security.pension_contribution_employer_share)
     ee = model.s(sc.social_security.pension_contribution_employee_share)
     pit = model.s(pf.personal_income_tax_effective_rate)
-    public_cost = np.where(public & f.alive[:nf], wage_bill + ec * covered_bill, 0.0)
-    sales = np.where(public, public_cost, sales)
+    # the wage bill covered by pensions (all of it in public units) and the public units' cost,
+    # which is their sales
+    covered_bill, public_cost = kernels.covered_and_public_cost(
+        public, f.alive[:nf], f.sector[:nf], model.sector_par["pension_coverage_share"], wage_bill, ec, sales
+    )
     public_total = float(public_cost.sum())
     led.pay("public_payroll", CITY, FIRMS, public_total)
     gov.cash -= public_total
@@ -442,12 +443,8 @@ def settle_firm_cash(model: CityModel, labour_cost: np.ndarray) -> None:
     (``initial_cash_months_of_wage_bill`` x this month's labour cost) repay debt."""
     f = model.firms
     nf = f.n
-    short = np.maximum(-f.cash[:nf], 0.0)
-    f.cash[:nf] += short
-    f.debt[:nf] += short
+    short, repay = kernels.settle_cash(  # one pass; the formulas in its docstring
+        f.cash[:nf], f.debt[:nf], labour_cost, model.scenario.firms.initial_cash_months_of_wage_bill
+    )
     model.banks.balance -= float(short.sum())
-    buffer = model.scenario.firms.initial_cash_months_of_wage_bill * labour_cost
-    repay = np.minimum(f.debt[:nf], np.maximum(f.cash[:nf] - buffer, 0.0))
-    f.cash[:nf] -= repay
-    f.debt[:nf] -= repay
     model.banks.balance += float(repay.sum())

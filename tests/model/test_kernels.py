@@ -519,3 +519,52 @@ def test_match_local_first_equals_numpy(n_regions: int, nh: int, ns: int, seed: 
     got = kernels.match_local_first(hires, slots, commuting)
     for g, e in zip(got, _match_local_first_numpy(hires, slots, commuting), strict=True):
         np.testing.assert_array_equal(g, e)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 40), st.integers(0, 2**32 - 1))
+def test_settle_cash_equals_numpy(nf: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    cash = rng.normal(0.0, 1e5, nf)
+    cash[rng.random(nf) < 0.2] = 0.0  # rows with no cash at all (signed zeros)
+    debt = np.where(rng.random(nf) < 0.5, rng.uniform(0, 2e5, nf), 0.0)
+    labour_cost = np.where(rng.random(nf) < 0.8, rng.uniform(0, 5e4, nf), 0.0)
+    e_cash, e_debt = cash.copy(), debt.copy()
+    short = np.maximum(-e_cash, 0.0)
+    e_cash += short
+    e_debt += short
+    repay = np.minimum(e_debt, np.maximum(e_cash - 2.0 * labour_cost, 0.0))
+    e_cash -= repay
+    e_debt -= repay
+    got_short, got_repay = kernels.settle_cash(cash, debt, labour_cost, 2.0)
+    for g, e in ((got_short, short), (got_repay, repay), (cash, e_cash), (debt, e_debt)):
+        np.testing.assert_array_equal(g, e)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 40), st.integers(0, 2**32 - 1))
+def test_staffing_targets_and_public_cost_equal_numpy(nf: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_sectors, scale = 7, 3.0
+    sector = rng.integers(0, n_sectors, nf)
+    ordinary, public, alive = rng.random(nf) < 0.7, rng.random(nf) < 0.2, rng.random(nf) < 0.9
+    capital = rng.uniform(0, 1e7, nf)
+    kpw = rng.uniform(1e4, 1e6, n_sectors)
+    workers = np.where(rng.random(nf) < 0.7, rng.integers(0, 30, nf), 0).astype(np.float64)
+    ratio = rng.uniform(0.5, 1.5, n_sectors)
+    target = rng.uniform(0, 50, nf)
+    cap_limit = capital / (kpw[sector] * scale)
+    desired = np.minimum(np.where(workers > 0, workers * ratio[sector], cap_limit), cap_limit)
+    expected_target = np.where(ordinary, desired, target)
+    kernels.staffing_targets(ordinary, sector, capital, kpw, scale, workers, ratio, target)
+    np.testing.assert_array_equal(target, expected_target)
+
+    coverage = rng.uniform(0, 1, n_sectors)
+    wage_bill = np.where(rng.random(nf) < 0.8, rng.uniform(0, 1e5, nf), 0.0)
+    sales = rng.uniform(0, 1e6, nf)
+    covered = np.where(public, wage_bill, wage_bill * coverage[sector])
+    public_cost = np.where(public & alive, wage_bill + 0.2 * covered, 0.0)
+    expected_sales = np.where(public, public_cost, sales)
+    got = kernels.covered_and_public_cost(public, alive, sector, coverage, wage_bill, 0.2, sales)
+    for g, e in zip((*got, sales), (covered, public_cost, expected_sales), strict=True):
+        np.testing.assert_array_equal(g, e)
