@@ -640,27 +640,23 @@ def match_local_first(hire_regions, slot_regions, commuting):
     hire_index = np.empty(k, np.int64)
     slot_index = np.empty(k, np.int64)
     rest_h = np.empty(nh, np.int64)  # the commuting zone's hires without a local slot, in order
-    rest_s = np.empty(ns, np.int64)
-    n_rest_h = n_rest_s = 0
-    taken = np.zeros(R, np.int64)
-    for j in range(nh):
-        r = hire_regions[j]
-        if taken[r] < local[r]:
-            hire_index[start[r] + taken[r]] = j
-            taken[r] += 1
-        elif commuting[r]:
-            rest_h[n_rest_h] = j
-            n_rest_h += 1
-    taken[:] = 0
-    for j in range(ns):
-        r = slot_regions[j]
-        if taken[r] < local[r]:
-            slot_index[start[r] + taken[r]] = j
-            taken[r] += 1
-        elif commuting[r]:
-            rest_s[n_rest_s] = j
-            n_rest_s += 1
-    m = min(n_rest_h, n_rest_s, k - n_local)
+    rest_s = np.empty(ns, np.int64)  # and its slots left over
+    n_rest = np.zeros(2, np.int64)
+    taken = np.empty(R, np.int64)
+    for side in range(2):  # the hires, then the slots (the two region arrays share their dtype)
+        regions = hire_regions if side == 0 else slot_regions
+        index = hire_index if side == 0 else slot_index
+        rest = rest_h if side == 0 else rest_s
+        taken[:] = 0
+        for j in range(regions.shape[0]):
+            r = regions[j]
+            if taken[r] < local[r]:
+                index[start[r] + taken[r]] = j
+                taken[r] += 1
+            elif commuting[r]:
+                rest[n_rest[side]] = j
+                n_rest[side] += 1
+    m = min(n_rest[0], n_rest[1], k - n_local)
     for i in range(m):
         hire_index[n_local + i] = rest_h[i]
         slot_index[n_local + i] = rest_s[i]
