@@ -21,6 +21,9 @@ from simulator.scenario.schema import Scenario
 
 HELPER_ARGS = ("-m", "simulator.analysis.overview")
 """The helper process's command line after the interpreter (this module run as a script)."""
+HELPER_TIMEOUT_S = 120.0
+"""A helper that has not written the panel this long after getting it is stopped, and the panel is
+drawn in the calling process (drawing takes about a second)."""
 
 # Okabe-Ito colour-blind-safe palette
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -163,12 +166,16 @@ class OverviewDrawer:
             self.close()
 
     def wait(self) -> None:
-        """Return when the panel given to :meth:`draw` is written."""
+        """Return when the panel given to :meth:`draw` is written: by the helper, or here if the
+        helper could not start, failed, or took longer than :data:`HELPER_TIMEOUT_S`."""
         if self._job is None:
             raise RuntimeError("OverviewDrawer.wait() before draw()")
         ok = False
         if self._proc is not None:
-            ok = self._proc.wait() == 0 and self._job[2].exists()
+            try:
+                ok = self._proc.wait(timeout=HELPER_TIMEOUT_S) == 0 and self._job[2].exists()
+            except subprocess.TimeoutExpired:
+                self.close()
             self._proc = None
         if not ok:
             draw_overview(*self._job)

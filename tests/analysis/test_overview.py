@@ -28,13 +28,16 @@ def test_the_helper_draws_the_panel_this_process_draws(tiny_run, tmp_path) -> No
     assert (tmp_path / "helper.png").read_bytes() == (tmp_path / "here.png").read_bytes()
 
 
-@pytest.mark.parametrize("failure", ["cannot start", "fails"])
+@pytest.mark.parametrize("failure", ["cannot start", "fails", "hangs"])
 def test_without_a_working_helper_this_process_draws(failure, tiny_run, tmp_path, monkeypatch) -> None:
     columns, scenario = tiny_run
     if failure == "cannot start":
         monkeypatch.setattr(overview.sys, "executable", str(tmp_path / "no-such-python"))
-    else:
+    elif failure == "fails":
         monkeypatch.setattr(overview, "HELPER_ARGS", ("-c", "raise SystemExit(3)"))
+    else:  # reads the job, then never finishes
+        monkeypatch.setattr(overview, "HELPER_ARGS", ("-c", "import sys, time; sys.stdin.buffer.read(); time.sleep(600)"))
+        monkeypatch.setattr(overview, "HELPER_TIMEOUT_S", 0.5)
     drawn = []
     monkeypatch.setattr(overview, "draw_overview", lambda *job: drawn.append(job[2]) or draw_overview(*job))
     with OverviewDrawer() as drawer:
