@@ -1,5 +1,5 @@
 """The overview panel drawn by the helper process is the panel this process draws; a helper
-that cannot start or fails leaves the drawing to this process; a helper given no job stops."""
+that cannot start, fails or hangs leaves the drawing to this process; a helper given no job stops."""
 
 from __future__ import annotations
 
