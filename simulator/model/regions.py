@@ -317,8 +317,6 @@ def match_local_first(
         commuting zone left without a local slot then take the zone's slots left
         elsewhere, in order; other hires without a local slot are not hired.
     """
-    if min(len(hire_regions), len(slot_regions)) == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     return kernels.match_local_first(hire_regions, slot_regions, commuting)  # one pass over each list
 
 
