@@ -15,6 +15,11 @@ err_console = Console(stderr=True, highlight=False)
 console = Console(highlight=False)
 
 EXIT_BAD_INPUT = 2
+"""Exit code for bad input: a scenario file, override or option that does not validate."""
+EXIT_RUN_FAILED = 3
+"""Exit code for a run that broke its accounts (stock-flow, population identity, an earmark
+overspent) or met a non-finite value: its run directory, if written, is marked
+``"status": "failed"`` in ``manifest.json``."""
 
 
 def fail(message: str) -> typer.Exit:
