@@ -275,6 +275,9 @@ class Evaluator:
         targets = self.loaded.targets
         records = [self.cache.get(c.key, s) for s in seeds]
         error = next((r["error"] for r in records if r is not None and "error" in r), None)
+        if error is None and any(r is not None and r.get("ok") is False for r in records):
+            # a run cached before accounting failures became errors: it failed all the same
+            error = "AccountingError: the run broke its accounting checks"
         if error is not None:
             nan = [float("nan")] * len(targets)
             return Evaluation(c, list(seeds), [], error, nan, nan, FAILED_OBJECTIVE, False)
@@ -341,9 +344,11 @@ def search(loaded: LoadedCalibration, ev: Evaluator, on_event: Callable[[Event],
             row = HistoryRow(len(result.history), stage, e)
             result.history.append(row)
             seen.setdefault(e.candidate.key, row)
-            if result.best is None or e.objective < result.best.evaluation.objective:
+            # only a candidate whose runs all finished with their accounts intact can be the best
+            if e.ok and (result.best is None or e.objective < result.best.evaluation.objective):
                 result.best = row
-            on_event({"event": "candidate", "stage": stage, "objective": e.objective, "best": result.best.evaluation.objective})
+            best = None if result.best is None else result.best.evaluation.objective
+            on_event({"event": "candidate", "stage": stage, "objective": e.objective, "best": best})
 
     first = base_candidate(params)
     if first is not None:
@@ -704,7 +709,11 @@ def run_calibration(
                 loaded.targets = synthetic_targets(loaded, ev, truth_values)
                 ev.moments = moment_spec(loaded.targets)
             found = search(loaded, ev, emit)
-            assert found.best is not None
+            if found.best is None:
+                first = next((row.evaluation.error for row in found.history if row.evaluation.error), "no candidate was run")
+                raise CalibrationError(
+                    f"every candidate failed (the first: {first}); nothing to report in {path}"
+                )
             report = report_stage(loaded, ev, found.best, emit)
             description = ex.describe()
         wall = time.perf_counter() - t0

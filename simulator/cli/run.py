@@ -6,12 +6,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from simulator.analysis.summary import SUMMARY_YEARS, region_summary_rows, summary_rows
-from simulator.cli.common import console, fail, load_or_exit
+from simulator.cli.common import EXIT_RUN_FAILED, console, err_console, fail, load_or_exit
 from simulator.experiment.run import run_scenario
+from simulator.model.accounts import AccountingError
 from simulator.model.build import InconsistentScenarioError
 
 
@@ -35,6 +37,9 @@ def run(
             return run_scenario(sc, out_root=out, source=str(scenario), overrides=tuple(set_ or ()), progress=progress)
         except InconsistentScenarioError as e:
             raise fail(f"{scenario}: {e}") from None
+        except AccountingError as e:  # a non-finite value, or a violation with on_violation: raise
+            err_console.print(f"[bold red]error:[/] run stopped, nothing written: {escape(str(e))}", soft_wrap=True)
+            raise typer.Exit(EXIT_RUN_FAILED) from None
 
     if quiet:
         result = execute()
@@ -81,10 +86,16 @@ def run(
             rtable.add_row(*r)
         console.print(rtable)
     acc = result.manifest["accounting"]
-    ok = acc["stock_flow_ok"] and acc["population_identity_ok"]
-    status = "[green]hold[/]" if ok else f"[bold red]{acc['n_violations']} violation(s), see manifest.json[/]"
+    status = "[green]hold[/]" if acc["ok"] else f"[bold red]{acc['n_violations']} violation(s), see manifest.json[/]"
     console.print(
-        f"Accounting checks (stock-flow, population identity): {status}; "
+        f"Accounting checks (stock-flow, population identity, earmarks): {status}; "
         f"max stock-flow error {acc['stock_flow_max_relative_error']:.1e} of gross flows."
     )
-    console.print(f"Run took {result.manifest['wall_time_seconds']:.2f} s. Results: {result.directory}")
+    console.print(f"Run took {result.manifest['wall_time_seconds']:.2f} s. Results: {escape(str(result.directory))}")
+    if result.manifest["status"] == "failed":
+        err_console.print(
+            f"[bold red]error:[/] {escape(result.manifest['failure'])}; "
+            f"the run directory is marked failed: {escape(str(result.directory))}",
+            soft_wrap=True,
+        )
+        raise typer.Exit(EXIT_RUN_FAILED)

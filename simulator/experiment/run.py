@@ -11,8 +11,10 @@ A run directory ``<out>/<scenario name>/<run id>/`` holds:
   metadata). A city without regions has one region, the city; the regions'
   population, employment, output and money sum to the city's indicators;
 * ``manifest.json``: package version, git commit, seed, scale, the resolved
-  scenario's sha256, Python and library versions, wall time, and the
-  accounting checks' results;
+  scenario's sha256, Python and library versions, wall time, the
+  accounting checks' results, and the run's ``status``: ``"ok"``, or ``"failed"``
+  with a one-line ``failure`` when a check was violated (such a run is kept for
+  inspection; comparisons, sweeps and calibration never use it);
 * ``scenario.resolved.yaml``: the scenario exactly as run (after ``extends:``
   and ``--set``);
 * ``overview.png``: a panel of the key indicators.
@@ -144,6 +146,8 @@ def run_scenario(
             "platform": platform.platform(),
             "libraries": library_versions(),
             "wall_time_seconds": round(wall, 3),
+            "status": "ok" if model.failure() is None else "failed",
+            "failure": model.failure(),
             "accounting": model.accounting_summary(),
             "indicator_units": INDICATOR_UNITS,
             "regions": [

@@ -12,10 +12,20 @@ money without recording it, or records a payment it did not make, fails the
 check.
 
 The population identity is checked the same way by :func:`check_population`.
+
+Earmarked money (the successor-industry fund, a memo inside the city's cash) is an
+:class:`Earmark`: the mechanisms keep its balance, while what is paid into it is
+recorded as credits and what it pays out is read from the ledger's flows of its kinds.
+:func:`check_earmark` compares the two each month and trips when the balance moved
+otherwise, or went below zero (money spent beyond what was earmarked).
+
+A non-finite amount (NaN or infinity) is never booked: :meth:`Ledger.pay` raises
+:class:`NonFiniteError` naming the flow, and the model adds the mechanism and month.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -37,7 +47,13 @@ ACCOUNT_NAMES = (
 
 
 class AccountingError(RuntimeError):
-    """Raised when stock-flow consistency or the population identity breaks."""
+    """Raised when stock-flow consistency, the population identity or an earmark breaks,
+    or when a non-finite value is met; the message is one line (what, where, which month,
+    how large)."""
+
+
+class NonFiniteError(AccountingError):
+    """A flow, a stock or an indicator became NaN or infinite."""
 
 
 @dataclass
@@ -51,6 +67,8 @@ class Ledger:
         """Record a payment of ``amount`` yuan from ``payer`` to ``payee``."""
         if amount == 0.0:
             return
+        if not math.isfinite(amount):
+            raise NonFiniteError(f"flow {kind!r} of {amount} yuan")
         prev = self.parties.setdefault(kind, (payer, payee))
         if prev != (payer, payee):
             raise AccountingError(f"flow kind {kind!r} used with two different parties")
@@ -131,5 +149,54 @@ def check_population(
         return (
             f"population identity broken: {before} + {births} births - {deaths} deaths + "
             f"{inflow} in - {outflow} out = {expected}, but the population is {after}"
+        )
+    return None
+
+
+@dataclass
+class Earmark:
+    """Money set aside for one purpose inside another sector's account (a memo balance).
+
+    Attributes:
+        name: what the money is for (in messages).
+        spending_kinds: the ledger flow kinds paid out of it.
+        balance: the balance the mechanisms keep (credit with :meth:`credit`, lower it as it pays).
+        opening: the balance at the start of the month.
+        credits: what was paid into it this month.
+    """
+
+    name: str
+    spending_kinds: tuple[str, ...]
+    balance: float = 0.0
+    opening: float = 0.0
+    credits: float = 0.0
+
+    def credit(self, amount: float) -> None:
+        """Earmark ``amount`` yuan more."""
+        self.balance += amount
+        self.credits += amount
+
+    def begin_month(self) -> None:
+        self.opening = self.balance
+        self.credits = 0.0
+
+
+def check_earmark(earmark: Earmark, ledger: Ledger, rel_tol: float) -> str | None:
+    """The earmark's balance moved by its credits less its spending in the ledger, and
+    stays at or above zero (within ``rel_tol`` of the month's gross movements)."""
+    spent = sum(ledger.get(k) for k in earmark.spending_kinds)
+    expected = earmark.opening + earmark.credits - spent
+    scale = max(abs(earmark.opening) + earmark.credits + spent, 1.0)
+    if abs(earmark.balance - expected) > rel_tol * scale:
+        return (
+            f"earmark broken: the {earmark.name} paid out {spent:.6g} yuan and received "
+            f"{earmark.credits:.6g} yuan from a balance of {earmark.opening:.6g} yuan, "
+            f"so its balance should be {expected:.6g} yuan, but it is {earmark.balance:.6g} yuan"
+        )
+    if earmark.balance < -rel_tol * scale:
+        return (
+            f"earmark overspent: the {earmark.name} paid out {spent:.6g} yuan, "
+            f"{-earmark.balance:.6g} yuan more than its balance of "
+            f"{earmark.opening + earmark.credits:.6g} yuan"
         )
     return None

@@ -29,9 +29,12 @@ from simulator.model import (
     public_finance,
 )
 from simulator.model.accounts import (
+    ACCOUNT_NAMES,
     AccountingError,
     Balance,
     Ledger,
+    NonFiniteError,
+    check_earmark,
     check_population,
     check_stock_flow,
     net_worth,
@@ -68,6 +71,9 @@ STREAMS = (
 )
 """Named random streams, one per mechanism. New streams are appended, never inserted,
 so that adding a mechanism leaves the draws of the others unchanged."""
+
+VIOLATION_KINDS = ("stock_flow", "population", "earmark")
+"""The accounting checks run every month (see :meth:`CityModel._check`)."""
 
 MECHANISMS = ("all", "person_rules")
 """What a step runs. ``all``: every mechanism (normal runs). ``person_rules``: only the
@@ -205,7 +211,7 @@ class CityModel(mesa.Model):
         self.accounting_log: list[str] = []
         self.max_stock_flow_error = 0.0
         self.max_stock_flow_error_year = 0.0
-        self.population_violations = 0
+        self.violations = dict.fromkeys(VIOLATION_KINDS, 0)
         self.recorder = IndicatorRecorder(self)
 
     # ------------------------------------------------------------------ helpers
@@ -277,6 +283,7 @@ class CityModel(mesa.Model):
         self.hh_income[:] = 0.0
         pop_before = self.population
         wealth_before = net_worth(self)
+        self.government.fund.begin_month()
 
         run = self._run
         if self.mechanisms == "all":
@@ -299,18 +306,45 @@ class CityModel(mesa.Model):
         run("checks", CityModel._check, pop_before, wealth_before)
         run("indicators", self.recorder.record_month)
         if self.month == 12:
+            self._check_indicators_finite()
             run("compaction", CityModel.compact)
 
     def _run(self, name: str, mechanism: Callable, *args, **kwargs) -> None:
         """Run one mechanism on the model; with ``timings`` on, add its wall time to ``self.timings``
         and its CPU time to ``self.cpu_timings``."""
-        if self.timings is None:
-            mechanism(self, *args, **kwargs)
-            return
-        t0, c0 = time.perf_counter(), time.process_time()
-        mechanism(self, *args, **kwargs)
-        self.timings[name] += time.perf_counter() - t0
-        self.cpu_timings[name] += time.process_time() - c0
+        try:
+            if self.timings is None:
+                mechanism(self, *args, **kwargs)
+            else:
+                t0, c0 = time.perf_counter(), time.process_time()
+                mechanism(self, *args, **kwargs)
+                self.timings[name] += time.perf_counter() - t0
+                self.cpu_timings[name] += time.process_time() - c0
+        except NonFiniteError as e:
+            raise NonFiniteError(f"{self.year}-{self.month:02d}: non-finite value in {name}: {e}") from None
+        self._check_money_finite(name)
+
+    def _check_money_finite(self, mechanism: str) -> None:
+        """After each mechanism: the government's and the one-balance sectors' money is finite
+        (cheap scalars; the agents' stocks are checked with the month's net worth)."""
+        gov = self.government
+        values = (gov.cash, gov.debt, gov.programme_debt, gov.fund.balance,
+                  self.central.balance, self.row.balance, self.banks.balance, self.ssf.balance)
+        if not math.isfinite(math.fsum(values)):
+            names = ("city cash", "city debt", "city programme debt", "successor-industry fund",
+                     "central government balance", "rest of world balance", "banks balance", "social security fund")
+            bad = next(n for n, v in zip(names, values, strict=True) if not math.isfinite(v))
+            raise NonFiniteError(f"{self.year}-{self.month:02d}: non-finite value in {mechanism}: {bad} became NaN or infinite")
+
+    def _check_indicators_finite(self) -> None:
+        """After each year's row: every indicator is a finite number."""
+        row = self.recorder.rows[-1]
+        bad = [k for k, v in row.items() if not math.isfinite(v)]
+        if bad:
+            raise NonFiniteError(
+                f"{self.year}: non-finite indicator(s) {', '.join(bad[:5])}"
+                f"{' and more' if len(bad) > 5 else ''} (value {row[bad[0]]})"
+            )
 
     def compact(self) -> None:
         """Once a year: drop the rows of persons who died or left and of firms that exited.
@@ -328,19 +362,22 @@ class CityModel(mesa.Model):
 
     def _check(self, pop_before: int, wealth_before: np.ndarray) -> None:
         c = self.counts
+        tol = self.scenario.run.accounting.relative_tolerance
+        wealth_after = net_worth(self)
+        if not np.all(np.isfinite(wealth_after)):
+            bad = ACCOUNT_NAMES[int(np.flatnonzero(~np.isfinite(wealth_after))[0])]
+            raise NonFiniteError(f"{self.year}-{self.month:02d}: the {bad}' net financial wealth became NaN or infinite")
         msg_pop = check_population(
             pop_before, self.population, c["births"], c["deaths"], c["in"], c["out"]
         )
-        err, msg_sfc = check_stock_flow(
-            wealth_before, net_worth(self), self.ledger, self.scenario.run.accounting.relative_tolerance
-        )
+        err, msg_sfc = check_stock_flow(wealth_before, wealth_after, self.ledger, tol)
+        msg_fund = check_earmark(self.government.fund, self.ledger, tol)
         self.max_stock_flow_error = max(self.max_stock_flow_error, err)
         self.max_stock_flow_error_year = max(self.max_stock_flow_error_year, err)
-        for msg in (msg_pop, msg_sfc):
+        for kind, msg in (("population", msg_pop), ("stock_flow", msg_sfc), ("earmark", msg_fund)):
             if msg is None:
                 continue
-            if msg is msg_pop:
-                self.population_violations += 1
+            self.violations[kind] += 1
             full = f"{self.year}-{self.month:02d}: {msg}"
             if self.strict:
                 raise AccountingError(full)
@@ -358,13 +395,25 @@ class CityModel(mesa.Model):
                 progress(i + 1, self.n_steps)
         self.running = False
 
+    def failure(self) -> str | None:
+        """One line saying why the run failed its checks (the first violation and how many
+        there were), or None if every check held."""
+        if not self.accounting_log:
+            return None
+        n = len(self.accounting_log)
+        more = f" (and {n - 1} more violation{'s' if n > 2 else ''})" if n > 1 else ""
+        return f"accounting check failed: {self.accounting_log[0]}{more}"
+
     def accounting_summary(self) -> dict:
         """What the checks found over the run (written to the manifest)."""
+        v = self.violations
         return {
+            "ok": not self.accounting_log,
             "stock_flow_max_relative_error": self.max_stock_flow_error,
             "stock_flow_tolerance": self.scenario.run.accounting.relative_tolerance,
-            "stock_flow_ok": not any("stock-flow" in m for m in self.accounting_log),
-            "population_identity_ok": self.population_violations == 0,
+            "stock_flow_ok": v["stock_flow"] == 0,
+            "population_identity_ok": v["population"] == 0,
+            "earmarks_ok": v["earmark"] == 0,
             "violations": self.accounting_log[:50],
             "n_violations": len(self.accounting_log),
         }

@@ -67,9 +67,9 @@ def plan(model: CityModel) -> None:
     own = np.minimum(own, np.maximum(f.cash[:nf], 0.0))
     cof = prog.fund_co_finance_share
     topup = np.zeros(nf)
-    if cof > 0 and gov.fund_balance > 0:
+    if cof > 0 and gov.fund.balance > 0:
         wanted = np.where(prog.fund_target[f.sector[:nf]], own * cof / (1.0 - cof), 0.0)
-        topup = wanted * min(1.0, gov.fund_balance / max(wanted.sum(), 1e-9))
+        topup = wanted * min(1.0, gov.fund.balance / max(wanted.sum(), 1e-9))
         pay_fund(model, float(topup.sum()), "fund_co_finance_expansion")
     f.cash[:nf] -= own
     invest = own + topup
@@ -100,7 +100,7 @@ def plan(model: CityModel) -> None:
         if prog.fund_target[s] and cof > 0:
             # the boost is the co-finance the fund can actually pay for one entrant row
             row_cofin = cof * cfg.entry_capital_yuan * model.firm_weight[s]
-            fund_share = cof * min(1.0, gov.fund_balance / max(row_cofin, 1e-9))
+            fund_share = cof * min(1.0, gov.fund.balance / max(row_cofin, 1e-9))
         lam = (
             cfg.entry_rate_per_firm_per_month
             * max(n_rows[s], 1.0)
@@ -127,7 +127,7 @@ def pay_fund(model: CityModel, amount: float, kind: str) -> None:
     gov = model.government
     model.ledger.pay(kind, CITY, FIRMS, amount)
     gov.cash -= amount
-    gov.fund_balance -= amount
+    gov.fund.balance -= amount
     model.month_spending["programmes"] += amount
     model.month_flows["fund_co_finance"] += amount
 
@@ -145,7 +145,7 @@ def add_entrants(model: CityModel, sector: int, k: int, fund_share: float, rng: 
     cofin = np.zeros(k)
     if fund_share > 0:
         cofin = np.full(k, fund_share * capital)
-        cofin *= min(1.0, gov.fund_balance / max(cofin.sum(), 1e-9))
+        cofin *= min(1.0, gov.fund.balance / max(cofin.sum(), 1e-9))
     equity = capital - cofin
     idx = f.append(
         sector=np.full(k, sector, np.intp),

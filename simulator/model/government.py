@@ -15,10 +15,14 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from simulator.model.accounts import Earmark
+
 if TYPE_CHECKING:
     from simulator.model.city import CityModel
 
 SPENDING_CATEGORIES = ("programmes", "other_spending", "public_payroll")
+FUND_SPENDING_KINDS = ("fund_co_finance_expansion", "fund_co_finance_entry")
+"""The ledger's flow kinds paid out of the successor-industry fund."""
 
 
 class CityGovernment(mesa.Agent):
@@ -28,7 +32,8 @@ class CityGovernment(mesa.Agent):
         cash: yuan held.
         debt: yuan owed to banks.
         factor: share of planned spending allowed, per category (1 = in full).
-        fund_balance: part of ``cash`` earmarked for the successor-industry fund.
+        fund: the successor-industry fund, an :class:`~simulator.model.accounts.Earmark`
+            inside ``cash``: credited by its contributions, paying co-finance to firms.
         programme_debt: part of ``debt`` that is long-term programme loans (policy-bank
             loans for shantytown renovation): rolled over, interest paid, outside the
             borrowing limit of the budget rule.
@@ -40,7 +45,7 @@ class CityGovernment(mesa.Agent):
         self.cash = 0.0
         self.debt = 0.0
         self.factor = dict.fromkeys(SPENDING_CATEGORIES, 1.0)
-        self.fund_balance = 0.0
+        self.fund = Earmark("successor-industry fund", FUND_SPENDING_KINDS)
         self.programme_debt = 0.0
         self.over_limit_months = 0
         self._revenue_12m: deque[float] = deque(maxlen=12)

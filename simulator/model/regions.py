@@ -436,7 +436,7 @@ class RegionalRecorder:
             )
         for msg in problems:
             full = f"{model.year}: regional population identity: {msg}"
-            model.population_violations += 1
+            model.violations["population"] += 1
             if model.strict:
                 raise AccountingError(full)
             model.accounting_log.append(full)

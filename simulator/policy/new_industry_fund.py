@@ -37,7 +37,7 @@ def apply(model: CityModel) -> None:
     model.central.balance -= central
     gov.cash += central
     model.month_revenue["transfers"] += central
-    gov.fund_balance += city + central
+    gov.fund.credit(city + central)
     prog = model.programmes
     for s in cfg.target_sectors:
         prog.fund_target[SECTOR_NAMES.index(s)] = True

@@ -41,7 +41,7 @@ def apply(model: CityModel) -> None:
     model.month_spending["social_security"] += ss
     model.programmes.city_construction += cfg.earmarks.environment * amount
     if model.scenario.levers.new_industry_fund.active(model.year):
-        gov.fund_balance += cfg.earmarks.successor_industries * amount
+        gov.fund.credit(cfg.earmarks.successor_industries * amount)
 
 
 LEVER = Lever(
