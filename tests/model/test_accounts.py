@@ -9,10 +9,14 @@ from simulator.model import housing, migration
 from simulator.model.accounts import (
     ACCOUNT_NAMES,
     CITY,
+    FIRMS,
     HH,
     ROW,
     AccountingError,
+    Earmark,
     Ledger,
+    NonFiniteError,
+    check_earmark,
     check_population,
     check_stock_flow,
     net_worth,
@@ -133,3 +137,48 @@ def test_a_clean_month_keeps_every_account_consistent(tiny_model) -> None:
     assert summary["stock_flow_ok"] and summary["population_identity_ok"]
     assert summary["n_violations"] == 0
     assert m.ledger.gross() > 0
+
+
+# ------------------------------------------------------------------ earmarks
+
+
+def _fund(opening: float) -> Earmark:
+    fund = Earmark("successor-industry fund", ("fund_pays",))
+    fund.balance = opening
+    fund.begin_month()
+    return fund
+
+
+def test_an_earmark_that_pays_within_its_balance_holds() -> None:
+    fund, ledger = _fund(100.0), Ledger()
+    fund.credit(50.0)
+    ledger.pay("fund_pays", CITY, FIRMS, 150.0)
+    fund.balance -= 150.0
+    assert check_earmark(fund, ledger, 1e-9) is None
+
+
+def test_an_earmark_whose_balance_is_not_lowered_as_it_pays_trips() -> None:
+    fund, ledger = _fund(100.0), Ledger()
+    ledger.pay("fund_pays", CITY, FIRMS, 40.0)
+    msg = check_earmark(fund, ledger, 1e-9)
+    assert msg is not None and "earmark broken" in msg and "should be 60" in msg
+
+
+def test_an_earmark_credited_without_a_credit_trips() -> None:
+    fund, ledger = _fund(100.0), Ledger()
+    fund.balance += 30.0  # set aside without being recorded as a credit
+    assert "earmark broken" in check_earmark(fund, ledger, 1e-9)
+
+
+def test_spending_beyond_the_earmarked_balance_trips() -> None:
+    fund, ledger = _fund(100.0), Ledger()
+    fund.credit(20.0)
+    ledger.pay("fund_pays", CITY, FIRMS, 180.0)
+    fund.balance -= 180.0
+    msg = check_earmark(fund, ledger, 1e-9)
+    assert msg is not None and "earmark overspent" in msg and "60 yuan more than its balance of 120" in msg
+
+
+def test_a_non_finite_payment_is_refused_by_the_ledger() -> None:
+    with pytest.raises(NonFiniteError, match="flow 'x'"):
+        Ledger().pay("x", CITY, FIRMS, float("nan"))
