@@ -89,3 +89,48 @@ def test_a_lever_leaves_the_demography_draws_unchanged(load_tiny, build_model) -
     # while the lever really changed the city
     assert not np.array_equal(base.households.view("housing"), lever.households.view("housing"))
     assert base.government.debt != pytest.approx(lever.government.debt)
+
+
+def test_the_same_seed_in_another_process_gives_identical_indicators(load_tiny, run_columns, tiny_path) -> None:
+    """Determinism across processes (as sweeps and calibration run): a fresh interpreter, with
+    its own imports and compiled-loop cache, computes every indicator exactly as this one."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys\n"
+        "from simulator.experiment.run import run_scenario\n"
+        "from simulator.scenario.loader import load_scenario\n"
+        f"sc = load_scenario({str(tiny_path)!r}, overrides=['run.end_year=2001'], seed=11)\n"
+        "r = run_scenario(sc, out_root=None)\n"
+        "json.dump({k: [float(x) for x in v] for k, v in r.indicators.items()}, sys.stdout)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    theirs = json.loads(out.stdout)
+    ours = run_columns(load_tiny("run.end_year=2001", seed=11))
+    assert theirs.keys() == ours.keys()
+    for k in ours:
+        assert np.array_equal(np.array(theirs[k]), ours[k].astype(float)), k
+
+
+# ---------------------------------------------- the statistical-agreement helper
+
+STAT_INDICATORS = ("population", "employment_total", "unemployed_persons", "gdp_total", "births", "out_migrants")
+
+
+def test_two_seed_samples_of_one_model_agree_statistically(load_tiny, assert_statistically_equal) -> None:
+    one = load_tiny("run.end_year=2000")
+    assert_statistically_equal(one, one, STAT_INDICATORS, seeds_a=range(1, 21), seeds_b=range(101, 121))
+
+
+def test_the_statistical_helper_detects_a_change_of_behaviour(load_tiny, seed_sample) -> None:
+    """A change of behaviour (a lower matching efficiency: about 18% more unemployed after a year)
+    is caught by the helper on 20 seeds, so that a pass of the helper means something."""
+    from conftest import statistical_disagreements
+
+    seeds = range(1, 21)
+    before = seed_sample(load_tiny("run.end_year=2000"), seeds, STAT_INDICATORS)
+    after = seed_sample(load_tiny("run.end_year=2000", "labour.matching_efficiency_per_month=0.2"), range(101, 121), STAT_INDICATORS)
+    bad = statistical_disagreements(before, after)
+    assert any(b.startswith("unemployed_persons") for b in bad), bad
