@@ -53,11 +53,11 @@ GOALS = {
 
 _MODEL = """
 import json, resource, time
-from simulator.model.city import CityModel
+from simulator.experiment.run import build_model
 from simulator.scenario.loader import load_scenario
 sc = load_scenario({scenario!r}, scale={scale})
 t0 = time.perf_counter()
-m = CityModel(sc, timings=True)
+m = build_model(sc, timings=True)
 t1 = time.perf_counter()
 c1 = time.process_time()
 row_steps = 0

@@ -10,12 +10,14 @@ them too.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from simulator.experiment.run import build_model as build_city
 from simulator.model.city import CityModel
 from simulator.scenario.loader import load_scenario
 from simulator.scenario.schema import Scenario
@@ -53,12 +55,12 @@ def load_tiny() -> Callable[..., Scenario]:
 
 @pytest.fixture(scope="session")
 def build_model() -> Callable[..., CityModel]:
-    """Factory: ``CityModel(scenario, strict=True)`` (raises AccountingError on any
+    """Factory: the city with the policy levers, ``strict=True`` (raises AccountingError on any
     stock-flow or population-identity violation)."""
 
     def build(scenario: Scenario, **kw) -> CityModel:
         kw.setdefault("strict", True)
-        return CityModel(scenario, **kw)
+        return build_city(scenario, **kw)
 
     return build
 
@@ -110,14 +112,22 @@ def statistical_disagreements(
             if not np.isclose(x[0], y[0], rtol=1e-9, atol=0.0):
                 out.append(f"{label}: constant {x[0]:.6g} in one sample, {y[0]:.6g} in the other")
             continue
-        p_mean = stats.ttest_ind(x, y, equal_var=False).pvalue
-        p_dist = stats.ks_2samp(x, y).pvalue
+        with warnings.catch_warnings():  # nearly constant samples: scipy warns of lost precision
+            warnings.simplefilter("ignore", RuntimeWarning)
+            p_mean = float(stats.ttest_ind(x, y, equal_var=False).pvalue)
+            p_dist = float(stats.ks_2samp(x, y).pvalue)
         if p_mean < alpha or p_dist < alpha:
             out.append(
                 f"{label}: means {x.mean():.6g} vs {y.mean():.6g} (Welch p={p_mean:.2g}), "
                 f"distributions KS p={p_dist:.2g}, below {alpha:.2g}"
             )
     return out
+
+
+@pytest.fixture(scope="session")
+def disagreements() -> Callable[..., list[str]]:
+    """:func:`statistical_disagreements`, for tests that need the list rather than an assertion."""
+    return statistical_disagreements
 
 
 @pytest.fixture(scope="session")

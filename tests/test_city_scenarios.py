@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 from simulator.cities.data import load_city
-from simulator.experiment.run import indicator_columns
-from simulator.model.city import CityModel
+from simulator.experiment.run import build_model, indicator_columns
 from simulator.scenario.loader import load_scenario
 
 CITY_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "cities"
@@ -34,7 +33,7 @@ def test_city_scenario_validates_and_runs_briefly(path: Path) -> None:
     assert sc.population.persons == round(census["population"])
     scale = max(1, sc.population.persons // FAST_ROWS)
     fast = load_scenario(path, overrides=["run.end_year=2012"], scale=scale)
-    m = CityModel(fast, strict=True)  # raises on any stock-flow or population-identity violation
+    m = build_model(fast, strict=True)  # raises on any stock-flow or population-identity violation
     assert m.population == pytest.approx(sc.population.persons, rel=0.02)
     m.run()
     cols = indicator_columns(m)

@@ -7,8 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulator.experiment.run import indicator_columns
-from simulator.model.city import CityModel
+from simulator.experiment.run import build_model, indicator_columns
 from simulator.scenario.loader import (
     dump_resolved,
     load_resolved_text,
@@ -38,7 +37,7 @@ def test_scenario_validates_and_round_trips(path: Path) -> None:
 def test_scenario_runs_briefly_with_the_accounts_holding(path: Path) -> None:
     start = load_scenario(path).run.start_year
     sc = load_scenario(path, overrides=[f"run.end_year={start + 1}"], scale=FAST_SCALE)
-    m = CityModel(sc, strict=True)  # raises on any stock-flow or population-identity violation
+    m = build_model(sc, strict=True)  # raises on any stock-flow or population-identity violation
     pop0 = m.population
     assert pop0 == pytest.approx(sc.population.persons, rel=0.01)
     m.run()
@@ -65,4 +64,4 @@ def test_variants_differ_from_the_baseline_only_where_they_say() -> None:
 def test_the_baseline_builds_for_any_seed(name: str) -> None:
     sc = load_scenario(SCENARIOS[[p.stem for p in SCENARIOS].index(name)])
     for seed in range(10):
-        CityModel(sc.model_copy(deep=True), seed=seed)
+        build_model(sc.model_copy(deep=True), seed=seed)

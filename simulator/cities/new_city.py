@@ -270,12 +270,12 @@ def provenance(b: Builder) -> dict[str, int]:
 
 def _check(path: Path, shown: Path) -> None:
     """Validate a written scenario and build its initial city; errors name the final file."""
+    from simulator.experiment.run import build_model
     from simulator.model.build import InconsistentScenarioError
-    from simulator.model.city import CityModel
 
     try:
         sc = load_scenario(path)
-        CityModel(sc)
+        build_model(sc)
     except ScenarioError as e:
         raise ScenarioError(
             f"the scenario written for this city does not validate: {e.message}",

@@ -30,11 +30,11 @@ def fail(message: str) -> typer.Exit:
 
 def build_or_exit(scenario: Scenario):
     """Build the initial city, or exit 2 if the scenario's figures cannot make one."""
+    from simulator.experiment.run import build_model
     from simulator.model.build import InconsistentScenarioError
-    from simulator.model.city import CityModel
 
     try:
-        return CityModel(scenario)
+        return build_model(scenario)
     except InconsistentScenarioError as e:
         raise fail(str(e)) from None
 

@@ -42,10 +42,11 @@ from pathlib import Path
 import numpy as np
 
 from simulator import __version__
-from simulator.analysis.overview import OverviewDrawer, draw_overview
+from simulator.experiment.overview import OverviewDrawer, draw_overview
 from simulator.model.city import CityModel
 from simulator.model.indicators import INDICATOR_UNITS
 from simulator.model.regions import REGION_INDICATOR_UNITS
+from simulator.policy.registry import LEVERS
 from simulator.scenario.loader import dump_resolved, scenario_sha256
 from simulator.scenario.schema import Scenario
 
@@ -93,10 +94,16 @@ def indicator_columns(model: CityModel) -> dict[str, np.ndarray]:
     return {k: np.array([r[k] for r in rows]) for k in rows[0]}
 
 
+def build_model(scenario: Scenario, **kwargs) -> CityModel:
+    """The city of a scenario with the policy levers (:data:`simulator.policy.registry.LEVERS`);
+    ``kwargs`` go to :class:`CityModel` (seed, scale, strict, mechanisms, timings)."""
+    return CityModel(scenario, levers=LEVERS, **kwargs)
+
+
 def simulate(scenario: Scenario, *, progress=None, strict: bool | None = None) -> tuple[CityModel, float]:
     """Build and run the model; returns it and the wall time of the run in seconds."""
     t0 = time.perf_counter()
-    model = CityModel(scenario, strict=strict)
+    model = build_model(scenario, strict=strict)
     model.run(progress=progress)
     return model, time.perf_counter() - t0
 

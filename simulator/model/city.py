@@ -13,8 +13,10 @@ import ctypes
 import math
 import sys
 import time
+import zlib
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 import mesa
 import numpy as np
@@ -48,10 +50,10 @@ from simulator.model.build import (
 )
 from simulator.model.government import CityGovernment
 from simulator.model.indicators import IndicatorRecorder
+from simulator.model.programmes import Programmes
 from simulator.model.regions import region_table
 from simulator.model.sectors import N_SECTORS, PUBLIC, SECTOR_NAMES, SKILL_NAMES, sector_arrays
 from simulator.model.series import SeriesCache
-from simulator.policy.registry import LEVERS, Programmes
 from simulator.scenario.schema import Scenario
 
 STREAMS = (
@@ -82,6 +84,30 @@ spells) and migration, with the firms frozen as built (employment targets, wage 
 and money unchanged; no levers, housing, production, public finance or firm dynamics). The
 per-agent reference (:mod:`simulator.reference`) implements the same rules, so that the two
 can be compared on the same city."""
+
+
+class LeverRule(Protocol):
+    """What the model needs of a policy lever (:class:`simulator.policy.base.Lever` is one): its
+    name (its random stream's key) and its monthly rule, which moves money and writes the
+    programme plan (:class:`~simulator.model.programmes.Programmes`)."""
+
+    name: str
+
+    def apply(self, model: CityModel) -> None: ...
+
+
+class NamedStreams(dict):
+    """Random streams keyed by name, each made on first use from the run's seed and a hash of
+    the name: adding, removing or reordering levers leaves every other lever's draws unchanged."""
+
+    def __init__(self, seed: int, group: int) -> None:
+        super().__init__()
+        self._seed, self._group = seed, group
+
+    def __missing__(self, name: str) -> np.random.Generator:
+        key = (self._group, zlib.crc32(name.encode("utf-8")))
+        rng = self[name] = np.random.default_rng(np.random.SeedSequence(self._seed, spawn_key=key))
+        return rng
 
 
 MALLOC_MMAP_THRESHOLD_BYTES = 32 * 2**20
@@ -116,6 +142,8 @@ class CityModel(mesa.Model):
 
     Args:
         scenario: a validated scenario.
+        levers: the policy levers applied each month, in order (``simulator.policy.registry.LEVERS``;
+            :func:`simulator.experiment.run.build_model` passes them). The model imports no lever.
         seed: overrides ``scenario.run.seed``.
         scale: overrides ``scenario.run.scale`` (persons per person row).
         strict: raise :class:`AccountingError` on the first accounting violation
@@ -130,6 +158,7 @@ class CityModel(mesa.Model):
         self,
         scenario: Scenario,
         *,
+        levers: Sequence[LeverRule],
         seed: int | None = None,
         scale: int | None = None,
         strict: bool | None = None,
@@ -146,12 +175,10 @@ class CityModel(mesa.Model):
         self.seed_value = scenario.run.seed if seed is None else int(seed)
         children = np.random.SeedSequence(self.seed_value).spawn(len(STREAMS))
         self.streams = {name: np.random.default_rng(ss) for name, ss in zip(STREAMS, children, strict=True)}
-        # one stream per lever (from the policy stream's seed), so that switching a lever on
-        # leaves the draws of the mechanisms and of the other levers unchanged (common random numbers)
-        lever_seeds = children[STREAMS.index("policy")].spawn(len(LEVERS))
-        self.lever_streams = {
-            lever.name: np.random.default_rng(ss) for lever, ss in zip(LEVERS, lever_seeds, strict=True)
-        }
+        # one stream per lever, keyed by its name, so that switching a lever on leaves the draws
+        # of the mechanisms and of the other levers unchanged (common random numbers)
+        self.levers = tuple(levers)
+        self.lever_streams = NamedStreams(self.seed_value, STREAMS.index("policy"))
         super().__init__(rng=self.streams["mesa"])
         self.scale = int(scenario.run.scale if scale is None else scale)
         if strict is None:
@@ -287,7 +314,7 @@ class CityModel(mesa.Model):
 
         run = self._run
         if self.mechanisms == "all":
-            for lever in LEVERS:
+            for lever in self.levers:
                 run("levers", lever.apply)
             run("demography", demography.step)
             run("housing", housing.step)

@@ -6,7 +6,7 @@ set how many households their programmes move this month. This mechanism picks
 that many households of the right housing type at random, moves them to new
 housing (``REHOUSED``: they then pay ``housing.rehoused_extra_cost_yuan_per_month``
 and their out-migration multiplier changes), and finances the works by the
-lever's funding shares (:func:`simulator.policy.funding.finance_works`):
+lever's funding shares (:func:`simulator.model.funding.finance_works`):
 central and provincial subsidies, the city budget, bank loans to the city, the
 mining firms and the households' own contributions (from their savings; what
 they cannot pay is borrowed by the city). Bank loans are long-term programme
@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.model.accounts import CITY, HH
+from simulator.model.funding import finance_works
 from simulator.model.sectors import REHOUSED, SHANTYTOWN, SUBSIDENCE
-from simulator.policy.funding import finance_works
 from simulator.scenario.schema import FundingShares
 
 if TYPE_CHECKING:

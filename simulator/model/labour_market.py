@@ -318,7 +318,7 @@ def train(model: CityModel, rng: np.random.Generator, unemployed: np.ndarray) ->
     chosen = seekers[_first_k(priority, p.unemp_months[seekers], tie, k)]
     p.trained[chosen] = True
     cost = k * model.scale * prog.training_cost
-    from simulator.policy.funding import central_to_city
+    from simulator.model.funding import central_to_city
 
     central_to_city(model, prog.training_central_share * cost, "training_central")
     prog.city_services += cost

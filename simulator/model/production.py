@@ -386,7 +386,7 @@ def step(model: CityModel) -> None:
         gov.cash -= t_sub
         model.month_spending["programmes"] += t_sub
         model.month_flows["agri_subsidy"] += t_sub
-        from simulator.policy.funding import central_to_city
+        from simulator.model.funding import central_to_city
 
         central_to_city(model, prog.agri_subsidy_central_share * t_sub, "agri_subsidy_central")
     model.month_flows["environmental_tax"] += t_env

@@ -30,8 +30,8 @@ import numpy as np
 
 from simulator.model import kernels
 from simulator.model.accounts import BANKS, CENTRAL, CITY, HH, SSF
+from simulator.model.funding import central_to_city
 from simulator.model.sectors import AGRI, RETIRED, SKILL_NAMES, UNEMPLOYED
-from simulator.policy.funding import central_to_city
 
 if TYPE_CHECKING:
     from simulator.model.city import CityModel

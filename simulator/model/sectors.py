@@ -6,16 +6,7 @@ behaviour is set by its ``sectors.<name>`` block in the scenario file.
 
 from __future__ import annotations
 
-SECTOR_NAMES: tuple[str, ...] = (
-    "coal_mining",
-    "coal_dependent_industry",
-    "manufacturing",
-    "agriculture",
-    "construction",
-    "services",
-    "new_industry",
-)
-"""Sector names in index order; arrays over sectors use this order."""
+from simulator.vocabulary import SECTOR_NAMES, SKILL_NAMES
 
 N_SECTORS = len(SECTOR_NAMES)
 COAL, COAL_DEP, MANUF, AGRI, CONSTR, SERV, NEW = range(N_SECTORS)
@@ -31,7 +22,6 @@ PRIVATE, SOE, PUBLIC = range(3)
 # housing codes (int8)
 STANDARD, SHANTYTOWN, SUBSIDENCE, REHOUSED = range(4)
 
-SKILL_NAMES = ("low", "medium", "high")
 
 # census age bands of the indicators (city and regions)
 WORKING_AGES = (15, 59)  # structural: the census age band of the working-age population

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from simulator.model.funding import central_to_city
 from simulator.policy.base import Lever
-from simulator.policy.funding import central_to_city
 
 if TYPE_CHECKING:
     from simulator.model.city import CityModel

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from simulator.model.funding import finance_works
 from simulator.policy.base import Lever
-from simulator.policy.funding import finance_works
 
 if TYPE_CHECKING:
     from simulator.model.city import CityModel

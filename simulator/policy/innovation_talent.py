@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulator.model.funding import city_pays_firms
 from simulator.model.sectors import PUBLIC, SECTOR_NAMES
 from simulator.policy.base import Lever
-from simulator.policy.funding import city_pays_firms
 
 if TYPE_CHECKING:
     from simulator.model.city import CityModel

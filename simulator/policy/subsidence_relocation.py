@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from simulator.model.funding import finance_works
 from simulator.model.regions import region_mask
 from simulator.policy.base import Lever
-from simulator.policy.funding import finance_works
 
 if TYPE_CHECKING:
     from simulator.model.city import CityModel

@@ -537,9 +537,9 @@ def run_pair(scenario: Scenario, *, seed: int) -> dict:
     if not _loops_loaded:
         # one step of a throwaway city first: the compiled loops (simulator.model.kernels) are
         # loaded once per process, a cost that is not the rules' and stays out of the timing
-        CityModel(scenario, seed=seed, mechanisms="person_rules").step()
+        CityModel(scenario, levers=(), seed=seed, mechanisms="person_rules").step()
         _loops_loaded = True
-    city = CityModel(scenario, seed=seed, mechanisms="person_rules")
+    city = CityModel(scenario, levers=(), seed=seed, mechanisms="person_rules")
     # a stream of the run's seed that no mechanism of the city uses
     ref_seed = np.random.SeedSequence(city.seed_value).spawn(len(STREAMS) + 1)[-1]
     reference = ReferenceModel(city, rng=np.random.default_rng(ref_seed))

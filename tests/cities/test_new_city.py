@@ -15,7 +15,7 @@ from simulator.cities.data import load_city
 from simulator.cities.derive import trim_series
 from simulator.cities.emit import dump, flow
 from simulator.cli.main import app
-from simulator.model.city import CityModel
+from simulator.experiment.run import build_model
 from simulator.model.demography import gompertz_level
 from simulator.scenario.loader import load_raw, load_scenario
 from simulator.scenario.yaml_source import parse_yaml
@@ -118,7 +118,7 @@ def test_the_city_starts_with_its_census_births_and_deaths(hegang) -> None:
     census crude rates (Hegang: 7.78 births and 6.08 deaths per 1000)."""
     base, _ = hegang
     sc = load_scenario(base, overrides=["run.end_year=2010"], scale=20)
-    m = CityModel(sc, strict=True)
+    m = build_model(sc, strict=True)
     m.run()
     row = m.recorder.rows[0]
     assert row["births"] / row["population"] == pytest.approx(0.00778, rel=0.15)

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from simulator.model.city import CityModel
+from simulator.experiment.run import build_model
 from simulator.model.series import series_at
 
 
 def test_a_run_can_start_after_the_series_first_years(load_tiny) -> None:
     sc = load_tiny("run.start_year=2010", "run.end_year=2011")
-    m = CityModel(sc, strict=True)
+    m = build_model(sc, strict=True)
     m.run()
     years = [r["year"] for r in m.recorder.rows]
     assert years == [2010, 2011]
@@ -26,7 +26,7 @@ def test_a_lever_started_before_the_run_pays_from_the_first_month(load_tiny) -> 
     """The transfer began in 2008 (tiny: the Fuxin schedule / 600): a run from 2010 gets the
     2010 amount from January 2010."""
     sc = load_tiny("run.start_year=2010", "run.end_year=2010")
-    m = CityModel(sc, strict=True)
+    m = build_model(sc, strict=True)
     m.step()
     expected = series_at(sc.levers.resource_city_transfer.yuan_per_year, 2010) / 12
     assert m.month_flows["resource_city_transfer"] == pytest.approx(expected)
@@ -46,7 +46,7 @@ def test_phase_ins_follow_the_calendar_not_the_run(load_tiny, start) -> None:
         "levers.ecology_overcapacity.mine_capacity_cut_share=0.2",
         "levers.ecology_overcapacity.capacity_cut_phase_in_years=5",
     ]
-    m = CityModel(load_tiny("run.start_year=2010", "run.end_year=2010", *sets), strict=True)
+    m = build_model(load_tiny("run.start_year=2010", "run.end_year=2010", *sets), strict=True)
     m.step()
     months = (2010 - start) * 12 + 1
     assert m.programmes.soe_productivity_factor == pytest.approx(1 + 0.1 * months / 60)

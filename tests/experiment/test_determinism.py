@@ -124,13 +124,11 @@ def test_two_seed_samples_of_one_model_agree_statistically(load_tiny, assert_sta
     assert_statistically_equal(one, one, STAT_INDICATORS, seeds_a=range(1, 21), seeds_b=range(101, 121))
 
 
-def test_the_statistical_helper_detects_a_change_of_behaviour(load_tiny, seed_sample) -> None:
+def test_the_statistical_helper_detects_a_change_of_behaviour(load_tiny, seed_sample, disagreements) -> None:
     """A change of behaviour (a lower matching efficiency: about 18% more unemployed after a year)
     is caught by the helper on 20 seeds, so that a pass of the helper means something."""
-    from conftest import statistical_disagreements
-
     seeds = range(1, 21)
     before = seed_sample(load_tiny("run.end_year=2000"), seeds, STAT_INDICATORS)
     after = seed_sample(load_tiny("run.end_year=2000", "labour.matching_efficiency_per_month=0.2"), range(101, 121), STAT_INDICATORS)
-    bad = statistical_disagreements(before, after)
+    bad = disagreements(before, after)
     assert any(b.startswith("unemployed_persons") for b in bad), bad

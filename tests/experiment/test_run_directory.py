@@ -31,8 +31,8 @@ def test_a_failure_while_drawing_leaves_no_directory(load_tiny, tmp_path, monkey
         raise OSError("disk full")
 
     # the helper process fails, and so does the drawing in this process that replaces it
-    monkeypatch.setattr("simulator.analysis.overview.HELPER_ARGS", ("-c", "raise SystemExit(3)"))
-    monkeypatch.setattr("simulator.analysis.overview.draw_overview", broken)
+    monkeypatch.setattr("simulator.experiment.overview.HELPER_ARGS", ("-c", "raise SystemExit(3)"))
+    monkeypatch.setattr("simulator.experiment.overview.draw_overview", broken)
     monkeypatch.setattr(run_mod, "draw_overview", broken)
     with pytest.raises(OSError, match="disk full"):
         run_scenario(scenario, out_root=tmp_path)

@@ -48,7 +48,7 @@ def test_person_rules_mode_runs_whole_years(load_tiny, build_model) -> None:
 
 def test_unknown_mechanisms_are_refused(tiny_scenario) -> None:
     with pytest.raises(ValueError, match="person_rules"):
-        CityModel(tiny_scenario, mechanisms="persons")
+        CityModel(tiny_scenario, levers=(), mechanisms="persons")
 
 
 def test_timings_are_off_by_default_and_cover_every_mechanism_when_on(load_tiny, build_model) -> None:

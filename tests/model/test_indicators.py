@@ -49,9 +49,9 @@ def test_hhi() -> None:
 
 @pytest.fixture(scope="module")
 def tiny_run(_tiny_base):
-    from simulator.model.city import CityModel
+    from simulator.experiment.run import build_model
 
-    m = CityModel(_tiny_base.model_copy(deep=True), strict=True)
+    m = build_model(_tiny_base.model_copy(deep=True), strict=True)
     pop0 = m.population
     m.run()
     return m, pop0, indicator_columns(m)

@@ -27,9 +27,10 @@ from typer.testing import CliRunner
 
 from simulator.cli.common import EXIT_RUN_FAILED
 from simulator.cli.main import app
-from simulator.model import city, demography, firm_dynamics, public_finance
+from simulator.experiment import run as experiment_run
+from simulator.experiment.run import build_model
+from simulator.model import demography, firm_dynamics, public_finance
 from simulator.model.accounts import CITY, FIRMS, AccountingError
-from simulator.model.city import CityModel
 from simulator.scenario.loader import load_scenario
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -76,7 +77,7 @@ def _leak_death(monkeypatch, when=lambda model: True) -> None:
 def _leak_lever(monkeypatch, when=lambda model: True) -> None:
     import dataclasses
 
-    levers = list(city.LEVERS)
+    levers = list(experiment_run.LEVERS)
     i = next(i for i, lever in enumerate(levers) if lever.name == "resource_city_transfer")
     apply = levers[i].apply
 
@@ -87,7 +88,7 @@ def _leak_lever(monkeypatch, when=lambda model: True) -> None:
             model.government.cash += model.ledger.get("transfer_earmarked_social_security") - before
 
     levers[i] = dataclasses.replace(levers[i], apply=leaky)
-    monkeypatch.setattr(city, "LEVERS", tuple(levers))
+    monkeypatch.setattr(experiment_run, "LEVERS", tuple(levers))
 
 
 def _leak_fund(monkeypatch, when=lambda model: True) -> None:
@@ -113,7 +114,7 @@ LEAKS = {
 
 
 def test_the_scenario_without_a_leak_holds_every_check() -> None:
-    model = CityModel(load_scenario(TINY, overrides=LEVER_SET), strict=True)
+    model = build_model(load_scenario(TINY, overrides=LEVER_SET), strict=True)
     model.run()
     assert model.failure() is None
     assert model.ledger.get("transfer_earmarked_social_security") > 0
@@ -124,7 +125,7 @@ def test_the_scenario_without_a_leak_holds_every_check() -> None:
 def test_a_leak_trips_its_check_in_strict_mode(leak: str, monkeypatch) -> None:
     inject, message = LEAKS[leak]
     inject(monkeypatch)
-    model = CityModel(load_scenario(TINY, overrides=LEVER_SET), strict=True)
+    model = build_model(load_scenario(TINY, overrides=LEVER_SET), strict=True)
     with pytest.raises(AccountingError, match=message):
         model.run()
 
@@ -190,7 +191,7 @@ def test_a_non_finite_flow_is_never_booked(monkeypatch) -> None:
         model.ledger.pay("pensions", 3, 0, float("inf"))
 
     monkeypatch.setattr(demography, "step", poisoned)
-    model = CityModel(load_scenario(TINY))
+    model = build_model(load_scenario(TINY))
     with pytest.raises(NonFiniteError, match=r"2000-01: non-finite value in demography: flow 'pensions'"):
         model.step()
 

@@ -74,13 +74,12 @@ RUNS: dict[str, dict] = {
 
 def compute(name: str) -> dict[str, list[float]]:
     """Indicator columns of one pinned run, as plain lists of floats."""
-    from simulator.experiment.run import indicator_columns
-    from simulator.model.city import CityModel
+    from simulator.experiment.run import build_model, indicator_columns
     from simulator.scenario.loader import load_scenario
 
     spec = RUNS[name]
     scenario = load_scenario(spec["path"], overrides=list(spec["overrides"]), seed=spec["seed"])
-    model = CityModel(scenario, strict=True)
+    model = build_model(scenario, strict=True)
     model.run()
     return {k: [float(x) for x in v] for k, v in indicator_columns(model).items()}
 

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from simulator.experiment.run import indicator_columns
+from simulator.model.city import CityModel
 from simulator.model.sectors import EMPLOYED, PUBLIC, UNEMPLOYED
 from simulator.policy.registry import LEVERS
 
@@ -314,7 +315,20 @@ def test_levers_draw_from_their_own_streams(load_tiny, build_model) -> None:
     # recruitment on, the baseline in-migration draws are unchanged in the first month
     base = build_model(load_tiny(seed=3))
     lever = build_model(load_tiny(*lever_overrides("innovation_talent"), seed=3))
-    assert set(lever.lever_streams) == {lv.name for lv in LEVERS}
+    assert {lv.name for lv in lever.levers} == {lv.name for lv in LEVERS}
     for m in (base, lever):
         m.step()
     assert base.streams["migration"].random() == lever.streams["migration"].random()
+    assert "innovation_talent" in lever.lever_streams  # made on first use, keyed by the name
+
+
+def test_a_lever_stream_is_keyed_by_name_not_position(load_tiny) -> None:
+    """Adding, removing or reordering levers leaves each lever's draws unchanged."""
+    from simulator.experiment.run import build_model as build_city
+
+    sc = load_tiny(seed=5)
+    a = build_city(sc)
+    b = CityModel(sc.model_copy(deep=True), levers=tuple(reversed(LEVERS))[:5])
+    for name in ("reemployment", "pensions", "a_lever_added_later"):
+        assert a.lever_streams[name].random() == b.lever_streams[name].random()
+    assert a.lever_streams["reemployment"].random() != a.lever_streams["pensions"].random()

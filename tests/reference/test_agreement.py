@@ -105,7 +105,7 @@ def test_the_test_detects_a_wrong_rule(runs, load_tiny) -> None:
     sc = load_tiny(f"run.end_year={END_YEAR}", scale=SCALE)
     wrong = []
     for seed, r in enumerate(runs):
-        city = CityModel(sc, seed=seed, mechanisms="person_rules")
+        city = CityModel(sc, levers=(), seed=seed, mechanisms="person_rules")
         rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(len(STREAMS) + 1)[-1])
         model = _TooDeadly(city, rng=rng)
         for _ in range(12):

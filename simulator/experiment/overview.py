@@ -1,6 +1,6 @@
 """The overview panel of one run (``overview.png``), drawn here or in a helper process.
 
-:class:`OverviewDrawer` draws it in a helper process (``python -m simulator.analysis.overview``)
+:class:`OverviewDrawer` draws it in a helper process (``python -m simulator.experiment.overview``)
 started when the run starts: the helper imports matplotlib while the model runs and draws
 while the other files are written, so on a machine with a second core the panel adds little
 to a run's wall time. The helper only saves time: if it cannot be started or fails, the panel
@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from simulator.model.sectors import SECTOR_NAMES
 from simulator.scenario.schema import Scenario
+from simulator.vocabulary import SECTOR_NAMES
 
-HELPER_ARGS = ("-m", "simulator.analysis.overview")
+HELPER_ARGS = ("-m", "simulator.experiment.overview")
 """The helper process's command line after the interpreter (this module run as a script)."""
 HELPER_TIMEOUT_S = 120.0
 """A helper that has not written the panel this long after getting it is stopped, and the panel is

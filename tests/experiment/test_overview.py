@@ -6,8 +6,8 @@ from __future__ import annotations
 import matplotlib
 import pytest
 
-from simulator.analysis import overview
-from simulator.analysis.overview import OverviewDrawer, draw_overview
+from simulator.experiment import overview
+from simulator.experiment.overview import OverviewDrawer, draw_overview
 
 
 @pytest.fixture(scope="module")
