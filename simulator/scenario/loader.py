@@ -33,7 +33,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from simulator.scenario.errors import ScenarioError
-from simulator.scenario.schema import Scenario, region_problems
+from simulator.scenario.schema import EntryError, Scenario, region_problems
 from simulator.scenario.yaml_source import (
     Locations,
     dotted,
@@ -372,6 +372,9 @@ def _describe(
     err: Any, data: dict[str, Any], locs: Locations, root: type[BaseModel] = Scenario
 ) -> ScenarioError:
     loc = tuple(err["loc"])
+    entry = (err.get("ctx") or {}).get("error")
+    if isinstance(entry, EntryError):  # about one entry of a mapping (a year of a series)
+        loc = loc + (entry.key,)
     about_key = bool(loc) and loc[-1] == "[key]"
     if about_key:
         loc = loc[:-1]
