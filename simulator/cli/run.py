@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -28,7 +29,8 @@ def run(
 ) -> None:
     """Run a scenario and save its results."""
     sc = load_or_exit(scenario, set_, seed=seed, scale=scale)
-    label = f"{sc.name} (seed {sc.run.seed}, scale {sc.run.scale})"
+    label = escape(f"{sc.name} (seed {sc.run.seed}, scale {sc.run.scale})")  # printed through rich: user text escaped
+    city = escape(f"{sc.city.name} {sc.city.name_zh}")
 
     def execute(progress=None):
         try:
@@ -59,7 +61,7 @@ def run(
     # a narrow terminal gets every other summary year so that the labels stay readable
     chosen = SUMMARY_YEARS if console.width >= 120 else SUMMARY_YEARS[::2] + SUMMARY_YEARS[-1:]
     years, rows = summary_rows(result.indicators, chosen)
-    table = Table(title=f"{sc.city.name} {sc.city.name_zh}: {label}; money in {sc.city.money_base_year} yuan")
+    table = Table(title=f"{city}: {label}; money in {sc.city.money_base_year} yuan")
     table.add_column("indicator", overflow="fold", min_width=20)
     for y in years:
         table.add_column(str(y), justify="right", no_wrap=True)
@@ -70,13 +72,13 @@ def run(
     if len(regions) > 1 and result.regions:
         year, labels, region_rows = region_summary_rows(result.regions, [(r["name"], r["name_zh"], r["kind"]) for r in regions])
         rtable = Table(
-            title=f"{sc.city.name} {sc.city.name_zh}: the {len(regions)} regions in {year}",
+            title=f"{city}: the {len(regions)} regions in {year}",
             caption="Pop.: residents; 60+: share aged 60+; Jobs: by workplace; Unemp.: job seekers (registered or not); "
             "In, Out: moved in from and out to the city's other regions in the year",
         )
         rtable.add_column("region", overflow="fold", min_width=12)
         for name in labels:
-            rtable.add_column(name, justify="right", overflow="fold")
+            rtable.add_column(escape(name), justify="right", overflow="fold")
         for r in region_rows:
             rtable.add_row(*r)
         console.print(rtable)
@@ -87,4 +89,4 @@ def run(
         f"Accounting checks (stock-flow, population identity): {status}; "
         f"max stock-flow error {acc['stock_flow_max_relative_error']:.1e} of gross flows."
     )
-    console.print(f"Run took {result.manifest['wall_time_seconds']:.2f} s. Results: {result.directory}")
+    console.print(f"Run took {result.manifest['wall_time_seconds']:.2f} s. Results: {escape(str(result.directory))}")

@@ -33,7 +33,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from simulator.scenario.errors import ScenarioError
-from simulator.scenario.schema import EntryError, Scenario, region_problems
+from simulator.scenario.schema import EntryError, Scenario, region_problems, size_problems
 from simulator.scenario.yaml_source import (
     Locations,
     dotted,
@@ -306,7 +306,7 @@ def load_scenario(
 
 def _validate(data: dict[str, Any], locs: Locations) -> Scenario:
     scenario = validate_located(Scenario, data, locs)
-    problems = region_problems(scenario)
+    problems = region_problems(scenario) + size_problems(scenario)
     if problems:
         errors = []
         for path, message, suggestion in problems:

@@ -852,6 +852,30 @@ def region_problems(sc: Scenario) -> list[tuple[tuple, str, str | None]]:
 
 
 
+def size_problems(sc: Scenario) -> list[tuple[tuple, str, str | None]]:
+    """Sizes checked against the city's population, as ``(key path, message, suggestion)``.
+
+    * ``run.scale`` (persons per agent) is at most ``population.persons``: above it
+      the city would have no agent at all;
+    * households arriving from outside in a year (``migration.in_base_households_per_year``,
+      ``levers.innovation_talent.talent_households_per_year``) are at most
+      ``population.persons``: no city has grown by more than its whole population in a year.
+    """
+    out: list[tuple[tuple, str, str | None]] = []
+    persons = sc.population.persons
+    if sc.run.scale > persons:
+        out.append((("run", "scale"), f"expected at most population.persons ({persons}): each agent stands for "
+                    f"'scale' persons, at {sc.run.scale} the city would have no agent", None))
+    flows: list[tuple[tuple, float]] = [(("migration", "in_base_households_per_year"), sc.migration.in_base_households_per_year)]
+    flows += [(("levers", "innovation_talent", "talent_households_per_year", year), v)
+              for year, v in sc.levers.innovation_talent.talent_households_per_year.items()]
+    for path, value in flows:
+        if value > persons:
+            out.append((path, f"expected at most population.persons ({persons}) households a year "
+                        f"(no city has grown by more than its population in a year), got {value:g}", None))
+    return out
+
+
 class Scenario(Strict):
     """A whole scenario: what a YAML file (after ``extends:``) must hold."""
 
