@@ -810,15 +810,14 @@ def region_problems(sc: Scenario) -> list[tuple[tuple, str, str | None]]:
     and levers naming unknown regions, a rural share at odds with the regions, a
     city with regions but no ``migration.internal`` block.
     """
-    import difflib
+    from simulator.scenario.suggest import closest
 
     out: list[tuple[tuple, str, str | None]] = []
     names = [r.name for r in sc.regions]
 
     def unknown(path: tuple, name: str) -> None:
-        close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
         known = ", ".join(names) if names else "none (the scenario has no regions: block)"
-        out.append((path, f"unknown region {name!r}; regions are {known}", close[0] if close else None))
+        out.append((path, f"unknown region {name!r}; regions are {known}", closest(name, names, cutoff=0.5)))
 
     if sc.regions:
         total = float(sum(r.population_persons for r in sc.regions))
