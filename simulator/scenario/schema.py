@@ -147,6 +147,13 @@ def _bare(tp: Any) -> Any:
 
 
 @functools.cache
+def _is_series(tp: Any) -> bool:
+    """Whether a field type is a series (a mapping keyed by year)."""
+    tp = _bare(tp)
+    return typing.get_origin(tp) is dict and _bare(typing.get_args(tp)[0]) is int
+
+
+@functools.cache
 def _value_kind(tp: Any) -> tuple[str, bool]:
     """``(kind, mapping)`` of a field type: kind ``'number'``, ``'bool'`` or ``''``;
     mapping: the values are those of a mapping (a series, shares by name)."""
@@ -253,6 +260,8 @@ class Strict(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _unit_bounds(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, dict) and not value and _is_series(cls.model_fields[info.field_name or ""].annotation):
+            _check_series_nonempty(value)  # the model looks a series' value up by year
         _check(value, functools.partial(_size_problem, info.field_name or ""), isinstance(value, dict))
         return value
 
@@ -277,6 +286,13 @@ def _skill_shares(v: dict[str, float]) -> dict[str, float]:
 
 
 SkillShares = Annotated[dict[Literal["low", "medium", "high"], Share], AfterValidator(_skill_shares)]
+
+
+def _each_skill(v: dict[str, float]) -> dict[str, float]:
+    missing = [k for k in ("low", "medium", "high") if k not in v]
+    if missing:
+        raise ValueError(f"a value for each skill is needed (low, medium, high); missing {', '.join(missing)}")
+    return v
 """Shares of persons by skill (low, medium, high), summing to 1."""
 
 
@@ -362,7 +378,7 @@ class DemographyCfg(Strict):
     life_expectancy_years: dict[Year, Annotated[float, Field(gt=20, lt=120)]]
     gompertz_slope_per_year: Positive
     newborn_skill_shares: SkillShares
-    school_leaving_age_years: dict[Literal["low", "medium", "high"], Annotated[int, Field(ge=10, le=30)]]
+    school_leaving_age_years: Annotated[dict[Literal["low", "medium", "high"], Annotated[int, Field(ge=10, le=30)]], AfterValidator(_each_skill)]
     retirement_age_men_years: Series
     retirement_age_women_workers_years: Series
     retirement_age_women_cadres_years: Series
@@ -385,7 +401,7 @@ class LabourCfg(Strict):
     matching_efficiency_per_month: Positive
     matching_elasticity_unemployed: Share
     sector_mismatch_penalty: Share
-    skill_wage_premium: dict[Literal["low", "medium", "high"], Positive]
+    skill_wage_premium: Annotated[dict[Literal["low", "medium", "high"], Positive], AfterValidator(_each_skill)]
     layoff_share_of_excess_per_month_private: Share
     layoff_share_of_excess_per_month_soe: Share
     wage_adjustment_per_month: Share
