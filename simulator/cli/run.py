@@ -66,7 +66,7 @@ def run(
     for y in years:
         table.add_column(str(y), justify="right", no_wrap=True)
     for r in rows:
-        table.add_row(*r)
+        table.add_row(*(escape(c) for c in r))
     console.print(table)
     regions = result.manifest.get("regions") or []
     if len(regions) > 1 and result.regions:
@@ -80,7 +80,7 @@ def run(
         for name in labels:
             rtable.add_column(escape(name), justify="right", overflow="fold")
         for r in region_rows:
-            rtable.add_row(*r)
+            rtable.add_row(*(escape(c) for c in r))  # region names from the file
         console.print(rtable)
     acc = result.manifest["accounting"]
     ok = acc["stock_flow_ok"] and acc["population_identity_ok"]

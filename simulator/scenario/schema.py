@@ -56,6 +56,12 @@ MAX_PERSONS = 1e8
 """Largest count of persons or households: Chongqing, the most populous city-level
 unit in China, has about 3.2e7 residents."""
 
+MAX_YUAN_PER_PERSON = 1e8
+"""Largest money amount per person (or worker, resident, household) a month or a year:
+China's average urban wage is about 1.2e5 yuan a year (2023), so 1e8 is a thousand
+times it a month. Far larger amounts per worker made a firm want more workers than
+memory holds."""
+
 MAX_ELASTICITY = 10.0
 """Largest absolute elasticity: at 10, a 10% change multiplies the response by 2.6,
 far beyond any estimate; the model raises ratios to elasticities and takes
@@ -92,6 +98,7 @@ UNIT_RULE_EXEMPT: dict[str, str] = {
 bounds, each with the reason; their own declared bounds still apply."""
 
 _SHARE = re.compile(r"(^|_)share(_|$)")
+_PER_PERSON_MONEY = re.compile(r"yuan.*per_(month|person|worker|resident|trainee|laid_off_worker)|per_worker_yuan")
 _NUMERIC = re.compile(r"[-+]?(\d[\d_]*\.?[\d_]*|\.\d[\d_]*)([eE][-+]?\d+)?|[-+]?(\.?inf|\.?nan|infinity)", re.IGNORECASE)
 
 
@@ -100,6 +107,9 @@ def unit_bound(name: str) -> UnitBound | None:
     """The bounds that a field's unit suffix implies for its values, if any.
 
     * ``..._share...``: in [0, 1], a part of a whole;
+    * money per person, worker or resident (``..._yuan_per_month``,
+      ``..._yuan_per_resident_per_year``, ``capital_per_worker_yuan``, ...): at
+      most :data:`MAX_YUAN_PER_PERSON` in size;
     * ``..._per_month...`` (not money): in [0, 1), a rate per month: at 1 the
       whole stock would turn over within the month;
     * ``..._per_1000...``: in [0, 1000];
@@ -112,7 +122,11 @@ def unit_bound(name: str) -> UnitBound | None:
     Every number also has at most :data:`MAX_MAGNITUDE` in size and is finite.
     Names in :data:`UNIT_RULE_EXEMPT` have no unit bounds.
     """
-    if name in UNIT_RULE_EXEMPT or "yuan" in name:
+    if name in UNIT_RULE_EXEMPT:
+        return None
+    if _PER_PERSON_MONEY.search(name):
+        return UnitBound(-MAX_YUAN_PER_PERSON, MAX_YUAN_PER_PERSON, False, "money per person: 1e8 is a thousand times China's average wage a month")
+    if "yuan" in name:
         return None
     if _SHARE.search(name):
         return UnitBound(0.0, 1.0, False, "a share is a part of a whole")
@@ -465,7 +479,7 @@ class FirmsCfg(Strict):
     initial_cash_months_of_wage_bill: NonNeg
     loan_interest_rate_per_year: NonNeg
     capacity_headroom_share: NonNeg
-    productivity_dispersion_sd: NonNeg
+    productivity_dispersion_sd: Annotated[float, Field(ge=0.0, le=2.0)]  # sd of log productivity: 2 is a 50-fold spread between the 2.5th and 97.5th percentiles, beyond any industry's (shipped 0.2-0.3); 200 overflowed exp()
     max_labour_share_of_value_added: Share
     wage_premium_bound: Share
     entry_pressure_cap: Annotated[float, Field(ge=1.0)]
