@@ -442,7 +442,7 @@ class SectorCfg(Strict):
     enterprise_income_tax_rate: ShareSeries | None = None
     local_consumption_share: Share = 0.0
     investment_goods_share: Share = 0.0
-    intermediate_import_share: Share
+    intermediate_import_share: Annotated[float, Field(ge=0.0, lt=1.0)]  # of sales: below 1, the rest is value added (capacity divides by 1 - it)
     mean_firm_size_persons: Positive
     min_skill: Literal["low", "medium", "high"] = "low"
     entry_rate_per_firm_per_month: NonNeg

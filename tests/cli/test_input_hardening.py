@@ -78,6 +78,7 @@ REPORTED_SETS = [
     ("labour.skill_wage_premium={medium: 1.3, high: 1.8}", "missing low"),
     ("demography.school_leaving_age_years={medium: 18, high: 22}", "missing low"),
     ("sectors.agriculture.vat_rate={}", "at least one 'year: value'"),
+    ("sectors.new_industry.intermediate_import_share=1", "less than 1"),
 ]
 
 
