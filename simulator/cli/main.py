@@ -2,12 +2,15 @@
 
 Each command lives in its own module and only parses options, calls the
 library and prints. Bad input (a scenario file or option that does not
-validate) ends with one message and exit code 2, never a traceback.
+validate) ends with one message and exit code 2, never a traceback. Anything
+unexpected ends with one line naming the exception and a log file holding the
+full trace, and exit code 1 (:func:`simulator.cli.common.unexpected`).
 """
 
 from __future__ import annotations
 
 import typer
+from typer.core import TyperGroup
 
 from simulator.cli import calibrate as calibrate_cmd
 from simulator.cli import compare as compare_cmd
@@ -20,9 +23,26 @@ from simulator.cli import run as run_cmd
 from simulator.cli import sensitivity as sensitivity_cmd
 from simulator.cli import sweep as sweep_cmd
 from simulator.cli import validate as validate_cmd
+from simulator.cli.common import unexpected
+
+
+class GuardedGroup(TyperGroup):
+    """The ``sim`` group: an exception that no command handled becomes one error line
+    (exit 1) with the trace in a log file. Exits, aborts, usage errors, ``SystemExit``
+    and ``KeyboardInterrupt`` pass through as usual."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except Exception as exc:
+            raise unexpected(exc) from None
+
 
 app = typer.Typer(
     name="sim",
+    cls=GuardedGroup,
     help="Resource-city transition scenario simulator (any coal city from its census; first city: Fuxin).",
     no_args_is_help=True,
     add_completion=False,

@@ -30,7 +30,8 @@ def run(
 ) -> None:
     """Run a scenario and save its results."""
     sc = load_or_exit(scenario, set_, seed=seed, scale=scale)
-    label = f"{sc.name} (seed {sc.run.seed}, scale {sc.run.scale})"
+    label = escape(f"{sc.name} (seed {sc.run.seed}, scale {sc.run.scale})")  # printed through rich: user text escaped
+    city = escape(f"{sc.city.name} {sc.city.name_zh}")
 
     def execute(progress=None):
         try:
@@ -64,26 +65,26 @@ def run(
     # a narrow terminal gets every other summary year so that the labels stay readable
     chosen = SUMMARY_YEARS if console.width >= 120 else SUMMARY_YEARS[::2] + SUMMARY_YEARS[-1:]
     years, rows = summary_rows(result.indicators, chosen)
-    table = Table(title=f"{sc.city.name} {sc.city.name_zh}: {label}; money in {sc.city.money_base_year} yuan")
+    table = Table(title=f"{city}: {label}; money in {sc.city.money_base_year} yuan")
     table.add_column("indicator", overflow="fold", min_width=20)
     for y in years:
         table.add_column(str(y), justify="right", no_wrap=True)
     for r in rows:
-        table.add_row(*r)
+        table.add_row(*(escape(c) for c in r))
     console.print(table)
     regions = result.manifest.get("regions") or []
     if len(regions) > 1 and result.regions:
         year, labels, region_rows = region_summary_rows(result.regions, [(r["name"], r["name_zh"], r["kind"]) for r in regions])
         rtable = Table(
-            title=f"{sc.city.name} {sc.city.name_zh}: the {len(regions)} regions in {year}",
+            title=f"{city}: the {len(regions)} regions in {year}",
             caption="Pop.: residents; 60+: share aged 60+; Jobs: by workplace; Unemp.: job seekers (registered or not); "
             "In, Out: moved in from and out to the city's other regions in the year",
         )
         rtable.add_column("region", overflow="fold", min_width=12)
         for name in labels:
-            rtable.add_column(name, justify="right", overflow="fold")
+            rtable.add_column(escape(name), justify="right", overflow="fold")
         for r in region_rows:
-            rtable.add_row(*r)
+            rtable.add_row(*(escape(c) for c in r))  # region names from the file
         console.print(rtable)
     acc = result.manifest["accounting"]
     status = "[green]hold[/]" if acc["ok"] else f"[bold red]{acc['n_violations']} violation(s), see manifest.json[/]"

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from simulator.cli.common import build_or_exit, console, load_or_exit
 
@@ -22,7 +23,7 @@ def validate(
     build_or_exit(sc)  # the figures must also make an initial city
     on = [name for name, lever in sc.levers if lever.enabled]
     console.print(
-        f"[green]ok[/]: {scenario} is a valid scenario '{sc.name}' "
+        f"[green]ok[/]: {escape(str(scenario))} is a valid scenario '{escape(sc.name)}' "
         f"({sc.run.start_year}-{sc.run.end_year}, scale {sc.run.scale}, seed {sc.run.seed}); "
         f"levers on: {', '.join(on) if on else 'none'}"
     )

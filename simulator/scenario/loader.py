@@ -19,7 +19,6 @@ overrides, schema validation and the resolved dump.
 from __future__ import annotations
 
 import datetime
-import difflib
 import hashlib
 import json
 import os
@@ -33,7 +32,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from simulator.scenario.errors import ScenarioError
-from simulator.scenario.schema import Scenario, region_problems
+from simulator.scenario.schema import EntryError, Scenario, region_problems, size_problems
+from simulator.scenario.suggest import closest
 from simulator.scenario.yaml_source import (
     Locations,
     dotted,
@@ -259,8 +259,7 @@ def _new_key(
     candidates = [str(k) for k in container]
     if model is not None:
         candidates += [n for n in model.model_fields if n not in container]
-    match = difflib.get_close_matches(part, candidates, n=1, cutoff=0.6)
-    raise _override_error(text, shown, "unknown key", match[0] if match else None)
+    raise _override_error(text, shown, "unknown key", closest(part, candidates))
 
 
 def _is_container_type(tp: Any) -> bool:
@@ -306,7 +305,7 @@ def load_scenario(
 
 def _validate(data: dict[str, Any], locs: Locations) -> Scenario:
     scenario = validate_located(Scenario, data, locs)
-    problems = region_problems(scenario)
+    problems = region_problems(scenario) + size_problems(scenario)
     if problems:
         errors = []
         for path, message, suggestion in problems:
@@ -372,6 +371,9 @@ def _describe(
     err: Any, data: dict[str, Any], locs: Locations, root: type[BaseModel] = Scenario
 ) -> ScenarioError:
     loc = tuple(err["loc"])
+    entry = (err.get("ctx") or {}).get("error")
+    if isinstance(entry, EntryError):  # about one entry of a mapping (a year of a series)
+        loc = loc + (entry.key,)
     about_key = bool(loc) and loc[-1] == "[key]"
     if about_key:
         loc = loc[:-1]
@@ -436,8 +438,7 @@ def _suggest_field(loc: tuple[Any, ...], root: type[BaseModel] = Scenario) -> st
     model = schema_model_at(loc[:-1], root)
     if model is None or not loc:
         return None
-    match = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1, cutoff=0.6)
-    return match[0] if match else None
+    return closest(str(loc[-1]), list(model.model_fields))
 
 
 def _plain_message(msg: str, kind: str, value: Any) -> str:

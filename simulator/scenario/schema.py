@@ -15,9 +15,22 @@ linearly interpolated between the given years and held constant outside them.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import functools
+import math
+import re
+import types
+import typing
+from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from simulator.vocabulary import SECTOR_NAMES
 
@@ -30,10 +43,241 @@ ShareSeries = dict[Year, Share]
 NonNegSeries = dict[Year, NonNeg]
 
 
-class Strict(BaseModel):
-    """Base class: unknown keys are errors, values are validated on assignment."""
+# ------------------------------------------------------------- checked values
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+MAX_MAGNITUDE = 1e15
+"""Largest absolute value of any number in a scenario. Money is the largest size a
+scenario holds, and China's whole GDP is about 1.3e14 yuan a year (2023): no city's
+yuan figure comes near 1e15, and counts and tonnes are far smaller. The cap keeps
+the model's sums and products of sizes finite (a coal price of 1.8e308 overflowed
+to inf and stopped a run)."""
+
+MAX_PERSONS = 1e8
+"""Largest count of persons or households: Chongqing, the most populous city-level
+unit in China, has about 3.2e7 residents."""
+
+MAX_YUAN_PER_PERSON = 1e8
+"""Largest money amount per person (or worker, resident, household) a month or a year:
+China's average urban wage is about 1.2e5 yuan a year (2023), so 1e8 is a thousand
+times it a month. Far larger amounts per worker made a firm want more workers than
+memory holds."""
+
+MAX_ELASTICITY = 10.0
+"""Largest absolute elasticity: at 10, a 10% change multiplies the response by 2.6,
+far beyond any estimate; the model raises ratios to elasticities and takes
+exponentials of them, which overflow for larger ones."""
+
+MAX_HOUSEHOLD_SIZE = 20.0
+"""Largest mean household size, persons: Chinese cities' mean is about 3 and the
+census's largest size class is '10 persons or more'."""
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
+"""Scenario names: the name is the directory of the scenario's runs (``results/<name>/``),
+so it must be a safe file name on every system: letters, digits, ``_``, ``.``, ``-``,
+not starting with ``.`` or ``-``, at most 100 characters, no ``..``."""
+
+
+class UnitBound(NamedTuple):
+    """Bounds of the values of a field, from the unit its name ends with."""
+
+    low: float
+    high: float
+    high_open: bool
+    reason: str
+
+
+UNIT_RULE_EXEMPT: dict[str, str] = {
+    "matching_efficiency_per_month": "the matching function's efficiency, not a rate of a stock: "
+    "hires are capped at the vacancies and the seekers, and calibration searches it up to 1",
+    "capacity_headroom_share": "spare capacity relative to output: a firm may hold more than "
+    "twice what it sells",
+    "entry_cost_share_of_capital": "the non-monetary entry cost relative to an entrant's capital, "
+    "which it may exceed",
+}
+"""Fields whose names carry a unit suffix (``_share``, ``_per_month``) without its
+bounds, each with the reason; their own declared bounds still apply."""
+
+_SHARE = re.compile(r"(^|_)share(_|$)")
+_PER_PERSON_MONEY = re.compile(r"yuan.*per_(month|person|worker|resident|trainee|laid_off_worker)|per_worker_yuan")
+_NUMERIC = re.compile(r"[-+]?(\d[\d_]*\.?[\d_]*|\.\d[\d_]*)([eE][-+]?\d+)?|[-+]?(\.?inf|\.?nan|infinity)", re.IGNORECASE)
+
+
+@functools.cache
+def unit_bound(name: str) -> UnitBound | None:
+    """The bounds that a field's unit suffix implies for its values, if any.
+
+    * ``..._share...``: in [0, 1], a part of a whole;
+    * money per person, worker or resident (``..._yuan_per_month``,
+      ``..._yuan_per_resident_per_year``, ``capital_per_worker_yuan``, ...): at
+      most :data:`MAX_YUAN_PER_PERSON` in size;
+    * ``..._per_month...`` (not money): in [0, 1), a rate per month: at 1 the
+      whole stock would turn over within the month;
+    * ``..._per_1000...``: in [0, 1000];
+    * ``...elasticity...``: at most :data:`MAX_ELASTICITY` in size;
+    * ``...household_size...``: in [1, :data:`MAX_HOUSEHOLD_SIZE`];
+    * ``..._firm_size...``: at least 1 person, a firm has someone in it;
+    * counts (``persons``, ``..._persons``, ``...households...``, not money):
+      at most :data:`MAX_PERSONS`.
+
+    Every number also has at most :data:`MAX_MAGNITUDE` in size and is finite.
+    Names in :data:`UNIT_RULE_EXEMPT` have no unit bounds.
+    """
+    if name in UNIT_RULE_EXEMPT:
+        return None
+    if _PER_PERSON_MONEY.search(name):
+        return UnitBound(-MAX_YUAN_PER_PERSON, MAX_YUAN_PER_PERSON, False, "money per person: 1e8 is a thousand times China's average wage a month")
+    if "yuan" in name:
+        return None
+    if _SHARE.search(name):
+        return UnitBound(0.0, 1.0, False, "a share is a part of a whole")
+    if "_per_month" in name:
+        return UnitBound(0.0, 1.0, True, "a rate per month: at 1 the whole stock would turn over within the month")
+    if "_per_1000" in name:
+        return UnitBound(0.0, 1000.0, False, "a count per 1000 residents")
+    if "elasticity" in name:
+        return UnitBound(-MAX_ELASTICITY, MAX_ELASTICITY, False, "no estimate comes near 10: a 10% change would multiply the response by 2.6")
+    if "household_size" in name:
+        return UnitBound(1.0, MAX_HOUSEHOLD_SIZE, False, "a mean household size: Chinese cities' is about 3")
+    if "firm_size" in name:
+        return UnitBound(1.0, MAX_PERSONS, False, "a firm has at least one person")
+    if name == "persons" or name.endswith("_persons") or "households" in name:
+        return UnitBound(0.0, MAX_PERSONS, False, "a count of people: Chongqing, China's most populous city, has 3.2e7")
+    return None
+
+
+def _bare(tp: Any) -> Any:
+    """Strip ``Annotated[...]`` and ``X | None``."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin is typing.Union or origin is types.UnionType:
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            if len(args) != 1:
+                return tp
+            tp = args[0]
+        else:
+            return tp
+
+
+@functools.cache
+def _is_series(tp: Any) -> bool:
+    """Whether a field type is a series (a mapping keyed by year)."""
+    tp = _bare(tp)
+    return typing.get_origin(tp) is dict and _bare(typing.get_args(tp)[0]) is int
+
+
+@functools.cache
+def _value_kind(tp: Any) -> tuple[str, bool]:
+    """``(kind, mapping)`` of a field type: kind ``'number'``, ``'bool'`` or ``''``;
+    mapping: the values are those of a mapping (a series, shares by name)."""
+    tp = _bare(tp)
+    mapping = typing.get_origin(tp) is dict
+    if mapping:
+        tp = _bare(typing.get_args(tp)[1])
+    if tp is bool:
+        return "bool", mapping
+    if tp in (int, float):
+        return "number", mapping
+    return "", mapping
+
+
+class EntryError(ValueError):
+    """A problem with one entry of a mapping-valued field (a year of a series): ``key``
+    names the entry, so that the loader can point at its line."""
+
+    def __init__(self, key: Any, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _short(x: float) -> str:
+    """``1e+08`` -> ``1e8``."""
+    return f"{x:g}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
+
+
+def _kind_problem(kind: str, value: Any) -> str | None:
+    if kind == "number" and isinstance(value, bool):
+        return f"expected a number, got {_fmt(value)}"
+    if kind == "number" and isinstance(value, str) and _NUMERIC.fullmatch(value.strip()):
+        return f"expected a number, got the text {_fmt(value)} (remove the quotes)"
+    if kind == "bool" and not isinstance(value, bool):
+        return f"expected true or false, got {_fmt(value)}"
+    return None
+
+
+def _size_problem(name: str, value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
+        return f"expected a finite number of at most {_short(MAX_MAGNITUDE)} in size (no figure of a city is larger), got {_fmt(value)}"
+    b = unit_bound(name)
+    if b is None:
+        return None
+    above = value >= b.high if b.high_open else value > b.high
+    if value < b.low or above:
+        top = f"{_short(b.high)})" if b.high_open else f"{_short(b.high)}]"
+        return f"expected a value in [{_short(b.low)}, {top} ({b.reason}), got {_fmt(value)}"
+    return None
+
+
+def _check(value: Any, problem: typing.Callable[[Any], str | None], mapping: bool) -> None:
+    """Raise the first problem of a value, or of each entry of a mapping's values."""
+    if mapping:
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                text = problem(sub)
+                if text:
+                    raise EntryError(key, text)
+        return
+    text = problem(value)
+    if text:
+        raise ValueError(text)
+
+
+def _safe_name(v: str) -> str:
+    if ".." in v:
+        raise ValueError("a name must not contain '..' (it names a directory)")
+    return v
+
+
+class Strict(BaseModel):
+    """Base class: unknown keys are errors, values are validated on assignment.
+
+    Numbers are checked strictly and generically, for every field of every
+    model: they must be finite (``allow_inf_nan=False``, also in series),
+    ``true``/``false`` or a string are not numbers, numbers are not booleans,
+    no number exceeds :data:`MAX_MAGNITUDE` in size, and a field's unit
+    suffix bounds its values (:func:`unit_bound`).
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strict_kinds(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is None or value is None:
+            return value
+        kind, mapping = _value_kind(field.annotation)
+        if kind:
+            _check(value, functools.partial(_kind_problem, kind), mapping)
+        return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _unit_bounds(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, dict) and not value and _is_series(cls.model_fields[info.field_name or ""].annotation):
+            _check_series_nonempty(value)  # the model looks a series' value up by year
+        _check(value, functools.partial(_size_problem, info.field_name or ""), isinstance(value, dict))
+        return value
 
 
 def _check_series_nonempty(v: dict) -> dict:
@@ -56,6 +300,13 @@ def _skill_shares(v: dict[str, float]) -> dict[str, float]:
 
 
 SkillShares = Annotated[dict[Literal["low", "medium", "high"], Share], AfterValidator(_skill_shares)]
+
+
+def _each_skill(v: dict[str, float]) -> dict[str, float]:
+    missing = [k for k in ("low", "medium", "high") if k not in v]
+    if missing:
+        raise ValueError(f"a value for each skill is needed (low, medium, high); missing {', '.join(missing)}")
+    return v
 """Shares of persons by skill (low, medium, high), summing to 1."""
 
 
@@ -113,8 +364,6 @@ class PopulationCfg(Strict):
     @field_validator("age_band_shares")
     @classmethod
     def _bands(cls, v: dict[str, float]) -> dict[str, float]:
-        import re
-
         prev_hi = -1
         for band in v:
             if not re.match(AGE_BAND_PATTERN, band):
@@ -143,7 +392,7 @@ class DemographyCfg(Strict):
     life_expectancy_years: dict[Year, Annotated[float, Field(gt=20, lt=120)]]
     gompertz_slope_per_year: Positive
     newborn_skill_shares: SkillShares
-    school_leaving_age_years: dict[Literal["low", "medium", "high"], Annotated[int, Field(ge=10, le=30)]]
+    school_leaving_age_years: Annotated[dict[Literal["low", "medium", "high"], Annotated[int, Field(ge=10, le=30)]], AfterValidator(_each_skill)]
     retirement_age_men_years: Series
     retirement_age_women_workers_years: Series
     retirement_age_women_cadres_years: Series
@@ -166,7 +415,7 @@ class LabourCfg(Strict):
     matching_efficiency_per_month: Positive
     matching_elasticity_unemployed: Share
     sector_mismatch_penalty: Share
-    skill_wage_premium: dict[Literal["low", "medium", "high"], Positive]
+    skill_wage_premium: Annotated[dict[Literal["low", "medium", "high"], Positive], AfterValidator(_each_skill)]
     layoff_share_of_excess_per_month_private: Share
     layoff_share_of_excess_per_month_soe: Share
     wage_adjustment_per_month: Share
@@ -193,7 +442,7 @@ class SectorCfg(Strict):
     enterprise_income_tax_rate: ShareSeries | None = None
     local_consumption_share: Share = 0.0
     investment_goods_share: Share = 0.0
-    intermediate_import_share: Share
+    intermediate_import_share: Annotated[float, Field(ge=0.0, lt=1.0)]  # of sales: below 1, the rest is value added (capacity divides by 1 - it)
     mean_firm_size_persons: Positive
     min_skill: Literal["low", "medium", "high"] = "low"
     entry_rate_per_firm_per_month: NonNeg
@@ -230,7 +479,7 @@ class FirmsCfg(Strict):
     initial_cash_months_of_wage_bill: NonNeg
     loan_interest_rate_per_year: NonNeg
     capacity_headroom_share: NonNeg
-    productivity_dispersion_sd: NonNeg
+    productivity_dispersion_sd: Annotated[float, Field(ge=0.0, le=2.0)]  # sd of log productivity: 2 is a 50-fold spread between the 2.5th and 97.5th percentiles, beyond any industry's (shipped 0.2-0.3); 200 overflowed exp()
     max_labour_share_of_value_added: Share
     wage_premium_bound: Share
     entry_pressure_cap: Annotated[float, Field(ge=1.0)]
@@ -273,7 +522,7 @@ def _employment_shares(v: dict[str, float]) -> dict[str, float]:
 class RegionCfg(Strict):
     """A district or county of the city (persons, households and firms belong to one)."""
 
-    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,99}$")]  # names region columns and files: lower case, at most 100 characters
     name_zh: str = ""
     kind: Literal["district", "county"]
     land_area_km2: Positive
@@ -591,15 +840,14 @@ def region_problems(sc: Scenario) -> list[tuple[tuple, str, str | None]]:
     and levers naming unknown regions, a rural share at odds with the regions, a
     city with regions but no ``migration.internal`` block.
     """
-    import difflib
+    from simulator.scenario.suggest import closest
 
     out: list[tuple[tuple, str, str | None]] = []
     names = [r.name for r in sc.regions]
 
     def unknown(path: tuple, name: str) -> None:
-        close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
         known = ", ".join(names) if names else "none (the scenario has no regions: block)"
-        out.append((path, f"unknown region {name!r}; regions are {known}", close[0] if close else None))
+        out.append((path, f"unknown region {name!r}; regions are {known}", closest(name, names, cutoff=0.5)))
 
     if sc.regions:
         total = float(sum(r.population_persons for r in sc.regions))
@@ -633,10 +881,36 @@ def region_problems(sc: Scenario) -> list[tuple[tuple, str, str | None]]:
 
 
 
+def size_problems(sc: Scenario) -> list[tuple[tuple, str, str | None]]:
+    """Sizes checked against the city's population, as ``(key path, message, suggestion)``.
+
+    * ``run.scale`` (persons per agent) is at most ``population.persons``: above it
+      the city would have no agent at all;
+    * households arriving from outside in a year (``migration.in_base_households_per_year``,
+      ``levers.innovation_talent.talent_households_per_year``) are at most
+      ``population.persons``: no city has grown by more than its whole population in a year.
+    """
+    out: list[tuple[tuple, str, str | None]] = []
+    persons = sc.population.persons
+    if sc.run.scale > persons:
+        out.append((("run", "scale"), f"expected at most population.persons ({persons}): each agent stands for "
+                    f"'scale' persons, at {sc.run.scale} the city would have no agent", None))
+    flows: list[tuple[tuple, float]] = [(("migration", "in_base_households_per_year"), sc.migration.in_base_households_per_year)]
+    flows += [(("levers", "innovation_talent", "talent_households_per_year", year), v)
+              for year, v in sc.levers.innovation_talent.talent_households_per_year.items()]
+    for path, value in flows:
+        if value > persons:
+            out.append((path, f"expected at most population.persons ({persons}) households a year "
+                        f"(no city has grown by more than its population in a year), got {value:g}", None))
+    return out
+
+
 class Scenario(Strict):
     """A whole scenario: what a YAML file (after ``extends:``) must hold."""
 
-    name: str
+    name: Annotated[str, Field(pattern=NAME_PATTERN), AfterValidator(_safe_name)] = Field(
+        description="names the scenario's run directories: a safe file name (NAME_PATTERN)"
+    )
     description: str = ""
     run: RunCfg
     city: CityCfg

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from typing import Any
 
 import yaml
@@ -30,6 +31,9 @@ Locations = dict[tuple[Any, ...], Location]
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = frozenset(_TAG + t for t in ("null", "bool", "int", "float", "str", "timestamp"))
 _MAX_NODES = 200_000  # guards against alias bombs; real scenarios have a few thousand
+MAX_FILE_BYTES = 10_000_000
+"""Largest scenario file read (the largest shipped one has about 30 kB): a bigger file is a
+mistake, and ``extends: /dev/zero`` must not read until memory runs out."""
 
 
 class _SafeLoader(yaml.SafeLoader):
@@ -230,12 +234,22 @@ def _read_text(file: str, via: tuple[str, int | None] | None) -> str:
 
     def fail(message: str, line: int | None = None) -> ScenarioError:
         if via is not None and line is None:
-            return ScenarioError(f"{message}: {file}", file=via[0], line=via[1], key="extends")
+            shown = file if len(file) <= 200 else file[:197] + "..."
+            return ScenarioError(f"{message}: {shown}", file=via[0], line=via[1], key="extends")
         return ScenarioError(message, file=file, line=line)
 
     try:
+        info = os.stat(file)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(info.st_mode):  # a device (/dev/zero), pipe or socket: it may never end
+            raise fail("not a regular file (a device, pipe or socket?); a scenario is a YAML file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise fail(f"file too large ({info.st_size:,} bytes; a scenario file has at most {MAX_FILE_BYTES:,})")
         with open(file, "rb") as fh:
-            raw = fh.read()
+            raw = fh.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:  # grew since the stat
+            raise fail(f"file too large (a scenario file has at most {MAX_FILE_BYTES:,} bytes)")
     except FileNotFoundError:
         raise fail("file not found") from None
     except IsADirectoryError:
