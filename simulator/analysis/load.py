@@ -102,6 +102,12 @@ class Variant:
         return ((self.scenario or {}).get("description") or "").strip()
 
     @property
+    def counterfactual(self) -> str | None:
+        """The scenario this one names as its counterfactual (its ``counterfactual:`` key), if any."""
+        name = (self.scenario or {}).get("counterfactual")
+        return str(name) if name else None
+
+    @property
     def money_base_year(self) -> int | None:
         return (self.scenario or {}).get("city", {}).get("money_base_year")
 

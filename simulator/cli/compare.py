@@ -25,7 +25,10 @@ Inputs = Annotated[
     list[Path],
     typer.Argument(help="Run directories, sweep directories, directories holding runs, or scenario files (run with --seeds seeds each)."),
 ]
-BaselineOpt = Annotated[str | None, typer.Option("--baseline", help="The baseline scenario (default: the one named *baseline*, else the first).")]
+BaselineOpt = Annotated[
+    str | None,
+    typer.Option("--baseline", help="The baseline scenario (default: the counterfactual the compared scenarios name with their 'counterfactual:' key)."),
+]
 IndicatorsOpt = Annotated[str | None, typer.Option("--indicators", help="Indicators to compare, comma-separated (default: nine key indicators).")]
 YearsOpt = Annotated[str | None, typer.Option("--years", help="Years shown, FIRST:LAST, e.g. 2000:2035 (default: all).")]
 TableYearsOpt = Annotated[str | None, typer.Option("--table-years", help="Years of the summary table, e.g. 2025,2035 (default: every 5 years from the package start).")]
@@ -245,4 +248,6 @@ def compare(
     print_summary(cmp, cjk)
     if regional is not None:
         print_regional(regional, cjk)
+    if cmp.baseline:
+        console.print(f"Baseline: {escape(cmp.baseline)} ({escape(cmp.baseline_reason)})", soft_wrap=True)
     console.print("Written: " + ", ".join(str(p) for p in written))

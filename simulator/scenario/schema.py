@@ -638,6 +638,9 @@ class Scenario(Strict):
 
     name: str
     description: str = ""
+    counterfactual: str | None = None
+    """The name of the scenario this one is compared with by default (``sim compare``, ``sim report``):
+    for a package, the same city without it (``fuxin`` -> ``fuxin_calibrated``). None: no default."""
     run: RunCfg
     city: CityCfg
     population: PopulationCfg
