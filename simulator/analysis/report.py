@@ -311,6 +311,15 @@ def _accounting_section(cmp: Comparison) -> str:
             for m in (r.accounting or {}).get("violations", [])[:MAX_VIOLATIONS_SHOWN]:
                 messages.append(f"<li>{_e(label)}, run {_e(r.run_id)}: {_e(m)}</li>")
     listing = f"<p>Violations recorded (first {MAX_VIOLATIONS_SHOWN} of each run):</p><ul>{''.join(messages)}</ul>" if messages else ""
+    left_out = cmp.results.excluded
+    if left_out:
+        items = "".join(f"<li><code>{_e(where)}</code>: {_e(why)}</li>" for where, why in left_out)
+        n = len(left_out)
+        listing += (
+            f"<p class='bad'>{n} run{'s' if n != 1 else ''} left out: {'they' if n != 1 else 'it'} failed "
+            f"{'their' if n != 1 else 'its'} checks, and no figure or number of this report uses {'them' if n != 1 else 'it'}:</p>"
+            f"<ul id='left-out'>{items}</ul>"
+        )
     return (
         "<h2 id='accounting'>Accounting checks</h2>"
         "<p>Every month the model checks stock-flow consistency (every yuan paid is received; each sector's "

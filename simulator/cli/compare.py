@@ -99,6 +99,8 @@ def gather_or_exit(inputs, *, seeds, runs_out, root_seed, scale, workers, indica
         raise fail(str(e)) from None
     finally:
         progress_bar.stop()
+    for where, why in results.excluded:  # failed runs are kept on disk but never compared
+        err_console.print(f"[bold yellow]warning:[/] left out {escape(where)}, a run that failed its checks: {escape(why)}", soft_wrap=True)
     return results
 
 
