@@ -298,8 +298,10 @@ def observed_file_for(city: str | None, path: Path | None = None) -> Path | None
         if not path.is_file():
             raise ResultsError(f"{path}: observed data file not found")
         return path
-    if not city:
-        return None
+    from simulator.experiment.paths import path_slug
+
+    if not city or path_slug(city.lower()) != city.lower():
+        return None  # no city, or not an ordinary name (a path, ..): no file is looked for under it
     name = f"{city.lower()}_targets.csv"
     for root in (Path.cwd(), PACKAGE_ROOT):
         candidate = root / OBSERVED_DIR / name
