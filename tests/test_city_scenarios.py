@@ -53,5 +53,6 @@ def test_the_package_changes_only_levers(city: str) -> None:
     for field in ("run", "city", "population", "demography", "labour", "sectors", "coal", "firms", "households", "migration", "housing", "public_finance", "social_security", "world"):
         assert getattr(package, field) == getattr(base, field), field
     assert not base.levers.new_industry_fund.enabled and package.levers.new_industry_fund.enabled
+    assert package.counterfactual == base.name == f"{city}_baseline" and base.counterfactual is None
     transfer = package.levers.resource_city_transfer
     assert transfer.enabled and transfer.start_year == base.levers.resource_city_transfer.start_year

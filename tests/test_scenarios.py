@@ -60,6 +60,14 @@ def test_variants_differ_from_the_baseline_only_where_they_say() -> None:
         assert getattr(package, field) == getattr(base, field), field
 
 
+def test_every_package_names_its_counterfactual_and_no_baseline_inherits_one() -> None:
+    by_name = {p.stem: load_scenario(p) for p in SCENARIOS}
+    for name in ("fuxin", "fuxin_package_lite", "fuxin_double_shantytown"):
+        assert by_name[name].counterfactual == "fuxin_calibrated", name
+    for name in ("fuxin_baseline", "fuxin_calibrated"):
+        assert by_name[name].counterfactual is None, name
+
+
 @pytest.mark.parametrize("name", ["fuxin_baseline", "fuxin_calibrated"])
 def test_the_baseline_builds_for_any_seed(name: str) -> None:
     sc = load_scenario(SCENARIOS[[p.stem for p in SCENARIOS].index(name)])

@@ -81,6 +81,7 @@ class Comparison:
         table_years: the years of the summary table.
         summary: the summary table, columns :data:`SUMMARY_COLUMNS`.
         notes: things the reader should know (unpaired scenarios, ...).
+        baseline_reason: how the baseline was chosen (``"--baseline"``, ``"the counterfactual named by 'fuxin'"``).
     """
 
     results: Results
@@ -98,6 +99,7 @@ class Comparison:
     table_years: list[int]
     summary: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    baseline_reason: str = ""
 
     def variant(self, label: str) -> Variant:
         return self.results.variants[label]
@@ -156,26 +158,110 @@ def unknown_baseline(name: str, labels: list[str]) -> ResultsError:
     return ResultsError(f"--baseline '{name}': no such scenario; {hint}(the scenarios are: {', '.join(labels)})")
 
 
-def choose_baseline(results: Results, name: str | None) -> str | None:
-    """The baseline's label: ``name`` (a label or a scenario name), else a scenario named like
-    ``*baseline*``, else the first input; None with a single scenario.
+@dataclass(frozen=True)
+class BaselineChoice:
+    """The baseline of a comparison and why it is the one.
+
+    Attributes:
+        label: the baseline's label (None with a single scenario).
+        reason: how it was chosen, for the reader (``"--baseline"``, ``"the counterfactual named by fuxin"``).
+        notes: things the reader should know (a scenario whose own counterfactual is not compared, ...).
+    """
+
+    label: str | None
+    reason: str = ""
+    notes: tuple[str, ...] = ()
+
+
+def _quoted(names) -> str:
+    return ", ".join(f"'{n}'" for n in names)
+
+
+def baseline_from_counterfactuals(scenarios: list[tuple[str, str, str | None]]) -> BaselineChoice:
+    """The baseline that the compared scenarios name as their counterfactual.
+
+    Args:
+        scenarios: ``(label, scenario name, counterfactual or None)`` of each scenario compared
+            (at least two).
+
+    Returns:
+        The one scenario named as counterfactual by the others, and notes on scenarios that
+        name a counterfactual which is not compared.
 
     Raises:
-        ResultsError: ``name`` matches no scenario (or several).
+        ResultsError: no scenario compared is named as a counterfactual, several are, or the one
+            named matches several scenarios: the message lists the scenarios and asks for
+            ``--baseline``. The baseline is never guessed from the order or the names.
+    """
+    labels = [label for label, _, _ in scenarios]
+    naming: dict[str, list[str]] = {}  # counterfactual -> labels of the scenarios naming it
+    for label, name, cf in scenarios:
+        if cf and cf != name:
+            naming.setdefault(cf, []).append(label)
+    present: dict[str, list[str]] = {}  # counterfactual -> labels of the compared scenarios it names
+    for cf in naming:
+        matches = [label for label, name, _ in scenarios if name == cf] or [label for label in labels if label == cf]
+        if matches:
+            present[cf] = matches
+    ask = f"pass --baseline NAME with one of: {', '.join(labels)}"
+    if len(present) == 1:
+        cf, matches = next(iter(present.items()))
+        if len(matches) > 1:
+            raise ResultsError(
+                f"cannot tell which scenario is the baseline: the counterfactual '{cf}' (named by "
+                f"{_quoted(naming[cf])}) matches several scenarios ({', '.join(matches)}); pass --baseline with one of these labels"
+            )
+        baseline = matches[0]
+        notes = tuple(
+            f"'{label}' names '{other}' as its counterfactual, which is not compared: its difference is from '{baseline}'"
+            for other, by in naming.items()
+            if other != cf
+            for label in by
+            if label != baseline
+        )
+        return BaselineChoice(baseline, f"the counterfactual named by {_quoted(naming[cf])}", notes)
+    if len(present) > 1:
+        listing = "; ".join(f"'{cf}' (named by {_quoted(naming[cf])})" for cf in present)
+        raise ResultsError(f"cannot tell which scenario is the baseline: the compared scenarios name different counterfactuals: {listing}; {ask}")
+    if naming:
+        absent = "; ".join(
+            f"{_quoted(by)} name{'s' if len(by) == 1 else ''} '{cf}' as counterfactual, which is not compared"
+            for cf, by in naming.items()
+        )
+        reason = f"{absent} (add its runs or scenario file)"
+    else:
+        reason = "none of the compared scenarios names its counterfactual (the scenario key 'counterfactual:')"
+    hint = [label for label in labels if "baseline" in label]
+    perhaps = f" (perhaps --baseline {hint[0]})" if len(hint) == 1 else ""
+    raise ResultsError(f"cannot tell which scenario is the baseline: {reason}; {ask}{perhaps}")
+
+
+def baseline_choice(results: Results, name: str | None) -> BaselineChoice:
+    """The baseline: ``name`` (a label or a scenario name) if given, else the counterfactual the
+    compared scenarios name (see :func:`baseline_from_counterfactuals`); none with a single scenario.
+
+    Raises:
+        ResultsError: ``name`` matches no scenario (or several), or there is no ``name`` and the
+            scenarios do not name exactly one of them as their counterfactual.
     """
     labels = list(results.variants)
     if name is not None:
         if name in results.variants:
-            return name
+            return BaselineChoice(name, "--baseline")
         by_name = [v.label for v in results.variants.values() if v.scenario_name == name]
         if len(by_name) == 1:
-            return by_name[0]
+            return BaselineChoice(by_name[0], "--baseline")
         if len(by_name) > 1:
             raise ResultsError(f"--baseline '{name}' matches several scenarios ({', '.join(by_name)}); give one of these labels")
         raise unknown_baseline(name, labels)
     if len(labels) < 2:
-        return None
-    return next((v.label for v in results.variants.values() if "baseline" in v.scenario_name), labels[0])
+        return BaselineChoice(None)
+    return baseline_from_counterfactuals([(v.label, v.scenario_name, v.counterfactual) for v in results.variants.values()])
+
+
+def choose_baseline(results: Results, name: str | None) -> str | None:
+    """The baseline's label (see :func:`baseline_choice`); None with a single scenario."""
+    return baseline_choice(results, name).label
 
 
 # ------------------------------------------------------------ package start
@@ -212,8 +298,10 @@ def observed_file_for(city: str | None, path: Path | None = None) -> Path | None
         if not path.is_file():
             raise ResultsError(f"{path}: observed data file not found")
         return path
-    if not city:
-        return None
+    from simulator.experiment.paths import path_slug
+
+    if not city or path_slug(city.lower()) != city.lower():
+        return None  # no city, or not an ordinary name (a path, ..): no file is looked for under it
     name = f"{city.lower()}_targets.csv"
     for root in (Path.cwd(), PACKAGE_ROOT):
         candidate = root / OBSERVED_DIR / name
@@ -408,7 +496,7 @@ def build_comparison(
 
     Args:
         results: the runs (from :func:`~simulator.analysis.load.read_results`).
-        baseline: the baseline's label or scenario name (default: see :func:`choose_baseline`).
+        baseline: the baseline's label or scenario name (default: see :func:`baseline_choice`).
         indicators: indicators to compare (default: those read, in order).
         years: the years shown, e.g. ``"2000:2035"`` (default: all).
         table_years: the summary table's years, e.g. ``"2025,2035"`` (default: see
@@ -422,7 +510,8 @@ def build_comparison(
 
     chosen = check_indicators(indicators, sorted(results.table["indicator"].unique())) if indicators else list(results.units)
     first, last = parse_years(years, results.years)
-    base = choose_baseline(results, baseline)
+    choice = baseline_choice(results, baseline)
+    base = choice.label
     labels = ([base] if base else []) + [label for label in results.variants if label != base]
     table = results.table[results.table["indicator"].isin(chosen) & results.table["year"].between(first, last)]
     base_variant = results.variants[base] if base else None
@@ -441,6 +530,7 @@ def build_comparison(
         paired, notes = paired_differences(table, {label: results.variants[label] for label in labels}, base)
     else:
         paired, notes = empty_paired(), []
+    notes = [*choice.notes, *notes]
     diff_bands = quantile_bands(paired)
     obs_file = observed_file_for(results.city, observed)
     mismatch = observed_mismatch(results, obs_file)
@@ -466,4 +556,5 @@ def build_comparison(
         table_years=tyears,
         summary=summary,
         notes=notes,
+        baseline_reason=choice.reason,
     )

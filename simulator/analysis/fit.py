@@ -51,6 +51,10 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 def default_targets(city: str) -> Path | None:
     """The city's targets file, ``calibration/data/<city>_targets.csv``, in the working
     directory or the source tree (None if it has none)."""
+    from simulator.experiment.paths import path_slug
+
+    if path_slug(city.lower()) != city.lower():
+        return None  # not an ordinary name (a path, ..): no file is looked for under it
     name = f"{city.lower()}_targets.csv"
     for root in (Path.cwd(), PACKAGE_ROOT):
         if (root / TARGETS_DIR / name).is_file():

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from simulator.analysis.compare import unknown_baseline
+from simulator.analysis.compare import baseline_from_counterfactuals, unknown_baseline
 from simulator.analysis.load import (
     Results,
     ResultsError,
@@ -45,13 +45,15 @@ def split_inputs(paths: list[Path]) -> tuple[list[Path], list[Path]]:
     return files, dirs
 
 
-def seed_jobs(files: list[Path], *, seeds: int, root_seed: int | None = None, scale: int | None = None) -> tuple[list[SeedJob], list[str]]:
+def seed_jobs(
+    files: list[Path], *, seeds: int, root_seed: int | None = None, scale: int | None = None
+) -> tuple[list[SeedJob], list[tuple[str, str | None]]]:
     """The runs to make for scenario files: every file at the same ``seeds`` seeds.
 
     The seeds come from ``root_seed`` (default: the first file's ``run.seed``).
 
     Returns:
-        The jobs, and the scenario names of the files.
+        The jobs, and the scenario name and counterfactual of each file.
 
     Raises:
         ScenarioError: a file does not validate.
@@ -69,7 +71,7 @@ def seed_jobs(files: list[Path], *, seeds: int, root_seed: int | None = None, sc
     root = scenarios[0].run.seed if root_seed is None else root_seed
     run_seed_list = derive_seeds(root, seeds)
     jobs = [SeedJob(scenario_file=str(f), seed=s, scale=scale) for f in files for s in run_seed_list]
-    return jobs, [s.name for s in scenarios]
+    return jobs, [(s.name, s.counterfactual) for s in scenarios]
 
 
 def gather(
@@ -99,18 +101,23 @@ def gather(
         indicators: indicators to read (default: all).
         only_available: drop requested indicators the runs lack (for a default set).
         baseline: the baseline's name, checked before any run starts when every input is a
-            scenario file (otherwise :func:`~simulator.analysis.compare.build_comparison` checks it).
+            scenario file (otherwise :func:`~simulator.analysis.compare.build_comparison` checks it);
+            without it, scenario files that do not name exactly one of them as their
+            counterfactual are refused before any run starts too.
         progress: ``progress(done, total, reused)`` while running.
         before_runs: called with the number of runs to make before they start.
     """
     files, dirs = split_inputs(paths)
-    jobs, names = seed_jobs(files, seeds=seeds, root_seed=root_seed, scale=scale)
+    jobs, named = seed_jobs(files, seeds=seeds, root_seed=root_seed, scale=scale)
     if jobs:
         # bad requests fail before minutes of runs, not after
         if indicators is not None and not only_available:
             check_indicators(indicators, list(INDICATOR_UNITS))
+        names = list(dict.fromkeys(name for name, _ in named))
         if baseline is not None and not dirs and baseline not in names:
-            raise unknown_baseline(baseline, list(dict.fromkeys(names)))
+            raise unknown_baseline(baseline, names)
+        if baseline is None and not dirs and len(names) > 1:
+            baseline_from_counterfactuals([(name, name, cf) for name, cf in dict(named).items()])
     made: list[Path] = []
     if jobs:
         if before_runs:

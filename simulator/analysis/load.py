@@ -13,6 +13,14 @@ Inputs (any mix; a directory that holds such directories is searched two levels 
   is ``done`` are read. The base scenario, if the sweep stores it, is read from
   ``scenario.resolved.yaml`` (or ``base.resolved.yaml`` / ``spec.yaml``'s resolved copy).
 
+Runs that failed their checks are **left out**: a run directory whose manifest has
+``"status": "failed"`` (with its one-line ``failure``), or, in a manifest written before
+runs had a status, whose ``accounting`` records violations (``n_violations > 0``, or
+``ok``, ``stock_flow_ok``, ``population_identity_ok`` or ``earmarks_ok`` false); in a
+sweep, runs whose status is not ``done`` and ``done`` runs whose accounting columns say
+the same. Each is listed in :attr:`Results.excluded`; a scenario left without any run is
+an error.
+
 A **variant** is what a comparison shows as one scenario: for run directories,
 the runs of one scenario name with the same ``--set`` overrides and scale; for
 a sweep, one design point (``scenario_name``, ``point_id``). Its runs differ
@@ -102,6 +110,12 @@ class Variant:
         return ((self.scenario or {}).get("description") or "").strip()
 
     @property
+    def counterfactual(self) -> str | None:
+        """The scenario this one names as its counterfactual (its ``counterfactual:`` key), if any."""
+        name = (self.scenario or {}).get("counterfactual")
+        return str(name) if name else None
+
+    @property
     def money_base_year(self) -> int | None:
         return (self.scenario or {}).get("city", {}).get("money_base_year")
 
@@ -123,12 +137,15 @@ class Results:
         variants: the variants in input order, by label.
         units: indicator -> unit.
         available: every indicator the inputs hold (for checking requests).
+        excluded: the runs left out because they failed their checks: (which run, why), one
+            line each (see :func:`run_failure`).
     """
 
     table: pd.DataFrame
     variants: dict[str, Variant]
     units: dict[str, str]
     available: list[str]
+    excluded: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def city(self) -> str | None:
@@ -248,6 +265,55 @@ def _units_from_schema(path: Path) -> dict[str, str]:
     return json.loads(raw) if raw else {}
 
 
+# ---------------------------------------------------------------- failed runs
+
+ACCOUNTING_FLAGS = (
+    ("stock_flow_ok", "stock-flow consistency"),
+    ("population_identity_ok", "population identity"),
+    ("earmarks_ok", "earmarks"),
+    ("accounting_ok", "accounting"),
+    ("ok", "accounting"),
+)
+"""Flags of a manifest's ``accounting`` (or a sweep's run table) that are false when a check failed."""
+MAX_EXCLUDED_IN_MESSAGE = 3
+
+
+def _is_false(value) -> bool:
+    """A flag recorded as false (numpy and pandas booleans too); missing or NaN is not false."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return False
+    return not bool(value)
+
+
+def accounting_failure(acc: dict | None) -> str | None:
+    """Why a run's accounting checks failed (one line), or None if they held or were not recorded."""
+    if not isinstance(acc, dict):
+        return None
+    try:
+        n = int(acc.get("n_violations") or 0)
+    except (TypeError, ValueError):
+        n = 0
+    if n > 0:
+        violations = acc.get("violations") or []
+        first = f": {violations[0]}" if isinstance(violations, list) and violations else ""
+        more = f" (and {n - 1} more violation{'s' if n > 2 else ''})" if n > 1 and first else f" ({n} violations)" if n > 1 else ""
+        return f"accounting check failed{first}{more}"
+    failed = list(dict.fromkeys(what for key, what in ACCOUNTING_FLAGS if _is_false(acc.get(key))))
+    if failed:
+        return f"accounting check failed: {', '.join(failed)}"
+    return None
+
+
+def run_failure(manifest: dict) -> str | None:
+    """Why a run directory must not be compared (one line), or None if it may be.
+
+    A run marked ``"status": "failed"`` (its ``failure`` says why), or, for manifests written
+    before runs had a status, one whose ``accounting`` records a violation."""
+    if str(manifest.get("status") or "").lower() == "failed":
+        return " ".join(str(manifest.get("failure") or "marked failed in its manifest").split())
+    return accounting_failure(manifest.get("accounting"))
+
+
 @dataclass
 class _Source:
     kind: str
@@ -301,9 +367,10 @@ def read_results(paths: list[Path], indicators: list[str] | None = None, *, only
         else:
             table = _read_sweep_table(s.path)
             sweep_tables[s.path] = table
-            if table.empty:
+            done = table[table["status"] == "done"]
+            if done.empty:
                 continue
-            part = s.path / SWEEP_PARTS / f"{table['run_id'].iloc[0]}.parquet"
+            part = s.path / SWEEP_PARTS / f"{done['run_id'].iloc[0]}.parquet"
             cols = _parquet_columns(part)
             units.update(_units_from_schema(part))
         names = [c for c in cols if c not in NOT_INDICATORS]
@@ -322,11 +389,13 @@ def read_results(paths: list[Path], indicators: list[str] | None = None, *, only
     frames: list[pd.DataFrame] = []
     keyed: dict[tuple, Variant] = {}
     resolved_cache: dict[str, dict | None] = {}
+    excluded: dict[str, list[tuple[str, str]]] = {}  # variant label -> (run, why) left out
     for s in sources:
         if s.kind == "run":
-            _read_run(s.path, chosen, variants, keyed, frames, resolved_cache)
+            _read_run(s.path, chosen, variants, keyed, frames, resolved_cache, excluded)
         else:
-            _read_sweep(s.path, sweep_tables[s.path], chosen, variants, keyed, frames)
+            _read_sweep(s.path, sweep_tables[s.path], chosen, variants, keyed, frames, excluded)
+    _check_none_emptied(variants, excluded)
     if not frames:
         raise ResultsError("no finished runs in the inputs (" + ", ".join(str(s.path) for s in sources) + ")")
     _check_one_city(variants)
@@ -336,7 +405,31 @@ def read_results(paths: list[Path], indicators: list[str] | None = None, *, only
     long["seed"] = long["seed"].astype("int64")
     long["seed_index"] = long["seed_index"].astype("Int64")
     long["value"] = long["value"].astype(float)
-    return Results(table=long[list(LONG_COLUMNS)], variants=variants, units={k: units.get(k, "") for k in chosen}, available=available)
+    return Results(
+        table=long[list(LONG_COLUMNS)],
+        variants=variants,
+        units={k: units.get(k, "") for k in chosen},
+        available=available,
+        excluded=[item for items in excluded.values() for item in items],
+    )
+
+
+def _check_none_emptied(variants: dict[str, Variant], excluded: dict[str, list[tuple[str, str]]]) -> None:
+    """Raise if leaving out failed runs leaves a scenario with none: it would vanish from the comparison."""
+    emptied = [label for label, v in variants.items() if not v.runs and excluded.get(label)]
+    if not emptied:
+        return
+    parts = []
+    for label in emptied:
+        items = excluded[label]
+        shown = "; ".join(f"{where}: {why}" for where, why in items[:MAX_EXCLUDED_IN_MESSAGE])
+        more = f"; and {len(items) - MAX_EXCLUDED_IN_MESSAGE} more" if len(items) > MAX_EXCLUDED_IN_MESSAGE else ""
+        n = len(items)
+        parts.append(f"'{label}': {'its run' if n == 1 else f'all its {n} runs'} failed their checks ({shown}{more})")
+    raise ResultsError(
+        "no run left to compare for " + "; ".join(parts) + ". Failed runs are never compared: fix the scenario "
+        "or the model and run it again, or leave it out of the inputs"
+    )
 
 
 def _unique_label(name: str, qualifier: str, variants: dict[str, Variant]) -> str:
@@ -350,7 +443,7 @@ def _unique_label(name: str, qualifier: str, variants: dict[str, Variant]) -> st
     return label
 
 
-def _read_run(path: Path, chosen: list[str], variants, keyed, frames, resolved_cache) -> None:
+def _read_run(path: Path, chosen: list[str], variants, keyed, frames, resolved_cache, excluded) -> None:
     manifest = _manifest(path)
     name = manifest.get("scenario_name") or path.parent.name
     overrides = tuple(manifest.get("overrides") or ())
@@ -366,6 +459,10 @@ def _read_run(path: Path, chosen: list[str], variants, keyed, frames, resolved_c
         variant = Variant(label=label, scenario_name=name, kind="runs", overrides=overrides, scale=scale, scenario=resolved_cache[sha])
         variants[label] = variant
         keyed[key] = variant
+    failure = run_failure(manifest)
+    if failure is not None:  # kept on disk for inspection, never compared
+        excluded.setdefault(variant.label, []).append((str(path), failure))
+        return
     seed = int(manifest.get("seed", 0))
     if any(r.seed == seed for r in variant.runs):
         return  # the same scenario and seed again: identical results, counted once
@@ -384,7 +481,19 @@ def _read_sweep_table(path: Path) -> pd.DataFrame:
     missing = [c for c in ("run_id", "point_id", "seed", "status") if c not in table.columns]
     if missing:
         raise ResultsError(f"{path / SWEEP_TABLE}: not a sweep's run table (no column {', '.join(missing)})")
-    return table[table["status"] == "done"].reset_index(drop=True)
+    return table.reset_index(drop=True)
+
+
+def _sweep_row_failure(row: pd.Series) -> str | None:
+    """Why a row of a sweep's run table is not compared: not done (failed, pending), or done with
+    its accounting columns recording a violation (sweeps written before failed runs were marked)."""
+    status = str(row.get("status"))
+    if status != "done":
+        if status != "failed":
+            return None  # pending: not a failure, silently not read (a sweep may be under way)
+        error = row.get("error")
+        return " ".join(str(error).split()) if isinstance(error, str) and error.strip() else "failed"
+    return accounting_failure({k: row.get(k) for k in ("n_violations", *(key for key, _ in ACCOUNTING_FLAGS)) if k in row.index})
 
 
 def _sweep_scenario(path: Path, manifest: dict) -> dict | None:
@@ -400,8 +509,18 @@ def _sweep_scenario(path: Path, manifest: dict) -> dict | None:
     return None
 
 
-def _read_sweep(path: Path, table: pd.DataFrame, chosen: list[str], variants, keyed, frames) -> None:
+def _read_sweep(path: Path, table: pd.DataFrame, chosen: list[str], variants, keyed, frames, excluded) -> None:
     manifest = _manifest(path) if (path / "manifest.json").is_file() else {}
+    suspect = table["status"] != "done"
+    for key in [k for k, _ in ACCOUNTING_FLAGS if k in table.columns]:
+        suspect |= table[key].map(_is_false).astype(bool)
+    if "n_violations" in table.columns:
+        suspect |= pd.to_numeric(table["n_violations"], errors="coerce").fillna(0) > 0
+    failures = pd.Series([None] * len(table), index=table.index, dtype=object)
+    if suspect.any():
+        failures[suspect] = [_sweep_row_failure(row) for _, row in table[suspect].iterrows()]
+    table = table.assign(load_failure=failures)
+    table = table[(table["status"] == "done") | table["load_failure"].notna()]  # pending runs are not read
     base = _sweep_scenario(path, manifest)
     if "scenario_name" not in table.columns:
         table = table.assign(scenario_name=(base or {}).get("name", path.name))
@@ -429,6 +548,9 @@ def _read_sweep(path: Path, table: pd.DataFrame, chosen: list[str], variants, ke
             keyed[key] = variant
         for row in rows.itertuples(index=False):
             run_id = str(row.run_id)
+            if row.load_failure is not None and not (isinstance(row.load_failure, float) and np.isnan(row.load_failure)):
+                excluded.setdefault(variant.label, []).append((f"{path} run {run_id}", str(row.load_failure)))
+                continue
             part = path / SWEEP_PARTS / f"{run_id}.parquet"
             if not part.is_file():
                 raise ResultsError(f"{part}: missing (the sweep's runs.parquet says run {run_id} is done)")

@@ -177,17 +177,21 @@ def draw_levels(cmp: Comparison, path: Path, *, dpi: int = style.FIGURE_DPI) -> 
     return _save(fig, plt, path, dpi)
 
 
+def differences_title(cmp: Comparison) -> str:
+    """The differences figure's title: it names the baseline, so that a figure shown alone says what it differs from."""
+    first, last = cmp.years
+    return (
+        f"{_title_city(cmp)}: difference from {cmp.baseline} (the baseline), {first}-{last}{_money_note(cmp)}\n"
+        f"each run minus the {cmp.baseline} run with the same random draws"
+    )
+
+
 def draw_differences(cmp: Comparison, path: Path, *, dpi: int = style.FIGURE_DPI) -> Path | None:
     """Fan charts of the paired differences from the baseline; None if there is nothing to draw."""
     if cmp.baseline is None or cmp.differences.empty:
         return None
     plt, cjk = style.setup_matplotlib()
-    first, last = cmp.years
-    title = (
-        f"{_title_city(cmp)}: difference from the baseline '{cmp.baseline}', {first}-{last}{_money_note(cmp)}\n"
-        "each run minus the baseline run with the same random draws"
-    )
-    fig, axes = _grid(plt, len(cmp.indicators), _text(title, cjk))
+    fig, axes = _grid(plt, len(cmp.indicators), _text(differences_title(cmp), cjk))
     others = [label for label in cmp.others if label in set(cmp.differences["scenario"])]
     for ax, ind in zip(axes, cmp.indicators, strict=True):
         rows = cmp.differences[cmp.differences["indicator"] == ind]

@@ -34,6 +34,7 @@ CLAUSE_HEADING_CHARS = 60
 SHA_SHOWN_CHARS = 12
 COMMIT_SHOWN_CHARS = 10
 MAX_VIOLATIONS_SHOWN = 5
+MAX_TITLE_SCENARIOS = 3  # more scenarios than this are counted in the title, not named
 LARGEST_PLAIN_NUMBER = 1e15  # lever sizes below this are written out in full (150,000,000)
 
 CSS = """
@@ -196,9 +197,9 @@ def _figures_section(cmp: Comparison, levels_png: str, diff_png: str | None) -> 
     if diff_png is not None:
         parts += [
             f"<figure id='figure-differences' data-indicators='{_e(','.join(cmp.indicators))}'>",
-            f"<img alt='Difference from the baseline: {_e(inds)}' src='data:image/png;base64,{diff_png}'>",
-            f"<figcaption>Figure 2. Difference from the baseline <b>{_e(cmp.baseline)}</b>, run by run: each run minus "
-            "the baseline run with the same random draws (common random numbers); median and bands across the pairs. "
+            f"<img alt='Difference from {_e(cmp.baseline)}: {_e(inds)}' src='data:image/png;base64,{diff_png}'>",
+            f"<figcaption>Figure 2. Difference from <b>{_e(cmp.baseline)}</b> (the baseline), run by run: each run minus "
+            f"the {_e(cmp.baseline)} run with the same random draws (common random numbers); median and bands across the pairs. "
             "A band that excludes zero is an effect of the package larger than the model's randomness.</figcaption></figure>",
         ]
     return "\n".join(parts)
@@ -310,6 +311,15 @@ def _accounting_section(cmp: Comparison) -> str:
             for m in (r.accounting or {}).get("violations", [])[:MAX_VIOLATIONS_SHOWN]:
                 messages.append(f"<li>{_e(label)}, run {_e(r.run_id)}: {_e(m)}</li>")
     listing = f"<p>Violations recorded (first {MAX_VIOLATIONS_SHOWN} of each run):</p><ul>{''.join(messages)}</ul>" if messages else ""
+    left_out = cmp.results.excluded
+    if left_out:
+        items = "".join(f"<li><code>{_e(where)}</code>: {_e(why)}</li>" for where, why in left_out)
+        n = len(left_out)
+        listing += (
+            f"<p class='bad'>{n} run{'s' if n != 1 else ''} left out: {'they' if n != 1 else 'it'} failed "
+            f"{'their' if n != 1 else 'its'} checks, and no figure or number of this report uses {'them' if n != 1 else 'it'}:</p>"
+            f"<ul id='left-out'>{items}</ul>"
+        )
     return (
         "<h2 id='accounting'>Accounting checks</h2>"
         "<p>Every month the model checks stock-flow consistency (every yuan paid is received; each sector's "
@@ -364,6 +374,15 @@ def _method_section(cmp: Comparison) -> str:
     )
 
 
+def report_title(cmp: Comparison) -> str:
+    """The report's title: the city and what is compared with what (the baseline named)."""
+    city = f"{cmp.results.city or 'City'} {cmp.results.city_zh}".strip()
+    if cmp.baseline is None:
+        return f"{city}: {cmp.labels[0]}" if len(cmp.labels) == 1 else f"{city}: scenarios compared"
+    others = ", ".join(cmp.others) if len(cmp.others) <= MAX_TITLE_SCENARIOS else f"{len(cmp.others)} scenarios"
+    return f"{city}: {others} compared with {cmp.baseline} (the baseline)"
+
+
 def render_report(cmp: Comparison, *, figures: tuple[str, str | None] | None = None, regional: RegionalComparison | None = None) -> str:
     """The report as one HTML string.
 
@@ -379,7 +398,7 @@ def render_report(cmp: Comparison, *, figures: tuple[str, str | None] | None = N
             figures = (_figure_png(draw_levels, cmp, Path(d), "levels"), _figure_png(draw_differences, cmp, Path(d), "differences"))
         regions_png = _figure_png(draw_regions, regional, Path(d), "regions") if regional is not None else None
     levels_png, diff_png = figures
-    city = f"{cmp.results.city or 'City'} {cmp.results.city_zh}".strip()
+    heading = report_title(cmp)
     n_runs = sum(len(cmp.variant(label).runs) for label in cmp.labels)
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     scen = ", ".join(f"{_swatch(cmp, label)}{_e(label)}" for label in cmp.labels)
@@ -398,9 +417,10 @@ def render_report(cmp: Comparison, *, figures: tuple[str, str | None] | None = N
     )
     body = "\n".join(
         [
-            f"<h1>{_e(city)}: scenarios compared</h1>",
-            f"<p class='sub'>{scen}<br>{n_runs} runs; baseline: <b>{_e(cmp.baseline or 'none')}</b>; "
-            f"generated {now} by resource-city-sim {_e(__version__)}.</p>",
+            f"<h1>{_e(heading)}</h1>",
+            f"<p class='sub'>{scen}<br>{n_runs} runs; baseline: <b>{_e(cmp.baseline or 'none')}</b>"
+            + (f" ({_e(cmp.baseline_reason)})" if cmp.baseline and cmp.baseline_reason else "")
+            + f"; generated {now} by resource-city-sim {_e(__version__)}.</p>",
             f"<nav><ul>{toc}</ul></nav>",
             _scenarios_section(cmp),
             _figures_section(cmp, levels_png, diff_png),
@@ -415,7 +435,7 @@ def render_report(cmp: Comparison, *, figures: tuple[str, str | None] | None = N
     return (
         "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>\n"
-        f"<title>{_e(city)}: scenarios compared</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+        f"<title>{_e(heading)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
     )
 
 

@@ -205,6 +205,43 @@ def analyse(sweep_dir: Path, outcome: str, year: int) -> SensitivityResult:
     )
 
 
+INTERVALED_INDICES = {"sobol": ("S1", "ST"), "morris": ("mu_star",)}
+"""The indices that carry a confidence interval (``<index>_conf``: its half-width), by method."""
+MORE_POINTS = {"sobol": "design.base_samples", "morris": "design.trajectories"}
+
+
+def wide_intervals(result: SensitivityResult) -> str | None:
+    """One line of warning if the confidence intervals are wider than the indices themselves, else None.
+
+    For each index with an interval (S1, ST; mu*), the widest interval's half-width is compared
+    with the largest index of the parameters: if it is larger (or not a number), no parameter's
+    index is told apart from zero or from another's (e.g. S1 = 1.495 ± 7.7 from a design of a few
+    points), and the table says little."""
+    worst: tuple[float, str, int] | None = None  # (half-width / largest index, index, parameter)
+    for key in INTERVALED_INDICES.get(result.method, ()):
+        values = np.abs(np.asarray(result.indices[key], dtype=float))
+        if not len(values):
+            continue
+        conf = np.asarray(result.indices[f"{key}_conf"], dtype=float)
+        conf = np.where(np.isfinite(conf), conf, np.inf)
+        largest = float(np.max(values[np.isfinite(values)])) if np.any(np.isfinite(values)) else 0.0
+        i = int(np.argmax(conf))
+        if conf[i] > largest:
+            ratio = conf[i] / largest if largest > 0 else np.inf
+            if worst is None or ratio > worst[0]:
+                worst = (ratio, key, i)
+    if worst is None:
+        return None
+    _, key, i = worst
+    label = {"mu_star": "mu*"}.get(key, key)
+    shown = f"{result.names[i]}: {label} = {result.indices[key][i]:.4g} ± {result.indices[key + '_conf'][i]:.3g}"
+    return (
+        f"the {CONF_LEVEL:.0%} confidence intervals are wider than the indices ({shown}): with {result.n_points} "
+        f"design points the parameters cannot be told apart; use more points ({MORE_POINTS[result.method]}) "
+        "or more seeds per point"
+    )
+
+
 def _seed_noise_share(means: np.ndarray, counts: np.ndarray, within: np.ndarray) -> float | None:
     several = counts > 1
     if not several.any():

@@ -503,7 +503,9 @@ def report_stage(loaded: LoadedCalibration, ev: Evaluator, best: HistoryRow, on_
 
 def default_out(loaded: LoadedCalibration, synthetic: bool = False) -> Path:
     """``<spec folder>/results/<name>`` (``<name>-synthetic`` for an identification check)."""
-    return loaded.path.parent / "results" / (loaded.name + ("-synthetic" if synthetic else ""))
+    from simulator.experiment.paths import child_dir
+
+    return child_dir(loaded.path.parent / "results", loaded.name + ("-synthetic" if synthetic else ""))  # a slug, inside results/
 
 
 def _manifest(loaded: LoadedCalibration, truth: dict[str, float] | None, path: Path) -> dict[str, Any]:

@@ -13,7 +13,7 @@ temporary directory beside the target before they are moved into place):
   year by year with the template's;
 * the **package** (``<name>.yaml``): ``extends:`` the baseline and switches on
   the levers of the template package (``scenarios/fuxin.yaml``) with their
-  sizes scaled to the city.
+  sizes scaled to the city; its ``counterfactual:`` names the baseline.
 """
 
 from __future__ import annotations
@@ -143,6 +143,7 @@ def build_drafts(
     b.d.notes.pop(("name",), None)
     b.d.set(("description",), _description(b, False), "")
     b.d.notes.pop(("description",), None)
+    b.d.drop(("counterfactual",))  # a template's own counterfactual is not the new city's
     _order(b.d)
     baseline_text = dump(b.d.data, b.d.notes, _header(b, command, False))
 
@@ -154,6 +155,7 @@ def build_drafts(
         data: dict[str, Any] = {
             "extends": "BASELINE",
             "name": "PACKAGE",
+            "counterfactual": base_stem,  # the baseline: what sim compare and sim report compare the package with
             "description": _description(b, True),
             "levers": pkg_levers,
         }

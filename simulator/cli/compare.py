@@ -25,7 +25,10 @@ Inputs = Annotated[
     list[Path],
     typer.Argument(help="Run directories, sweep directories, directories holding runs, or scenario files (run with --seeds seeds each)."),
 ]
-BaselineOpt = Annotated[str | None, typer.Option("--baseline", help="The baseline scenario (default: the one named *baseline*, else the first).")]
+BaselineOpt = Annotated[
+    str | None,
+    typer.Option("--baseline", help="The baseline scenario (default: the counterfactual the compared scenarios name with their 'counterfactual:' key)."),
+]
 IndicatorsOpt = Annotated[str | None, typer.Option("--indicators", help="Indicators to compare, comma-separated (default: nine key indicators).")]
 YearsOpt = Annotated[str | None, typer.Option("--years", help="Years shown, FIRST:LAST, e.g. 2000:2035 (default: all).")]
 TableYearsOpt = Annotated[str | None, typer.Option("--table-years", help="Years of the summary table, e.g. 2025,2035 (default: every 5 years from the package start).")]
@@ -96,6 +99,8 @@ def gather_or_exit(inputs, *, seeds, runs_out, root_seed, scale, workers, indica
         raise fail(str(e)) from None
     finally:
         progress_bar.stop()
+    for where, why in results.excluded:  # failed runs are kept on disk but never compared
+        err_console.print(f"[bold yellow]warning:[/] left out {escape(where)}, a run that failed its checks: {escape(why)}", soft_wrap=True)
     return results
 
 
@@ -156,25 +161,50 @@ def font_or_warn() -> bool:
 
 
 def print_summary(cmp, cjk: bool) -> None:
-    """The summary table: per indicator and scenario, the median and the difference from the baseline."""
+    """The summary table: per indicator and scenario, the median and the difference from the baseline.
+
+    One column per table year if that fits the terminal, else one row per indicator, scenario
+    and year (a narrow terminal): no number is ever cut."""
     from simulator.analysis.table import summary_rows
+    from simulator.cli.tables import number_column, print_fitting, text_column
 
     n_runs = {label: len(cmp.variant(label).runs) for label in cmp.labels}
     seeds = ", ".join(f"{label}: {n}" for label, n in n_runs.items())
     title = f"{cmp.results.city or ''} {cmp.results.city_zh if cjk else ''}: median across seeds [90% interval]".strip()
     if cmp.baseline:
         title += f"; Δ = paired difference from '{cmp.baseline}' [90% interval]"
-    table = Table(title=title, caption=f"seeds: {seeds}", show_lines=True)
-    table.add_column("indicator", overflow="fold", min_width=18)
-    table.add_column("scenario", overflow="fold")
-    for y in cmp.table_years:
-        table.add_column(str(y), justify="right")
-    for row in summary_rows(cmp, cjk=cjk):
-        cells = [summary_cell_text(c) for c in row.cells]
-        table.add_row(f"{escape(row.title)}\n[dim]{escape(row.unit)}[/]", escape(row.scenario), *cells)
-    console.print(table)
+    rows = summary_rows(cmp, cjk=cjk)
+
+    def wide() -> Table:
+        table = Table(title=escape(title), caption=escape(f"seeds: {seeds}"), show_lines=True)
+        text_column(table, "indicator", min_width=18)
+        number_column(table, "scenario", justify="left")  # whole names, or the long layout
+        for y in cmp.table_years:
+            number_column(table, str(y))
+        for row in rows:
+            cells = [summary_cell_text(c) for c in row.cells]
+            table.add_row(f"{escape(row.title)}\n[dim]{escape(row.unit)}[/]", escape(row.scenario), *cells)
+        return table
+
+    def long() -> Table:
+        table = Table(title=escape(title), caption=escape(f"seeds: {seeds}"))
+        text_column(table, "indicator, scenario", min_width=12, ratio=1)
+        number_column(table, "year")
+        number_column(table, "median\n[90%]")
+        if cmp.baseline:
+            number_column(table, "Δ\n[90%]")
+        for row in rows:
+            head = f"{escape(row.title)}\n[dim]{escape(row.unit)}[/]\n[bold]{escape(row.scenario)}[/]"
+            for i, (year, c) in enumerate(zip(cmp.table_years, row.cells, strict=True)):
+                level = escape(c.level) + (f"\n[dim]{escape(c.level_interval)}[/]" if c.level_interval else "")
+                diff = escape(c.difference) + (f"\n[dim]{escape(c.difference_interval)}[/]" if c.difference_interval else "")
+                cells = [head if i == 0 else "", str(year), level] + ([diff] if cmp.baseline else [])
+                table.add_row(*cells, end_section=i == len(row.cells) - 1)
+        return table
+
+    print_fitting(console, (wide, long))
     for note in cmp.notes:
-        err_console.print(f"[bold yellow]note:[/] {note}", soft_wrap=True)
+        err_console.print(f"[bold yellow]note:[/] {escape(note)}", soft_wrap=True)
 
 
 def summary_cell_text(c) -> str:
@@ -190,24 +220,47 @@ def summary_cell_text(c) -> str:
 
 
 def print_regional(rc, cjk: bool) -> None:
-    """The regions at the last table year: per region and scenario, each regional indicator."""
+    """The regions at the last table year: per region and scenario, each regional indicator (one
+    column each if that fits the terminal, else one row per region, scenario and indicator)."""
     from simulator.analysis.table import regional_rows
+    from simulator.cli.tables import number_column, print_fitting, text_column
 
     cmp = rc.cmp
     year, columns, rows = regional_rows(rc, cjk=cjk)
     title = f"{cmp.results.city or ''} {cmp.results.city_zh if cjk else ''}: regions in {year}, median across seeds [90% interval]".strip()
     if cmp.baseline:
         title += f"; Δ = paired difference from '{cmp.baseline}'"
-    table = Table(title=title, caption="all table years: regions_summary.csv", show_lines=True)
-    table.add_column("region", overflow="fold")
-    table.add_column("scenario", overflow="fold")
-    for name, unit in columns:
-        table.add_column(f"{escape(name)}\n[dim]{escape(unit)}[/]", justify="right")
-    for row in rows:
-        table.add_row(f"{escape(row.region)}\n[dim]{escape(row.kind)}[/]", escape(row.scenario), *(summary_cell_text(c) for c in row.cells))
-    console.print(table)
+    caption = "all table years: regions_summary.csv"
+
+    def wide() -> Table:
+        table = Table(title=escape(title), caption=caption, show_lines=True)
+        text_column(table, "region")
+        number_column(table, "scenario", justify="left")  # whole names, or the long layout
+        for name, unit in columns:
+            number_column(table, f"{escape(name)}\n[dim]{escape(unit)}[/]")
+        for row in rows:
+            table.add_row(f"{escape(row.region)}\n[dim]{escape(row.kind)}[/]", escape(row.scenario), *(summary_cell_text(c) for c in row.cells))
+        return table
+
+    def long() -> Table:
+        table = Table(title=escape(title), caption=caption)
+        text_column(table, "region, scenario", min_width=12, ratio=1)
+        text_column(table, "indicator", min_width=10, ratio=1)
+        number_column(table, "median\n[90%]")
+        if cmp.baseline:
+            number_column(table, "Δ\n[90%]")
+        for row in rows:
+            head = f"{escape(row.region)}\n[dim]{escape(row.kind)}[/]\n[bold]{escape(row.scenario)}[/]"
+            for i, ((name, unit), c) in enumerate(zip(columns, row.cells, strict=True)):
+                level = escape(c.level) + (f"\n[dim]{escape(c.level_interval)}[/]" if c.level_interval else "")
+                diff = escape(c.difference) + (f"\n[dim]{escape(c.difference_interval)}[/]" if c.difference_interval else "")
+                cells = [head if i == 0 else "", f"{escape(name)}\n[dim]{escape(unit)}[/]", level] + ([diff] if cmp.baseline else [])
+                table.add_row(*cells, end_section=i == len(row.cells) - 1)
+        return table
+
+    print_fitting(console, (wide, long))
     if len(rc.regions) == 1:
-        err_console.print(f"[bold yellow]note:[/] the city has one region ({rc.regions[0].name}): the regional figure has one row", soft_wrap=True)
+        err_console.print(f"[bold yellow]note:[/] the city has one region ({escape(rc.regions[0].name)}): the regional figure has one row", soft_wrap=True)
 
 
 def compare(
@@ -245,4 +298,6 @@ def compare(
     print_summary(cmp, cjk)
     if regional is not None:
         print_regional(regional, cjk)
+    if cmp.baseline:
+        console.print(f"Baseline: {escape(cmp.baseline)} ({escape(cmp.baseline_reason)})", soft_wrap=True)
     console.print("Written: " + ", ".join(str(p) for p in written))

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from simulator.analysis.fit import (
@@ -17,6 +18,7 @@ from simulator.analysis.fit import (
     targets_in_run,
 )
 from simulator.cli.common import console, fail
+from simulator.cli.tables import number_column, print_fitting, text_column
 
 
 def _run_city(run_dir: Path) -> str | None:
@@ -58,13 +60,32 @@ def fit(
         rows = fit_table(columns, kept)
     except (TargetError, KeyError, ValueError) as e:
         raise fail(f"{targets}: {e}") from None
-    table = Table(title=f"Fit of {run_dir} to {targets}")
-    table.add_column("indicator", no_wrap=True)
-    for col, just in ( ("year", "right"), ("kind", "left"), ("observed", "right"), ("simulated", "right"), ("sim/obs", "right"), ("in fit", "center")):
-        table.add_column(col, justify=just)
-    for r in rows:
-        table.add_row(r.indicator, str(r.year), r.kind, f"{r.observed:.4g}", f"{r.simulated:.4g}", f"{r.ratio:.2f}", "yes" if r.in_fit else "no")
-    console.print(table)
+    title = escape(f"Fit of {run_dir} to {targets}")
+    cells = [(r, f"{r.observed:.4g}", f"{r.simulated:.4g}", f"{r.ratio:.2f}", "yes" if r.in_fit else "no") for r in rows]
+
+    def wide() -> Table:
+        table = Table(title=title)
+        number_column(table, "indicator", justify="left")  # whole names, or the narrow layout
+        number_column(table, "year")
+        number_column(table, "kind", justify="left")
+        for col in ("observed", "simulated", "sim/obs"):
+            number_column(table, col)
+        number_column(table, "in fit", justify="center")
+        for r, obs, sim, ratio, in_fit in cells:
+            table.add_row(escape(r.indicator), str(r.year), escape(r.kind), obs, sim, ratio, in_fit)
+        return table
+
+    def narrow() -> Table:  # a narrow terminal: the kind under the indicator, the year beside it
+        table = Table(title=title, show_lines=True)
+        text_column(table, "indicator\n[dim]kind[/]", ratio=1)
+        number_column(table, "year")
+        for col in ("observed", "simulated", "sim/\nobs", "in\nfit"):
+            number_column(table, col)
+        for r, obs, sim, ratio, in_fit in cells:
+            table.add_row(f"{escape(r.indicator)}\n[dim]{escape(r.kind)}[/]", str(r.year), obs, sim, ratio, in_fit)
+        return table
+
+    print_fitting(console, (wide, narrow))
     console.print(f"RMS log error over the fitted targets: {fit_score(rows):.3f}")
     if left_out:
         console.print(f"{left_out} target(s) left out: their years are outside the run.")

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from simulator.cli.common import console, fail
 from simulator.cli.compare import (
@@ -63,4 +64,5 @@ def report(
     n_runs = sum(len(v.runs) for v in results.variants.values())
     scenarios = f"{len(cmp.labels)} scenario{'s' if len(cmp.labels) != 1 else ''}"
     runs = f"{n_runs} run{'s' if n_runs != 1 else ''}"
-    console.print(f"Report of {scenarios} ({runs}; baseline {cmp.baseline or 'none'}): {out}")
+    base = f"baseline {cmp.baseline} ({cmp.baseline_reason})" if cmp.baseline else "no baseline"
+    console.print(escape(f"Report of {scenarios} ({runs}; {base}): {out}"), soft_wrap=True)

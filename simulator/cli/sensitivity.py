@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
-from simulator.cli.common import console, fail
+from simulator.cli.common import console, err_console, fail
 
 NOISE_WARNING_SHARE = 0.1  # seed noise above a tenth of the variance visibly inflates total-order indices
 
@@ -24,7 +25,7 @@ def sensitivity(
     """
     from rich.table import Table
 
-    from simulator.analysis.sensitivity import SensitivityError, analyse, draw_chart
+    from simulator.analysis.sensitivity import SensitivityError, analyse, draw_chart, wide_intervals
     from simulator.experiment.sweep import SweepError
 
     try:
@@ -55,6 +56,9 @@ def sensitivity(
     for i in order:
         table.add_row(res.names[i], *rows[i])
     console.print(table)
+    warning = wide_intervals(res)
+    if warning:
+        err_console.print(f"[bold yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     chart = out or sweep_dir / f"sensitivity_{outcome}_{year}.png"
     draw_chart(res, chart)
     console.print(

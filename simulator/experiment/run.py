@@ -1,6 +1,8 @@
 """One run of a scenario, and its results directory.
 
-A run directory ``<out>/<scenario name>/<run id>/`` holds:
+A run directory ``<out>/<scenario name>/<run id>/`` holds (the folder of the scenario
+name is its slug, :func:`simulator.experiment.paths.path_slug`: an ordinary name as it
+is, any other made a single safe folder name, always inside ``<out>``):
 
 * ``indicators.parquet``: one row per year, one column per indicator
   (units in :data:`simulator.model.indicators.INDICATOR_UNITS` and in the
@@ -43,6 +45,7 @@ import numpy as np
 
 from simulator import __version__
 from simulator.experiment.overview import OverviewDrawer, draw_overview
+from simulator.experiment.paths import child_dir
 from simulator.model.city import CityModel
 from simulator.model.indicators import INDICATOR_UNITS
 from simulator.model.regions import REGION_INDICATOR_UNITS
@@ -50,7 +53,7 @@ from simulator.policy.registry import LEVERS
 from simulator.scenario.loader import dump_resolved, scenario_sha256
 from simulator.scenario.schema import Scenario
 
-LIBRARIES = ("numpy", "scipy", "pandas", "mesa", "pydantic", "pyarrow", "matplotlib", "typer", "pyyaml")
+LIBRARIES = ("numpy", "numba", "scipy", "pandas", "mesa", "pydantic", "pyarrow", "matplotlib", "typer", "pyyaml")
 
 
 @dataclass
@@ -191,11 +194,17 @@ def write_run_directory(
     ``regions`` (the regional table's columns) is written to ``regions.parquet`` when given.
     ``overview``: draw ``overview.png``, with ``drawer``'s helper process if given (it draws
     while the other files are written), else in this process.
+
+    The run goes to ``out_root/<slug of the scenario name>/<run id>``, checked to lie inside
+    ``out_root`` whatever the name (see :func:`simulator.experiment.paths.child_dir`).
+
+    Raises:
+        UnsafePathError: the folder would lie outside ``out_root`` (a symbolic link there).
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    parent = out_root / scenario.name
+    parent = child_dir(out_root, scenario.name)  # a slug of the name, checked to stay inside out_root
     parent.mkdir(parents=True, exist_ok=True)
     run_id = new_run_id(scenario.run.seed)
     final = parent / run_id

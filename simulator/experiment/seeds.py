@@ -69,8 +69,10 @@ def _existing_runs(out_root: Path, name: str) -> dict[str, Path]:
     table existed (no ``regions.parquet``) is made again, so that ``--regions``
     and the report's Regions section can read every run.
     """
+    from simulator.experiment.paths import child_dir
+
     found: dict[str, Path] = {}
-    parent = out_root / name
+    parent = child_dir(out_root, name)  # where run_scenario writes this scenario's runs
     if not parent.is_dir():
         return found
     for manifest in sorted(parent.glob("*/manifest.json")):

@@ -82,6 +82,7 @@ from simulator.experiment.files import (
     write_json,
     write_parquet,
 )
+from simulator.experiment.paths import child_dir
 from simulator.experiment.sweep_spec import (
     Design,
     LoadedSpec,
@@ -597,7 +598,7 @@ def run_sweep(
         ExecutorError: For bad executor options or an unreachable scheduler.
     """
     loaded = load_sweep_spec(spec_path, overrides)
-    path = Path(out) if out is not None else DEFAULT_SWEEPS_ROOT / loaded.name
+    path = Path(out) if out is not None else child_dir(DEFAULT_SWEEPS_ROOT, loaded.name)  # a slug, inside results/sweeps
     existing = path.is_dir() and (path / MANIFEST_FILE).exists()
     if existing:
         sd = open_sweep_dir(path)

@@ -912,6 +912,9 @@ class Scenario(Strict):
         description="names the scenario's run directories: a safe file name (NAME_PATTERN)"
     )
     description: str = ""
+    counterfactual: str | None = None
+    """The name of the scenario this one is compared with by default (``sim compare``, ``sim report``):
+    for a package, the same city without it (``fuxin`` -> ``fuxin_calibrated``). None: no default."""
     run: RunCfg
     city: CityCfg
     population: PopulationCfg

@@ -3,7 +3,7 @@
 Everything is made once per test session from real (short) runs of the tiny city:
 
 * ``tiny_runs``: run directories of ``tiny``, ``tiny_package`` (the new-industry
-  fund from 2001) and ``tiny_copy`` (the tiny city under another name: the same
+  fund from 2001; its counterfactual is ``tiny``) and ``tiny_copy`` (the tiny city under another name: the same
   parameters) at the same three seeds;
 * ``sweep_dir``: a directory in the format of ``sim sweep`` (``runs.parquet``,
   ``parts/<run_id>.parquet``, ``manifest.json`` with ``"kind": "sweep"``),
@@ -32,6 +32,7 @@ SWEEP_PARAMETER = "levers.new_industry_fund.co_finance_share_of_capital"
 PACKAGE_YAML = """\
 extends: {tiny}
 name: {name}
+counterfactual: {counterfactual}
 description: The tiny city with the successor/new-industry fund (clauses 12, 22, 25) from 2001.
 levers:
   new_industry_fund:
@@ -75,7 +76,7 @@ def scenario_files(tmp_path_factory, tiny_path) -> dict[str, Path]:
     files = {"tiny": tiny_path}
     for name, text in (("tiny_package", PACKAGE_YAML), ("tiny_copy", COPY_YAML), ("tiny_elsewhere", OTHER_CITY_YAML)):
         path = d / f"{name}.yaml"
-        path.write_text(text.format(tiny=tiny_path, name=name), encoding="utf-8")
+        path.write_text(text.format(tiny=tiny_path, name=name, counterfactual="tiny"), encoding="utf-8")
         files[name] = path
     return files
 
@@ -144,7 +145,7 @@ def region_runs(tmp_path_factory) -> TinyRuns:
     made by the launcher ``sim compare``/``sim report`` use for scenario files."""
     d = tmp_path_factory.mktemp("region_scenarios")
     package = d / "tiny_regions_package.yaml"
-    package.write_text(PACKAGE_YAML.format(tiny=TINY_REGIONS, name=package.stem), encoding="utf-8")
+    package.write_text(PACKAGE_YAML.format(tiny=TINY_REGIONS, name=package.stem, counterfactual="tiny_regions"), encoding="utf-8")
     files = {"tiny_regions": TINY_REGIONS, "tiny_regions_package": package}
     root = tmp_path_factory.mktemp("region_runs")
     seeds = derive_seeds(ROOT_SEED, REGION_SEEDS)

@@ -97,7 +97,10 @@ def test_sweep_directory_reads_into_variants_paired_by_seed_index(sweep_dir, tin
             continue
         rows = res.table[(res.table["scenario"] == "tiny_package #p0") & (res.table["seed"] == seed) & (res.table["indicator"] == "gdp_total")]
         assert dict(zip(rows["year"], rows["value"], strict=True)) == parquet_values(d, "gdp_total")
-    cmp = build_comparison(res)
+    # the points name the same counterfactual ('tiny'), which is not among them: no baseline is guessed
+    with pytest.raises(ResultsError, match=r"cannot tell which scenario is the baseline: .*'tiny'.*--baseline"):
+        build_comparison(res)
+    cmp = build_comparison(res, baseline="tiny_package #p0")
     assert cmp.baseline == "tiny_package #p0"
     assert set(cmp.paired["pair"]) == {0, 1}
     def part(point: str, i: int) -> pd.DataFrame:

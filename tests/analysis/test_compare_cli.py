@@ -69,7 +69,9 @@ def test_compare_scenario_files_runs_the_same_seeds_and_draws_both_figures(cli, 
 
 
 def test_compare_a_sweep_directory(cli, sweep_dir, tmp_path) -> None:
-    result = cli("compare", sweep_dir, "--out", tmp_path, "--indicators", FEW, "--format", "pdf")
+    refused = cli("compare", sweep_dir, "--out", tmp_path, "--indicators", FEW)
+    assert refused.exit_code == 2 and "--baseline" in refused.output  # two design points, neither named as counterfactual
+    result = cli("compare", sweep_dir, "--out", tmp_path, "--indicators", FEW, "--format", "pdf", "--baseline", "tiny_package #p0")
     ok(result)
     assert (tmp_path / "levels.pdf").read_bytes()[:5] == b"%PDF-"
     assert (tmp_path / "differences.pdf").read_bytes()[:5] == b"%PDF-"
@@ -137,7 +139,7 @@ def test_report_has_scenarios_levers_checks_and_provenance(report, tiny_runs) ->
 
 def test_report_of_a_sweep(cli, sweep_dir, tmp_path) -> None:
     out = tmp_path / "sweep.html"
-    ok(cli("report", sweep_dir, "--out", out, "--indicators", FEW))
+    ok(cli("report", sweep_dir, "--out", out, "--indicators", FEW, "--baseline", "tiny_package #p0"))
     html = out.read_text(encoding="utf-8")
     assert "tiny_package #p1" in html and "co_finance_share_of_capital" in html
     assert "http:" not in html and "https:" not in html

@@ -103,7 +103,7 @@ def test_regional_bands_are_per_region_and_the_package_starts_from_its_year(regi
 
 
 def test_a_sweep_has_no_regions_to_read(sweep_dir) -> None:
-    cmp = build_comparison(read_results([sweep_dir]))
+    cmp = build_comparison(read_results([sweep_dir]), baseline="tiny_package #p0")
     with pytest.raises(ResultsError, match="regions of a sweep are not read"):
         build_regional(cmp)
 

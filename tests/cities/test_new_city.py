@@ -88,8 +88,8 @@ def test_every_value_carries_its_provenance(hegang) -> None:
             if not line.strip() or line.lstrip().startswith("#"):
                 continue
             key = line.split(":", 1)[0].strip()
-            if key in ("name", "description", "extends") or line.rstrip().endswith(":"):
-                continue  # the file's own name and text, and block headers
+            if key in ("name", "description", "extends", "counterfactual") or line.rstrip().endswith(":"):
+                continue  # the file's own name, text and relations to other scenarios, and block headers
             assert "   # " in line, f"{path.name}:{n}: no provenance: {line}"
             note = line.split("   # ", 1)[1]
             assert note.startswith(kinds), f"{path.name}:{n}: {note}"
@@ -101,6 +101,7 @@ def test_the_package_extends_the_baseline_and_changes_only_levers(hegang) -> Non
     b, p = load_scenario(base), load_scenario(package)
     assert package.read_text(encoding="utf-8").count("extends: hegang_baseline.yaml") == 1
     assert p.name == "hegang"
+    assert p.counterfactual == "hegang_baseline" and b.counterfactual is None  # sim compare's default baseline
     for field in ("run", "city", "population", "demography", "labour", "sectors", "coal", "firms", "migration", "world"):
         assert getattr(p, field) == getattr(b, field), field
     on = [name for name, lever in p.levers if lever.enabled]

@@ -141,3 +141,29 @@ def test_a_grid_design_is_refused(runner, local_sweep) -> None:
     result = runner.invoke(app, ["sensitivity", str(local_sweep), "--outcome", "population", "--year", "2000"])
     assert result.exit_code == 2
     assert "sensitivity indices need a 'saltelli' (Sobol) or 'morris' design; this sweep's design is 'grid'" in result.output
+
+
+def test_intervals_wider_than_the_indices_give_one_warning_line(runner, saltelli_sweep, tmp_path, write_spec) -> None:
+    from simulator.analysis.sensitivity import SensitivityResult, wide_intervals
+
+    def result(s1, s1_conf, st=(0.5, 0.5), st_conf=(0.05, 0.05)) -> SensitivityResult:
+        indices = {"S1": np.array(s1), "S1_conf": np.array(s1_conf), "ST": np.array(st), "ST_conf": np.array(st_conf)}
+        return SensitivityResult("sobol", "population", 2030, ["x1", "x2"], indices, 12, 1.0, "persons")
+
+    assert wide_intervals(result([0.8, 0.2], [0.05, 0.04])) is None  # a good design: intervals narrower than the indices
+    assert wide_intervals(result([0.8, 0.001], [0.05, 0.02])) is None  # an unimportant parameter's index near zero is fine
+    message = wide_intervals(result([1.495, -0.3], [7.7, 2.1]))
+    assert message and "x1: S1 = 1.495 ± 7.7" in message and "design.base_samples" in message and "\n" not in message
+    assert wide_intervals(result([0.8, 0.2], [0.05, float("nan")]))  # an interval that is not a number says nothing either
+    # a saltelli design of 4 base samples (16 points) with seed noise in one seed: through the command line
+    body = PARAMETERS.replace("per_point: 2", "per_point: 1") + "design:\n  kind: saltelli\n  base_samples: 4\n"
+    sweep = fake_sweep(tmp_path, write_spec, body)
+    assert wide_intervals(analyse(sweep, "population", 2000))
+    out = runner.invoke(app, ["sensitivity", str(sweep), "--outcome", "population", "--year", "2000"])
+    assert out.exit_code == 0, out.output
+    warnings = [ln for ln in out.output.splitlines() if ln.startswith("warning:")]
+    assert len(warnings) == 1 and "confidence intervals are wider than the indices" in warnings[0]
+    assert "16 design points" in warnings[0]
+    # the additive function's 256-point design gives none
+    good = runner.invoke(app, ["sensitivity", str(saltelli_sweep), "--outcome", "population", "--year", "2000"])
+    assert good.exit_code == 0 and "warning:" not in good.output
