@@ -195,7 +195,7 @@ def test_wage_offers_stay_within_the_premium_bound_and_value_added_cap(tiny_mode
 
 def test_discouraged_older_job_seekers_leave_the_labour_force(load_tiny, build_model) -> None:
     sc = load_tiny(
-        "labour.discouraged_exit_rate_per_month_age_50_plus=1",
+        "labour.discouraged_exit_rate_per_month_age_50_plus=0.9999999",  # below 1: a rate per month (schema)
         "labour.matching_efficiency_per_month=1e-12",
     )
     m = build_model(sc)
