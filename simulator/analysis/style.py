@@ -19,6 +19,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from simulator.model.indicators import INDICATOR_TITLES as CITY_INDICATOR_TITLES
+
 # Okabe & Ito (2008) colour-blind-safe palette. The baseline is drawn in black,
 # other scenarios take the colours in this order (yellow last: weak on white).
 BASELINE_COLOUR = "#000000"
@@ -65,38 +67,7 @@ DEFAULT_INDICATORS = (
 )
 
 INDICATOR_TITLES: dict[str, str] = {
-    "population": "Resident population",
-    "working_age_population": "Population aged 15-59",
-    "share_aged_60_plus": "Share aged 60+",
-    "employment_total": "Employment",
-    "employment_public_units": "Employment in public units",
-    "unemployed_persons": "Unemployed (job seekers, registered or not)",
-    "unemployment_rate_registered": "Registered unemployment rate",
-    "gdp_total": "GDP (value added)",
-    "gdp_per_capita": "GDP per person",
-    "coal_output_tonnes": "Coal output",
-    "average_wage": "Average wage",
-    "household_disposable_income_per_capita": "Disposable income per person",
-    "gini_household_income": "Gini of household income per person",
-    "city_revenue": "City own revenue",
-    "land_revenue": "City land revenue",
-    "transfers_received": "Transfers received by the city",
-    "city_spending": "City spending",
-    "city_debt": "City debt (stock)",
-    "self_financing_ratio": "Self-financing ratio (revenue / spending)",
-    "resource_city_transfer": "Resource-exhausted city transfer",
-    "fund_co_finance": "Industry fund co-finance",
-    "shantytown_spending": "Shantytown renovation spending",
-    "shantytown_households": "Households in shantytowns",
-    "rehoused_households": "Rehoused households",
-    "rehoused_residents": "Rehoused residents",
-    "subsidence_households": "Households in subsidence areas",
-    "hhi_sector_gdp": "Sector concentration of GDP (HHI)",
-    "new_industry_share": "New-industry share of GDP",
-    "heavy_industry_share": "Coal and coal-dependent share of GDP",
-    "in_migrants": "In-migrants",
-    "out_migrants": "Out-migrants",
-    "laid_off_by_closures": "Laid off by closures",
+    **CITY_INDICATOR_TITLES,  # declared with the indicators (simulator.model.indicators.INDICATORS)
     # regional indicators (simulator.model.regions.REGION_INDICATOR_UNITS)
     "jobs": "Jobs in the region",
     "employed_residents": "Employed residents",

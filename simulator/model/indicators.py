@@ -9,7 +9,7 @@ a list of dicts (36 rows for 2000-2035); no pandas in the step loop.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -38,76 +38,150 @@ if TYPE_CHECKING:
     from simulator.model.city import CityModel
 
 
-INDICATOR_UNITS: dict[str, str] = {
-    "population": "persons",
-    "working_age_population": "persons aged 15-59",
-    "share_aged_60_plus": "share",
-    "employment_total": "persons",
-    **{f"employment_{s}": "persons" for s in SECTOR_NAMES},
-    "employment_public_units": "persons",
-    "unemployed_persons": "persons",
-    "unemployment_rate_registered": "share",
-    "gdp_total": "yuan/year",
-    **{f"gdp_{s}": "yuan/year" for s in SECTOR_NAMES},
-    "gdp_per_capita": "yuan/person/year",
-    "coal_output_tonnes": "tonnes/year",
-    "average_wage": "yuan/year",
-    "household_disposable_income_per_capita": "yuan/person/year",
-    "gini_household_income": "Gini (0-1)",
-    "city_revenue": "yuan/year",
-    "land_revenue": "yuan/year",
-    "transfers_received": "yuan/year",
-    "city_spending": "yuan/year",
-    "city_debt": "yuan",
-    "self_financing_ratio": "revenue/spending",
-    "resource_city_transfer": "yuan/year",
-    "fund_co_finance": "yuan/year",
-    "shantytown_spending": "yuan/year",
-    "shantytown_households": "households",
-    "rehoused_households": "households",
-    "rehoused_residents": "persons",
-    "subsidence_households": "households",
-    "shantytown_rehoused_in_year": "households/year",
-    "hhi_sector_gdp": "Herfindahl index (0-1)",
-    "new_industry_share": "share of GDP",
-    "heavy_industry_share": "share of GDP",
-    "births": "persons/year",
-    "deaths": "persons/year",
-    "in_migrants": "persons/year",
-    "out_migrants": "persons/year",
-    "pension_spending": "yuan/year",
-    "ssf_central_subsidy": "yuan/year",
-    "dibao_spending": "yuan/year",
-    "firms_alive": "firms",
-    "mines_open": "mines",
-    "firm_entrants": "firms/year",
-    "firm_exits": "firms/year",
-    "laid_off_by_closures": "persons/year",
-    "firm_investment": "yuan/year",
-    "subsidence_relocated_in_year": "households/year",
-    "subsidence_spending": "yuan/year",
-    "mining_area_works_spending": "yuan/year",
-    "retirees": "persons",
-    "average_pension": "yuan/month per retiree",
-    "collective_retirees_enrolled": "persons/year",
-    "trainees": "persons/year",
-    "training_spending": "yuan/year",
-    "unemployed_former_heavy_industry": "persons",
-    "welfare_jobs": "persons",
-    "social_functions_paid_by_city": "yuan/year",
-    "infrastructure_spending": "yuan/year",
-    "infrastructure_capital": "yuan",
-    "rd_support": "yuan/year",
-    "agri_subsidy": "yuan/year",
-    "talent_allowance": "yuan/year",
-    "talent_households_recruited": "households/year",
-    "out_migrants_high_skill": "persons/year",
-    "environmental_tax": "yuan/year",
-    "ecological_transfer": "yuan/year",
-    "resettlement_payments": "yuan/year",
-    "stock_flow_max_relative_error": "share of gross flows",
-}
+YEAR_SUM, YEAR_MEAN, DECEMBER, DERIVED = "year_sum", "year_mean", "december", "derived"
+"""How a yearly value is made: the sum of the months' flows, their mean, the stock at the end of
+December, or computed from other figures of the year (a ratio, a mean, a share)."""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator of the yearly table, declared once: the Parquet schema's units, the plots'
+    and tables' titles and the documentation all come from here.
+
+    Attributes:
+        name: the column of ``indicators.parquet``.
+        unit: its unit (money in constant yuan of the scenario's ``city.money_base_year``).
+        title: a readable title for figures and tables.
+        aggregation: :data:`YEAR_SUM`, :data:`YEAR_MEAN`, :data:`DECEMBER` or :data:`DERIVED`.
+    """
+
+    name: str
+    unit: str
+    title: str
+    aggregation: str
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("population", "persons", "Resident population", DECEMBER),
+    Indicator("working_age_population", "persons aged 15-59", "Population aged 15-59", DECEMBER),
+    Indicator("share_aged_60_plus", "share", "Share aged 60+", DERIVED),
+    Indicator("employment_total", "persons", "Employment", DECEMBER),
+    *(Indicator(f"employment_{s}", "persons", f"Employment in {s.replace('_', ' ')}", DECEMBER) for s in SECTOR_NAMES),
+    Indicator("employment_public_units", "persons", "Employment in public units", DECEMBER),
+    Indicator("unemployed_persons", "persons", "Unemployed (job seekers, registered or not)", DECEMBER),
+    Indicator("unemployment_rate_registered", "share", "Registered unemployment rate", DERIVED),
+    Indicator("gdp_total", "yuan/year", "GDP (value added)", YEAR_SUM),
+    *(Indicator(f"gdp_{s}", "yuan/year", f"GDP of {s.replace('_', ' ')}", YEAR_SUM) for s in SECTOR_NAMES),
+    Indicator("gdp_per_capita", "yuan/person/year", "GDP per person", DERIVED),
+    Indicator("coal_output_tonnes", "tonnes/year", "Coal output", YEAR_SUM),
+    Indicator("average_wage", "yuan/year", "Average wage", DERIVED),
+    Indicator("household_disposable_income_per_capita", "yuan/person/year", "Disposable income per person", DERIVED),
+    Indicator("gini_household_income", "Gini (0-1)", "Gini of household income per person", DERIVED),
+    Indicator("city_revenue", "yuan/year", "City own revenue", YEAR_SUM),
+    Indicator("land_revenue", "yuan/year", "City land revenue", YEAR_SUM),
+    Indicator("transfers_received", "yuan/year", "Transfers received by the city", YEAR_SUM),
+    Indicator("city_spending", "yuan/year", "City spending", YEAR_SUM),
+    Indicator("city_debt", "yuan", "City debt (stock)", DECEMBER),
+    Indicator("self_financing_ratio", "revenue/spending", "Self-financing ratio (revenue / spending)", DERIVED),
+    Indicator("resource_city_transfer", "yuan/year", "Resource-exhausted city transfer", YEAR_SUM),
+    Indicator("fund_co_finance", "yuan/year", "Industry fund co-finance", YEAR_SUM),
+    Indicator("shantytown_spending", "yuan/year", "Shantytown renovation spending", YEAR_SUM),
+    Indicator("shantytown_households", "households", "Households in shantytowns", DECEMBER),
+    Indicator("rehoused_households", "households", "Rehoused households", DECEMBER),
+    Indicator("rehoused_residents", "persons", "Rehoused residents", DECEMBER),
+    Indicator("subsidence_households", "households", "Households in subsidence areas", DECEMBER),
+    Indicator("shantytown_rehoused_in_year", "households/year", "Shantytown rehoused in year", YEAR_SUM),
+    Indicator("hhi_sector_gdp", "Herfindahl index (0-1)", "Sector concentration of GDP (HHI)", DERIVED),
+    Indicator("new_industry_share", "share of GDP", "New-industry share of GDP", DERIVED),
+    Indicator("heavy_industry_share", "share of GDP", "Coal and coal-dependent share of GDP", DERIVED),
+    Indicator("births", "persons/year", "Births", YEAR_SUM),
+    Indicator("deaths", "persons/year", "Deaths", YEAR_SUM),
+    Indicator("in_migrants", "persons/year", "In-migrants", YEAR_SUM),
+    Indicator("out_migrants", "persons/year", "Out-migrants", YEAR_SUM),
+    Indicator("pension_spending", "yuan/year", "Pension spending", YEAR_SUM),
+    Indicator("ssf_central_subsidy", "yuan/year", "Ssf central subsidy", YEAR_SUM),
+    Indicator("dibao_spending", "yuan/year", "Dibao spending", YEAR_SUM),
+    Indicator("firms_alive", "firms", "Firms alive", DECEMBER),
+    Indicator("mines_open", "mines", "Mines open", DECEMBER),
+    Indicator("firm_entrants", "firms/year", "Firm entrants", YEAR_SUM),
+    Indicator("firm_exits", "firms/year", "Firm exits", YEAR_SUM),
+    Indicator("laid_off_by_closures", "persons/year", "Laid off by closures", YEAR_SUM),
+    Indicator("firm_investment", "yuan/year", "Firm investment", YEAR_SUM),
+    Indicator("subsidence_relocated_in_year", "households/year", "Subsidence relocated in year", YEAR_SUM),
+    Indicator("subsidence_spending", "yuan/year", "Subsidence spending", YEAR_SUM),
+    Indicator("mining_area_works_spending", "yuan/year", "Mining area works spending", YEAR_SUM),
+    Indicator("training_spending", "yuan/year", "Training spending", YEAR_SUM),
+    Indicator("trainees", "persons/year", "Trainees", YEAR_SUM),
+    Indicator("social_functions_paid_by_city", "yuan/year", "Social functions paid by city", YEAR_SUM),
+    Indicator("infrastructure_spending", "yuan/year", "Infrastructure spending", YEAR_SUM),
+    Indicator("rd_support", "yuan/year", "Rd support", YEAR_SUM),
+    Indicator("agri_subsidy", "yuan/year", "Agri subsidy", YEAR_SUM),
+    Indicator("talent_allowance", "yuan/year", "Talent allowance", YEAR_SUM),
+    Indicator("talent_households_recruited", "households/year", "Talent households recruited", YEAR_SUM),
+    Indicator("out_migrants_high_skill", "persons/year", "Out migrants high skill", YEAR_SUM),
+    Indicator("environmental_tax", "yuan/year", "Environmental tax", YEAR_SUM),
+    Indicator("ecological_transfer", "yuan/year", "Ecological transfer", YEAR_SUM),
+    Indicator("resettlement_payments", "yuan/year", "Resettlement payments", YEAR_SUM),
+    Indicator("retirees", "persons", "Retirees", DECEMBER),
+    Indicator("average_pension", "yuan/month per retiree", "Average pension", DERIVED),
+    Indicator("collective_retirees_enrolled", "persons/year", "Collective retirees enrolled", YEAR_SUM),
+    Indicator("unemployed_former_heavy_industry", "persons", "Unemployed former heavy industry", DECEMBER),
+    Indicator("welfare_jobs", "persons", "Welfare jobs", DECEMBER),
+    Indicator("infrastructure_capital", "yuan", "Infrastructure capital", DECEMBER),
+    Indicator("stock_flow_max_relative_error", "share of gross flows", "Stock flow max relative error", DERIVED),
+    Indicator("dibao_recipients", "persons (monthly average)", "Dibao recipients", YEAR_MEAN),
+    Indicator("resource_tax", "yuan/year", "Resource tax", YEAR_SUM),
+    Indicator("mines_closed", "mines/year", "Mines closed", YEAR_SUM),
+    Indicator("welfare_job_hires", "persons/year", "Hires into public-welfare jobs", YEAR_SUM),
+    Indicator("internal_movers", "persons/year", "Moves between the city's regions", YEAR_SUM),
+)
+"""Every city indicator, in the order of the table's columns (after ``year``)."""
+
+INDICATOR_NAMES: tuple[str, ...] = tuple(i.name for i in INDICATORS)
+INDICATOR_UNITS: dict[str, str] = {i.name: i.unit for i in INDICATORS}
 """Every indicator with its unit (the README and the plots read this)."""
+INDICATOR_TITLES: dict[str, str] = {i.name: i.title for i in INDICATORS}
+
+MONTH_FLOWS: tuple[str, ...] = (
+    "coal_output_tonnes", "resource_city_transfer", "fund_co_finance", "shantytown_spending",
+    "shantytown_rehoused_households", "subsidence_rehoused_households", "subsidence_spending",
+    "mining_area_works_spending", "infrastructure_spending", "rd_support", "pension_spending",
+    "ssf_central_subsidy", "entrants", "firm_exits", "mines_closed", "laid_off_by_closures",
+    "firm_investment", "training_spending", "trainees", "social_functions_paid_by_city",
+    "agri_subsidy", "talent_allowance", "talent_households_recruited", "out_migrants_high_skill",
+    "environmental_tax", "ecological_transfer", "resettlement_payments", "collective_enrolled",
+    "dibao_recipients", "resource_tax", "welfare_job_hires", "internal_movers",
+)
+"""The flows the mechanisms add up each month (``model.month_flows[name] += ...``); each feeds
+the indicator of the same name, or the one :data:`FLOW_INDICATOR` names."""
+
+FLOW_INDICATOR: dict[str, str] = {
+    "entrants": "firm_entrants",
+    "shantytown_rehoused_households": "shantytown_rehoused_in_year",
+    "subsidence_rehoused_households": "subsidence_relocated_in_year",
+    "collective_enrolled": "collective_retirees_enrolled",
+}
+REVENUE_CATEGORIES: tuple[str, ...] = ("taxes", "land", "transfers")
+"""The city's revenue by category (``model.month_revenue``)."""
+SPENDING_CATEGORIES: tuple[str, ...] = ("programmes", "other_spending", "public_payroll", "social_security", "dibao", "interest")
+"""The city's spending by category (``model.month_spending``)."""
+YEAR_ONLY_FLOWS: tuple[str, ...] = (
+    "city_revenue", "land_revenue", "transfers_received", "city_spending", "dibao_spending",
+    "births", "deaths", "in_migrants", "out_migrants",
+)
+
+
+class DeclaredSums(dict):
+    """Sums over declared names only, each starting at zero: adding to an undeclared (misspelt)
+    name raises ``KeyError`` instead of starting a sum nobody reads."""
+
+    def __init__(self, names: tuple[str, ...], what: str) -> None:
+        super().__init__(dict.fromkeys(names, 0.0))
+        self._what = what
+
+    def __missing__(self, key: str) -> float:
+        raise KeyError(f"undeclared {self._what} {key!r}: declare it in simulator.model.indicators")
+
 
 
 def gini(values: np.ndarray, weights: np.ndarray) -> float:
@@ -138,7 +212,7 @@ class IndicatorRecorder:
 
     def __init__(self, model: CityModel) -> None:
         self.rows: list[dict[str, float]] = []
-        self._year_flows: defaultdict[str, float] = defaultdict(float)
+        self._year_flows = DeclaredSums(MONTH_FLOWS + YEAR_ONLY_FLOWS, "yearly flow")
         self._year_va = np.zeros(N_SECTORS)
         self._year_income = 0.0
         self._sfc_err = 0.0
@@ -147,9 +221,9 @@ class IndicatorRecorder:
 
     def begin_month(self, model: CityModel) -> None:
         """Zero the month's accumulators on the model (the mechanisms add to them)."""
-        model.month_flows = defaultdict(float)
-        model.month_revenue = defaultdict(float)
-        model.month_spending = defaultdict(float)
+        model.month_flows = DeclaredSums(MONTH_FLOWS, "month flow")
+        model.month_revenue = DeclaredSums(REVENUE_CATEGORIES, "revenue category")
+        model.month_spending = DeclaredSums(SPENDING_CATEGORIES, "spending category")
         model.month_va = np.zeros(N_SECTORS)
         model.month_va_region = np.zeros(model.regions.n)
         model.pending_investment = 0.0
@@ -175,7 +249,7 @@ class IndicatorRecorder:
         self.regional.record_month(model, income, city_row)
         if city_row is not None:
             self.rows.append(city_row)
-            self._year_flows = defaultdict(float)
+            self._year_flows = DeclaredSums(MONTH_FLOWS + YEAR_ONLY_FLOWS, "yearly flow")
             self._year_va = np.zeros(N_SECTORS)
             self._year_income = 0.0
             model.max_stock_flow_error_year = 0.0
@@ -264,4 +338,10 @@ class IndicatorRecorder:
         row["welfare_jobs"] = float(c[kernels.CITY_WELFARE_JOBS]) * S
         row["infrastructure_capital"] = model.programmes.infrastructure_stock
         row["stock_flow_max_relative_error"] = model.max_stock_flow_error_year
-        return row
+        row["dibao_recipients"] = yf["dibao_recipients"] / 12.0
+        for k in ("resource_tax", "mines_closed", "welfare_job_hires", "internal_movers"):
+            row[k] = yf[k]
+        if len(row) != len(INDICATORS) + 1:
+            extra = sorted(set(row) - set(INDICATOR_NAMES) - {"year"})
+            raise KeyError(f"indicators computed but not declared: {extra}")
+        return {"year": row["year"], **{k: row[k] for k in INDICATOR_NAMES}}

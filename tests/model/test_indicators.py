@@ -99,3 +99,72 @@ def test_totals_are_sums_of_their_parts(tiny_run) -> None:
     assert np.all(c["hhi_sector_gdp"] >= 1 / len(SECTOR_NAMES) - 1e-12)
     assert np.all(c["working_age_population"] <= c["population"])
     assert np.all(c["stock_flow_max_relative_error"] <= 1e-9)
+
+
+# ------------------------------------------------------------ declarations
+
+
+def test_every_accumulated_flow_is_declared_and_reported() -> None:
+    """Each month flow feeds an indicator (itself or the one FLOW_INDICATOR names), so nothing is
+    summed every month and reported nowhere."""
+    from simulator.model.indicators import FLOW_INDICATOR, INDICATOR_NAMES, MONTH_FLOWS
+
+    assert len(set(MONTH_FLOWS)) == len(MONTH_FLOWS)
+    unreported = [f for f in MONTH_FLOWS if FLOW_INDICATOR.get(f, f) not in INDICATOR_NAMES]
+    assert not unreported
+
+
+def test_the_source_adds_only_to_declared_flows_and_every_declared_flow_is_added_to() -> None:
+    """A static read of the mechanisms and levers: every ``month_flows[...]``, ``month_revenue[...]``
+    and ``month_spending[...]`` key written with a literal is declared, and every declared month
+    flow is written somewhere (keys built from a prefix are matched by their ending)."""
+    import re
+    from pathlib import Path
+
+    from simulator.model.indicators import MONTH_FLOWS, REVENUE_CATEGORIES, SPENDING_CATEGORIES
+
+    root = Path(__file__).resolve().parents[2] / "simulator"
+    text = "\n".join(p.read_text(encoding="utf-8") for p in root.rglob("*.py"))
+    declared = {"month_flows": MONTH_FLOWS, "month_revenue": REVENUE_CATEGORIES, "month_spending": SPENDING_CATEGORIES}
+    for acc, names in declared.items():
+        for key in re.findall(rf'{acc}\["([a-z_]+)"\]', text):
+            assert key in names, f"{acc}[{key!r}] is not declared"
+    literal = set(re.findall(r'month_flows\["([a-z_]+)"\]', text))
+    suffixes = re.findall(r'month_flows\[f"\{\w+\}(_[a-z_]+)"\]', text)
+    unused = [f for f in MONTH_FLOWS if f not in literal and not any(f.endswith(s) for s in suffixes)]
+    # flows booked under a kind passed by the caller (city_pays_firms(..., "rd_support", ...))
+    unused = [f for f in unused if f'"{f}"' not in text]
+    assert not unused, f"declared but never added to: {unused}"
+
+
+def test_adding_to_an_undeclared_flow_fails_loudly(tiny_model) -> None:
+    tiny_model.month_flows["trainees"] += 1.0
+    with pytest.raises(KeyError, match="undeclared month flow 'trainess'"):
+        tiny_model.month_flows["trainess"] += 1.0
+    with pytest.raises(KeyError, match="undeclared spending category"):
+        tiny_model.month_spending["programme"] += 1.0
+
+
+def test_the_yearly_row_follows_the_declarations(tiny_model) -> None:
+    from simulator.model.indicators import INDICATOR_NAMES, INDICATOR_UNITS, INDICATORS
+
+    for _ in range(12):
+        tiny_model.step()
+    (row,) = tiny_model.recorder.rows
+    assert list(row) == ["year", *INDICATOR_NAMES]
+    assert set(INDICATOR_UNITS) == set(INDICATOR_NAMES)
+    assert all(i.title and i.unit and i.aggregation in ("year_sum", "year_mean", "december", "derived") for i in INDICATORS)
+
+
+def test_the_parquet_schema_takes_its_units_from_the_declarations(tmp_path, load_tiny) -> None:
+    import json
+
+    import pyarrow.parquet as pq
+
+    from simulator.experiment.run import run_scenario
+    from simulator.model.indicators import INDICATOR_NAMES, INDICATOR_UNITS
+
+    result = run_scenario(load_tiny("run.end_year=2000"), out_root=tmp_path, overview=False)
+    table = pq.read_table(result.directory / "indicators.parquet")
+    assert table.column_names == ["year", *INDICATOR_NAMES]
+    assert json.loads(table.schema.metadata[b"units"]) == INDICATOR_UNITS
