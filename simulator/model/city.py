@@ -49,7 +49,13 @@ from simulator.model.build import (
     firm_weights,
 )
 from simulator.model.government import CityGovernment
-from simulator.model.indicators import IndicatorRecorder
+from simulator.model.indicators import (
+    MONTH_FLOWS,
+    REVENUE_CATEGORIES,
+    SPENDING_CATEGORIES,
+    DeclaredSums,
+    IndicatorRecorder,
+)
 from simulator.model.programmes import Programmes
 from simulator.model.regions import region_table
 from simulator.model.sectors import N_SECTORS, PUBLIC, SECTOR_NAMES, SKILL_NAMES, sector_arrays
@@ -218,6 +224,19 @@ class CityModel(mesa.Model):
         self.export_base = None
         self.productivity_levels = None
         self.regions = region_table(scenario)
+        # state that mechanisms set and read from month to month, declared here (a test checks
+        # that a run creates no attribute of the model outside this constructor)
+        self.rural_household = np.zeros(0, bool)  # per household row: a farm household (build)
+        self.employment: labour_market.Employment | None = None  # who works where (labour market)
+        self.workers = np.zeros(0)  # workers per firm row (labour market)
+        self.welfare_workers = np.zeros(0)  # public-welfare job holders per firm row (labour market)
+        self.month_flows = DeclaredSums(MONTH_FLOWS, "month flow")  # the month's sums (indicators)
+        self.month_revenue = DeclaredSums(REVENUE_CATEGORIES, "revenue category")
+        self.month_spending = DeclaredSums(SPENDING_CATEGORIES, "spending category")
+        self.month_va = np.zeros(N_SECTORS)  # value added by sector this month (production)
+        self.month_va_region = np.zeros(self.regions.n)
+        self.pending_investment = 0.0  # investment spending ordered this month (firm dynamics)
+        self.region_flows: dict[str, np.ndarray] = {}  # the month's flows by region (regions)
         rng = self.streams["init"]
         self.persons, self.households = build_persons(self, rng)
         assign_statuses(self, rng)

@@ -82,3 +82,30 @@ def test_timings_do_not_change_results(load_tiny, run_columns) -> None:
     assert a.keys() == b.keys()
     for k in a:
         assert np.array_equal(a[k], b[k]), k
+
+
+def test_no_attribute_of_the_model_is_created_outside_its_constructor(load_tiny) -> None:
+    """Every attribute a run leaves on the model is assigned in ``CityModel.__init__`` (or is
+    Mesa's own): mechanisms may change the model's state, never add to it unseen."""
+    import ast
+    import inspect
+    import textwrap
+
+    import mesa
+
+    from simulator.experiment.run import build_model as build_city
+    from simulator.model.city import CityModel
+
+    tree = ast.parse(textwrap.dedent(inspect.getsource(CityModel.__init__)))
+    declared = set()
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign | ast.AugAssign) else []
+        for t in targets:
+            for e in t.elts if isinstance(t, ast.Tuple) else [t]:
+                if isinstance(e, ast.Attribute) and isinstance(e.value, ast.Name) and e.value.id == "self":
+                    declared.add(e.attr)
+    mesa_own = set(vars(mesa.Model(rng=0)))
+    model = build_city(load_tiny("run.end_year=2001", "levers.shantytown_renovation.start_year=2000"))
+    model.run()
+    undeclared = set(vars(model)) - declared - mesa_own
+    assert not undeclared, f"attributes created outside CityModel.__init__: {sorted(undeclared)}"
