@@ -62,6 +62,9 @@ class Ledger:
 
     amounts: dict[str, float] = field(default_factory=dict)
     parties: dict[str, tuple[int, int]] = field(default_factory=dict)
+    declared: dict | None = None
+    """The declared flows (:data:`simulator.model.flows.FLOWS`): with it, a payment of an undeclared
+    kind, or between other parties than declared, is an error. None: any kind (hand-built tests)."""
 
     def pay(self, kind: str, payer: int, payee: int, amount: float) -> None:
         """Record a payment of ``amount`` yuan from ``payer`` to ``payee``."""
@@ -69,6 +72,15 @@ class Ledger:
             return
         if not math.isfinite(amount):
             raise NonFiniteError(f"flow {kind!r} of {amount} yuan")
+        if self.declared is not None:
+            flow = self.declared.get(kind)
+            if flow is None:
+                raise AccountingError(f"undeclared flow {kind!r}: declare it in simulator.model.flows (or the lever's module)")
+            if (flow.payer, flow.payee) != (payer, payee):
+                raise AccountingError(
+                    f"flow {kind!r} paid by {ACCOUNT_NAMES[payer]} to {ACCOUNT_NAMES[payee]}, but it is declared "
+                    f"from {ACCOUNT_NAMES[flow.payer]} to {ACCOUNT_NAMES[flow.payee]}"
+                )
         prev = self.parties.setdefault(kind, (payer, payee))
         if prev != (payer, payee):
             raise AccountingError(f"flow kind {kind!r} used with two different parties")

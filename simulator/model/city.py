@@ -48,6 +48,7 @@ from simulator.model.build import (
     build_persons,
     firm_weights,
 )
+from simulator.model.flows import FLOWS
 from simulator.model.government import CityGovernment
 from simulator.model.indicators import (
     MONTH_FLOWS,
@@ -213,7 +214,7 @@ class CityModel(mesa.Model):
         )
 
         # accounts
-        self.ledger = Ledger()
+        self.ledger = Ledger(declared=FLOWS)
         self.central = Balance()
         self.row = Balance()
         self.banks = Balance()

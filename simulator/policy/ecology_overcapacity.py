@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from simulator.model.accounts import CENTRAL, CITY
+from simulator.model.flows import Flow, declare
 from simulator.model.funding import central_to_city
 from simulator.policy.base import Lever
 
@@ -46,6 +48,9 @@ def apply(model: CityModel) -> None:
     central_to_city(model, eco, "ecological_transfer")
     prog.city_construction += eco
     model.month_flows["ecological_transfer"] += eco
+
+
+declare(Flow("ecological_transfer", CENTRAL, CITY))
 
 
 LEVER = Lever(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from simulator.model.flows import declare, works_flows
 from simulator.model.funding import finance_works
 from simulator.policy.base import Lever
 
@@ -43,6 +44,9 @@ def apply(model: CityModel) -> None:
     k = prog.infrastructure_stock / cfg.reference_public_capital_yuan
     prog.infrastructure_productivity = (1.0 + k) ** cfg.output_elasticity
     prog.market_access_factor = (1.0 + k) ** cfg.market_access_elasticity
+
+
+declare(*works_flows("infrastructure"))
 
 
 LEVER = Lever(

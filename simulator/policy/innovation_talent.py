@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulator.model.accounts import CENTRAL, CITY, FIRMS
+from simulator.model.flows import Flow, declare
 from simulator.model.funding import city_pays_firms
 from simulator.model.sectors import PUBLIC, SECTOR_NAMES
 from simulator.policy.base import Lever
@@ -53,6 +55,9 @@ def apply(model: CityModel) -> None:
     prog.talent_allowance = cfg.talent_allowance_yuan_per_person_month * factor
     prog.talent_households = model.s(cfg.talent_households_per_year) / 12.0 * factor
     prog.recruitment_subsidy = cfg.recruitment_subsidy_yuan_per_household
+
+
+declare(Flow("rd_support", CITY, FIRMS), Flow("rd_support_central", CENTRAL, CITY))
 
 
 LEVER = Lever(

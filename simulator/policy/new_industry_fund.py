@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from simulator.model.accounts import CENTRAL, CITY
+from simulator.model.flows import Flow, declare
 from simulator.model.sectors import SECTOR_NAMES
 from simulator.policy.base import Lever
 
@@ -42,6 +43,9 @@ def apply(model: CityModel) -> None:
     for s in cfg.target_sectors:
         prog.fund_target[SECTOR_NAMES.index(s)] = True
     prog.fund_co_finance_share = cfg.co_finance_share_of_capital
+
+
+declare(Flow("new_industry_fund_central", CENTRAL, CITY))
 
 
 LEVER = Lever(

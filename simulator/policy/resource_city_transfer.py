@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from simulator.model.accounts import CENTRAL, CITY, SSF
+from simulator.model.flows import Flow, declare
 from simulator.policy.base import Lever
 
 if TYPE_CHECKING:
@@ -42,6 +43,9 @@ def apply(model: CityModel) -> None:
     model.programmes.city_construction += cfg.earmarks.environment * amount
     if model.scenario.levers.new_industry_fund.active(model.year):
         gov.fund.credit(cfg.earmarks.successor_industries * amount)
+
+
+declare(Flow("resource_city_transfer", CENTRAL, CITY), Flow("transfer_earmarked_social_security", CITY, SSF))
 
 
 LEVER = Lever(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from simulator.model.flows import declare, works_flows
 from simulator.model.funding import finance_works
 from simulator.model.regions import region_mask
 from simulator.policy.base import Lever
@@ -43,6 +44,9 @@ def apply(model: CityModel) -> None:
         fund = cfg.funding
         works_funding = fund.model_copy(update={"city": fund.city + fund.households, "households": 0.0})
         finance_works(model, works, works_funding, "mining_area_works")
+
+
+declare(*works_flows("mining_area_works"))
 
 
 LEVER = Lever(

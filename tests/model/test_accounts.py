@@ -8,6 +8,7 @@ import pytest
 from simulator.model import housing, migration
 from simulator.model.accounts import (
     ACCOUNT_NAMES,
+    CENTRAL,
     CITY,
     FIRMS,
     HH,
@@ -30,7 +31,7 @@ def test_a_recorded_payment_passes(tiny_model) -> None:
     before = net_worth(m)
     m.households.savings[0] += 100.0 / m.scale
     m.row.balance -= 100.0
-    m.ledger.pay("test_payment", ROW, HH, 100.0)
+    m.ledger.pay("migrants_savings_in", ROW, HH, 100.0)
     err, msg = check_stock_flow(before, net_worth(m), m.ledger, TOL)
     assert msg is None and err < TOL
 
@@ -56,7 +57,7 @@ def test_a_payment_moved_between_sectors_without_a_record_is_detected(tiny_model
 def test_a_recorded_payment_that_was_not_made_is_detected(tiny_model) -> None:
     m = tiny_model
     before = net_worth(m)
-    m.ledger.pay("phantom", CITY, HH, 1000.0)
+    m.ledger.pay("dibao", CITY, HH, 1000.0)
     err, msg = check_stock_flow(before, net_worth(m), m.ledger, TOL)
     assert msg is not None
 
@@ -182,3 +183,30 @@ def test_spending_beyond_the_earmarked_balance_trips() -> None:
 def test_a_non_finite_payment_is_refused_by_the_ledger() -> None:
     with pytest.raises(NonFiniteError, match="flow 'x'"):
         Ledger().pay("x", CITY, FIRMS, float("nan"))
+
+
+def test_an_undeclared_flow_or_other_parties_stop_the_run(tiny_model) -> None:
+    with pytest.raises(AccountingError, match="undeclared flow 'dibao_paymnets'"):
+        tiny_model.ledger.pay("dibao_paymnets", CITY, HH, 10.0)
+    with pytest.raises(AccountingError, match="flow 'dibao' paid by central_government to households, but it is declared from city_government"):
+        tiny_model.ledger.pay("dibao", CENTRAL, HH, 10.0)
+
+
+def test_every_flow_a_run_books_is_declared_and_every_declared_flow_is_booked_by_some_code() -> None:
+    """The declarations match the code: each declared name appears in the source (literally or as
+    a works prefix's flow), so the list holds no stale entries."""
+    from pathlib import Path
+
+    from simulator.experiment.run import LEVERS  # noqa: F401  (the levers declare their flows)
+    from simulator.model.flows import FLOWS
+
+    root = Path(__file__).resolve().parents[2] / "simulator"
+    text = "\n".join(p.read_text(encoding="utf-8") for p in root.rglob("*.py") if p.name != "flows.py")
+    works = ("_central_subsidy", "_provincial_subsidy", "_mining_firms", "_household_contributions")
+    generated = ("purchases_local_", "purchases_imported_", "fund_co_finance_")
+    stale = [
+        name for name in FLOWS
+        if f'"{name}"' not in text and not name.endswith(works) and not name.startswith(generated)
+        and not (name.endswith("_central") and f'"{name[: -len("_central")]}"' in text)
+    ]
+    assert not stale, f"declared flows no code books: {stale}"
