@@ -89,6 +89,8 @@ class UnitBound(NamedTuple):
 UNIT_RULE_EXEMPT: dict[str, str] = {
     "matching_efficiency_per_month": "the matching function's efficiency, not a rate of a stock: "
     "hires are capped at the vacancies and the seekers, and calibration searches it up to 1",
+    "discouraged_exit_rate_per_month_age_50_plus": "a probability per month for each older seeker: 1, every one "
+    "leaves at once, is a valid limit (its type keeps it in [0, 1])",
     "capacity_headroom_share": "spare capacity relative to output: a firm may hold more than "
     "twice what it sells",
     "entry_cost_share_of_capital": "the non-monetary entry cost relative to an entrant's capital, "
