@@ -9,6 +9,7 @@ a list of dicts (36 rows for 2000-2035); no pandas in the step loop.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -61,7 +62,7 @@ class Indicator:
     aggregation: str
 
 
-INDICATORS: tuple[Indicator, ...] = (
+INDICATORS: list[Indicator] = [
     Indicator("population", "persons", "Resident population", DECEMBER),
     Indicator("working_age_population", "persons aged 15-59", "Population aged 15-59", DECEMBER),
     Indicator("share_aged_60_plus", "share", "Share aged 60+", DERIVED),
@@ -134,15 +135,15 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("mines_closed", "mines/year", "Mines closed", YEAR_SUM),
     Indicator("welfare_job_hires", "persons/year", "Hires into public-welfare jobs", YEAR_SUM),
     Indicator("internal_movers", "persons/year", "Moves between the city's regions", YEAR_SUM),
-)
+]
 """Every city indicator, in the order of the table's columns (after ``year``)."""
 
-INDICATOR_NAMES: tuple[str, ...] = tuple(i.name for i in INDICATORS)
+INDICATOR_NAMES: list[str] = [i.name for i in INDICATORS]
 INDICATOR_UNITS: dict[str, str] = {i.name: i.unit for i in INDICATORS}
 """Every indicator with its unit (the README and the plots read this)."""
 INDICATOR_TITLES: dict[str, str] = {i.name: i.title for i in INDICATORS}
 
-MONTH_FLOWS: tuple[str, ...] = (
+MONTH_FLOWS: list[str] = [
     "coal_output_tonnes", "resource_city_transfer", "fund_co_finance", "shantytown_spending",
     "shantytown_rehoused_households", "subsidence_rehoused_households", "subsidence_spending",
     "mining_area_works_spending", "infrastructure_spending", "rd_support", "pension_spending",
@@ -151,7 +152,7 @@ MONTH_FLOWS: tuple[str, ...] = (
     "agri_subsidy", "talent_allowance", "talent_households_recruited", "out_migrants_high_skill",
     "environmental_tax", "ecological_transfer", "resettlement_payments", "collective_enrolled",
     "dibao_recipients", "resource_tax", "welfare_job_hires", "internal_movers",
-)
+]
 """The flows the mechanisms add up each month (``model.month_flows[name] += ...``); each feeds
 the indicator of the same name, or the one :data:`FLOW_INDICATOR` names."""
 
@@ -171,11 +172,41 @@ YEAR_ONLY_FLOWS: tuple[str, ...] = (
 )
 
 
+COMPUTED_ELSEWHERE: dict[str, Callable[[CityModel, Mapping[str, float]], float]] = {}
+"""Indicators declared by levers (:func:`declare_indicator`): how each is computed from the model
+and the year's sums, in December."""
+
+
+def declare_indicator(indicator: Indicator, compute: Callable[[CityModel, Mapping[str, float]], float] | None = None) -> None:
+    """Add an indicator (a lever module declares its own this way). Without ``compute``, a
+    :data:`YEAR_SUM` indicator is the year's sum of the month flow of the same name, which the
+    lever adds to (``model.month_flows[name] += ...``); with it, ``compute(model, year_sums)``
+    gives the value in December. Declaring the same indicator again is harmless."""
+    if indicator.name in INDICATOR_UNITS:
+        if INDICATORS[INDICATOR_NAMES.index(indicator.name)] == indicator:
+            return
+        raise ValueError(f"an indicator named {indicator.name!r} is already declared")
+    if compute is None:
+        if indicator.aggregation != YEAR_SUM:
+            raise ValueError(f"indicator {indicator.name!r}: only a year sum may go without a compute function")
+        MONTH_FLOWS.append(indicator.name)
+        compute = _year_sum(indicator.name)
+    INDICATORS.append(indicator)
+    INDICATOR_NAMES.append(indicator.name)
+    INDICATOR_UNITS[indicator.name] = indicator.unit
+    INDICATOR_TITLES[indicator.name] = indicator.title
+    COMPUTED_ELSEWHERE[indicator.name] = compute
+
+
+def _year_sum(name: str) -> Callable[[CityModel, Mapping[str, float]], float]:
+    return lambda model, year_sums: year_sums[name]
+
+
 class DeclaredSums(dict):
     """Sums over declared names only, each starting at zero: adding to an undeclared (misspelt)
     name raises ``KeyError`` instead of starting a sum nobody reads."""
 
-    def __init__(self, names: tuple[str, ...], what: str) -> None:
+    def __init__(self, names, what: str) -> None:
         super().__init__(dict.fromkeys(names, 0.0))
         self._what = what
 
@@ -212,7 +243,7 @@ class IndicatorRecorder:
 
     def __init__(self, model: CityModel) -> None:
         self.rows: list[dict[str, float]] = []
-        self._year_flows = DeclaredSums(MONTH_FLOWS + YEAR_ONLY_FLOWS, "yearly flow")
+        self._year_flows = DeclaredSums([*MONTH_FLOWS, *YEAR_ONLY_FLOWS], "yearly flow")
         self._year_va = np.zeros(N_SECTORS)
         self._year_income = 0.0
         self._sfc_err = 0.0
@@ -249,7 +280,7 @@ class IndicatorRecorder:
         self.regional.record_month(model, income, city_row)
         if city_row is not None:
             self.rows.append(city_row)
-            self._year_flows = DeclaredSums(MONTH_FLOWS + YEAR_ONLY_FLOWS, "yearly flow")
+            self._year_flows = DeclaredSums([*MONTH_FLOWS, *YEAR_ONLY_FLOWS], "yearly flow")
             self._year_va = np.zeros(N_SECTORS)
             self._year_income = 0.0
             model.max_stock_flow_error_year = 0.0
@@ -341,6 +372,8 @@ class IndicatorRecorder:
         row["dibao_recipients"] = yf["dibao_recipients"] / 12.0
         for k in ("resource_tax", "mines_closed", "welfare_job_hires", "internal_movers"):
             row[k] = yf[k]
+        for k, compute in COMPUTED_ELSEWHERE.items():
+            row[k] = float(compute(model, yf))
         if len(row) != len(INDICATORS) + 1:
             extra = sorted(set(row) - set(INDICATOR_NAMES) - {"year"})
             raise KeyError(f"indicators computed but not declared: {extra}")

@@ -29,7 +29,7 @@ from simulator.policy import (
 )
 from simulator.policy.base import Lever
 
-LEVERS: tuple[Lever, ...] = (
+LEVERS: list[Lever] = [
     resource_city_transfer.LEVER,
     new_industry_fund.LEVER,
     shantytown_renovation.LEVER,
@@ -43,8 +43,30 @@ LEVERS: tuple[Lever, ...] = (
     infrastructure.LEVER,
     innovation_talent.LEVER,
     ecology_overcapacity.LEVER,
-)
-"""Levers in the order they are applied each month."""
+]
+"""Levers in the order they are applied each month (:func:`register` appends)."""
+
+
+def register(lever: Lever) -> Lever:
+    """Add a lever from its own module: its scenario block joins the schema (``levers.<name>``),
+    its flows and indicators are declared, and it applies each month after the levers before it.
+    Nothing else needs editing. Registering the same lever twice is harmless."""
+    from simulator.model.flows import declare
+    from simulator.model.indicators import declare_indicator
+    from simulator.scenario.schema import register_lever_config
+
+    known = next((lv for lv in LEVERS if lv.name == lever.name), None)
+    if known is not None:
+        if known is lever:
+            return lever
+        raise ValueError(f"a lever named {lever.name!r} is already registered")
+    if lever.block is not None:
+        register_lever_config(lever.name, lever.block)
+    declare(*lever.flows)
+    for indicator, compute in lever.indicators:
+        declare_indicator(indicator, compute)
+    LEVERS.append(lever)
+    return lever
 
 
 def lever_by_name(name: str) -> Lever:

@@ -28,6 +28,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
@@ -959,3 +960,32 @@ class Scenario(Strict):
                 "initial employment plus unemployed persons exceeds the population"
             )
         return self
+
+
+def register_lever_config(name: str, config: type[LeverBase]) -> None:
+    """Add a lever's scenario block ``levers.<name>`` to the schema (a lever module declares its
+    block this way; the built-in levers' blocks are fields of :class:`LeversCfg`).
+
+    The block validates like every other (strict, unknown keys with a suggestion), is off by
+    default, and is read as ``scenario.levers.<name>``. Registering the same class again is
+    harmless; another class under a taken name is an error.
+    """
+    if not (isinstance(config, type) and issubclass(config, LeverBase)):
+        raise TypeError(f"the block of lever {name!r} must be a subclass of LeverBase")
+    field = Scenario.model_fields["levers"]
+    current = field.annotation
+    known = current.model_fields.get(name)
+    if known is not None:
+        if known.annotation is config:
+            return
+        raise ValueError(f"a lever block named {name!r} is already in the schema")
+    extended = create_model(
+        "LeversCfg",
+        __base__=current,
+        __module__=__name__,
+        **{name: (config, Field(default_factory=config, description=config.__doc__ or ""))},
+    )
+    globals()["LeversCfg"] = extended  # so that scenarios pickle (to worker processes) by reference
+    field.annotation = extended
+    field.default = extended()
+    Scenario.model_rebuild(force=True)
