@@ -3,8 +3,9 @@
 Seven sectors hold money: households, firms, the city government, the social
 security fund, the central (and provincial) government, banks and the rest of
 the world. Every payment is recorded once in the :class:`Ledger` with payer,
-payee and kind, while the mechanisms change the agents' stocks (household
-savings, firm cash and debt, ...) themselves. At the end of each step
+payee and kind (declared in :mod:`simulator.model.flows`); ``CityModel.pay`` books it and changes
+the stocks held as one balance, while the mechanisms share it out over the per-row stocks
+(household savings and income, firm cash and debt) themselves. At the end of each step
 :func:`check_stock_flow` compares, for every sector, the change of its net
 financial wealth computed from the stocks with the net flow in the ledger,
 and checks that the sectors' net lending sums to zero. A mechanism that moves

@@ -32,6 +32,11 @@ from simulator.model import (
 )
 from simulator.model.accounts import (
     ACCOUNT_NAMES,
+    BANKS,
+    CENTRAL,
+    CITY,
+    ROW,
+    SSF,
     AccountingError,
     Balance,
     Ledger,
@@ -306,6 +311,38 @@ class CityModel(mesa.Model):
             grown = np.zeros(self.households.capacity)
             grown[: len(self.hh_income)] = self.hh_income
             self.hh_income = grown
+
+    def pay(self, name: str, amount: float) -> None:
+        """Book a payment of a declared flow (:data:`simulator.model.flows.FLOWS`) in one call: the
+        ledger, the stocks of the sectors held as one balance (the city's cash, the central
+        government, the banks, the social security fund, the rest of the world), the city's budget
+        category and the month flow it feeds. The caller changes the per-row stocks of households
+        (their income or savings) and firms (their cash), which only it knows how to share out."""
+        if amount == 0.0:
+            return
+        flow = FLOWS.get(name)
+        if flow is None:
+            raise AccountingError(f"undeclared flow {name!r}: declare it in simulator.model.flows (or the lever's module)")
+        self.ledger.pay(name, flow.payer, flow.payee, amount)
+        self._add_to_balance(flow.payer, -amount)
+        self._add_to_balance(flow.payee, amount)
+        if flow.budget is not None:
+            (self.month_revenue if flow.payee == CITY else self.month_spending)[flow.budget] += amount
+        if flow.indicator is not None:
+            self.month_flows[flow.indicator] += amount
+
+    def _add_to_balance(self, sector: int, amount: float) -> None:
+        if sector == CITY:
+            self.government.cash += amount
+        elif sector == CENTRAL:
+            self.central.balance += amount
+        elif sector == ROW:
+            self.row.balance += amount
+        elif sector == BANKS:
+            self.banks.balance += amount
+        elif sector == SSF:
+            self.ssf.balance += amount
+        # households and firms: per-row stocks, changed by the caller
 
     def stochastic_round(self, x: float, stream: str | np.random.Generator) -> int:
         """Integer with expectation ``x`` (for counts of rows); ``stream`` is a stream's name or a generator."""

@@ -192,15 +192,13 @@ def remove_persons(model: CityModel, rows: np.ndarray) -> None:
 
 def dissolve_empty_households(model: CityModel, candidates: np.ndarray) -> None:
     """Households among ``candidates`` with no present member leave the books."""
-    from simulator.model.accounts import HH, ROW
 
     hh = model.households
     empty = candidates[(hh.members[candidates] == 0) & hh.present[candidates]]
     if len(empty) == 0:
         return
     amount = float(hh.savings[empty].sum() + model.hh_income[empty].sum()) * model.scale
-    model.ledger.pay("estates_to_heirs_outside", HH, ROW, amount)
-    model.row.balance += amount
+    model.pay("estates_to_heirs_outside", amount)
     hh.savings[empty] = 0.0
     model.hh_income[empty] = 0.0
     hh.present[empty] = False

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.model import kernels, regions
-from simulator.model.accounts import BANKS, CENTRAL, CITY, FIRMS, HH, ROW
+from simulator.model.accounts import BANKS, FIRMS
 from simulator.model.labour_market import resettle, separate
 from simulator.model.production import distribute_to_savers
 from simulator.model.sectors import EMPLOYED, N_SECTORS, PRIVATE, PUBLIC, SOE
@@ -51,7 +51,6 @@ def plan(model: CityModel) -> None:
     """Depreciation, investment and entry; sets this month's investment spending."""
     sc = model.scenario
     f, gov, prog = model.firms, model.government, model.programmes
-    led = model.ledger
     rng = model.streams["firms"]
     nf = f.n
     f.capital[:nf] *= 1.0 - sc.firms.depreciation_rate_per_year / 12.0
@@ -115,9 +114,7 @@ def plan(model: CityModel) -> None:
             model.entry_queue.append((now + delay, s, k, fund_share))
 
     land = sc.public_finance.land_revenue_share_of_construction * spending
-    led.pay("land_sales", FIRMS, CITY, land)
-    gov.cash += land
-    model.month_revenue["land"] += land
+    model.pay("land_sales", land)  # (the investing firms' cash paid it with the investment)
     model.pending_investment = spending - land
     model.month_flows["firm_investment"] += spending
 
@@ -125,11 +122,8 @@ def plan(model: CityModel) -> None:
 def pay_fund(model: CityModel, amount: float, kind: str) -> None:
     """The fund (part of city cash) pays co-finance to firms."""
     gov = model.government
-    model.ledger.pay(kind, CITY, FIRMS, amount)
-    gov.cash -= amount
-    gov.fund.balance -= amount
-    model.month_spending["programmes"] += amount
-    model.month_flows["fund_co_finance"] += amount
+    model.pay(kind, amount)  # out of the city's cash, as programme spending
+    gov.fund.balance -= amount  # ... and out of the fund earmarked in it
 
 
 def add_entrants(model: CityModel, sector: int, k: int, fund_share: float, rng: np.random.Generator) -> float:
@@ -156,8 +150,7 @@ def add_entrants(model: CityModel, sector: int, k: int, fund_share: float, rng: 
         target=np.full(k, capital / (cfg.capital_per_worker_yuan * model.scale)),
     )
     pay_fund(model, float(cofin.sum()), "fund_co_finance_entry")
-    model.ledger.pay("entrant_equity", ROW, FIRMS, float(equity.sum()))
-    model.row.balance -= float(equity.sum())
+    model.pay("entrant_equity", float(equity.sum()))
     # received and spent at once on investment goods: cash unchanged
     f.region[idx] = regions.place_entrants(model, sector, k)
     model.month_flows["entrants"] += k * model.firm_weight[sector]
@@ -205,18 +198,16 @@ def exit_and_close(model: CityModel) -> None:
     f.debt[gone] -= repay
     model.banks.balance += float(repay.sum())
     writeoff = float(f.debt[gone].sum())
-    led.pay("debt_writeoff", BANKS, FIRMS, writeoff)
+    led.pay("debt_writeoff", BANKS, FIRMS, writeoff)  # the banks' loss is in their loans (not model.pay)
     f.debt[gone] = 0.0
     left = f.cash[gone]
     soe_gone = f.ownership[gone] == SOE
     to_state = float(left[soe_gone].sum())
     private_left = float(left[~soe_gone].sum())
     local = sc.firms.dividend_local_share * private_left
-    led.pay("liquidation_to_state", FIRMS, CENTRAL, to_state)
-    led.pay("liquidation_local", FIRMS, HH, local)
-    led.pay("liquidation_outside", FIRMS, ROW, private_left - local)
-    model.central.balance += to_state
-    model.row.balance += private_left - local
+    model.pay("liquidation_to_state", to_state)
+    model.pay("liquidation_local", local)
+    model.pay("liquidation_outside", private_left - local)
     distribute_to_savers(model, local)
     f.cash[gone] = 0.0
     f.alive[gone] = False

@@ -17,11 +17,19 @@ from simulator.model.accounts import BANKS, CENTRAL, CITY, FIRMS, HH, ROW, SSF
 
 @dataclass(frozen=True)
 class Flow:
-    """One kind of payment: its name, who pays and who is paid."""
+    """One kind of payment: its name, who pays and who is paid, and what it feeds.
+
+    Attributes:
+        budget: the city's revenue category (when the city is paid) or spending category (when it
+            pays) that :meth:`~simulator.model.city.CityModel.pay` adds the amount to.
+        indicator: the month flow (:data:`simulator.model.indicators.MONTH_FLOWS`) it adds to.
+    """
 
     name: str
     payer: int
     payee: int
+    budget: str | None = None
+    indicator: str | None = None
 
 
 FLOWS: dict[str, Flow] = {}
@@ -40,39 +48,39 @@ def declare(*flows: Flow) -> None:
 def works_flows(prefix: str) -> tuple[Flow, ...]:
     """The flows of public works financed by funding shares (:func:`simulator.model.funding.finance_works`)."""
     return (
-        Flow(f"{prefix}_central_subsidy", CENTRAL, CITY),
-        Flow(f"{prefix}_provincial_subsidy", CENTRAL, CITY),
+        Flow(f"{prefix}_central_subsidy", CENTRAL, CITY, budget="transfers"),
+        Flow(f"{prefix}_provincial_subsidy", CENTRAL, CITY, budget="transfers"),
         Flow(f"{prefix}_mining_firms", FIRMS, CITY),
         Flow(f"{prefix}_household_contributions", HH, CITY),
     )
 
 
 declare(
-    Flow("agri_subsidy", CITY, FIRMS),
-    Flow("agri_subsidy_central", CENTRAL, CITY),
-    Flow("business_tax", FIRMS, CITY),
-    Flow("city_debt_interest", CITY, BANKS),
+    Flow("agri_subsidy", CITY, FIRMS, budget="programmes", indicator="agri_subsidy"),
+    Flow("agri_subsidy_central", CENTRAL, CITY, budget="transfers"),
+    Flow("business_tax", FIRMS, CITY, budget="taxes"),
+    Flow("city_debt_interest", CITY, BANKS, budget="interest"),
     Flow("coal_sales", ROW, FIRMS),
     Flow("collective_back_contributions_central", CENTRAL, SSF),
-    Flow("collective_back_contributions_city", CITY, SSF),
+    Flow("collective_back_contributions_city", CITY, SSF, budget="programmes"),
     Flow("consumption_imports", HH, ROW),
     Flow("debt_writeoff", BANKS, FIRMS),
     Flow("deposit_interest", BANKS, HH),
-    Flow("dibao", CITY, HH),
-    Flow("dibao_central_reimbursement", CENTRAL, CITY),
+    Flow("dibao", CITY, HH, budget="dibao"),
+    Flow("dibao_central_reimbursement", CENTRAL, CITY, budget="transfers"),
     Flow("dividends_local", FIRMS, HH),
     Flow("dividends_outside", FIRMS, ROW),
     Flow("eit_central", FIRMS, CENTRAL),
-    Flow("eit_local", FIRMS, CITY),
+    Flow("eit_local", FIRMS, CITY, budget="taxes"),
     Flow("entrant_equity", ROW, FIRMS),
-    Flow("environmental_tax", FIRMS, CITY),
+    Flow("environmental_tax", FIRMS, CITY, budget="taxes", indicator="environmental_tax"),
     Flow("estates_to_heirs_outside", HH, ROW),
     Flow("exports", ROW, FIRMS),
-    Flow("fund_co_finance_entry", CITY, FIRMS),
-    Flow("fund_co_finance_expansion", CITY, FIRMS),
-    Flow("general_transfer", CENTRAL, CITY),
+    Flow("fund_co_finance_entry", CITY, FIRMS, budget="programmes", indicator="fund_co_finance"),
+    Flow("fund_co_finance_expansion", CITY, FIRMS, budget="programmes", indicator="fund_co_finance"),
+    Flow("general_transfer", CENTRAL, CITY, budget="transfers"),
     Flow("intermediate_imports", FIRMS, ROW),
-    Flow("land_sales", FIRMS, CITY),
+    Flow("land_sales", FIRMS, CITY, budget="land"),
     Flow("liquidation_local", FIRMS, HH),
     Flow("liquidation_outside", FIRMS, ROW),
     Flow("liquidation_to_state", FIRMS, CENTRAL),
@@ -82,26 +90,26 @@ declare(
     Flow("net_wages", FIRMS, HH),
     Flow("pension_contributions_employee", FIRMS, SSF),
     Flow("pension_contributions_employer", FIRMS, SSF),
-    Flow("pensions", SSF, HH),
+    Flow("pensions", SSF, HH, indicator="pension_spending"),
     Flow("pit_central", FIRMS, CENTRAL),
-    Flow("pit_local", FIRMS, CITY),
-    Flow("public_payroll", CITY, FIRMS),
+    Flow("pit_local", FIRMS, CITY, budget="taxes"),
+    Flow("public_payroll", CITY, FIRMS, budget="public_payroll"),
     Flow("purchases_imported_city", CITY, ROW),
     Flow("purchases_imported_firms", FIRMS, ROW),
     Flow("purchases_imported_households", HH, ROW),
     Flow("purchases_local_city", CITY, FIRMS),
     Flow("purchases_local_firms", FIRMS, FIRMS),
     Flow("purchases_local_households", HH, FIRMS),
-    Flow("recruitment_subsidy", CITY, HH),
-    Flow("resettlement_payments", CENTRAL, HH),
-    Flow("resource_tax", FIRMS, CITY),
-    Flow("ssf_central_subsidy", CENTRAL, SSF),
-    Flow("ssf_city_topup", CITY, SSF),
-    Flow("talent_allowance", CITY, HH),
-    Flow("training_central", CENTRAL, CITY),
+    Flow("recruitment_subsidy", CITY, HH, budget="programmes"),
+    Flow("resettlement_payments", CENTRAL, HH, indicator="resettlement_payments"),
+    Flow("resource_tax", FIRMS, CITY, budget="taxes", indicator="resource_tax"),
+    Flow("ssf_central_subsidy", CENTRAL, SSF, indicator="ssf_central_subsidy"),
+    Flow("ssf_city_topup", CITY, SSF, budget="social_security"),
+    Flow("talent_allowance", CITY, HH, budget="programmes", indicator="talent_allowance"),
+    Flow("training_central", CENTRAL, CITY, budget="transfers"),
     Flow("unemployment_benefits", SSF, HH),
     Flow("vat_central", FIRMS, CENTRAL),
-    Flow("vat_local", FIRMS, CITY),
-    Flow("welfare_jobs_central", CENTRAL, CITY),
+    Flow("vat_local", FIRMS, CITY, budget="taxes"),
+    Flow("welfare_jobs_central", CENTRAL, CITY, budget="transfers"),
 )
 declare(*works_flows("shantytown"), *works_flows("subsidence"))

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.model.accounts import CENTRAL, CITY, FIRMS
 from simulator.scenario.schema import FundingShares
 
 if TYPE_CHECKING:
@@ -19,12 +18,7 @@ if TYPE_CHECKING:
 
 def central_to_city(model: CityModel, amount: float, kind: str) -> None:
     """A central (or provincial) grant to the city: revenue of the city, counted as transfers."""
-    if amount == 0.0:
-        return
-    model.ledger.pay(kind, CENTRAL, CITY, amount)
-    model.central.balance -= amount
-    model.government.cash += amount
-    model.month_revenue["transfers"] += amount
+    model.pay(kind, amount)  # declared from the central government to the city, as transfers
 
 
 def city_pays_firms(model: CityModel, rows: np.ndarray, amounts: np.ndarray, kind: str, central_share: float) -> float:
@@ -34,11 +28,8 @@ def city_pays_firms(model: CityModel, rows: np.ndarray, amounts: np.ndarray, kin
     if total == 0.0:
         return 0.0
     central_to_city(model, central_share * total, f"{kind}_central")
-    model.ledger.pay(kind, CITY, FIRMS, total)
-    model.government.cash -= total
+    model.pay(kind, total)  # declared with its budget category and indicator
     model.firms.cash[rows] += amounts
-    model.month_spending["programmes"] += total
-    model.month_flows[kind] += total
     return total
 
 
@@ -53,8 +44,7 @@ def mining_firms_pay(model: CityModel, amount: float, kind: str) -> float:
     cap = f.capacity_t[open_mines]
     share = cap / cap.sum() if cap.sum() > 0 else np.full(len(open_mines), 1.0 / len(open_mines))
     f.cash[open_mines] -= amount * share
-    model.ledger.pay(kind, FIRMS, CITY, amount)
-    model.government.cash += amount
+    model.pay(kind, amount)
     return amount
 
 

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.model.accounts import CITY, HH
 from simulator.model.funding import finance_works
 from simulator.model.sectors import REHOUSED, SHANTYTOWN, SUBSIDENCE
 from simulator.scenario.schema import FundingShares
@@ -65,7 +64,6 @@ def move(model: CityModel, housing_from: int, households: float, cost_per_hh: fl
     paid = np.minimum(hh.savings[moved], due)
     hh.savings[moved] -= paid
     hh_paid = float(paid.sum()) * S
-    model.ledger.pay(f"{prefix}_household_contributions", HH, CITY, hh_paid)
-    model.government.cash += hh_paid
+    model.pay(f"{prefix}_household_contributions", hh_paid)
     model.month_flows[f"{prefix}_rehoused_households"] += rows * S
     finance_works(model, total, funding, prefix, households_paid=hh_paid)

@@ -36,7 +36,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.model import kernels, regions
-from simulator.model.accounts import CENTRAL, HH
 from simulator.model.sectors import (
     EMPLOYED,
     INACTIVE,
@@ -143,9 +142,7 @@ def resettle(model: CityModel, rows: np.ndarray) -> None:
     p = model.persons
     model.hh_income[: model.households.n] += kernels.household_count(p.household, rows, model.households.n) * amount
     total = len(rows) * model.scale * amount
-    model.ledger.pay("resettlement_payments", CENTRAL, HH, total)
-    model.central.balance -= total
-    model.month_flows["resettlement_payments"] += total
+    model.pay("resettlement_payments", total)
 
 
 def fit_weights(

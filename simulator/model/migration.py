@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.model import kernels, regions
-from simulator.model.accounts import CITY, HH, ROW
 from simulator.model.demography import remove_persons
 from simulator.model.draws import categorical
 from simulator.model.sectors import (
@@ -109,8 +108,7 @@ def step(model: CityModel) -> None:
         mask[leaving] = True
         rows = kernels.members_of(p.household[: p.n], p.present[: p.n], mask)
         amount = float(hh.savings[leaving].sum() + model.hh_income[leaving].sum()) * S
-        model.ledger.pay("migrants_savings_out", HH, ROW, amount)
-        model.row.balance += amount
+        model.pay("migrants_savings_out", amount)
         hh.savings[leaving] = 0.0
         model.hh_income[leaving] = 0.0
         model.month_flows["out_migrants_high_skill"] += float((p.skill[rows] == SKILL_NAMES.index("high")).sum()) * S
@@ -131,9 +129,7 @@ def step(model: CityModel) -> None:
             h_idx = add_in_migrants(model, k, talent_rng, high_skill=True)
             subsidy = prog.recruitment_subsidy
             hh.savings[h_idx] += subsidy
-            model.ledger.pay("recruitment_subsidy", CITY, HH, subsidy * k * S)
-            model.government.cash -= subsidy * k * S
-            model.month_spending["programmes"] += subsidy * k * S
+            model.pay("recruitment_subsidy", subsidy * k * S)
             model.month_flows["talent_households_recruited"] += k * S
 
     # in
@@ -170,8 +166,7 @@ def add_in_migrants(model: CityModel, k: int, rng: np.random.Generator, high_ski
     )
     model.ensure_income_capacity()
     amount = mg.in_savings_yuan_per_household * k * S
-    model.ledger.pay("migrants_savings_in", ROW, HH, amount)
-    model.row.balance -= amount
+    model.pay("migrants_savings_in", amount)
     m = int(size.sum())
     household = np.repeat(h_idx, size).astype(np.int32)
     first = np.r_[True, household[1:] != household[:-1]]

@@ -50,7 +50,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.model import kernels
-from simulator.model.accounts import BANKS, CENTRAL, CITY, FIRMS, HH, ROW, SSF
 from simulator.model.labour_market import record_employment, set_wage_offers, set_wages
 from simulator.model.sectors import (
     AGRI,
@@ -201,7 +200,6 @@ def step(model: CityModel) -> None:
     """Demand, sales, costs, taxes and profits of one month."""
     sc = model.scenario
     p, f, hh, gov = model.persons, model.firms, model.households, model.government
-    led = model.ledger
     S = model.scale
     nf = f.n
     pf = sc.public_finance
@@ -240,7 +238,7 @@ def step(model: CityModel) -> None:
     d_gov[SERV] += other * (1.0 - pf.investment_share_of_other_spending)
     d_gov[CONSTR] += prog.city_construction
     d_gov[SERV] += prog.city_services + social_city
-    gov.cash -= float(d_gov.sum())
+    # (the city pays d_gov through the purchase flows below; its budget categories are the purposes)
     model.month_spending["other_spending"] += other
     model.month_spending["programmes"] += prog.city_construction + prog.city_services + social_city
     model.month_flows["social_functions_paid_by_city"] += social_city
@@ -270,13 +268,11 @@ def step(model: CityModel) -> None:
     share_f = np.divide(cap_f, cap_s[f.sector[:nf]], out=np.zeros(nf), where=cap_s[f.sector[:nf]] > 0)
     sales = (served * demand)[f.sector[:nf]] * share_f
 
-    for payer, d, tag in ((HH, d_hh, "households"), (CITY, d_gov, "city"), (FIRMS, d_firm, "firms")):
-        led.pay(f"purchases_local_{tag}", payer, FIRMS, float((served * d).sum()))
-        led.pay(f"purchases_imported_{tag}", payer, ROW, float(((1.0 - served) * d).sum()))
-    led.pay("consumption_imports", HH, ROW, imports_direct)
-    exports = float((served * d_row).sum())
-    led.pay("exports", ROW, FIRMS, exports)
-    model.row.balance += float(((1.0 - served) * (d_hh + d_gov + d_firm)).sum()) + imports_direct - exports
+    for d, tag in ((d_hh, "households"), (d_gov, "city"), (d_firm, "firms")):
+        model.pay(f"purchases_local_{tag}", float((served * d).sum()))
+        model.pay(f"purchases_imported_{tag}", float(((1.0 - served) * d).sum()))
+    model.pay("consumption_imports", imports_direct)
+    model.pay("exports", float((served * d_row).sum()))
 
     # ---- desired employment next month
     ratio = np.divide(demand, cap_s, out=np.ones(N_SECTORS), where=cap_s > 0)
@@ -303,8 +299,7 @@ def step(model: CityModel) -> None:
     coal_sales = q * price
     sales = np.where(mines, coal_sales, sales)
     coal_total = float(coal_sales.sum())
-    led.pay("coal_sales", ROW, FIRMS, coal_total)
-    model.row.balance -= coal_total
+    model.pay("coal_sales", coal_total)
     f.reserves[:nf] -= q
     tpw, _ = mine_technology(model)
     # a mine staffs for its capacity; a loss-making mine does not hire
@@ -324,9 +319,7 @@ def step(model: CityModel) -> None:
         public, f.alive[:nf], f.sector[:nf], model.sector_par["pension_coverage_share"], wage_bill, ec, sales
     )
     public_total = float(public_cost.sum())
-    led.pay("public_payroll", CITY, FIRMS, public_total)
-    gov.cash -= public_total
-    model.month_spending["public_payroll"] += public_total
+    model.pay("public_payroll", public_total)
 
     # ---- firm costs, taxes and profit
     res_tax = np.zeros(nf)
@@ -359,40 +352,29 @@ def step(model: CityModel) -> None:
     t_inter, t_vat, t_bt, t_env, t_sub, t_res, t_eit, t_int = (
         float(a.sum()) for a in (intermediates, vat, business_tax, env_tax, subsidy, res_tax, eit, interest)
     )
-    led.pay("intermediate_imports", FIRMS, ROW, t_inter)
-    model.row.balance += t_inter
-    led.pay("vat_local", FIRMS, CITY, vat_local * t_vat)
-    led.pay("vat_central", FIRMS, CENTRAL, (1 - vat_local) * t_vat)
-    led.pay("business_tax", FIRMS, CITY, t_bt)
-    led.pay("environmental_tax", FIRMS, CITY, t_env)
-    led.pay("agri_subsidy", CITY, FIRMS, t_sub)
-    led.pay("resource_tax", FIRMS, CITY, t_res)
-    led.pay("eit_local", FIRMS, CITY, inc_local * t_eit)
-    led.pay("eit_central", FIRMS, CENTRAL, (1 - inc_local) * t_eit)
-    led.pay("loan_interest_firms", FIRMS, BANKS, t_int)
-    model.banks.balance += t_int
+    # (the firms' cash was settled per row in firm_accounts; model.pay books each flow, the one-balance
+    # sectors' stocks, the city's tax revenue and the indicators)
+    model.pay("intermediate_imports", t_inter)
+    model.pay("vat_local", vat_local * t_vat)
+    model.pay("vat_central", (1 - vat_local) * t_vat)
+    model.pay("business_tax", t_bt)
+    model.pay("environmental_tax", t_env)
+    model.pay("agri_subsidy", t_sub)
+    model.pay("resource_tax", t_res)
+    model.pay("eit_local", inc_local * t_eit)
+    model.pay("eit_central", (1 - inc_local) * t_eit)
+    model.pay("loan_interest_firms", t_int)
     W = float(wage_bill.sum())
     Wc = float(covered_bill.sum())
-    led.pay("pension_contributions_employer", FIRMS, SSF, ec * Wc)
-    led.pay("pension_contributions_employee", FIRMS, SSF, ee * Wc)
-    led.pay("pit_local", FIRMS, CITY, inc_local * pit * W)
-    led.pay("pit_central", FIRMS, CENTRAL, (1 - inc_local) * pit * W)
-    led.pay("net_wages", FIRMS, HH, (1 - pit) * W - ee * Wc)
-    model.ssf.balance += (ec + ee) * Wc
-    city_tax = vat_local * t_vat + t_bt + t_res + inc_local * (t_eit + pit * W)
-    city_tax += t_env
-    gov.cash += city_tax
+    model.pay("pension_contributions_employer", ec * Wc)
+    model.pay("pension_contributions_employee", ee * Wc)
+    model.pay("pit_local", inc_local * pit * W)
+    model.pay("pit_central", (1 - inc_local) * pit * W)
+    model.pay("net_wages", (1 - pit) * W - ee * Wc)
     if prog.agri_subsidy_per_worker > 0:
-        gov.cash -= t_sub
-        model.month_spending["programmes"] += t_sub
-        model.month_flows["agri_subsidy"] += t_sub
         from simulator.model.funding import central_to_city
 
         central_to_city(model, prog.agri_subsidy_central_share * t_sub, "agri_subsidy_central")
-    model.month_flows["environmental_tax"] += t_env
-    model.central.balance += (1 - vat_local) * t_vat + (1 - inc_local) * (t_eit + pit * W)
-    model.month_revenue["taxes"] += city_tax
-    model.month_flows["resource_tax"] += t_res
 
     # wages and dividends reach households
     # the net-of-contributions factor takes one value per sector and one for public units
@@ -402,16 +384,14 @@ def step(model: CityModel) -> None:
     model.hh_income[: hh.n] += kernels.household_net_wages(p.household, emp, jobs.employer, net_factor, jobs.wage, hh.n)
     div_total = float(dividends.sum())
     div_local = sc.firms.dividend_local_share * div_total
-    led.pay("dividends_local", FIRMS, HH, div_local)
-    led.pay("dividends_outside", FIRMS, ROW, div_total - div_local)
-    model.row.balance += div_total - div_local
+    model.pay("dividends_local", div_local)
+    model.pay("dividends_outside", div_total - div_local)
     distribute_to_savers(model, div_local)
 
     # deposit interest from banks
     r_dep = hc.deposit_interest_rate_per_year / 12.0
     dep_int = hh.savings[: hh.n] * r_dep
-    led.pay("deposit_interest", BANKS, HH, float(dep_int.sum()) * S)
-    model.banks.balance -= float(dep_int.sum()) * S
+    model.pay("deposit_interest", float(dep_int.sum()) * S)
     model.hh_income[: hh.n] += dep_int
 
     # value added by sector (for GDP): wages + taxes + profits = sales - intermediates

@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.model import kernels
-from simulator.model.accounts import BANKS, CENTRAL, CITY, HH, SSF
 from simulator.model.funding import central_to_city
 from simulator.model.sectors import AGRI, RETIRED, SKILL_NAMES, UNEMPLOYED
 
@@ -41,7 +40,6 @@ def step(model: CityModel) -> None:
     """Pensions, benefits, SSF settlement, dibao, general transfers, interest."""
     sc = model.scenario
     p, hh, gov = model.persons, model.households, model.government
-    led = model.ledger
     S = model.scale
     n = p.n
     status = p.status[:n]
@@ -65,23 +63,17 @@ def step(model: CityModel) -> None:
     model.hh_income[: hh.n] += kernels.household_sum(p.household, eligible, benefit, hh.n)
     pension_total = float(pens.sum()) * S
     benefit_total = float(benefit.sum()) * S
-    led.pay("pensions", SSF, HH, pension_total)
-    led.pay("unemployment_benefits", SSF, HH, benefit_total)
-    model.ssf.balance -= pension_total + benefit_total
-    model.month_flows["pension_spending"] += pension_total
+    model.pay("pensions", pension_total)
+    model.pay("unemployment_benefits", benefit_total)
 
     if model.ssf.balance < 0:
         gap = -model.ssf.balance
         central_share = min(1.0, sc.social_security.central_subsidy_share_of_deficit + prog.ssf_extra_central_share)
         central = central_share * gap
         city = gap - central
-        led.pay("ssf_central_subsidy", CENTRAL, SSF, central)
-        led.pay("ssf_city_topup", CITY, SSF, city)
-        model.central.balance -= central
-        gov.cash -= city
-        model.ssf.balance = 0.0
-        model.month_flows["ssf_central_subsidy"] += central
-        model.month_spending["social_security"] += city
+        model.pay("ssf_central_subsidy", central)
+        model.pay("ssf_city_topup", city)
+        model.ssf.balance = 0.0  # (the two payments bring it to zero, up to rounding)
 
     # dibao top-up to the line (income so far this month, per person); farming
     # households are held to the rural line
@@ -100,20 +92,13 @@ def step(model: CityModel) -> None:
     model.hh_income[: hh.n] += need
     dibao = float(need.sum()) * S
     central_dibao = sc.public_finance.dibao_central_share * dibao
-    led.pay("dibao", CITY, HH, dibao)
-    led.pay("dibao_central_reimbursement", CENTRAL, CITY, central_dibao)
-    gov.cash += central_dibao - dibao
-    model.central.balance -= central_dibao
-    model.month_spending["dibao"] += dibao
+    model.pay("dibao", dibao)
+    model.pay("dibao_central_reimbursement", central_dibao)
     model.month_flows["dibao_recipients"] += float((need > 0).sum()) * S
-    model.month_revenue["transfers"] += central_dibao
 
     # central general transfers
     general = model.s(sc.public_finance.general_transfer_yuan_per_resident_per_year) / 12.0 * model.population
-    led.pay("general_transfer", CENTRAL, CITY, general)
-    model.central.balance -= general
-    gov.cash += general
-    model.month_revenue["transfers"] += general
+    model.pay("general_transfer", general)
 
     # levers: central share of public-welfare wages; talent allowance to skilled workers
     if prog.welfare_jobs_max > 0 and prog.welfare_central_share > 0:
@@ -124,17 +109,11 @@ def step(model: CityModel) -> None:
         skilled = kernels.household_count_where(p.household, employed, p.skill, SKILL_NAMES.index("high"), hh.n)
         model.hh_income[: hh.n] += skilled * prog.talent_allowance
         allowance = int(skilled.sum()) * S * prog.talent_allowance
-        led.pay("talent_allowance", CITY, HH, allowance)
-        gov.cash -= allowance
-        model.month_spending["programmes"] += allowance
-        model.month_flows["talent_allowance"] += allowance
+        model.pay("talent_allowance", allowance)
 
     # interest on city debt
     interest = gov.debt * sc.public_finance.interest_rate_per_year / 12.0
-    led.pay("city_debt_interest", CITY, BANKS, interest)
-    gov.cash -= interest
-    model.banks.balance += interest
-    model.month_spending["interest"] += interest
+    model.pay("city_debt_interest", interest)
 
 
 def enrol_collective_retirees(model: CityModel, retirees: np.ndarray) -> None:
@@ -151,12 +130,8 @@ def enrol_collective_retirees(model: CityModel, retirees: np.ndarray) -> None:
     p.pension[chosen] = np.float32(prog.collective_pension)
     cost = k * model.scale * prog.collective_cost
     central = prog.collective_central_share * cost
-    model.ledger.pay("collective_back_contributions_central", CENTRAL, SSF, central)
-    model.ledger.pay("collective_back_contributions_city", CITY, SSF, cost - central)
-    model.central.balance -= central
-    model.government.cash -= cost - central
-    model.ssf.balance += cost
-    model.month_spending["programmes"] += cost - central
+    model.pay("collective_back_contributions_central", central)
+    model.pay("collective_back_contributions_city", cost - central)
     model.month_flows["collective_enrolled"] += k * model.scale
 
 

@@ -47,10 +47,9 @@ def apply(model: CityModel) -> None:
     eco = model.s(cfg.ecological_transfer_yuan_per_year) / 12.0
     central_to_city(model, eco, "ecological_transfer")
     prog.city_construction += eco
-    model.month_flows["ecological_transfer"] += eco
 
 
-declare(Flow("ecological_transfer", CENTRAL, CITY))
+declare(Flow("ecological_transfer", CENTRAL, CITY, budget="transfers", indicator="ecological_transfer"))
 
 
 LEVER = Lever(

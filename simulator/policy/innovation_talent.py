@@ -57,7 +57,10 @@ def apply(model: CityModel) -> None:
     prog.recruitment_subsidy = cfg.recruitment_subsidy_yuan_per_household
 
 
-declare(Flow("rd_support", CITY, FIRMS), Flow("rd_support_central", CENTRAL, CITY))
+declare(
+    Flow("rd_support", CITY, FIRMS, budget="programmes", indicator="rd_support"),
+    Flow("rd_support_central", CENTRAL, CITY, budget="transfers"),
+)
 
 
 LEVER = Lever(

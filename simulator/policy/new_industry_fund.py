@@ -34,10 +34,7 @@ def apply(model: CityModel) -> None:
     gov = model.government
     city = model.s(cfg.city_yuan_per_year) / 12.0 * gov.factor["programmes"]
     central = model.s(cfg.central_yuan_per_year) / 12.0
-    model.ledger.pay("new_industry_fund_central", CENTRAL, CITY, central)
-    model.central.balance -= central
-    gov.cash += central
-    model.month_revenue["transfers"] += central
+    model.pay("new_industry_fund_central", central)
     gov.fund.credit(city + central)
     prog = model.programmes
     for s in cfg.target_sectors:
@@ -45,7 +42,7 @@ def apply(model: CityModel) -> None:
     prog.fund_co_finance_share = cfg.co_finance_share_of_capital
 
 
-declare(Flow("new_industry_fund_central", CENTRAL, CITY))
+declare(Flow("new_industry_fund_central", CENTRAL, CITY, budget="transfers"))
 
 
 LEVER = Lever(

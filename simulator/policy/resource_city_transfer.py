@@ -29,23 +29,17 @@ def apply(model: CityModel) -> None:
         return
     gov = model.government
     amount = model.s(cfg.yuan_per_year) / 12.0
-    model.ledger.pay("resource_city_transfer", CENTRAL, CITY, amount)
-    model.central.balance -= amount
-    gov.cash += amount
-    model.month_revenue["transfers"] += amount
-    model.month_flows["resource_city_transfer"] += amount
-
-    ss = cfg.earmarks.social_security * amount
-    model.ledger.pay("transfer_earmarked_social_security", CITY, SSF, ss)
-    gov.cash -= ss
-    model.ssf.balance += ss
-    model.month_spending["social_security"] += ss
+    model.pay("resource_city_transfer", amount)
+    model.pay("transfer_earmarked_social_security", cfg.earmarks.social_security * amount)
     model.programmes.city_construction += cfg.earmarks.environment * amount
     if model.scenario.levers.new_industry_fund.active(model.year):
         gov.fund.credit(cfg.earmarks.successor_industries * amount)
 
 
-declare(Flow("resource_city_transfer", CENTRAL, CITY), Flow("transfer_earmarked_social_security", CITY, SSF))
+declare(
+    Flow("resource_city_transfer", CENTRAL, CITY, budget="transfers", indicator="resource_city_transfer"),
+    Flow("transfer_earmarked_social_security", CITY, SSF, budget="social_security"),
+)
 
 
 LEVER = Lever(

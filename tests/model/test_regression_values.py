@@ -37,6 +37,9 @@ ROOT = Path(__file__).resolve().parents[2]
 PINS = ROOT / "tests" / "data" / "regression_values.json"
 RTOL = 1e-9
 """Relative tolerance, of each indicator's largest absolute value in the run."""
+ROUNDING_ONLY = ("stock_flow_max_relative_error",)
+"""Indicators that measure floating-point rounding (any change of operation order moves them):
+held below the tolerance instead of to their values."""
 TINY = ROOT / "tests" / "data" / "tiny.yaml"
 FUXIN = ROOT / "scenarios" / "fuxin_baseline.yaml"
 
@@ -98,6 +101,10 @@ def differences(got: dict[str, list[float]], want: dict[str, list[float]], rtol:
     out = []
     for k in want:
         g, w = np.array(got[k], float), np.array(want[k], float)
+        if k in ROUNDING_ONLY:  # a measure of rounding itself: it only has to stay negligible
+            if not (np.all(g < rtol) and np.all(w < rtol)):
+                out.append(f"{k} (above {rtol:g}: {float(np.max(g)):.3g})")
+            continue
         scale = float(np.max(np.abs(w))) if len(w) else 0.0
         if g.shape != w.shape or not np.allclose(g, w, rtol=0.0, atol=rtol * scale, equal_nan=True):
             worst = float(np.max(np.abs(g - w))) if g.shape == w.shape else float("nan")
