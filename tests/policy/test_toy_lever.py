@@ -44,11 +44,8 @@ def apply(model):
     model.programmes.talent_households += k  # arrive through the migration mechanism
     paid = k * cfg.bonus_yuan_per_household
     if paid > 0:
-        model.ledger.pay("toy_bonus_payments", CITY, HH, paid)
-        model.government.cash -= paid
-        model.households.savings[0] += paid / model.scale
-        model.month_spending["programmes"] += paid
-        model.month_flows["toy_bonus_paid"] += paid
+        model.pay("toy_bonus_payments", paid)  # ledger, city cash, programme spending, indicator
+        model.households.savings[0] += paid / model.scale  # the per-row side: the caller's
 
 
 LEVER = register(Lever(
@@ -59,7 +56,7 @@ LEVER = register(Lever(
     mechanism="recruited households arrive through migration; the city pays each a bonus",
     apply=apply,
     block=ToyBonusCfg,
-    flows=(Flow("toy_bonus_payments", CITY, HH),),
+    flows=(Flow("toy_bonus_payments", CITY, HH, budget="programmes", indicator="toy_bonus_paid"),),
     indicators=((Indicator("toy_bonus_paid", "yuan/year", "Toy bonus paid", YEAR_SUM), None),),
 ))
 '''
