@@ -6,12 +6,16 @@ model, so that the mechanisms need nothing from the policy package.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
 from simulator.model.sectors import N_SECTORS
 from simulator.scenario.schema import FundingShares
+
+PERSISTENT = {"kept": "state a lever builds up over the years, kept after its end year"}
+CLEARED_IN_PLACE = {"kept": "an array the reset clears in place"}
+SET_WITH_ITS_ORDER = {"kept": "written by the lever in every month it orders works; read only with them"}
 
 
 @dataclass
@@ -31,13 +35,13 @@ class Programmes:
     city_services: float = 0.0  # yuan the city spends on local services (training) this month
     shantytown_households: float = 0.0  # real households to rehouse this month
     shantytown_cost_per_household: float = 0.0
-    shantytown_funding: FundingShares = field(default_factory=lambda: FundingShares(city=1.0))
+    shantytown_funding: FundingShares = field(default_factory=lambda: FundingShares(city=1.0), metadata=SET_WITH_ITS_ORDER)
     subsidence_households: float = 0.0  # real households to relocate from subsidence areas this month
     subsidence_cost_per_household: float = 0.0
-    subsidence_funding: FundingShares = field(default_factory=lambda: FundingShares(city=1.0))
+    subsidence_funding: FundingShares = field(default_factory=lambda: FundingShares(city=1.0), metadata=SET_WITH_ITS_ORDER)
     shantytown_regions: np.ndarray | None = None  # bool per region: where the programme acts (None: everywhere)
     subsidence_regions: np.ndarray | None = None
-    fund_target: np.ndarray = field(default_factory=lambda: np.zeros(N_SECTORS, bool))
+    fund_target: np.ndarray = field(default_factory=lambda: np.zeros(N_SECTORS, bool), metadata=CLEARED_IN_PLACE)
     fund_co_finance_share: float = 0.0
     ssf_extra_central_share: float = 0.0  # added to the central share of the pension fund's deficit
     pension_extra_indexation: float = 0.0  # added to January's pension indexation
@@ -46,7 +50,7 @@ class Programmes:
     collective_cost: float = 0.0  # yuan of back contributions per person enrolled
     collective_central_share: float = 0.0
     trainees: float = 0.0  # real persons starting training this month
-    training_priority: np.ndarray = field(default_factory=lambda: np.zeros(N_SECTORS, bool))
+    training_priority: np.ndarray = field(default_factory=lambda: np.zeros(N_SECTORS, bool), metadata=CLEARED_IN_PLACE)
     training_cost: float = 0.0  # yuan per trainee, bought by the city from local services
     training_central_share: float = 0.0
     welfare_jobs_max: float = 0.0  # real persons: cap on public-welfare jobs
@@ -67,14 +71,14 @@ class Programmes:
     heavy_environmental_cost_share: float = 0.0  # of sales, paid by heavy industry as environmental tax
     resettlement_per_laid_off: float = 0.0  # yuan per worker laid off by a mine closure (central)
     # persistent
-    productivity_factor: np.ndarray = field(default_factory=lambda: np.ones(N_SECTORS))  # by sector (agriculture, innovation)
-    infrastructure_productivity: float = 1.0  # all sectors
-    market_access_factor: float = 1.0  # outside demand, all sectors
-    soe_productivity_factor: float = 1.0
-    mine_capacity_factor: float = 1.0
-    mismatch_reduction: float = 0.0  # share of the mismatch penalty trained seekers are spared (training lasts)
-    infrastructure_stock: float = 0.0  # yuan of completed public capital from the programme
-    infrastructure_pipeline: list[float] = field(default_factory=list)  # yuan/month under construction, oldest first
+    productivity_factor: np.ndarray = field(default_factory=lambda: np.ones(N_SECTORS), metadata=PERSISTENT)  # by sector (agriculture, innovation)
+    infrastructure_productivity: float = field(default=1.0, metadata=PERSISTENT)  # all sectors
+    market_access_factor: float = field(default=1.0, metadata=PERSISTENT)  # outside demand, all sectors
+    soe_productivity_factor: float = field(default=1.0, metadata=PERSISTENT)
+    mine_capacity_factor: float = field(default=1.0, metadata=PERSISTENT)
+    mismatch_reduction: float = field(default=0.0, metadata=PERSISTENT)  # share of the mismatch penalty trained seekers are spared (training lasts)
+    infrastructure_stock: float = field(default=0.0, metadata=PERSISTENT)  # yuan of completed public capital from the programme
+    infrastructure_pipeline: list[float] = field(default_factory=list, metadata=PERSISTENT)  # yuan/month under construction, oldest first
 
 
     def reset(self) -> None:
@@ -86,16 +90,6 @@ class Programmes:
 
 
 _NEUTRAL = Programmes()
-_MONTHLY = {
-    name: getattr(_NEUTRAL, name)
-    for name in (
-        "city_construction city_services shantytown_households shantytown_cost_per_household "
-        "subsidence_households subsidence_cost_per_household shantytown_regions subsidence_regions fund_co_finance_share "
-        "ssf_extra_central_share pension_extra_indexation collective_enrolment collective_pension collective_cost collective_central_share "
-        "trainees training_cost training_central_share welfare_jobs_max welfare_wage welfare_central_share "
-        "soe_exit_loss_months soe_layoff_share social_functions_to_city private_loan_rate_cut "
-        "entry_cost_factor entry_delay_factor agri_subsidy_per_worker agri_subsidy_central_share "
-        "skilled_leaving_factor talent_allowance talent_households recruitment_subsidy "
-        "heavy_environmental_cost_share resettlement_per_laid_off"
-    ).split()
-}
+_MONTHLY = {f.name: getattr(_NEUTRAL, f.name) for f in fields(Programmes) if not f.metadata}
+"""The monthly fields and their neutral values, derived from the fields: every field is monthly
+unless its metadata says otherwise (a new field is reset each month unless marked)."""
