@@ -10,6 +10,7 @@ full trace, and exit code 1 (:func:`simulator.cli.common.unexpected`).
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from simulator.cli import calibrate as calibrate_cmd
@@ -23,7 +24,9 @@ from simulator.cli import run as run_cmd
 from simulator.cli import sensitivity as sensitivity_cmd
 from simulator.cli import sweep as sweep_cmd
 from simulator.cli import validate as validate_cmd
-from simulator.cli.common import unexpected
+from simulator.cli.common import EXIT_RUN_FAILED, err_console, fail, unexpected
+from simulator.experiment.paths import UnsafePathError
+from simulator.model.accounts import AccountingError
 
 
 class GuardedGroup(TyperGroup):
@@ -36,6 +39,11 @@ class GuardedGroup(TyperGroup):
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
+        except UnsafePathError as exc:  # an output folder that would leave --out: bad input
+            raise fail(str(exc)) from None
+        except AccountingError as exc:  # a run stopped by its checks, in any command
+            err_console.print(f"[bold red]error:[/] run stopped: {escape(str(exc))}", soft_wrap=True)
+            raise typer.Exit(EXIT_RUN_FAILED) from None
         except Exception as exc:
             raise unexpected(exc) from None
 

@@ -261,3 +261,22 @@ def test_every_share_field_is_bounded_to_one_unless_exempt() -> None:
     for name in shares - set(UNIT_RULE_EXEMPT):
         bound = unit_bound(name)
         assert bound is not None and (bound.low, bound.high) == (0.0, 1.0), name
+
+
+def test_a_run_folder_that_a_symlink_leads_outside_out_is_bad_input(tmp_path) -> None:
+    """An existing ``OUT/<name>`` that is a symlink to elsewhere: one line, exit 2, nothing written there."""
+    from typer.testing import CliRunner
+
+    from simulator.cli.main import app
+
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    (out / "tiny").symlink_to(elsewhere, target_is_directory=True)
+    tiny = Path(__file__).resolve().parents[1] / "data" / "tiny.yaml"
+    result = CliRunner().invoke(app, ["run", str(tiny), "--quiet", "--out", str(out), "--set", "run.end_year=2000"])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error:") and "unexpected" not in line
+    assert not any(elsewhere.iterdir())
