@@ -559,7 +559,14 @@ def run_diagnose(
     before = [float(t.loc[t["year"] == shock - 1, "mines_open"].iloc[0]) for t in tables[BASE] if (t["year"] == shock - 1).any()]
     if before and max(before) == 0:
         notes.append(f"no mine was open at the end of {shock - 1} in the scenario's runs: check 6 closes nothing")
-    elif any(x > 0 for x in still_open):
+    else:
+        last = [int(t.loc[t["mines_open"] > 0, "year"].max()) for t in tables[BASE] if (t["mines_open"] > 0).any()]
+        if last and max(last) < shock + max(EFFECT_LAGS):
+            notes.append(
+                f"in the scenario's own runs the last mine closes by the end of {max(last) + 1} at the latest: check 6 "
+                f"brings closures forward by {max(last) + 1 - shock} years or less (an earlier --shock-year tests a longer gap)"
+            )
+    if any(x > 0 for x in still_open):
         notes.append(f"mines still open at the end of {shock} in the closure variant: {', '.join(f'{x:g}' for x in still_open)}")
     if shock + max(EFFECT_LAGS) > end:
         notes.append(f"the run ends in {end}: effects more than {end - shock} years after {shock} are n/a")
@@ -640,7 +647,7 @@ def draw(d: Diagnosis, path: Path) -> Path:
                 ax.plot(xs, float(p["y"].mean()) + slope * (xs - float(p["x"].mean())), color="black", lw=1.2)
         c = by_key.get(check)
         if c is not None:
-            title = f"{title}: {c.estimate:.3g} [{c.p05:.3g}, {c.p95:.3g}] {c.result}" if math.isfinite(c.estimate) else f"{title}: n/a"
+            title = f"{title}\n{c.estimate:.3g} [{c.p05:.3g}, {c.p95:.3g}], expected {c.expected}: {c.result}" if math.isfinite(c.estimate) else f"{title}: n/a"
         ax.set_title(title)
         ax.set_xlabel(xl)
         ax.set_ylabel(yl)
