@@ -135,6 +135,7 @@ INDICATORS: list[Indicator] = [
     Indicator("mines_closed", "mines/year", "Mines closed", YEAR_SUM),
     Indicator("welfare_job_hires", "persons/year", "Hires into public-welfare jobs", YEAR_SUM),
     Indicator("internal_movers", "persons/year", "Moves between the city's regions", YEAR_SUM),
+    Indicator("vacancies", "persons (monthly average)", "Unfilled vacancies after hiring", YEAR_MEAN),
 ]
 """Every city indicator, in the order of the table's columns (after ``year``)."""
 
@@ -151,7 +152,7 @@ MONTH_FLOWS: list[str] = [
     "firm_investment", "training_spending", "trainees", "social_functions_paid_by_city",
     "agri_subsidy", "talent_allowance", "talent_households_recruited", "out_migrants_high_skill",
     "environmental_tax", "ecological_transfer", "resettlement_payments", "collective_enrolled",
-    "dibao_recipients", "resource_tax", "welfare_job_hires", "internal_movers",
+    "dibao_recipients", "resource_tax", "welfare_job_hires", "internal_movers", "vacancies",
 ]
 """The flows the mechanisms add up each month (``model.month_flows[name] += ...``); each feeds
 the indicator of the same name, or the one :data:`FLOW_INDICATOR` names."""
@@ -372,6 +373,7 @@ class IndicatorRecorder:
         row["dibao_recipients"] = yf["dibao_recipients"] / 12.0
         for k in ("resource_tax", "mines_closed", "welfare_job_hires", "internal_movers"):
             row[k] = yf[k]
+        row["vacancies"] = yf["vacancies"] / 12.0
         for k, compute in COMPUTED_ELSEWHERE.items():
             row[k] = float(compute(model, yf))
         if len(row) != len(INDICATORS) + 1:

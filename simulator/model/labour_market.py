@@ -284,8 +284,11 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     # 4. wages
     model.workers = L  # workers per firm row after this month's separations and hires
     record_employment(model)
+    # unfilled vacancies after this month's hiring (the firms' signal for their wage offers),
+    # reported as the indicator ``vacancies`` (monthly average)
+    unfilled = np.where(alive, np.maximum(f.target[:nf] - model.workers, 0.0), 0.0)
+    model.month_flows["vacancies"] += float(unfilled.sum()) * model.scale
     if set_offers:
-        unfilled = np.where(alive, np.maximum(f.target[:nf] - model.workers, 0.0), 0.0)
         set_wage_offers(model, unfilled)
     set_wages(model)
 

@@ -1,0 +1,674 @@
+"""Behavioural checks of the model (``sim diagnose``): does the simulated city behave like an economy?
+
+Six checks, each an estimate with a 90% interval across seeds and a pass or fail against the sign or
+range the literature expects. They are meant to judge reworks of the economics (migration, wages,
+structural change, public finance), not to calibrate:
+
+1. **Okun's law**: the slope of the yearly change in the unemployment rate on real GDP growth
+   (both as shares: -0.5 means 1% more growth, half a point less unemployment). Expected < 0.
+2. **Beveridge curve**: the slope of the vacancy rate on the unemployment rate across years (both
+   shares of the labour force, employed + unemployed). Expected < 0.
+3. **Wage curve**: the elasticity of the local/national wage ratio (``average_wage`` over the
+   scenario's ``world.national_average_wage_yuan_per_year``) to the unemployment rate, log-log.
+   Expected in [-0.2, -0.05] (Blanchflower and Oswald's -0.1 and the range found since).
+4. **Services share against income**: the slope of ``gdp_services / gdp_total`` on log GDP per
+   person. Expected > 0.
+5. **Spending response to transfers**: a variant with the general transfer
+   (``public_finance.general_transfer_yuan_per_resident_per_year``) raised by
+   :data:`TRANSFER_RISE` from the shock year, run on the same seeds; the paired difference in
+   ``city_spending`` over the paired difference in ``transfers_received``, summed from the shock
+   year to the end. Expected at least 0.8 yuan per yuan.
+6. **Early mine closure**: a variant that closes every mine still open in the shock year (see
+   :func:`mine_closure_overrides`); the paired effects on population, the unemployment rate and
+   out-migrants 3 and 10 years on. Expected: population lower and unemployment higher, their
+   90% intervals excluding zero (unemployment higher in each of the first three years).
+
+The unemployment rate of the checks is ``unemployed_persons / (employment_total +
+unemployed_persons)`` (every job seeker, registered or not, over the labour force).
+
+Estimates: checks 1-4 are computed run by run over the years chosen (a regression per seed); checks
+5-6 on each pair of runs sharing a seed (common random numbers). The estimate is the median across
+seeds, the interval the 5% and 95% quantiles across seeds (as ``sim compare``); pass or fail is
+judged on the estimate for checks 1-5 and on the interval for check 6.
+
+The estimators (:func:`okun_slope`, :func:`beveridge_slope`, :func:`wage_curve_elasticity`,
+:func:`services_income_slope`, :func:`spending_response`, :func:`paired_effect`) are pure functions
+of indicator tables (a DataFrame per run, one row per year, the columns of ``indicators.parquet``);
+:func:`diagnose` applies them to runs; :func:`run_diagnose` makes the runs (the scenario and its two
+variants at the same seeds, through :func:`simulator.experiment.seeds.run_seeds`) and reads them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from simulator.analysis.compare import INTERVAL
+from simulator.analysis.files import atomic_write
+from simulator.analysis.load import ResultsError, run_failure
+from simulator.model.series import series_at
+
+TRANSFER_RISE = 0.10
+"""The transfer variant: the general transfer per resident raised by this share from the shock year."""
+TRANSFER_KEY = "public_finance.general_transfer_yuan_per_resident_per_year"
+CLOSURE_HARD_BUDGET_MONTHS = 12
+"""The mine-closure variant's hard budget for state firms during the shock year (months of losses)."""
+EFFECT_LAGS = (3, 10)
+"""Years after the shock year at which the mine closure's effects are reported."""
+UNEMPLOYMENT_HIGHER_YEARS = 3
+"""Check 6 expects unemployment higher in each of this many years after the closure year."""
+SPENDING_RESPONSE_MIN = 0.8
+WAGE_CURVE_RANGE = (-0.2, -0.05)
+MIN_POINTS = 3
+"""Fewest years a regression of one run is made on (else the run gives no estimate)."""
+
+BASE, TRANSFER, CLOSURE = "base", "transfer", "mine_closure"
+VARIANTS = (BASE, TRANSFER, CLOSURE)
+
+CSV_COLUMNS = (
+    "check", "name", "statistic", "unit", "year", "estimate", "p05", "p95", "n_seeds", "expected", "result",
+)
+"""Columns of ``diagnose.csv``: one row per check (check 6: one per indicator and lag)."""
+
+NEEDED = (
+    "year", "gdp_total", "gdp_services", "gdp_per_capita", "employment_total", "unemployed_persons",
+    "vacancies", "average_wage", "city_spending", "transfers_received", "population", "out_migrants",
+    "mines_open",
+)
+"""The indicators the checks read."""
+
+
+class DiagnoseRunFailed(RuntimeError):
+    """A run of the diagnosis failed its accounting checks (its results are not used)."""
+
+
+# ------------------------------------------------------------------ derived series
+
+
+def unemployment_rate(table: pd.DataFrame) -> pd.Series:
+    """Job seekers over the labour force (employed + job seekers), by year."""
+    labour = table["employment_total"] + table["unemployed_persons"]
+    return table["unemployed_persons"] / labour.where(labour > 0)
+
+
+def vacancy_rate(table: pd.DataFrame) -> pd.Series:
+    """Unfilled vacancies over the labour force (employed + job seekers), by year."""
+    labour = table["employment_total"] + table["unemployed_persons"]
+    return table["vacancies"] / labour.where(labour > 0)
+
+
+def _years(table: pd.DataFrame, years: tuple[int, int] | None) -> pd.DataFrame:
+    t = table.sort_values("year").reset_index(drop=True)
+    if years is not None:
+        t = t[(t["year"] >= years[0]) & (t["year"] <= years[1])].reset_index(drop=True)
+    return t
+
+
+def ols_slope(x, y) -> float:
+    """Least-squares slope of ``y`` on ``x`` (with an intercept) over the finite pairs; NaN with
+    fewer than :data:`MIN_POINTS` of them or no spread in ``x``."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    if len(x) < MIN_POINTS:
+        return math.nan
+    dx = x - x.mean()
+    sxx = float(dx @ dx)
+    if sxx <= 0.0:
+        return math.nan
+    return float(dx @ (y - y.mean())) / sxx
+
+
+# ------------------------------------------------------------------ points of the scatters
+
+
+def okun_points(table: pd.DataFrame, years: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(real GDP growth, change in the unemployment rate), both shares, for each year whose
+    previous year is also among ``years`` (money is in constant yuan: GDP growth is real)."""
+    t = _years(table, years)
+    consecutive = (t["year"].diff() == 1).to_numpy()
+    gdp = t["gdp_total"].where(t["gdp_total"] > 0)
+    growth = (gdp / gdp.shift(1) - 1.0).to_numpy()
+    du = unemployment_rate(t).diff().to_numpy()
+    return growth[consecutive], du[consecutive]
+
+
+def beveridge_points(table: pd.DataFrame, years: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(unemployment rate, vacancy rate) by year."""
+    t = _years(table, years)
+    return unemployment_rate(t).to_numpy(), vacancy_rate(t).to_numpy()
+
+
+def wage_curve_points(
+    table: pd.DataFrame, national_wage: Mapping[int, float], years: tuple[int, int] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(log unemployment rate, log local/national wage ratio) by year. ``national_wage`` is the
+    scenario's series (year -> yuan/year, interpolated as the model does)."""
+    t = _years(table, years)
+    national = np.array([series_at(national_wage, float(y)) for y in t["year"]])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = t["average_wage"].to_numpy(float) / national
+        u = unemployment_rate(t).to_numpy(float)
+        x = np.where(u > 0, np.log(np.where(u > 0, u, 1.0)), np.nan)
+        y = np.where(ratio > 0, np.log(np.where(ratio > 0, ratio, 1.0)), np.nan)
+    return x, y
+
+
+def services_points(table: pd.DataFrame, years: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(log GDP per person, services share of GDP) by year."""
+    t = _years(table, years)
+    gdp = t["gdp_total"].where(t["gdp_total"] > 0)
+    share = (t["gdp_services"] / gdp).to_numpy(float)
+    pc = t["gdp_per_capita"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.where(pc > 0, np.log(np.where(pc > 0, pc, 1.0)), np.nan)
+    return x, share
+
+
+# ------------------------------------------------------------------ estimators (one run or one pair)
+
+
+def okun_slope(table: pd.DataFrame, years: tuple[int, int] | None = None) -> float:
+    """Okun's law: the slope of the yearly change in the unemployment rate on real GDP growth."""
+    return ols_slope(*okun_points(table, years))
+
+
+def beveridge_slope(table: pd.DataFrame, years: tuple[int, int] | None = None) -> float:
+    """Beveridge curve: the slope of the vacancy rate on the unemployment rate across years."""
+    return ols_slope(*beveridge_points(table, years))
+
+
+def wage_curve_elasticity(table: pd.DataFrame, national_wage: Mapping[int, float], years: tuple[int, int] | None = None) -> float:
+    """Wage curve: d log(local wage / national wage) / d log(unemployment rate) across years."""
+    return ols_slope(*wage_curve_points(table, national_wage, years))
+
+
+def services_income_slope(table: pd.DataFrame, years: tuple[int, int] | None = None) -> float:
+    """Structural change: the slope of the services share of GDP on log GDP per person."""
+    return ols_slope(*services_points(table, years))
+
+
+def _by_year(table: pd.DataFrame, column: str) -> pd.Series:
+    return table.set_index("year")[column].astype(float)
+
+
+def spending_response(base: pd.DataFrame, variant: pd.DataFrame, from_year: int, to_year: int | None = None) -> float:
+    """The paired difference in ``city_spending`` over that in ``transfers_received``, each summed
+    over ``from_year`` .. ``to_year`` (default: the last year): yuan spent per yuan of extra
+    transfer. NaN if the transfers do not differ."""
+    b_spend, v_spend = _by_year(base, "city_spending"), _by_year(variant, "city_spending")
+    b_tr, v_tr = _by_year(base, "transfers_received"), _by_year(variant, "transfers_received")
+    years = [y for y in b_spend.index if y >= from_year and (to_year is None or y <= to_year) and y in v_spend.index]
+    d_tr = float((v_tr[years] - b_tr[years]).sum())
+    if not years or abs(d_tr) <= 0.0:
+        return math.nan
+    return float((v_spend[years] - b_spend[years]).sum()) / d_tr
+
+
+def paired_effect(base: pd.DataFrame, variant: pd.DataFrame, column: str, year: int) -> float:
+    """Variant minus base of one indicator in one year (NaN if the runs do not reach it).
+    ``column`` may be ``"unemployment_rate"`` (see :func:`unemployment_rate`)."""
+
+    def value(t: pd.DataFrame) -> float:
+        row = t[t["year"] == year]
+        if row.empty:
+            return math.nan
+        if column == "unemployment_rate":
+            return float(unemployment_rate(row).iloc[0])
+        return float(row[column].iloc[0])
+
+    return value(variant) - value(base)
+
+
+# ------------------------------------------------------------------ summaries across seeds
+
+
+@dataclass
+class Check:
+    """One behavioural check: its estimate across seeds and its verdict.
+
+    Attributes:
+        check: number and short key (``"1 okun"``, ``"6 population +3"``).
+        name: what is checked, for the reader.
+        statistic: the number estimated.
+        unit: its unit.
+        expected: the expected sign or range, as text.
+        estimate: median across seeds (NaN if no seed gave one).
+        p05, p95: the 90% interval across seeds.
+        values: each seed's value (NaN where a run gave none), in seed order.
+        result: ``"pass"``, ``"fail"``, or ``"n/a"`` (no estimate, or nothing expected).
+        year: the year of a paired effect (check 6), else None.
+    """
+
+    check: str
+    name: str
+    statistic: str
+    unit: str
+    expected: str
+    estimate: float
+    p05: float
+    p95: float
+    values: list[float]
+    result: str
+    year: int | None = None
+
+    @property
+    def n_seeds(self) -> int:
+        return int(np.isfinite(np.asarray(self.values, float)).sum())
+
+
+def across_seeds(values) -> tuple[float, float, float]:
+    """(median, 5% quantile, 95% quantile) of the finite values; NaN if there are none."""
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v)]
+    if len(v) == 0:
+        return math.nan, math.nan, math.nan
+    lo, mid, hi = np.quantile(v, [INTERVAL[0], 0.5, INTERVAL[1]])
+    return float(mid), float(lo), float(hi)
+
+
+def verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("pass" if ok else "fail")
+
+
+def _check(key, name, statistic, unit, expected, values, judge: Callable[[float, float, float], bool] | None, year=None) -> Check:
+    est, lo, hi = across_seeds(values)
+    ok = None if judge is None or not math.isfinite(est) else bool(judge(est, lo, hi))
+    return Check(key, name, statistic, unit, expected, est, lo, hi, [float(v) for v in values], verdict(ok), year)
+
+
+@dataclass
+class Diagnosis:
+    """What ``sim diagnose`` reports.
+
+    Attributes:
+        scenario: the scenario's name; city, city_zh: its city.
+        seeds: the seeds (the same for the scenario and its variants).
+        years: the years of the regressions (checks 1-4).
+        shock_year: the year the transfer rises and the mines close (checks 5-6).
+        variants: each variant's ``--set`` overrides (beyond the base's).
+        checks: the checks, in order.
+        notes: things the reader should know.
+        runs: the run directories by variant, in seed order.
+        points: the scatters' points by panel (x, y, seed), for the figure.
+    """
+
+    scenario: str
+    city: str
+    city_zh: str
+    seeds: list[int]
+    years: tuple[int, int]
+    shock_year: int
+    variants: dict[str, list[str]]
+    checks: list[Check]
+    notes: list[str] = field(default_factory=list)
+    runs: dict[str, list[str]] = field(default_factory=dict)
+    points: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def n_pass(self) -> int:
+        return sum(c.result == "pass" for c in self.checks)
+
+    @property
+    def n_fail(self) -> int:
+        return sum(c.result == "fail" for c in self.checks)
+
+
+def _points(tables: list[pd.DataFrame], fn, years) -> pd.DataFrame:
+    frames = []
+    for i, t in enumerate(tables):
+        x, y = fn(t, years)
+        frames.append(pd.DataFrame({"x": x, "y": y, "seed_index": i}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["x", "y", "seed_index"])
+
+
+def diagnose(
+    base: list[pd.DataFrame],
+    *,
+    national_wage: Mapping[int, float],
+    shock_year: int,
+    years: tuple[int, int] | None = None,
+    transfer: list[pd.DataFrame] | None = None,
+    closure: list[pd.DataFrame] | None = None,
+) -> list[Check]:
+    """The checks on runs already made (pure): ``base`` one table per seed, ``transfer`` and
+    ``closure`` the variants' tables at the same seeds in the same order (None: check left out).
+
+    Args:
+        base: the scenario's runs, one indicator table each.
+        national_wage: the scenario's ``world.national_average_wage_yuan_per_year``.
+        shock_year: the year the variants start.
+        years: the years of the regressions (checks 1-4), default all.
+        transfer, closure: the variants' runs, paired with ``base`` by position.
+    """
+    checks = [
+        _check("1 okun", "Okun's law", "slope of Δ unemployment rate on real GDP growth", "share per share",
+               "< 0", [okun_slope(t, years) for t in base], lambda e, lo, hi: e < 0),
+        _check("2 beveridge", "Beveridge curve", "slope of vacancy rate on unemployment rate", "share per share",
+               "< 0", [beveridge_slope(t, years) for t in base], lambda e, lo, hi: e < 0),
+        _check("3 wage curve", "Wage curve", "elasticity of local/national wage to unemployment rate", "log per log",
+               f"in [{WAGE_CURVE_RANGE[0]}, {WAGE_CURVE_RANGE[1]}]",
+               [wage_curve_elasticity(t, national_wage, years) for t in base],
+               lambda e, lo, hi: WAGE_CURVE_RANGE[0] <= e <= WAGE_CURVE_RANGE[1]),
+        _check("4 services", "Services share against income", "slope of services share of GDP on log GDP per person",
+               "share per log point", "> 0", [services_income_slope(t, years) for t in base], lambda e, lo, hi: e > 0),
+    ]
+    if transfer is not None:
+        checks.append(_check(
+            "5 transfers", "Spending response to transfers",
+            f"Δ city spending / Δ transfers received, {shock_year} on (general transfer +{TRANSFER_RISE:.0%})",
+            "yuan per yuan", f">= {SPENDING_RESPONSE_MIN}",
+            [spending_response(b, v, shock_year) for b, v in zip(base, transfer, strict=True)],
+            lambda e, lo, hi: e >= SPENDING_RESPONSE_MIN,
+        ))
+    if closure is not None:
+        checks += closure_checks(base, closure, shock_year)
+    return checks
+
+
+def closure_checks(base: list[pd.DataFrame], closure: list[pd.DataFrame], shock_year: int) -> list[Check]:
+    """Check 6: the paired effects of closing every mine in ``shock_year``, :data:`EFFECT_LAGS` years on."""
+    pairs = list(zip(base, closure, strict=True))
+    checks = []
+    for lag in EFFECT_LAGS:
+        year = shock_year + lag
+        checks.append(_check(
+            f"6 population +{lag}", f"Mine closure {shock_year}: population", f"Δ population in {year}", "persons",
+            "< 0, interval < 0", [paired_effect(b, v, "population", year) for b, v in pairs],
+            lambda e, lo, hi: hi < 0, year,
+        ))
+    for lag in EFFECT_LAGS:
+        year = shock_year + lag
+        values = [paired_effect(b, v, "unemployment_rate", year) for b, v in pairs]
+        if lag == EFFECT_LAGS[0]:
+            # higher in each of the first years: every year's interval above zero
+            first = [shock_year + k for k in range(1, UNEMPLOYMENT_HIGHER_YEARS + 1)]
+            lows = [across_seeds([paired_effect(b, v, "unemployment_rate", y) for b, v in pairs])[1] for y in first]
+
+            def judge(e, lo, hi, lows=lows):
+                return all(math.isfinite(x) and x > 0 for x in lows)
+
+            expected = f"> 0, interval > 0 in {first[0]}-{first[-1]}"
+        else:
+            judge, expected = None, "(reported)"
+        checks.append(_check(
+            f"6 unemployment +{lag}", f"Mine closure {shock_year}: unemployment rate",
+            f"Δ unemployment rate in {year}", "share", expected, values, judge, year,
+        ))
+    for lag in EFFECT_LAGS:
+        year = shock_year + lag
+        checks.append(_check(
+            f"6 out-migrants +{lag}", f"Mine closure {shock_year}: out-migrants", f"Δ out-migrants in {year}",
+            "persons/year", "(reported)", [paired_effect(b, v, "out_migrants", year) for b, v in pairs], None, year,
+        ))
+    return checks
+
+
+# ------------------------------------------------------------------ the variants
+
+
+def raised_series(series: Mapping[int, float], from_year: int, factor: float) -> dict[int, float]:
+    """``series`` times ``factor`` from ``from_year`` on, unchanged in every earlier (whole) year.
+
+    The model reads series at whole years, interpolating linearly between the years given: the
+    result keeps the given years before ``from_year``, adds the value of ``from_year - 1`` (so the
+    years before are unchanged) and ``from_year`` raised, and raises every later year given."""
+    out = {int(y): float(v) for y, v in series.items() if int(y) < from_year - 1}
+    out[from_year - 1] = series_at(series, from_year - 1)
+    out[from_year] = factor * series_at(series, from_year)
+    for y, v in series.items():
+        if int(y) > from_year:
+            out[int(y)] = factor * float(v)
+    return dict(sorted(out.items()))
+
+
+def _yaml_mapping(series: Mapping[int, float]) -> str:
+    return "{" + ", ".join(f"{y}: {float(v)!r}" for y, v in series.items()) + "}"
+
+
+def transfer_overrides(scenario, from_year: int) -> list[str]:
+    """``--set`` overrides raising the general transfer per resident by :data:`TRANSFER_RISE` from ``from_year``."""
+    series = scenario.public_finance.general_transfer_yuan_per_resident_per_year
+    return [f"{TRANSFER_KEY}={_yaml_mapping(raised_series(series, from_year, 1.0 + TRANSFER_RISE))}"]
+
+
+def mine_closure_overrides(year: int) -> list[str]:
+    """``--set`` overrides that close every mine still open in ``year``.
+
+    The scenario has no closure date per mine: a mine closes when its reserves fall below the
+    workable minimum or after a run of loss-making months (``coal.close_after_loss_months_*``), both
+    fixed for the whole run. The variant uses two levers for ``year`` only: the ecology/overcapacity
+    lever cuts the mines' capacity to zero from January (no coal is extracted; staffing targets fall
+    to zero; the cut stays after the year), so every mine makes a loss every month; and the state
+    firms' hard budget (``soe_reform.hard_budget_loss_months``, :data:`CLOSURE_HARD_BUDGET_MONTHS`)
+    closes the state mines after at most that many months of losses (private mines close after
+    ``coal.close_after_loss_months_private``). Every other setting of the two levers keeps its
+    neutral default (no productivity gain, resettlement payment, tax or transfer). Side effect: for
+    that year an ordinary state firm with as many consecutive loss months exits too (normally after
+    ``exit_after_loss_months_soe``, 18-36 months in Fuxin's sectors).
+    """
+    eco, soe = "levers.ecology_overcapacity", "levers.soe_reform"
+    return [
+        f"{eco}.enabled=true", f"{eco}.start_year={year}", f"{eco}.end_year={year}",
+        f"{eco}.mine_capacity_cut_share=1.0", f"{eco}.capacity_cut_phase_in_years={1.0 / 12.0!r}",
+        f"{soe}.enabled=true", f"{soe}.start_year={year}", f"{soe}.end_year={year}",
+        f"{soe}.hard_budget_loss_months={CLOSURE_HARD_BUDGET_MONTHS}",
+    ]
+
+
+def default_shock_year(start: int, end: int) -> int:
+    """The middle year of the run."""
+    return (start + end) // 2
+
+
+# ------------------------------------------------------------------ running
+
+
+def read_run(directory: Path) -> pd.DataFrame:
+    """A run directory's indicators (the columns the checks need)."""
+    import pyarrow.parquet as pq
+
+    path = Path(directory) / "indicators.parquet"
+    names = pq.read_schema(path).names
+    missing = [c for c in NEEDED if c not in names]
+    if missing:
+        raise ResultsError(f"{path}: no indicator {', '.join(missing)} (a run made before it was reported; delete it to run again)")
+    return pq.read_table(path, columns=list(NEEDED)).to_pandas()
+
+
+def check_runs(directories: list[Path]) -> None:
+    """Raise :class:`DiagnoseRunFailed` if a run's manifest marks it failed (naming every such run)."""
+    failed = []
+    for d in directories:
+        try:
+            manifest = json.loads((Path(d) / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            failed.append(f"{d}: manifest not readable ({e})")
+            continue
+        why = run_failure(manifest)
+        if why is not None:
+            failed.append(f"{d}: {why}")
+    if failed:
+        more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+        raise DiagnoseRunFailed(f"a run failed its checks, so the diagnosis is not made: {failed[0]}{more}")
+
+
+def run_diagnose(
+    scenario_file: Path,
+    *,
+    seeds: int,
+    out: Path,
+    workers: int | None = None,
+    overrides: list[str] | tuple[str, ...] = (),
+    years: tuple[int, int] | None = None,
+    shock_year: int | None = None,
+    root_seed: int | None = None,
+    progress: Callable[[int, int, int], None] | None = None,
+    before_runs: Callable[[int], None] | None = None,
+) -> Diagnosis:
+    """Run the scenario and its two variants on the same seeds and diagnose them.
+
+    Runs go to ``out/runs`` (identical runs already there are reused). ``years`` restricts the
+    regressions; ``shock_year`` (default: the middle of the run) is when the variants start.
+
+    Raises:
+        ScenarioError: the scenario or an override does not validate.
+        ResultsError: ``years`` or ``shock_year`` outside the run.
+        InconsistentScenarioError: the scenario cannot build its city.
+        AccountingError: a run stopped on a non-finite value or a raised violation.
+        DiagnoseRunFailed: a run finished but failed its accounting checks.
+    """
+    from simulator.experiment.seeds import SeedJob, derive_seeds, run_seeds
+    from simulator.scenario.loader import load_scenario
+
+    overrides = tuple(overrides)
+    sc = load_scenario(scenario_file, overrides=overrides)
+    start, end = sc.run.start_year, sc.run.end_year
+    if years is not None and (years[1] < start or years[0] > end):
+        raise ResultsError(f"--years {years[0]}:{years[1]}: the run covers {start}-{end} only")
+    span = (start, end) if years is None else (max(years[0], start), min(years[1], end))
+    shock = default_shock_year(start, end) if shock_year is None else shock_year
+    if not start < shock <= end:
+        raise ResultsError(f"--shock-year {shock}: must lie after the run's first year and not after its last ({start + 1}-{end})")
+    variants = {BASE: [], TRANSFER: transfer_overrides(sc, shock), CLOSURE: mine_closure_overrides(shock)}
+    notes = []
+    on = [name for name in ("ecology_overcapacity", "soe_reform") if getattr(sc.levers, name).enabled]
+    if on:
+        notes.append(f"the scenario has {' and '.join(on)} on: the mine-closure variant replaces {'its' if len(on) == 1 else 'their'} years and sizes")
+    for extra in variants.values():  # every variant validates before any run starts
+        if extra:
+            load_scenario(scenario_file, overrides=overrides + tuple(extra))
+    seed_list = derive_seeds(sc.run.seed if root_seed is None else root_seed, seeds)
+    jobs = [SeedJob(scenario_file=str(scenario_file), seed=s, overrides=overrides + tuple(variants[v])) for v in VARIANTS for s in seed_list]
+    if before_runs:
+        before_runs(len(jobs))
+    made = run_seeds(jobs, out_root=Path(out) / "runs", workers=workers, progress=progress)
+    check_runs(made)
+    dirs = {v: made[i * seeds:(i + 1) * seeds] for i, v in enumerate(VARIANTS)}
+    tables = {v: [read_run(d) for d in ds] for v, ds in dirs.items()}
+    national = sc.world.national_average_wage_yuan_per_year
+    checks = diagnose(tables[BASE], national_wage=national, shock_year=shock, years=span,
+                      transfer=tables[TRANSFER], closure=tables[CLOSURE])
+    still_open = [float(t.loc[t["year"] == shock, "mines_open"].iloc[0]) for t in tables[CLOSURE] if (t["year"] == shock).any()]
+    before = [float(t.loc[t["year"] == shock - 1, "mines_open"].iloc[0]) for t in tables[BASE] if (t["year"] == shock - 1).any()]
+    if before and max(before) == 0:
+        notes.append(f"no mine was open at the end of {shock - 1} in the scenario's runs: check 6 closes nothing")
+    else:
+        last = [int(t.loc[t["mines_open"] > 0, "year"].max()) for t in tables[BASE] if (t["mines_open"] > 0).any()]
+        if last and max(last) < shock + max(EFFECT_LAGS):
+            notes.append(
+                f"in the scenario's own runs the last mine closes by the end of {max(last) + 1} at the latest: check 6 "
+                f"brings closures forward by {max(last) + 1 - shock} years or less (an earlier --shock-year tests a longer gap)"
+            )
+    if any(x > 0 for x in still_open):
+        notes.append(f"mines still open at the end of {shock} in the closure variant: {', '.join(f'{x:g}' for x in still_open)}")
+    if shock + max(EFFECT_LAGS) > end:
+        notes.append(f"the run ends in {end}: effects more than {end - shock} years after {shock} are n/a")
+    points = {
+        "okun": _points(tables[BASE], okun_points, span),
+        "beveridge": _points(tables[BASE], beveridge_points, span),
+        "wage_curve": _points(tables[BASE], lambda t, y: wage_curve_points(t, national, y), span),
+        "services": _points(tables[BASE], services_points, span),
+    }
+    return Diagnosis(
+        scenario=sc.name, city=sc.city.name, city_zh=sc.city.name_zh or "", seeds=seed_list, years=span,
+        shock_year=shock, variants={v: list(o) for v, o in variants.items()}, checks=checks, notes=notes,
+        runs={v: [str(d) for d in ds] for v, ds in dirs.items()}, points=points,
+    )
+
+
+# ------------------------------------------------------------------ output
+
+
+def _num(x: float) -> float | None:
+    return float(x) if x is not None and math.isfinite(x) else None
+
+
+def to_frame(d: Diagnosis) -> pd.DataFrame:
+    """The checks as ``diagnose.csv``'s table (columns :data:`CSV_COLUMNS`)."""
+    rows = [
+        {"check": c.check, "name": c.name, "statistic": c.statistic, "unit": c.unit, "year": c.year,
+         "estimate": c.estimate, "p05": c.p05, "p95": c.p95, "n_seeds": c.n_seeds, "expected": c.expected, "result": c.result}
+        for c in d.checks
+    ]
+    frame = pd.DataFrame(rows, columns=list(CSV_COLUMNS))
+    frame["year"] = frame["year"].astype("Int64")
+    return frame
+
+
+def to_json(d: Diagnosis) -> dict:
+    """The diagnosis as plain data (``diagnose.json``)."""
+    checks = []
+    for c in d.checks:
+        item = asdict(c)
+        item["n_seeds"] = c.n_seeds
+        for k in ("estimate", "p05", "p95"):
+            item[k] = _num(item[k])
+        item["values"] = [_num(v) for v in c.values]
+        checks.append(item)
+    return {
+        "scenario": d.scenario, "city": d.city, "city_zh": d.city_zh, "seeds": d.seeds,
+        "years": list(d.years), "shock_year": d.shock_year, "variants": d.variants,
+        "unemployment_rate": "unemployed_persons / (employment_total + unemployed_persons)",
+        "interval": [INTERVAL[0], INTERVAL[1]], "passed": d.n_pass, "failed": d.n_fail,
+        "checks": checks, "notes": d.notes, "runs": d.runs,
+    }
+
+
+def draw(d: Diagnosis, path: Path) -> Path:
+    """``diagnose.png``: the Okun scatter, the Beveridge scatter, the wage curve and the services
+    share against income, every seed's years as points with the pooled least-squares line."""
+    from simulator.analysis import style
+
+    plt, _ = style.setup_matplotlib()
+    panels = (
+        ("okun", "Okun's law", "real GDP growth", "Δ unemployment rate", "1 okun"),
+        ("beveridge", "Beveridge curve", "unemployment rate", "vacancy rate", "2 beveridge"),
+        ("wage_curve", "Wage curve", "log unemployment rate", "log local / national wage", "3 wage curve"),
+        ("services", "Services share against income", "log GDP per person", "services share of GDP", "4 services"),
+    )
+    by_key = {c.check: c for c in d.checks}
+    fig, axes = plt.subplots(2, 2, figsize=(9.0, 7.0))
+    for ax, (key, title, xl, yl, check) in zip(axes.flat, panels, strict=True):
+        pts = d.points.get(key)
+        if pts is not None and len(pts):
+            ok = np.isfinite(pts["x"]) & np.isfinite(pts["y"])
+            p = pts[ok]
+            ax.scatter(p["x"], p["y"], s=9, alpha=0.5, c=p["seed_index"], cmap="viridis", linewidths=0)
+            slope = ols_slope(p["x"], p["y"])
+            if math.isfinite(slope):
+                xs = np.linspace(float(p["x"].min()), float(p["x"].max()), 2)
+                ax.plot(xs, float(p["y"].mean()) + slope * (xs - float(p["x"].mean())), color="black", lw=1.2)
+        c = by_key.get(check)
+        if c is not None:
+            title = f"{title}\n{c.estimate:.3g} [{c.p05:.3g}, {c.p95:.3g}], expected {c.expected}: {c.result}" if math.isfinite(c.estimate) else f"{title}: n/a"
+        ax.set_title(title)
+        ax.set_xlabel(xl)
+        ax.set_ylabel(yl)
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"{d.city} ({d.scenario}): behavioural checks, {d.years[0]}-{d.years[1]}, {len(d.seeds)} seeds")
+    fig.tight_layout()
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    return atomic_write(Path(path), buf.getvalue())
+
+
+def write_outputs(d: Diagnosis, out: Path) -> list[Path]:
+    """Write ``diagnose.csv``, ``diagnose.json`` and ``diagnose.png`` into ``out``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [
+        atomic_write(out / "diagnose.csv", to_frame(d).to_csv(index=False)),
+        atomic_write(out / "diagnose.json", json.dumps(to_json(d), indent=1, ensure_ascii=False) + "\n"),
+        draw(d, out / "diagnose.png"),
+    ]
+    return written

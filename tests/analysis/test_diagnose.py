@@ -1,0 +1,231 @@
+"""``sim diagnose``: the estimators on hand-built tables with known answers, the variants' overrides,
+and the command on the tiny city (files, columns, exit codes)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulator.analysis import diagnose as dg
+from simulator.model.series import series_at
+from simulator.scenario.loader import load_scenario
+
+YEARS = np.arange(2000, 2021)
+LABOUR = 100_000.0
+NATIONAL = {2000: 10_000.0, 2010: 20_000.0, 2020: 36_000.0}
+
+
+def table(u: np.ndarray, *, gdp=None, vacancies=None, wage=None, services=None, pc=None, years=YEARS, **extra) -> pd.DataFrame:
+    """An indicator table with the unemployment rate ``u`` (labour force ``LABOUR``) and the rest given or flat."""
+    n = len(years)
+    t = pd.DataFrame({
+        "year": years,
+        "employment_total": (1.0 - u) * LABOUR,
+        "unemployed_persons": u * LABOUR,
+        "gdp_total": np.full(n, 1e9) if gdp is None else gdp,
+        "vacancies": np.full(n, 1000.0) if vacancies is None else vacancies,
+        "average_wage": np.full(n, 15_000.0) if wage is None else wage,
+        "gdp_per_capita": np.linspace(5_000, 20_000, n) if pc is None else pc,
+    })
+    t["gdp_services"] = t["gdp_total"] * (0.4 if services is None else services)
+    for k, v in extra.items():
+        t[k] = v
+    return t
+
+
+def test_okun_slope_of_minus_a_half_is_recovered() -> None:
+    rng = np.random.default_rng(1)
+    growth = rng.normal(0.05, 0.04, len(YEARS))
+    gdp = 1e9 * np.cumprod(1.0 + growth)
+    u = np.empty(len(YEARS))
+    u[0] = 0.10
+    for i in range(1, len(YEARS)):
+        u[i] = u[i - 1] + 0.01 - 0.5 * (gdp[i] / gdp[i - 1] - 1.0)
+    assert dg.okun_slope(table(u, gdp=gdp)) == pytest.approx(-0.5, abs=1e-9)
+    # --years restricts the pairs used: still exact on a sub-range, and a pair needs both years
+    assert dg.okun_slope(table(u, gdp=gdp), (2005, 2012)) == pytest.approx(-0.5, abs=1e-9)
+    x, _ = dg.okun_points(table(u, gdp=gdp), (2005, 2012))
+    assert len(x) == 7
+
+
+def test_beveridge_slope_is_recovered() -> None:
+    u = np.linspace(0.04, 0.15, len(YEARS))
+    v = 0.05 - 0.3 * u
+    assert dg.beveridge_slope(table(u, vacancies=v * LABOUR)) == pytest.approx(-0.3, abs=1e-9)
+
+
+def test_wage_curve_elasticity_against_the_national_series() -> None:
+    u = np.exp(np.linspace(np.log(0.03), np.log(0.2), len(YEARS)))[::-1]
+    national = np.array([series_at(NATIONAL, y) for y in YEARS])
+    wage = national * 0.8 * u**-0.1  # the local/national ratio answers unemployment with elasticity -0.1
+    assert dg.wage_curve_elasticity(table(u, wage=wage), NATIONAL) == pytest.approx(-0.1, abs=1e-9)
+    # a wage that follows the national series whatever unemployment does: elasticity 0
+    assert dg.wage_curve_elasticity(table(u, wage=national * 0.8), NATIONAL) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_services_share_slope_on_log_income() -> None:
+    pc = np.linspace(5_000, 30_000, len(YEARS))
+    share = 0.2 + 0.15 * np.log(pc / 5_000)
+    assert dg.services_income_slope(table(np.full(len(YEARS), 0.1), services=share, pc=pc)) == pytest.approx(0.15, abs=1e-9)
+
+
+def test_spending_response_is_the_ratio_of_the_paired_differences_from_the_year_on() -> None:
+    u = np.full(len(YEARS), 0.1)
+    spend = np.linspace(1e9, 2e9, len(YEARS))
+    tr = np.linspace(5e8, 9e8, len(YEARS))
+    base = table(u, city_spending=spend, transfers_received=tr)
+    after = YEARS >= 2010
+    variant = table(
+        u,
+        city_spending=spend + np.where(after, 85.0, 0.0) + np.where(YEARS == 2005, 1e6, 0.0),  # an earlier difference is not counted
+        transfers_received=tr + np.where(after, 100.0, 0.0),
+    )
+    assert dg.spending_response(base, variant, 2010) == pytest.approx(0.85, rel=1e-9)
+    assert math.isnan(dg.spending_response(base, base, 2010))  # no extra transfer: no ratio
+
+
+def test_paired_effects_and_verdicts_of_a_built_closure() -> None:
+    u = np.full(len(YEARS), 0.1)
+    pop = np.full(len(YEARS), 1e6)
+    bases, closed = [], []
+    for k in range(5):
+        b = table(u, population=pop + k, out_migrants=np.full(len(YEARS), 1e4))
+        later = YEARS >= 2010
+        c = table(np.where(later, 0.12 + 0.001 * k, 0.1), population=np.where(later, pop - 5000 - 100 * k, pop) + k,
+                  out_migrants=np.where(later, 1.2e4, 1e4))
+        bases.append(b)
+        closed.append(c)
+    assert dg.paired_effect(bases[0], closed[0], "population", 2013) == -5000
+    assert dg.paired_effect(bases[0], closed[0], "unemployment_rate", 2013) == pytest.approx(0.02)
+    assert math.isnan(dg.paired_effect(bases[0], closed[0], "population", 2040))  # after the run
+    checks = {c.check: c for c in dg.closure_checks(bases, closed, 2010)}
+    assert checks["6 population +3"].result == "pass" and checks["6 population +3"].year == 2013
+    assert checks["6 population +3"].estimate == pytest.approx(-5200)
+    assert checks["6 unemployment +3"].result == "pass"
+    assert checks["6 out-migrants +10"].result == "n/a" and checks["6 out-migrants +10"].estimate == 2000
+    # no effect: the intervals do not exclude zero, the checks fail
+    none = {c.check: c for c in dg.closure_checks(bases, bases, 2010)}
+    assert none["6 population +3"].result == "fail" and none["6 unemployment +3"].result == "fail"
+
+
+def test_diagnose_gives_every_check_with_interval_and_verdict() -> None:
+    rng = np.random.default_rng(3)
+    runs = []
+    for _ in range(4):
+        growth = rng.normal(0.05, 0.04, len(YEARS))
+        gdp = 1e9 * np.cumprod(1.0 + growth)
+        u = np.clip(0.1 - 0.5 * np.cumsum(growth - 0.05) + rng.normal(0, 0.002, len(YEARS)), 0.01, 0.5)
+        runs.append(table(u, gdp=gdp, vacancies=(0.06 - 0.3 * u) * LABOUR, city_spending=np.full(len(YEARS), 1e9),
+                          transfers_received=np.full(len(YEARS), 5e8)))
+    checks = dg.diagnose(runs, national_wage=NATIONAL, shock_year=2010)
+    assert [c.check for c in checks] == ["1 okun", "2 beveridge", "3 wage curve", "4 services"]
+    okun, bev = checks[0], checks[1]
+    assert okun.result == "pass" and okun.p05 <= okun.estimate <= okun.p95 and okun.n_seeds == 4
+    assert bev.estimate == pytest.approx(-0.3, abs=0.05) and bev.result == "pass"
+    assert checks[2].result == "fail"  # a flat wage ratio: elasticity 0, outside [-0.2, -0.05]
+
+
+def test_raised_series_leaves_earlier_years_and_raises_later_ones() -> None:
+    series = {2000: 420.0, 2008: 1100.0, 2015: 1900.0, 2020: 2900.0, 2035: 5600.0}
+    raised = dg.raised_series(series, 2017, 1.1)
+    for y in range(1995, 2041):
+        expected = series_at(series, y) * (1.1 if y >= 2017 else 1.0)
+        assert series_at(raised, y) == pytest.approx(expected, rel=1e-12), y
+
+
+def test_the_variants_validate_and_close_every_mine_in_the_year(tiny_path, run_columns) -> None:
+    sc = load_scenario(tiny_path)
+    raised = load_scenario(tiny_path, overrides=dg.transfer_overrides(sc, 2001))
+    transfer = raised.public_finance.general_transfer_yuan_per_resident_per_year
+    assert series_at(transfer, 2000) == series_at(sc.public_finance.general_transfer_yuan_per_resident_per_year, 2000)
+    assert series_at(transfer, 2002) == pytest.approx(1.1 * series_at(sc.public_finance.general_transfer_yuan_per_resident_per_year, 2002))
+    closing = load_scenario(tiny_path, overrides=dg.mine_closure_overrides(2001))
+    base, closed = run_columns(sc), run_columns(closing)
+    assert base["mines_open"][1] > 0
+    assert closed["mines_open"][1] == 0  # every mine closed by the end of 2001
+    assert closed["population"][0] == base["population"][0]  # nothing differs before the year
+
+
+# ------------------------------------------------------------------ the command
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def diagnosed(tiny_path, tmp_path_factory):
+    """One ``sim diagnose`` of the tiny city (2000-2004, 2 seeds, one process)."""
+    from typer.testing import CliRunner
+
+    from simulator.cli.main import app
+
+    out = tmp_path_factory.mktemp("diagnose")
+    args = ["diagnose", str(tiny_path), "--seeds", "2", "--workers", "1", "--quiet", "--set", "run.end_year=2004", "--out", str(out)]
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(app, args)
+    return result, out, args
+
+
+def test_the_command_writes_its_files_and_a_table_in_80_columns(diagnosed) -> None:
+    result, out, _ = diagnosed
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader((out / "diagnose.csv").read_text(encoding="utf-8").splitlines()))
+    assert tuple(rows[0]) == dg.CSV_COLUMNS
+    assert [r["check"] for r in rows][:5] == ["1 okun", "2 beveridge", "3 wage curve", "4 services", "5 transfers"]
+    assert {r["result"] for r in rows} <= {"pass", "fail", "n/a"}
+    data = json.loads((out / "diagnose.json").read_text(encoding="utf-8"))
+    assert data["shock_year"] == 2002 and data["years"] == [2000, 2004] and len(data["seeds"]) == 2
+    assert set(data["runs"]) == {"base", "transfer", "mine_closure"}
+    assert all(len(v) == 2 for v in data["runs"].values())
+    assert (out / "diagnose.png").read_bytes()[:8] == PNG_MAGIC
+    table = result.stdout.split(" passed, ")[0]  # the table (then the counts and the files written)
+    assert "1 okun" in table and "5 transfers" in table
+    assert max(len(line) for line in table.splitlines()) <= 80
+
+
+def test_a_failed_run_is_not_used_exit_3(diagnosed) -> None:
+    from typer.testing import CliRunner
+
+    from simulator.cli.main import app
+
+    result, out, args = diagnosed
+    manifest = Path(json.loads((out / "diagnose.json").read_text(encoding="utf-8"))["runs"]["transfer"][1]) / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data.update(status="failed", failure="accounting check failed: stock-flow")
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    again = CliRunner().invoke(app, args)  # the runs are reused, one of them failed
+    assert again.exit_code == 3, again.output
+    assert "failed its checks" in again.output and "Traceback" not in again.output
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--years", "2004:2001"], "after the last"),
+        (["--years", "1990:1995"], "covers 2000-2002"),
+        (["--shock-year", "1999"], "--shock-year"),
+        (["--set", "labour.quit_rate_per_mont=0.1"], "did you mean"),
+    ],
+)
+def test_bad_input_exits_2_before_any_run(tiny_path, tmp_path, extra, message) -> None:
+    from typer.testing import CliRunner
+
+    from simulator.cli.main import app
+
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["diagnose", str(tiny_path), "--out", str(tmp_path), *extra])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_missing_scenario_file_exits_2(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from simulator.cli.main import app
+
+    result = CliRunner().invoke(app, ["diagnose", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 2 and "no such scenario file" in result.output
