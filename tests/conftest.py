@@ -108,6 +108,9 @@ def statistical_disagreements(
     alpha = family_alpha / max(2 * len(checks), 1)
     out = []
     for label, x, y in checks:
+        if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+            out.append(f"{label}: a non-finite value in the samples")
+            continue
         if np.ptp(x) == 0 and np.ptp(y) == 0:
             if not np.isclose(x[0], y[0], rtol=1e-9, atol=0.0):
                 out.append(f"{label}: constant {x[0]:.6g} in one sample, {y[0]:.6g} in the other")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -17,7 +18,7 @@ from simulator.analysis.fit import (
     read_targets,
     targets_in_run,
 )
-from simulator.cli.common import console, fail
+from simulator.cli.common import EXIT_RUN_FAILED, console, err_console, fail
 from simulator.cli.tables import number_column, print_fitting, text_column
 
 
@@ -32,6 +33,17 @@ def _run_city(run_dir: Path) -> str | None:
         return None
 
 
+def _failure(run_dir: Path) -> str | None:
+    """Why the run must not be used (its manifest marks it failed), or None."""
+    from simulator.analysis.load import run_failure
+
+    try:
+        manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return run_failure(manifest) if isinstance(manifest, dict) else None
+
+
 def fit(
     run_dir: Annotated[Path, typer.Argument(help="A run directory written by `sim run`.")],
     targets: Annotated[
@@ -42,6 +54,10 @@ def fit(
     parquet = run_dir / "indicators.parquet"
     if not parquet.is_file():
         raise fail(f"{run_dir}: not a run directory (no indicators.parquet)")
+    failure = _failure(run_dir)
+    if failure is not None:
+        err_console.print(f"[bold red]error:[/] {escape(str(run_dir))}: the run failed its checks, not fitted: {escape(failure)}", soft_wrap=True)
+        raise typer.Exit(EXIT_RUN_FAILED)
     if targets is None:
         city = _run_city(run_dir)
         targets = default_targets(city) if city else None

@@ -62,12 +62,20 @@ class SeedJob:
     scale: int | None = None
 
 
+def _failed(manifest: dict) -> bool:
+    """A run marked failed, or (older manifests) one whose accounting recorded a violation."""
+    if str(manifest.get("status") or "").lower() == "failed":
+        return True
+    acc = manifest.get("accounting")
+    return isinstance(acc, dict) and (acc.get("n_violations") or 0) > 0
+
+
 def _existing_runs(out_root: Path, name: str) -> dict[str, Path]:
     """Run directories under ``out_root/name`` by their scenario sha256.
 
     Only whole runs of the current format count: a run made before the regional
     table existed (no ``regions.parquet``) is made again, so that ``--regions``
-    and the report's Regions section can read every run.
+    and the report's Regions section can read every run; a failed run is made again too.
     """
     from simulator.experiment.paths import child_dir
 
@@ -79,9 +87,12 @@ def _existing_runs(out_root: Path, name: str) -> dict[str, Path]:
         if not all((manifest.parent / f).is_file() for f in RUN_FILES):
             continue
         try:
-            sha = json.loads(manifest.read_text(encoding="utf-8")).get("scenario_sha256")
+            data = json.loads(manifest.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
+        if not isinstance(data, dict) or _failed(data):
+            continue  # a failed run is kept for inspection, never reused: the run is made again
+        sha = data.get("scenario_sha256")
         if sha:
             found.setdefault(sha, manifest.parent)
     return found

@@ -405,6 +405,8 @@ class CityModel(mesa.Model):
                 self.timings[name] += time.perf_counter() - t0
                 self.cpu_timings[name] += time.process_time() - c0
         except NonFiniteError as e:
+            if str(e)[:4].isdigit():  # already located (the checks name the month themselves)
+                raise
             raise NonFiniteError(f"{self.year}-{self.month:02d}: non-finite value in {name}: {e}") from None
         self._check_money_finite(name)
 

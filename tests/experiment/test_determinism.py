@@ -132,3 +132,9 @@ def test_the_statistical_helper_detects_a_change_of_behaviour(load_tiny, seed_sa
     after = seed_sample(load_tiny("run.end_year=2000", "labour.matching_efficiency_per_month=0.2"), range(101, 121), STAT_INDICATORS)
     bad = disagreements(before, after)
     assert any(b.startswith("unemployed_persons") for b in bad), bad
+
+
+def test_the_statistical_helper_flags_a_non_finite_value(disagreements) -> None:
+    a = {"x": np.array([[1.0], [2.0], [3.0]])}
+    b = {"x": np.array([[1.0], [np.nan], [3.0]])}
+    assert disagreements(a, b) == ["x[0]: a non-finite value in the samples"]

@@ -39,3 +39,20 @@ def test_run_seeds_in_two_processes_writes_runs_that_a_second_call_reuses(tmp_pa
     there = pq.read_table(first[0] / "indicators.parquet")
     for name in ("population", "gdp_total", "employment_total"):
         np.testing.assert_array_equal(there.column(name).to_numpy(), here[name])
+
+
+def test_a_failed_run_is_never_reused(tmp_path) -> None:
+    """A run directory marked failed (kept for inspection) is not taken for a new run of the same
+    scenario; a good one is."""
+    import json as _json
+
+    from simulator.experiment.seeds import _existing_runs
+
+    for run_id, status in (("a-failed", "failed"), ("b-ok", "ok")):
+        d = tmp_path / "tiny" / run_id
+        d.mkdir(parents=True)
+        for name in ("indicators.parquet", "regions.parquet", "scenario.resolved.yaml"):
+            (d / name).write_bytes(b"x")
+        sha = "same" if run_id == "a-failed" else "other"
+        (d / "manifest.json").write_text(_json.dumps({"status": status, "scenario_sha256": sha}), encoding="utf-8")
+    assert _existing_runs(tmp_path, "tiny") == {"other": tmp_path / "tiny" / "b-ok"}

@@ -149,6 +149,8 @@ def test_a_leak_makes_sim_run_fail_with_one_line_and_a_failed_run_directory(leak
     assert manifest["status"] == "failed"
     assert message in manifest["failure"]
     assert manifest["accounting"]["ok"] is False
+    fitted = CliRunner().invoke(app, ["fit", str(run_dir)])  # a failed run is never fitted either
+    assert fitted.exit_code == EXIT_RUN_FAILED and "not fitted" in fitted.stderr
 
 
 def test_on_violation_raise_stops_with_one_line_and_writes_nothing(monkeypatch, tmp_path) -> None:
