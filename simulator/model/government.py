@@ -48,6 +48,7 @@ class CityGovernment(mesa.Agent):
         self.fund = Earmark("successor-industry fund", FUND_SPENDING_KINDS)
         self.programme_debt = 0.0
         self.over_limit_months = 0
+        self.surplus_spending = 0.0  # yuan to spend next month out of free cash (budget rule)
         self._revenue_12m: deque[float] = deque(maxlen=12)
         self._spending_12m: deque[float] = deque(maxlen=12)
 
@@ -77,7 +78,8 @@ class CityGovernment(mesa.Agent):
         payments are still made, and the next category in the cut order is cut by
         ``budget_cut_step_per_month``. Within the limit, cut factors are restored
         by ``budget_restore_step_per_month``, the last cut first. Cash above the
-        buffer repays general debt.
+        buffer repays general debt; of what is then left above the buffer (less the earmarked
+        fund), ``surplus_spend_down_share_per_month`` is spent next month as other spending.
         """
         pf = self.model.scenario.public_finance
         banks = self.model.banks
@@ -93,6 +95,10 @@ class CityGovernment(mesa.Agent):
             self.cash -= repay
             self.debt -= repay
             banks.balance += repay
+        # what is left above the buffer (earmarked money aside) is spent down, not hoarded: budgets
+        # must balance and carry-overs older than two years go back to the budget (flypaper evidence)
+        free = self.cash - self.fund.balance - buffer
+        self.surplus_spending = pf.surplus_spend_down_share_per_month * max(free, 0.0)
         limit = pf.debt_limit_years_of_revenue * self.annual_revenue
         order = pf.budget_rule_cut_order
         if self.debt - self.programme_debt > limit:

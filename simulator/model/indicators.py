@@ -136,6 +136,8 @@ INDICATORS: list[Indicator] = [
     Indicator("welfare_job_hires", "persons/year", "Hires into public-welfare jobs", YEAR_SUM),
     Indicator("internal_movers", "persons/year", "Moves between the city's regions", YEAR_SUM),
     Indicator("vacancies", "persons (monthly average)", "Unfilled vacancies after hiring", YEAR_MEAN),
+    Indicator("city_cash", "yuan", "City cash (stock)", DECEMBER),
+    Indicator("surplus_spending", "yuan/year", "City spending out of free cash", YEAR_SUM),
 ]
 """Every city indicator, in the order of the table's columns (after ``year``)."""
 
@@ -153,6 +155,7 @@ MONTH_FLOWS: list[str] = [
     "agri_subsidy", "talent_allowance", "talent_households_recruited", "out_migrants_high_skill",
     "environmental_tax", "ecological_transfer", "resettlement_payments", "collective_enrolled",
     "dibao_recipients", "resource_tax", "welfare_job_hires", "internal_movers", "vacancies",
+    "surplus_spending",
 ]
 """The flows the mechanisms add up each month (``model.month_flows[name] += ...``); each feeds
 the indicator of the same name, or the one :data:`FLOW_INDICATOR` names."""
@@ -374,6 +377,8 @@ class IndicatorRecorder:
         for k in ("resource_tax", "mines_closed", "welfare_job_hires", "internal_movers"):
             row[k] = yf[k]
         row["vacancies"] = yf["vacancies"] / 12.0
+        row["city_cash"] = gov.cash
+        row["surplus_spending"] = yf["surplus_spending"]
         for k, compute in COMPUTED_ELSEWHERE.items():
             row[k] = float(compute(model, yf))
         if len(row) != len(INDICATORS) + 1:

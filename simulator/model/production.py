@@ -234,6 +234,8 @@ def step(model: CityModel) -> None:
 
     residents = model.population
     other = model.s(pf.other_spending_yuan_per_resident_per_year) / 12.0 * residents * gov.factor["other_spending"]
+    other += gov.surplus_spending  # free cash spent down (budget rule), like other spending
+    model.month_flows["surplus_spending"] += gov.surplus_spending
     d_gov = other * pf.investment_share_of_other_spending * inv_share
     d_gov[SERV] += other * (1.0 - pf.investment_share_of_other_spending)
     d_gov[CONSTR] += prog.city_construction

@@ -610,6 +610,10 @@ class PublicFinanceCfg(Strict):
     budget_cut_step_per_month: Share
     budget_restore_step_per_month: Share
     cash_buffer_months_of_spending: NonNeg
+    surplus_spend_down_share_per_month: Share = Field(
+        description="share of the city's free cash (above the buffer, less earmarked money, after repaying "
+        "general debt) spent each month on top of its planned other spending"
+    )
 
     @field_validator("business_tax_sectors")
     @classmethod

@@ -101,8 +101,10 @@ def test_new_industry_fund_raises_entry_and_investment_in_its_target_sector(
     fund = (
         f"{F}.enabled=true",
         f"{F}.start_year=2000",
-        f"{F}.city_yuan_per_year={{2000: 1.0e7}}",  # enough to co-finance a few entrants a year
-        f"{F}.central_yuan_per_year={{2000: 3.0e7}}",
+        # paid by the centre alone: the mechanism (co-finance lowers an entrant's own capital) without
+        # the city's opportunity cost (what the city sets aside is not spent down as other spending)
+        f"{F}.city_yuan_per_year={{2000: 0.0}}",
+        f"{F}.central_yuan_per_year={{2000: 4.0e7}}",  # enough to co-finance a few entrants a year
         f"{F}.co_finance_share_of_capital=0.5",
         f"{F}.target_sectors=[new_industry]",
     )
