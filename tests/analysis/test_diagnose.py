@@ -187,19 +187,23 @@ def test_the_command_writes_its_files_and_a_table_in_80_columns(diagnosed) -> No
     assert max(len(line) for line in table.splitlines()) <= 80
 
 
-def test_a_failed_run_is_not_used_exit_3(diagnosed) -> None:
+def test_a_failed_run_is_not_used_but_made_again(diagnosed) -> None:
+    """A run marked failed is never reused: the next diagnosis makes that run again and uses the
+    new one (the failed directory is kept for inspection)."""
     from typer.testing import CliRunner
 
     from simulator.cli.main import app
 
     result, out, args = diagnosed
-    manifest = Path(json.loads((out / "diagnose.json").read_text(encoding="utf-8"))["runs"]["transfer"][1]) / "manifest.json"
+    failed_dir = Path(json.loads((out / "diagnose.json").read_text(encoding="utf-8"))["runs"]["transfer"][1])
+    manifest = failed_dir / "manifest.json"
     data = json.loads(manifest.read_text(encoding="utf-8"))
     data.update(status="failed", failure="accounting check failed: stock-flow")
     manifest.write_text(json.dumps(data), encoding="utf-8")
-    again = CliRunner().invoke(app, args)  # the runs are reused, one of them failed
-    assert again.exit_code == 3, again.output
-    assert "failed its checks" in again.output and "Traceback" not in again.output
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 0, again.output
+    runs = json.loads((out / "diagnose.json").read_text(encoding="utf-8"))["runs"]["transfer"]
+    assert str(failed_dir) not in runs and failed_dir.is_dir()
 
 
 @pytest.mark.parametrize(
