@@ -104,7 +104,12 @@ def outcome_by_point(sd: SweepDir, outcome: str, year: int) -> tuple[np.ndarray,
         match = difflib.get_close_matches(outcome, list(units), n=1, cutoff=0.6)
         hint = f"; did you mean '{match[0]}'?" if match else ""
         raise SensitivityError(f"unknown outcome {outcome!r}{hint}")
-    done = {r.run_id: r.point_id for r in sd.plan if sd.read_status(r)["status"] == DONE}
+    done = {}
+    for r in sd.plan:
+        rec = sd.read_status(r)
+        # a run recorded done with a violation (sweeps written before such runs were failed) is left out
+        if rec["status"] == DONE and rec.get("accounting_ok") is not False:
+            done[r.run_id] = r.point_id
     n_points = len(sd.design_values)
     sums = np.zeros(n_points)
     squares = np.zeros(n_points)

@@ -167,3 +167,24 @@ def test_intervals_wider_than_the_indices_give_one_warning_line(runner, saltelli
     # the additive function's 256-point design gives none
     good = runner.invoke(app, ["sensitivity", str(saltelli_sweep), "--outcome", "population", "--year", "2000"])
     assert good.exit_code == 0 and "warning:" not in good.output
+
+
+def test_a_run_recorded_done_with_a_violation_is_left_out(local_sweep, tmp_path) -> None:
+    """Sweeps written before accounting failures failed their runs recorded such runs as done
+    with ``accounting_ok: false``: their outcomes are not used."""
+    import json
+    import shutil
+
+    from simulator.analysis.sensitivity import outcome_by_point
+    from simulator.experiment.sweep import open_sweep_dir
+
+    copy = tmp_path / "sweep"
+    shutil.copytree(local_sweep, copy)
+    sd = open_sweep_dir(copy)
+    _, before, _ = outcome_by_point(sd, "population", 2000)
+    status = sd.status_path(sd.plan[0].run_id)
+    rec = json.loads(status.read_text(encoding="utf-8"))
+    rec["accounting_ok"] = False
+    status.write_text(json.dumps(rec), encoding="utf-8")
+    _, after, _ = outcome_by_point(open_sweep_dir(copy), "population", 2000)
+    assert after.sum() == before.sum() - 1
