@@ -210,3 +210,14 @@ def test_every_flow_a_run_books_is_declared_and_every_declared_flow_is_booked_by
         and not (name.endswith("_central") and f'"{name[: -len("_central")]}"' in text)
     ]
     assert not stale, f"declared flows no code books: {stale}"
+
+
+def test_rounding_residue_of_a_spent_earmark_is_not_a_violation() -> None:
+    """A fund paid down to zero may keep a residue of -1e-8 yuan from rounding; in a month whose
+    flows are in the billions that is no overspending (a real run tripped on it)."""
+    fund, ledger = _fund(-7.45e-9), Ledger()
+    ledger.pay("taxes", FIRMS, CITY, 2.0e9)
+    assert check_earmark(fund, ledger, 1e-9) is None
+    ledger.pay("fund_pays", CITY, FIRMS, 5.0)  # five yuan paid from an empty fund: overspent
+    fund.balance -= 5.0
+    assert "earmark overspent" in check_earmark(fund, ledger, 1e-9)
