@@ -77,12 +77,20 @@ class CityGovernment(mesa.Agent):
         is a breach: mandatory
         payments are still made, and the next category in the cut order is cut by
         ``budget_cut_step_per_month``. Within the limit, cut factors are restored
-        by ``budget_restore_step_per_month``, the last cut first. Cash above the
+        by ``budget_restore_step_per_month``, the last cut first. Programme loans are repaid
+        by ``programme_debt_repayment_share_per_year`` a year first. Cash above the
         buffer repays general debt; of what is then left above the buffer (less the earmarked
         fund), ``surplus_spend_down_share_per_month`` is spent next month as other spending.
         """
         pf = self.model.scenario.public_finance
         banks = self.model.banks
+        # programme loans are repaid on their schedule (a shortfall is borrowed below, as general debt)
+        due = self.programme_debt * pf.programme_debt_repayment_share_per_year / 12.0
+        if due > 0.0:
+            self.cash -= due
+            self.debt -= due
+            self.programme_debt -= due
+            banks.balance += due
         if self.cash < 0.0:
             borrow = -self.cash
             self.cash = 0.0

@@ -610,6 +610,9 @@ class PublicFinanceCfg(Strict):
     budget_cut_step_per_month: Share
     budget_restore_step_per_month: Share
     cash_buffer_months_of_spending: NonNeg
+    programme_debt_repayment_share_per_year: Share = Field(
+        description="share of the programme loans (policy-bank loans for the housing programmes) repaid a year"
+    )
     surplus_spend_down_share_per_month: Share = Field(
         description="share of the city's free cash (above the buffer, less earmarked money, after repaying "
         "general debt) spent each month on top of its planned other spending"

@@ -137,15 +137,22 @@ def test_budget_rule_repays_general_debt_above_the_cash_buffer(gov) -> None:
     pf = gov.model.scenario.public_finance
     buffer = pf.cash_buffer_months_of_spending * 100.0
     gov.debt, gov.programme_debt, gov.cash = 1000.0, 400.0, buffer + 300.0
+    due = lambda: gov.programme_debt * pf.programme_debt_repayment_share_per_year / 12.0  # noqa: E731
+    first_due = due()
     before = _net(gov)
     gov.apply_budget_rule()
+    # the programme loans' instalment first, then general debt from the cash above the buffer
+    assert gov.programme_debt == pytest.approx(400.0 - first_due)
     assert gov.debt == pytest.approx(700.0) and gov.cash == pytest.approx(buffer)
     assert _net(gov) == pytest.approx(before)
     gov.cash = buffer + 10_000.0
+    second_due = due()
     before = _net(gov)
     gov.apply_budget_rule()
-    assert gov.debt == pytest.approx(400.0)  # programme loans are not repaid from cash
-    assert gov.cash == pytest.approx(buffer + 10_000.0 - 300.0)
+    # programme loans are repaid on their schedule only, never early from free cash
+    assert gov.programme_debt == pytest.approx(400.0 - first_due - second_due)
+    assert gov.debt == pytest.approx(gov.programme_debt)
+    assert gov.cash == pytest.approx(buffer + 10_000.0 - (700.0 - 400.0 + first_due) - second_due)
     assert _net(gov) == pytest.approx(before)
 
 
