@@ -68,13 +68,13 @@ def subset_font(characters: str) -> tuple[bytes, str] | None:
     options.desubroutinize = True  # compresses better
     options.name_IDs = list(NAME_IDS)
     options.notdef_outline = True
-    font = TTFont(str(path), recalcTimestamp=False, lazy=True)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text=characters)
-    subsetter.subset(font)
-    font.flavor = flavor
     buffer = io.BytesIO()
-    font.save(buffer)
+    with TTFont(str(path), recalcTimestamp=False, lazy=True) as font:  # closes the file (read lazily)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text=characters)
+        subsetter.subset(font)
+        font.flavor = flavor
+        font.save(buffer)
     return buffer.getvalue(), flavor
 
 
