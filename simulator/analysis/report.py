@@ -422,7 +422,7 @@ def render_report(cmp: Comparison, *, figures: tuple[str, str | None] | None = N
     )
     body = "\n".join(
         [
-            f"<h1>{_e(heading)}</h1>",
+            f"<h1 id='title'>{_e(heading)}</h1>",
             f"<p class='sub'>{scen}<br>{n_runs} runs; baseline: <b>{_e(cmp.baseline or 'none')}</b>"
             + (f" ({_e(cmp.baseline_reason)})" if cmp.baseline and cmp.baseline_reason else "")
             + f"; generated {now} by resource-city-sim {_e(__version__)}.</p>",
