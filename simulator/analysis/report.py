@@ -2,8 +2,10 @@
 
 One file that opens anywhere without a network: CSS inline, figures embedded
 as base64 PNG, the summary CSV embedded as a ``data:`` download link, and no
-``http(s)`` reference at all. Chinese text (city names, clause titles) is real
-text, so the browser renders it with whatever CJK font the reader's machine has.
+``http(s)`` reference at all. Chinese text (city names, clause titles, units) is
+real text, set in the CJK font the file carries: Noto Sans CJK SC subset to the
+report's characters, embedded as WOFF2 (:mod:`simulator.analysis.webfont`), so it
+shows on a machine without a CJK font; the system's CJK fonts are the fallback.
 
 Sections: the scenarios (description, seeds, levers with clause numbers and
 Chinese titles, what differs from the baseline), the figures, the summary
@@ -28,6 +30,7 @@ from simulator.analysis.files import atomic_write
 from simulator.analysis.load import Variant
 from simulator.analysis.regional import RegionalComparison
 from simulator.analysis.table import SummaryCell, fmt, summary_csv, summary_rows
+from simulator.analysis.webfont import EMBEDDED_FAMILY, SYSTEM_CJK_STACK, with_embedded_font
 
 LEVER_TIMING_KEYS = ("enabled", "start_year", "end_year")
 CLAUSE_HEADING_CHARS = 60
@@ -37,10 +40,13 @@ MAX_VIOLATIONS_SHOWN = 5
 MAX_TITLE_SCENARIOS = 3  # more scenarios than this are counted in the title, not named
 LARGEST_PLAIN_NUMBER = 1e15  # lever sizes below this are written out in full (150,000,000)
 
-CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", "Noto Sans CJK SC", "Source Han Sans SC",
-       "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif; margin: 2em auto; max-width: 1200px;
-       color: #222; line-height: 1.45; padding: 0 1em; }
+# the embedded CJK subset first (it has CJK glyphs only: Latin text comes from the system fonts after it)
+FONT_CSS = f"""
+body {{ font-family: "{EMBEDDED_FAMILY}", system-ui, -apple-system, "Segoe UI", "Noto Sans", {SYSTEM_CJK_STACK},
+       sans-serif; margin: 2em auto; max-width: 1200px; color: #222; line-height: 1.45; padding: 0 1em; }}
+code {{ font-family: "{EMBEDDED_FAMILY}", ui-monospace, "DejaVu Sans Mono", monospace, {SYSTEM_CJK_STACK}; font-size: 0.85em; }}
+"""
+CSS = FONT_CSS + """
 h1 { font-size: 1.6em; margin-bottom: 0.2em; }
 h2 { font-size: 1.25em; border-bottom: 1px solid #ccc; padding-bottom: 0.2em; margin-top: 2em; }
 h3 { font-size: 1.05em; margin-bottom: 0.3em; }
@@ -57,7 +63,6 @@ figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { color: #444; font-size: 0.9em; }
 .ok { color: #087f23; font-weight: 600; }
 .bad { color: #b00020; font-weight: 600; }
-code { font-size: 0.92em; }
 nav ul { columns: 2; }
 .wide { overflow-x: auto; }
 td.path { word-break: break-all; color: #666; font-size: 0.9em; min-width: 16em; }
@@ -417,7 +422,7 @@ def render_report(cmp: Comparison, *, figures: tuple[str, str | None] | None = N
     )
     body = "\n".join(
         [
-            f"<h1>{_e(heading)}</h1>",
+            f"<h1 id='title'>{_e(heading)}</h1>",
             f"<p class='sub'>{scen}<br>{n_runs} runs; baseline: <b>{_e(cmp.baseline or 'none')}</b>"
             + (f" ({_e(cmp.baseline_reason)})" if cmp.baseline and cmp.baseline_reason else "")
             + f"; generated {now} by resource-city-sim {_e(__version__)}.</p>",
@@ -432,7 +437,7 @@ def render_report(cmp: Comparison, *, figures: tuple[str, str | None] | None = N
             _method_section(cmp),
         ]
     )
-    return (
+    return with_embedded_font(
         "<!DOCTYPE html>\n<html lang='en'>\n<head>\n<meta charset='utf-8'>\n"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>\n"
         f"<title>{_e(heading)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"

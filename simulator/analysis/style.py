@@ -97,7 +97,10 @@ CJK_FAMILIES = (
 PACKAGED_CJK_FONT = ("mplfonts", "fonts", "NotoSansCJKsc-Regular.otf")
 LATIN_FAMILY = "DejaVu Sans"
 
-_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+# CJK characters: radicals, CJK punctuation, kana, ideographs (the extensions in planes 2 and 3 too),
+# compatibility ideographs, full-width forms
+CJK_PATTERN = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff]")
+_CJK = CJK_PATTERN
 
 
 class MissingCJKFontWarning(UserWarning):

@@ -77,7 +77,7 @@ def test_the_readme_workflow_takes_the_named_counterfactual_as_baseline(cli, tin
     result = cli("report", out / "runs", "--out", report, "--indicators", INDICATORS)
     ok(result)
     html = report.read_text(encoding="utf-8")
-    assert "<h1>Fuxin 阜新市: extra_transfer compared with tiny (the baseline)</h1>" in html
+    assert "<h1 id='title'>Fuxin 阜新市: extra_transfer compared with tiny (the baseline)</h1>" in html
     assert "<title>Fuxin 阜新市: extra_transfer compared with tiny (the baseline)</title>" in html
     assert "baseline: <b>tiny</b> (the counterfactual named by &#x27;extra_transfer&#x27;)" in html
     assert "<img alt='Difference from tiny:" in html and "Figure 2. Difference from <b>tiny</b> (the baseline)" in html
@@ -132,7 +132,7 @@ def test_runs_naming_no_counterfactual_are_refused(cli, tiny_runs, tmp_path) -> 
 def test_a_single_scenario_needs_no_baseline(cli, tiny_runs, tmp_path) -> None:
     result = cli("report", tiny_runs.root / "tiny", "--out", tmp_path / "r.html", "--indicators", "population")
     ok(result)
-    assert "<h1>Fuxin 阜新市: tiny</h1>" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<h1 id='title'>Fuxin 阜新市: tiny</h1>" in (tmp_path / "r.html").read_text(encoding="utf-8")
 
 
 # ------------------------------------------------------------ the rule itself
