@@ -330,7 +330,7 @@ def check_indicators(requested: list[str] | None, available: list[str], *, what:
         if name not in available:
             close = difflib.get_close_matches(name, available, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise ResultsError(f"unknown {what} '{name}'{hint} (the runs have {len(available)} {what}s; see README, Outputs)")
+            raise ResultsError(f"unknown {what} '{name}'{hint} (the runs have {len(available)} {what}s; see docs/guide/outputs.md)")
     return list(dict.fromkeys(requested))
 
 

@@ -13,7 +13,7 @@ saying where it comes from:
 * ``assumed: ...`` an assumption made here.
 
 The rules, in the order of the scenario's sections, are documented on each
-function below and in the README ("A city is data").
+function below and in the guide (docs/guide/cities.md).
 """
 
 from __future__ import annotations

@@ -143,7 +143,7 @@ INDICATORS: list[Indicator] = [
 
 INDICATOR_NAMES: list[str] = [i.name for i in INDICATORS]
 INDICATOR_UNITS: dict[str, str] = {i.name: i.unit for i in INDICATORS}
-"""Every indicator with its unit (the README and the plots read this)."""
+"""Every indicator with its unit (the Parquet schema, the plots and the docs read this)."""
 INDICATOR_TITLES: dict[str, str] = {i.name: i.title for i in INDICATORS}
 
 MONTH_FLOWS: list[str] = [

@@ -289,11 +289,11 @@ def test_written_yaml_reads_back_as_the_same_values() -> None:
 
 
 def test_the_committed_city_files_are_what_the_command_writes(hegang) -> None:
-    # scenarios/cities/ is regenerated with the README's loop; the package names its counterfactual
+    # scenarios/cities/ is regenerated with the loop in docs/guide/cities.md; the package names its counterfactual
     def body(path: Path) -> list[str]:
         return [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("# Written by")]
 
     for written in hegang:
         committed = ROOT / "scenarios" / "cities" / written.name
-        assert body(written) == body(committed), f"regenerate {committed} (README, A city is data)"
+        assert body(written) == body(committed), f"regenerate {committed} (docs/guide/cities.md)"
     assert "counterfactual: hegang_baseline" in hegang[1].read_text(encoding="utf-8").splitlines()
