@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.model import kernels, regions
+from simulator.model.funding import central_to_city
 from simulator.model.sectors import (
     EMPLOYED,
     INACTIVE,
@@ -318,8 +319,6 @@ def train(model: CityModel, rng: np.random.Generator, unemployed: np.ndarray) ->
     chosen = seekers[_first_k(priority, p.unemp_months[seekers], tie, k)]
     p.trained[chosen] = True
     cost = k * model.scale * prog.training_cost
-    from simulator.model.funding import central_to_city
-
     central_to_city(model, prog.training_central_share * cost, "training_central")
     prog.city_services += cost
     model.month_flows["trainees"] += k * model.scale

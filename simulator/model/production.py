@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.model import kernels
+from simulator.model.funding import central_to_city
 from simulator.model.labour_market import record_employment, set_wage_offers, set_wages
 from simulator.model.sectors import (
     AGRI,
@@ -374,8 +375,6 @@ def step(model: CityModel) -> None:
     model.pay("pit_central", (1 - inc_local) * pit * W)
     model.pay("net_wages", (1 - pit) * W - ee * Wc)
     if prog.agri_subsidy_per_worker > 0:
-        from simulator.model.funding import central_to_city
-
         central_to_city(model, prog.agri_subsidy_central_share * t_sub, "agri_subsidy_central")
 
     # wages and dividends reach households
