@@ -82,6 +82,9 @@ STREAMS = (
     "regions",
     "region_entry",
     "region_arrival",
+    "migration_individual",
+    "migration_graduates",
+    "migration_return",
 )
 """Named random streams, one per mechanism. New streams are appended, never inserted,
 so that adding a mechanism leaves the draws of the others unchanged."""
@@ -206,6 +209,8 @@ class CityModel(mesa.Model):
         self._retirement_table = np.zeros(6, np.int16)
         self.sector_cfg = [scenario.sectors[name] for name in SECTOR_NAMES]
         self.sector_par = sector_arrays(self.sector_cfg)
+        # bool per sector: its jobs are set by the land (land_labour_release_rate_per_year)
+        self.land_bound_sectors = np.array([c.land_labour_release_rate_per_year is not None for c in self.sector_cfg])
         self.school_leaving_age = np.array(
             [scenario.demography.school_leaving_age_years[s] for s in SKILL_NAMES], np.int16
         )
@@ -252,7 +257,9 @@ class CityModel(mesa.Model):
         self.productivity_levels: np.ndarray | None = None  # built on first use (production)
         production.initialise_money(self)
         self.hh_income = np.zeros(self.households.capacity)
-        self.initial_wage_gap: float | None = None
+        self.out_migrant_stock = 0.0  # working-age persons who left since the start and may return (migration)
+        self.expected_income_ratio = 1.0  # destination over home, this month's (migration)
+        self.consumption_per_person_base: float | None = None  # the first month's (production: Engel shares)
         self.average_wage = 0.0  # yuan/month of the employed, set by the labour market each month
         self.hires = 0
         self.entry_queue: list[tuple[int, int, int, float]] = []  # (due month index, sector, rows, fund share)
@@ -276,6 +283,13 @@ class CityModel(mesa.Model):
     def population(self) -> int:
         """Resident persons (real persons, not rows)."""
         return int(np.count_nonzero(self.persons.view("present"))) * self.scale
+
+    def land_release_per_month(self) -> np.ndarray:
+        """Per sector: the share of its land-bound jobs released this month (0 where not land-bound)."""
+        return np.array([
+            self.s(c.land_labour_release_rate_per_year) / 12.0 if c.land_labour_release_rate_per_year is not None else 0.0
+            for c in self.sector_cfg
+        ])
 
     def public_mask(self) -> np.ndarray:
         """Firm rows that are public units (schools, hospitals, administration)."""

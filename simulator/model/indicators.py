@@ -32,6 +32,7 @@ from simulator.model.sectors import (
     SUBSIDENCE,
     UNEMPLOYED,
     WORKING_AGES,
+    YOUNG_ADULT_AGES,
     sector_flags,
 )
 
@@ -138,6 +139,11 @@ INDICATORS: list[Indicator] = [
     Indicator("vacancies", "persons (monthly average)", "Unfilled vacancies after hiring", YEAR_MEAN),
     Indicator("city_cash", "yuan", "City cash (stock)", DECEMBER),
     Indicator("surplus_spending", "yuan/year", "City spending out of free cash", YEAR_SUM),
+    Indicator("share_aged_20_34", "share", "Share of residents aged 20-34", DECEMBER),
+    Indicator("expected_income_ratio", "ratio (monthly average)", "Destinations' expected income over the city's", YEAR_MEAN),
+    Indicator("individual_out_migrants", "persons/year", "Persons leaving alone (household stays)", YEAR_SUM),
+    Indicator("graduates_staying_away", "persons/year", "University graduates staying away", YEAR_SUM),
+    Indicator("return_migrants", "persons/year", "Return migrants", YEAR_SUM),
 ]
 """Every city indicator, in the order of the table's columns (after ``year``)."""
 
@@ -155,7 +161,8 @@ MONTH_FLOWS: list[str] = [
     "agri_subsidy", "talent_allowance", "talent_households_recruited", "out_migrants_high_skill",
     "environmental_tax", "ecological_transfer", "resettlement_payments", "collective_enrolled",
     "dibao_recipients", "resource_tax", "welfare_job_hires", "internal_movers", "vacancies",
-    "surplus_spending",
+    "surplus_spending", "expected_income_ratio", "individual_out_migrants", "graduates_staying_away",
+    "return_migrants",
 ]
 """The flows the mechanisms add up each month (``model.month_flows[name] += ...``); each feeds
 the indicator of the same name, or the one :data:`FLOW_INDICATOR` names."""
@@ -304,6 +311,8 @@ class IndicatorRecorder:
         row["population"] = pop
         row["working_age_population"] = float(c[kernels.CITY_WORKING_AGE]) * S
         row["share_aged_60_plus"] = float(c[kernels.CITY_OLD]) * S / max(pop, 1.0)
+        young = (p.age_m[:n] >= 12 * YOUNG_ADULT_AGES[0]) & (p.age_m[:n] < 12 * (YOUNG_ADULT_AGES[1] + 1))
+        row["share_aged_20_34"] = float(np.count_nonzero(young & p.present[:n])) * S / max(pop, 1.0)
         emp_rows = np.flatnonzero(p.status[:n] == EMPLOYED)  # (the employed are all present)
         by_sector = by_sector * S
         row["employment_total"] = float(c[kernels.CITY_EMPLOYED]) * S
@@ -379,6 +388,9 @@ class IndicatorRecorder:
         row["vacancies"] = yf["vacancies"] / 12.0
         row["city_cash"] = gov.cash
         row["surplus_spending"] = yf["surplus_spending"]
+        row["expected_income_ratio"] = yf["expected_income_ratio"] / 12.0
+        for k in ("individual_out_migrants", "graduates_staying_away", "return_migrants"):
+            row[k] = yf[k]
         for k, compute in COMPUTED_ELSEWHERE.items():
             row[k] = float(compute(model, yf))
         if len(row) != len(INDICATORS) + 1:

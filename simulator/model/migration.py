@@ -1,29 +1,49 @@
-"""Migration: households leave the city and new households arrive (monthly).
+"""Migration: persons and households leave the city, and others arrive (monthly).
 
-Out-migration is a household decision. A household with at least one
-working-age member (16 to the statutory retirement age) leaves in a month with
-probability
+Leaving follows **expected income**: the destinations' wage times the chance of a job there
+against the city's average wage times the chance of a job here,
 
-    base/12 x (wage gap now / wage gap at the start)^elasticity x multipliers,
+    R = w_dest (1 - u_dest) / (w_city (1 - u_city)),
 
-where the wage gap is the destination wage over the city's average wage, and
-the multipliers apply to households with no earner, with a young adult, with
-a high-skill member, and by housing (shantytown, subsidence area, rehoused).
-Leaving households take their savings with them.
+where ``u_city`` is the share of the city's labour force (the employed and job seekers)
+without work this month, and ``w_dest``, ``u_dest`` are world series (the national average
+wage; the urban unemployment rate). A logit of leaving against staying with utility linear
+in log expected income gives a leaving rate proportional to ``R^income_elasticity`` while
+leaving is rare. So job losses at home raise leaving twice over: through ``u_city`` for
+everyone, and through the multipliers of those without work.
 
-In-migration: a base flow of households per year plus a share of the
-vacancies unfilled in sectors that require more than low skill (the new industries
-draw workers from outside). In-migrants are young adults (and children at
-the scenario's household size), arrive as job seekers with savings, and live
-in standard housing.
+* **Households** with a working-age member (16 to the statutory retirement age) leave
+  together with monthly probability ``out_base_rate_per_year / 12 x R^e x multipliers``:
+  no earner in the household, a young adult, a high-skill member, and the housing
+  (shantytown, subsidence area, rehoused). They take their savings with them.
+* **Persons alone** (``migration.individual``): a working-age person who is not at school
+  and does not live alone leaves the household, which stays, with probability
+  ``base_rate_per_year / 12 x R^e x age_profile(age) x (unemployed_multiplier if seeking
+  work) x (high_skill_multiplier if high skill)``. The age profile carries the young-adult
+  peak of migration; the parents stay behind, so the city ages. A person whose household
+  would be left empty leaves with it (by the household rule's accounting).
+* **University graduates**: at the school-leaving age of the high-skilled, a share
+  ``graduates_staying_away_share`` leaves the city (they studied elsewhere and stay where
+  they studied or found work). The four years of study away are not modelled: students
+  count as residents until they graduate.
+* **Return**: of the working-age persons who left since the start (the out-migrant stock),
+  ``return_rate_per_year`` come back each year as in-migrant households; the stock also
+  shrinks by ``return_stock_exit_rate_per_year`` (those who settle for good elsewhere or
+  pass working age).
+
+In-migration: a base flow of households per year, the returns, and a share of the vacancies
+unfilled in sectors that require more than low skill (the new industries draw workers from
+outside). In-migrants are young adults (and children at the scenario's household size),
+arrive as job seekers with savings, and live in standard housing.
 
 Households of county regions also move to the city's districts
 (:func:`simulator.model.regions.move_households`); in-migrants settle in the
 regions where the jobs are.
 
 Levers act here through the programme plan: the innovation and talent lever
-cuts high-skill households' extra propensity to leave and recruits high-skill
-households from outside, each paid a recruitment subsidy by the city.
+cuts the high-skilled's extra propensity to leave (households and persons alone) and the
+share of graduates who stay away, and
+recruits high-skill households from outside, each paid a recruitment subsidy by the city.
 """
 
 from __future__ import annotations
@@ -33,11 +53,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.model import kernels, regions
-from simulator.model.demography import remove_persons
+from simulator.model.demography import MAX_AGE_YEARS, remove_persons
 from simulator.model.draws import categorical
 from simulator.model.sectors import (
     CHILD,
     EMPLOYED,
+    INACTIVE,
     N_SECTORS,
     REHOUSED,
     SHANTYTOWN,
@@ -50,20 +71,43 @@ if TYPE_CHECKING:
     from simulator.model.city import CityModel
 
 WORKING_AGE_MIN_YEARS = 16  # structural: legal minimum working age (Labour Law art. 15)
+MIN_HOME_INCOME_SHARE = 1e-6  # numerical floor of the city's expected income against the destinations' (no work at all)
 
 
-def wage_gap(model: CityModel) -> float:
-    """Destination wage over the city's average wage of the employed (this month's)."""
-    avg = model.average_wage if model.average_wage > 0 else model.base_wage()
-    return model.s(model.scenario.migration.destination_wage_yuan_per_month) / avg
+def labour_force_unemployment_rate(model: CityModel) -> float:
+    """Share of the labour force (the employed and job seekers present) without work."""
+    status = model.persons.view("status")  # only present persons are employed or seeking work
+    employed = np.count_nonzero(status == EMPLOYED)
+    seeking = np.count_nonzero(status == UNEMPLOYED)
+    return seeking / (employed + seeking) if employed + seeking else 0.0
+
+
+def expected_income_ratio(model: CityModel) -> float:
+    """The destinations' expected income over the city's, R = w_dest (1 - u_dest) / (w_city (1 - u_city))."""
+    mg = model.scenario.migration
+    wage = model.average_wage if model.average_wage > 0 else model.base_wage()
+    dest = model.s(mg.destination_wage_yuan_per_month) * (1.0 - model.s(mg.destination_unemployment_rate))
+    home = wage * (1.0 - labour_force_unemployment_rate(model))
+    return dest / max(home, MIN_HOME_INCOME_SHARE * dest)
+
+
+def income_factor(model: CityModel, ratio: float) -> float:
+    """How expected incomes scale the leaving rates: ``ratio^income_elasticity``."""
+    return ratio ** model.scenario.migration.income_elasticity
+
+
+def high_skill_multiplier(model: CityModel, multiplier: float) -> float:
+    """A high-skill multiplier after the talent lever (which cuts the extra propensity to leave)."""
+    factor = model.programmes.skilled_leaving_factor
+    return multiplier if factor == 1.0 else 1.0 + (multiplier - 1.0) * factor
 
 
 def leave_probability(model: CityModel) -> np.ndarray:
     """Monthly probability that each household row leaves the city."""
-    return _leave_probability_and_working_age(model)[0]
+    return _leave_probability_and_working_age(model, expected_income_ratio(model))[0]
 
 
-def _leave_probability_and_working_age(model: CityModel) -> tuple[np.ndarray, np.ndarray]:
+def _leave_probability_and_working_age(model: CityModel, ratio: float) -> tuple[np.ndarray, np.ndarray]:
     """The leaving probability of each household row, and whether it has a working-age member."""
     mg = model.scenario.migration
     p, hh = model.persons, model.households
@@ -76,16 +120,10 @@ def _leave_probability_and_working_age(model: CityModel) -> tuple[np.ndarray, np
         model.retirement_ages(), nh, 12 * WORKING_AGE_MIN_YEARS, 12 * (mg.young_adult_max_age_years + 1),
         SKILL_NAMES.index("high"), EMPLOYED,
     )
-
-    gap = wage_gap(model)
-    if model.initial_wage_gap is None:
-        model.initial_wage_gap = gap
-    rate = mg.out_base_rate_per_year / 12.0 * (gap / model.initial_wage_gap) ** mg.wage_gap_elasticity
+    rate = mg.out_base_rate_per_year / 12.0 * income_factor(model, ratio)
     # multipliers by household type, looked up: bit 1 no earner, bit 2 young adult, bit 4 high skill
     by_type = np.ones(8)
-    high_mult = mg.high_skill_multiplier
-    if model.programmes.skilled_leaving_factor != 1.0:  # talent lever: smaller extra propensity to leave
-        high_mult = 1.0 + (high_mult - 1.0) * model.programmes.skilled_leaving_factor
+    high_mult = high_skill_multiplier(model, mg.high_skill_multiplier)
     for bit, factor in ((1, mg.no_earner_multiplier), (2, mg.young_adult_multiplier), (4, high_mult)):
         by_type[[t for t in range(8) if t & bit]] *= factor
     by_housing = np.ones(4)
@@ -93,29 +131,122 @@ def _leave_probability_and_working_age(model: CityModel) -> tuple[np.ndarray, np
     return kernels.leave_probability(types, hh.housing[:nh], hh.present[:nh], rate, by_type, by_housing)
 
 
-def step(model: CityModel) -> None:
-    """Out-migration of households, then arrival of in-migrant households."""
-    mg = model.scenario.migration
-    rng = model.streams["migration"]
+def age_profile_table(profile: dict[int, float]) -> np.ndarray:
+    """The age profile by whole year of age 0..MAX_AGE_YEARS: each age's value holds from that
+    age on, zero before the first."""
+    table = np.zeros(MAX_AGE_YEARS + 1)
+    for age, value in sorted(profile.items()):
+        table[age:] = value
+    return table
+
+
+def individual_leave_probability(model: CityModel, ratio: float) -> np.ndarray:
+    """Monthly probability that each person row leaves the city alone (zero for those who may not:
+    absent, at school, retired, outside working age, or living alone)."""
+    ind = model.scenario.migration.individual
+    p, hh = model.persons, model.households
+    n = p.n
+    age_m, status, skill = p.age_m[:n], p.status[:n], p.skill[:n]
+    own_retirement = model.retirement_ages()[3 * p.female[:n].astype(np.int8) + skill]
+    may = (
+        p.present[:n]
+        & ((status == EMPLOYED) | (status == UNEMPLOYED) | (status == INACTIVE))  # present, not at school, not retired
+        & (age_m >= 12 * WORKING_AGE_MIN_YEARS) & (age_m < own_retirement)
+        & (hh.members[p.household[:n]] >= 2)
+    )
+    rate = ind.base_rate_per_year / 12.0 * income_factor(model, ratio)
+    table = age_profile_table(ind.age_profile)
+    prob = rate * table[np.minimum(age_m // 12, MAX_AGE_YEARS)]
+    prob = np.where(status == UNEMPLOYED, prob * ind.unemployed_multiplier, prob)
+    prob = np.where(skill == SKILL_NAMES.index("high"), prob * high_skill_multiplier(model, ind.high_skill_multiplier), prob)
+    return np.where(may, np.minimum(prob, 1.0), 0.0)
+
+
+def graduates(model: CityModel) -> np.ndarray:
+    """Person rows who graduated from university this month (high skill, just at the school-leaving age)."""
+    p = model.persons
+    n = p.n
+    high = SKILL_NAMES.index("high")
+    status = p.status[:n]
+    return np.flatnonzero(
+        p.present[:n] & (p.skill[:n] == high) & (p.age_m[:n] == 12 * int(model.school_leaving_age[high]))
+        & ((status == EMPLOYED) | (status == UNEMPLOYED) | (status == INACTIVE))  # some find work in their first month
+    )
+
+
+def households_leave(model: CityModel, leaving: np.ndarray) -> None:
+    """Household rows ``leaving`` leave the city with all their present members and their savings."""
+    if len(leaving) == 0:
+        return
     p, hh = model.persons, model.households
     S = model.scale
+    mask = np.zeros(hh.n, bool)
+    mask[leaving] = True
+    rows = kernels.members_of(p.household[: p.n], p.present[: p.n], mask)
+    amount = float(hh.savings[leaving].sum() + model.hh_income[leaving].sum()) * S
+    model.pay("migrants_savings_out", amount)
+    hh.savings[leaving] = 0.0
+    model.hh_income[leaving] = 0.0
+    hh.present[leaving] = False
+    _persons_leave(model, rows)
 
-    # out
-    prob, has_wa = _leave_probability_and_working_age(model)
-    leaving = np.flatnonzero(rng.random(len(prob)) < prob)
-    if len(leaving):
-        mask = np.zeros(hh.n, bool)
-        mask[leaving] = True
-        rows = kernels.members_of(p.household[: p.n], p.present[: p.n], mask)
-        amount = float(hh.savings[leaving].sum() + model.hh_income[leaving].sum()) * S
-        model.pay("migrants_savings_out", amount)
-        hh.savings[leaving] = 0.0
-        model.hh_income[leaving] = 0.0
-        model.month_flows["out_migrants_high_skill"] += float((p.skill[rows] == SKILL_NAMES.index("high")).sum()) * S
-        regions.tally(model, "out_migrants", rows)
-        remove_persons(model, rows)
-        hh.present[leaving] = False
-        model.counts["out"] += len(rows) * S
+
+def persons_leave(model: CityModel, rows: np.ndarray) -> int:
+    """Person rows leave the city alone; a household whose every present member is among them
+    leaves as a whole (with its savings). Returns the number of rows that left."""
+    if len(rows) == 0:
+        return 0
+    hh = model.households
+    home = model.persons.household[rows]
+    leaving_count = np.bincount(home, minlength=hh.n)
+    whole = leaving_count[home] >= hh.members[home]
+    households_leave(model, np.unique(home[whole]))
+    _persons_leave(model, rows[~whole])
+    return len(rows)
+
+
+def _persons_leave(model: CityModel, rows: np.ndarray) -> None:
+    """Out-migrants leave the books (their households' savings stay with the households)."""
+    if len(rows) == 0:
+        return
+    p = model.persons
+    S = model.scale
+    model.month_flows["out_migrants_high_skill"] += float((p.skill[rows] == SKILL_NAMES.index("high")).sum()) * S
+    own_retirement = model.retirement_ages()[3 * p.female[rows].astype(np.int8) + p.skill[rows]]
+    working_age = (p.age_m[rows] >= 12 * WORKING_AGE_MIN_YEARS) & (p.age_m[rows] < own_retirement)
+    model.out_migrant_stock += float(np.count_nonzero(working_age)) * S
+    regions.tally(model, "out_migrants", rows)
+    remove_persons(model, rows)
+    model.counts["out"] += len(rows) * S
+
+
+def step(model: CityModel) -> None:
+    """Households and persons leave, graduates stay away, migrants return and arrive."""
+    mg = model.scenario.migration
+    rng = model.streams["migration"]
+    hh = model.households
+    S = model.scale
+    ratio = expected_income_ratio(model)
+    model.expected_income_ratio = ratio
+    model.month_flows["expected_income_ratio"] += ratio
+
+    # households
+    prob, has_wa = _leave_probability_and_working_age(model, ratio)
+    households_leave(model, np.flatnonzero(rng.random(len(prob)) < prob))
+
+    # persons alone (from the households that stayed)
+    if mg.individual.base_rate_per_year > 0:
+        prob = individual_leave_probability(model, ratio)
+        u = model.streams["migration_individual"].random(len(prob))
+        k = persons_leave(model, np.flatnonzero(u < prob))
+        model.month_flows["individual_out_migrants"] += k * S
+
+    # university graduates who stay away
+    grads = graduates(model)
+    share = mg.graduates_staying_away_share * model.programmes.skilled_leaving_factor  # talent lever
+    if len(grads) and share > 0:
+        away = grads[model.streams["migration_graduates"].random(len(grads)) < share]
+        model.month_flows["graduates_staying_away"] += persons_leave(model, away) * S
 
     # moves between the city's regions (households that stayed)
     regions.move_households(model, has_wa & hh.present[: hh.n])
@@ -131,6 +262,17 @@ def step(model: CityModel) -> None:
             hh.savings[h_idx] += subsidy
             model.pay("recruitment_subsidy", subsidy * k * S)
             model.month_flows["talent_households_recruited"] += k * S
+
+    # return migrants: a share of the out-migrant stock comes back as households
+    returning = model.out_migrant_stock * mg.return_rate_per_year / 12.0
+    model.out_migrant_stock -= model.out_migrant_stock * mg.return_stock_exit_rate_per_year / 12.0
+    if returning > 0:
+        k = int(model.streams["migration_return"].poisson(returning / S / mg.in_household_size_persons))
+        if k:
+            h_idx = add_in_migrants(model, k, model.streams["migration_return"])
+            persons = float(hh.members[h_idx].sum()) * S
+            model.out_migrant_stock = max(model.out_migrant_stock - persons, 0.0)
+            model.month_flows["return_migrants"] += persons
 
     # in
     f = model.firms

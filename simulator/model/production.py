@@ -135,6 +135,14 @@ def mine_technology(model: CityModel) -> tuple[np.ndarray, np.ndarray]:
     return tpw, cost
 
 
+def land_bound_rows(model: CityModel, ordinary: np.ndarray) -> np.ndarray:
+    """Ordinary firm rows of the land-bound sectors (``land_labour_release_rate_per_year`` set)."""
+    bound = model.land_bound_sectors
+    if not bound.any():
+        return np.zeros(0, np.intp)
+    return np.flatnonzero(ordinary & bound[model.firms.sector[: model.firms.n]])
+
+
 def value_added_per_worker(model: CityModel, tech: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Value added per worker (yuan/month) of every firm row at full use of capacity.
 
@@ -197,6 +205,26 @@ def household_consumption(model: CityModel) -> np.ndarray:
     return kernels.consumption(hh.income_prev[:n], hh.savings[:n], hh.present[:n], mpc, hc.consumption_from_savings_per_month)
 
 
+def engel_shares(model: CityModel, consumption: float) -> np.ndarray:
+    """Shares of local household consumption by sector at this month's consumption per resident.
+
+    Each sector's base share (``local_consumption_share``) moves with consumption per resident
+    relative to the first month's, ``x``, as ``share x x^(elasticity - 1)``, then the shares are
+    scaled back to their base sum: with income elasticities above 1 (services) a sector gains
+    as the city grows richer, below 1 (food) it loses (Engel's law).
+    """
+    base = model.sector_par["local_consumption_share"]
+    eta = model.sector_par["consumption_income_elasticity"]
+    per_person = consumption / max(model.population, 1)
+    if model.consumption_per_person_base is None:
+        model.consumption_per_person_base = per_person
+    x = per_person / model.consumption_per_person_base if model.consumption_per_person_base > 0 else 1.0
+    if x <= 0.0:
+        return base
+    w = base * x ** (eta - 1.0)
+    return w * (base.sum() / w.sum()) if w.sum() > 0 else base
+
+
 def step(model: CityModel) -> None:
     """Demand, sales, costs, taxes and profits of one month."""
     sc = model.scenario
@@ -212,7 +240,7 @@ def step(model: CityModel) -> None:
     housing_cost = np.minimum(housing_cost, hh.savings[: hh.n])
     hh.savings[: hh.n] -= housing_cost
     C = float(c.sum()) * S
-    cons_share = model.sector_par["local_consumption_share"]
+    cons_share = engel_shares(model, C)
     inv_share = model.sector_par["investment_goods_share"]
     d_hh = (1.0 - hc.import_leakage_share) * C * cons_share
     d_hh[SERV] += float(housing_cost.sum()) * S
@@ -280,10 +308,17 @@ def step(model: CityModel) -> None:
     # ---- desired employment next month
     ratio = np.divide(demand, cap_s, out=np.ones(N_SECTORS), where=cap_s > 0)
     # ordinary rows: workers x the sector's demand ratio, at most what their capital employs
+    land = land_bound_rows(model, ordinary)
+    land_path = f.target[land] if len(land) else None
     kernels.staffing_targets(
         ordinary, f.sector[:nf], f.capital[:nf], model.sector_par["capital_per_worker_yuan"], float(S), L, ratio,
         f.target[:nf],
     )
+    if land_path is not None:
+        # farms: the land sets the jobs; they fall at the release rate (mechanisation) and
+        # never rise with demand, and a shortfall of demand cuts them further
+        release = model.land_release_per_month()[f.sector[land]]
+        f.target[land] = np.minimum(land_path * (1.0 - release), f.target[land])
 
     # public units: staff per resident, cut by the budget rule's payroll factor,
     # shared among the units in proportion to their current staff

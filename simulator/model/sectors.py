@@ -26,10 +26,12 @@ STANDARD, SHANTYTOWN, SUBSIDENCE, REHOUSED = range(4)
 # census age bands of the indicators (city and regions)
 WORKING_AGES = (15, 59)  # structural: the census age band of the working-age population
 OLD_AGE = 60  # structural: the census 60+ band
+YOUNG_ADULT_AGES = (20, 34)  # structural: three census 5-year bands, the ages migration thins most
 
 # constant per-sector parameters read every step, gathered once into arrays
 SECTOR_ARRAY_FIELDS = (
     "local_consumption_share",
+    "consumption_income_elasticity",
     "investment_goods_share",
     "intermediate_import_share",
     "capital_per_worker_yuan",

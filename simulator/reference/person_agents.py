@@ -34,9 +34,15 @@ A month, in the order of ``CityModel``'s person-rules step:
    ``hires / sum of fits x own fit``, and the hired take the sector's vacancies in random
    order; the employed earn the (frozen) offer x skill premium; job seekers' spells grow and
    those aged 50+ leave the labour force with the discouraged-exit rate.
-3. migration: each household with a working-age member leaves with its monthly probability
-   (wage gap, no earner, young adult, high skill, housing); then a Poisson number of
-   in-migrant households arrives (the base flow plus a share of the skilled vacancies).
+3. migration: the expected-income ratio R (destination wage x (1 - its unemployment rate)
+   over the average wage x (1 - the share of job seekers in the labour force)); each household
+   with a working-age member leaves with its monthly probability (R^e, no earner, young adult,
+   high skill, housing); each working-age person not at school and not living alone decides
+   to leave alone (R^e, age profile, job seeker, high skill), and then this month's
+   university graduates decide to stay away; a chosen person whose whole household is chosen
+   takes it along. A Poisson number of households returns from the out-migrant stock, then a
+   Poisson number of in-migrant households arrives (the base flow plus a share of the
+   skilled vacancies).
 """
 
 from __future__ import annotations
@@ -55,7 +61,7 @@ from simulator.model.demography import (
     gompertz_level,
 )
 from simulator.model.labour_market import DISCOURAGED_MIN_AGE_YEARS
-from simulator.model.migration import WORKING_AGE_MIN_YEARS
+from simulator.model.migration import MIN_HOME_INCOME_SHARE, WORKING_AGE_MIN_YEARS
 from simulator.model.sectors import (
     AGRI,
     CHILD,
@@ -155,9 +161,12 @@ class Household(mesa.Agent):
             kind |= 4
         prob = min(m.leave_rate * m.type_multiplier[kind] * m.housing_multiplier[self.housing], 1.0)
         if self.random.random() < prob:
-            m.counts["out_migrants"] += len(self.members) * m.scale
-            for q in list(self.members):
-                q.leave_city()
+            self.leave()
+
+    def leave(self) -> None:
+        """Every member leaves the city (out-migrants)."""
+        for q in list(self.members):
+            q.migrate_out()
 
 
 class Person(mesa.Agent):
@@ -201,6 +210,42 @@ class Person(mesa.Agent):
         if not hh.members:
             hh.remove()
         self.remove()
+
+    def migrate_out(self) -> None:
+        """Out-migration: counted, added to the out-migrant stock if of working age, and gone."""
+        m = self.model
+        m.counts["out_migrants"] += m.scale
+        if self.is_working_age():
+            m.out_migrant_stock += m.scale
+        self.leave_city()
+
+    def decide_leaving_alone(self) -> None:
+        """A working-age person not at school and not living alone may leave alone (decided on
+        the households as they stand before anyone leaves alone this month)."""
+        m = self.model
+        ind = m.migration.individual
+        if self.status not in ACTIVE or not self.is_working_age() or len(self.household.members) < 2:
+            return
+        age_y = min(self.age_m // 12, MAX_AGE_YEARS)
+        profile = 0.0
+        for age, value in sorted(ind.age_profile.items()):
+            if age_y >= age:
+                profile = value
+        prob = m.alone_rate * profile
+        if self.status == UNEMPLOYED:
+            prob *= ind.unemployed_multiplier
+        if self.skill == HIGH:
+            prob *= ind.high_skill_multiplier
+        if self.random.random() < min(prob, 1.0):
+            m.chosen.append(self)
+
+    def decide_staying_away(self) -> None:
+        """A university graduate of this month stays away with the scenario's share."""
+        m = self.model
+        if (self.skill == HIGH and self.status in ACTIVE
+                and self.age_m == 12 * m.school_leaving_age[HIGH]):
+            if self.random.random() < m.migration.graduates_staying_away_share:
+                m.chosen.append(self)
 
     def separate(self) -> None:
         self.employer.workers -= 1
@@ -346,7 +391,9 @@ class ReferenceModel(mesa.Model):
         ]
         self.housing_multiplier = {STANDARD: 1.0, SHANTYTOWN: mg.shantytown_multiplier,
                                    SUBSIDENCE: mg.subsidence_multiplier, REHOUSED: mg.rehoused_multiplier}
-        self.initial_wage_gap: float | None = None
+        self.out_migrant_stock = 0.0  # working-age persons who left since the start (persons)
+        self.chosen: list[Person] = []
+        self.alone_rate = 0.0
         self.rows: list[dict[str, float]] = []
         self._copy_city(city)
         self._new_year()
@@ -396,6 +443,7 @@ class ReferenceModel(mesa.Model):
         w = self.scenario.world
         self.base_wage = series_at(w.national_average_wage_yuan_per_year, y) / 12.0 * w.local_wage_ratio_to_national
         self.destination_wage = series_at(self.migration.destination_wage_yuan_per_month, y)
+        self.destination_unemployment = series_at(self.migration.destination_unemployment_rate, y)
         self.counts = dict.fromkeys(("births", "deaths", "in_migrants", "out_migrants"), 0)
 
     def add_newborn(self, mother: Person) -> None:
@@ -463,39 +511,80 @@ class ReferenceModel(mesa.Model):
                 person.take_job(firm)
 
     def migrate(self, average_wage: float) -> None:
-        """Households leave; in-migrant households arrive."""
+        """Households and persons leave, graduates stay away, migrants return and arrive."""
         mg = self.migration
         skilled = [self.min_skill[s] > 0 for s in range(N_SECTORS)]
         vac_skilled = sum(
             max(f.target - f.workers, 0.0) for f in self.firms if f.alive and skilled[f.sector]
         )  # read before this month's departures
-        gap = self.destination_wage / (average_wage if average_wage > 0 else self.base_wage)
-        if self.initial_wage_gap is None:
-            self.initial_wage_gap = gap
-        self.leave_rate = mg.out_base_rate_per_year / 12.0 * (gap / self.initial_wage_gap) ** mg.wage_gap_elasticity
+        statuses = [q.status for q in self.agents_by_type[Person]]
+        employed, seeking = statuses.count(EMPLOYED), statuses.count(UNEMPLOYED)
+        u = seeking / (employed + seeking) if employed + seeking else 0.0
+        dest = self.destination_wage * (1.0 - self.destination_unemployment)
+        home = (average_wage if average_wage > 0 else self.base_wage) * (1.0 - u)
+        ratio = dest / max(home, MIN_HOME_INCOME_SHARE * dest)
+        factor = ratio ** mg.income_elasticity
+        self.leave_rate = mg.out_base_rate_per_year / 12.0 * factor
         self.agents_by_type[Household].shuffle_do("consider_leaving")
+
+        persons = self.agents_by_type[Person]
+        if mg.individual.base_rate_per_year > 0:
+            self.alone_rate = mg.individual.base_rate_per_year / 12.0 * factor
+            self.chosen = []
+            persons.shuffle_do("decide_leaving_alone")
+            self.leave_alone(self.chosen)
+        if mg.graduates_staying_away_share > 0:
+            self.chosen = []
+            persons.shuffle_do("decide_staying_away")
+            self.leave_alone(self.chosen)
+
+        # return migrants from the out-migrant stock
+        returning = self.out_migrant_stock * mg.return_rate_per_year / 12.0
+        self.out_migrant_stock -= self.out_migrant_stock * mg.return_stock_exit_rate_per_year / 12.0
+        if returning > 0:
+            for _ in range(int(self.rng.poisson(returning / self.scale / mg.in_household_size_persons))):
+                size = self.add_in_migrant_household()
+                self.out_migrant_stock = max(self.out_migrant_stock - size * self.scale, 0.0)
 
         rate = (
             mg.in_base_households_per_year / 12.0 / self.scale
             + mg.in_vacancy_fill_share_per_month * vac_skilled / mg.in_household_size_persons
         )
-        shares = [mg.in_skill_shares[s] for s in SKILL_NAMES]
         for _ in range(int(self.rng.poisson(rate))):
-            home = Household(self, housing=STANDARD)
-            size = 1 + int(self.rng.poisson(mg.in_household_size_persons - 1.0))
-            for i in range(size):
-                adult = i < 2
-                age_y = (
-                    self.random.randint(mg.in_adult_age_min_years, mg.in_adult_age_max_years)
-                    if adult
-                    else self.random.randint(0, mg.in_child_age_max_years)
-                )
-                Person(
-                    self, household=home, age_m=12 * age_y, female=self.random.random() < mg.in_female_share,
-                    skill=self.random.choices(range(len(SKILL_NAMES)), weights=shares)[0],
-                    status=UNEMPLOYED if adult else CHILD,
-                )
-            self.counts["in_migrants"] += size * self.scale
+            self.add_in_migrant_household()
+
+    def leave_alone(self, chosen: list[Person]) -> None:
+        """The chosen persons leave; a household all of whose members are chosen leaves whole."""
+        by_household: dict[Household, list[Person]] = {}
+        for q in chosen:
+            by_household.setdefault(q.household, []).append(q)
+        for home, leaving in by_household.items():
+            if len(leaving) >= len(home.members):
+                home.leave()
+            else:
+                for q in leaving:
+                    q.migrate_out()
+
+    def add_in_migrant_household(self) -> int:
+        """An in-migrant household arrives (adults seeking work, children); returns its size."""
+        mg = self.migration
+        shares = [mg.in_skill_shares[s] for s in SKILL_NAMES]
+        home = Household(self, housing=STANDARD)
+        size = 1 + int(self.rng.poisson(mg.in_household_size_persons - 1.0))
+        for i in range(size):
+            adult = i < 2
+            age_y = (
+                self.random.randint(mg.in_adult_age_min_years, mg.in_adult_age_max_years)
+                if adult
+                else self.random.randint(0, mg.in_child_age_max_years)
+            )
+            Person(
+                self, household=home, age_m=12 * age_y, female=self.random.random() < mg.in_female_share,
+                skill=self.random.choices(range(len(SKILL_NAMES)), weights=shares)[0],
+                status=UNEMPLOYED if adult else CHILD,
+            )
+        self.counts["in_migrants"] += size * self.scale
+        return size
 
     def record_year(self) -> None:
         persons = self.agents_by_type[Person]

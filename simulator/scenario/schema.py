@@ -444,6 +444,7 @@ class SectorCfg(Strict):
     vat_rate: ShareSeries | None = None
     enterprise_income_tax_rate: ShareSeries | None = None
     local_consumption_share: Share = 0.0
+    consumption_income_elasticity: Annotated[float, Field(ge=0.0, le=5.0)] = 1.0  # Engel: the share's elasticity to consumption per resident (1: homothetic)
     investment_goods_share: Share = 0.0
     intermediate_import_share: Annotated[float, Field(ge=0.0, lt=1.0)]  # of sales: below 1, the rest is value added (capacity divides by 1 - it)
     mean_firm_size_persons: Positive
@@ -454,6 +455,9 @@ class SectorCfg(Strict):
     capital_per_worker_yuan: Positive
     exit_after_loss_months_private: Annotated[int, Field(ge=1)]
     exit_after_loss_months_soe: Annotated[int, Field(ge=1)]
+    # farms: the land sets the jobs. When set, the sector's firms never want more workers than
+    # their land's path, which falls by this share a year (mechanisation); demand can only cut it
+    land_labour_release_rate_per_year: ShareSeries | None = None
 
 
 class MineCfg(Strict):
@@ -546,9 +550,36 @@ class InternalMigrationCfg(Strict):
 # --------------------------------------------------------------------- migration
 
 
+def _age_profile(v: dict[int, float]) -> dict[int, float]:
+    if not v:
+        raise ValueError("the age profile needs at least one age")
+    if max(v.values()) <= 0.0:
+        raise ValueError("the age profile is zero at every age: no one would leave alone (set base_rate_per_year to 0 instead)")
+    return dict(sorted(v.items()))
+
+
+AgeProfile = Annotated[
+    dict[Annotated[int, Field(ge=16, le=70)], NonNeg], AfterValidator(_age_profile)
+]
+
+
+class IndividualMigrationCfg(Strict):
+    """Working-age persons who leave the city alone while their household stays."""
+
+    base_rate_per_year: Share  # leaving rate at the profile's value 1 and equal expected incomes
+    age_profile: AgeProfile  # relative propensity from each age on (a step function; zero before the first age)
+    unemployed_multiplier: Positive  # a job seeker against a person at work or inactive
+    high_skill_multiplier: Positive
+
+
 class MigrationCfg(Strict):
     out_base_rate_per_year: Share
-    wage_gap_elasticity: NonNeg
+    income_elasticity: NonNeg
+    destination_unemployment_rate: ShareSeries
+    individual: IndividualMigrationCfg
+    graduates_staying_away_share: Share
+    return_rate_per_year: Share
+    return_stock_exit_rate_per_year: Share
     no_earner_multiplier: Positive
     young_adult_multiplier: Positive
     young_adult_max_age_years: Annotated[int, Field(ge=16, le=60)]

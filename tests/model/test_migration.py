@@ -11,9 +11,12 @@ from simulator.model.migration import add_in_migrants, leave_probability
 from simulator.model.sectors import (
     CHILD,
     EMPLOYED,
+    INACTIVE,
     REHOUSED,
+    RETIRED,
     SHANTYTOWN,
     STANDARD,
+    STUDENT,
     SUBSIDENCE,
     UNEMPLOYED,
 )
@@ -35,7 +38,7 @@ def _plain_household(m) -> int:
 
 def test_leave_probability_multipliers(load_tiny, build_model) -> None:
     sc = load_tiny(
-        "migration.wage_gap_elasticity=0",  # the wage gap moves when someone loses a job: keep it out
+        "migration.income_elasticity=0",  # expected incomes move when someone loses a job: keep them out
         "migration.shantytown_multiplier=0.5",
         "migration.subsidence_multiplier=2.0",
         "migration.rehoused_multiplier=0.25",
@@ -140,3 +143,171 @@ def test_in_migrants_are_appended_and_counted(tiny_model) -> None:
     assert m.ledger.get("migrants_savings_in") == pytest.approx(amount)
     assert m.ledger.parties["migrants_savings_in"] == (ROW, HH)
     assert len(m.hh_income) >= hh.n
+
+
+# ------------------------------------------------------------ expected income
+
+
+def _set_labour_force(m, employed: int, seeking: int) -> None:
+    """Make exactly ``employed`` and ``seeking`` present persons hold those statuses (the rest inactive)."""
+    p = m.persons
+    active = np.flatnonzero(p.view("present") & np.isin(p.view("status"), (EMPLOYED, UNEMPLOYED, INACTIVE)))
+    assert len(active) >= employed + seeking
+    p.status[active] = INACTIVE
+    p.status[active[:employed]] = EMPLOYED
+    p.status[active[employed : employed + seeking]] = UNEMPLOYED
+
+
+def test_expected_income_ratio_by_hand(load_tiny, build_model) -> None:
+    m = build_model(load_tiny("migration.destination_wage_yuan_per_month={2000: 1000}",
+                              "migration.destination_unemployment_rate={2000: 0.1}"))
+    m.average_wage = 500.0
+    _set_labour_force(m, employed=75, seeking=25)
+    assert migration.labour_force_unemployment_rate(m) == pytest.approx(0.25)
+    # (1000 x 0.9) / (500 x 0.75)
+    assert migration.expected_income_ratio(m) == pytest.approx(900.0 / 375.0)
+    _set_labour_force(m, employed=50, seeking=50)  # job losses at home raise the ratio
+    assert migration.expected_income_ratio(m) == pytest.approx(900.0 / 250.0)
+    _set_labour_force(m, employed=0, seeking=10)  # no work at all: a finite ratio, leaving certain
+    assert np.isfinite(migration.expected_income_ratio(m))
+
+
+def test_household_leaving_scales_with_expected_income_to_the_elasticity(load_tiny, build_model) -> None:
+    m = build_model(load_tiny("migration.income_elasticity=1.5"))
+    h = _plain_household(m)
+    mg = m.scenario.migration
+    low = migration._leave_probability_and_working_age(m, 1.0)[0][h]
+    high = migration._leave_probability_and_working_age(m, 2.0)[0][h]
+    assert low == pytest.approx(mg.out_base_rate_per_year / 12.0)  # equal incomes: the base rate
+    assert high / low == pytest.approx(2.0**1.5)
+
+
+def _two_person_household_member(m, age_years: int, status: int) -> int:
+    """A person row of a household of exactly two present members, set to ``age_years`` and ``status``."""
+    p, hh = m.persons, m.households
+    h = int(np.flatnonzero(hh.view("present") & (hh.view("members") == 2))[0])
+    i = int(np.flatnonzero(p.view("present") & (p.view("household") == h))[0])
+    p.age_m[i] = 12 * age_years
+    p.status[i] = status
+    p.skill[i] = 1  # medium
+    p.female[i] = False
+    return i
+
+
+def test_individual_leaving_probability_by_hand(load_tiny, build_model) -> None:
+    m = build_model(load_tiny(
+        "migration.individual.base_rate_per_year=0.12",
+        "migration.individual.age_profile={16: 0.5, 20: 1.0, 30: 0.0}",
+        "migration.individual.unemployed_multiplier=3.0",
+        "migration.individual.high_skill_multiplier=2.0",
+        "migration.income_elasticity=1.0",
+    ))
+    p = m.persons
+    i = _two_person_household_member(m, 22, EMPLOYED)
+    prob = lambda: migration.individual_leave_probability(m, 2.0)[i]  # noqa: E731
+    assert prob() == pytest.approx(0.01 * 2.0)  # 0.12 / 12 x R x profile 1
+    p.age_m[i] = 12 * 17
+    assert prob() == pytest.approx(0.01 * 2.0 * 0.5)
+    p.age_m[i] = 12 * 31  # beyond the profile: stays
+    assert prob() == 0.0
+    p.age_m[i] = 12 * 22
+    p.status[i] = UNEMPLOYED
+    assert prob() == pytest.approx(0.01 * 2.0 * 3.0)
+    p.skill[i] = 2
+    assert prob() == pytest.approx(0.01 * 2.0 * 3.0 * 2.0)
+    for status in (STUDENT, RETIRED, CHILD):
+        p.status[i] = status
+        assert prob() == 0.0
+    p.status[i] = EMPLOYED
+    p.present[i] = False
+    assert prob() == 0.0
+
+
+def test_a_person_living_alone_does_not_leave_alone(load_tiny, build_model) -> None:
+    m = build_model(load_tiny("migration.individual.base_rate_per_year=1"))
+    p, hh = m.persons, m.households
+    single = np.flatnonzero(hh.view("present") & (hh.view("members") == 1))
+    rows = np.flatnonzero(p.view("present") & np.isin(p.view("household"), single))
+    p.age_m[rows] = 12 * 20
+    p.status[rows] = EMPLOYED
+    assert np.all(migration.individual_leave_probability(m, 1.0)[rows] == 0.0)
+
+
+def test_persons_leaving_alone_leave_their_households_and_savings(load_tiny, build_model) -> None:
+    m = build_model(load_tiny())
+    p, hh = m.persons, m.households
+    i = _two_person_household_member(m, 25, EMPLOYED)
+    h = int(p.household[i])
+    savings = float(hh.savings[h])
+    m.counts.update(dict.fromkeys(m.counts, 0))
+    assert migration.persons_leave(m, np.array([i])) == 1
+    assert not p.present[i] and hh.present[h] and hh.members[h] == 1
+    assert hh.savings[h] == savings  # the household keeps its savings
+    assert m.ledger.get("migrants_savings_out") == 0.0
+    assert m.counts["out"] == m.scale
+    assert m.out_migrant_stock == m.scale  # of working age: may return
+
+
+def test_when_every_member_leaves_alone_the_household_leaves_with_its_savings(load_tiny, build_model) -> None:
+    m = build_model(load_tiny())
+    p, hh = m.persons, m.households
+    i = _two_person_household_member(m, 25, EMPLOYED)
+    h = int(p.household[i])
+    both = np.flatnonzero(p.view("present") & (p.view("household") == h))
+    savings = float(hh.savings[h]) * m.scale
+    assert migration.persons_leave(m, both) == 2
+    assert not hh.present[h] and not p.present[both].any()
+    assert m.ledger.get("migrants_savings_out") == pytest.approx(savings)
+    assert m.ledger.get("estates_to_heirs_outside") == 0.0
+
+
+@pytest.mark.parametrize("share", [0.0, 1.0])
+def test_graduates_stay_away_with_the_scenario_share(load_tiny, build_model, share) -> None:
+    m = build_model(load_tiny(f"migration.graduates_staying_away_share={share}",
+                              "migration.out_base_rate_per_year=0", "migration.individual.base_rate_per_year=0"))
+    p = m.persons
+    i = _two_person_household_member(m, 0, UNEMPLOYED)
+    p.skill[i] = 2
+    p.age_m[i] = 12 * int(m.school_leaving_age[2])
+    assert list(migration.graduates(m)) == [i] or i in migration.graduates(m)
+    migration.step(m)
+    assert p.present[i] == (share == 0.0)
+
+
+def test_return_migrants_come_from_the_out_migrant_stock(load_tiny, build_model) -> None:
+    m = build_model(load_tiny(
+        "migration.return_rate_per_year=0.6", "migration.return_stock_exit_rate_per_year=0.12",
+        "migration.out_base_rate_per_year=0", "migration.individual.base_rate_per_year=0",
+        "migration.graduates_staying_away_share=0", "migration.in_base_households_per_year=0",
+        "migration.in_vacancy_fill_share_per_month=0",
+    ))
+    stock = 100_000.0 * m.scale
+    m.out_migrant_stock = stock
+    m.counts.update(dict.fromkeys(m.counts, 0))
+    migration.step(m)
+    arrived = m.counts["in"]
+    assert m.month_flows["return_migrants"] == arrived > 0
+    # a month: 5% of the stock returns (in expectation), 1% exits, the arrivals leave the stock
+    assert m.out_migrant_stock == pytest.approx(stock * 0.99 - arrived)
+    assert arrived == pytest.approx(stock * 0.05, rel=0.1)  # Poisson households of 2.2 persons: sd about 2.3%
+
+
+def test_job_loss_at_home_drives_people_out(load_tiny, build_model) -> None:
+    """Across paired seeds, a labour force with more job seekers loses more people to migration."""
+    out = {}
+    for label, seeking_share in (("work", 0.05), ("no_work", 0.5)):
+        counts = []
+        for seed in range(8):
+            m = build_model(load_tiny(seed=seed))
+            p = m.persons
+            lf = np.flatnonzero(p.view("present") & np.isin(p.view("status"), (EMPLOYED, UNEMPLOYED)))
+            k = int(seeking_share * len(lf))
+            p.status[lf[:k]] = UNEMPLOYED
+            p.employer[lf[:k]] = -1
+            p.status[lf[k:]] = EMPLOYED
+            m.average_wage = 600.0
+            m.counts.update(dict.fromkeys(m.counts, 0))
+            migration.step(m)
+            counts.append(m.counts["out"])
+        out[label] = np.array(counts)
+    assert np.all(out["no_work"] > out["work"])

@@ -58,7 +58,7 @@ MISSPELLINGS: list[tuple[tuple[Any, ...], str]] = [
     (("run", "scale"), "sclae"),
     (("labour", "sector_mismatch_penalty"), "sector_mismatch_penatly"),
     (("population", "shantytown_households"), "shantyotwn_households"),
-    (("migration", "wage_gap_elasticity"), "wage_gap_elasticiyt"),
+    (("migration", "income_elasticity"), "income_elastcity"),
     # a wrong letter, and case with a dropped letter
     (("public_finance", "interest_rate_per_year"), "interest_rate_per_yeat"),
     (("sectors", "manufacturing", "capital_per_worker_yuan"), "Capital_Per_Worker_Yuna"),
