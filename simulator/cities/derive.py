@@ -62,7 +62,7 @@ POPULATION_SCALED_LEVER_SIZES: dict[str, tuple[str, ...]] = {
     "pensions": ("collective_retirees_enrolled_per_year",),
     "reemployment": ("training_places_per_year", "public_welfare_jobs_max_persons"),
     "infrastructure": ("investment_yuan_per_year", "reference_public_capital_yuan"),
-    "innovation_talent": ("rd_support_yuan_per_year", "talent_households_per_year"),
+    "innovation_talent": ("rd_support_yuan_per_year",),
     "ecology_overcapacity": ("ecological_transfer_yuan_per_year",),
 }
 """Lever sizes that are totals for the whole city (yuan a year, persons, households):
