@@ -39,11 +39,11 @@ SPEC = """\
 name: benchmark
 base: {base}
 parameters:
-  wage_gap_elasticity:   # varied slightly so that runs differ; cost does not depend on it
-    key: migration.wage_gap_elasticity
+  income_elasticity:   # varied slightly so that runs differ; cost does not depend on it
+    key: migration.income_elasticity
     type: real
-    low: 0.95
-    high: 1.05
+    low: 1.45
+    high: 1.55
 design:
   kind: latin
   samples: {runs}

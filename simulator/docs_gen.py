@@ -569,10 +569,29 @@ def indicators_page() -> str:
     return "".join(out).rstrip() + "\n"
 
 
+FIT_REPORT = "calibration/results/fuxin/report.md"
+
+
+def fit_page() -> str:
+    """The committed Fuxin calibration's report (written by ``sim calibrate``), as a docs page."""
+    report = (ROOT / FIT_REPORT).read_text(encoding="utf-8")
+    body = report.split("\n", 1)[1] if report.startswith("# ") else report
+    out = [HEADER.format(cmd=REGENERATE, source=f"`{FIT_REPORT}` (written by `sim calibrate calibration/fuxin.yaml`)")]
+    out.append("# Fuxin: the fit to 2000-2015\n\n")
+    out.append(
+        "The committed calibration of Fuxin, as `sim calibrate` reported it: the spec, the search, "
+        "every free parameter with its range, and every target, observed against simulated. How "
+        "the calibration works and how to read this page: [Calibration](../calibration.md).\n"
+    )
+    out.append(body)
+    return "".join(out).rstrip() + "\n"
+
+
 PAGES: dict[str, Callable[[], str]] = {
     "docs/reference/scenario.md": scenario_page,
     "docs/reference/levers.md": levers_page,
     "docs/reference/indicators.md": indicators_page,
+    "docs/reference/fit-fuxin.md": fit_page,
 }
 """Each generated page (path in the repository) and the function that writes it."""
 

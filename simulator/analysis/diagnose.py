@@ -14,7 +14,8 @@ structural change, public finance), not to calibrate:
 4. **Services share against income**: the slope of ``gdp_services / gdp_total`` on log GDP per
    person. Expected > 0.
 5. **Spending response to transfers**: a variant with the general transfer
-   (``public_finance.general_transfer_yuan_per_resident_per_year``) raised by
+   (``public_finance.general_transfer_yuan_per_resident_per_year``, and where the equalisation
+   formula applies the standard expenditure whose gap it fills) raised by
    :data:`TRANSFER_RISE` from the shock year, run on the same seeds; the paired difference in
    ``city_spending`` over the paired difference in ``transfers_received``, summed from the shock
    year to the end. Expected at least 0.8 yuan per yuan.
@@ -57,6 +58,7 @@ from simulator.model.series import series_at
 TRANSFER_RISE = 0.10
 """The transfer variant: the general transfer per resident raised by this share from the shock year."""
 TRANSFER_KEY = "public_finance.general_transfer_yuan_per_resident_per_year"
+STANDARD_EXPENDITURE_KEY = "public_finance.equalisation_transfer.standard_expenditure_yuan_per_resident_per_year"
 CLOSURE_HARD_BUDGET_MONTHS = 12
 """The mine-closure variant's hard budget for state firms during the shock year (months of losses)."""
 EFFECT_LAGS = (3, 10)
@@ -433,9 +435,18 @@ def _yaml_mapping(series: Mapping[int, float]) -> str:
 
 
 def transfer_overrides(scenario, from_year: int) -> list[str]:
-    """``--set`` overrides raising the general transfer per resident by :data:`TRANSFER_RISE` from ``from_year``."""
-    series = scenario.public_finance.general_transfer_yuan_per_resident_per_year
-    return [f"{TRANSFER_KEY}={_yaml_mapping(raised_series(series, from_year, 1.0 + TRANSFER_RISE))}"]
+    """``--set`` overrides raising the general transfer by :data:`TRANSFER_RISE` from ``from_year``:
+    the transfer per resident, and where the equalisation formula applies (from its own
+    ``from_year``), the standard expenditure that sets the fiscal gap it fills."""
+    pf = scenario.public_finance
+    factor = 1.0 + TRANSFER_RISE
+    out = [f"{TRANSFER_KEY}={_yaml_mapping(raised_series(pf.general_transfer_yuan_per_resident_per_year, from_year, factor))}"]
+    eq = pf.equalisation_transfer
+    if eq is not None:
+        series = eq.standard_expenditure_yuan_per_resident_per_year
+        start = max(from_year, eq.from_year)
+        out.append(f"{STANDARD_EXPENDITURE_KEY}={_yaml_mapping(raised_series(series, start, factor))}")
+    return out
 
 
 def mine_closure_overrides(year: int) -> list[str]:

@@ -62,7 +62,7 @@ POPULATION_SCALED_LEVER_SIZES: dict[str, tuple[str, ...]] = {
     "pensions": ("collective_retirees_enrolled_per_year",),
     "reemployment": ("training_places_per_year", "public_welfare_jobs_max_persons"),
     "infrastructure": ("investment_yuan_per_year", "reference_public_capital_yuan"),
-    "innovation_talent": ("rd_support_yuan_per_year", "talent_households_per_year"),
+    "innovation_talent": ("rd_support_yuan_per_year",),
     "ecology_overcapacity": ("ecological_transfer_yuan_per_year",),
 }
 """Lever sizes that are totals for the whole city (yuan a year, persons, households):
@@ -261,10 +261,19 @@ def growth_factor(series: dict[int, float], first: int, last: int) -> float:
     return f
 
 
+FIRST_YEAR = 1900  # the schema's smallest year (scenario.schema.Year): integer keys below it are not years
+
+
+def is_year_series(value: Any) -> bool:
+    """A year series: a non-empty mapping whose keys are all years (integers from
+    :data:`FIRST_YEAR`; a mapping keyed by ages, like an age profile, is not one)."""
+    return isinstance(value, dict) and bool(value) and all(isinstance(k, int) and k >= FIRST_YEAR for k in value)
+
+
 def _series_paths(value: Any, path: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-    """Paths of every year series (mappings with integer keys) below ``path``."""
+    """Paths of every year series below ``path``."""
     if isinstance(value, dict):
-        if value and all(isinstance(k, int) for k in value):
+        if is_year_series(value):
             return [path]
         out = []
         for k, v in value.items():
@@ -919,7 +928,7 @@ class Builder:
                     notes[path + (k,)] = f"from {self.tc}, scaled by the city's {stock.replace('_', ' ')} (x{r:.3f}){own(k)}"
             if moved:
                 for k, v in list(cfg.items()):
-                    if isinstance(v, dict) and v and all(isinstance(y, int) for y in v):
+                    if is_year_series(v):
                         cfg[k] = trim_series(v, self.start)
             out[name] = cfg
         return out, notes

@@ -33,7 +33,7 @@ from simulator.cities.data import (
     load_city,
     shown_path,
 )
-from simulator.cities.derive import Builder, Draft, Template, scenario_name, trim_series
+from simulator.cities.derive import Builder, Draft, Template, is_year_series, scenario_name, trim_series
 from simulator.cities.emit import dump, scalar
 from simulator.model.series import series_at
 from simulator.scenario.errors import ScenarioError
@@ -182,7 +182,7 @@ def _align_series(package: dict[str, Any], baseline: dict[str, Any]) -> None:
         base = baseline.get(name, {})
         for k, v in cfg.items():
             bv = base.get(k)
-            if isinstance(v, dict) and isinstance(bv, dict) and v and all(isinstance(y, int) for y in v):
+            if is_year_series(v) and isinstance(bv, dict):
                 merged = {y: series_at(v, y) for y in sorted(set(v) | set(bv))}
                 cfg[k] = trim_series(merged, min(merged))
 

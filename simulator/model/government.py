@@ -49,12 +49,20 @@ class CityGovernment(mesa.Agent):
         self.programme_debt = 0.0
         self.over_limit_months = 0
         self.surplus_spending = 0.0  # yuan to spend next month out of free cash (budget rule)
+        self.equalisation_coefficient: float | None = None  # set when the equalisation formula starts
         self._revenue_12m: deque[float] = deque(maxlen=12)
         self._spending_12m: deque[float] = deque(maxlen=12)
+        self._taxes_12m: deque[float] = deque(maxlen=12)
 
-    def record_month(self, revenue: float, spending: float) -> None:
+    def record_month(self, revenue: float, spending: float, taxes: float) -> None:
         self._revenue_12m.append(revenue)
         self._spending_12m.append(spending)
+        self._taxes_12m.append(taxes)
+
+    @property
+    def monthly_taxes(self) -> float:
+        """Own tax revenue per month, the average of the last 12 months."""
+        return sum(self._taxes_12m) / len(self._taxes_12m) if self._taxes_12m else 0.0
 
     @property
     def annual_revenue(self) -> float:

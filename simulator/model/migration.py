@@ -97,9 +97,8 @@ def income_factor(model: CityModel, ratio: float) -> float:
 
 
 def high_skill_multiplier(model: CityModel, multiplier: float) -> float:
-    """A high-skill multiplier after the talent lever (which cuts the extra propensity to leave)."""
-    factor = model.programmes.skilled_leaving_factor
-    return multiplier if factor == 1.0 else 1.0 + (multiplier - 1.0) * factor
+    """A high-skill multiplier after the talent lever (whose allowance makes staying pay more)."""
+    return multiplier * model.programmes.skilled_leaving_factor
 
 
 def leave_probability(model: CityModel) -> np.ndarray:
@@ -251,17 +250,15 @@ def step(model: CityModel) -> None:
     # moves between the city's regions (households that stayed)
     regions.move_households(model, has_wa & hh.present[: hh.n])
 
-    # recruited high-skill households (talent lever)
+    # high-skill households drawn by the talent lever's allowance and grant
     prog = model.programmes
     if prog.talent_households > 0:
         talent_rng = model.lever_streams["innovation_talent"]
         k = int(talent_rng.poisson(prog.talent_households / S))
         if k:
             h_idx = add_in_migrants(model, k, talent_rng, high_skill=True)
-            subsidy = prog.recruitment_subsidy
-            hh.savings[h_idx] += subsidy
-            model.pay("recruitment_subsidy", subsidy * k * S)
             model.month_flows["talent_households_recruited"] += k * S
+            pay_settling_in_grants(model, h_idx)
 
     # return migrants: a share of the out-migrant stock comes back as households
     returning = model.out_migrant_stock * mg.return_rate_per_year / 12.0
@@ -290,7 +287,24 @@ def step(model: CityModel) -> None:
     k = int(rng.poisson(hh_rows))
     if k == 0:
         return
-    add_in_migrants(model, k, rng)
+    pay_settling_in_grants(model, add_in_migrants(model, k, rng))
+
+
+def pay_settling_in_grants(model: CityModel, h_idx: np.ndarray) -> None:
+    """The talent lever's settling-in grant to each of the arriving households ``h_idx`` with a
+    high-skill member (while the lever is active)."""
+    grant = model.programmes.recruitment_subsidy
+    if grant <= 0.0 or len(h_idx) == 0:
+        return
+    p, hh = model.persons, model.households
+    first = int(h_idx.min())  # arrivals are appended: their members are the last rows
+    rows = np.flatnonzero(p.household[: p.n] >= first)
+    rows = rows[(p.skill[rows] == SKILL_NAMES.index("high")) & p.present[rows]]
+    skilled = np.intersect1d(np.unique(p.household[rows]), h_idx)
+    if len(skilled) == 0:
+        return
+    hh.savings[skilled] += grant
+    model.pay("recruitment_subsidy", grant * len(skilled) * model.scale)
 
 
 def add_in_migrants(model: CityModel, k: int, rng: np.random.Generator, high_skill: bool = False) -> np.ndarray:

@@ -64,10 +64,10 @@ class Programmes:
     entry_delay_factor: float = 1.0  # entry delay = baseline x this
     agri_subsidy_per_worker: float = 0.0  # yuan/month per worker in agriculture
     agri_subsidy_central_share: float = 0.0
-    skilled_leaving_factor: float = 1.0  # scales the high-skill households' extra leaving propensity
+    skilled_leaving_factor: float = 1.0  # multiplies the high-skilled's leaving probabilities (talent lever)
     talent_allowance: float = 0.0  # yuan/month per employed high-skill resident (paid by the city)
     talent_households: float = 0.0  # real households recruited this month
-    recruitment_subsidy: float = 0.0  # yuan per recruited household
+    recruitment_subsidy: float = 0.0  # yuan per arriving household with a high-skill adult
     heavy_environmental_cost_share: float = 0.0  # of sales, paid by heavy industry as environmental tax
     resettlement_per_laid_off: float = 0.0  # yuan per worker laid off by a mine closure (central)
     # persistent

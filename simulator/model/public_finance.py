@@ -97,8 +97,7 @@ def step(model: CityModel) -> None:
     model.month_flows["dibao_recipients"] += float((need > 0).sum()) * S
 
     # central general transfers
-    general = model.s(sc.public_finance.general_transfer_yuan_per_resident_per_year) / 12.0 * model.population
-    model.pay("general_transfer", general)
+    model.pay("general_transfer", general_transfer(model))
 
     # levers: central share of public-welfare wages; talent allowance to skilled workers
     if prog.welfare_jobs_max > 0 and prog.welfare_central_share > 0:
@@ -114,6 +113,40 @@ def step(model: CityModel) -> None:
     # interest on city debt
     interest = gov.debt * sc.public_finance.interest_rate_per_year / 12.0
     model.pay("city_debt_interest", interest)
+
+
+def fiscal_gap(model: CityModel, year: int | None = None) -> float:
+    """The city's fiscal gap this month (yuan): standard expenditure per resident (of ``year``,
+    default this year) x residents less own tax revenue (the last 12 months' average)."""
+    eq = model.scenario.public_finance.equalisation_transfer
+    per_resident = model.series(eq.standard_expenditure_yuan_per_resident_per_year, model.year if year is None else year)
+    return per_resident / 12.0 * model.population - model.government.monthly_taxes
+
+
+def general_transfer(model: CityModel) -> float:
+    """This month's general transfer (yuan): the scenario's amount per resident, or from
+    ``equalisation_transfer.from_year`` the coefficient x the fiscal gap (nothing while there is
+    none). An ``anchored`` coefficient is set at the first month of the formula with a gap: the
+    per-resident amount of the year before ``from_year`` over the gap at that year's standard
+    expenditure, so that the transfer continues (0 if the city had no gap at that standard)."""
+    pf = model.scenario.public_finance
+    eq = pf.equalisation_transfer
+    if eq is None or model.year < eq.from_year:
+        return model.s(pf.general_transfer_yuan_per_resident_per_year) / 12.0 * model.population
+    gap = fiscal_gap(model)
+    if gap <= 0.0:
+        return 0.0
+    gov = model.government
+    if gov.equalisation_coefficient is None:
+        if eq.coefficient == "anchored":
+            # the year before's transfer per resident over the gap at the year before's standard
+            # (so that a change of the standard from from_year on is not absorbed by the anchor)
+            anchor_gap = fiscal_gap(model, eq.from_year - 1)
+            before = model.series(pf.general_transfer_yuan_per_resident_per_year, eq.from_year - 1)
+            gov.equalisation_coefficient = before / 12.0 * model.population / anchor_gap if anchor_gap > 0 else 0.0
+        else:
+            gov.equalisation_coefficient = float(eq.coefficient)
+    return gov.equalisation_coefficient * gap
 
 
 def enrol_collective_retirees(model: CityModel, retirees: np.ndarray) -> None:
@@ -145,5 +178,5 @@ def close_month(model: CityModel) -> None:
     hh.income_prev[:n] = inc
     revenue = model.month_revenue["taxes"] + model.month_revenue["land"] + model.month_revenue["transfers"]
     spending = sum(model.month_spending.values())
-    gov.record_month(revenue, spending)
+    gov.record_month(revenue, spending, model.month_revenue["taxes"])
     gov.apply_budget_rule()

@@ -7,12 +7,17 @@ and colleges to local industry, and attract, train and keep talent
 faster while active (the level reached stays); the R&D support that buys it,
 ``rd_support_yuan_per_year``, is paid to the target sectors' ordinary firms
 (not mines or public units) in proportion to last month's sales (city, central government reimbursing
-``rd_support_central_share``); (2) high-skill households' extra propensity to
-leave (``migration.high_skill_multiplier`` - 1) is cut by
-``skilled_leaving_reduction_share``, while the city pays every employed
-high-skill resident ``talent_allowance_yuan_per_person_month``; (3)
-``talent_households_per_year`` high-skill households are recruited from
-outside, each paid ``recruitment_subsidy_yuan_per_household`` on arrival.
+``rd_support_central_share``); (2) the city pays every employed high-skill resident
+``talent_allowance_yuan_per_person_month``. The allowance works through migration's
+decisions, not quotas: it raises a high-skilled person's income at home by ``a / w`` (``w`` the
+average wage of the employed high-skilled), so their leaving probability (households, persons
+alone, graduates staying away) is multiplied by ``(1 + a / w)^-e``, with ``e`` migration's
+``income_elasticity``; (3) it also draws high-skill households from outside: the high-skill part
+of the base in-migration (``in_base_households_per_year x in_skill_shares.high``) grows by
+``(1 + (a + g) / w)^e - 1``, where ``g`` is the settling-in grant
+``recruitment_subsidy_yuan_per_household`` spread over ``subsidy_horizon_years``. Every arriving
+household with a high-skill adult gets the grant while the lever is active, those who would have
+come anyway included (the deadweight the city pays for).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import numpy as np
 from simulator.model.accounts import CENTRAL, CITY, FIRMS
 from simulator.model.flows import Flow, declare
 from simulator.model.funding import city_pays_firms
-from simulator.model.sectors import PUBLIC, SECTOR_NAMES
+from simulator.model.sectors import EMPLOYED, PUBLIC, SECTOR_NAMES, SKILL_NAMES
 from simulator.policy.base import Lever
 
 if TYPE_CHECKING:
@@ -51,10 +56,25 @@ def apply(model: CityModel) -> None:
     if support > 0 and len(rows):
         weight = f.sales[rows] / f.sales[rows].sum()
         city_pays_firms(model, rows, support * weight, "rd_support", cfg.rd_support_central_share)
-    prog.skilled_leaving_factor = 1.0 - cfg.skilled_leaving_reduction_share
-    prog.talent_allowance = cfg.talent_allowance_yuan_per_person_month * factor
-    prog.talent_households = model.s(cfg.talent_households_per_year) / 12.0 * factor
-    prog.recruitment_subsidy = cfg.recruitment_subsidy_yuan_per_household
+    allowance = cfg.talent_allowance_yuan_per_person_month * factor
+    prog.talent_allowance = allowance
+    prog.recruitment_subsidy = cfg.recruitment_subsidy_yuan_per_household * factor
+    wage = high_skill_wage(model)
+    if wage <= 0.0:
+        return
+    mg = model.scenario.migration
+    e = mg.income_elasticity
+    prog.skilled_leaving_factor = (1.0 + allowance / wage) ** -e
+    grant = prog.recruitment_subsidy / (12.0 * cfg.subsidy_horizon_years)
+    pull = (1.0 + (allowance + grant) / wage) ** e
+    prog.talent_households = mg.in_base_households_per_year / 12.0 * mg.in_skill_shares["high"] * (pull - 1.0)
+
+
+def high_skill_wage(model: CityModel) -> float:
+    """Average wage (yuan/month) of the employed high-skilled residents (0 if none)."""
+    p = model.persons
+    rows = np.flatnonzero((p.view("status") == EMPLOYED) & (p.view("skill") == SKILL_NAMES.index("high")))
+    return float(p.wage[rows].astype(np.float64).mean()) if len(rows) else 0.0
 
 
 declare(

@@ -617,6 +617,17 @@ class HousingCfg(Strict):
 # ---------------------------------------------------------------- public finance
 
 
+class EqualisationTransferCfg(Strict):
+    """From ``from_year`` the general transfer follows the fiscal gap (the Ministry of Finance's
+    equalisation formula): coefficient x (standard expenditure - own tax revenue), at least 0."""
+
+    from_year: Year
+    standard_expenditure_yuan_per_resident_per_year: NonNegSeries
+    # the share of the gap the centre fills; "anchored": the value that continues the transfer of
+    # the year before from_year at the city's own gap then (derived, not assumed)
+    coefficient: Share | Literal["anchored"] = "anchored"
+
+
 class PublicFinanceCfg(Strict):
     vat_rate: ShareSeries
     vat_local_share: ShareSeries
@@ -628,6 +639,7 @@ class PublicFinanceCfg(Strict):
     coal_resource_tax_yuan_per_tonne: NonNegSeries
     coal_resource_tax_ad_valorem_share: ShareSeries
     general_transfer_yuan_per_resident_per_year: NonNegSeries
+    equalisation_transfer: EqualisationTransferCfg | None = None
     other_spending_yuan_per_resident_per_year: NonNegSeries
     public_wage_relative_to_average: Positive
     land_revenue_share_of_construction: Share
@@ -837,10 +849,9 @@ class InnovationTalentCfg(LeverBase):
     productivity_growth_extra_per_year: Growth = Field(0.0, description="extra productivity growth of the target sectors, per year")
     rd_support_yuan_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0}, description="R&D support paid to the target sectors' firms, yuan/year")
     rd_support_central_share: Share = Field(0.0, description="central share of the R&D support")
-    skilled_leaving_reduction_share: Share = Field(0.0, description="cut in high-skill households' extra propensity to leave (share)")
-    talent_allowance_yuan_per_person_month: NonNeg = Field(0.0, description="allowance to every employed high-skill resident, yuan/month")
-    talent_households_per_year: NonNegSeries = Field(default_factory=lambda: {2000: 0.0}, description="high-skill households recruited from outside per year")
-    recruitment_subsidy_yuan_per_household: NonNeg = Field(0.0, description="settling-in grant per recruited household, yuan")
+    talent_allowance_yuan_per_person_month: NonNeg = Field(0.0, description="allowance to every employed high-skill resident, yuan/month: raises their income at home, so fewer leave and more come (through migration's income elasticity)")
+    recruitment_subsidy_yuan_per_household: NonNeg = Field(0.0, description="settling-in grant to every arriving household with a high-skill adult, yuan (those who would have come anyway included)")
+    subsidy_horizon_years: Positive = Field(5.0, description="years over which an arriving household spreads the settling-in grant when it compares incomes")
 
 
 class EcologyOvercapacityCfg(LeverBase):
@@ -927,9 +938,9 @@ def size_problems(sc: Scenario) -> list[tuple[tuple, str, str | None]]:
 
     * ``run.scale`` (persons per agent) is at most ``population.persons``: above it
       the city would have no agent at all;
-    * households arriving from outside in a year (``migration.in_base_households_per_year``,
-      ``levers.innovation_talent.talent_households_per_year``) are at most
-      ``population.persons``: no city has grown by more than its whole population in a year.
+    * households arriving from outside in a year (``migration.in_base_households_per_year``)
+      are at most ``population.persons``: no city has grown by more than its whole population
+      in a year.
     """
     out: list[tuple[tuple, str, str | None]] = []
     persons = sc.population.persons
@@ -937,8 +948,6 @@ def size_problems(sc: Scenario) -> list[tuple[tuple, str, str | None]]:
         out.append((("run", "scale"), f"expected at most population.persons ({persons}): each agent stands for "
                     f"'scale' persons, at {sc.run.scale} the city would have no agent", None))
     flows: list[tuple[tuple, float]] = [(("migration", "in_base_households_per_year"), sc.migration.in_base_households_per_year)]
-    flows += [(("levers", "innovation_talent", "talent_households_per_year", year), v)
-              for year, v in sc.levers.innovation_talent.talent_households_per_year.items()]
     for path, value in flows:
         if value > persons:
             out.append((path, f"expected at most population.persons ({persons}) households a year "

@@ -297,3 +297,12 @@ def test_the_committed_city_files_are_what_the_command_writes(hegang) -> None:
         committed = ROOT / "scenarios" / "cities" / written.name
         assert body(written) == body(committed), f"regenerate {committed} (docs/guide/cities.md)"
     assert "counterfactual: hegang_baseline" in hegang[1].read_text(encoding="utf-8").splitlines()
+
+
+def test_year_series_are_told_from_age_keyed_mappings() -> None:
+    from simulator.cities.derive import is_year_series
+
+    assert is_year_series({2000: 1.0, 2015: 2.0})
+    assert not is_year_series({16: 0.5, 18: 1.0, 45: 0.0})  # an age profile is not cut at the start year
+    assert not is_year_series({})
+    assert not is_year_series({"low": 0.3})

@@ -153,3 +153,70 @@ def test_tax_splits_follow_the_series(
         if share < 1:
             assert parties[local] == (FIRMS, CITY) and parties[central] == (FIRMS, CENTRAL)
     assert parties["exports"] == (ROW, FIRMS)
+
+
+# ------------------------------------------------------------------ Engel shares
+
+
+def test_engel_shares_by_hand(load_tiny, build_model) -> None:
+    from simulator.model.sectors import AGRI, SECTOR_NAMES
+
+    SERV = SECTOR_NAMES.index("services")
+    MANU = SECTOR_NAMES.index("manufacturing")
+    m = build_model(load_tiny())
+    base = m.sector_par["local_consumption_share"].copy()
+    eta = m.sector_par["consumption_income_elasticity"]
+    pop = m.population
+    first = production.engel_shares(m, 1000.0 * pop)  # the first month sets the reference
+    np.testing.assert_allclose(first, base)
+    richer = production.engel_shares(m, 2000.0 * pop)  # consumption per resident doubles
+    w = base * 2.0 ** (eta - 1.0)
+    np.testing.assert_allclose(richer, w * base.sum() / w.sum())
+    assert richer.sum() == pytest.approx(base.sum())
+    assert richer[SERV] > base[SERV] and richer[AGRI] < base[AGRI]  # Engel: services gain, food loses
+    # with elasticities 1.45 (services), 1.0 (goods), 0.75 (food): shares 0.6, 0.15, 0.25 become
+    raw = np.array([0.6 * 2**0.45, 0.15, 0.25 * 2**-0.25])
+    np.testing.assert_allclose(richer[[SERV, MANU, AGRI]], raw / raw.sum(), rtol=1e-12)
+
+
+def test_homothetic_shares_do_not_move(load_tiny, build_model) -> None:
+    m = build_model(load_tiny(*[f"sectors.{s}.consumption_income_elasticity=1.0" for s in ("services", "agriculture", "manufacturing")]))
+    base = m.sector_par["local_consumption_share"]
+    production.engel_shares(m, 1000.0 * m.population)
+    np.testing.assert_allclose(production.engel_shares(m, 5000.0 * m.population), base)
+
+
+# ------------------------------------------------------------------ farms: the land sets the jobs
+
+
+def test_farm_targets_follow_the_land_not_demand(load_tiny, build_model) -> None:
+    """Farms never want more workers than their land's path, which falls at the release rate; a
+    sector without the rule follows demand."""
+    from simulator.model.sectors import AGRI
+
+    m = build_model(load_tiny("sectors.agriculture.land_labour_release_rate_per_year={2000: 0.12}",
+                              "sectors.agriculture.external_demand_index={2000: 1.0, 2001: 50.0}"))
+    f = m.firms
+    farms = np.flatnonzero((f.sector[: f.n] == AGRI) & f.alive[: f.n])
+    assert m.land_bound_sectors[AGRI] and m.land_bound_sectors.sum() == 1
+    path = f.target[farms].copy()
+    m.step()  # January 2000: demand as built
+    np.testing.assert_array_less(f.target[farms], path * (1.0 - 0.01) + 1e-9)  # at most 1% a month lower path
+    m.year, m.month = 2000, 12
+    m.step()  # January 2001: outside demand for farm goods x50: farms still do not grow
+    after = f.target[farms].copy()
+    m.step()
+    assert np.all(f.target[farms] <= after * (1.0 - 0.01) + 1e-9)
+
+
+def test_without_the_rule_farms_follow_demand(load_tiny, build_model) -> None:
+    from simulator.model.sectors import AGRI
+
+    m = build_model(load_tiny("sectors.agriculture.land_labour_release_rate_per_year=null",
+                              "sectors.agriculture.external_demand_index={2000: 50.0}"))
+    f = m.firms
+    farms = np.flatnonzero((f.sector[: f.n] == AGRI) & f.alive[: f.n])
+    before = f.target[farms].sum()
+    m.step()
+    assert not m.land_bound_sectors.any()
+    assert f.target[farms].sum() > before  # demand far beyond capacity: they want more workers

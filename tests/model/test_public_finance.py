@@ -116,7 +116,7 @@ def gov(tiny_model):
     g = tiny_model.government
     g.cash, g.debt, g.programme_debt = 0.0, 0.0, 0.0
     for _ in range(12):
-        g.record_month(100.0, 100.0)
+        g.record_month(100.0, 100.0, 50.0)
     return g
 
 
@@ -197,3 +197,65 @@ def test_programme_loans_are_outside_the_borrowing_limit(gov) -> None:
     gov.debt += 2 * limit  # general debt now over the limit
     gov.apply_budget_rule()
     assert gov.factor["programmes"] < 1.0
+
+
+# ------------------------------------------------------------ equalisation transfer
+
+EQ = "public_finance.equalisation_transfer"
+
+
+def _equalised(load_tiny, build_model, *extra: str):
+    return build_model(load_tiny(
+        "public_finance.general_transfer_yuan_per_resident_per_year={2000: 1200}",
+        f"{EQ}.from_year=2001",
+        f"{EQ}.standard_expenditure_yuan_per_resident_per_year={{2000: 6000, 2001: 6000, 2002: 6600}}",
+        *extra,
+    ))
+
+
+def _set_taxes(m, monthly: float) -> None:
+    g = m.government
+    for _ in range(12):
+        g.record_month(0.0, 0.0, monthly)
+
+
+def test_before_the_formula_the_transfer_is_per_resident(load_tiny, build_model) -> None:
+    m = _equalised(load_tiny, build_model, f"{EQ}.coefficient=anchored")
+    assert m.year == 2000
+    assert public_finance.general_transfer(m) == pytest.approx(1200 / 12 * m.population)
+
+
+def test_a_fixed_coefficient_fills_its_share_of_the_gap(load_tiny, build_model) -> None:
+    m = _equalised(load_tiny, build_model, f"{EQ}.coefficient=0.4")
+    m.year = 2001
+    _set_taxes(m, 1000.0 * m.population / 12 / 10)  # 100 yuan per resident a year in taxes
+    gap = (6000 - 100) / 12 * m.population
+    assert public_finance.fiscal_gap(m) == pytest.approx(gap)
+    assert public_finance.general_transfer(m) == pytest.approx(0.4 * gap)
+    # a richer city gets less: each yuan of extra own tax revenue costs 0.4 yuan of transfer
+    _set_taxes(m, 2000.0 * m.population / 12 / 10)
+    assert public_finance.general_transfer(m) == pytest.approx(0.4 * (6000 - 200) / 12 * m.population)
+    # no gap, no transfer
+    _set_taxes(m, 7000.0 * m.population / 12)
+    assert public_finance.general_transfer(m) == 0.0
+
+
+def test_an_anchored_coefficient_continues_the_transfer_then_follows_the_gap(load_tiny, build_model) -> None:
+    m = _equalised(load_tiny, build_model, f"{EQ}.coefficient=anchored")
+    m.year = 2001
+    _set_taxes(m, 600.0 * m.population / 12)
+    first = public_finance.general_transfer(m)
+    assert first == pytest.approx(1200 / 12 * m.population)  # continuity at the switch
+    assert m.government.equalisation_coefficient == pytest.approx(1200 / (6000 - 600))
+    # the standard rises 10% in 2002: the transfer rises by the coefficient x the rise
+    m.year = 2002
+    c = m.government.equalisation_coefficient
+    assert public_finance.general_transfer(m) == pytest.approx(first + c * 600 / 12 * m.population)
+
+
+def test_the_equalisation_transfer_runs_and_books_as_a_transfer(load_tiny, build_model) -> None:
+    m = _equalised(load_tiny, build_model)
+    m.run()
+    assert m.government.equalisation_coefficient is not None
+    assert 0.0 < m.government.equalisation_coefficient < 1.0
+    assert m.ledger.parties["general_transfer"] == (CENTRAL, CITY)

@@ -62,7 +62,7 @@ LEVERS_ON = [
     ),
     *_lever("soe_reform", "layoff_share_of_excess_per_month=0.25", "social_functions_transferred_share=1.0"),
     *_lever("ecology_overcapacity", "mine_capacity_cut_share=0.5", "resettlement_yuan_per_laid_off_worker=38000"),
-    *_lever("innovation_talent", "skilled_leaving_reduction_share=0.5", "talent_households_per_year={2000: 12}"),
+    *_lever("innovation_talent", "talent_allowance_yuan_per_person_month=1000"),
     *_lever("subsidence_relocation", "households_per_year={2000: 12}"),
     *_lever("pensions", "collective_retirees_enrolled_per_year={2000: 12}"),
 ]
@@ -80,8 +80,7 @@ MONEY_LEVERS_ON = [
     *_lever("ecology_overcapacity", "ecological_transfer_yuan_per_year={2000: 1.0e5}",
             "heavy_industry_environmental_cost_share_of_sales=0.01"),
     *_lever("innovation_talent", "rd_support_yuan_per_year={2000: 1.0e5}", "rd_support_central_share=0.5",
-            "talent_allowance_yuan_per_person_month=100", "recruitment_subsidy_yuan_per_household=20000",
-            "talent_households_per_year={2000: 6}"),
+            "talent_allowance_yuan_per_person_month=100", "recruitment_subsidy_yuan_per_household=20000"),
 ]
 
 RUNS: dict[str, dict] = {

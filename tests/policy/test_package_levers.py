@@ -74,9 +74,7 @@ SIZES: dict[str, tuple[str, ...]] = {
         "productivity_growth_extra_per_year=0.1",
         "rd_support_yuan_per_year={2000: 1.0e5}",
         "rd_support_central_share=0.3",
-        "skilled_leaving_reduction_share=1.0",
-        "talent_allowance_yuan_per_person_month=100",
-        "talent_households_per_year={2000: 12}",
+        "talent_allowance_yuan_per_person_month=2000",  # large: its effect must show in the tiny city
         "recruitment_subsidy_yuan_per_household=20000",
     ),
     "ecology_overcapacity": (
@@ -332,3 +330,48 @@ def test_a_lever_stream_is_keyed_by_name_not_position(load_tiny) -> None:
     for name in ("reemployment", "pensions", "a_lever_added_later"):
         assert a.lever_streams[name].random() == b.lever_streams[name].random()
     assert a.lever_streams["reemployment"].random() != a.lever_streams["pensions"].random()
+
+
+def test_the_talent_allowance_acts_through_the_income_elasticity(load_tiny, build_model) -> None:
+    """No quota: the allowance raises a high-skilled person's income at home by a / w, so their
+    leaving is multiplied by (1 + a / w)^-e, and the high-skill part of the base in-migration
+    grows by (1 + (a + grant / horizon) / w)^e - 1."""
+    from simulator.policy.innovation_talent import apply, high_skill_wage
+
+    T = "levers.innovation_talent"
+    sc = load_tiny(f"{T}.enabled=true", f"{T}.start_year=2000", f"{T}.talent_allowance_yuan_per_person_month=500",
+                   f"{T}.recruitment_subsidy_yuan_per_household=12000", f"{T}.subsidy_horizon_years=2",
+                   "migration.income_elasticity=2.0")
+    m = build_model(sc)
+    w = high_skill_wage(m)
+    assert w > 0
+    apply(m)
+    prog = m.programmes
+    mg = m.scenario.migration
+    assert prog.skilled_leaving_factor == pytest.approx((1.0 + 500.0 / w) ** -2.0)
+    pull = (1.0 + (500.0 + 12000.0 / 24.0) / w) ** 2.0
+    assert prog.talent_households == pytest.approx(mg.in_base_households_per_year / 12.0 * mg.in_skill_shares["high"] * (pull - 1.0))
+    # the allowance is worth nothing to decisions when the elasticity is zero
+    m0 = build_model(load_tiny(*[f"{T}.enabled=true", f"{T}.start_year=2000",
+                                 f"{T}.talent_allowance_yuan_per_person_month=500", "migration.income_elasticity=0"]))
+    apply(m0)
+    assert m0.programmes.skilled_leaving_factor == 1.0 and m0.programmes.talent_households == 0.0
+
+
+def test_settling_in_grants_go_to_every_arriving_high_skill_household(load_tiny, build_model) -> None:
+    """The grant is paid to arrivals with a high-skill adult, those who would have come anyway
+    included (deadweight), and to no other household."""
+    from simulator.model.migration import add_in_migrants, pay_settling_in_grants
+    from simulator.model.sectors import SKILL_NAMES
+
+    m = build_model(load_tiny())
+    m.programmes.recruitment_subsidy = 1000.0
+    h_idx = add_in_migrants(m, 60, np.random.default_rng(3))
+    p, hh = m.persons, m.households
+    before = hh.savings[h_idx].copy()
+    pay_settling_in_grants(m, h_idx)
+    high = SKILL_NAMES.index("high")
+    has_high = np.array([np.any((p.household[: p.n] == h) & (p.skill[: p.n] == high)) for h in h_idx])
+    assert 0 < has_high.sum() < len(h_idx)
+    np.testing.assert_allclose(hh.savings[h_idx] - before, np.where(has_high, 1000.0, 0.0))
+    assert m.ledger.get("recruitment_subsidy") == pytest.approx(1000.0 * has_high.sum() * m.scale)
