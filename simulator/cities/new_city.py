@@ -33,7 +33,14 @@ from simulator.cities.data import (
     load_city,
     shown_path,
 )
-from simulator.cities.derive import Builder, Draft, Template, is_year_series, scenario_name, trim_series
+from simulator.cities.derive import (
+    Builder,
+    Draft,
+    Template,
+    is_year_series,
+    scenario_name,
+    trim_series,
+)
 from simulator.cities.emit import dump, scalar
 from simulator.model.series import series_at
 from simulator.scenario.errors import ScenarioError
