@@ -85,19 +85,22 @@ class CityGovernment(mesa.Agent):
         is a breach: mandatory
         payments are still made, and the next category in the cut order is cut by
         ``budget_cut_step_per_month``. Within the limit, cut factors are restored
-        by ``budget_restore_step_per_month``, the last cut first. Programme loans are repaid
-        by ``programme_debt_repayment_share_per_year`` a year first. Cash above the
-        buffer repays general debt; of what is then left above the buffer (less the earmarked
-        fund), ``surplus_spend_down_share_per_month`` is spent next month as other spending.
+        by ``budget_restore_step_per_month``, the last cut first. Debt is repaid on schedule:
+        programme loans by ``programme_debt_repayment_share_per_year`` a year, general debt by
+        ``general_debt_repayment_share_per_year`` (the rest is rolled over, as refinancing bonds
+        do). Of the cash above the buffer (less the earmarked fund),
+        ``surplus_spend_down_share_per_month`` is spent next month as other spending.
         """
         pf = self.model.scenario.public_finance
         banks = self.model.banks
-        # programme loans are repaid on their schedule (a shortfall is borrowed below, as general debt)
-        due = self.programme_debt * pf.programme_debt_repayment_share_per_year / 12.0
+        # debt is repaid on its schedule (a shortfall is borrowed below, as general debt)
+        due_programme = self.programme_debt * pf.programme_debt_repayment_share_per_year / 12.0
+        due_general = max(self.debt - self.programme_debt, 0.0) * pf.general_debt_repayment_share_per_year / 12.0
+        due = due_programme + due_general
         if due > 0.0:
             self.cash -= due
             self.debt -= due
-            self.programme_debt -= due
+            self.programme_debt -= due_programme
             banks.balance += due
         if self.cash < 0.0:
             borrow = -self.cash
@@ -105,12 +108,6 @@ class CityGovernment(mesa.Agent):
             self.debt += borrow
             banks.balance -= borrow
         buffer = pf.cash_buffer_months_of_spending * self.monthly_spending
-        general_debt = self.debt - self.programme_debt
-        if self.cash > buffer and general_debt > 0.0:
-            repay = min(general_debt, self.cash - buffer)
-            self.cash -= repay
-            self.debt -= repay
-            banks.balance += repay
         # what is left above the buffer (earmarked money aside) is spent down, not hoarded: budgets
         # must balance and carry-overs older than two years go back to the budget (flypaper evidence)
         free = self.cash - self.fund.balance - buffer

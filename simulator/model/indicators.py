@@ -141,6 +141,7 @@ INDICATORS: list[Indicator] = [
     Indicator("surplus_spending", "yuan/year", "City spending out of free cash", YEAR_SUM),
     Indicator("share_aged_20_34", "share", "Share of residents aged 20-34", DECEMBER),
     Indicator("expected_income_ratio", "ratio (monthly average)", "Destinations' expected income over the city's", YEAR_MEAN),
+    Indicator("expected_income_ratio_rural", "ratio (monthly average)", "Migrant workers' expected income over farm households'", YEAR_MEAN),
     Indicator("individual_out_migrants", "persons/year", "Persons leaving alone (household stays)", YEAR_SUM),
     Indicator("graduates_staying_away", "persons/year", "University graduates staying away", YEAR_SUM),
     Indicator("return_migrants", "persons/year", "Return migrants", YEAR_SUM),
@@ -161,7 +162,7 @@ MONTH_FLOWS: list[str] = [
     "agri_subsidy", "talent_allowance", "talent_households_recruited", "out_migrants_high_skill",
     "environmental_tax", "ecological_transfer", "resettlement_payments", "collective_enrolled",
     "dibao_recipients", "resource_tax", "welfare_job_hires", "internal_movers", "vacancies",
-    "surplus_spending", "expected_income_ratio", "individual_out_migrants", "graduates_staying_away",
+    "surplus_spending", "expected_income_ratio", "expected_income_ratio_rural", "individual_out_migrants", "graduates_staying_away",
     "return_migrants",
 ]
 """The flows the mechanisms add up each month (``model.month_flows[name] += ...``); each feeds
@@ -389,6 +390,7 @@ class IndicatorRecorder:
         row["city_cash"] = gov.cash
         row["surplus_spending"] = yf["surplus_spending"]
         row["expected_income_ratio"] = yf["expected_income_ratio"] / 12.0
+        row["expected_income_ratio_rural"] = yf["expected_income_ratio_rural"] / 12.0
         for k in ("individual_out_migrants", "graduates_staying_away", "return_migrants"):
             row[k] = yf[k]
         for k, compute in COMPUTED_ELSEWHERE.items():

@@ -98,7 +98,7 @@ def leave_probability(types, housing, present, rate, by_type, by_housing):
 
     ``types`` are :func:`household_types` codes; the multiplier of a household is
     ``by_type[kind]`` with ``kind = (no earner) + 2 (young adult) + 4 (high skill)``, times
-    ``by_housing[housing]``. Equals the numpy
+    ``by_housing[housing]``; ``rate`` is each household's base rate (an array). Equals the numpy
     ``minimum(rate * (by_type[kind] * by_housing[housing]), 1.0)``, set to 0 for households
     absent or without a working-age member.
     """
@@ -112,7 +112,7 @@ def leave_probability(types, housing, present, rate, by_type, by_housing):
         if wa and present[h]:
             kind = (1 if (t & HAS_EARNER) == 0 else 0) + (2 if (t & HAS_YOUNG_ADULT) else 0) \
                 + (4 if (t & HAS_HIGH_SKILL) else 0)
-            prob[h] = min(rate * (by_type[kind] * by_housing[housing[h]]), 1.0)
+            prob[h] = min(rate[h] * (by_type[kind] * by_housing[housing[h]]), 1.0)
     return prob, has_wa
 
 

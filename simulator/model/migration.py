@@ -1,13 +1,15 @@
 """Migration: persons and households leave the city, and others arrive (monthly).
 
 Leaving follows **expected income**: the destinations' wage times the chance of a job there
-against the city's average wage times the chance of a job here,
+against the wage at home times the chance of a job here,
 
-    R = w_dest (1 - u_dest) / (w_city (1 - u_city)),
+    R = w_dest (1 - u_dest) / (w_home (1 - u_home)),
 
-where ``u_city`` is the share of the city's labour force (the employed and job seekers)
-without work this month, and ``w_dest``, ``u_dest`` are world series (the national average
-wage; the urban unemployment rate). A logit of leaving against staying with utility linear
+for two pools: the non-farm pool (those whose job or last job is outside agriculture: their mean
+wage and share of job seekers, against the national average wage) and the farm pool (those whose
+job or last job is in agriculture, against migrant workers' average income). ``u_dest`` is the
+destinations' urban unemployment rate. A farm household (a member in the farm pool) and its
+members leave by the farm pool's R, everyone else by the non-farm pool's. A logit of leaving against staying with utility linear
 in log expected income gives a leaving rate proportional to ``R^income_elasticity`` while
 leaving is rare. So job losses at home raise leaving twice over: through ``u_city`` for
 everyone, and through the multipliers of those without work.
@@ -40,10 +42,11 @@ Households of county regions also move to the city's districts
 (:func:`simulator.model.regions.move_households`); in-migrants settle in the
 regions where the jobs are.
 
-Levers act here through the programme plan: the innovation and talent lever
-cuts the high-skilled's extra propensity to leave (households and persons alone) and the
-share of graduates who stay away, and
-recruits high-skill households from outside, each paid a recruitment subsidy by the city.
+Levers act here through the programme plan: the innovation and talent lever's allowance
+multiplies the high-skilled's leaving (households, employed persons alone, and the odds of
+graduates staying away) by ``(1 + a / w)^-e`` and draws extra high-skill households from
+outside (:mod:`simulator.policy.innovation_talent`); every arriving household with a
+high-skill adult gets the settling-in grant while the lever is active.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ from simulator.model import kernels, regions
 from simulator.model.demography import MAX_AGE_YEARS, remove_persons
 from simulator.model.draws import categorical
 from simulator.model.sectors import (
+    AGRI,
     CHILD,
     EMPLOYED,
     INACTIVE,
@@ -71,6 +75,7 @@ if TYPE_CHECKING:
     from simulator.model.city import CityModel
 
 WORKING_AGE_MIN_YEARS = 16  # structural: legal minimum working age (Labour Law art. 15)
+URBAN, RURAL = 0, 1  # the two pools of expected income (non-farm and farm)
 MIN_HOME_INCOME_SHARE = 1e-6  # numerical floor of the city's expected income against the destinations' (no work at all)
 
 
@@ -82,17 +87,52 @@ def labour_force_unemployment_rate(model: CityModel) -> float:
     return seeking / (employed + seeking) if employed + seeking else 0.0
 
 
-def expected_income_ratio(model: CityModel) -> float:
-    """The destinations' expected income over the city's, R = w_dest (1 - u_dest) / (w_city (1 - u_city))."""
+def pool_wage_and_unemployment(model: CityModel, farm: bool) -> tuple[float, float]:
+    """Mean wage of the employed (yuan/month) and unemployment rate of the farm pool (persons whose
+    job or last job is in agriculture) or the non-farm pool (everyone else in the labour force)."""
+    p = model.persons
+    n = p.n
+    status = p.status[:n]  # only present persons are employed or seeking work
+    pool = (p.exp_sector[:n] == AGRI) if farm else (p.exp_sector[:n] != AGRI)
+    employed = (status == EMPLOYED) & pool
+    n_emp = int(np.count_nonzero(employed))
+    n_seek = int(np.count_nonzero((status == UNEMPLOYED) & pool))
+    if n_emp:
+        wage = float(p.wage[:n][employed].astype(np.float64).mean())
+    else:  # nobody at work: the pool's reference wage
+        wage = model.base_wage() * (float(model.sector_par["relative_wage"][AGRI]) if farm else 1.0)
+    return wage, (n_seek / (n_emp + n_seek) if n_emp + n_seek else 0.0)
+
+
+def expected_income_ratios(model: CityModel) -> np.ndarray:
+    """The destinations' expected income over the city's, ``R = w_dest (1 - u_dest) / (w_home (1 -
+    u_home))``, for the two pools: ``[urban, rural]``. Urban: the destination wage against the
+    non-farm pool's; rural: migrant workers' wage against the farm pool's."""
     mg = model.scenario.migration
-    wage = model.average_wage if model.average_wage > 0 else model.base_wage()
-    dest = model.s(mg.destination_wage_yuan_per_month) * (1.0 - model.s(mg.destination_unemployment_rate))
-    home = wage * (1.0 - labour_force_unemployment_rate(model))
-    return dest / max(home, MIN_HOME_INCOME_SHARE * dest)
+    keep = 1.0 - model.s(mg.destination_unemployment_rate)
+    out = np.empty(2)
+    for i, (farm, dest_wage) in enumerate(((False, mg.destination_wage_yuan_per_month),
+                                           (True, mg.rural_destination_wage_yuan_per_month))):
+        wage, u = pool_wage_and_unemployment(model, farm)
+        dest = model.s(dest_wage) * keep
+        out[i] = dest / max(wage * (1.0 - u), MIN_HOME_INCOME_SHARE * dest)
+    return out
 
 
-def income_factor(model: CityModel, ratio: float) -> float:
-    """How expected incomes scale the leaving rates: ``ratio^income_elasticity``."""
+def expected_income_ratio(model: CityModel) -> float:
+    """The urban pool's ratio (see :func:`expected_income_ratios`)."""
+    return float(expected_income_ratios(model)[URBAN])
+
+
+def rural_households(model: CityModel) -> np.ndarray:
+    """Bool per household row: a present member works or last worked in agriculture (a farm household)."""
+    p, hh = model.persons, model.households
+    rows = np.flatnonzero(p.view("present"))
+    return kernels.households_where(p.household, rows, p.exp_sector, AGRI, hh.n)
+
+
+def income_factor(model: CityModel, ratio):
+    """How expected incomes scale the leaving rates: ``ratio^income_elasticity`` (a number or an array)."""
     return ratio ** model.scenario.migration.income_elasticity
 
 
@@ -103,11 +143,12 @@ def high_skill_multiplier(model: CityModel, multiplier: float) -> float:
 
 def leave_probability(model: CityModel) -> np.ndarray:
     """Monthly probability that each household row leaves the city."""
-    return _leave_probability_and_working_age(model, expected_income_ratio(model))[0]
+    return _leave_probability_and_working_age(model, expected_income_ratios(model), rural_households(model))[0]
 
 
-def _leave_probability_and_working_age(model: CityModel, ratio: float) -> tuple[np.ndarray, np.ndarray]:
-    """The leaving probability of each household row, and whether it has a working-age member."""
+def _leave_probability_and_working_age(model: CityModel, ratios: np.ndarray, rural: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The leaving probability of each household row, and whether it has a working-age member
+    (``ratios`` urban and rural, ``rural`` a flag per household row)."""
     mg = model.scenario.migration
     p, hh = model.persons, model.households
     n = p.n
@@ -119,7 +160,7 @@ def _leave_probability_and_working_age(model: CityModel, ratio: float) -> tuple[
         model.retirement_ages(), nh, 12 * WORKING_AGE_MIN_YEARS, 12 * (mg.young_adult_max_age_years + 1),
         SKILL_NAMES.index("high"), EMPLOYED,
     )
-    rate = mg.out_base_rate_per_year / 12.0 * income_factor(model, ratio)
+    rate = mg.out_base_rate_per_year / 12.0 * income_factor(model, np.asarray(ratios))[rural[:nh].astype(np.intp)]
     # multipliers by household type, looked up: bit 1 no earner, bit 2 young adult, bit 4 high skill
     by_type = np.ones(8)
     high_mult = high_skill_multiplier(model, mg.high_skill_multiplier)
@@ -128,6 +169,14 @@ def _leave_probability_and_working_age(model: CityModel, ratio: float) -> tuple[
     by_housing = np.ones(4)
     by_housing[[SHANTYTOWN, SUBSIDENCE, REHOUSED]] = (mg.shantytown_multiplier, mg.subsidence_multiplier, mg.rehoused_multiplier)
     return kernels.leave_probability(types, hh.housing[:nh], hh.present[:nh], rate, by_type, by_housing)
+
+
+def odds_scaled(share: float, factor: float) -> float:
+    """A share whose odds are multiplied by ``factor`` (a common share, unlike a rare rate, is
+    scaled on its odds): ``share x factor / (1 - share + share x factor)``."""
+    if factor == 1.0 or share <= 0.0:
+        return share
+    return share * factor / (1.0 - share + share * factor)
 
 
 def age_profile_table(profile: dict[int, float]) -> np.ndarray:
@@ -139,9 +188,11 @@ def age_profile_table(profile: dict[int, float]) -> np.ndarray:
     return table
 
 
-def individual_leave_probability(model: CityModel, ratio: float) -> np.ndarray:
+def individual_leave_probability(model: CityModel, ratios, rural: np.ndarray | None = None) -> np.ndarray:
     """Monthly probability that each person row leaves the city alone (zero for those who may not:
-    absent, at school, retired, outside working age, or living alone)."""
+    absent, at school, retired, outside working age, or living alone). ``ratios``: urban and rural
+    (or one number for both); a person of a rural household (``rural``, per household row) uses
+    the rural ratio."""
     ind = model.scenario.migration.individual
     p, hh = model.persons, model.households
     n = p.n
@@ -153,11 +204,17 @@ def individual_leave_probability(model: CityModel, ratio: float) -> np.ndarray:
         & (age_m >= 12 * WORKING_AGE_MIN_YEARS) & (age_m < own_retirement)
         & (hh.members[p.household[:n]] >= 2)
     )
-    rate = ind.base_rate_per_year / 12.0 * income_factor(model, ratio)
+    factor = np.broadcast_to(np.asarray(income_factor(model, np.asarray(ratios, float)), float), (2,))
+    home = p.household[:n]
+    if rural is None:
+        rural = rural_households(model)
+    rate = ind.base_rate_per_year / 12.0 * factor[rural[home].astype(np.intp)]
     table = age_profile_table(ind.age_profile)
     prob = rate * table[np.minimum(age_m // 12, MAX_AGE_YEARS)]
     prob = np.where(status == UNEMPLOYED, prob * ind.unemployed_multiplier, prob)
-    prob = np.where(skill == SKILL_NAMES.index("high"), prob * high_skill_multiplier(model, ind.high_skill_multiplier), prob)
+    high = skill == SKILL_NAMES.index("high")
+    prob = np.where(high, prob * ind.high_skill_multiplier, prob)
+    prob = np.where(high & (status == EMPLOYED), prob * model.programmes.skilled_leaving_factor, prob)  # the talent allowance is paid to the employed
     return np.where(may, np.minimum(prob, 1.0), 0.0)
 
 
@@ -225,24 +282,26 @@ def step(model: CityModel) -> None:
     rng = model.streams["migration"]
     hh = model.households
     S = model.scale
-    ratio = expected_income_ratio(model)
-    model.expected_income_ratio = ratio
-    model.month_flows["expected_income_ratio"] += ratio
+    ratios = expected_income_ratios(model)
+    rural = rural_households(model)
+    model.expected_income_ratio = float(ratios[URBAN])
+    model.month_flows["expected_income_ratio"] += float(ratios[URBAN])
+    model.month_flows["expected_income_ratio_rural"] += float(ratios[RURAL])
 
     # households
-    prob, has_wa = _leave_probability_and_working_age(model, ratio)
+    prob, has_wa = _leave_probability_and_working_age(model, ratios, rural)
     households_leave(model, np.flatnonzero(rng.random(len(prob)) < prob))
 
     # persons alone (from the households that stayed)
     if mg.individual.base_rate_per_year > 0:
-        prob = individual_leave_probability(model, ratio)
+        prob = individual_leave_probability(model, ratios, rural_households(model))  # after the households left
         u = model.streams["migration_individual"].random(len(prob))
         k = persons_leave(model, np.flatnonzero(u < prob))
         model.month_flows["individual_out_migrants"] += k * S
 
     # university graduates who stay away
     grads = graduates(model)
-    share = mg.graduates_staying_away_share * model.programmes.skilled_leaving_factor  # talent lever
+    share = odds_scaled(mg.graduates_staying_away_share, model.programmes.skilled_leaving_factor)  # talent lever
     if len(grads) and share > 0:
         away = grads[model.streams["migration_graduates"].random(len(grads)) < share]
         model.month_flows["graduates_staying_away"] += persons_leave(model, away) * S
@@ -299,7 +358,7 @@ def pay_settling_in_grants(model: CityModel, h_idx: np.ndarray) -> None:
     p, hh = model.persons, model.households
     first = int(h_idx.min())  # arrivals are appended: their members are the last rows
     rows = np.flatnonzero(p.household[: p.n] >= first)
-    rows = rows[(p.skill[rows] == SKILL_NAMES.index("high")) & p.present[rows]]
+    rows = rows[(p.skill[rows] == SKILL_NAMES.index("high")) & p.present[rows] & (p.status[rows] != CHILD)]  # a high-skill adult
     skilled = np.intersect1d(np.unique(p.household[rows]), h_idx)
     if len(skilled) == 0:
         return

@@ -34,8 +34,10 @@ A month, in the order of ``CityModel``'s person-rules step:
    ``hires / sum of fits x own fit``, and the hired take the sector's vacancies in random
    order; the employed earn the (frozen) offer x skill premium; job seekers' spells grow and
    those aged 50+ leave the labour force with the discouraged-exit rate.
-3. migration: the expected-income ratio R (destination wage x (1 - its unemployment rate)
-   over the average wage x (1 - the share of job seekers in the labour force)); each household
+3. migration: the expected-income ratio R of two pools (non-farm: the destination wage x (1 -
+   its unemployment rate) over the pool's average wage x (1 - its share of job seekers); farm:
+   the same with migrant workers' wage), a farm household (a member whose job or last job is in
+   agriculture) and its members using the farm pool's; each household
    with a working-age member leaves with its monthly probability (R^e, no earner, young adult,
    high skill, housing); each working-age person not at school and not living alone decides
    to leave alone (R^e, age profile, job seeker, high skill), and then this month's
@@ -159,9 +161,14 @@ class Household(mesa.Agent):
             kind |= 2
         if any(q.skill == HIGH for q in working_age):
             kind |= 4
-        prob = min(m.leave_rate * m.type_multiplier[kind] * m.housing_multiplier[self.housing], 1.0)
+        rate = m.migration.out_base_rate_per_year / 12.0 * m.income_factor[self.is_farm_household()]
+        prob = min(rate * m.type_multiplier[kind] * m.housing_multiplier[self.housing], 1.0)
         if self.random.random() < prob:
             self.leave()
+
+    def is_farm_household(self) -> bool:
+        """A member works or last worked in agriculture."""
+        return any(q.exp_sector == AGRI for q in self.members)
 
     def leave(self) -> None:
         """Every member leaves the city (out-migrants)."""
@@ -231,7 +238,7 @@ class Person(mesa.Agent):
         for age, value in sorted(ind.age_profile.items()):
             if age_y >= age:
                 profile = value
-        prob = m.alone_rate * profile
+        prob = m.alone_rate[self.household.is_farm_household()] * profile
         if self.status == UNEMPLOYED:
             prob *= ind.unemployed_multiplier
         if self.skill == HIGH:
@@ -393,7 +400,9 @@ class ReferenceModel(mesa.Model):
                                    SUBSIDENCE: mg.subsidence_multiplier, REHOUSED: mg.rehoused_multiplier}
         self.out_migrant_stock = 0.0  # working-age persons who left since the start (persons)
         self.chosen: list[Person] = []
-        self.alone_rate = 0.0
+        self.alone_rate: dict[bool, float] = {}
+        self.income_factor: dict[bool, float] = {}
+        self.relative_wage_agri = sc.sectors["agriculture"].relative_wage
         self.rows: list[dict[str, float]] = []
         self._copy_city(city)
         self._new_year()
@@ -444,6 +453,7 @@ class ReferenceModel(mesa.Model):
         self.base_wage = series_at(w.national_average_wage_yuan_per_year, y) / 12.0 * w.local_wage_ratio_to_national
         self.destination_wage = series_at(self.migration.destination_wage_yuan_per_month, y)
         self.destination_unemployment = series_at(self.migration.destination_unemployment_rate, y)
+        self.rural_destination_wage = series_at(self.migration.rural_destination_wage_yuan_per_month, y)
         self.counts = dict.fromkeys(("births", "deaths", "in_migrants", "out_migrants"), 0)
 
     def add_newborn(self, mother: Person) -> None:
@@ -517,19 +527,22 @@ class ReferenceModel(mesa.Model):
         vac_skilled = sum(
             max(f.target - f.workers, 0.0) for f in self.firms if f.alive and skilled[f.sector]
         )  # read before this month's departures
-        statuses = [q.status for q in self.agents_by_type[Person]]
-        employed, seeking = statuses.count(EMPLOYED), statuses.count(UNEMPLOYED)
-        u = seeking / (employed + seeking) if employed + seeking else 0.0
-        dest = self.destination_wage * (1.0 - self.destination_unemployment)
-        home = (average_wage if average_wage > 0 else self.base_wage) * (1.0 - u)
-        ratio = dest / max(home, MIN_HOME_INCOME_SHARE * dest)
-        factor = ratio ** mg.income_elasticity
-        self.leave_rate = mg.out_base_rate_per_year / 12.0 * factor
+        # expected incomes of the two pools: non-farm (urban) and farm (rural)
+        self.income_factor = {}
+        for farm, dest_wage in ((False, self.destination_wage), (True, self.rural_destination_wage)):
+            pool = [q for q in self.agents_by_type[Person] if (q.exp_sector == AGRI) == farm]
+            wages = [q.wage for q in pool if q.status == EMPLOYED]
+            seeking = sum(q.status == UNEMPLOYED for q in pool)
+            u = seeking / (len(wages) + seeking) if wages or seeking else 0.0
+            wage = sum(wages) / len(wages) if wages else self.base_wage * (self.relative_wage_agri if farm else 1.0)
+            dest = dest_wage * (1.0 - self.destination_unemployment)
+            ratio = dest / max(wage * (1.0 - u), MIN_HOME_INCOME_SHARE * dest)
+            self.income_factor[farm] = ratio ** mg.income_elasticity
         self.agents_by_type[Household].shuffle_do("consider_leaving")
 
         persons = self.agents_by_type[Person]
         if mg.individual.base_rate_per_year > 0:
-            self.alone_rate = mg.individual.base_rate_per_year / 12.0 * factor
+            self.alone_rate = {farm: mg.individual.base_rate_per_year / 12.0 * f for farm, f in self.income_factor.items()}
             self.chosen = []
             persons.shuffle_do("decide_leaving_alone")
             self.leave_alone(self.chosen)

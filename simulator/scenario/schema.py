@@ -576,6 +576,7 @@ class MigrationCfg(Strict):
     out_base_rate_per_year: Share
     income_elasticity: NonNeg
     destination_unemployment_rate: ShareSeries
+    rural_destination_wage_yuan_per_month: NonNegSeries  # what a worker of a farm household earns as a migrant worker elsewhere
     individual: IndividualMigrationCfg
     graduates_staying_away_share: Share
     return_rate_per_year: Share
@@ -656,9 +657,13 @@ class PublicFinanceCfg(Strict):
     programme_debt_repayment_share_per_year: Share = Field(
         description="share of the programme loans (policy-bank loans for the housing programmes) repaid a year"
     )
+    general_debt_repayment_share_per_year: Share = Field(
+        description="share of the general debt (bank loans and bonds, beyond the programme loans) repaid a "
+        "year out of the budget; the rest is rolled over"
+    )
     surplus_spend_down_share_per_month: Share = Field(
-        description="share of the city's free cash (above the buffer, less earmarked money, after repaying "
-        "general debt) spent each month on top of its planned other spending"
+        description="share of the city's free cash (above the buffer, less earmarked money) spent each month "
+        "on top of its planned other spending"
     )
 
     @field_validator("business_tax_sectors")

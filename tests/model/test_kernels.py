@@ -71,7 +71,7 @@ def test_household_types_equal_the_numpy_flags(pp) -> None:
     housing = rng.integers(0, 4, nh).astype(np.int8)
     present_hh = rng.random(nh) < 0.9
     by_type, by_housing = 1.0 + rng.random(8) * 3, 1.0 + rng.random(4)
-    rate = float(rng.random()) * 0.5
+    rate = rng.random(nh) * 0.5
     prob, has_wa = kernels.leave_probability(types, housing, present_hh, rate, by_type, by_housing)
     earner, young, high = (types & kernels.HAS_EARNER) > 0, (types & kernels.HAS_YOUNG_ADULT) > 0, (types & kernels.HAS_HIGH_SKILL) > 0
     kind = ~earner + 2 * young + 4 * high

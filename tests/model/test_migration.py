@@ -72,7 +72,8 @@ def test_leave_probability_directions_in_the_fuxin_data(tiny_model) -> None:
     assert probs[SHANTYTOWN] < probs[STANDARD] and mg.shantytown_multiplier < 1
     assert probs[REHOUSED] < probs[STANDARD] and mg.rehoused_multiplier < 1
     assert probs[SUBSIDENCE] > probs[STANDARD]
-    assert mg.no_earner_multiplier > 1 and mg.young_adult_multiplier > 1
+    assert mg.no_earner_multiplier > 1
+    assert mg.young_adult_multiplier == 1  # the young leave alone (individual rule): not counted twice
 
 
 def test_households_without_working_age_members_and_absent_households_do_not_leave(
@@ -91,7 +92,8 @@ def test_households_without_working_age_members_and_absent_households_do_not_lea
 
 def test_out_migrants_leave_with_their_savings_and_are_counted(load_tiny, build_model) -> None:
     m = build_model(
-        load_tiny("migration.out_base_rate_per_year=1", "migration.in_base_households_per_year=0")
+        load_tiny("migration.out_base_rate_per_year=1", "migration.in_base_households_per_year=0",
+                  "migration.individual.base_rate_per_year=0", "migration.graduates_staying_away_share=0")
     )
     p, hh = m.persons, m.households
     n0, nh0 = p.n, hh.n
@@ -148,36 +150,62 @@ def test_in_migrants_are_appended_and_counted(tiny_model) -> None:
 # ------------------------------------------------------------ expected income
 
 
-def _set_labour_force(m, employed: int, seeking: int) -> None:
-    """Make exactly ``employed`` and ``seeking`` present persons hold those statuses (the rest inactive)."""
+def _set_labour_force(m, employed: int, seeking: int, farm: tuple[int, int] = (0, 0)) -> None:
+    """Make exactly ``employed`` and ``seeking`` present persons of the non-farm pool hold those
+    statuses, and ``farm`` (employed, seeking) of the farm pool (wages 500 and 200; the rest inactive)."""
+    from simulator.model.sectors import AGRI
+
     p = m.persons
     active = np.flatnonzero(p.view("present") & np.isin(p.view("status"), (EMPLOYED, UNEMPLOYED, INACTIVE)))
-    assert len(active) >= employed + seeking
+    assert len(active) >= employed + seeking + sum(farm)
     p.status[active] = INACTIVE
+    p.exp_sector[active] = 5  # services
     p.status[active[:employed]] = EMPLOYED
+    p.wage[active[:employed]] = 500.0
     p.status[active[employed : employed + seeking]] = UNEMPLOYED
+    k = employed + seeking
+    p.exp_sector[active[k : k + sum(farm)]] = AGRI
+    p.status[active[k : k + farm[0]]] = EMPLOYED
+    p.wage[active[k : k + farm[0]]] = 200.0
+    p.status[active[k + farm[0] : k + sum(farm)]] = UNEMPLOYED
 
 
-def test_expected_income_ratio_by_hand(load_tiny, build_model) -> None:
+def test_expected_income_ratios_by_hand(load_tiny, build_model) -> None:
     m = build_model(load_tiny("migration.destination_wage_yuan_per_month={2000: 1000}",
+                              "migration.rural_destination_wage_yuan_per_month={2000: 600}",
                               "migration.destination_unemployment_rate={2000: 0.1}"))
-    m.average_wage = 500.0
-    _set_labour_force(m, employed=75, seeking=25)
-    assert migration.labour_force_unemployment_rate(m) == pytest.approx(0.25)
-    # (1000 x 0.9) / (500 x 0.75)
-    assert migration.expected_income_ratio(m) == pytest.approx(900.0 / 375.0)
-    _set_labour_force(m, employed=50, seeking=50)  # job losses at home raise the ratio
+    _set_labour_force(m, employed=75, seeking=25, farm=(40, 10))
+    assert migration.pool_wage_and_unemployment(m, farm=False) == pytest.approx((500.0, 0.25))
+    assert migration.pool_wage_and_unemployment(m, farm=True) == pytest.approx((200.0, 0.2))
+    # urban (1000 x 0.9) / (500 x 0.75); rural (600 x 0.9) / (200 x 0.8)
+    np.testing.assert_allclose(migration.expected_income_ratios(m), [900.0 / 375.0, 540.0 / 160.0])
+    _set_labour_force(m, employed=50, seeking=50, farm=(40, 10))  # job losses at home raise the ratio
     assert migration.expected_income_ratio(m) == pytest.approx(900.0 / 250.0)
     _set_labour_force(m, employed=0, seeking=10)  # no work at all: a finite ratio, leaving certain
-    assert np.isfinite(migration.expected_income_ratio(m))
+    assert np.all(np.isfinite(migration.expected_income_ratios(m)))
+
+
+def test_farm_households_leave_by_the_rural_ratio(load_tiny, build_model) -> None:
+    from simulator.model.sectors import AGRI
+
+    m = build_model(load_tiny("migration.income_elasticity=1.0"))
+    p = m.persons
+    rural = migration.rural_households(m)
+    farm_hh = np.unique(p.household[: p.n][p.present[: p.n] & (p.exp_sector[: p.n] == AGRI)])
+    assert set(np.flatnonzero(rural)) == set(farm_hh) and 0 < rural.sum() < m.households.n
+    both_1 = migration._leave_probability_and_working_age(m, np.array([1.0, 1.0]), rural)[0]
+    rural_3 = migration._leave_probability_and_working_age(m, np.array([1.0, 3.0]), rural)[0]
+    np.testing.assert_allclose(rural_3[~rural[: len(both_1)]], both_1[~rural[: len(both_1)]])
+    np.testing.assert_allclose(rural_3[rural[: len(both_1)]], np.minimum(3.0 * both_1[rural[: len(both_1)]], 1.0))
 
 
 def test_household_leaving_scales_with_expected_income_to_the_elasticity(load_tiny, build_model) -> None:
     m = build_model(load_tiny("migration.income_elasticity=1.5"))
     h = _plain_household(m)
     mg = m.scenario.migration
-    low = migration._leave_probability_and_working_age(m, 1.0)[0][h]
-    high = migration._leave_probability_and_working_age(m, 2.0)[0][h]
+    rural = migration.rural_households(m)
+    low = migration._leave_probability_and_working_age(m, np.array([1.0, 1.0]), rural)[0][h]
+    high = migration._leave_probability_and_working_age(m, np.array([2.0, 2.0]), rural)[0][h]
     assert low == pytest.approx(mg.out_base_rate_per_year / 12.0)  # equal incomes: the base rate
     assert high / low == pytest.approx(2.0**1.5)
 

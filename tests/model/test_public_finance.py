@@ -133,27 +133,22 @@ def test_budget_rule_borrows_when_cash_runs_out(gov) -> None:
     assert _net(gov) == pytest.approx(before)
 
 
-def test_budget_rule_repays_general_debt_above_the_cash_buffer(gov) -> None:
+def test_budget_rule_repays_debt_on_schedule_and_spends_free_cash(gov) -> None:
     pf = gov.model.scenario.public_finance
     buffer = pf.cash_buffer_months_of_spending * 100.0
-    gov.debt, gov.programme_debt, gov.cash = 1000.0, 400.0, buffer + 300.0
-    due = lambda: gov.programme_debt * pf.programme_debt_repayment_share_per_year / 12.0  # noqa: E731
-    first_due = due()
+    gov.debt, gov.programme_debt, gov.cash = 1000.0, 400.0, buffer + 10_000.0
+    due_p = 400.0 * pf.programme_debt_repayment_share_per_year / 12.0
+    due_g = 600.0 * pf.general_debt_repayment_share_per_year / 12.0
     before = _net(gov)
     gov.apply_budget_rule()
-    # the programme loans' instalment first, then general debt from the cash above the buffer
-    assert gov.programme_debt == pytest.approx(400.0 - first_due)
-    assert gov.debt == pytest.approx(700.0) and gov.cash == pytest.approx(buffer)
+    # each kind of debt by its instalment only, never early from free cash (rolled over)
+    assert gov.programme_debt == pytest.approx(400.0 - due_p)
+    assert gov.debt == pytest.approx(1000.0 - due_p - due_g)
+    assert gov.cash == pytest.approx(buffer + 10_000.0 - due_p - due_g)
     assert _net(gov) == pytest.approx(before)
-    gov.cash = buffer + 10_000.0
-    second_due = due()
-    before = _net(gov)
-    gov.apply_budget_rule()
-    # programme loans are repaid on their schedule only, never early from free cash
-    assert gov.programme_debt == pytest.approx(400.0 - first_due - second_due)
-    assert gov.debt == pytest.approx(gov.programme_debt)
-    assert gov.cash == pytest.approx(buffer + 10_000.0 - (700.0 - 400.0 + first_due) - second_due)
-    assert _net(gov) == pytest.approx(before)
+    # the free cash is spent down next month, whatever the debt
+    free = gov.cash - gov.fund.balance - buffer
+    assert gov.surplus_spending == pytest.approx(pf.surplus_spend_down_share_per_month * free)
 
 
 def test_budget_rule_cuts_in_order_and_restores_the_last_cut_first(gov) -> None:

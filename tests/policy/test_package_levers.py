@@ -360,7 +360,7 @@ def test_the_talent_allowance_acts_through_the_income_elasticity(load_tiny, buil
 
 def test_settling_in_grants_go_to_every_arriving_high_skill_household(load_tiny, build_model) -> None:
     """The grant is paid to arrivals with a high-skill adult, those who would have come anyway
-    included (deadweight), and to no other household."""
+    included (deadweight), and to no other household (a high-skill child does not count)."""
     from simulator.model.migration import add_in_migrants, pay_settling_in_grants
     from simulator.model.sectors import SKILL_NAMES
 
@@ -371,7 +371,10 @@ def test_settling_in_grants_go_to_every_arriving_high_skill_household(load_tiny,
     before = hh.savings[h_idx].copy()
     pay_settling_in_grants(m, h_idx)
     high = SKILL_NAMES.index("high")
-    has_high = np.array([np.any((p.household[: p.n] == h) & (p.skill[: p.n] == high)) for h in h_idx])
+    from simulator.model.sectors import CHILD
+
+    adult = p.status[: p.n] != CHILD
+    has_high = np.array([np.any((p.household[: p.n] == h) & (p.skill[: p.n] == high) & adult) for h in h_idx])
     assert 0 < has_high.sum() < len(h_idx)
     np.testing.assert_allclose(hh.savings[h_idx] - before, np.where(has_high, 1000.0, 0.0))
     assert m.ledger.get("recruitment_subsidy") == pytest.approx(1000.0 * has_high.sum() * m.scale)
