@@ -32,8 +32,9 @@ from pydantic import BaseModel
 from simulator import __version__
 from simulator.experiment.seeds import SeedJob, derive_seeds
 from simulator.scenario.errors import ScenarioError
-from simulator.scenario.loader import dump_resolved, load_scenario, unwrap_type
+from simulator.scenario.loader import OVERRIDE_FILE, dump_resolved, load_scenario, unwrap_type
 from simulator.scenario.schema import Scenario, unit_bound
+from simulator.scenario.yaml_source import parse_yaml
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 MAX_SEEDS = 50
@@ -342,9 +343,9 @@ def _same(text: str, base: str) -> bool:
     """Whether two YAML texts mean the same value (``9000`` and ``9000.0``; ``true`` is not ``1``)."""
     if text.strip() == base.strip():
         return True
-    try:
-        a, b = yaml.safe_load(text), yaml.safe_load(base)
-    except yaml.YAMLError:
+    try:  # read as --set reads a value (2.0e5 is a number)
+        a, b = parse_yaml(text, OVERRIDE_FILE)[0], parse_yaml(base, OVERRIDE_FILE)[0]
+    except ScenarioError:
         return False
     return _equal(a, b)
 
