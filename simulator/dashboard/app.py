@@ -55,6 +55,22 @@ def configure(folders: list[Path], runs_out: Path, workers: int | None = None) -
     return _settings
 
 
+_drawers = None
+_drawers_lock = threading.Lock()
+
+
+def drawing_executor():
+    """Worker processes that draw the figures (two, kept for the server's life): the drawing
+    runs side by side and leaves the page's process free to answer."""
+    global _drawers
+    from simulator.experiment.executors import LocalExecutor
+
+    with _drawers_lock:
+        if _drawers is None:
+            _drawers = LocalExecutor(2)
+        return _drawers
+
+
 def settings() -> Settings:
     if _settings is None:
         raise RuntimeError("the dashboard is not configured: start it with `sim dashboard`")
@@ -243,7 +259,7 @@ class Outcome:
 
 
 @solara.component
-def RunPanel(entry: state.ScenarioEntry, checked: state.Checked, recheck, on_batch):
+def RunPanel(entry: state.ScenarioEntry, checked: state.Checked, recheck, shown_batch):
     """The run and cancel buttons, the progress and the downloads. The runs' thread lives here, so
     that its progress redraws this panel only, not the levers."""
     cfg = settings()
@@ -270,7 +286,7 @@ def RunPanel(entry: state.ScenarioEntry, checked: state.Checked, recheck, on_bat
     outcome = run_result.value if run_result.state == solara.ResultState.FINISHED else None
     batch = outcome.batch if outcome is not None else None
     running = launch is not None and run_result.state == solara.ResultState.RUNNING
-    solara.use_effect(lambda: on_batch(batch) if batch is not None else None, [batch])
+    solara.use_effect(lambda: shown_batch.set(batch) if batch is not None else None, [batch])
 
     def on_run() -> None:
         again = recheck()  # the form as it is now, validated again: nothing runs with a problem
@@ -304,13 +320,21 @@ def RunPanel(entry: state.ScenarioEntry, checked: state.Checked, recheck, on_bat
 
 
 @solara.component
-def ResultsPanel(batch: runs.Batch, indicators: list[str], file_stem: str):
-    """The figures and tables of a batch, drawn in a thread (again when the indicators change)."""
+def ResultsPanel(shown_batch, indicators: list[str]):
+    """The figures and tables of the last batch, drawn in a thread (again when the indicators change).
+    The batch is a reactive value that only this panel reads, so a finished run redraws this panel
+    only, not the levers."""
+    batch = shown_batch.value
 
     def view_work(cancel: threading.Event):
-        return runs.build_view(batch, list(indicators))
+        if batch is None:
+            return None
+        return runs.build_view(batch, list(indicators), executor=drawing_executor())
 
     view_result = solara.use_thread(view_work, dependencies=[batch, tuple(indicators)], intrusive_cancel=False)
+    if batch is None:
+        return
+    file_stem = batch.request.scenario.name
     if view_result.state == solara.ResultState.FINISHED and view_result.value is not None:
         Results(view_result.value, file_stem)
     elif view_result.state == solara.ResultState.ERROR:
@@ -330,7 +354,7 @@ def Workspace(entry: state.ScenarioEntry):
     seeds, set_seeds = solara.use_state(str(state.DEFAULT_SEEDS))
     scale, set_scale = solara.use_state(str(entry.scale))
     indicators, set_indicators = solara.use_state([i for i in DEFAULT_INDICATORS])
-    batch, set_batch = solara.use_state(None)
+    shown_batch = solara.use_reactive(None)
 
     def recheck() -> state.Checked:
         return state.check(catalog, entry, specs, base, values, seeds=seeds, scale=scale)
@@ -370,10 +394,9 @@ def Workspace(entry: state.ScenarioEntry):
                     solara.Error(message, classes=["sim-error", "sim-general-error"])
                 if checked.overrides:
                     solara.Text("changed: " + "; ".join(checked.overrides), classes=["sim-overrides"], style={"font-size": "12px", "color": "#555"})
-                RunPanel(entry, checked, recheck, set_batch)
+                RunPanel(entry, checked, recheck, shown_batch)
         with solara.Column():
-            if batch is not None:
-                ResultsPanel(batch, indicators, batch.request.scenario.name)
+            ResultsPanel(shown_batch, indicators)
             _heading("Levers")
             for lever in specs:
                 LeverCard(lever, values, on_change, checked)

@@ -91,8 +91,48 @@ def indicator_choices() -> list[str]:
     return first + [i for i in INDICATOR_UNITS if i not in first]
 
 
-def build_view(batch: Batch, indicators: list[str], *, regions: bool = True) -> View:
+FIGURES = ("levels", "differences", "regions")
+
+
+def prepare_drawing(_: object = None) -> bool:
+    """Worker task: import the plotting code and register the CJK font, so that a worker's first
+    figure does not wait for them. True if the font is there."""
+    plt, cjk = style.setup_matplotlib()
+    plt.close("all")
+    return bool(cjk)
+
+
+def draw_figure(payload: tuple[str, tuple[str, ...], tuple[str, ...], str | None]) -> bytes | None:
+    """One figure of a batch as PNG bytes (a worker task: it reads the runs itself).
+
+    ``payload`` is ``(figure, run directories, indicators, baseline)``, the figure one of
+    :data:`FIGURES`; None when there is nothing to draw (no baseline to differ from, one region).
+    """
+    figure, dirs, indicators, baseline = payload
+    cmp = build_comparison(read_results([Path(d) for d in dirs], list(indicators)), baseline=baseline)
+    with tempfile.TemporaryDirectory(prefix="sim-dashboard-") as d:
+        path = Path(d) / f"{figure}.png"
+        if figure == "levels":
+            drawn = draw_levels(cmp, path)
+        elif figure == "differences":
+            drawn = draw_differences(cmp, path)
+        elif figure == "regions":
+            regional = regional_or_note(cmp)
+            drawn = draw_regions(regional, path) if regional is not None else None
+        else:
+            raise ValueError(f"unknown figure {figure!r}; expected one of {', '.join(FIGURES)}")
+        return drawn.read_bytes() if drawn is not None else None
+
+
+def build_view(batch: Batch, indicators: list[str], *, regions: bool = True, executor=None) -> View:
     """Read the batch's runs and draw what the page shows.
+
+    Args:
+        batch: the runs.
+        indicators: the indicators shown.
+        regions: also the regions (for a city with several).
+        executor: a :class:`~simulator.experiment.executors.LocalExecutor` to draw the figures on,
+            side by side and away from the page's process (default: drawn here, one after another).
 
     Raises:
         ResultsError: no indicator chosen, an unknown one, or no run left to compare (every run
@@ -105,20 +145,22 @@ def build_view(batch: Batch, indicators: list[str], *, regions: bool = True) -> 
     notes = [f"left out {where}, a run that failed its checks: {why}" for where, why in results.excluded]
     regional = regional_or_note(cmp) if regions else None
     notes += cmp.notes
-    with tempfile.TemporaryDirectory(prefix="sim-dashboard-") as d:
-        tmp = Path(d)
-        levels = draw_levels(cmp, tmp / "levels.png").read_bytes()
-        diff_path = draw_differences(cmp, tmp / "differences.png")
-        differences = diff_path.read_bytes() if diff_path is not None else None
-        regions_png = draw_regions(regional, tmp / "regions.png").read_bytes() if regional is not None else None
+    wanted = ["levels", "differences"] + (["regions"] if regional is not None else [])
+    payloads = [(f, tuple(str(d) for d in batch.dirs), tuple(indicators), batch.baseline) for f in wanted]
+    if executor is None:
+        pngs = [draw_figure(p) for p in payloads]
+    else:
+        futures = [executor.submit(draw_figure, p) for p in payloads]
+        pngs = [f.result() for f in futures]
+    drawn = dict(zip(wanted, pngs, strict=True))
     cjk = style.cjk_font() is not None
     return View(
         cmp=cmp,
-        levels_png=levels,
-        differences_png=differences,
+        levels_png=drawn["levels"],
+        differences_png=drawn["differences"],
         summary=summary_rows(cmp, cjk=True),
         regional=regional,
-        regions_png=regions_png,
+        regions_png=drawn.get("regions"),
         regions_table=regional_rows(regional, cjk=True) if regional is not None else None,
         notes=notes if cjk else [*notes, "no CJK font for the figures: their Chinese text is left out"],
     )

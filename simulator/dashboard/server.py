@@ -12,6 +12,7 @@ import importlib.util
 import ipaddress
 import os
 import socket
+import threading
 import warnings
 from pathlib import Path
 
@@ -58,6 +59,19 @@ def check_port(host: str, port: int) -> None:
             raise DashboardError(f"cannot serve on {host}:{port}: {e.strerror} (choose another --port)") from None
 
 
+def warm_up_workers() -> None:
+    """Start the worker processes' server (it imports the model once) and the processes that draw
+    the figures while the page loads, so that the first run and its figures do not wait for them."""
+    from simulator.dashboard import app, runs
+    from simulator.experiment.executors import LocalExecutor
+
+    with LocalExecutor(1) as executor:
+        executor.submit(abs, 0).result()  # any task: the first one starts the server
+    drawers = app.drawing_executor()
+    for future in [drawers.submit(runs.prepare_drawing, None) for _ in range(drawers.workers)]:
+        future.result()
+
+
 def _solara_environment(host: str, port: int) -> None:
     # read by Solara's settings when it is first imported
     os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "false"
@@ -86,6 +100,7 @@ def serve(folders: list[Path], runs_out: Path, *, host: str = DEFAULT_HOST, port
     from simulator.dashboard import app
 
     app.configure(folders, runs_out, workers)
+    threading.Thread(target=warm_up_workers, name="warm-up", daemon=True).start()
 
     import solara.server.settings as solara_settings
     import uvicorn
