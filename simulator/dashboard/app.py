@@ -55,19 +55,36 @@ def configure(folders: list[Path], runs_out: Path, workers: int | None = None) -
     return _settings
 
 
-_drawers = None
+class _Drawers:
+    """Worker processes that draw the figures (two, kept for the server's life), shared by every
+    open page: submissions are serialised, since the executor starts its pool on the first one."""
+
+    def __init__(self) -> None:
+        from simulator.experiment.executors import LocalExecutor
+
+        self._executor = LocalExecutor(2)
+        self._lock = threading.Lock()
+
+    @property
+    def workers(self) -> int:
+        return self._executor.workers
+
+    def submit(self, fn, payload):
+        with self._lock:
+            return self._executor.submit(fn, payload)
+
+
+_drawers: _Drawers | None = None
 _drawers_lock = threading.Lock()
 
 
-def drawing_executor():
-    """Worker processes that draw the figures (two, kept for the server's life): the drawing
-    runs side by side and leaves the page's process free to answer."""
+def drawing_executor() -> _Drawers:
+    """The processes that draw the figures: the drawing runs side by side and leaves the page's
+    process free to answer."""
     global _drawers
-    from simulator.experiment.executors import LocalExecutor
-
     with _drawers_lock:
         if _drawers is None:
-            _drawers = LocalExecutor(2)
+            _drawers = _Drawers()
         return _drawers
 
 

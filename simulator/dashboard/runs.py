@@ -131,8 +131,9 @@ def build_view(batch: Batch, indicators: list[str], *, regions: bool = True, exe
         batch: the runs.
         indicators: the indicators shown.
         regions: also the regions (for a city with several).
-        executor: a :class:`~simulator.experiment.executors.LocalExecutor` to draw the figures on,
-            side by side and away from the page's process (default: drawn here, one after another).
+        executor: an object with ``submit(fn, payload) -> Future`` (a
+            :class:`~simulator.experiment.executors.LocalExecutor`) to draw the figures on, side by
+            side and away from the page's process (default: drawn here, one after another).
 
     Raises:
         ResultsError: no indicator chosen, an unknown one, or no run left to compare (every run

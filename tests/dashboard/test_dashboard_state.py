@@ -261,3 +261,33 @@ def test_the_page_renders_without_a_browser(dashboard_folder, tmp_path) -> None:
     assert field.error and "less than 1" in str(field.messages)
     assert one(rc, v.Btn, "sim-run").disabled is True
     assert not any(Path(tmp_path).iterdir())  # nothing ran
+
+
+def test_figures_drawn_on_worker_processes_are_those_drawn_here(batch) -> None:
+    from simulator.experiment.executors import LocalExecutor
+
+    here = runs.build_view(batch, ["population"])
+    with LocalExecutor(2) as executor:
+        there = runs.build_view(batch, ["population"], executor=executor)
+    assert there.levels_png == here.levels_png and there.differences_png == here.differences_png
+    assert runs.prepare_drawing() in (True, False)
+
+
+def test_sim_dashboard_serves_loopback_by_default_and_warns_for_another_host(cli, monkeypatch) -> None:
+    from simulator.dashboard import server
+
+    calls = []
+
+    def fake_serve(folders, runs_out, *, host, port, workers, on_ready):
+        calls.append((host, port, [str(f) for f in folders], str(runs_out), workers))
+        on_ready(f"http://{host}:{port}/")
+
+    monkeypatch.setattr(server, "serve", fake_serve)
+    quiet = cli("dashboard")
+    assert quiet.exit_code == 0, quiet.output
+    assert calls[-1] == ("127.0.0.1", 8765, ["scenarios"], "results/dashboard", None)
+    assert "warning" not in quiet.output and "sim dashboard at http://127.0.0.1:8765/" in quiet.output
+    loud = cli("dashboard", "--host", "0.0.0.0", "--port", "8800", "--workers", "1")
+    assert loud.exit_code == 0, loud.output
+    assert calls[-1][:2] == ("0.0.0.0", 8800) and calls[-1][4] == 1
+    assert "warning: serving on 0.0.0.0: the page has no login" in " ".join(loud.output.split())
