@@ -251,8 +251,8 @@ def Results(view: runs.View, file_stem: str):
         solara.FileDownload(
             lambda: runs.report_html(view).encode("utf-8"),
             filename=f"{file_stem}-report.html",
-            label="Download the HTML report",
             mime_type="text/html",
+            children=[solara.Button("Download the HTML report", icon_name="mdi-cloud-download-outline", classes=["sim-download-report"])],
         )
 
 
@@ -331,8 +331,8 @@ def RunPanel(entry: state.ScenarioEntry, checked: state.Checked, recheck, shown_
         solara.FileDownload(
             lambda: state.scenario_yaml(checked, entry).encode("utf-8"),
             filename=f"{checked.scenario.name}.yaml",
-            label="Download the scenario (YAML)",
             mime_type="text/yaml",
+            children=[solara.Button("Download the scenario (YAML)", icon_name="mdi-cloud-download-outline", classes=["sim-download-yaml"])],
         )
 
 

@@ -192,6 +192,34 @@ def test_change_a_lever_run_two_seeds_and_see_the_figures_and_tables(dashboard, 
     assert (pixels.min(axis=-1) < 0.6).mean() > 0.02  # ink: lines, bands and text, not a blank page
     graph = image.imread(io.BytesIO(figure.screenshot_as_png), format="png")[..., :3]
     assert graph.var() > 0.005 and len(np.unique(graph.reshape(-1, 3), axis=0)) > 20
+    # the downloads: the scenario as set (the seeds of these runs in its header) and the report
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    yaml_file = download(driver, ".sim-download-yaml", downloads / "tiny_regions_package.yaml")
+    text = yaml_file.read_text(encoding="utf-8")
+    assert "changed: levers.reemployment.enabled=true; scale 5." in text
+    seeds = sorted(json.loads((d / "manifest.json").read_text(encoding="utf-8"))["seed"] for d in made if d.parent.name == "tiny_regions_package")
+    assert all(str(s) in text.split("\n", 4)[3] for s in seeds)  # the header names the seeds run
+    from simulator.scenario.loader import load_scenario
+
+    scenario = load_scenario(yaml_file)
+    assert scenario.levers.reemployment.enabled and scenario.run.scale == 5
+    report = download(driver, ".sim-download-report", downloads / "tiny_regions_package-report.html")
+    page = report.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "@font-face" in page and "tiny_regions_package compared with tiny_regions" in page
+
+
+def download(driver, css: str, expected: Path) -> Path:
+    button = wait_for(driver, css)
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
+    button.click()
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        if expected.is_file() and expected.stat().st_size > 0:
+            return expected
+        time.sleep(0.1)
+    raise AssertionError(f"{expected.name} was not downloaded; the folder holds {sorted(p.name for p in expected.parent.iterdir())}")
 
 
 def test_an_invalid_size_shows_its_error_at_the_field_and_nothing_runs(dashboard, driver) -> None:
