@@ -160,7 +160,11 @@ def build_catalog(folders: list[Path]) -> Catalog:
     skipped: list[tuple[str, str]] = []
     seen: set[Path] = set()
     for folder in folders:
-        files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in SCENARIO_SUFFIXES and p.is_file())
+        # the folder's own files first (its main city), then its subfolders'
+        files = sorted(
+            (p for p in folder.rglob("*") if p.suffix.lower() in SCENARIO_SUFFIXES and p.is_file()),
+            key=lambda p: (len(p.relative_to(folder).parts), p.relative_to(folder).as_posix()),
+        )
         for path in files:
             if path.resolve() in seen:
                 continue

@@ -291,3 +291,15 @@ def test_sim_dashboard_serves_loopback_by_default_and_warns_for_another_host(cli
     assert loud.exit_code == 0, loud.output
     assert calls[-1][:2] == ("0.0.0.0", 8800) and calls[-1][4] == 1
     assert "warning: serving on 0.0.0.0: the page has no login" in " ".join(loud.output.split())
+
+
+def test_the_projects_scenarios_folder_opens_on_fuxin_and_its_package() -> None:
+    root = Path(__file__).resolve().parents[2]
+    catalog = state.build_catalog([root / "scenarios"])
+    city = catalog.cities()[0]
+    assert city == "Fuxin 阜新市"
+    first = catalog.scenarios(city)[0]
+    assert first.name == "fuxin" and catalog.counterfactual_of(first).name == "fuxin_calibrated"
+    fushun = next(e for e in catalog.entries if e.name == "fushun")
+    assert catalog.counterfactual_of(fushun).name == "fushun_baseline"
+    assert "sweeps/fuxin_levers.yaml" in [shown for shown, _ in catalog.skipped]
