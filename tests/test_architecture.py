@@ -4,6 +4,7 @@ Dependencies run one way::
 
     cli, docs_gen -> calibration -> analysis -> experiment -> policy -> model -> scenario -> vocabulary
            cities ----------------------^
+           dashboard -------------------^
 
 Every import of a module of ``simulator`` (at the top of a file or inside a function, which
 still is a dependency) is read from the source with ``ast``; an import is allowed only towards
@@ -22,7 +23,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "simulator"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("cli", "docs_gen"),
-    ("calibration", "cities"),
+    ("calibration", "cities", "dashboard"),
     ("analysis",),
     ("experiment",),
     ("reference",),

@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 
 from simulator.cli import calibrate as calibrate_cmd
 from simulator.cli import compare as compare_cmd
+from simulator.cli import dashboard as dashboard_cmd
 from simulator.cli import diagnose as diagnose_cmd
 from simulator.cli import fit as fit_cmd
 from simulator.cli import levers as levers_cmd
@@ -69,6 +70,7 @@ app.command("compare")(compare_cmd.compare)
 app.command("report")(report_cmd.report)
 app.command("diagnose")(diagnose_cmd.diagnose)
 app.command("new-city")(new_city_cmd.new_city)
+app.command("dashboard")(dashboard_cmd.dashboard)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -293,6 +293,27 @@ class LocalExecutor(Executor):
                 running.clear()
                 self._discard_pool()
 
+    def submit(self, fn: Callable[[Any], Any], payload: Any) -> Future:
+        """Start ``fn(payload)`` on a worker and return its future, for a caller that waits on
+        futures itself (e.g. polling for a stop request between waits)."""
+        return self._submit(fn, payload)
+
+    def terminate(self) -> list[int]:
+        """Stop every worker at once (queued tasks dropped, running ones killed); returns the
+        process ids of the workers that were running, so that the caller can remove what they
+        left half-written. The executor can be used again: a new pool starts on the next task."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return []
+        processes = list(getattr(pool, "_processes", {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for p in processes:
+            if p.is_alive():
+                p.terminate()
+        for p in processes:
+            p.join()
+        return [p.pid for p in processes if p.pid is not None]
+
     def _submit(self, fn, payload) -> Future:
         try:
             return self._get_pool().submit(fn, payload)
@@ -311,13 +332,8 @@ class LocalExecutor(Executor):
             return
         if cancel:
             # stop running tasks now rather than waiting for them: they write atomically
-            processes = list(getattr(pool, "_processes", {}).values())
-            pool.shutdown(wait=False, cancel_futures=True)
-            for p in processes:
-                if p.is_alive():
-                    p.terminate()
-            for p in processes:
-                p.join()
+            self._pool = pool
+            self.terminate()
         else:
             pool.shutdown(wait=True)
 

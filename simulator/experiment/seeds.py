@@ -11,6 +11,13 @@ difference shows the policy effect rather than noise.
 directory (worker processes are spawned, not forked). A run already present under the output root with the same resolved
 scenario (same sha256, which covers the seed and scale) is reused, not rerun; every run
 made keeps its ``regions.parquet`` (the regional table).
+
+A caller that must be able to stop the runs (``sim dashboard``'s cancel button) passes
+``stop``: the runs then always go to worker processes of
+:class:`simulator.experiment.executors.LocalExecutor`, ``stop()`` is polled while they run,
+and when it returns true the workers are terminated at once and :class:`RunsCancelled`
+is raised. A run is written to a hidden temporary directory and renamed into place when
+complete, so a stopped run leaves no run directory; its temporary directory is removed.
 """
 
 from __future__ import annotations
@@ -18,14 +25,26 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import shutil
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, as_completed, wait
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 MAX_SEED = 2**32 - 1
+STOP_POLL_SECONDS = 0.2
+"""How often :func:`run_seeds` asks its ``stop`` callable whether to stop."""
+
+
+class RunsCancelled(Exception):
+    """:func:`run_seeds` was stopped by its caller; runs finished before are kept (``finished``)."""
+
+    def __init__(self, finished: int, total: int) -> None:
+        super().__init__(f"stopped after {finished} of {total} runs")
+        self.finished = finished
+        self.total = total
 RUN_FILES = ("indicators.parquet", "regions.parquet")  # what a reusable run directory holds besides its manifest
 
 
@@ -108,12 +127,26 @@ def _run_one(job: SeedJob, out_root: str) -> str:
     return str(result.directory)
 
 
+def _run_job(payload: tuple[SeedJob, str]) -> str:
+    """Worker task of the stoppable path: ``(job, out_root)`` -> the run directory."""
+    job, out_root = payload
+    return _run_one(job, out_root)
+
+
+def _remove_partial_runs(out_root: Path, pids: list[int]) -> None:
+    """Remove the temporary run directories that terminated workers leave (``.tmp-<run id>-<pid>``)."""
+    for pid in pids:
+        for tmp in out_root.glob(f"*/.tmp-*-{pid}"):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 def run_seeds(
     jobs: list[SeedJob],
     *,
     out_root: Path,
     workers: int | None = None,
     progress: Callable[[int, int, int], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> list[Path]:
     """Run every job (reusing finished identical runs) and return their run directories, in job order.
 
@@ -123,8 +156,12 @@ def run_seeds(
         workers: processes to use (default: the machine's cores, at most one per run to make);
             1 runs everything in this process.
         progress: optional ``progress(done, total, reused)`` after each run.
+        stop: optional; polled while the runs go on (every run then goes to a worker process,
+            also with ``workers=1``): when it returns true, the workers are terminated and
+            :class:`RunsCancelled` is raised.
 
     Raises:
+        RunsCancelled: ``stop()`` returned true.
         ScenarioError: a scenario file or override does not validate.
         InconsistentScenarioError: a scenario cannot build its initial city.
     """
@@ -154,7 +191,9 @@ def run_seeds(
     if progress:
         progress(done, len(jobs), reused)
     n_workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
-    if n_workers == 1:
+    if stop is not None:
+        _run_stoppable(jobs, todo, result, out_root, n_workers, stop, progress, reused)
+    elif n_workers == 1:
         for i in todo:
             result[i] = Path(_run_one(jobs[i], str(out_root)))
             done += 1
@@ -170,3 +209,25 @@ def run_seeds(
                 if progress:
                     progress(done, len(jobs), reused)
     return [p for p in result if p is not None]
+
+
+def _run_stoppable(jobs, todo, result, out_root: Path, n_workers: int, stop, progress, reused: int) -> None:
+    """The runs of ``todo`` on a :class:`LocalExecutor`'s processes, polling ``stop``."""
+    from simulator.experiment.executors import LocalExecutor
+
+    done = reused
+    if stop():
+        raise RunsCancelled(done, len(jobs))
+    with LocalExecutor(n_workers) as executor:  # leaving by an exception terminates the workers
+        pending = {executor.submit(_run_job, (jobs[i], str(out_root))): i for i in todo}
+        while pending:
+            if stop():
+                _remove_partial_runs(out_root, executor.terminate())
+                raise RunsCancelled(done, len(jobs))
+            finished, _ = wait(pending, timeout=STOP_POLL_SECONDS, return_when=FIRST_COMPLETED)
+            for future in finished:
+                i = pending.pop(future)
+                result[i] = Path(future.result())
+                done += 1
+                if progress:
+                    progress(done, len(jobs), reused)
