@@ -16,6 +16,7 @@ from typer.core import TyperGroup
 from simulator.cli import calibrate as calibrate_cmd
 from simulator.cli import compare as compare_cmd
 from simulator.cli import diagnose as diagnose_cmd
+from simulator.cli import discover as discover_cmd
 from simulator.cli import fit as fit_cmd
 from simulator.cli import levers as levers_cmd
 from simulator.cli import new_city as new_city_cmd
@@ -64,6 +65,7 @@ app.command("fit")(fit_cmd.fit)
 app.command("sweep")(sweep_cmd.sweep)
 app.command("query")(query_cmd.query)
 app.command("sensitivity")(sensitivity_cmd.sensitivity)
+app.command("discover")(discover_cmd.discover)
 app.command("calibrate")(calibrate_cmd.calibrate)
 app.command("compare")(compare_cmd.compare)
 app.command("report")(report_cmd.report)
