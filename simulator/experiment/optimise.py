@@ -9,8 +9,9 @@ processes or Dask, exactly as sweeps run. Its value for each objective is a robu
 measure of the values over the scenarios:
 
 * ``mean``: the mean;
-* ``percentile`` (``q``): the q-th percentile (for an objective to raise, a low q is the
-  cautious choice: the value exceeded in (100 - q)% of the scenarios; to lower, a high q);
+* ``percentile`` (``q``): the value the candidate does at least as well as in all but q% of
+  the scenarios (the q-th percentile of an objective to raise, the (100 - q)-th of one to
+  lower: ``q: 10`` is a cautious choice, ``q: 50`` the median);
 * ``regret``: the largest shortfall, over the scenarios, from the best value any candidate
   evaluated so far reached in that scenario (minimax regret, always lowered; measured when the
   candidate's generation is judged).
@@ -218,14 +219,14 @@ def robust_value(values: np.ndarray, measure: str, q: float | None, best: np.nda
     Args:
         values: The candidate's value in each scenario.
         measure: ``mean``, ``percentile`` or ``regret``.
-        q: The percentile, for ``percentile``.
+        q: For ``percentile``: the share (%) of scenarios allowed to do worse.
         best: The best value reached in each scenario, for ``regret``.
         direction: ``min`` or ``max``.
     """
     if measure == "mean":
         return float(np.mean(values))
-    if measure == "percentile":
-        return float(np.percentile(values, q))
+    if measure == "percentile":  # q% of the scenarios may do worse
+        return float(np.percentile(values, q if direction == "max" else 100.0 - q))
     shortfall = (values - best) if direction == "min" else (best - values)
     return float(np.max(shortfall))
 

@@ -32,7 +32,7 @@ machinery (safe YAML, ``file:line`` errors, did-you-mean)::
         years: [2016, 2035]          # from, to (both included)
         aggregate: sum               # sum | mean over the years
         direction: min
-    robustness: {measure: percentile, q: 10}   # mean | percentile (q) | regret
+    robustness: {measure: percentile, q: 10}   # mean | percentile (q: % of scenarios that may do worse) | regret
     budget:                          # optional constraint: the mean over the scenarios at most max
       indicator: [resource_city_transfer, fund_co_finance, shantytown_spending]
       years: [2016, 2035]
@@ -262,7 +262,7 @@ def load_optimise_spec(path: str | os.PathLike[str], overrides: Iterable[str] = 
         raise _error(locs, ("scenarios", "samples"), "with no uncertainties there is one point: samples must be 1 (use seeds for repeats)")
     r = spec.robustness
     if r.measure == "percentile" and r.q is None:
-        raise _error(locs, ("robustness",), "a percentile robustness needs 'q' (e.g. 10 for the value exceeded in 90% of the scenarios)")
+        raise _error(locs, ("robustness",), "a percentile robustness needs 'q', the share (%) of scenarios allowed to do worse (e.g. 10)")
     if r.measure != "percentile" and r.q is not None:
         raise _error(locs, ("robustness", "q"), f"'q' applies to the percentile measure, not {r.measure!r}")
     a = spec.algorithm

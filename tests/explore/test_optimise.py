@@ -173,3 +173,43 @@ def test_an_unknown_lever_key_gets_a_suggestion(tiny_path: Path, tmp_path: Path)
         load_optimise_spec(spec)
     assert err.value.key == "uncertainties.quit_rate.key" and err.value.suggestion == "quit_rate_per_month"
     assert err.value.line == 8  # the line of quit_rate
+
+
+def test_robustness_measures() -> None:
+    from simulator.experiment.optimise import robust_value
+
+    v = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    assert robust_value(v, "mean", None, None, "max") == 3.0
+    # q% of the scenarios may do worse: the low end of an objective to raise, the high end of one to lower
+    assert robust_value(v, "percentile", 25, None, "max") == 2.0
+    assert robust_value(v, "percentile", 25, None, "min") == 4.0
+    best = np.array([2.0, 2.0, 5.0, 4.0, 9.0])
+    assert robust_value(v, "regret", None, best, "max") == 4.0  # 9 - 5 in the last scenario
+    assert robust_value(v, "regret", None, np.array([0.0, 2.0, 3.0, 4.0, 5.0]), "min") == 1.0
+
+
+def test_nsga3_with_regret_and_a_budget(tmp_path: Path) -> None:
+    spec = tmp_path / "regret.yaml"
+    spec.write_text(
+        DTLZ2.replace("robustness: {measure: mean}", "robustness: {measure: regret}\nbudget: {indicator: cost, year: 2000, max: 0.5}")
+        .replace("kind: nsga2, population: 16, generations: 12", "kind: nsga3, population: 8, generations: 4"),
+        encoding="utf-8",
+    )
+    summary = run_optimisation(spec, out=tmp_path / "opt", executor="local", workers=2)
+    assert summary.pareto and summary.objectives == {"f1": "min", "f2": "min"}
+    for p in summary.pareto:
+        assert p.budget <= 0.5 and p.levers["x1"] <= 0.5  # the budget is x1 itself
+        assert min(p.objectives.values()) >= 0.0  # a regret is a shortfall
+    header = (tmp_path / "opt" / "pareto.csv").read_text().splitlines()[0]
+    assert header == "package,x1,x2,x3,f1,f2,budget_mean"
+
+
+def test_failed_runs_make_a_candidate_infeasible(tmp_path: Path) -> None:
+    spec = tmp_path / "failing.yaml"
+    spec.write_text(DTLZ2.replace("{indicator: f2, year: 2000", "{indicator: f2, year: 2001").replace("generations: 12", "generations: 2"), encoding="utf-8")
+    res = CliRunner().invoke(app, ["optimise", str(spec), "--out", str(tmp_path / "opt"), "--workers", "1", "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert "No feasible package" in res.output
+    rec = json.loads(next((tmp_path / "opt" / "evals").iterdir()).read_text())
+    assert rec["status"] == "failed" and "no year 2001" in rec["error"]
+    assert (tmp_path / "opt" / "pareto.csv").read_text().splitlines() == ["package,x1,x2,x3,f1,f2"]
