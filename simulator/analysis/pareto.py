@@ -16,6 +16,7 @@ def draw_parallel(
     *,
     title: str = "",
     categories: dict[str, list[Any]] | None = None,
+    ranges: dict[str, tuple[float, float]] | None = None,
 ) -> Path:
     """Save a parallel-coordinates PNG: one line per Pareto package across its levers and its
     robust objectives, each axis scaled from the set's lowest to highest value (written at its
@@ -28,6 +29,8 @@ def draw_parallel(
         path: The PNG to write.
         title: The figure's title.
         categories: The values of each categorical lever (placed on its axis in this order).
+        ranges: A lever's searched range ``(low, high)``: its axis spans that range, showing
+            where in it the packages lie (other axes span the set's values).
     """
     import matplotlib
 
@@ -41,6 +44,9 @@ def draw_parallel(
     ).reshape(len(packages), len(axes_names))
     low = data.min(axis=0) if len(packages) else np.zeros(len(axes_names))
     high = data.max(axis=0) if len(packages) else np.ones(len(axes_names))
+    for j, name in enumerate(lever_names):
+        if ranges and name in ranges:
+            low[j], high[j] = ranges[name]
     span = np.where(high > low, high - low, 1.0)
     scaled = np.where(high > low, (data - low) / span, 0.5)
     fig, ax = plt.subplots(figsize=(max(6.0, 1.5 * len(axes_names) + 1.5), 4.6), layout="constrained")
@@ -63,6 +69,7 @@ def draw_parallel(
     ax.set_yticks([])
     ax.set_xlim(-0.3, len(axes_names) - 0.7)
     ax.set_title(title or f"Pareto set: {len(packages)} packages (levers, then robust objectives)", fontsize="medium")
+    ax.set_xlabel("levers on their searched range; robust objectives from the set's lowest to highest value", fontsize="small")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -103,6 +103,11 @@ def optimise(
         title=f"{loaded.name}: Pareto set of {len(summary.pareto)} packages ({summary.robustness} over "
         f"{len(loaded.scenarios)} scenarios)",
         categories=categories,
+        ranges={
+            n: (p.low, p.high)
+            for n, p in loaded.spec.levers.items()
+            if p.type != "categorical"
+        },
     )
     console.print(
         f"{summary.directory}: {summary.generations} generations; this time {summary.ran} runs"
