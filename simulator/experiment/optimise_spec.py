@@ -250,6 +250,8 @@ def load_optimise_spec(path: str | os.PathLike[str], overrides: Iterable[str] = 
             if name in spec.objectives:
                 raise _error(locs, (group, name), f"{name!r} is also the name of an objective")
             seen[name] = group
+            if p.levels is not None:
+                raise _error(locs, (group, name, "levels"), "'levels' is for grid sweeps; a search and a Latin hypercube take the whole range")
             _in_group(_check_range, group, name, p, "latin", _Shifted(locs, group))
             if uses_model and p.key is None:
                 raise _error(locs, (group, name), "a lever or uncertain parameter needs the scenario 'key' it sets")

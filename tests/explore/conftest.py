@@ -22,7 +22,7 @@ def synthetic_sweep(tiny_path: Path, tmp_path_factory) -> Callable[..., Path]:
     """Factory: a complete sweep directory (real layout, made by the sweep code) over the tiny
     city whose runs are not run but written: a Latin hypercube of three real parameters ``a``,
     ``b``, ``c`` in [0, 1] and a categorical ``d``; ``population`` in 2000 is 1000 inside the
-    planted box (:data:`PLANTED`) and 2000 outside, except in runs recorded failed (whose parts
+    planted box (:data:`PLANTED`, or where ``rule(values)`` is true) and 2000 outside, except in runs recorded failed (whose parts
     say the opposite, to show they are left out)."""
     from simulator.experiment.files import write_json
     from simulator.experiment.sweep import (
@@ -34,7 +34,7 @@ def synthetic_sweep(tiny_path: Path, tmp_path_factory) -> Callable[..., Path]:
     )
     from simulator.experiment.sweep_spec import load_sweep_spec
 
-    def make(samples: int = 400, failed_every: int = 10) -> Path:
+    def make(samples: int = 400, failed_every: int = 10, rule: Callable[[dict], bool] | None = None) -> Path:
         folder = tmp_path_factory.mktemp("synthetic")
         spec = folder / "planted.yaml"
         spec.write_text(
@@ -56,7 +56,10 @@ def synthetic_sweep(tiny_path: Path, tmp_path_factory) -> Callable[..., Path]:
 
         for r in sd.plan:
             v = sd.design_values[r.point_id]
-            inside = PLANTED["a"][0] <= v["a"] <= PLANTED["a"][1] and PLANTED["b"][0] <= v["b"] <= PLANTED["b"][1]
+            if rule is not None:
+                inside = rule(v)
+            else:
+                inside = PLANTED["a"][0] <= v["a"] <= PLANTED["a"][1] and PLANTED["b"][0] <= v["b"] <= PLANTED["b"][1]
             failed = failed_every and r.point_id % failed_every == 0
             population = 1000.0 if inside != bool(failed) else 2000.0
             pq.write_table(

@@ -33,6 +33,15 @@ def test_discovery_recovers_the_planted_box(planted: Path, method: str, planted_
     assert lims["b"].low == 0.0 and lims["b"].high == pytest.approx(PLANTED["b"][1], abs=0.1)
 
 
+def test_a_categorical_parameter_in_the_box(synthetic_sweep) -> None:
+    d = synthetic_sweep(samples=200, failed_every=0, rule=lambda v: v["a"] >= 0.5 and v["d"] == 2)
+    for method in ("prim", "cart"):
+        box = run_discovery(d, "population", 2000, "< 1500", method=method, density=0.95).boxes[0]
+        lims = {lim.name: lim for lim in box.restricted}
+        assert set(lims) == {"a", "d"} and lims["d"].values == [2], method
+        assert lims["a"].low == pytest.approx(0.5, abs=0.06)
+
+
 def test_where_the_condition_fails_and_the_box_yaml_is_a_sweep_spec(planted: Path, tiny_path: Path, tmp_path: Path) -> None:
     from simulator.experiment.sweep_spec import load_sweep_spec
 
