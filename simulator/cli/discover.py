@@ -93,7 +93,7 @@ def _limits_wide(box, i):
     from rich.table import Table
 
     t = Table(title=f"box {i + 1}: restricted parameters")
-    text_column(t, "parameter")
+    t.add_column("parameter", no_wrap=True)  # a folded name: take the narrow layout instead
     number_column(t, "box low")
     number_column(t, "box high")
     number_column(t, "sweep low")
