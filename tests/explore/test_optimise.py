@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -118,12 +122,23 @@ algorithm: {{kind: nsga2, population: 4, generations: 2}}
 """
 
 
-def test_end_to_end_on_the_tiny_city(tiny_path: Path, tmp_path: Path) -> None:
-    spec = tmp_path / "tiny_package.yaml"
+@pytest.fixture(scope="module")
+def tiny_spec(tiny_path: Path, tmp_path_factory) -> Path:
+    spec = tmp_path_factory.mktemp("tiny") / "tiny_package.yaml"
     spec.write_text(TINY_SPEC.format(base=tiny_path), encoding="utf-8")
-    out = tmp_path / "opt"
-    runner = CliRunner(env={"COLUMNS": "80"})
-    res = runner.invoke(app, ["optimise", str(spec), "--out", str(out), "--workers", "2", "--quiet"])
+    return spec
+
+
+@pytest.fixture(scope="module")
+def tiny_optimised(tiny_spec: Path, tmp_path_factory):
+    """The tiny city's search run once through the command line (do not modify)."""
+    out = tmp_path_factory.mktemp("tiny_opt") / "opt"
+    res = CliRunner(env={"COLUMNS": "80"}).invoke(app, ["optimise", str(tiny_spec), "--out", str(out), "--workers", "2", "--quiet"])
+    return out, res
+
+
+def test_end_to_end_on_the_tiny_city(tiny_optimised, tmp_path: Path) -> None:
+    out, res = tiny_optimised
     assert res.exit_code == 0, res.output
     assert "Pareto set" in res.output and all(len(line) <= 80 for line in res.output.splitlines())
     assert (out / "pareto_parallel.png").read_bytes()[:4] == b"\x89PNG"
@@ -133,12 +148,42 @@ def test_end_to_end_on_the_tiny_city(tiny_path: Path, tmp_path: Path) -> None:
     # `sim run` on a package's scenario file reproduces the package's first run exactly
     record = json.loads((out / "evals" / f"{pareto[0]['runs'][0]}.json").read_text())
     runs = tmp_path / "runs"
-    res = runner.invoke(app, ["run", str(packages[0]), "--out", str(runs), "--quiet"])
+    res = CliRunner().invoke(app, ["run", str(packages[0]), "--out", str(runs), "--quiet"])
     assert res.exit_code == 0, res.output
     (run_dir,) = (runs / pareto[0]["name"]).iterdir()
     table = pq.read_table(run_dir / "indicators.parquet")
     years = table.column("year").to_pylist()
     assert table.column("employment_total").to_pylist()[years.index(2000)] == record["values"]["employment"]
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="kill -9 of a process tree: Linux")
+def test_kill_9_then_resume_gives_the_uninterrupted_search(tiny_spec: Path, tiny_optimised, tmp_path: Path) -> None:
+    full_dir, _ = tiny_optimised
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulator.cli.main", "optimise", str(tiny_spec), "--out", str(killed), "--workers", "1", "--quiet"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    evals = killed / "evals"
+    while not (evals.is_dir() and len(list(evals.glob("*.json"))) >= 3):
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline, "the search did not get going"
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proc.stderr.close()
+    recorded = len(list(evals.glob("*.json")))
+    total = len(list((full_dir / "evals").iterdir()))
+    assert 3 <= recorded < total and not (killed / "pareto.csv").exists()
+    time.sleep(1.0)  # its worker notices that the driver is gone and exits (PARENT_POLL_SECONDS)
+    recorded = len(list(evals.glob("*.json")))
+    resumed = run_optimisation(tiny_spec, out=killed, workers=2)
+    assert resumed.reused == recorded and resumed.reused + resumed.ran == total
+    files = result_files(killed)
+    assert files == result_files(full_dir)
+    assert not [p for p in killed.rglob(".*") if p.is_file()]  # no temporary file left
 
 
 @pytest.mark.parametrize(
