@@ -44,6 +44,8 @@ DEFAULT_MAX_BOXES = 3
 DEFAULT_MASS_MIN = 0.05
 """Smallest share of the runs a box may hold (PRIM stops peeling there; CART's smallest leaf)."""
 
+ACCEPT_ANY = 1e-9
+
 _WHERE = re.compile(r"^\s*(<=|>=|==|!=|<|>)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
 _OPS = {
     "<": np.less,
@@ -343,7 +345,10 @@ def _prim_boxes(x, interest, params, density, max_boxes, mass_min) -> list[Box]:
     prim = _ema("prim")
     with warnings.catch_warnings():  # the library's warnings about pandas idioms
         warnings.simplefilter("ignore")
-        alg = prim.Prim(x, interest.astype(int), threshold=density, mass_min=mass_min)
+        # PRIM's threshold counts the cases of interest (y >= threshold: any value in (0, 1] for
+        # 0/1 cases) and accepts a box whose final (smallest) box reaches it; the box is chosen
+        # from the whole trajectory here, so every peeled box is accepted
+        alg = prim.Prim(x, interest.astype(int), threshold=ACCEPT_ANY, mass_min=mass_min)
         boxes: list[Box] = []
         for _ in range(max_boxes):
             found = alg.find_box()

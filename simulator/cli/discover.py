@@ -65,7 +65,8 @@ def discover(
         f"{result.n_interest} of {result.n_runs} finished runs"
         + (f" ({result.n_excluded} failed or unfinished runs left out)" if result.n_excluded else "")
     )
-    print_fitting(console, [lambda: _summary(result)])
+    if result.boxes:
+        print_fitting(console, [lambda: _summary(result)])
     for i, box in enumerate(result.boxes):
         print_fitting(console, [lambda b=box, i=i: _limits_wide(b, i), lambda b=box, i=i: _limits_narrow(b, i)])
     for note in result.notes:
