@@ -45,6 +45,8 @@ DEFAULT_MASS_MIN = 0.05
 """Smallest share of the runs a box may hold (PRIM stops peeling there; CART's smallest leaf)."""
 
 ACCEPT_ANY = 1e-9
+CART_SEED = 20160816
+"""Seed of the tie-breaking in CART's tree (any fixed number: the boxes must not change between calls)."""
 
 _WHERE = re.compile(r"^\s*(<=|>=|==|!=|<|>)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
 _OPS = {
@@ -389,7 +391,15 @@ def _cart_boxes(x, interest, params, density, max_boxes, mass_min) -> list[Box]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         alg = cart.CART(x, interest.astype(int), mass_min=mass_min)
-        alg.build_tree()
+        # scikit-learn's tree breaks ties between equally good splits at random, from numpy's
+        # global generator when given no seed (the EMA Workbench gives none): a fixed seed
+        # makes the boxes the same on every call, and the caller's generator is left as it was
+        saved = np.random.get_state()  # noqa: NPY002 (the library draws from the legacy global generator)
+        np.random.seed(CART_SEED)  # noqa: NPY002
+        try:
+            alg.build_tree()
+        finally:
+            np.random.set_state(saved)  # noqa: NPY002
         box_init = sdutil._make_box(x)
         total = int(interest.sum())
         found = []

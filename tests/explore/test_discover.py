@@ -96,3 +96,14 @@ def test_where_expressions() -> None:
     for bad in ("", "1.5e6", "< x", "<", "< 1 and > 0"):
         with pytest.raises(DiscoveryError):
             parse_where(bad)
+
+
+def test_cart_boxes_do_not_depend_on_the_global_random_state(planted: Path) -> None:
+    import numpy as np
+
+    found = []
+    for seed in (1, 2):
+        np.random.seed(seed)  # noqa: NPY002 (the legacy global generator is the one in question)
+        result = run_discovery(planted, "population", 2000, ">= 1500", method="cart", holds=False)
+        found.append([(b.coverage, b.density, [(lim.name, lim.low, lim.high) for lim in b.limits]) for b in result.boxes])
+    assert found[0] == found[1]
