@@ -418,6 +418,12 @@ def run_optimisation(
         ExecutorError: For bad executor options or an unreachable scheduler.
     """
     loaded = load_optimise_spec(spec_path, overrides)
+    try:
+        importlib.import_module("pymoo")
+    except ImportError as exc:
+        raise OptimiseError(
+            f"sim optimise needs pymoo: pip install -c constraints.txt -e \".[explore]\" ({exc})"
+        ) from None
     path = Path(out) if out is not None else child_dir(DEFAULT_ROOT, loaded.name)
     existing = path.is_dir() and (path / MANIFEST_FILE).exists()
     if existing:
