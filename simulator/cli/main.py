@@ -17,9 +17,11 @@ from simulator.cli import calibrate as calibrate_cmd
 from simulator.cli import compare as compare_cmd
 from simulator.cli import dashboard as dashboard_cmd
 from simulator.cli import diagnose as diagnose_cmd
+from simulator.cli import discover as discover_cmd
 from simulator.cli import fit as fit_cmd
 from simulator.cli import levers as levers_cmd
 from simulator.cli import new_city as new_city_cmd
+from simulator.cli import optimise as optimise_cmd
 from simulator.cli import query as query_cmd
 from simulator.cli import report as report_cmd
 from simulator.cli import run as run_cmd
@@ -65,7 +67,9 @@ app.command("fit")(fit_cmd.fit)
 app.command("sweep")(sweep_cmd.sweep)
 app.command("query")(query_cmd.query)
 app.command("sensitivity")(sensitivity_cmd.sensitivity)
+app.command("discover")(discover_cmd.discover)
 app.command("calibrate")(calibrate_cmd.calibrate)
+app.command("optimise")(optimise_cmd.optimise)
 app.command("compare")(compare_cmd.compare)
 app.command("report")(report_cmd.report)
 app.command("diagnose")(diagnose_cmd.diagnose)
