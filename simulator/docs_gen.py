@@ -573,11 +573,21 @@ FIT_REPORT = "calibration/results/fuxin/report.md"
 
 
 def fit_page() -> str:
-    """The committed Fuxin calibration's report (written by ``sim calibrate``), as a docs page."""
-    report = (ROOT / FIT_REPORT).read_text(encoding="utf-8")
-    body = report.split("\n", 1)[1] if report.startswith("# ") else report
+    """The committed Fuxin calibration's report (written by ``sim calibrate``), as a docs page;
+    without a committed report (a refit under way), a page that says so."""
+    file = ROOT / FIT_REPORT
     out = [HEADER.format(cmd=REGENERATE, source=f"`{FIT_REPORT}` (written by `sim calibrate calibration/fuxin.yaml`)")]
     out.append("# Fuxin: the fit to 2000-2015\n\n")
+    if not file.is_file():
+        out.append(
+            f"No calibration of Fuxin is committed for the model as it stands (`{FIT_REPORT}` is "
+            "missing: the fit is being redone after a change of the model). To fill this page, run "
+            "`sim calibrate calibration/fuxin.yaml`, commit `calibration/results/fuxin/` and run "
+            f"`{REGENERATE}`. How the calibration works: [Calibration](../calibration.md).\n"
+        )
+        return "".join(out)
+    report = file.read_text(encoding="utf-8")
+    body = report.split("\n", 1)[1] if report.startswith("# ") else report
     out.append(
         "The committed calibration of Fuxin, as `sim calibrate` reported it: the spec, the search, "
         "every free parameter with its range, and every target, observed against simulated. How "
