@@ -6,7 +6,9 @@ Usage (from the project root, with the project installed)::
     python benchmarks/run_benchmarks.py --quick   # the same without scale 1 (under a minute)
 
 What it measures (not tests: nothing here asserts; the figures are printed with their goal
-and written to ``benchmarks/results.json``):
+and written to ``benchmarks/results.json``, not committed; the figures against their goals, with
+the date, commit and machine, go to ``benchmarks/last_run.json``, committed, from which
+``python -m simulator.docs_gen`` writes the documentation's Benchmarks page):
 
 (a) ``sim run scenarios/fuxin.yaml`` at its default scale as a whole process (median of
     ``--repeats`` runs), and the time to import the CLI on its own;
@@ -39,6 +41,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from record import load_average, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "fuxin.yaml"
@@ -151,13 +155,6 @@ def line_fit(points: list[dict]) -> dict:
             "slopes_ns": [x * 1e9 for x in slopes], "slope_spread": spread}
 
 
-def load_average() -> str:
-    try:
-        return " ".join(f"{x:.1f}" for x in os.getloadavg())
-    except OSError:
-        return "n/a"
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="skip scale 1 (every resident): under a minute")
@@ -179,11 +176,19 @@ def main() -> None:
     print(f"(e) vectorised person rules against the Mesa reference, scale {ref_scale}, {ref_end} ...", flush=True)
     results["reference"] = python_json(_REFERENCE.format(scenario=str(SCENARIO), scale=ref_scale, end_year=ref_end))
     results["load_average_end"] = load_average()
-    report(results)
+    rows, mechanisms = report(results)
     (ROOT / "benchmarks" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    write_section(
+        "model",
+        [{"measure": label, "value": value, "goal": goal, "met": None if met == "" else met == "yes"}
+         for label, value, goal, met in rows],
+        tables=[mechanisms],
+        load=f"{results['load_average_start']} at the start, {results['load_average_end']} at the end",
+    )
 
 
-def report(results: dict) -> None:
+def report(results: dict) -> tuple[list[tuple[str, str, str, str]], dict]:
+    """Print every figure against its goal; return the rows and the table of mechanisms."""
     rows: list[tuple[str, str, str, str]] = []
 
     def add(label: str, value: str, goal: str = "", met: bool | None = None) -> None:
@@ -248,11 +253,20 @@ def report(results: dict) -> None:
     print(f"\nwhere the time goes at scale {smallest['scale']} ({smallest['steps']} monthly steps, "
           f"{total:.1f} s wall, {total_cpu:.1f} s CPU):")
     print(f"  {'mechanism':30s} {'wall s':>8s} {'CPU s':>8s} {'CPU %':>6s} {'CPU ms/step':>12s}")
+    mechanisms = {
+        "title": f"Where the time goes at scale {smallest['scale']} ({smallest['steps']} monthly steps, "
+                 f"{total:.1f} s wall, {total_cpu:.1f} s CPU; CityModel(timings=True))",
+        "columns": ["mechanism", "wall (s)", "CPU (s)", "share of CPU", "CPU ms per month"],
+        "rows": [],
+    }
     for k, v in sorted(t.items(), key=lambda kv: -cpu.get(kv[0], kv[1])):
         c = cpu.get(k, float("nan"))
         print(f"  {k:30s} {v:8.2f} {c:8.2f} {100 * c / total_cpu:5.1f}% {1000 * c / smallest['steps']:12.2f}")
+        mechanisms["rows"].append([k, f"{v:.2f}", f"{c:.2f}", f"{100 * c / total_cpu:.1f}%",
+                                   f"{1000 * c / smallest['steps']:.1f}"])
     print(f"\nload average: start {results['load_average_start']}, end {results['load_average_end']} "
           f"({results['cpus']} cores; other work on the machine slows every figure)")
+    return rows, mechanisms
 
 
 if __name__ == "__main__":

@@ -16,7 +16,10 @@ result; pool or cluster start-up is reported apart). Usage::
     python benchmarks/sweep_benchmark.py --runs 40       # a quicker look
     python benchmarks/sweep_benchmark.py --runs 40 --start-method spawn
 
-Results are printed and written to ``benchmarks/sweep_results.json``.
+Results are printed and written to ``benchmarks/sweep_results.json`` (not committed); the
+figures against their goals, with the date, commit and machine, go to the ``sweep`` section of
+``benchmarks/last_run.json`` (committed), from which ``python -m simulator.docs_gen`` writes the
+documentation's Benchmarks page.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ import platform
 import tempfile
 import time
 from pathlib import Path
+
+from record import load_average, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "fuxin.yaml"
@@ -138,6 +143,27 @@ def main() -> None:
     print(f"  load average at the end: {report['load_average_at_end']} (other work on the machine slows every figure)")
     RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"written {RESULTS.relative_to(ROOT)}")
+    record_figures(rows, speedup, report, args.runs)
+
+
+def record_figures(rows: list[dict], speedup: float, report: dict, runs: int) -> None:
+    """The figures against their goals, in ``benchmarks/last_run.json`` (section ``sweep``)."""
+    figures = []
+    for r in rows:
+        figures.append({"measure": f"{r['executor']}: runs per second ({runs} runs)", "value": f"{r['runs_per_second']:.3f}",
+                        "goal": "", "met": None})
+        figures.append({"measure": "  a run: wall / CPU time in the worker (s); driver CPU per run (ms)",
+                        "value": f"{r['run_wall_seconds_mean']:.2f} / {r['run_cpu_seconds_mean']:.2f}; "
+                                 f"{r['driver_cpu_ms_per_run']:.0f}", "goal": "", "met": None})
+    figures.append({"measure": "speed-up with 2 local workers against 1", "value": f"{speedup:.2f}x",
+                    "goal": f"at least {SCALING_GOAL}x", "met": speedup >= SCALING_GOAL})
+    if "dask_overhead" in report:
+        figures.append({"measure": "Dask run phase against local processes (2 workers)",
+                        "value": f"{report['dask_overhead']:+.1%} ({report['dask_overhead_ms_per_run']:+.0f} ms per run)",
+                        "goal": f"under {DASK_OVERHEAD_GOAL:.0%}", "met": report["dask_overhead"] < DASK_OVERHEAD_GOAL})
+    write_section("sweep", figures, load=f"{load_average()} at the end",
+                  notes=[f"{runs} runs per sweep of scenarios/fuxin.yaml at its default scale; local workers "
+                         f"started with {report['start_method']}"])
 
 
 if __name__ == "__main__":

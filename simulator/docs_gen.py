@@ -1,4 +1,5 @@
-"""The reference pages of the documentation site, generated from the code.
+"""The generated pages of the documentation site: the reference pages from the code, the fit
+and the benchmarks from their committed records.
 
 ``python -m simulator.docs_gen`` writes
 
@@ -10,11 +11,15 @@
   with their clauses of the 2016 document and the parameters of their scenario blocks;
 * ``docs/reference/indicators.md``: the indicators a run reports
   (:data:`simulator.model.indicators.INDICATORS`) and the regional ones
-  (:data:`simulator.model.regions.REGION_INDICATOR_UNITS`).
+  (:data:`simulator.model.regions.REGION_INDICATOR_UNITS`);
+* ``docs/reference/fit-fuxin.md``: the committed Fuxin calibration's report;
+* ``docs/benchmarks.md``: the benchmark scripts' last recorded run (``benchmarks/last_run.json``:
+  date, commit, machine, every figure against its goal).
 
 ``python -m simulator.docs_gen --check`` writes nothing and exits 1 when a committed page
 differs from what the code gives (``tests/test_docs_gen.py`` checks the same). The pages
-hold no date and no path of the machine: the same code gives the same bytes.
+hold no date (but the benchmark run's, read from its record) and no path of the machine: the same
+code and records give the same bytes.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import argparse
 import ast
 import inspect
 import io
+import json
 import math
 import sys
 import textwrap
@@ -573,11 +579,21 @@ FIT_REPORT = "calibration/results/fuxin/report.md"
 
 
 def fit_page() -> str:
-    """The committed Fuxin calibration's report (written by ``sim calibrate``), as a docs page."""
-    report = (ROOT / FIT_REPORT).read_text(encoding="utf-8")
-    body = report.split("\n", 1)[1] if report.startswith("# ") else report
+    """The committed Fuxin calibration's report (written by ``sim calibrate``), as a docs page;
+    without a committed report (a refit under way), a page that says so."""
+    file = ROOT / FIT_REPORT
     out = [HEADER.format(cmd=REGENERATE, source=f"`{FIT_REPORT}` (written by `sim calibrate calibration/fuxin.yaml`)")]
     out.append("# Fuxin: the fit to 2000-2015\n\n")
+    if not file.is_file():
+        out.append(
+            f"No calibration of Fuxin is committed for the model as it stands (`{FIT_REPORT}` is "
+            "missing: the fit is being redone after a change of the model). To fill this page, run "
+            "`sim calibrate calibration/fuxin.yaml`, commit `calibration/results/fuxin/` and run "
+            f"`{REGENERATE}`. How the calibration works: [Calibration](../calibration.md).\n"
+        )
+        return "".join(out)
+    report = file.read_text(encoding="utf-8")
+    body = report.split("\n", 1)[1] if report.startswith("# ") else report
     out.append(
         "The committed calibration of Fuxin, as `sim calibrate` reported it: the spec, the search, "
         "every free parameter with its range, and every target, observed against simulated. How "
@@ -587,11 +603,113 @@ def fit_page() -> str:
     return "".join(out).rstrip() + "\n"
 
 
+BENCHMARK_RECORD = "benchmarks/last_run.json"
+
+BENCHMARK_SECTIONS = (
+    (
+        "model",
+        "Speed and memory",
+        "benchmarks/run_benchmarks.py",
+        "It measures (a) `sim run scenarios/fuxin.yaml` at the default scale as a whole process "
+        "(median of 5) and the CLI import on its own; (b) the model alone at scale 1, every resident, "
+        "2000-2035 monthly, with its peak memory (maximum resident set size of a fresh process); (c) the "
+        "model at scales 1, 10 and 100, the cost per agent-row-step and whether the three points lie on a "
+        "line; (d) the wall and CPU time of each mechanism per step (`CityModel(timings=True)`); (e) the "
+        "vectorised person rules against the per-agent Mesa reference on the same city, in one process.",
+    ),
+    (
+        "sweep",
+        "Sweep throughput",
+        "benchmarks/sweep_benchmark.py",
+        "It runs a Latin-hypercube sweep of `scenarios/fuxin.yaml` at its default scale (`--runs N`, "
+        "default 200) with 1 and 2 local workers and on a Dask LocalCluster with 2 workers, and prints "
+        "runs per second, each run's wall and CPU time (a run's wall time above its CPU time means it "
+        "waited for a core) and the driver's CPU per run.",
+    ),
+)
+"""Each section of the benchmark record: key, title, the script that writes it, what it measures."""
+
+
+def _met(met: bool | None) -> str:
+    return "" if met is None else ("yes" if met else "**no**")
+
+
+def _measure(label: str) -> str:
+    """A figure's label; an indented label (a detail of the row above) keeps its indent."""
+    indent = (len(label) - len(label.lstrip(" "))) // 2
+    return "&emsp;" * indent + _cell(label.strip())
+
+
+def benchmarks_page() -> str:
+    """The benchmarks' last recorded run (``benchmarks/last_run.json``), figure by figure against its goal."""
+    file = ROOT / BENCHMARK_RECORD
+    record = json.loads(file.read_text(encoding="utf-8")) if file.is_file() else {}
+    scripts = " and ".join(f"`{script}`" for _, _, script, _ in BENCHMARK_SECTIONS)
+    out = [HEADER.format(cmd=REGENERATE, source=f"`{BENCHMARK_RECORD}` (written by {scripts})")]
+    out.append("# Benchmarks\n\n")
+    out.append(
+        "Speed and memory of the simulator against the project's goals, from the benchmark scripts' "
+        f"last recorded run (`{BENCHMARK_RECORD}`): the date, the code (commit) and the machine of "
+        "each, and every figure against its goal. The machine may be shared and its speed drifts "
+        "from hour to hour by a fifth or more, so a change is judged by runs of the code before and "
+        "after it, back to back, not against this page.\n\n"
+    )
+    out.append(
+        "## Refreshing this page\n\n"
+        "From the project root, with the project installed, on a machine with little other work:\n\n"
+        "```bash\n"
+        "python benchmarks/run_benchmarks.py             # everything, scale 1 included (about 6 minutes on a busy machine)\n"
+        "python benchmarks/run_benchmarks.py --quick     # the same without scale 1 (a few minutes)\n"
+        "python benchmarks/sweep_benchmark.py --runs 40  # sweep throughput (the default, 200 runs per sweep, is long)\n"
+        f"{REGENERATE}                    # this page, from {BENCHMARK_RECORD}\n"
+        "```\n\n"
+        "Each script prints every figure against its goal, writes its full measurements to a file "
+        "that is not committed (`benchmarks/results.json`, `benchmarks/sweep_results.json`) and "
+        "records its figures, with the date, the commit and the machine, in its section of "
+        f"`{BENCHMARK_RECORD}` (the other section is kept). Commit that file with the regenerated "
+        "page; `tests/test_docs_gen.py` fails when the page and the record differ.\n"
+    )
+    for key, title, script, what in BENCHMARK_SECTIONS:
+        out.append(f"\n## {title} (`{script}`)\n\n{what}\n\n")
+        run = record.get(key)
+        if run is None:
+            out.append(f"No run recorded yet: run `python {script}`.\n")
+            continue
+        out.append(
+            f"- **Date**: {_cell(run['date'])}\n"
+            f"- **Code**: commit `{_cell(run['commit'])}`\n"
+            f"- **Machine**: {_cell(run['machine'])}\n"
+            f"- **Load average**: {_cell(run['load_average'])}\n"
+            f"- **Command**: `{_cell(run['command'])}`\n\n"
+        )
+        if not run.get("recorded_by_script", True):
+            out.append('!!! note "Not a run recorded by the script"\n\n')
+            for note in run.get("notes", []):
+                out.append(textwrap.indent(note, "    ") + "\n\n")
+            out.append(f"    Run `{run['command']}` to replace these figures with a recorded run.\n\n")
+        else:
+            for note in run.get("notes", []):
+                out.append(f"{note}\n\n")
+        out.append("| measure | value | goal | met |\n|---|---|---|---|\n")
+        for fig in run["figures"]:
+            out.append(
+                f"| {_measure(fig['measure'])} | {_cell(fig['value'])} | {_cell(fig['goal'])} | {_met(fig['met'])} |\n"
+            )
+        for table in run.get("tables", []):
+            out.append(f"\n{_cell(table['title'])}:\n\n")
+            out.append("| " + " | ".join(_cell(c) for c in table["columns"]) + " |\n")
+            out.append("|" + "---|" * len(table["columns"]) + "\n")
+            for row in table["rows"]:
+                out.append("| " + " | ".join(_cell(c) for c in row) + " |\n")
+    return "".join(out).rstrip() + "\n"
+
+
 PAGES: dict[str, Callable[[], str]] = {
     "docs/reference/scenario.md": scenario_page,
     "docs/reference/levers.md": levers_page,
     "docs/reference/indicators.md": indicators_page,
     "docs/reference/fit-fuxin.md": fit_page,
+    "docs/benchmarks.md": benchmarks_page,
 }
 """Each generated page (path in the repository) and the function that writes it."""
 

@@ -54,3 +54,29 @@ def test_check_reports_a_stale_page(tmp_path) -> None:
     page = tmp_path / "docs/reference/levers.md"
     page.write_text(page.read_text(encoding="utf-8") + "edited\n", encoding="utf-8")
     assert docs_gen.stale(tmp_path) == ["docs/reference/levers.md"]
+
+
+def test_benchmarks_page_shows_the_record_and_says_when_there_is_none(tmp_path, monkeypatch) -> None:
+    import json
+
+    monkeypatch.setattr(docs_gen, "ROOT", tmp_path)
+    page = docs_gen.benchmarks_page()
+    assert page.count("No run recorded yet") == 2 and "## Refreshing this page" in page
+    (tmp_path / "benchmarks").mkdir()
+    figure = {"measure": "model alone, scale 1 (s)", "value": "100.3", "goal": "< 60", "met": False}
+    detail = {"measure": "  of which on the CPU (s)", "value": "100.2", "goal": "", "met": None}
+    record = {"model": {"date": "2026-12-01 10:00 UTC", "commit": "abc1234", "machine": "2 cores", "load_average": "1.0",
+                        "command": "python benchmarks/run_benchmarks.py", "recorded_by_script": True, "notes": [],
+                        "figures": [figure, detail], "tables": []}}
+    (tmp_path / docs_gen.BENCHMARK_RECORD).write_text(json.dumps(record), encoding="utf-8")
+    page = docs_gen.benchmarks_page()
+    assert "- **Date**: 2026-12-01 10:00 UTC" in page and "commit `abc1234`" in page
+    assert "| model alone, scale 1 (s) | 100.3 | < 60 | **no** |" in page
+    assert "| &emsp;of which on the CPU (s) | 100.2 |  |  |" in page
+    assert "Not a run recorded by the script" not in page and page.count("No run recorded yet") == 1
+
+
+def test_fit_page_without_a_committed_report_says_so(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(docs_gen, "ROOT", tmp_path)
+    page = docs_gen.fit_page()
+    assert "No calibration of Fuxin is committed" in page and "sim calibrate calibration/fuxin.yaml" in page
