@@ -53,11 +53,30 @@ class CityGovernment(mesa.Agent):
         self._revenue_12m: deque[float] = deque(maxlen=12)
         self._spending_12m: deque[float] = deque(maxlen=12)
         self._taxes_12m: deque[float] = deque(maxlen=12)
+        self._other_12m: deque[float] = deque(maxlen=12)
 
-    def record_month(self, revenue: float, spending: float, taxes: float) -> None:
+    def record_month(self, revenue: float, spending: float, taxes: float, other: float = 0.0) -> None:
+        """The month's revenue (own and transfers), spending (all categories), own taxes and
+        other spending (part of the spending), yuan."""
         self._revenue_12m.append(revenue)
         self._spending_12m.append(spending)
         self._taxes_12m.append(taxes)
+        self._other_12m.append(other)
+
+    def planned_other_spending(self, scheduled: float) -> float:
+        """Other spending planned for this month (yuan), before the budget rule's factor.
+
+        ``scheduled`` is the scenario's amount (per resident x residents). From
+        ``public_finance.balanced_budget.from_year`` spending follows resources instead: the last
+        12 months' revenue (own and transfers) x (1 + the bond allowance), less the rest of the
+        last 12 months' spending, a month's worth (at least 0).
+        """
+        rule = self.model.scenario.public_finance.balanced_budget
+        if rule is None or self.model.year < rule.from_year or len(self._revenue_12m) < 12:
+            return scheduled
+        resources = sum(self._revenue_12m) / 12.0 * (1.0 + rule.bond_allowance_share_of_revenue)
+        committed = (sum(self._spending_12m) - sum(self._other_12m)) / 12.0
+        return max(resources - committed, 0.0)
 
     @property
     def monthly_taxes(self) -> float:

@@ -262,7 +262,8 @@ def step(model: CityModel) -> None:
     social_firms = social * (1.0 - prog.social_functions_to_city)
 
     residents = model.population
-    other = model.s(pf.other_spending_yuan_per_resident_per_year) / 12.0 * residents * gov.factor["other_spending"]
+    scheduled = model.s(pf.other_spending_yuan_per_resident_per_year) / 12.0 * residents
+    other = gov.planned_other_spending(scheduled) * gov.factor["other_spending"]
     other += gov.surplus_spending  # free cash spent down (budget rule), like other spending
     model.month_flows["surplus_spending"] += gov.surplus_spending
     d_gov = other * pf.investment_share_of_other_spending * inv_share

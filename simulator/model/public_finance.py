@@ -178,5 +178,5 @@ def close_month(model: CityModel) -> None:
     hh.income_prev[:n] = inc
     revenue = model.month_revenue["taxes"] + model.month_revenue["land"] + model.month_revenue["transfers"]
     spending = sum(model.month_spending.values())
-    gov.record_month(revenue, spending, model.month_revenue["taxes"])
+    gov.record_month(revenue, spending, model.month_revenue["taxes"], model.month_spending["other_spending"])
     gov.apply_budget_rule()

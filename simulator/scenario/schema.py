@@ -629,6 +629,14 @@ class EqualisationTransferCfg(Strict):
     coefficient: Share | Literal["anchored"] = "anchored"
 
 
+class BalancedBudgetCfg(Strict):
+    """From ``from_year`` the city's other spending follows its resources (the 2015 Budget Law: no
+    borrowing beyond the approved bond quota) instead of the per-resident schedule."""
+
+    from_year: Year
+    bond_allowance_share_of_revenue: Share  # new bonds the quota allows, as a share of revenue and transfers
+
+
 class PublicFinanceCfg(Strict):
     vat_rate: ShareSeries
     vat_local_share: ShareSeries
@@ -641,6 +649,7 @@ class PublicFinanceCfg(Strict):
     coal_resource_tax_ad_valorem_share: ShareSeries
     general_transfer_yuan_per_resident_per_year: NonNegSeries
     equalisation_transfer: EqualisationTransferCfg | None = None
+    balanced_budget: BalancedBudgetCfg | None = None
     other_spending_yuan_per_resident_per_year: NonNegSeries
     public_wage_relative_to_average: Positive
     land_revenue_share_of_construction: Share

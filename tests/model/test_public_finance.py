@@ -254,3 +254,30 @@ def test_the_equalisation_transfer_runs_and_books_as_a_transfer(load_tiny, build
     assert m.government.equalisation_coefficient is not None
     assert 0.0 < m.government.equalisation_coefficient < 1.0
     assert m.ledger.parties["general_transfer"] == (CENTRAL, CITY)
+
+
+def test_from_the_budget_law_other_spending_follows_resources(load_tiny, build_model) -> None:
+    """Before ``balanced_budget.from_year`` the schedule; from it, the last 12 months' resources x (1 +
+    the bond allowance) less the rest of the spending; never below 0."""
+    m = build_model(load_tiny("public_finance.balanced_budget.from_year=2001",
+                              "public_finance.balanced_budget.bond_allowance_share_of_revenue=0.1"))
+    g = m.government
+    for _ in range(12):
+        g.record_month(1000.0, 900.0, 300.0, other=200.0)  # revenue 1000, of spending 900 other 200
+    assert m.year == 2000 and g.planned_other_spending(123.0) == 123.0  # the schedule
+    m.year = 2001
+    assert g.planned_other_spending(123.0) == pytest.approx(1000.0 * 1.1 - 700.0)
+    for _ in range(12):
+        g.record_month(100.0, 900.0, 30.0, other=200.0)  # resources fall below the committed spending
+    assert g.planned_other_spending(123.0) == 0.0
+
+
+def test_more_transfers_are_spent_under_the_budget_law(load_tiny, build_model) -> None:
+    """With spending following resources, a higher transfer raises city spending (paired seeds)."""
+    spent = {}
+    for label, transfer in (("base", 1200), ("more", 2400)):
+        m = build_model(load_tiny(f"public_finance.general_transfer_yuan_per_resident_per_year={{2000: {transfer}}}",
+                                  "public_finance.balanced_budget.from_year=2001", seed=4))
+        m.run()
+        spent[label] = sum(r["city_spending"] for r in m.recorder.rows if r["year"] == 2002)
+    assert spent["more"] > spent["base"]
