@@ -82,7 +82,7 @@ def test_history_and_fit_table_cover_every_candidate_and_target(recovered) -> No
     assert stages[0] == "base" and stages.count("global") == 16
     assert stages.count("polish") > 0
     assert stages.count("base") + stages.count("global") + stages.count("local") + stages.count("polish") == 40
-    assert min(float(r["objective"]) for r in history if r["stage"] != "profile") == pytest.approx(s.best_objective)
+    assert min(float(r["objective"]) for r in history if r["stage"] != "profile") == pytest.approx(s.best_objective, rel=1e-5)  # history.csv keeps 6 significant digits
     fit = read_csv(out / "fit.csv")
     assert [r["id"] for r in fit] == [t.id for t in load_calibration_spec(SPEC).targets]
     for r in fit:
