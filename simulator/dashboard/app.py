@@ -142,10 +142,23 @@ def FieldInput(spec: state.FieldSpec, value, on_change, error: str | None):
                 value=number,
                 min=low,
                 max=high,
-                step=0.01,
-                on_value=lambda v: on_change(spec.path, state.yaml_text(round(float(v), 4))),
+                step=SLIDER_STEP,
+                on_value=lambda v, number=number: slider_moved(spec.path, number, v, on_change),
                 thumb_label=False,
             )
+
+
+SLIDER_STEP = 0.001
+"""Step of the share sliders."""
+
+
+def slider_moved(path: str, number: float, moved, on_change) -> None:
+    """A slider event changes the field only if the slider really moved: a value between two
+    steps (0.0055, say) is snapped by the slider when it is drawn, and that snap must not
+    change the scenario behind the planner's back."""
+    if abs(float(moved) - number) <= SLIDER_STEP / 2 + 1e-12:
+        return
+    on_change(path, state.yaml_text(round(float(moved), 4)))
 
 
 @solara.component

@@ -303,3 +303,15 @@ def test_the_projects_scenarios_folder_opens_on_fuxin_and_its_package() -> None:
     fushun = next(e for e in catalog.entries if e.name == "fushun")
     assert catalog.counterfactual_of(fushun).name == "fushun_baseline"
     assert "sweeps/fuxin_levers.yaml" in [shown for shown, _ in catalog.skipped]
+
+
+def test_a_slider_snapping_a_value_between_steps_does_not_change_the_scenario() -> None:
+    """Drawing a share slider snaps 0.0055 to its step; that must not become an override."""
+    from simulator.dashboard.app import SLIDER_STEP, slider_moved
+
+    changes = []
+    slider_moved("levers.pensions.extra_indexation_per_year", 0.0055, 0.005, lambda p, v: changes.append((p, v)))
+    slider_moved("levers.pensions.extra_indexation_per_year", 0.0055, 0.006, lambda p, v: changes.append((p, v)))
+    assert changes == []  # within half a step: the slider's own snapping
+    slider_moved("levers.pensions.extra_indexation_per_year", 0.0055, 0.0055 + 3 * SLIDER_STEP, lambda p, v: changes.append((p, v)))
+    assert changes == [("levers.pensions.extra_indexation_per_year", "0.0085")]
