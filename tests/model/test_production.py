@@ -174,9 +174,12 @@ def test_engel_shares_by_hand(load_tiny, build_model) -> None:
     np.testing.assert_allclose(richer, w * base.sum() / w.sum())
     assert richer.sum() == pytest.approx(base.sum())
     assert richer[SERV] > base[SERV] and richer[AGRI] < base[AGRI]  # Engel: services gain, food loses
-    # with elasticities 1.45 (services), 1.0 (goods), 0.75 (food): shares 0.6, 0.15, 0.25 become
-    raw = np.array([0.6 * 2**0.45, 0.15, 0.25 * 2**-0.25])
+    # with elasticities 1.104 (services), 1.0 (goods), 0.75 (food): shares 0.6, 0.15, 0.25 become
+    assert eta[[SERV, MANU, AGRI]] == pytest.approx([1.104, 1.0, 0.75])
+    raw = np.array([0.6 * 2**0.104, 0.15, 0.25 * 2**-0.25])
     np.testing.assert_allclose(richer[[SERV, MANU, AGRI]], raw / raw.sum(), rtol=1e-12)
+    # adding-up: the share-weighted elasticities sum to 1, so the rescaling keeps them (to first order)
+    assert float(base @ eta) / float(base.sum()) == pytest.approx(1.0, abs=1e-3)
 
 
 def test_homothetic_shares_do_not_move(load_tiny, build_model) -> None:
