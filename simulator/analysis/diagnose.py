@@ -23,6 +23,12 @@ structural change, public finance), not to calibrate:
    :func:`mine_closure_overrides`); the paired effects on population, the unemployment rate and
    out-migrants 3 and 10 years on. Expected: population lower and unemployment higher, their
    90% intervals excluding zero (unemployment higher in each of the first three years).
+7. **Demand shock**: a variant with outside demand (``external_demand_index``) raised by
+   :data:`DEMAND_RISE` from the shock year for every sector but coal mining and the land-bound
+   farms (:func:`demand_overrides`); the paired Δ unemployment rate over Δ log GDP summed over
+   :data:`DEMAND_YEARS` years (Okun's coefficient from a demand shock, expected < 0), with the
+   wage and vacancy responses reported. Checks 1-3 regress trending years on each other; this
+   one isolates a demand change.
 
 The unemployment rate of the checks is ``unemployed_persons / (employment_total +
 unemployed_persons)`` (every job seeker, registered or not, over the labour force).
@@ -35,7 +41,7 @@ judged on the estimate for checks 1-5 and on the interval for check 6.
 The estimators (:func:`okun_slope`, :func:`beveridge_slope`, :func:`wage_curve_elasticity`,
 :func:`services_income_slope`, :func:`spending_response`, :func:`paired_effect`) are pure functions
 of indicator tables (a DataFrame per run, one row per year, the columns of ``indicators.parquet``);
-:func:`diagnose` applies them to runs; :func:`run_diagnose` makes the runs (the scenario and its two
+:func:`diagnose` applies them to runs; :func:`run_diagnose` makes the runs (the scenario and its
 variants at the same seeds, through :func:`simulator.experiment.seeds.run_seeds`) and reads them.
 """
 
@@ -70,8 +76,12 @@ WAGE_CURVE_RANGE = (-0.2, -0.05)
 MIN_POINTS = 3
 """Fewest years a regression of one run is made on (else the run gives no estimate)."""
 
-BASE, TRANSFER, CLOSURE = "base", "transfer", "mine_closure"
-VARIANTS = (BASE, TRANSFER, CLOSURE)
+BASE, TRANSFER, CLOSURE, DEMAND = "base", "transfer", "mine_closure", "demand"
+VARIANTS = (BASE, TRANSFER, CLOSURE, DEMAND)
+DEMAND_RISE = 0.10
+"""The demand variant: outside demand for the city's non-coal, non-farm goods raised by this share from the shock year."""
+DEMAND_YEARS = 3
+"""The demand variant's effects are summed over the shock year and the years after it, this many in all."""
 
 CSV_COLUMNS = (
     "check", "name", "statistic", "unit", "year", "estimate", "p05", "p95", "n_seeds", "expected", "result",
@@ -338,6 +348,7 @@ def diagnose(
     years: tuple[int, int] | None = None,
     transfer: list[pd.DataFrame] | None = None,
     closure: list[pd.DataFrame] | None = None,
+    demand: list[pd.DataFrame] | None = None,
 ) -> list[Check]:
     """The checks on runs already made (pure): ``base`` one table per seed, ``transfer`` and
     ``closure`` the variants' tables at the same seeds in the same order (None: check left out).
@@ -347,7 +358,7 @@ def diagnose(
         national_wage: the scenario's ``world.national_average_wage_yuan_per_year``.
         shock_year: the year the variants start.
         years: the years of the regressions (checks 1-4), default all.
-        transfer, closure: the variants' runs, paired with ``base`` by position.
+        transfer, closure, demand: the variants' runs, paired with ``base`` by position.
     """
     checks = [
         _check("1 okun", "Okun's law", "slope of Δ unemployment rate on real GDP growth", "share per share",
@@ -371,7 +382,51 @@ def diagnose(
         ))
     if closure is not None:
         checks += closure_checks(base, closure, shock_year)
+    if demand is not None:
+        checks += demand_checks(base, demand, shock_year)
     return checks
+
+
+def demand_response(base: pd.DataFrame, variant: pd.DataFrame, from_year: int, years: int = DEMAND_YEARS) -> dict[str, float]:
+    """The paired responses to a rise in outside demand, summed over ``years`` years from
+    ``from_year``: ``okun`` = Δ unemployment rate / Δ log GDP, ``wage`` = Δ log average wage /
+    Δ log unemployment rate, ``beveridge`` = Δ vacancy rate / Δ unemployment rate (NaN where the
+    denominator does not move)."""
+    span = range(from_year, from_year + years)
+    d = {"u": 0.0, "log_gdp": 0.0, "log_w": 0.0, "log_u": 0.0, "v": 0.0}
+    for y in span:
+        b, v = base[base["year"] == y], variant[variant["year"] == y]
+        if b.empty or v.empty:
+            return dict.fromkeys(("okun", "wage", "beveridge"), math.nan)
+        ub, uv = float(unemployment_rate(b).iloc[0]), float(unemployment_rate(v).iloc[0])
+        d["u"] += uv - ub
+        d["log_gdp"] += math.log(float(v["gdp_total"].iloc[0]) / float(b["gdp_total"].iloc[0]))
+        d["log_w"] += math.log(float(v["average_wage"].iloc[0]) / float(b["average_wage"].iloc[0]))
+        d["log_u"] += math.log(uv / ub) if ub > 0 and uv > 0 else math.nan
+        d["v"] += float(vacancy_rate(v).iloc[0]) - float(vacancy_rate(b).iloc[0])
+
+    def ratio(a: float, b: float) -> float:
+        return a / b if math.isfinite(a) and math.isfinite(b) and abs(b) > 1e-12 else math.nan
+
+    return {"okun": ratio(d["u"], d["log_gdp"]), "wage": ratio(d["log_w"], d["log_u"]), "beveridge": ratio(d["v"], d["u"])}
+
+
+def demand_checks(base: list[pd.DataFrame], demand: list[pd.DataFrame], shock_year: int) -> list[Check]:
+    """Check 7: the paired responses to a rise in outside demand (a causal Okun coefficient, with
+    the wage and vacancy responses reported)."""
+    responses = [demand_response(b, v, shock_year) for b, v in zip(base, demand, strict=True)]
+    last = shock_year + DEMAND_YEARS - 1
+    return [
+        _check("7 okun (demand)", f"Demand +{DEMAND_RISE:.0%} from {shock_year}: Okun",
+               f"Δ unemployment rate / Δ log GDP, {shock_year}-{last}", "share per log point", "< 0",
+               [r["okun"] for r in responses], lambda e, lo, hi: e < 0),
+        _check("7 wage (demand)", f"Demand +{DEMAND_RISE:.0%} from {shock_year}: wages",
+               f"Δ log average wage / Δ log unemployment rate, {shock_year}-{last}", "log per log", "(reported)",
+               [r["wage"] for r in responses], None),
+        _check("7 beveridge (demand)", f"Demand +{DEMAND_RISE:.0%} from {shock_year}: vacancies",
+               f"Δ vacancy rate / Δ unemployment rate, {shock_year}-{last}", "share per share", "(reported)",
+               [r["beveridge"] for r in responses], None),
+    ]
 
 
 def closure_checks(base: list[pd.DataFrame], closure: list[pd.DataFrame], shock_year: int) -> list[Check]:
@@ -449,6 +504,19 @@ def transfer_overrides(scenario, from_year: int) -> list[str]:
     return out
 
 
+def demand_overrides(scenario, from_year: int) -> list[str]:
+    """``--set`` overrides raising outside demand (``external_demand_index``) by :data:`DEMAND_RISE`
+    from ``from_year`` for every sector but coal mining (priced coal, sold whatever the demand) and
+    the land-bound sectors (farms, whose jobs the land sets)."""
+    out = []
+    for name, cfg in scenario.sectors.items():
+        if name == "coal_mining" or cfg.land_labour_release_rate_per_year is not None:
+            continue
+        raised = raised_series(cfg.external_demand_index, from_year, 1.0 + DEMAND_RISE)
+        out.append(f"sectors.{name}.external_demand_index={_yaml_mapping(raised)}")
+    return out
+
+
 def mine_closure_overrides(year: int) -> list[str]:
     """``--set`` overrides that close every mine still open in ``year``.
 
@@ -523,7 +591,7 @@ def run_diagnose(
     progress: Callable[[int, int, int], None] | None = None,
     before_runs: Callable[[int], None] | None = None,
 ) -> Diagnosis:
-    """Run the scenario and its two variants on the same seeds and diagnose them.
+    """Run the scenario and its variants on the same seeds and diagnose them.
 
     Runs go to ``out/runs`` (identical runs already there are reused). ``years`` restricts the
     regressions; ``shock_year`` (default: the middle of the run) is when the variants start.
@@ -547,7 +615,8 @@ def run_diagnose(
     shock = default_shock_year(start, end) if shock_year is None else shock_year
     if not start < shock <= end:
         raise ResultsError(f"--shock-year {shock}: must lie after the run's first year and not after its last ({start + 1}-{end})")
-    variants = {BASE: [], TRANSFER: transfer_overrides(sc, shock), CLOSURE: mine_closure_overrides(shock)}
+    variants = {BASE: [], TRANSFER: transfer_overrides(sc, shock), CLOSURE: mine_closure_overrides(shock),
+                DEMAND: demand_overrides(sc, shock)}
     notes = []
     on = [name for name in ("ecology_overcapacity", "soe_reform") if getattr(sc.levers, name).enabled]
     if on:
@@ -565,7 +634,7 @@ def run_diagnose(
     tables = {v: [read_run(d) for d in ds] for v, ds in dirs.items()}
     national = sc.world.national_average_wage_yuan_per_year
     checks = diagnose(tables[BASE], national_wage=national, shock_year=shock, years=span,
-                      transfer=tables[TRANSFER], closure=tables[CLOSURE])
+                      transfer=tables[TRANSFER], closure=tables[CLOSURE], demand=tables[DEMAND])
     still_open = [float(t.loc[t["year"] == shock, "mines_open"].iloc[0]) for t in tables[CLOSURE] if (t["year"] == shock).any()]
     before = [float(t.loc[t["year"] == shock - 1, "mines_open"].iloc[0]) for t in tables[BASE] if (t["year"] == shock - 1).any()]
     if before and max(before) == 0:

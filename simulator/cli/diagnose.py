@@ -74,14 +74,14 @@ def diagnose(
     seeds: Annotated[int, typer.Option("--seeds", min=1, help="Seeds (the same for the scenario and its variants).")] = DEFAULT_SEEDS,
     workers: Annotated[int | None, typer.Option("--workers", min=1, help="Processes (default: all cores).")] = None,
     years: Annotated[str | None, typer.Option("--years", help="Years of the regressions, FIRST:LAST (default: the whole run).")] = None,
-    shock_year: Annotated[int | None, typer.Option("--shock-year", help="Year the transfer rises and the mines close (default: the middle of the run).")] = None,
+    shock_year: Annotated[int | None, typer.Option("--shock-year", help="Year the transfer rises, the mines close and outside demand rises (default: the middle of the run).")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="Override a value of the scenario: --set path.to.key=value (repeatable).")] = None,
     root_seed: Annotated[int | None, typer.Option("--root-seed", min=0, help="Root the seeds are derived from (default: the scenario's run.seed).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Output directory (default: results/diagnose/<scenario name>/); runs go to OUT/runs.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Behavioural checks of the model with paired seeds: Okun's law, the Beveridge curve, the wage
-    curve, the services share against income, the spending response to transfers, early mine closure."""
+    curve, the services share against income, the spending response to transfers, early mine closure, a demand shock."""
     from simulator.analysis.compare import parse_years
     from simulator.analysis.diagnose import DiagnoseRunFailed, run_diagnose, write_outputs
     from simulator.analysis.load import ResultsError
