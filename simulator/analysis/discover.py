@@ -391,15 +391,13 @@ def _cart_boxes(x, interest, params, density, max_boxes, mass_min) -> list[Box]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         alg = cart.CART(x, interest.astype(int), mass_min=mass_min)
-        # scikit-learn's tree breaks ties between equally good splits at random, from numpy's
-        # global generator when given no seed (the EMA Workbench gives none): a fixed seed
-        # makes the boxes the same on every call, and the caller's generator is left as it was
-        saved = np.random.get_state()  # noqa: NPY002 (the library draws from the legacy global generator)
-        np.random.seed(CART_SEED)  # noqa: NPY002
-        try:
-            alg.build_tree()
-        finally:
-            np.random.set_state(saved)  # noqa: NPY002
+        # the tree CART.build_tree grows, with a seed of its own: scikit-learn breaks ties between
+        # equally good splits at random, and the EMA Workbench gives it no seed (it would draw
+        # from numpy's global generator), so the boxes are the same on every call
+        from sklearn.tree import DecisionTreeClassifier
+
+        alg.clf = DecisionTreeClassifier(min_samples_leaf=int(alg.mass_min * alg.x.shape[0]), random_state=CART_SEED)
+        alg.clf.fit(alg._x, alg.y)
         box_init = sdutil._make_box(x)
         total = int(interest.sum())
         found = []

@@ -294,15 +294,16 @@ def step(model: CityModel) -> None:
 
     # persons alone (from the households that stayed)
     if mg.individual.base_rate_per_year > 0:
-        prob = individual_leave_probability(model, ratios, rural_households(model))  # after the households left
+        # the farm flags of the households that stayed are unchanged (a household leaves whole)
+        prob = individual_leave_probability(model, ratios, rural)
         u = model.streams["migration_individual"].random(len(prob))
         k = persons_leave(model, np.flatnonzero(u < prob))
         model.month_flows["individual_out_migrants"] += k * S
 
     # university graduates who stay away
-    grads = graduates(model)
     share = odds_scaled(mg.graduates_staying_away_share, model.programmes.skilled_leaving_factor)  # talent lever
-    if len(grads) and share > 0:
+    grads = graduates(model) if share > 0 else np.zeros(0, np.intp)
+    if len(grads):
         away = grads[model.streams["migration_graduates"].random(len(grads)) < share]
         model.month_flows["graduates_staying_away"] += persons_leave(model, away) * S
 
