@@ -85,6 +85,7 @@ STREAMS = (
     "migration_individual",
     "migration_graduates",
     "migration_return",
+    "labour_informal",
 )
 """Named random streams, one per mechanism. New streams are appended, never inserted,
 so that adding a mechanism leaves the draws of the others unchanged."""
@@ -391,6 +392,7 @@ class CityModel(mesa.Model):
             run("housing", housing.step)
             run("firm_dynamics.plan", firm_dynamics.plan)
             run("labour_market", labour_market.step)
+            run("labour_market.informal", labour_market.informal_work)
             run("production", production.step)
             run("public_finance", public_finance.step)
             run("migration", migration.step)

@@ -23,6 +23,7 @@ from simulator.model.sectors import (
     CHILD,
     EMPLOYED,
     INACTIVE,
+    INFORMAL,
     RETIRED,
     SKILL_NAMES,
     STUDENT,
@@ -136,7 +137,7 @@ def step(model: CityModel) -> None:
     status, age_m = p.view("status"), p.view("age_m")
     # retirement candidates: active persons at least as old as the lowest retirement age
     min_ret_age = int(model.retirement_ages().min())
-    active = p.view("present") & ((status == EMPLOYED) | (status == UNEMPLOYED) | (status == INACTIVE))
+    active = p.view("present") & ((status == EMPLOYED) | (status == UNEMPLOYED) | (status == INACTIVE) | (status == INFORMAL))
     old = np.flatnonzero(active & (age_m >= min_ret_age))
 
     # school: children start school; students leave at their skill's leaving age
@@ -149,7 +150,10 @@ def step(model: CityModel) -> None:
     p.unemp_months[leaving] = 0
 
     # retirement at the statutory age
+    # (those at work on farms have no statutory age: they stop farming at farm_work_until_age_years)
     ret_age = model.retirement_age_months(p.female[old], p.skill[old])
+    farming = (p.status[old] == EMPLOYED) & (model.firms.sector[np.maximum(p.employer[old], 0)] == AGRI)
+    ret_age = np.where(farming, 12 * model.scenario.demography.farm_work_until_age_years, ret_age)
     retire(model, old[p.age_m[old] >= ret_age])
 
 

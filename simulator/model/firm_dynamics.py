@@ -34,7 +34,7 @@ import numpy as np
 
 from simulator.model import kernels, regions
 from simulator.model.accounts import BANKS, FIRMS
-from simulator.model.labour_market import resettle, separate
+from simulator.model.labour_market import resettle, retire_early, separate
 from simulator.model.production import distribute_to_savers
 from simulator.model.sectors import EMPLOYED, N_SECTORS, PRIVATE, PUBLIC, SOE
 
@@ -189,7 +189,9 @@ def exit_and_close(model: CityModel) -> None:
     dead[gone] = True
     laid = kernels.employed_by(p.view("status"), p.view("employer"), EMPLOYED, dead)
     resettle(model, laid[f.is_mine[p.employer[laid]]])
+    state = laid[f.ownership[p.employer[laid]] != PRIVATE]  # laid off by state firms and mines
     separate(model, laid)
+    retire_early(model, state)
     model.month_flows["laid_off_by_closures"] += len(laid) * model.scale
 
     led = model.ledger

@@ -79,6 +79,7 @@ declare(
     Flow("fund_co_finance_entry", CITY, FIRMS, budget="programmes", indicator="fund_co_finance"),
     Flow("fund_co_finance_expansion", CITY, FIRMS, budget="programmes", indicator="fund_co_finance"),
     Flow("general_transfer", CENTRAL, CITY, budget="transfers"),
+    Flow("informal_earnings", HH, HH, indicator="informal_earnings"),  # households pay informal workers for services
     Flow("intermediate_imports", FIRMS, ROW),
     Flow("land_sales", FIRMS, CITY, budget="land"),
     Flow("liquidation_local", FIRMS, HH),

@@ -21,6 +21,7 @@ from simulator.model.sectors import (
     AGRI,
     EMPLOYED,
     HEAVY_SECTORS,
+    INFORMAL,
     N_SECTORS,
     NEW,
     OLD_AGE,
@@ -145,6 +146,12 @@ INDICATORS: list[Indicator] = [
     Indicator("individual_out_migrants", "persons/year", "Persons leaving alone (household stays)", YEAR_SUM),
     Indicator("graduates_staying_away", "persons/year", "University graduates staying away", YEAR_SUM),
     Indicator("return_migrants", "persons/year", "Return migrants", YEAR_SUM),
+    Indicator("informal_workers", "persons", "In informal work (job seekers with own-account work)", DECEMBER),
+    Indicator("employment_census", "persons", "Employed as the census counts them (jobs and informal work)", DERIVED),
+    Indicator("informal_earnings", "yuan/year", "Informal workers' earnings", YEAR_SUM),
+    Indicator("early_retirements", "persons/year", "Laid-off state workers retiring early", YEAR_SUM),
+    Indicator("job_seekers", "persons", "Job seekers, those in informal work included", DERIVED),
+    Indicator("employment_services_census", "persons", "Employment in services as the census counts it (informal work included)", DERIVED),
 ]
 """Every city indicator, in the order of the table's columns (after ``year``)."""
 
@@ -163,7 +170,7 @@ MONTH_FLOWS: list[str] = [
     "environmental_tax", "ecological_transfer", "resettlement_payments", "collective_enrolled",
     "dibao_recipients", "resource_tax", "welfare_job_hires", "internal_movers", "vacancies",
     "surplus_spending", "expected_income_ratio", "expected_income_ratio_rural", "individual_out_migrants", "graduates_staying_away",
-    "return_migrants",
+    "return_migrants", "informal_earnings", "early_retirements",
 ]
 """The flows the mechanisms add up each month (``model.month_flows[name] += ...``); each feeds
 the indicator of the same name, or the one :data:`FLOW_INDICATOR` names."""
@@ -393,6 +400,13 @@ class IndicatorRecorder:
         row["expected_income_ratio_rural"] = yf["expected_income_ratio_rural"] / 12.0
         for k in ("individual_out_migrants", "graduates_staying_away", "return_migrants"):
             row[k] = yf[k]
+        informal = np.count_nonzero(p.status[:n] == INFORMAL)  # (the informal are all present)
+        row["informal_workers"] = float(informal) * S
+        row["employment_census"] = row["employment_total"] + row["informal_workers"]
+        row["job_seekers"] = row["unemployed_persons"] + row["informal_workers"]
+        row["employment_services_census"] = row["employment_services"] + row["informal_workers"]
+        row["informal_earnings"] = yf["informal_earnings"]
+        row["early_retirements"] = yf["early_retirements"]
         for k, compute in COMPUTED_ELSEWHERE.items():
             row[k] = float(compute(model, yf))
         if len(row) != len(INDICATORS) + 1:

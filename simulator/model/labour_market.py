@@ -20,6 +20,12 @@
 5. Unemployed persons aged 50+ leave the labour force at
    ``discouraged_exit_rate_per_month_age_50_plus``.
 
+Institutions of the Chinese labour market: workers laid off by state firms, mines and public
+units within ``early_retirement_years_before_statutory`` of their statutory age retire
+(internal retirement, :func:`retire_early`); job seekers take up informal work and leave it
+(:func:`informal_work`, a step of its own), search on while in it (``informal.search_intensity``)
+and are paid out of the households' services demand (:func:`informal_earnings`).
+
 Levers act here through the programme plan (:class:`simulator.policy.registry.Programmes`):
 the SOE reform's layoff rate for state firms; re-employment training (trainees
 chosen before matching, with a smaller mismatch penalty); public-welfare jobs
@@ -36,13 +42,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.model import kernels, regions
+from simulator.model.demography import retire
 from simulator.model.funding import central_to_city
 from simulator.model.sectors import (
     EMPLOYED,
     INACTIVE,
+    INFORMAL,
     N_SECTORS,
     PRIVATE,
     PUBLIC,
+    SERV,
     SKILL_NAMES,
     SOE,
     UNEMPLOYED,
@@ -146,6 +155,70 @@ def resettle(model: CityModel, rows: np.ndarray) -> None:
     model.pay("resettlement_payments", total)
 
 
+def retire_early(model: CityModel, rows: np.ndarray) -> None:
+    """Laid-off workers of state firms and mines (``rows``, just separated) within
+    ``labour.early_retirement_years_before_statutory`` years of their statutory retirement age
+    retire at once (internal and early retirement of the state sector: they leave the labour
+    force on a pension rather than look for work). Their pension is computed on the city's
+    reference wage, as for anyone who retires from job search."""
+    years = model.scenario.labour.early_retirement_years_before_statutory
+    if years <= 0.0 or len(rows) == 0:
+        return
+    p = model.persons
+    ret_age = model.retirement_age_months(p.female[rows], p.skill[rows])
+    early = rows[p.age_m[rows] >= ret_age - np.rint(12.0 * years)]
+    if len(early):
+        retire(model, early)
+        model.month_flows["early_retirements"] += len(early) * model.scale
+
+
+def informal_work(model: CityModel) -> None:
+    """Job seekers start informal work, and informal work ends (after the month's matching).
+
+    Informal work is own-account services (street trade, repairs, transport, domestic work,
+    day labour): the census counts it as employment in services (``employment_census``), the
+    registered unemployment rate leaves it out, and for migration it counts as being without a
+    job (:func:`simulator.model.migration.looking_for_work`). It runs only with every mechanism
+    (not in ``person_rules``, whose firms are frozen and which has no informal workers).
+
+    Each job seeker (``UNEMPLOYED``) starts informal, own-account work (status ``INFORMAL``) with
+    ``labour.informal.entry_rate_per_month``; each informal worker goes back to plain job seeking
+    with ``exit_rate_per_month`` (a new spell). Informal workers keep searching for a job
+    (:func:`step`, with ``search_intensity``); they are paid by :func:`informal_earnings`.
+    """
+    inf = model.scenario.labour.informal
+    if inf.entry_rate_per_month <= 0.0 and inf.exit_rate_per_month <= 0.0:
+        return
+    rng = model.streams["labour_informal"]
+    p = model.persons
+    status = p.view("status")
+    informal = np.flatnonzero(status == INFORMAL)
+    seekers = np.flatnonzero(status == UNEMPLOYED)
+    start = seekers[rng.random(len(seekers)) < inf.entry_rate_per_month]
+    stop = informal[rng.random(len(informal)) < inf.exit_rate_per_month]
+    p.status[start] = INFORMAL
+    p.status[stop] = UNEMPLOYED
+    p.unemp_months[stop] = 0
+
+
+def informal_earnings(model: CityModel, services_demand: float) -> tuple[float, np.ndarray]:
+    """What informal workers earn this month, out of the households' local services demand.
+
+    Each informal worker would earn ``earnings_share_of_services_wage`` x the services sector's
+    low-skill wage norm (``relative_wage`` x the reference wage); the total is at most
+    ``max_share_of_household_services_demand`` x ``services_demand`` (yuan/month, all rows), and
+    shared equally when that binds. Returns the total (yuan/month) and the informal rows.
+    """
+    p = model.persons
+    rows = np.flatnonzero(p.view("status") == INFORMAL)
+    if len(rows) == 0:
+        return 0.0, rows
+    inf = model.scenario.labour.informal
+    norm = model.sector_par["relative_wage"][SERV] * model.base_wage()
+    want = len(rows) * model.scale * inf.earnings_share_of_services_wage * norm
+    return min(want, inf.max_share_of_household_services_demand * max(services_demand, 0.0)), rows
+
+
 def fit_weights(
     model: CityModel, exp_sector: np.ndarray, skill: np.ndarray, trained: np.ndarray | None = None
 ) -> np.ndarray:
@@ -207,11 +280,14 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
         p.status, p.employer, p.wage, p.unemp_months, p.welfare_job, UNEMPLOYED,
     )
     resettle(model, laid[f.is_mine[laid_employer]])
+    retire_early(model, laid[f.ownership[laid_employer] != PRIVATE])
 
     # 2b. re-employment training (lever): seekers start training before they search
-    seekers = unemployed = np.flatnonzero(status == UNEMPLOYED)  # (training changes no status)
+    unemployed = np.flatnonzero(status == UNEMPLOYED)  # (training changes no status)
     if prog.trainees > 0:
         train(model, model.lever_streams["reemployment"], unemployed)
+    # the job seekers: the unemployed and those in informal work, who search on
+    seekers = np.flatnonzero((status == UNEMPLOYED) | (status == INFORMAL))
 
     # 3. matching
     alive = f.alive[:nf]
@@ -236,6 +312,11 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
         choice = kernels.sector_choice(cum_t, kind, rng.random(len(seekers)))  # the first sector whose cumulative share exceeds the draw
         fit = w_t[kind, choice]
         U_s = np.bincount(choice, minlength=N_SECTORS).astype(float)
+        informal = status[seekers] == INFORMAL
+        if informal.any():  # informal workers search less hard: they count for less in U_s and W_s
+            intensity = lab.informal.search_intensity
+            fit = np.where(informal, fit * intensity, fit)
+            U_s = np.bincount(choice, weights=np.where(informal, intensity, 1.0), minlength=N_SECTORS)
         W_s = np.bincount(choice, weights=fit, minlength=N_SECTORS)
         a = lab.matching_elasticity_unemployed
         m_s = lab.matching_efficiency_per_month * U_s**a * vac_s ** (1.0 - a)

@@ -63,6 +63,7 @@ from simulator.model.sectors import (
     CHILD,
     EMPLOYED,
     INACTIVE,
+    INFORMAL,
     N_SECTORS,
     REHOUSED,
     SHANTYTOWN,
@@ -79,11 +80,17 @@ URBAN, RURAL = 0, 1  # the two pools of expected income (non-farm and farm)
 MIN_HOME_INCOME_SHARE = 1e-6  # numerical floor of the city's expected income against the destinations' (no work at all)
 
 
+def looking_for_work(status: np.ndarray) -> np.ndarray:
+    """Job seekers, those in informal work among them: for migration, informal work is a stopgap
+    and counts as being without a job (its earnings are low and insecure)."""
+    return (status == UNEMPLOYED) | (status == INFORMAL)
+
+
 def labour_force_unemployment_rate(model: CityModel) -> float:
     """Share of the labour force (the employed and job seekers present) without work."""
     status = model.persons.view("status")  # only present persons are employed or seeking work
     employed = np.count_nonzero(status == EMPLOYED)
-    seeking = np.count_nonzero(status == UNEMPLOYED)
+    seeking = np.count_nonzero(looking_for_work(status))
     return seeking / (employed + seeking) if employed + seeking else 0.0
 
 
@@ -96,7 +103,7 @@ def pool_wage_and_unemployment(model: CityModel, farm: bool) -> tuple[float, flo
     pool = (p.exp_sector[:n] == AGRI) if farm else (p.exp_sector[:n] != AGRI)
     employed = (status == EMPLOYED) & pool
     n_emp = int(np.count_nonzero(employed))
-    n_seek = int(np.count_nonzero((status == UNEMPLOYED) & pool))
+    n_seek = int(np.count_nonzero(looking_for_work(status) & pool))
     if n_emp:
         wage = float(p.wage[:n][employed].astype(np.float64).mean())
     else:  # nobody at work: the pool's reference wage
@@ -200,7 +207,7 @@ def individual_leave_probability(model: CityModel, ratios, rural: np.ndarray | N
     own_retirement = model.retirement_ages()[3 * p.female[:n].astype(np.int8) + skill]
     may = (
         p.present[:n]
-        & ((status == EMPLOYED) | (status == UNEMPLOYED) | (status == INACTIVE))  # present, not at school, not retired
+        & ((status == EMPLOYED) | looking_for_work(status) | (status == INACTIVE))  # present, not at school, not retired
         & (age_m >= 12 * WORKING_AGE_MIN_YEARS) & (age_m < own_retirement)
         & (hh.members[p.household[:n]] >= 2)
     )
@@ -211,7 +218,7 @@ def individual_leave_probability(model: CityModel, ratios, rural: np.ndarray | N
     rate = ind.base_rate_per_year / 12.0 * factor[rural[home].astype(np.intp)]
     table = age_profile_table(ind.age_profile)
     prob = rate * table[np.minimum(age_m // 12, MAX_AGE_YEARS)]
-    prob = np.where(status == UNEMPLOYED, prob * ind.unemployed_multiplier, prob)
+    prob = np.where(looking_for_work(status), prob * ind.unemployed_multiplier, prob)
     high = skill == SKILL_NAMES.index("high")
     prob = np.where(high, prob * ind.high_skill_multiplier, prob)
     prob = np.where(high & (status == EMPLOYED), prob * model.programmes.skilled_leaving_factor, prob)  # the talent allowance is paid to the employed
@@ -226,7 +233,7 @@ def graduates(model: CityModel) -> np.ndarray:
     status = p.status[:n]
     return np.flatnonzero(
         p.present[:n] & (p.skill[:n] == high) & (p.age_m[:n] == 12 * int(model.school_leaving_age[high]))
-        & ((status == EMPLOYED) | (status == UNEMPLOYED) | (status == INACTIVE))  # some find work in their first month
+        & ((status == EMPLOYED) | looking_for_work(status) | (status == INACTIVE))  # some find work in their first month
     )
 
 

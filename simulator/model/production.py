@@ -49,9 +49,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.model import kernels
+from simulator.model import kernels, regions
 from simulator.model.funding import central_to_city
-from simulator.model.labour_market import record_employment, set_wage_offers, set_wages
+from simulator.model.labour_market import (
+    informal_earnings,
+    record_employment,
+    set_wage_offers,
+    set_wages,
+)
 from simulator.model.sectors import (
     AGRI,
     COAL,
@@ -245,6 +250,9 @@ def step(model: CityModel) -> None:
     d_hh = (1.0 - hc.import_leakage_share) * C * cons_share
     d_hh[SERV] += float(housing_cost.sum()) * S
     imports_direct = hc.import_leakage_share * C
+    # informal work: the informal workers are paid out of the households' local services demand
+    informal_pay, informal_rows = informal_earnings(model, float(d_hh[SERV]))
+    d_hh[SERV] -= informal_pay
 
     # wage bill (wages were set by the labour market; no job changes since)
     jobs = model.employment
@@ -438,6 +446,14 @@ def step(model: CityModel) -> None:
     va_rs = np.bincount(cell, weights=va, minlength=R * N_SECTORS).reshape(R, N_SECTORS)
     model.month_va_region += va_rs.sum(axis=1)
     model.month_va += va_rs.sum(axis=0)
+    if informal_pay > 0.0:
+        # informal earnings: household income and services value added (no inputs, no taxes)
+        model.pay("informal_earnings", informal_pay)
+        each = informal_pay / (len(informal_rows) * S)
+        model.hh_income[: hh.n] += kernels.household_count(p.household, informal_rows, hh.n) * each
+        model.month_va[SERV] += informal_pay
+        where = regions.of_persons(model, informal_rows) if R > 1 else np.zeros(len(informal_rows), np.intp)
+        model.month_va_region += np.bincount(where, minlength=R)[:R] * (each * S)
     settle_firm_cash(model, wage_bill + employer_contrib)
 
 

@@ -14,7 +14,8 @@ HEAVY_SECTORS = (COAL, COAL_DEP)
 """Sectors counted as the resource-based old economy (for the new-industry share)."""
 
 # labour status codes (int8)
-CHILD, STUDENT, EMPLOYED, UNEMPLOYED, RETIRED, INACTIVE = range(6)
+CHILD, STUDENT, EMPLOYED, UNEMPLOYED, RETIRED, INACTIVE, INFORMAL = range(7)
+SEEKING = (UNEMPLOYED, INFORMAL)  # statuses that search for a job (INFORMAL: in informal work, searching on)
 
 # ownership codes (int8)
 PRIVATE, SOE, PUBLIC = range(3)

@@ -96,7 +96,7 @@ class Persons(_SoA):
     female: np.ndarray  # bool
     skill: np.ndarray  # int8: 0 low, 1 medium, 2 high
     exp_sector: np.ndarray  # int8: sector of last job, -1 none
-    status: np.ndarray  # int8: see sectors.CHILD .. INACTIVE
+    status: np.ndarray  # int8: see sectors.CHILD .. INFORMAL
     employer: np.ndarray  # int32: firm row, -1 none
     wage: np.ndarray  # float32, yuan/month (gross)
     pension: np.ndarray  # float32, yuan/month

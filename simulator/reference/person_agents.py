@@ -24,10 +24,11 @@ A month, in the order of ``CityModel``'s person-rules step:
    rate / 12 (the child joins her household); a child of 6 starts school, a student of the
    skill's leaving age enters the labour force (inactive with
    ``labour_force_entry_inactive_share``, else a job seeker); an active person of the
-   statutory age retires.
+   statutory age retires (one at work on a farm at ``farm_work_until_age_years``).
 2. labour market: each employed person quits with ``quit_rate_per_month``; each firm above
    its target sets a layoff rate (its excess x the ownership's layoff share / its workers),
-   and each of its workers is laid off with it; each firm posts
+   and each of its workers is laid off with it (one laid off by a state firm, a mine or a public
+   unit within ``early_retirement_years_before_statutory`` of the statutory age retires); each firm posts
    ``floor(max(target - workers, 0) + U)`` vacancies; each job seeker picks a sector with
    probability proportional to its fit x the sector's vacancies, the sector's hires follow
    the matching function, each seeker of the sector is hired with probability
@@ -42,7 +43,8 @@ A month, in the order of ``CityModel``'s person-rules step:
    high skill, housing); each working-age person not at school and not living alone decides
    to leave alone (R^e, age profile, job seeker, high skill), and then this month's
    university graduates decide to stay away; a chosen person whose whole household is chosen
-   takes it along. A Poisson number of households returns from the out-migrant stock, then a
+   takes it along (those in informal work count as job seekers; nobody is in informal work
+   in the person rules, whose firms are frozen). A Poisson number of households returns from the out-migrant stock, then a
    Poisson number of in-migrant households arrives (the base flow plus a share of the
    skilled vacancies).
 """
@@ -69,11 +71,13 @@ from simulator.model.sectors import (
     CHILD,
     EMPLOYED,
     INACTIVE,
+    INFORMAL,
     N_SECTORS,
     PRIVATE,
     REHOUSED,
     RETIRED,
     SECTOR_NAMES,
+    SEEKING,
     SHANTYTOWN,
     SKILL_NAMES,
     STANDARD,
@@ -100,7 +104,7 @@ INDICATORS = (
 persons per year for the flows."""
 
 HIGH = SKILL_NAMES.index("high")
-ACTIVE = (EMPLOYED, UNEMPLOYED, INACTIVE)
+ACTIVE = (EMPLOYED, UNEMPLOYED, INACTIVE, INFORMAL)
 
 
 class Firm(mesa.Agent):
@@ -204,6 +208,12 @@ class Person(mesa.Agent):
     def retirement_age_m(self) -> int:
         return self.model.retirement_age_m[3 * self.female + self.skill]
 
+    def stops_working_age_m(self) -> int:
+        """The statutory age, or for a farm worker the age farmers stop."""
+        if self.status == EMPLOYED and self.employer.sector == AGRI:
+            return 12 * self.model.farm_work_until_age
+        return self.retirement_age_m()
+
     def is_working_age(self) -> bool:
         return WORKING_AGE_MIN_YEARS * 12 <= self.age_m < self.retirement_age_m()
 
@@ -239,7 +249,7 @@ class Person(mesa.Agent):
             if age_y >= age:
                 profile = value
         prob = m.alone_rate[self.household.is_farm_household()] * profile
-        if self.status == UNEMPLOYED:
+        if self.status in SEEKING:
             prob *= ind.unemployed_multiplier
         if self.skill == HIGH:
             prob *= ind.high_skill_multiplier
@@ -303,7 +313,7 @@ class Person(mesa.Agent):
                 inactive = self.random.random() < m.labour.labour_force_entry_inactive_share
                 self.status = INACTIVE if inactive else UNEMPLOYED
                 self.unemp_months = 0
-        elif self.status in ACTIVE and self.age_m >= self.retirement_age_m():
+        elif self.status in ACTIVE and self.age_m >= self.stops_working_age_m():
             self.retire()
 
     def maybe_quit(self) -> None:
@@ -314,7 +324,11 @@ class Person(mesa.Agent):
         if self.status == EMPLOYED:
             rate = self.employer.layoff_rate
             if rate > 0.0 and self.random.random() < rate:
+                state = self.employer.ownership != PRIVATE
                 self.separate()
+                years = self.model.labour.early_retirement_years_before_statutory
+                if state and years > 0 and self.age_m >= self.retirement_age_m() - round(12 * years):
+                    self.retire()  # internal or early retirement from a state firm
 
     def choose_sector(self) -> None:
         """A job seeker directs search at one sector: fit x the sector's vacancies."""
@@ -449,6 +463,7 @@ class ReferenceModel(mesa.Model):
         ww = round(12.0 * series_at(d.retirement_age_women_workers_years, y))
         wc = round(12.0 * series_at(d.retirement_age_women_cadres_years, y))
         self.retirement_age_m = [men, men, men, ww, ww, wc]
+        self.farm_work_until_age = d.farm_work_until_age_years
         w = self.scenario.world
         self.base_wage = series_at(w.national_average_wage_yuan_per_year, y) / 12.0 * w.local_wage_ratio_to_national
         self.destination_wage = series_at(self.migration.destination_wage_yuan_per_month, y)
@@ -532,7 +547,7 @@ class ReferenceModel(mesa.Model):
         for farm, dest_wage in ((False, self.destination_wage), (True, self.rural_destination_wage)):
             pool = [q for q in self.agents_by_type[Person] if (q.exp_sector == AGRI) == farm]
             wages = [q.wage for q in pool if q.status == EMPLOYED]
-            seeking = sum(q.status == UNEMPLOYED for q in pool)
+            seeking = sum(q.status in SEEKING for q in pool)
             u = seeking / (len(wages) + seeking) if wages or seeking else 0.0
             wage = sum(wages) / len(wages) if wages else self.base_wage * (self.relative_wage_agri if farm else 1.0)
             dest = dest_wage * (1.0 - self.destination_unemployment)

@@ -399,6 +399,7 @@ class DemographyCfg(Strict):
     retirement_age_men_years: Series
     retirement_age_women_workers_years: Series
     retirement_age_women_cadres_years: Series
+    farm_work_until_age_years: Annotated[int, Field(ge=40, le=90)]  # farmers have no statutory retirement age: those working on farms stop at this age
 
     _v = field_validator(
         "total_fertility_rate",
@@ -411,6 +412,17 @@ class DemographyCfg(Strict):
 
 
 # ------------------------------------------------------------------------ labour
+
+
+class InformalWorkCfg(Strict):
+    """Own-account and informal work (灵活就业) of job seekers: counted as employed by the
+    census, paid out of the households' spending on local services, outside registration."""
+
+    entry_rate_per_month: Share  # a job seeker starts informal work
+    exit_rate_per_month: Share  # informal work ends (back to plain job seeking)
+    earnings_share_of_services_wage: Share  # earnings per informal worker against a low-skill services wage
+    max_share_of_household_services_demand: Share  # the households' local services spending informal work can take at most
+    search_intensity: Share  # an informal worker's weight in matching against a job seeker's 1
 
 
 class LabourCfg(Strict):
@@ -428,6 +440,8 @@ class LabourCfg(Strict):
     registered_share_of_unemployed: Share
     unemployment_benefit_yuan_per_month: NonNeg
     unemployment_benefit_max_months: Annotated[int, Field(ge=0)]
+    informal: InformalWorkCfg
+    early_retirement_years_before_statutory: Annotated[float, Field(ge=0.0, le=15.0)]  # laid-off state workers this close to their statutory age retire (0: nobody)
 
 
 # ----------------------------------------------------------------------- sectors

@@ -21,6 +21,7 @@ from simulator.model.sectors import (
     CHILD,
     EMPLOYED,
     INACTIVE,
+    INFORMAL,
     MANUF,
     RETIRED,
     STUDENT,
@@ -173,10 +174,28 @@ def test_farmers_retire_without_an_urban_pension(tiny_model) -> None:
     farmers = np.flatnonzero((p.view("status") == EMPLOYED) & (p.view("exp_sector") == AGRI))[:3]
     assert len(farmers) == 3
     p.female[farmers] = False
-    p.age_m[farmers] = 60 * 12 - 1
+    until = m.scenario.demography.farm_work_until_age_years
+    assert until > 60
+    p.age_m[farmers] = 60 * 12 - 1  # past the statutory age: farmers farm on
+    demography.step(m)
+    assert np.all(p.status[farmers] == EMPLOYED)
+    p.age_m[farmers] = until * 12 - 1
     demography.step(m)
     assert np.all(p.status[farmers] == RETIRED)
     assert np.all(p.pension[farmers] == 0.0)  # the rural basic pension is paid by public finance
+
+
+@pytest.mark.usefixtures("immortal")
+def test_a_farmer_out_of_work_retires_at_the_statutory_age(tiny_model) -> None:
+    m = tiny_model
+    p = m.persons
+    farmers = np.flatnonzero((p.view("status") == EMPLOYED) & (p.view("exp_sector") == AGRI))[:2]
+    p.female[farmers] = False
+    p.age_m[farmers] = 60 * 12 - 1
+    p.status[farmers] = UNEMPLOYED  # (the firm count is not read by demography)
+    p.employer[farmers] = -1
+    demography.step(m)
+    assert np.all(p.status[farmers] == RETIRED)
 
 
 @pytest.mark.usefixtures("immortal")
@@ -185,9 +204,13 @@ def test_nobody_of_working_status_is_above_the_retirement_age_after_a_month(tiny
     demography.step(m)
     p = m.persons
     pres = p.view("present")
-    active = pres & np.isin(p.view("status"), [EMPLOYED, UNEMPLOYED, INACTIVE])
+    status = p.view("status")
+    active = pres & np.isin(status, [EMPLOYED, UNEMPLOYED, INACTIVE, INFORMAL])
     ret_age = m.retirement_age_months(p.view("female"), p.view("skill"))
+    farming = (status == EMPLOYED) & (m.firms.sector[np.maximum(p.view("employer"), 0)] == AGRI)
+    ret_age = np.where(farming, 12 * m.scenario.demography.farm_work_until_age_years, ret_age)
     assert not np.any(active & (p.view("age_m") >= ret_age))
+    assert np.any(farming & (p.view("age_m") >= m.retirement_age_months(p.view("female"), p.view("skill"))))
 
 
 @pytest.mark.usefixtures("immortal")

@@ -8,7 +8,7 @@ import pytest
 from simulator.model.accounts import BANKS, CENTRAL, FIRMS, HH, check_stock_flow, net_worth
 from simulator.model.firm_dynamics import exit_and_close, plan
 from simulator.model.labour_market import employees
-from simulator.model.sectors import EMPLOYED, PRIVATE, PUBLIC, SERV, SOE, UNEMPLOYED
+from simulator.model.sectors import EMPLOYED, PRIVATE, PUBLIC, RETIRED, SERV, SOE, UNEMPLOYED
 
 
 def _start(m):
@@ -122,7 +122,13 @@ def test_mine_closes_below_workable_reserves_and_lays_off_everyone(tiny_model) -
     f.reserves[mine] = min_res * 0.99
     exit_and_close(m)
     assert not f.alive[mine]
-    assert np.all(p.status[workers] == UNEMPLOYED) and np.all(p.employer[workers] == -1)
+    # state mines: those within the early-retirement years of their statutory age retire
+    years = m.scenario.labour.early_retirement_years_before_statutory
+    near = p.age_m[workers] >= m.retirement_age_months(p.female[workers], p.skill[workers]) - round(12 * years)
+    assert f.ownership[mine] != PRIVATE and near.any() and not near.all()
+    assert np.all(p.status[workers[near]] == RETIRED) and np.all(p.status[workers[~near]] == UNEMPLOYED)
+    assert np.all(p.employer[workers] == -1)
+    assert m.month_flows["early_retirements"] == near.sum() * m.scale
     assert m.month_flows["mines_closed"] == 1.0
     assert m.month_flows["laid_off_by_closures"] == len(workers) * m.scale
     others = mines[mines != mine]
