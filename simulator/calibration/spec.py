@@ -54,7 +54,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from simulator.calibration.observed import ObservedFigure, ObservedFileError, read_observed
 from simulator.experiment.seeds import derive_seeds
-from simulator.experiment.sweep_spec import ParameterSpec, _check_key, _error, _relocate_set
+from simulator.experiment.sweep_spec import ParameterSpec, check_key, relocate_set, spec_error
 from simulator.model.indicators import INDICATOR_UNITS
 from simulator.scenario.errors import ScenarioError
 from simulator.scenario.loader import (
@@ -346,11 +346,11 @@ def load_calibration_spec(path: str | os.PathLike[str], *, budget: int | None = 
     try:
         apply_overrides(raw, raw_locs, spec.set)
     except ScenarioError as exc:
-        raise _relocate_set(exc, spec, locs) from None
+        raise relocate_set(exc, spec, locs) from None
     try:
         base = validate_located(Scenario, raw, raw_locs)
     except ScenarioError as exc:
-        raise _relocate_set(exc, spec, locs) from None
+        raise relocate_set(exc, spec, locs) from None
 
     parameters = [_resolve_parameter(name, p, raw, raw_locs, locs) for name, p in spec.parameters.items()]
     _check_shared_keys(parameters, locs)
@@ -368,7 +368,7 @@ def load_calibration_spec(path: str | os.PathLike[str], *, budget: int | None = 
             raise ScenarioError(str(exc), file=where[0], line=where[1], key="observed") from None
     targets = [_resolve_target(i, t, observed, base, locs) for i, t in enumerate(spec.targets)]
     if not any(t.fitted for t in targets):
-        raise _error(locs, ("targets",), "every target has weight 0: at least one must be fitted")
+        raise spec_error(locs, ("targets",), "every target has weight 0: at least one must be fitted")
     _check_duplicate_targets(targets, locs)
 
     n_seeds = spec.seeds.per_evaluation
@@ -410,35 +410,35 @@ def _fingerprint(loaded: LoadedCalibration) -> str:
 
 def _check_spec(spec: CalibrationSpec, locs: Locations) -> None:
     if spec.name is not None and not _DIR_NAME.match(spec.name):
-        raise _error(locs, ("name",), f"expected a name usable as a directory name (letters, digits, _ . -), got {spec.name!r}")
+        raise spec_error(locs, ("name",), f"expected a name usable as a directory name (letters, digits, _ . -), got {spec.name!r}")
     for name, p in spec.parameters.items():
         here = ("parameters", name)
         if not _NAME.match(name):
-            raise _error(locs, here, "a parameter name must be lower case letters, digits and _ (it becomes a column name)")
+            raise spec_error(locs, here, "a parameter name must be lower case letters, digits and _ (it becomes a column name)")
         for fld in ("low", "high"):
             v = getattr(p, fld)
             if not math.isfinite(v):
-                raise _error(locs, here + (fld,), f"expected a finite number, got {v}")
+                raise spec_error(locs, here + (fld,), f"expected a finite number, got {v}")
             if p.type == "integer" and v != int(v):
-                raise _error(locs, here + (fld,), f"an integer parameter needs a whole number, got {v:g}")
+                raise spec_error(locs, here + (fld,), f"an integer parameter needs a whole number, got {v:g}")
         if p.high <= p.low:
-            raise _error(locs, here + ("high",), f"expected high above low, got low {p.low:g} and high {p.high:g}")
+            raise spec_error(locs, here + ("high",), f"expected high above low, got low {p.low:g} and high {p.high:g}")
         if p.space == "log" and p.low <= 0:
-            raise _error(locs, here + ("low",), f"a log-scale parameter needs low above 0, got {p.low:g}")
+            raise spec_error(locs, here + ("low",), f"a log-scale parameter needs low above 0, got {p.low:g}")
         if p.apply == "multiply" and p.type == "integer":
-            raise _error(locs, here + ("apply",), "a multiplier is a real parameter ('type: real')")
+            raise spec_error(locs, here + ("apply",), "a multiplier is a real parameter ('type: real')")
         if p.years is not None and p.years[1] < p.years[0]:
-            raise _error(locs, here + ("years",), f"expected [first, last] years, got {p.years}")
+            raise spec_error(locs, here + ("years",), f"expected [first, last] years, got {p.years}")
         if p.years is not None and not any("*" in k.split(".") for k in p.keys):
-            raise _error(locs, here + ("years",), "'years' selects the years a '*' stands for; no key has a '*'")
+            raise spec_error(locs, here + ("years",), "'years' selects the years a '*' stands for; no key has a '*'")
     if spec.optimiser.polish_budget >= spec.optimiser.budget:
-        raise _error(
+        raise spec_error(
             locs,
             ("optimiser", "polish_budget"),
             f"expected a polish budget below the budget ({spec.optimiser.budget}), got {spec.optimiser.polish_budget}",
         )
     if spec.report.seeds < 2 * spec.seeds.per_evaluation:
-        raise _error(
+        raise spec_error(
             locs,
             ("report", "seeds"),
             f"the report needs at least two groups of {spec.seeds.per_evaluation} seeds (seeds.per_evaluation) "
@@ -447,7 +447,7 @@ def _check_spec(spec: CalibrationSpec, locs: Locations) -> None:
     o = spec.optimiser
     if o.global_method == "sobol" and o.global_samples & (o.global_samples - 1):
         lower = 1 << (o.global_samples.bit_length() - 1)
-        raise _error(
+        raise spec_error(
             locs,
             ("optimiser", "global_samples"),
             f"Sobol sampling needs a power of 2 (its balance properties), got {o.global_samples}; "
@@ -483,14 +483,14 @@ def _walk_keys(
                     walk(item, i + 1, prefix + (j,))
             else:
                 shown = ".".join(str(p) for p in prefix)
-                raise _error(locs, here, f"{key!r}: '{shown}' is a single value, '*' has nothing to stand for")
+                raise spec_error(locs, here, f"{key!r}: '{shown}' is a single value, '*' has nothing to stand for")
             return
         found = _find(node, part)
         if found is _MISSING:
             shown = ".".join([str(p) for p in prefix] + [part])
             options = [str(k) for k in node] if isinstance(node, dict) else []
             match = difflib.get_close_matches(part, options, n=1, cutoff=0.6)
-            raise _error(
+            raise spec_error(
                 locs,
                 here,
                 f"{key!r} is not a key of the base scenario: there is no '{shown}'",
@@ -500,7 +500,7 @@ def _walk_keys(
 
     walk(raw, 0, ())
     if not out:
-        raise _error(locs, here, f"{key!r} matches no key of the base scenario (check 'years')")
+        raise spec_error(locs, here, f"{key!r} matches no key of the base scenario (check 'years')")
     return out
 
 
@@ -546,30 +546,30 @@ def _resolve_parameter(
     for i, key in enumerate(p.keys):
         here = here_base + ((i,) if not isinstance(p.key, str) else ())
         if key.replace(" ", "") == "run.seed":
-            raise _error(locs, here, "run.seed is set by the calibration's seeds (seeds.root, seeds.per_evaluation), not a parameter")
+            raise spec_error(locs, here, "run.seed is set by the calibration's seeds (seeds.root, seeds.per_evaluation), not a parameter")
         parts = key.split(".")
         concrete = _walk_keys(raw, parts, p.years, locs, here, key) if "*" in parts else [key]
         for k in concrete:
             trial = ParameterSpec(key=p.key, type=p.type, low=p.low, high=p.high)
             if p.apply == "multiply":  # the structure check only needs a number of the right kind
                 trial = ParameterSpec(key=p.key, type="real", low=1.0, high=2.0)
-            _check_key(name, trial, i, k, raw, raw_locs, locs)
+            check_key(name, trial, i, k, raw, raw_locs, locs)
             keys.append(k)
     if len(set(keys)) != len(keys):
         dup = next(k for k in keys if keys.count(k) > 1)
-        raise _error(locs, here_base, f"the key {dup!r} is given twice")
+        raise spec_error(locs, here_base, f"the key {dup!r} is given twice")
     base_values = []
     for k in keys:
         v = _value_at(raw, k)
         if p.apply == "multiply":
             if v is _MISSING or isinstance(v, bool) or not isinstance(v, int | float):
-                raise _error(
+                raise spec_error(
                     locs,
                     here_base,
                     f"{k!r} has no value in the base scenario to multiply (add the year to the base scenario, or use 'apply: set')",
                 )
             if schema_type_at(k.split(".")) is int:
-                raise _error(locs, here_base, f"{k!r} holds a whole number, it cannot be multiplied")
+                raise spec_error(locs, here_base, f"{k!r} holds a whole number, it cannot be multiplied")
         base_values.append(float(v) if isinstance(v, int | float) and not isinstance(v, bool) else float("nan"))
     return FreeParameter(
         name=name,
@@ -589,7 +589,7 @@ def _check_shared_keys(parameters: list[FreeParameter], locs: Locations) -> None
     for fp in parameters:
         for k in fp.keys:
             if k in owner:
-                raise _error(
+                raise spec_error(
                     locs,
                     ("parameters", fp.name, "key"),
                     f"the key {k!r} is also set by parameter {owner[k]!r}: each key can have one free parameter",
@@ -610,7 +610,7 @@ def _check_corners(
         try:
             validate_located(Scenario, trial, trial_locs)
         except ScenarioError as exc:
-            raise _error(
+            raise spec_error(
                 locs,
                 ("parameters", fp.name, bound),
                 f"the scenario is not valid with this parameter at its {bound} bound ({value:g}): "
@@ -621,12 +621,12 @@ def _check_corners(
 def _check_indicator(name: str, locs: Locations, here: tuple[Any, ...]) -> None:
     if name not in INDICATOR_UNITS:
         match = difflib.get_close_matches(name, list(INDICATOR_UNITS), n=1, cutoff=0.6)
-        raise _error(locs, here, f"unknown indicator {name!r}", match[0] if match else None)
+        raise spec_error(locs, here, f"unknown indicator {name!r}", match[0] if match else None)
 
 
 def _check_year(year: int, base: Scenario, locs: Locations, here: tuple[Any, ...], what: str = "year") -> None:
     if not base.run.start_year <= year <= base.run.end_year:
-        raise _error(
+        raise spec_error(
             locs,
             here,
             f"{what} {year} is outside the base scenario's run {base.run.start_year}-{base.run.end_year}",
@@ -640,15 +640,15 @@ def _resolve_target(
     if t.observed is not None:
         for fld in ("indicator", "year", "kind", "value"):
             if getattr(t, fld) is not None:
-                raise _error(locs, here + (fld,), f"a target with 'observed' takes {fld} from the observed file; give one or the other")
+                raise spec_error(locs, here + (fld,), f"a target with 'observed' takes {fld} from the observed file; give one or the other")
         if not observed:
-            raise _error(locs, here + ("observed",), "the spec names no observed file ('observed:' at the top level)")
+            raise spec_error(locs, here + ("observed",), "the spec names no observed file ('observed:' at the top level)")
         fig = observed.get(t.observed)
         if fig is None:
             match = difflib.get_close_matches(t.observed, list(observed), n=1, cutoff=0.6)
-            raise _error(locs, here + ("observed",), f"no observed figure with id {t.observed!r}", match[0] if match else None)
+            raise spec_error(locs, here + ("observed",), f"no observed figure with id {t.observed!r}", match[0] if match else None)
         if not fig.comparable:
-            raise _error(locs, here + ("observed",), f"the observed figure {t.observed!r} has no model counterpart ({fig.derivation})")
+            raise spec_error(locs, here + ("observed",), f"the observed figure {t.observed!r} has no model counterpart ({fig.derivation})")
         indicator, year, kind, value = fig.model_indicator, fig.year, fig.kind, fig.model_value
         ident, quality, source = fig.id, fig.quality, fig.source
         note = t.note or fig.derivation
@@ -656,7 +656,7 @@ def _resolve_target(
     else:
         for fld in ("indicator", "year", "value"):
             if getattr(t, fld) is None:
-                raise _error(locs, here, f"a target needs 'observed' (an id) or 'indicator', 'year' and 'value'; '{fld}' is missing")
+                raise spec_error(locs, here, f"a target needs 'observed' (an id) or 'indicator', 'year' and 'value'; '{fld}' is missing")
         indicator, year, kind, value = t.indicator, t.year, t.kind or "level", t.value
         ident, quality, source, note = f"{indicator}_{year}", "", "", t.note
         where = here
@@ -669,16 +669,16 @@ def _resolve_target(
         try:
             y0 = int(kind.split(":", 1)[1])
         except ValueError:
-            raise _error(locs, where if t.observed else here + ("kind",), f"expected 'avg_growth_since:<year>', got {kind!r}") from None
+            raise spec_error(locs, where if t.observed else here + ("kind",), f"expected 'avg_growth_since:<year>', got {kind!r}") from None
         if y0 >= year:
-            raise _error(locs, where if t.observed else here + ("kind",), f"the growth base year {y0} is not before the target year {year}")
+            raise spec_error(locs, where if t.observed else here + ("kind",), f"the growth base year {y0} is not before the target year {year}")
         _check_year(y0, base, locs, where if t.observed else here + ("kind",), "growth base year")
     elif kind != "level":
-        raise _error(locs, where if t.observed else here + ("kind",), f"unknown kind {kind!r}; kinds are {', '.join(KINDS)}")
+        raise spec_error(locs, where if t.observed else here + ("kind",), f"unknown kind {kind!r}; kinds are {', '.join(KINDS)}")
     if not math.isfinite(value) or (value <= 0 and not kind.startswith("avg_growth_since:")):
-        raise _error(locs, where if t.observed else here + ("value",), f"expected a positive observed value (the fit compares logarithms), got {value:g}")
+        raise spec_error(locs, where if t.observed else here + ("value",), f"expected a positive observed value (the fit compares logarithms), got {value:g}")
     if kind.startswith("avg_growth_since:") and value <= -1:
-        raise _error(locs, where if t.observed else here + ("value",), f"expected a growth rate above -1, got {value:g}")
+        raise spec_error(locs, where if t.observed else here + ("value",), f"expected a growth rate above -1, got {value:g}")
     return Target(
         id=ident,
         indicator=indicator,
@@ -697,5 +697,5 @@ def _check_duplicate_targets(targets: list[Target], locs: Locations) -> None:
     for i, t in enumerate(targets):
         k = (t.indicator, t.year, t.kind)
         if k in seen:
-            raise _error(locs, ("targets", i), f"the same figure as target {seen[k] + 1} ({t.indicator} {t.year} {t.kind})")
+            raise spec_error(locs, ("targets", i), f"the same figure as target {seen[k] + 1} ({t.indicator} {t.year} {t.kind})")
         seen[k] = i

@@ -65,12 +65,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from simulator.experiment.seeds import derive_seeds, design_seed
 from simulator.experiment.sweep_spec import (
     ParameterSpec,
-    _check_key,
-    _check_range,
-    _error,
-    _from_raw,
-    _relocate_set,
+    check_key,
+    check_range,
     override_value,
+    parameter_from_raw,
+    relocate_set,
+    spec_error,
 )
 from simulator.model.indicators import INDICATOR_UNITS
 from simulator.scenario.errors import ScenarioError
@@ -235,72 +235,72 @@ def load_optimise_spec(path: str | os.PathLike[str], overrides: Iterable[str] = 
     apply_overrides(data, locs, list(overrides), root=OptimiseSpec)
     spec = validate_located(OptimiseSpec, data, locs)
     if spec.name is not None and not _SPEC_NAME.match(spec.name):
-        raise _error(locs, ("name",), f"expected a name usable as a directory name (letters, digits, _ . -), got {spec.name!r}")
+        raise spec_error(locs, ("name",), f"expected a name usable as a directory name (letters, digits, _ . -), got {spec.name!r}")
     uses_model = spec.evaluate == MODEL
     if not uses_model and not _FUNCTION.match(spec.evaluate):
-        raise _error(locs, ("evaluate",), f"expected 'model' or a function as 'module:function', got {spec.evaluate!r}")
+        raise spec_error(locs, ("evaluate",), f"expected 'model' or a function as 'module:function', got {spec.evaluate!r}")
     groups = (("levers", spec.levers), ("uncertainties", spec.uncertainties))
     seen: dict[str, str] = {}
     for group, variables in groups:
         for name, p in variables.items():
             if not _NAME.match(name):
-                raise _error(locs, (group, name), "a name must be lower case letters, digits and _ (it becomes a column name)")
+                raise spec_error(locs, (group, name), "a name must be lower case letters, digits and _ (it becomes a column name)")
             if name in seen:
-                raise _error(locs, (group, name), f"{name!r} is also one of the {seen[name]}")
+                raise spec_error(locs, (group, name), f"{name!r} is also one of the {seen[name]}")
             if name in spec.objectives:
-                raise _error(locs, (group, name), f"{name!r} is also the name of an objective")
+                raise spec_error(locs, (group, name), f"{name!r} is also the name of an objective")
             seen[name] = group
             if p.levels is not None:
-                raise _error(locs, (group, name, "levels"), "'levels' is for grid sweeps; a search and a Latin hypercube take the whole range")
-            _in_group(_check_range, group, name, p, "latin", _Shifted(locs, group))
+                raise spec_error(locs, (group, name, "levels"), "'levels' is for grid sweeps; a search and a Latin hypercube take the whole range")
+            _in_group(check_range, group, name, p, "latin", _Shifted(locs, group))
             if uses_model and p.key is None:
-                raise _error(locs, (group, name), "a lever or uncertain parameter needs the scenario 'key' it sets")
+                raise spec_error(locs, (group, name), "a lever or uncertain parameter needs the scenario 'key' it sets")
             if not uses_model and p.key is not None:
-                raise _error(locs, (group, name, "key"), "with 'evaluate' a function, values go to the function: no 'key'")
+                raise spec_error(locs, (group, name, "key"), "with 'evaluate' a function, values go to the function: no 'key'")
     for name in spec.objectives:
         if not _NAME.match(name):
-            raise _error(locs, ("objectives", name), "a name must be lower case letters, digits and _ (it becomes a column name)")
+            raise spec_error(locs, ("objectives", name), "a name must be lower case letters, digits and _ (it becomes a column name)")
     if spec.uncertainties == {} and spec.scenarios.samples > 1:
-        raise _error(locs, ("scenarios", "samples"), "with no uncertainties there is one point: samples must be 1 (use seeds for repeats)")
+        raise spec_error(locs, ("scenarios", "samples"), "with no uncertainties there is one point: samples must be 1 (use seeds for repeats)")
     r = spec.robustness
     if r.measure == "percentile" and r.q is None:
-        raise _error(locs, ("robustness",), "a percentile robustness needs 'q', the share (%) of scenarios allowed to do worse (e.g. 10)")
+        raise spec_error(locs, ("robustness",), "a percentile robustness needs 'q', the share (%) of scenarios allowed to do worse (e.g. 10)")
     if r.measure != "percentile" and r.q is not None:
-        raise _error(locs, ("robustness", "q"), f"'q' applies to the percentile measure, not {r.measure!r}")
+        raise spec_error(locs, ("robustness", "q"), f"'q' applies to the percentile measure, not {r.measure!r}")
     a = spec.algorithm
     if a.kind == "nsga2" and a.partitions is not None:
-        raise _error(locs, ("algorithm", "partitions"), "'partitions' (of NSGA-III's reference directions) does not apply to nsga2")
+        raise spec_error(locs, ("algorithm", "partitions"), "'partitions' (of NSGA-III's reference directions) does not apply to nsga2")
     n_scen = spec.scenarios.samples * spec.scenarios.seeds
     total = a.population * a.generations * n_scen
     if total > MAX_EVALUATIONS:
-        raise _error(locs, ("algorithm",), f"this search plans up to {total:,} runs, more than the limit of {MAX_EVALUATIONS:,}")
+        raise spec_error(locs, ("algorithm",), f"this search plans up to {total:,} runs, more than the limit of {MAX_EVALUATIONS:,}")
 
     base_path = base = None
     if uses_model:
         if spec.base is None:
-            raise _error(locs, (), "the spec needs 'base': the scenario every run starts from")
+            raise spec_error(locs, (), "the spec needs 'base': the scenario every run starts from")
         base_file = locs.get(("base",), (os.fspath(path), None))[0]
         base_path = Path(os.path.normpath(Path(base_file).parent / spec.base))
         raw, raw_locs = load_raw(base_path)
         try:
             apply_overrides(raw, raw_locs, spec.set)
         except ScenarioError as exc:
-            raise _relocate_set(exc, spec, locs) from None
+            raise relocate_set(exc, spec, locs) from None
         owner: dict[str, str] = {}
         for group, variables in groups:
             for name, p in variables.items():
                 for i, key in enumerate(p.keys):
-                    _in_group(_check_key, group, name, p, i, key, raw, raw_locs, _Shifted(locs, group))
+                    _in_group(check_key, group, name, p, i, key, raw, raw_locs, _Shifted(locs, group))
                     here = (group, name, "key") + ((i,) if not isinstance(p.key, str) else ())
                     if key in owner:
-                        raise _error(locs, here, f"{key!r} is already set by {owner[key]!r}")
+                        raise spec_error(locs, here, f"{key!r} is already set by {owner[key]!r}")
                     owner[key] = name
         try:
             base = validate_located(Scenario, raw, raw_locs)
         except ScenarioError as exc:
-            raise _relocate_set(exc, spec, locs) from None
+            raise relocate_set(exc, spec, locs) from None
     elif spec.base is not None or spec.set:
-        raise _error(locs, ("base",) if spec.base is not None else ("set",), "with 'evaluate' a function there is no base scenario")
+        raise spec_error(locs, ("base",) if spec.base is not None else ("set",), "with 'evaluate' a function there is no base scenario")
     for name, o in spec.objectives.items():
         _check_measure(o, ("objectives", name), base, locs)
     if spec.budget is not None:
@@ -348,21 +348,21 @@ def _in_group(check, group: str, *args) -> None:
 
 def _check_measure(m: Measure, here: tuple[Any, ...], base: Scenario | None, locs: Locations) -> None:
     if (m.year is None) == (m.years is None):
-        raise _error(locs, here, "give either 'year' (one year) or 'years' ([from, to], summed or averaged)")
+        raise spec_error(locs, here, "give either 'year' (one year) or 'years' ([from, to], summed or averaged)")
     if m.year is None and m.years[0] > m.years[1]:
-        raise _error(locs, here + ("years",), f"expected [from, to] with from <= to, got {m.years}")
+        raise spec_error(locs, here + ("years",), f"expected [from, to] with from <= to, got {m.years}")
     if isinstance(m.indicator, list) and not m.indicator:
-        raise _error(locs, here + ("indicator",), "expected at least one indicator")
+        raise spec_error(locs, here + ("indicator",), "expected at least one indicator")
     if base is None:
         return
     for i, ind in enumerate(m.indicators):
         if ind not in INDICATOR_UNITS:
             match = difflib.get_close_matches(ind, list(INDICATOR_UNITS), n=1, cutoff=0.6)
             where = here + ("indicator",) + ((i,) if isinstance(m.indicator, list) else ())
-            raise _error(locs, where, f"unknown indicator {ind!r}", match[0] if match else None)
+            raise spec_error(locs, where, f"unknown indicator {ind!r}", match[0] if match else None)
     for y in [m.year] if m.year is not None else m.years:
         if not base.run.start_year <= y <= base.run.end_year:
-            raise _error(
+            raise spec_error(
                 locs,
                 here + (("year",) if m.year is not None else ("years",)),
                 f"year {y} is outside the base scenario's run {base.run.start_year}-{base.run.end_year}",
@@ -387,7 +387,7 @@ def scenario_points(spec: OptimiseSpec) -> list[ScenarioPoint]:
             latin.sample({"num_vars": len(names), "names": names, "bounds": bounds}, s.samples, seed=design_seed(s.root)),
             dtype=float,
         ).reshape(s.samples, len(names))
-        points = [{n: _from_raw(p, x) for n, p, x in zip(names, spec.uncertainties.values(), row, strict=True)} for row in raw]
+        points = [{n: parameter_from_raw(p, x) for n, p, x in zip(names, spec.uncertainties.values(), row, strict=True)} for row in raw]
     else:
         points = [{}]
     seeds = derive_seeds(s.root, s.seeds)
@@ -413,7 +413,7 @@ def decode(spec: OptimiseSpec, x) -> dict[str, Any]:
     out = {}
     for (name, p), u in zip(spec.levers.items(), x, strict=True):
         lo, hi = _bounds(p)
-        out[name] = _from_raw(p, lo + float(u) * (hi - lo))
+        out[name] = parameter_from_raw(p, lo + float(u) * (hi - lo))
     return out
 
 

@@ -241,7 +241,7 @@ class LoadedSpec:
 # ------------------------------------------------------------------ loading
 
 
-def _error(locs: Locations, path: tuple[Any, ...], message: str, suggestion: str | None = None) -> ScenarioError:
+def spec_error(locs: Locations, path: tuple[Any, ...], message: str, suggestion: str | None = None) -> ScenarioError:
     """A :class:`ScenarioError` located at the closest known line of *path*."""
     file, line = location(locs, path)
     shown = ".".join(str(p) for p in path) or None
@@ -269,7 +269,7 @@ def load_sweep_spec(path: str | os.PathLike[str], overrides: Iterable[str] = ())
     spec = validate_located(SweepSpec, data, locs)
     _check_names(spec, locs)
     for name, p in spec.parameters.items():
-        _check_range(name, p, spec.design.kind, locs)
+        check_range(name, p, spec.design.kind, locs)
     _check_design(spec, locs)
 
     base_file = locs.get(("base",), (os.fspath(path), None))[0]
@@ -278,25 +278,25 @@ def load_sweep_spec(path: str | os.PathLike[str], overrides: Iterable[str] = ())
     try:
         apply_overrides(raw, raw_locs, spec.set)
     except ScenarioError as exc:
-        raise _relocate_set(exc, spec, locs) from None
+        raise relocate_set(exc, spec, locs) from None
     owner: dict[str, str] = {}
     for name, p in spec.parameters.items():
         for i, key in enumerate(p.keys):
-            _check_key(name, p, i, key, raw, raw_locs, locs)
+            check_key(name, p, i, key, raw, raw_locs, locs)
             here = ("parameters", name, "key") + ((i,) if not isinstance(p.key, str) else ())
             if key in owner:
-                raise _error(locs, here, f"{key!r} is already set by parameter {owner[key]!r}")
+                raise spec_error(locs, here, f"{key!r} is already set by parameter {owner[key]!r}")
             owner[key] = name
     try:
         base = validate_located(Scenario, raw, raw_locs)
     except ScenarioError as exc:
-        raise _relocate_set(exc, spec, locs) from None
+        raise relocate_set(exc, spec, locs) from None
 
     years = spec.outcomes.years or [base.run.end_year]
     _check_outcomes(spec, years, base, locs)
     n_runs = design_size(spec) * spec.seeds.per_point
     if n_runs > MAX_RUNS:
-        raise _error(
+        raise spec_error(
             locs,
             ("design",),
             f"this design plans {n_runs:,} runs, more than the limit of {MAX_RUNS:,}",
@@ -316,7 +316,7 @@ def load_sweep_spec(path: str | os.PathLike[str], overrides: Iterable[str] = ())
     )
 
 
-def _relocate_set(exc: ScenarioError, spec: SweepSpec, locs: Locations) -> ScenarioError:
+def relocate_set(exc: ScenarioError, spec: SweepSpec, locs: Locations) -> ScenarioError:
     """An error about a ``set`` override, pointed at the spec's line for it."""
     if exc.file != OVERRIDE_FILE:
         return exc
@@ -336,49 +336,51 @@ def _relocate_set(exc: ScenarioError, spec: SweepSpec, locs: Locations) -> Scena
 
 def _check_names(spec: SweepSpec, locs: Locations) -> None:
     if spec.name is not None and not _SWEEP_NAME.match(spec.name):
-        raise _error(locs, ("name",), f"expected a name usable as a directory name (letters, digits, _ . -), got {spec.name!r}")
+        raise spec_error(locs, ("name",), f"expected a name usable as a directory name (letters, digits, _ . -), got {spec.name!r}")
     for name in spec.parameters:
         if not _NAME.match(name):
-            raise _error(
+            raise spec_error(
                 locs,
                 ("parameters", name),
                 "a parameter name must be lower case letters, digits and _ (it becomes a column name)",
             )
         if name in RESERVED_COLUMNS:
-            raise _error(locs, ("parameters", name), f"{name!r} is a reserved column name of runs.parquet")
+            raise spec_error(locs, ("parameters", name), f"{name!r} is a reserved column name of runs.parquet")
 
 
-def _check_range(name: str, p: ParameterSpec, kind: str, locs: Locations) -> None:
+def check_range(name: str, p: ParameterSpec, kind: str, locs: Locations) -> None:
+    """Check a parameter's range or levels for a design of ``kind`` (used by sweeps, searches and
+    calibrations): raises a located :class:`ScenarioError`."""
     here = ("parameters", name)
     if p.type == "categorical":
         for field in ("low", "high"):
             if getattr(p, field) is not None:
-                raise _error(locs, here + (field,), "a categorical parameter takes 'values', not low/high")
+                raise spec_error(locs, here + (field,), "a categorical parameter takes 'values', not low/high")
         if p.values is None or len(p.values) < 2:
-            raise _error(locs, here + ("values",), "a categorical parameter needs a list of at least two 'values'")
+            raise spec_error(locs, here + ("values",), "a categorical parameter needs a list of at least two 'values'")
         if len({json.dumps(v) for v in p.values}) != len(p.values):
-            raise _error(locs, here + ("values",), "the values of a categorical parameter must differ")
+            raise spec_error(locs, here + ("values",), "the values of a categorical parameter must differ")
         if p.levels is not None:
-            raise _error(locs, here + ("levels",), "a categorical parameter takes all its values; 'levels' is for real and integer parameters")
+            raise spec_error(locs, here + ("levels",), "a categorical parameter takes all its values; 'levels' is for real and integer parameters")
         return
     if p.values is not None:
-        raise _error(locs, here + ("values",), f"a {p.type} parameter takes 'low' and 'high', not 'values'")
+        raise spec_error(locs, here + ("values",), f"a {p.type} parameter takes 'low' and 'high', not 'values'")
     for field in ("low", "high"):
         v = getattr(p, field)
         if v is None:
-            raise _error(locs, here, f"a {p.type} parameter needs '{field}'")
+            raise spec_error(locs, here, f"a {p.type} parameter needs '{field}'")
         if not math.isfinite(v):
-            raise _error(locs, here + (field,), f"expected a finite number, got {v}")
+            raise spec_error(locs, here + (field,), f"expected a finite number, got {v}")
         if p.type == "integer" and v != int(v):
-            raise _error(locs, here + (field,), f"an integer parameter needs a whole number, got {v:g}")
+            raise spec_error(locs, here + (field,), f"an integer parameter needs a whole number, got {v:g}")
     if p.low > p.high or (p.type == "real" and p.low == p.high):
-        raise _error(
+        raise spec_error(
             locs,
             here + ("high",),
             f"expected high above low, got low {p.low:g} and high {p.high:g}",
         )
     if p.levels is not None and kind != "grid":
-        raise _error(locs, here + ("levels",), f"'levels' of a parameter applies to grid designs only, this is a {kind} design")
+        raise spec_error(locs, here + ("levels",), f"'levels' of a parameter applies to grid designs only, this is a {kind} design")
 
 
 def _check_design(spec: SweepSpec, locs: Locations) -> None:
@@ -386,35 +388,35 @@ def _check_design(spec: SweepSpec, locs: Locations) -> None:
     allowed = _DESIGN_FIELDS[d.kind]
     for field in ("levels", "samples", "base_samples", "second_order", "trajectories"):
         if getattr(d, field) is not None and field not in allowed:
-            raise _error(
+            raise spec_error(
                 locs,
                 ("design", field),
                 f"not used by a {d.kind!r} design (it takes {', '.join(sorted(allowed))})",
             )
     need = _DESIGN_REQUIRED.get(d.kind)
     if need is not None and getattr(d, need) is None:
-        raise _error(locs, ("design",), f"a {d.kind!r} design needs '{need}'")
+        raise spec_error(locs, ("design",), f"a {d.kind!r} design needs '{need}'")
     if d.kind == "saltelli" and d.base_samples & (d.base_samples - 1):
         lower = 1 << (d.base_samples.bit_length() - 1)
-        raise _error(
+        raise spec_error(
             locs,
             ("design", "base_samples"),
             f"Sobol sampling needs a power of 2 (its balance properties), got {d.base_samples}; "
             f"try {lower} or {lower * 2}",
         )
     if d.kind == "morris" and (d.levels or MORRIS_DEFAULT_LEVELS) % 2:
-        raise _error(locs, ("design", "levels"), f"Morris trajectories need an even number of levels, got {d.levels}")
+        raise spec_error(locs, ("design", "levels"), f"Morris trajectories need an even number of levels, got {d.levels}")
     if d.kind == "grid":
         for name, p in spec.parameters.items():
             if p.type == "real" and p.levels is None and d.levels is None:
-                raise _error(
+                raise spec_error(
                     locs,
                     ("parameters", name),
                     "a real parameter in a grid design needs 'levels' (here or under design)",
                 )
 
 
-def _check_key(
+def check_key(
     name: str,
     p: ParameterSpec,
     index: int,
@@ -426,7 +428,7 @@ def _check_key(
     """Check that *key* is a scenario key a value of this parameter can go to."""
     here = ("parameters", name, "key") + ((index,) if not isinstance(p.key, str) else ())
     if key.replace(" ", "") == "run.seed":
-        raise _error(locs, here, "run.seed is set by the sweep's seeds (seeds.root, seeds.per_point), not a parameter")
+        raise spec_error(locs, here, "run.seed is set by the sweep's seeds (seeds.root, seeds.per_point), not a parameter")
     trial = copy.deepcopy(raw)
     sample = p.values[0] if p.type == "categorical" else p.low
     try:
@@ -434,7 +436,7 @@ def _check_key(
     except ScenarioError as exc:
         problem = _SUFFIX.sub("", exc.message)
         where = f" at '{exc.key}'" if exc.key and exc.key != key else ""
-        raise _error(
+        raise spec_error(
             locs,
             here,
             f"{key!r} is not a key of the base scenario: {problem}{where}",
@@ -446,9 +448,9 @@ def _check_key(
         hint = ""
         if _is_mapping(target):
             hint = f"; to vary one year of a series, add the year: '{key}.2020'"
-        raise _error(locs, here, f"{key!r} holds {what}, a {p.type} parameter needs a number{hint}")
+        raise spec_error(locs, here, f"{key!r} holds {what}, a {p.type} parameter needs a number{hint}")
     if p.type == "real" and target is int:
-        raise _error(locs, here, f"{key!r} holds a whole number: use 'type: integer'")
+        raise spec_error(locs, here, f"{key!r} holds a whole number: use 'type: integer'")
 
 
 def _is_mapping(tp: Any) -> bool:
@@ -473,7 +475,7 @@ def _check_outcomes(spec: SweepSpec, years: list[int], base: Scenario, locs: Loc
     for i, ind in enumerate(spec.outcomes.indicators):
         if ind not in INDICATOR_UNITS:
             match = difflib.get_close_matches(ind, list(INDICATOR_UNITS), n=1, cutoff=0.6)
-            raise _error(
+            raise spec_error(
                 locs,
                 ("outcomes", "indicators", i),
                 f"unknown indicator {ind!r}",
@@ -481,7 +483,7 @@ def _check_outcomes(spec: SweepSpec, years: list[int], base: Scenario, locs: Loc
             )
     for i, y in enumerate(years):
         if not base.run.start_year <= y <= base.run.end_year:
-            raise _error(
+            raise spec_error(
                 locs,
                 ("outcomes", "years", i),
                 f"year {y} is outside the base scenario's run {base.run.start_year}-{base.run.end_year}",
@@ -489,7 +491,7 @@ def _check_outcomes(spec: SweepSpec, years: list[int], base: Scenario, locs: Loc
     names = {f"{ind}_{y}" for ind in spec.outcomes.indicators for y in years}
     clash = names & set(spec.parameters)
     if clash:
-        raise _error(locs, ("parameters", sorted(clash)[0]), "this name is also an outcome column")
+        raise spec_error(locs, ("parameters", sorted(clash)[0]), "this name is also an outcome column")
 
 
 def override_value(value: Scalar) -> str:
@@ -606,11 +608,13 @@ def build_design(spec: SweepSpec, root_seed: int | None = None) -> Design:
             problem, d.trajectories, num_levels=d.levels or MORRIS_DEFAULT_LEVELS, seed=seed
         )
     raw = np.asarray(raw, dtype=float)
-    values = [{n: _from_raw(p, x) for n, p, x in zip(names, params, row, strict=True)} for row in raw]
+    values = [{n: parameter_from_raw(p, x) for n, p, x in zip(names, params, row, strict=True)} for row in raw]
     return Design(names, values, raw)
 
 
-def _from_raw(p: ParameterSpec, x: float) -> Scalar:
+def parameter_from_raw(p: ParameterSpec, x: float) -> Scalar:
+    """The parameter's value for a design coordinate ``x`` in its range (rounded for integers,
+    a level for categorical parameters)."""
     if p.type == "real":
         return float(x)
     if p.type == "integer":

@@ -20,6 +20,7 @@ from simulator.model.sectors import (
     COAL,
     EMPLOYED,
     INACTIVE,
+    INFORMAL,
     PRIVATE,
     PUBLIC,
     RETIRED,
@@ -267,6 +268,11 @@ def build_firms(model: CityModel, rng: np.random.Generator) -> Firms:
     u = take(_rows(sc.population.unemployed_persons, S, rng), 0)
     p.status[u] = UNEMPLOYED
     p.unemp_months[u] = rng.integers(0, sc.population.initial_unemployment_spell_max_months + 1, size=len(u))
+    # of them, those in informal work: the steady-state share of the entry and exit rates
+    inf = sc.labour.informal
+    if inf.entry_rate_per_month > 0.0:
+        share = inf.entry_rate_per_month / (inf.entry_rate_per_month + inf.exit_rate_per_month)
+        p.status[u[rng.random(len(u)) < share]] = INFORMAL
     firms.productivity[: firms.n][firms.ownership[: firms.n] == PUBLIC] = 1.0
     return firms
 

@@ -86,6 +86,7 @@ STREAMS = (
     "migration_graduates",
     "migration_return",
     "labour_informal",
+    "labour_early_retirement",
 )
 """Named random streams, one per mechanism. New streams are appended, never inserted,
 so that adding a mechanism leaves the draws of the others unchanged."""

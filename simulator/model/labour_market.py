@@ -158,15 +158,18 @@ def resettle(model: CityModel, rows: np.ndarray) -> None:
 def retire_early(model: CityModel, rows: np.ndarray) -> None:
     """Laid-off workers of state firms and mines (``rows``, just separated) within
     ``labour.early_retirement_years_before_statutory`` years of their statutory retirement age
-    retire at once (internal and early retirement of the state sector: they leave the labour
+    retire at once with probability ``early_retirement_take_up_share`` (internal and early retirement of the state sector: they leave the labour
     force on a pension rather than look for work). Their pension is computed on the city's
     reference wage, as for anyone who retires from job search."""
-    years = model.scenario.labour.early_retirement_years_before_statutory
-    if years <= 0.0 or len(rows) == 0:
+    lab = model.scenario.labour
+    years = lab.early_retirement_years_before_statutory
+    if years <= 0.0 or lab.early_retirement_take_up_share <= 0.0 or len(rows) == 0:
         return
     p = model.persons
     ret_age = model.retirement_age_months(p.female[rows], p.skill[rows])
-    early = rows[p.age_m[rows] >= ret_age - np.rint(12.0 * years)]
+    eligible = rows[p.age_m[rows] >= ret_age - np.rint(12.0 * years)]
+    draw = model.streams["labour_early_retirement"].random(len(eligible))
+    early = eligible[draw < lab.early_retirement_take_up_share]
     if len(early):
         retire(model, early)
         model.month_flows["early_retirements"] += len(early) * model.scale
@@ -183,7 +186,8 @@ def informal_work(model: CityModel) -> None:
 
     Each job seeker (``UNEMPLOYED``) starts informal, own-account work (status ``INFORMAL``) with
     ``labour.informal.entry_rate_per_month``; each informal worker goes back to plain job seeking
-    with ``exit_rate_per_month`` (a new spell). Informal workers keep searching for a job
+    with ``exit_rate_per_month``; their spell (``unemp_months``, the months since their last job)
+    runs on through informal work, so leaving it opens no new benefit entitlement. Informal workers keep searching for a job
     (:func:`step`, with ``search_intensity``); they are paid by :func:`informal_earnings`.
     """
     inf = model.scenario.labour.informal
@@ -197,8 +201,7 @@ def informal_work(model: CityModel) -> None:
     start = seekers[rng.random(len(seekers)) < inf.entry_rate_per_month]
     stop = informal[rng.random(len(informal)) < inf.exit_rate_per_month]
     p.status[start] = INFORMAL
-    p.status[stop] = UNEMPLOYED
-    p.unemp_months[stop] = 0
+    p.status[stop] = UNEMPLOYED  # the spell goes on: months without a job (no new benefit entitlement)
 
 
 def informal_earnings(model: CityModel, services_demand: float) -> tuple[float, np.ndarray]:
@@ -287,7 +290,8 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     if prog.trainees > 0:
         train(model, model.lever_streams["reemployment"], unemployed)
     # the job seekers: the unemployed and those in informal work, who search on
-    seekers = np.flatnonzero((status == UNEMPLOYED) | (status == INFORMAL))
+    informal_rows = np.flatnonzero(status == INFORMAL)
+    seekers = np.union1d(unemployed, informal_rows) if len(informal_rows) else unemployed
 
     # 3. matching
     alive = f.alive[:nf]
@@ -378,6 +382,7 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     # the matching: the job seekers now are those of then still without a job)
     un = unemployed[status[unemployed] == UNEMPLOYED]
     p.unemp_months[un] += 1
+    p.unemp_months[informal_rows[status[informal_rows] == INFORMAL]] += 1  # without a job (informal work is not one)
     old = un[(p.age_m[un] // 12) >= DISCOURAGED_MIN_AGE_YEARS]
     leave = old[rng.random(len(old)) < lab.discouraged_exit_rate_per_month_age_50_plus]
     p.status[leave] = INACTIVE

@@ -326,14 +326,16 @@ class Person(mesa.Agent):
             if rate > 0.0 and self.random.random() < rate:
                 state = self.employer.ownership != PRIVATE
                 self.separate()
-                years = self.model.labour.early_retirement_years_before_statutory
+                lab = self.model.labour
+                years = lab.early_retirement_years_before_statutory
                 if state and years > 0 and self.age_m >= self.retirement_age_m() - round(12 * years):
-                    self.retire()  # internal or early retirement from a state firm
+                    if self.random.random() < lab.early_retirement_take_up_share:
+                        self.retire()  # internal or early retirement from a state firm
 
     def choose_sector(self) -> None:
         """A job seeker directs search at one sector: fit x the sector's vacancies."""
         self.sector_choice = -1
-        if self.status != UNEMPLOYED:
+        if self.status not in SEEKING:
             return
         m = self.model
         attract = [self.fit_for(s) * m.sector_vacancies[s] for s in range(N_SECTORS)]
@@ -348,8 +350,10 @@ class Person(mesa.Agent):
                 choice = s
                 break
         self.sector_choice = choice
-        self.fit = self.fit_for(choice)
-        m.sector_seekers[choice] += 1
+        # those in informal work search on, with less weight
+        weight = m.labour.informal.search_intensity if self.status == INFORMAL else 1.0
+        self.fit = self.fit_for(choice) * weight
+        m.sector_seekers[choice] += weight
         m.sector_fit[choice] += self.fit
 
     def maybe_hired(self) -> None:
@@ -371,6 +375,8 @@ class Person(mesa.Agent):
             self.wage = self.employer.wage_offer * m.skill_premium[self.skill]
             m.wage_sum += self.wage
             m.n_employed += 1
+        elif self.status == INFORMAL:
+            self.unemp_months += 1  # months without a job: informal work is not one
         elif self.status == UNEMPLOYED:
             self.unemp_months += 1
             if self.age_m // 12 >= DISCOURAGED_MIN_AGE_YEARS:

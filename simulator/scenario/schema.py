@@ -441,7 +441,8 @@ class LabourCfg(Strict):
     unemployment_benefit_yuan_per_month: NonNeg
     unemployment_benefit_max_months: Annotated[int, Field(ge=0)]
     informal: InformalWorkCfg
-    early_retirement_years_before_statutory: Annotated[float, Field(ge=0.0, le=15.0)]  # laid-off state workers this close to their statutory age retire (0: nobody)
+    early_retirement_years_before_statutory: Annotated[float, Field(ge=0.0, le=15.0)]  # laid-off state workers this close to their statutory age may retire (0: nobody)
+    early_retirement_take_up_share: Share  # of those eligible, the share who retire (they apply, the firm approves)
 
 
 # ----------------------------------------------------------------------- sectors

@@ -23,7 +23,23 @@ QUIET = (  # no quits, no discouraged exits: only the rule under test moves peop
 
 
 def _seekers(m) -> np.ndarray:
-    return np.flatnonzero(m.persons.view("status") == UNEMPLOYED)
+    """The job seekers, after sending those the build put in informal work back to plain search."""
+    status = m.persons.view("status")
+    status[status == INFORMAL] = UNEMPLOYED
+    return np.flatnonzero(status == UNEMPLOYED)
+
+
+@pytest.mark.parametrize(("entry", "exit_"), [(0.03, 0.02), (0.01, 0.04)])
+def test_the_initial_city_has_the_steady_state_share_in_informal_work(load_tiny, build_model, entry, exit_) -> None:
+    m = build_model(load_tiny(f"labour.informal.entry_rate_per_month={entry}", f"labour.informal.exit_rate_per_month={exit_}"))
+    status = m.persons.view("status")
+    n_inf, n_seek = np.count_nonzero(status == INFORMAL), np.count_nonzero(status == UNEMPLOYED)
+    share = entry / (entry + exit_)
+    n = n_inf + n_seek
+    assert abs(n_inf - share * n) <= 4 * np.sqrt(n * share * (1 - share)) + 1
+    m0 = build_model(load_tiny("labour.informal.entry_rate_per_month=0"))
+    assert not np.any(m0.persons.view("status") == INFORMAL)
+    assert np.count_nonzero(m0.persons.view("status") == UNEMPLOYED) == n  # the same job seekers in all
 
 
 def test_every_job_seeker_starts_informal_work_at_rate_one_and_stops_at_exit_rate_one(load_tiny, build_model) -> None:
@@ -38,7 +54,17 @@ def test_every_job_seeker_starts_informal_work_at_rate_one_and_stops_at_exit_rat
     m.persons.unemp_months[seekers] = 7
     informal_work(m)
     assert np.all(m.persons.status[seekers] == UNEMPLOYED)
-    assert np.all(m.persons.unemp_months[seekers] == 0)  # a new spell of job search
+    assert np.all(m.persons.unemp_months[seekers] == 7)  # the spell goes on: no new benefit entitlement
+
+
+def test_the_spell_runs_on_in_informal_work(load_tiny, build_model) -> None:
+    m = build_model(load_tiny(*QUIET, "labour.matching_efficiency_per_month=1e-12"))
+    rows = _seekers(m)[:10]
+    m.persons.status[rows] = INFORMAL
+    m.persons.unemp_months[rows] = 3
+    labour_market.step(m)
+    assert np.all(m.persons.status[rows] == INFORMAL)
+    assert np.all(m.persons.unemp_months[rows] == 4)
 
 
 def test_nobody_moves_with_both_rates_zero(load_tiny, build_model) -> None:
@@ -78,7 +104,7 @@ def test_informal_earnings_reach_the_households_and_services_value_added(load_ti
     m = build_model(load_tiny())
     m.step()  # a month with every mechanism (strict: the accounting checks hold)
     labour_market.step(m)
-    m.persons.status[_seekers(m)[:30]] = INFORMAL
+    m.persons.status[np.flatnonzero(m.persons.view("status") == UNEMPLOYED)[:30]] = INFORMAL
     rows = np.flatnonzero(m.persons.view("status") == INFORMAL)  # these and those of the first month
     m.hh_income[:] = 0.0
     m.month_va[:] = 0.0
@@ -150,6 +176,7 @@ def test_laid_off_state_workers_near_their_statutory_age_retire(load_tiny, build
         "labour.layoff_share_of_excess_per_month_soe=1",
         "labour.matching_efficiency_per_month=1e-12",  # nobody is hired back
         f"labour.early_retirement_years_before_statutory={years}",
+        "labour.early_retirement_take_up_share=1",
     )
     m = build_model(sc)
     p, f = m.persons, m.firms
@@ -170,4 +197,24 @@ def test_laid_off_state_workers_near_their_statutory_age_retire(load_tiny, build
         assert m.month_flows["early_retirements"] == early.sum() * m.scale
     else:
         assert not np.any(p.status[emp[laid]] == RETIRED)
-    assert np.all(p.status[emp[laid & ~near]] == UNEMPLOYED)
+    assert np.all(np.isin(p.status[emp[laid & ~near]], [UNEMPLOYED, INFORMAL]))
+
+
+def test_a_share_of_those_eligible_take_up_early_retirement(load_tiny, build_model) -> None:
+    sc = load_tiny(
+        *QUIET,
+        "labour.layoff_share_of_excess_per_month_soe=1",
+        "labour.matching_efficiency_per_month=1e-12",
+        "labour.early_retirement_years_before_statutory=10",
+        "labour.early_retirement_take_up_share=0.5",
+    )
+    m = build_model(sc)
+    p, f = m.persons, m.firms
+    emp = np.flatnonzero(p.view("status") == EMPLOYED)
+    ret_age = m.retirement_age_months(p.female[emp], p.skill[emp])
+    eligible = emp[(p.age_m[emp] >= ret_age - 120) & (f.ownership[p.employer[emp]] != PRIVATE) & ~p.welfare_job[emp]]
+    f.target[: f.n] = 0.0
+    labour_market.step(m)
+    n, k = len(eligible), int(np.count_nonzero(p.status[eligible] == RETIRED))
+    assert n > 30
+    assert abs(k - 0.5 * n) <= 4 * np.sqrt(n * 0.25) + 1

@@ -17,6 +17,7 @@ from simulator.model.sectors import (
     PRIVATE,
     PUBLIC,
     SECTOR_NAMES,
+    SEEKING,
     SKILL_NAMES,
     SOE,
     UNEMPLOYED,
@@ -140,7 +141,7 @@ def test_hired_persons_were_job_seekers_and_get_the_sectors_experience(matched) 
     m, _, before = matched
     p, f = m.persons, m.firms
     n = len(before["status"])
-    hired = (before["status"] == UNEMPLOYED) & (p.status[:n] == EMPLOYED)
+    hired = np.isin(before["status"], SEEKING) & (p.status[:n] == EMPLOYED)  # job seekers, informal ones too
     assert hired.sum() == m.hires
     # only job seekers were hired; the inactive stay out
     newly_employed = (before["status"] != EMPLOYED) & (p.status[:n] == EMPLOYED)

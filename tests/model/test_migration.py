@@ -173,7 +173,8 @@ def _set_labour_force(m, employed: int, seeking: int, farm: tuple[int, int] = (0
 def test_expected_income_ratios_by_hand(load_tiny, build_model) -> None:
     m = build_model(load_tiny("migration.destination_wage_yuan_per_month={2000: 1000}",
                               "migration.rural_destination_wage_yuan_per_month={2000: 600}",
-                              "migration.destination_unemployment_rate={2000: 0.1}"))
+                              "migration.destination_unemployment_rate={2000: 0.1}",
+                              "labour.informal.entry_rate_per_month=0"))  # (nobody in informal work)
     _set_labour_force(m, employed=75, seeking=25, farm=(40, 10))
     assert migration.pool_wage_and_unemployment(m, farm=False) == pytest.approx((500.0, 0.25))
     assert migration.pool_wage_and_unemployment(m, farm=True) == pytest.approx((200.0, 0.2))
