@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.model import kernels, regions
+from simulator.model import draws, kernels, regions
 from simulator.model.draws import categorical
 from simulator.model.sectors import (
     AGRI,
@@ -83,6 +83,35 @@ def death_table_by_month(level: float, slope: float) -> np.ndarray:
     return by_month
 
 
+DEATH_DRAW_BOUND_AGE_YEARS = 75
+"""Deaths are drawn as candidates at the death probability of this age (geometric gaps, about one
+draw per 300 persons a month at Fuxin's mortality) and the older, whose probability is higher,
+with a draw each (:func:`draw_deaths`). Any age gives the same distribution; this one makes
+about the fewest draws for an ageing Chinese city."""
+
+
+def draw_deaths(rng: np.random.Generator, present: np.ndarray, age_m: np.ndarray, table: np.ndarray,
+                table_by_month: np.ndarray) -> np.ndarray:
+    """Rows of the present persons who die this month, in row order: each independently with
+    ``table_by_month[age_m]`` (``table``: the same by year of age, rising with age).
+
+    Those up to :data:`DEATH_DRAW_BOUND_AGE_YEARS` are drawn by thinning: candidates at the
+    probability of that age (:func:`~simulator.model.draws.bernoulli_positions` over the present
+    persons in row order), each kept with its own probability over it; the older each get a
+    uniform draw (``kernels.deaths``). Under ``draws.LEGACY_DRAWS`` (tests only): one uniform per
+    present person, the ``j``-th present person dying if the ``j``-th draw falls below their
+    probability."""
+    if draws.legacy("deaths"):
+        u = rng.random(int(np.count_nonzero(present)))
+        return kernels.deaths(present, age_m, table_by_month, -1.0, np.zeros(0, np.int64), np.zeros(0), u)
+    bound = float(table[min(DEATH_DRAW_BOUND_AGE_YEARS, len(table) - 1)])
+    n, n_rest = kernels.count_present_above(present, age_m, table_by_month, bound)
+    cand = draws.bernoulli_positions(rng, n, bound)
+    u_cand = rng.random(len(cand))
+    u_rest = rng.random(n_rest)
+    return kernels.deaths(present, age_m, table_by_month, bound, cand, u_cand, u_rest)
+
+
 def fertility_schedule(tfr: float, mean_age: float, sd: float) -> np.ndarray:
     """Births per woman per year at ages 0..MAX_AGE (zero outside 15-49), summing to ``tfr``."""
     ages = np.arange(MAX_AGE_YEARS + 1, dtype=float)
@@ -99,11 +128,10 @@ def step(model: CityModel) -> None:
     S = model.scale
     present = p.view("present")
     p.view("age_m")[:] += present  # everyone present ages by a month
-    # deaths: the j-th present person dies if the j-th uniform draw falls below the death
-    # probability of their year of age (kernels.deaths: one pass, no temporaries)
+    # deaths: each present person dies with the death probability of their year of age
     level = gompertz_level(model.s(d.life_expectancy_years), d.gompertz_slope_per_year)
-    u = rng.random(int(np.count_nonzero(present)))
-    dead = kernels.deaths(present, p.view("age_m"), u, death_table_by_month(level, d.gompertz_slope_per_year))
+    dead = draw_deaths(rng, present, p.view("age_m"), death_table(level, d.gompertz_slope_per_year),
+                       death_table_by_month(level, d.gompertz_slope_per_year))
     remove_persons(model, dead)
     model.counts["deaths"] += len(dead) * S
     regions.tally(model, "deaths", dead)

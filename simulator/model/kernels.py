@@ -151,18 +151,48 @@ def households_with(household, key, value, n_households):
 
 
 @njit(cache=True, nogil=True)
-def deaths(present, age_m, u, table_by_month):
-    """Rows of the present persons who die this month, in row order: the ``j``-th present
-    person dies if ``u[j] < table_by_month[age_m]``."""
-    out = np.empty(u.shape[0] + 1, np.intp)
+def deaths(present, age_m, table_by_month, bound, cand, u_cand, u_rest):
+    """Rows of the present persons who die this month, in row order, ``p = table_by_month[age_m]``
+    their probabilities. The ``j``-th present person (counting from 0) with ``p <= bound`` is a
+    candidate if ``j`` is in ``cand`` (sorted; drawn at ``bound``), and a candidate at
+    ``cand[c]`` dies if ``u_cand[c] * bound < p``; the others (``p > bound``) die if their own
+    draw falls below ``p``: the ``r``-th of them if ``u_rest[r] < p``. ``u_rest`` holds one draw
+    for each present person with ``p > bound`` (:func:`count_present_above`); with ``bound < 0``
+    it is one draw per present person, ``u_rest[j] < p``."""
+    out = np.empty(cand.shape[0] + u_rest.shape[0] + 1, np.intp)
     j = 0
+    c = 0
+    r = 0
+    k = 0
+    n_cand = cand.shape[0]
+    for i in range(present.shape[0]):
+        if present[i]:
+            p = table_by_month[age_m[i]]
+            if p > bound:
+                out[k] = i
+                k += u_rest[r] < p
+                r += 1
+            else:
+                while c < n_cand and cand[c] < j:  # candidates at rows drawn by their own draw
+                    c += 1
+                if c < n_cand and cand[c] == j:
+                    out[k] = i
+                    k += u_cand[c] * bound < p
+                    c += 1
+            j += 1
+    return out[:k].copy()
+
+
+@njit(cache=True, nogil=True)
+def count_present_above(present, age_m, table_by_month, bound):
+    """How many persons are present, and how many of them have ``table_by_month[age_m] > bound``."""
+    n = 0
     k = 0
     for i in range(present.shape[0]):
         if present[i]:
-            out[k] = i  # branch-free: write every row, keep it by advancing
-            k += u[j] < table_by_month[age_m[i]]
-            j += 1
-    return out[:k].copy()
+            n += 1
+            k += table_by_month[age_m[i]] > bound
+    return n, k
 
 
 @njit(cache=True, nogil=True)
@@ -554,13 +584,14 @@ def ordinary_sector_sums(sector, ordinary, sales, profit, n_sectors):
 
 
 @njit(cache=True, nogil=True)
-def quits(rows, u, quit_rate, welfare_job, employer, status, wage, unemp_months, unemployed, n_firms):
+def quits(rows, quit_pos, welfare_job, employer, status, wage, unemp_months, unemployed, n_firms):
     """The month's quits among the employed ``rows`` (in row order) and who stays.
 
-    The ``j``-th worker quits if ``u[j] < quit_rate``: they become job seekers (status
-    ``unemployed``, no employer, wage, spell or welfare job, as ``labour_market.separate``).
-    Returns the rows and employers of the workers who stay in ordinary jobs, and per firm row
-    the number of those (float64) and of the workers who stay in public-welfare jobs.
+    The ``j``-th worker quits if ``j`` is in ``quit_pos`` (sorted positions): they become job
+    seekers (status ``unemployed``, no employer, wage, spell or welfare job, as
+    ``labour_market.separate``). Returns the rows and employers of the workers who stay in
+    ordinary jobs, and per firm row the number of those (float64) and of the workers who stay
+    in public-welfare jobs.
     """
     k = rows.shape[0]
     stay = np.empty(k, rows.dtype)
@@ -568,9 +599,12 @@ def quits(rows, u, quit_rate, welfare_job, employer, status, wage, unemp_months,
     ordinary = np.zeros(n_firms)
     welfare = np.zeros(n_firms)
     m = 0
+    q = 0
+    n_quit = quit_pos.shape[0]
     for j in range(k):
         i = rows[j]
-        if u[j] < quit_rate:
+        if q < n_quit and quit_pos[q] == j:
+            q += 1
             status[i] = unemployed
             employer[i] = -1
             wage[i] = 0.0
@@ -588,20 +622,25 @@ def quits(rows, u, quit_rate, welfare_job, employer, status, wage, unemp_months,
 
 
 @njit(cache=True, nogil=True)
-def layoffs(rows, employer, rate, u, workers, status, person_employer, wage, unemp_months, welfare_job, unemployed):
+def layoffs(rows, employer, rate, cand, u, bound, workers, status, person_employer, wage, unemp_months, welfare_job,
+            unemployed):
     """The month's layoffs among the workers ``rows`` (employers ``employer``), in row order.
 
-    The ``j``-th worker is laid off if ``u[j] < rate[employer[j]]`` (rates are non-negative,
-    draws in [0, 1)): they become job seekers (as ``labour_market.separate``) and their firm
-    row's ``workers`` falls by one. Returns the rows laid off and their former employers.
+    Only the candidates ``cand`` (sorted positions in ``rows``, drawn at ``bound``, at least
+    every rate) can be laid off: the candidate ``j = cand[c]`` is laid off if
+    ``u[c] * bound < rate[employer[j]]`` (rates non-negative, draws in [0, 1); with every
+    position a candidate and ``bound`` 1, one draw per worker). The laid off become job seekers
+    (as ``labour_market.separate``) and their firm row's ``workers`` falls by one. Returns the
+    rows laid off and their former employers.
     """
-    k = rows.shape[0]
+    k = cand.shape[0]
     laid = np.empty(k, rows.dtype)
     laid_employer = np.empty(k, employer.dtype)
     m = 0
-    for j in range(k):
+    for c in range(k):
+        j = cand[c]
         e = employer[j]
-        if u[j] < rate[e]:
+        if u[c] * bound < rate[e]:
             i = rows[j]
             laid[m] = i
             laid_employer[m] = e

@@ -55,7 +55,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.model import kernels, regions
+from simulator.model import draws, kernels, regions
 from simulator.model.demography import MAX_AGE_YEARS, remove_persons
 from simulator.model.draws import categorical
 from simulator.model.sectors import (
@@ -195,24 +195,25 @@ def age_profile_table(profile: dict[int, float]) -> np.ndarray:
     return table
 
 
-def individual_leave_probability(model: CityModel, ratios, rural: np.ndarray | None = None) -> np.ndarray:
-    """Monthly probability that each person row leaves the city alone (zero for those who may not:
-    absent, at school, retired, outside working age, or living alone). ``ratios``: urban and rural
-    (or one number for both); a person of a rural household (``rural``, per household row) uses
-    the rural ratio."""
+def individual_leave_probability(
+    model: CityModel, ratios, rural: np.ndarray | None = None, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Monthly probability that each person row (or each of ``rows``) leaves the city alone (zero
+    for those who may not: absent, at school, retired, outside working age, or living alone).
+    ``ratios``: urban and rural (or one number for both); a person of a rural household
+    (``rural``, per household row) uses the rural ratio."""
     ind = model.scenario.migration.individual
     p, hh = model.persons, model.households
-    n = p.n
-    age_m, status, skill = p.age_m[:n], p.status[:n], p.skill[:n]
-    own_retirement = model.retirement_ages()[3 * p.female[:n].astype(np.int8) + skill]
+    sel = slice(0, p.n) if rows is None else rows
+    age_m, status, skill, home = p.age_m[sel], p.status[sel], p.skill[sel], p.household[sel]
+    own_retirement = model.retirement_ages()[3 * p.female[sel].astype(np.int8) + skill]
     may = (
-        p.present[:n]
+        p.present[sel]
         & ((status == EMPLOYED) | looking_for_work(status) | (status == INACTIVE))  # present, not at school, not retired
         & (age_m >= 12 * WORKING_AGE_MIN_YEARS) & (age_m < own_retirement)
-        & (hh.members[p.household[:n]] >= 2)
+        & (hh.members[home] >= 2)
     )
-    factor = np.broadcast_to(np.asarray(income_factor(model, np.asarray(ratios, float)), float), (2,))
-    home = p.household[:n]
+    factor = _income_factors(model, ratios)
     if rural is None:
         rural = rural_households(model)
     rate = ind.base_rate_per_year / 12.0 * factor[rural[home].astype(np.intp)]
@@ -223,6 +224,36 @@ def individual_leave_probability(model: CityModel, ratios, rural: np.ndarray | N
     prob = np.where(high, prob * ind.high_skill_multiplier, prob)
     prob = np.where(high & (status == EMPLOYED), prob * model.programmes.skilled_leaving_factor, prob)  # the talent allowance is paid to the employed
     return np.where(may, np.minimum(prob, 1.0), 0.0)
+
+
+def _income_factors(model: CityModel, ratios) -> np.ndarray:
+    """:func:`income_factor` of the urban and rural ratios (or of one ratio for both), shape (2,)."""
+    return np.broadcast_to(np.asarray(income_factor(model, np.asarray(ratios, float)), float), (2,))
+
+
+def individual_leave_bound(model: CityModel, ratios) -> float:
+    """A probability at least :func:`individual_leave_probability` of every person: the highest
+    rate, age profile and multipliers together (at most 1)."""
+    ind = model.scenario.migration.individual
+    rate = ind.base_rate_per_year / 12.0 * float(_income_factors(model, ratios).max())
+    high = ind.high_skill_multiplier * max(1.0, model.programmes.skilled_leaving_factor)
+    bound = rate * float(age_profile_table(ind.age_profile).max()) * max(1.0, ind.unemployed_multiplier) * max(1.0, high)
+    return min(bound, 1.0)
+
+
+def individual_leavers(model: CityModel, rng: np.random.Generator, ratios, rural: np.ndarray) -> np.ndarray:
+    """The person rows who leave the city alone this month, in row order: each independently with
+    :func:`individual_leave_probability`. Candidates are drawn at :func:`individual_leave_bound`
+    (geometric gaps over the person rows) and each kept with its probability over the bound, so
+    the probability is computed for the few candidates only. Under ``draws.LEGACY_DRAWS`` (tests
+    only): one uniform per person row."""
+    if draws.legacy("persons_leaving"):
+        prob = individual_leave_probability(model, ratios, rural)
+        return np.flatnonzero(rng.random(len(prob)) < prob)
+    bound = individual_leave_bound(model, ratios)
+    cand = draws.bernoulli_positions(rng, model.persons.n, bound)
+    prob = individual_leave_probability(model, ratios, rural, rows=cand)
+    return cand[rng.random(len(cand)) * bound < prob]
 
 
 def graduates(model: CityModel) -> np.ndarray:
@@ -295,16 +326,19 @@ def step(model: CityModel) -> None:
     model.month_flows["expected_income_ratio"] += float(ratios[URBAN])
     model.month_flows["expected_income_ratio_rural"] += float(ratios[RURAL])
 
-    # households
+    # households: each with its probability (candidates at the highest, kept with their own over it)
     prob, has_wa = _leave_probability_and_working_age(model, ratios, rural)
-    households_leave(model, np.flatnonzero(rng.random(len(prob)) < prob))
+    if draws.legacy("households_leaving"):  # tests only: one uniform per household row
+        leaving = np.flatnonzero(rng.random(len(prob)) < prob)
+    else:
+        leaving = draws.thinned_positions(rng, prob)
+    households_leave(model, leaving)
 
     # persons alone (from the households that stayed)
     if mg.individual.base_rate_per_year > 0:
         # the farm flags of the households that stayed are unchanged (a household leaves whole)
-        prob = individual_leave_probability(model, ratios, rural)
-        u = model.streams["migration_individual"].random(len(prob))
-        k = persons_leave(model, np.flatnonzero(u < prob))
+        leavers = individual_leavers(model, model.streams["migration_individual"], ratios, rural)
+        k = persons_leave(model, leavers)
         model.month_flows["individual_out_migrants"] += k * S
 
     # university graduates who stay away
