@@ -112,6 +112,26 @@ def draw_deaths(rng: np.random.Generator, present: np.ndarray, age_m: np.ndarray
     return kernels.deaths(present, age_m, table_by_month, bound, cand, u_cand, u_rest)
 
 
+def draw_mothers(rng: np.random.Generator, p, rate_by_month: np.ndarray) -> np.ndarray:
+    """Rows of the present women who give birth this month, in row order: each independently with
+    ``rate_by_month`` at her age in months (zero outside the fertile ages).
+
+    Candidates are drawn among all person rows at the highest rate
+    (:func:`~simulator.model.draws.bernoulli_positions`) and each present woman of fertile age
+    among them is kept with her rate over it, so that no pass over every person is made. Under
+    ``draws.LEGACY_DRAWS`` (tests only): one uniform per present woman of fertile age."""
+    lo, hi = 12 * FERTILE_AGES[0], 12 * (FERTILE_AGES[1] + 1)
+    if draws.legacy("births"):
+        age_m = p.view("age_m")
+        women = np.flatnonzero(p.view("present") & p.view("female") & (age_m >= lo) & (age_m < hi))
+        return women[rng.random(len(women)) < rate_by_month[age_m[women]]]
+    bound = float(rate_by_month[lo:hi].max())
+    cand = draws.bernoulli_positions(rng, p.n, bound)
+    age = p.age_m[cand]
+    cand = cand[p.present[cand] & p.female[cand] & (age >= lo) & (age < hi)]
+    return cand[rng.random(len(cand)) * bound < rate_by_month[p.age_m[cand]]]
+
+
 def fertility_schedule(tfr: float, mean_age: float, sd: float) -> np.ndarray:
     """Births per woman per year at ages 0..MAX_AGE (zero outside 15-49), summing to ``tfr``."""
     ages = np.arange(MAX_AGE_YEARS + 1, dtype=float)
@@ -136,13 +156,9 @@ def step(model: CityModel) -> None:
     model.counts["deaths"] += len(dead) * S
     regions.tally(model, "deaths", dead)
 
-    # births (to women alive at the start of the month); full-array masks in row order
-    age_m = p.view("age_m")
-    fertile = (age_m >= 12 * FERTILE_AGES[0]) & (age_m < 12 * (FERTILE_AGES[1] + 1))
-    women = np.flatnonzero(present & p.view("female") & fertile)
+    # births (to women alive at the start of the month and still present), in row order
     sched = fertility_schedule(model.s(d.total_fertility_rate), d.fertility_mean_age_years, d.fertility_sd_years)
-    pb = np.repeat(sched / 12.0, 12)[p.age_m[women]]  # monthly rate by age in months (no division per woman)
-    mothers = women[rng.random(len(women)) < pb]
+    mothers = draw_mothers(rng, p, np.repeat(sched / 12.0, 12))  # monthly rate by age in months
     k = len(mothers)
     if k:
         skill_p = np.array([d.newborn_skill_shares[s] for s in SKILL_NAMES])

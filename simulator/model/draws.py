@@ -6,7 +6,7 @@ entrant firms or in-migrant households. :func:`categorical` makes the same draws
 same stream, without the checks; ``tests/model/test_draws.py`` checks that the two agree draw for
 draw and leave the stream in the same state.
 
-Rare events among many persons (a quit, a layoff, a death, leaving the city) were drawn with one
+Rare events among many persons (a quit, a layoff, a death, a birth, leaving the city) were drawn with one
 uniform per person per month, millions a month at full scale. :func:`bernoulli_positions` draws
 the same independent trials as the gaps between successes (geometric skips), and
 :func:`thinned_positions` the trials of unequal probabilities below a bound (candidates at the
@@ -25,7 +25,7 @@ LEGACY_DRAWS: frozenset[str] = frozenset()
 :data:`COUNT_DRAWN`. Empty in every run; the agreement tests set it (``monkeypatch``) to run the
 code before a change of draws against the code after it."""
 
-COUNT_DRAWN = ("quits", "layoffs", "deaths", "households_leaving", "persons_leaving")
+COUNT_DRAWN = ("quits", "layoffs", "deaths", "households_leaving", "persons_leaving", "births")
 """The mechanisms whose rare events are drawn by :func:`bernoulli_positions` or
 :func:`thinned_positions` (names for :data:`LEGACY_DRAWS`)."""
 

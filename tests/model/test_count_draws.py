@@ -204,6 +204,47 @@ def test_few_deaths_need_a_draw_each() -> None:
     assert 2 * n * bound + n_rest < 0.3 * n
 
 
+# ------------------------------------------------------------------- births
+
+
+class _Persons:
+    """The person rows :func:`demography.draw_mothers` reads."""
+
+    def __init__(self, n: int = 100_000):
+        rng = np.random.default_rng(30)
+        self.n = n
+        self.age_m = rng.integers(0, 80 * 12, n).astype(np.int16)
+        self.female = rng.random(n) < 0.5
+        self.present = rng.random(n) < 0.9
+
+    def view(self, name: str) -> np.ndarray:
+        return getattr(self, name)[: self.n]
+
+
+def _fertility(tfr: float = 1.3) -> np.ndarray:
+    return np.repeat(demography.fertility_schedule(tfr, 27.0, 5.0) / 12.0, 12)
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["count-draws", "per-person"])
+def test_births_are_a_trial_per_present_woman_of_fertile_age(legacy: bool, monkeypatch) -> None:
+    if legacy:
+        monkeypatch.setattr(draws, "LEGACY_DRAWS", frozenset({"births"}))
+    p, rate = _Persons(), _fertility()
+    prob = np.where(p.present & p.female, rate[p.age_m], 0.0)
+    rng = np.random.default_rng(31)
+    reps = int(100_000 / prob.sum()) + 1
+    bad = thinning_failures(lambda: demography.draw_mothers(rng, p, rate), prob, reps)
+    assert not bad, bad
+
+
+def test_the_births_check_detects_a_two_percent_bias() -> None:
+    p, rate = _Persons(), _fertility()
+    prob = np.where(p.present & p.female, rate[p.age_m], 0.0)
+    rng = np.random.default_rng(32)
+    biased = lambda: demography.draw_mothers(rng, p, rate * 1.02)  # noqa: E731
+    assert any(b.startswith("successes:") for b in thinning_failures(biased, prob, int(100_000 / prob.sum()) + 1))
+
+
 # --------------------------------------------------------- leaving the city alone
 
 

@@ -1,7 +1,7 @@
 """The count draws agree with the per-person draws they replaced, on Fuxin over seeds, and what
 such a test over seeds can see.
 
-Quits, layoffs, deaths and leaving the city were drawn with one uniform per person a month; they
+Quits, layoffs, deaths, births and leaving the city were drawn with one uniform per person a month; they
 are now drawn as counts (:mod:`simulator.model.draws`), which changes which draw each person gets
 but not the distribution. Each change is compared here with the code before it
 (``draws.LEGACY_DRAWS``, which restores the per-person draws bit for bit) by
@@ -44,6 +44,7 @@ BY_MECHANISM = {
     "quits_layoffs": ("informal_workers", "employment_public_units", "dibao_recipients"),
     "deaths": ("deaths", "working_age_population", "share_aged_60_plus"),
     "leaving": ("out_migrants", "individual_out_migrants", "out_migrants_high_skill"),
+    "births": ("births", "working_age_population", "share_aged_60_plus"),
 }
 ALL = (*MAIN, *(k for keys in BY_MECHANISM.values() for k in keys))
 
@@ -75,6 +76,7 @@ def fuxin_sample(seed_sample):
         ("quits_layoffs", {"quits", "layoffs"}),
         ("deaths", {"deaths"}),
         ("leaving", {"households_leaving", "persons_leaving"}),
+        ("births", {"births"}),
     ],
 )
 def test_count_draws_agree_with_the_per_person_draws(fuxin_sample, disagreements, mechanism, legacy) -> None:
