@@ -196,6 +196,28 @@ def count_present_above(present, age_m, table_by_month, bound):
 
 
 @njit(cache=True, nogil=True)
+def pool_wages(status, exp_sector, wage, agri, employed, unemployed, informal):
+    """The farm pool (``exp_sector == agri``) and the non-farm pool (the rest) of the labour
+    force: per pool ``[non-farm, farm]``, the number employed (status ``employed``) and seeking
+    work (``unemployed`` or ``informal``), and the wages of its employed in row order (float64),
+    ``wage[(status == employed) & pool].astype(np.float64)``, the first ``count`` of each row of
+    the returned array (whose mean numpy then takes as before)."""
+    n = status.shape[0]
+    n_emp = np.zeros(2, np.int64)
+    n_seek = np.zeros(2, np.int64)
+    wages = np.empty((2, n))
+    for i in range(n):
+        s = status[i]
+        farm = 1 if exp_sector[i] == agri else 0
+        if s == employed:
+            wages[farm, n_emp[farm]] = wage[i]
+            n_emp[farm] += 1
+        elif s == unemployed or s == informal:
+            n_seek[farm] += 1
+    return n_emp, n_seek, wages
+
+
+@njit(cache=True, nogil=True)
 def household_sum(household, rows, weights, n_households):
     """Sum of ``weights`` over the persons ``rows`` by household row:
     ``bincount(household[rows], weights=weights, minlength=n_households)`` (float64, added

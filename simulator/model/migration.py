@@ -97,18 +97,25 @@ def labour_force_unemployment_rate(model: CityModel) -> float:
 def pool_wage_and_unemployment(model: CityModel, farm: bool) -> tuple[float, float]:
     """Mean wage of the employed (yuan/month) and unemployment rate of the farm pool (persons whose
     job or last job is in agriculture) or the non-farm pool (everyone else in the labour force)."""
+    return pools_wage_and_unemployment(model)[int(farm)]
+
+
+def pools_wage_and_unemployment(model: CityModel) -> list[tuple[float, float]]:
+    """:func:`pool_wage_and_unemployment` of the non-farm and the farm pool, in one pass over the
+    persons (``kernels.pool_wages``)."""
     p = model.persons
     n = p.n
-    status = p.status[:n]  # only present persons are employed or seeking work
-    pool = (p.exp_sector[:n] == AGRI) if farm else (p.exp_sector[:n] != AGRI)
-    employed = (status == EMPLOYED) & pool
-    n_emp = int(np.count_nonzero(employed))
-    n_seek = int(np.count_nonzero(looking_for_work(status) & pool))
-    if n_emp:
-        wage = float(p.wage[:n][employed].astype(np.float64).mean())
-    else:  # nobody at work: the pool's reference wage
-        wage = model.base_wage() * (float(model.sector_par["relative_wage"][AGRI]) if farm else 1.0)
-    return wage, (n_seek / (n_emp + n_seek) if n_emp + n_seek else 0.0)
+    # only present persons are employed or seeking work
+    n_emp, n_seek, wages = kernels.pool_wages(p.status[:n], p.exp_sector[:n], p.wage[:n], AGRI, EMPLOYED, UNEMPLOYED, INFORMAL)
+    out = []
+    for farm in (0, 1):
+        e, k = int(n_emp[farm]), int(n_seek[farm])
+        if e:
+            wage = float(wages[farm, :e].mean())
+        else:  # nobody at work: the pool's reference wage
+            wage = model.base_wage() * (float(model.sector_par["relative_wage"][AGRI]) if farm else 1.0)
+        out.append((wage, k / (e + k) if e + k else 0.0))
+    return out
 
 
 def expected_income_ratios(model: CityModel) -> np.ndarray:
@@ -118,9 +125,9 @@ def expected_income_ratios(model: CityModel) -> np.ndarray:
     mg = model.scenario.migration
     keep = 1.0 - model.s(mg.destination_unemployment_rate)
     out = np.empty(2)
-    for i, (farm, dest_wage) in enumerate(((False, mg.destination_wage_yuan_per_month),
-                                           (True, mg.rural_destination_wage_yuan_per_month))):
-        wage, u = pool_wage_and_unemployment(model, farm)
+    pools = pools_wage_and_unemployment(model)
+    for i, dest_wage in enumerate((mg.destination_wage_yuan_per_month, mg.rural_destination_wage_yuan_per_month)):
+        wage, u = pools[i]
         dest = model.s(dest_wage) * keep
         out[i] = dest / max(wage * (1.0 - u), MIN_HOME_INCOME_SHARE * dest)
     return out

@@ -598,3 +598,24 @@ def test_staffing_targets_and_public_cost_equal_numpy(nf: int, seed: int) -> Non
     got = kernels.covered_and_public_cost(public, alive, sector, coverage, wage_bill, 0.2, sales)
     for g, e in zip((*got, sales), (covered, public_cost, expected_sales), strict=True):
         np.testing.assert_array_equal(g, e)
+
+
+@settings(max_examples=150, deadline=None)
+@given(persons())
+def test_pool_wages_equal_the_numpy_masks(pp) -> None:
+    """The farm and non-farm pools of migration: counts, and the employed's wages in row order
+    (whose mean is then numpy's, to the last bit)."""
+    rng = pp["rng"]
+    n = len(pp["household"])
+    status, exp_sector = pp["status"], pp["key"]
+    wage = rng.uniform(0, 5000, n).astype(np.float32)
+    agri, unemployed, informal = 3, 1, 5
+    n_emp, n_seek, wages = kernels.pool_wages(status, exp_sector, wage, agri, EMPLOYED, unemployed, informal)
+    for farm in (0, 1):
+        pool = (exp_sector == agri) if farm else (exp_sector != agri)
+        employed = (status == EMPLOYED) & pool
+        seeking = ((status == unemployed) | (status == informal)) & pool
+        assert n_emp[farm] == employed.sum() and n_seek[farm] == seeking.sum()
+        np.testing.assert_array_equal(wages[farm, : n_emp[farm]], wage[employed].astype(np.float64))
+        if employed.any():
+            assert wages[farm, : n_emp[farm]].mean() == wage[employed].astype(np.float64).mean()
