@@ -141,6 +141,17 @@ def households_where(household, rows, key, value, n_households):
 
 
 @njit(cache=True, nogil=True)
+def households_where_present(household, present, key, value, n_households):
+    """Bool per household row: True where a present person has ``key == value``:
+    ``households_where(household, flatnonzero(present), key, value, n_households)`` without the
+    list of rows."""
+    out = np.zeros(n_households, np.bool_)
+    for i in range(household.shape[0]):  # branch-free: or-ing every row's condition
+        out[household[i]] |= present[i] & (key[i] == value)
+    return out
+
+
+@njit(cache=True, nogil=True)
 def households_with(household, key, value, n_households):
     """Bool per household row: True where a person row (any row) has ``key == value``:
     ``flags[household[flatnonzero(key == value)]] = True``."""

@@ -141,8 +141,7 @@ def expected_income_ratio(model: CityModel) -> float:
 def rural_households(model: CityModel) -> np.ndarray:
     """Bool per household row: a present member works or last worked in agriculture (a farm household)."""
     p, hh = model.persons, model.households
-    rows = np.flatnonzero(p.view("present"))
-    return kernels.households_where(p.household, rows, p.exp_sector, AGRI, hh.n)
+    return kernels.households_where_present(p.view("household"), p.view("present"), p.view("exp_sector"), AGRI, hh.n)
 
 
 def income_factor(model: CityModel, ratio):

@@ -619,3 +619,16 @@ def test_pool_wages_equal_the_numpy_masks(pp) -> None:
         np.testing.assert_array_equal(wages[farm, : n_emp[farm]], wage[employed].astype(np.float64))
         if employed.any():
             assert wages[farm, : n_emp[farm]].mean() == wage[employed].astype(np.float64).mean()
+
+
+@settings(max_examples=150, deadline=None)
+@given(persons())
+def test_households_where_present_equals_the_list_of_present_rows(pp) -> None:
+    h, nh = pp["household"], pp["n_households"]
+    np.testing.assert_array_equal(
+        kernels.households_where_present(h, pp["present"], pp["key"], 3, nh),
+        kernels.households_where(h, np.flatnonzero(pp["present"]), pp["key"], 3, nh),
+    )
+    expected = np.zeros(nh, bool)
+    expected[h[pp["present"] & (pp["key"] == 3)]] = True
+    np.testing.assert_array_equal(kernels.households_where_present(h, pp["present"], pp["key"], 3, nh), expected)
