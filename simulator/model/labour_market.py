@@ -295,11 +295,12 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     retire_early(model, laid[f.ownership[laid_employer] != PRIVATE])
 
     # 2b. re-employment training (lever): seekers start training before they search
-    unemployed = np.flatnonzero(status == UNEMPLOYED)  # (training changes no status)
+    # the job seekers: the unemployed and those in informal work, who search on (training
+    # changes no status); the unemployed among them, in row order
+    seekers = np.flatnonzero((status == UNEMPLOYED) | (status == INFORMAL))
+    unemployed = seekers[status[seekers] == UNEMPLOYED]
     if prog.trainees > 0:
         train(model, model.lever_streams["reemployment"], unemployed)
-    # the job seekers: the unemployed and those in informal work, who search on
-    seekers = np.flatnonzero((status == UNEMPLOYED) | (status == INFORMAL))
 
     # 3. matching
     alive = f.alive[:nf]

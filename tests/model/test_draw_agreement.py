@@ -17,7 +17,8 @@ hundredths of a percent. The most sensitive is farm employment (farmers who quit
 to the land): about -0.025% per 1% more quits, against a spread of 0.5-0.7% from seed to seed.
 With 20 seeds a side the test rejects a 50% bias every time (200 of 200 resampled pairs of
 samples; t about 9 on 40 seeds), a 25% bias about half the time (103 of 200) and a 10% bias
-rarely (2 of 200); to see a 2% bias it would need about 5,000 seeds a side. A small bias in
+rarely (2 of 200); to see a 2% bias (an effect of about 0.1 standard deviation) 80% of the time
+it would need about 5,700 seeds a side. A small bias in
 the draws themselves is therefore caught by ``tests/model/test_count_draws.py``, which checks the
 exact distribution of each sampler and rejects a 2% bias; this test guards against mistakes that
 change behaviour as a whole (wrong persons, wrong mechanism, a rate applied twice or not at all).
