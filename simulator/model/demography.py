@@ -83,6 +83,9 @@ def death_table_by_month(level: float, slope: float) -> np.ndarray:
     return by_month
 
 
+ACTIVE_STATUSES = np.array([EMPLOYED, UNEMPLOYED, INACTIVE, INFORMAL], np.int8)
+"""The statuses from which a person retires at the statutory age."""
+
 DEATH_DRAW_BOUND_AGE_YEARS = 75
 """Deaths are drawn as candidates at the death probability of this age (geometric gaps, about one
 draw per 300 persons a month at Fuxin's mortality) and the older, whose probability is higher,
@@ -178,15 +181,13 @@ def step(model: CityModel) -> None:
 
     # statuses as they stand after births (only present persons hold these statuses:
     # those who died or left are INACTIVE and not present)
-    status, age_m = p.view("status"), p.view("age_m")
-    # retirement candidates: active persons at least as old as the lowest retirement age
+    # retirement candidates: active persons at least as old as the lowest retirement age;
+    # school: children start school, students leave at their skill's leaving age (one pass)
     min_ret_age = int(model.retirement_ages().min())
-    active = p.view("present") & ((status == EMPLOYED) | (status == UNEMPLOYED) | (status == INACTIVE) | (status == INFORMAL))
-    old = np.flatnonzero(active & (age_m >= min_ret_age))
-
-    # school: children start school; students leave at their skill's leaving age
-    starting = np.flatnonzero((status == CHILD) & (age_m >= 12 * SCHOOL_START_AGE_YEARS))
-    students = np.flatnonzero(status == STUDENT)
+    old, starting, students = kernels.demography_rows(
+        p.view("present"), p.view("status"), p.view("age_m"), min_ret_age, 12 * SCHOOL_START_AGE_YEARS,
+        ACTIVE_STATUSES, CHILD, STUDENT,
+    )
     leaving = students[p.age_m[students] // 12 >= model.school_leaving_age[p.skill[students]]]
     p.status[starting] = STUDENT
     inactive = rng.random(len(leaving)) < model.scenario.labour.labour_force_entry_inactive_share

@@ -229,6 +229,37 @@ def pool_wages(status, exp_sector, wage, agri, employed, unemployed, informal):
 
 
 @njit(cache=True, nogil=True)
+def demography_rows(present, status, age_m, min_retirement_age_m, school_start_m, active_statuses, child, student):
+    """The rows demography needs each month, each in row order, from one pass over the persons:
+    the retirement candidates ``flatnonzero(present & isin(status, active_statuses) & (age_m >=
+    min_retirement_age_m))``, the children starting school ``flatnonzero((status == child) &
+    (age_m >= school_start_m))`` and the students ``flatnonzero(status == student)``."""
+    n = status.shape[0]
+    old = np.empty(n, np.intp)
+    starting = np.empty(n, np.intp)
+    students = np.empty(n, np.intp)
+    a = 0
+    b = 0
+    c = 0
+    for i in range(n):
+        s = status[i]
+        if s == student:
+            students[c] = i
+            c += 1
+        elif s == child:
+            if age_m[i] >= school_start_m:
+                starting[b] = i
+                b += 1
+        elif present[i] and age_m[i] >= min_retirement_age_m:
+            for k in range(active_statuses.shape[0]):
+                if s == active_statuses[k]:
+                    old[a] = i
+                    a += 1
+                    break
+    return old[:a].copy(), starting[:b].copy(), students[:c].copy()
+
+
+@njit(cache=True, nogil=True)
 def household_sum(household, rows, weights, n_households):
     """Sum of ``weights`` over the persons ``rows`` by household row:
     ``bincount(household[rows], weights=weights, minlength=n_households)`` (float64, added

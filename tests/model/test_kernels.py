@@ -632,3 +632,15 @@ def test_households_where_present_equals_the_list_of_present_rows(pp) -> None:
     expected = np.zeros(nh, bool)
     expected[h[pp["present"] & (pp["key"] == 3)]] = True
     np.testing.assert_array_equal(kernels.households_where_present(h, pp["present"], pp["key"], 3, nh), expected)
+
+
+@settings(max_examples=150, deadline=None)
+@given(persons())
+def test_demography_rows_equal_the_numpy_masks(pp) -> None:
+    status, age, present = pp["status"], pp["age_m"], pp["present"]
+    active = np.array([2, 1, 3, 5], np.int8)
+    child, student = 0, 4
+    old, starting, students = kernels.demography_rows(present, status, age, 50 * 12, 6 * 12, active, child, student)
+    np.testing.assert_array_equal(old, np.flatnonzero(present & np.isin(status, active) & (age >= 50 * 12)))
+    np.testing.assert_array_equal(starting, np.flatnonzero((status == child) & (age >= 6 * 12)))
+    np.testing.assert_array_equal(students, np.flatnonzero(status == student))
