@@ -62,6 +62,7 @@ HAS_WORKING_AGE = 1
 HAS_YOUNG_ADULT = 2
 HAS_HIGH_SKILL = 4
 HAS_EARNER = 8
+HAS_FARM = 16
 
 # Rows of the counts of :func:`region_person_counts`.
 REGION_POPULATION, REGION_OLD, REGION_WORKING_AGE, REGION_EMPLOYED, REGION_UNEMPLOYED = range(5)
@@ -72,14 +73,15 @@ REGION_POPULATION, REGION_OLD, REGION_WORKING_AGE, REGION_EMPLOYED, REGION_UNEMP
 
 @njit(cache=True, nogil=True)
 def household_types(household, present, age_m, female, skill, status, retirement_age_m,
-                    n_households, working_age_min_m, young_end_m, high_skill, employed):
+                    n_households, working_age_min_m, young_end_m, high_skill, employed, exp_sector, agri):
     """Type code (uint8) of each household row, from its present members.
 
     Bits: :data:`HAS_WORKING_AGE` (a member aged ``working_age_min_m`` or more and below
     their own retirement age ``retirement_age_m[3 x female + skill]``), :data:`HAS_YOUNG_ADULT`
     (such a member younger than ``young_end_m``), :data:`HAS_HIGH_SKILL` (such a member of
-    skill ``high_skill``) and :data:`HAS_EARNER` (a member whose status is ``employed``; the
-    employed are all present). Equals, bit by bit, the numpy flags
+    skill ``high_skill``), :data:`HAS_EARNER` (a member whose status is ``employed``; the
+    employed are all present) and :data:`HAS_FARM` (a present member with ``exp_sector ==
+    agri``). Equals, bit by bit, the numpy flags
     ``flags = zeros(n_households, bool); flags[household[flatnonzero(condition)]] = True``.
     """
     out = np.zeros(n_households, np.uint8)
@@ -87,7 +89,8 @@ def household_types(household, present, age_m, female, skill, status, retirement
         a = age_m[i]
         wa = present[i] & (a >= working_age_min_m) & (a < retirement_age_m[3 * np.int64(female[i]) + skill[i]])
         code = (np.uint8(wa) * HAS_WORKING_AGE) | (np.uint8(wa & (a < young_end_m)) * HAS_YOUNG_ADULT) \
-            | (np.uint8(wa & (skill[i] == high_skill)) * HAS_HIGH_SKILL) | (np.uint8(status[i] == employed) * HAS_EARNER)
+            | (np.uint8(wa & (skill[i] == high_skill)) * HAS_HIGH_SKILL) | (np.uint8(status[i] == employed) * HAS_EARNER) \
+            | (np.uint8(present[i] & (exp_sector[i] == agri)) * HAS_FARM)
         out[household[i]] |= code
     return out
 
@@ -137,17 +140,6 @@ def households_where(household, rows, key, value, n_households):
     for j in range(rows.shape[0]):  # branch-free: or-ing every row's condition
         r = rows[j]
         out[household[r]] |= key[r] == value
-    return out
-
-
-@njit(cache=True, nogil=True)
-def households_where_present(household, present, key, value, n_households):
-    """Bool per household row: True where a present person has ``key == value``:
-    ``households_where(household, flatnonzero(present), key, value, n_households)`` without the
-    list of rows."""
-    out = np.zeros(n_households, np.bool_)
-    for i in range(household.shape[0]):  # branch-free: or-ing every row's condition
-        out[household[i]] |= present[i] & (key[i] == value)
     return out
 
 

@@ -140,8 +140,21 @@ def expected_income_ratio(model: CityModel) -> float:
 
 def rural_households(model: CityModel) -> np.ndarray:
     """Bool per household row: a present member works or last worked in agriculture (a farm household)."""
+    return (household_type_codes(model) & kernels.HAS_FARM) != 0
+
+
+def household_type_codes(model: CityModel) -> np.ndarray:
+    """The type code of each household row (``kernels.household_types``): which have a working-age
+    member, a young working-age adult, a high-skill working-age member, an earner, a member who
+    works or last worked in agriculture; one pass over the persons."""
+    mg = model.scenario.migration
     p, hh = model.persons, model.households
-    return kernels.households_where_present(p.view("household"), p.view("present"), p.view("exp_sector"), AGRI, hh.n)
+    n = p.n
+    return kernels.household_types(
+        p.household[:n], p.present[:n], p.age_m[:n], p.female[:n], p.skill[:n], p.status[:n],
+        model.retirement_ages(), hh.n, 12 * WORKING_AGE_MIN_YEARS, 12 * (mg.young_adult_max_age_years + 1),
+        SKILL_NAMES.index("high"), EMPLOYED, p.exp_sector[:n], AGRI,
+    )
 
 
 def income_factor(model: CityModel, ratio):
@@ -159,20 +172,17 @@ def leave_probability(model: CityModel) -> np.ndarray:
     return _leave_probability_and_working_age(model, expected_income_ratios(model), rural_households(model))[0]
 
 
-def _leave_probability_and_working_age(model: CityModel, ratios: np.ndarray, rural: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _leave_probability_and_working_age(
+    model: CityModel, ratios: np.ndarray, rural: np.ndarray, types: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The leaving probability of each household row, and whether it has a working-age member
-    (``ratios`` urban and rural, ``rural`` a flag per household row)."""
+    (``ratios`` urban and rural, ``rural`` a flag per household row; ``types``: the households'
+    :func:`household_type_codes`, computed if not given)."""
     mg = model.scenario.migration
-    p, hh = model.persons, model.households
-    n = p.n
+    hh = model.households
     nh = hh.n
-    # which households have a working-age member, a young working-age adult, a high-skill
-    # working-age member, an earner: one pass over the persons (kernels.household_types)
-    types = kernels.household_types(
-        p.household[:n], p.present[:n], p.age_m[:n], p.female[:n], p.skill[:n], p.status[:n],
-        model.retirement_ages(), nh, 12 * WORKING_AGE_MIN_YEARS, 12 * (mg.young_adult_max_age_years + 1),
-        SKILL_NAMES.index("high"), EMPLOYED,
-    )
+    if types is None:
+        types = household_type_codes(model)
     rate = mg.out_base_rate_per_year / 12.0 * income_factor(model, np.asarray(ratios))[rural[:nh].astype(np.intp)]
     # multipliers by household type, looked up: bit 1 no earner, bit 2 young adult, bit 4 high skill
     by_type = np.ones(8)
@@ -327,13 +337,14 @@ def step(model: CityModel) -> None:
     hh = model.households
     S = model.scale
     ratios = expected_income_ratios(model)
-    rural = rural_households(model)
+    types = household_type_codes(model)  # the households' types, farm households among them
+    rural = (types & kernels.HAS_FARM) != 0
     model.expected_income_ratio = float(ratios[URBAN])
     model.month_flows["expected_income_ratio"] += float(ratios[URBAN])
     model.month_flows["expected_income_ratio_rural"] += float(ratios[RURAL])
 
     # households: each with its probability (candidates at the highest, kept with their own over it)
-    prob, has_wa = _leave_probability_and_working_age(model, ratios, rural)
+    prob, has_wa = _leave_probability_and_working_age(model, ratios, rural, types)
     if draws.legacy("households_leaving"):  # tests only: one uniform per household row
         leaving = np.flatnonzero(rng.random(len(prob)) < prob)
     else:

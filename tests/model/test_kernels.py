@@ -54,7 +54,8 @@ def test_household_types_equal_the_numpy_flags(pp) -> None:
     ret = np.array([720, 720, 720, 600, 600, 660], np.int16)  # months, by 3 x female + skill
     young_end = 35 * 12
     types = kernels.household_types(
-        h, pp["present"], pp["age_m"], pp["female"], pp["skill"], pp["status"], ret, nh, 16 * 12, young_end, HIGH, EMPLOYED
+        h, pp["present"], pp["age_m"], pp["female"], pp["skill"], pp["status"], ret, nh, 16 * 12, young_end, HIGH, EMPLOYED,
+        pp["key"], 3,
     )
     age = pp["age_m"]
     wa = pp["present"] & (age >= 16 * 12) & (age < ret[3 * pp["female"].astype(np.int8) + pp["skill"]])
@@ -63,6 +64,7 @@ def test_household_types_equal_the_numpy_flags(pp) -> None:
         + _flags(h[wa & (age < young_end)], nh) * kernels.HAS_YOUNG_ADULT
         + _flags(h[wa & (pp["skill"] == HIGH)], nh) * kernels.HAS_HIGH_SKILL
         + _flags(h[pp["status"] == EMPLOYED], nh) * kernels.HAS_EARNER
+        + _flags(h[pp["present"] & (pp["key"] == 3)], nh) * kernels.HAS_FARM
     )
     np.testing.assert_array_equal(types, expected)
 
@@ -619,19 +621,6 @@ def test_pool_wages_equal_the_numpy_masks(pp) -> None:
         np.testing.assert_array_equal(wages[farm, : n_emp[farm]], wage[employed].astype(np.float64))
         if employed.any():
             assert wages[farm, : n_emp[farm]].mean() == wage[employed].astype(np.float64).mean()
-
-
-@settings(max_examples=150, deadline=None)
-@given(persons())
-def test_households_where_present_equals_the_list_of_present_rows(pp) -> None:
-    h, nh = pp["household"], pp["n_households"]
-    np.testing.assert_array_equal(
-        kernels.households_where_present(h, pp["present"], pp["key"], 3, nh),
-        kernels.households_where(h, np.flatnonzero(pp["present"]), pp["key"], 3, nh),
-    )
-    expected = np.zeros(nh, bool)
-    expected[h[pp["present"] & (pp["key"] == 3)]] = True
-    np.testing.assert_array_equal(kernels.households_where_present(h, pp["present"], pp["key"], 3, nh), expected)
 
 
 @settings(max_examples=150, deadline=None)
