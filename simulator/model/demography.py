@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.model import kernels, regions
+from simulator.model import draws, kernels, regions
 from simulator.model.draws import categorical
 from simulator.model.sectors import (
     AGRI,
@@ -83,6 +83,58 @@ def death_table_by_month(level: float, slope: float) -> np.ndarray:
     return by_month
 
 
+ACTIVE_STATUSES = np.array([EMPLOYED, UNEMPLOYED, INACTIVE, INFORMAL], np.int8)
+"""The statuses from which a person retires at the statutory age."""
+
+DEATH_DRAW_BOUND_AGE_YEARS = 75
+"""Deaths are drawn as candidates at the death probability of this age (geometric gaps, about one
+draw per 300 persons a month at Fuxin's mortality) and the older, whose probability is higher,
+with a draw each (:func:`draw_deaths`). Any age gives the same distribution; this one makes
+about the fewest draws for an ageing Chinese city."""
+
+
+def draw_deaths(rng: np.random.Generator, present: np.ndarray, age_m: np.ndarray, table: np.ndarray,
+                table_by_month: np.ndarray) -> np.ndarray:
+    """Rows of the present persons who die this month, in row order: each independently with
+    ``table_by_month[age_m]`` (``table``: the same by year of age, rising with age).
+
+    Those up to :data:`DEATH_DRAW_BOUND_AGE_YEARS` are drawn by thinning: candidates at the
+    probability of that age (:func:`~simulator.model.draws.bernoulli_positions` over the present
+    persons in row order), each kept with its own probability over it; the older each get a
+    uniform draw (``kernels.deaths``). Under ``draws.LEGACY_DRAWS`` (tests only): one uniform per
+    present person, the ``j``-th present person dying if the ``j``-th draw falls below their
+    probability."""
+    if draws.legacy("deaths"):
+        u = rng.random(int(np.count_nonzero(present)))
+        return kernels.deaths(present, age_m, table_by_month, -1.0, np.zeros(0, np.int64), np.zeros(0), u)
+    bound = float(table[min(DEATH_DRAW_BOUND_AGE_YEARS, len(table) - 1)])
+    n, n_rest = kernels.count_present_above(present, age_m, table_by_month, bound)
+    cand = draws.bernoulli_positions(rng, n, bound)
+    u_cand = rng.random(len(cand))
+    u_rest = rng.random(n_rest)
+    return kernels.deaths(present, age_m, table_by_month, bound, cand, u_cand, u_rest)
+
+
+def draw_mothers(rng: np.random.Generator, p, rate_by_month: np.ndarray) -> np.ndarray:
+    """Rows of the present women who give birth this month, in row order: each independently with
+    ``rate_by_month`` at her age in months (zero outside the fertile ages).
+
+    Candidates are drawn among all person rows at the highest rate
+    (:func:`~simulator.model.draws.bernoulli_positions`) and each present woman of fertile age
+    among them is kept with her rate over it, so that no pass over every person is made. Under
+    ``draws.LEGACY_DRAWS`` (tests only): one uniform per present woman of fertile age."""
+    lo, hi = 12 * FERTILE_AGES[0], 12 * (FERTILE_AGES[1] + 1)
+    if draws.legacy("births"):
+        age_m = p.view("age_m")
+        women = np.flatnonzero(p.view("present") & p.view("female") & (age_m >= lo) & (age_m < hi))
+        return women[rng.random(len(women)) < rate_by_month[age_m[women]]]
+    bound = float(rate_by_month[lo:hi].max())
+    cand = draws.bernoulli_positions(rng, p.n, bound)
+    age = p.age_m[cand]
+    cand = cand[p.present[cand] & p.female[cand] & (age >= lo) & (age < hi)]
+    return cand[rng.random(len(cand)) * bound < rate_by_month[p.age_m[cand]]]
+
+
 def fertility_schedule(tfr: float, mean_age: float, sd: float) -> np.ndarray:
     """Births per woman per year at ages 0..MAX_AGE (zero outside 15-49), summing to ``tfr``."""
     ages = np.arange(MAX_AGE_YEARS + 1, dtype=float)
@@ -99,22 +151,17 @@ def step(model: CityModel) -> None:
     S = model.scale
     present = p.view("present")
     p.view("age_m")[:] += present  # everyone present ages by a month
-    # deaths: the j-th present person dies if the j-th uniform draw falls below the death
-    # probability of their year of age (kernels.deaths: one pass, no temporaries)
+    # deaths: each present person dies with the death probability of their year of age
     level = gompertz_level(model.s(d.life_expectancy_years), d.gompertz_slope_per_year)
-    u = rng.random(int(np.count_nonzero(present)))
-    dead = kernels.deaths(present, p.view("age_m"), u, death_table_by_month(level, d.gompertz_slope_per_year))
+    dead = draw_deaths(rng, present, p.view("age_m"), death_table(level, d.gompertz_slope_per_year),
+                       death_table_by_month(level, d.gompertz_slope_per_year))
     remove_persons(model, dead)
     model.counts["deaths"] += len(dead) * S
     regions.tally(model, "deaths", dead)
 
-    # births (to women alive at the start of the month); full-array masks in row order
-    age_m = p.view("age_m")
-    fertile = (age_m >= 12 * FERTILE_AGES[0]) & (age_m < 12 * (FERTILE_AGES[1] + 1))
-    women = np.flatnonzero(present & p.view("female") & fertile)
+    # births (to women alive at the start of the month and still present), in row order
     sched = fertility_schedule(model.s(d.total_fertility_rate), d.fertility_mean_age_years, d.fertility_sd_years)
-    pb = np.repeat(sched / 12.0, 12)[p.age_m[women]]  # monthly rate by age in months (no division per woman)
-    mothers = women[rng.random(len(women)) < pb]
+    mothers = draw_mothers(rng, p, np.repeat(sched / 12.0, 12))  # monthly rate by age in months
     k = len(mothers)
     if k:
         skill_p = np.array([d.newborn_skill_shares[s] for s in SKILL_NAMES])
@@ -134,15 +181,13 @@ def step(model: CityModel) -> None:
 
     # statuses as they stand after births (only present persons hold these statuses:
     # those who died or left are INACTIVE and not present)
-    status, age_m = p.view("status"), p.view("age_m")
-    # retirement candidates: active persons at least as old as the lowest retirement age
+    # retirement candidates: active persons at least as old as the lowest retirement age;
+    # school: children start school, students leave at their skill's leaving age (one pass)
     min_ret_age = int(model.retirement_ages().min())
-    active = p.view("present") & ((status == EMPLOYED) | (status == UNEMPLOYED) | (status == INACTIVE) | (status == INFORMAL))
-    old = np.flatnonzero(active & (age_m >= min_ret_age))
-
-    # school: children start school; students leave at their skill's leaving age
-    starting = np.flatnonzero((status == CHILD) & (age_m >= 12 * SCHOOL_START_AGE_YEARS))
-    students = np.flatnonzero(status == STUDENT)
+    old, starting, students = kernels.demography_rows(
+        p.view("present"), p.view("status"), p.view("age_m"), min_ret_age, 12 * SCHOOL_START_AGE_YEARS,
+        ACTIVE_STATUSES, CHILD, STUDENT,
+    )
     leaving = students[p.age_m[students] // 12 >= model.school_leaving_age[p.skill[students]]]
     p.status[starting] = STUDENT
     inactive = rng.random(len(leaving)) < model.scenario.labour.labour_force_entry_inactive_share

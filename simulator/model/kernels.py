@@ -62,6 +62,7 @@ HAS_WORKING_AGE = 1
 HAS_YOUNG_ADULT = 2
 HAS_HIGH_SKILL = 4
 HAS_EARNER = 8
+HAS_FARM = 16
 
 # Rows of the counts of :func:`region_person_counts`.
 REGION_POPULATION, REGION_OLD, REGION_WORKING_AGE, REGION_EMPLOYED, REGION_UNEMPLOYED = range(5)
@@ -72,14 +73,15 @@ REGION_POPULATION, REGION_OLD, REGION_WORKING_AGE, REGION_EMPLOYED, REGION_UNEMP
 
 @njit(cache=True, nogil=True)
 def household_types(household, present, age_m, female, skill, status, retirement_age_m,
-                    n_households, working_age_min_m, young_end_m, high_skill, employed):
+                    n_households, working_age_min_m, young_end_m, high_skill, employed, exp_sector, agri):
     """Type code (uint8) of each household row, from its present members.
 
     Bits: :data:`HAS_WORKING_AGE` (a member aged ``working_age_min_m`` or more and below
     their own retirement age ``retirement_age_m[3 x female + skill]``), :data:`HAS_YOUNG_ADULT`
     (such a member younger than ``young_end_m``), :data:`HAS_HIGH_SKILL` (such a member of
-    skill ``high_skill``) and :data:`HAS_EARNER` (a member whose status is ``employed``; the
-    employed are all present). Equals, bit by bit, the numpy flags
+    skill ``high_skill``), :data:`HAS_EARNER` (a member whose status is ``employed``; the
+    employed are all present) and :data:`HAS_FARM` (a present member with ``exp_sector ==
+    agri``). Equals, bit by bit, the numpy flags
     ``flags = zeros(n_households, bool); flags[household[flatnonzero(condition)]] = True``.
     """
     out = np.zeros(n_households, np.uint8)
@@ -87,7 +89,8 @@ def household_types(household, present, age_m, female, skill, status, retirement
         a = age_m[i]
         wa = present[i] & (a >= working_age_min_m) & (a < retirement_age_m[3 * np.int64(female[i]) + skill[i]])
         code = (np.uint8(wa) * HAS_WORKING_AGE) | (np.uint8(wa & (a < young_end_m)) * HAS_YOUNG_ADULT) \
-            | (np.uint8(wa & (skill[i] == high_skill)) * HAS_HIGH_SKILL) | (np.uint8(status[i] == employed) * HAS_EARNER)
+            | (np.uint8(wa & (skill[i] == high_skill)) * HAS_HIGH_SKILL) | (np.uint8(status[i] == employed) * HAS_EARNER) \
+            | (np.uint8(present[i] & (exp_sector[i] == agri)) * HAS_FARM)
         out[household[i]] |= code
     return out
 
@@ -151,18 +154,101 @@ def households_with(household, key, value, n_households):
 
 
 @njit(cache=True, nogil=True)
-def deaths(present, age_m, u, table_by_month):
-    """Rows of the present persons who die this month, in row order: the ``j``-th present
-    person dies if ``u[j] < table_by_month[age_m]``."""
-    out = np.empty(u.shape[0] + 1, np.intp)
+def deaths(present, age_m, table_by_month, bound, cand, u_cand, u_rest):
+    """Rows of the present persons who die this month, in row order, ``p = table_by_month[age_m]``
+    their probabilities. The ``j``-th present person (counting from 0) with ``p <= bound`` is a
+    candidate if ``j`` is in ``cand`` (sorted; drawn at ``bound``), and a candidate at
+    ``cand[c]`` dies if ``u_cand[c] * bound < p``; the others (``p > bound``) die if their own
+    draw falls below ``p``: the ``r``-th of them if ``u_rest[r] < p``. ``u_rest`` holds one draw
+    for each present person with ``p > bound`` (:func:`count_present_above`); with ``bound < 0``
+    it is one draw per present person, ``u_rest[j] < p``."""
+    out = np.empty(cand.shape[0] + u_rest.shape[0] + 1, np.intp)
     j = 0
+    c = 0
+    r = 0
+    k = 0
+    n_cand = cand.shape[0]
+    for i in range(present.shape[0]):
+        if present[i]:
+            p = table_by_month[age_m[i]]
+            if p > bound:
+                out[k] = i
+                k += u_rest[r] < p
+                r += 1
+            else:
+                while c < n_cand and cand[c] < j:  # candidates at rows drawn by their own draw
+                    c += 1
+                if c < n_cand and cand[c] == j:
+                    out[k] = i
+                    k += u_cand[c] * bound < p
+                    c += 1
+            j += 1
+    return out[:k].copy()
+
+
+@njit(cache=True, nogil=True)
+def count_present_above(present, age_m, table_by_month, bound):
+    """How many persons are present, and how many of them have ``table_by_month[age_m] > bound``."""
+    n = 0
     k = 0
     for i in range(present.shape[0]):
         if present[i]:
-            out[k] = i  # branch-free: write every row, keep it by advancing
-            k += u[j] < table_by_month[age_m[i]]
-            j += 1
-    return out[:k].copy()
+            n += 1
+            k += table_by_month[age_m[i]] > bound
+    return n, k
+
+
+@njit(cache=True, nogil=True)
+def pool_wages(status, exp_sector, wage, agri, employed, unemployed, informal):
+    """The farm pool (``exp_sector == agri``) and the non-farm pool (the rest) of the labour
+    force: per pool ``[non-farm, farm]``, the number employed (status ``employed``) and seeking
+    work (``unemployed`` or ``informal``), and the wages of its employed in row order (float64),
+    ``wage[(status == employed) & pool].astype(np.float64)``, the first ``count`` of each row of
+    the returned array (whose mean numpy then takes as before)."""
+    n = status.shape[0]
+    n_emp = np.zeros(2, np.int64)
+    n_seek = np.zeros(2, np.int64)
+    wages = np.empty((2, n))
+    for i in range(n):
+        s = status[i]
+        farm = 1 if exp_sector[i] == agri else 0
+        if s == employed:
+            wages[farm, n_emp[farm]] = wage[i]
+            n_emp[farm] += 1
+        elif s == unemployed or s == informal:
+            n_seek[farm] += 1
+    return n_emp, n_seek, wages
+
+
+@njit(cache=True, nogil=True)
+def demography_rows(present, status, age_m, min_retirement_age_m, school_start_m, active_statuses, child, student):
+    """The rows demography needs each month, each in row order, from one pass over the persons:
+    the retirement candidates ``flatnonzero(present & isin(status, active_statuses) & (age_m >=
+    min_retirement_age_m))``, the children starting school ``flatnonzero((status == child) &
+    (age_m >= school_start_m))`` and the students ``flatnonzero(status == student)``."""
+    n = status.shape[0]
+    old = np.empty(n, np.intp)
+    starting = np.empty(n, np.intp)
+    students = np.empty(n, np.intp)
+    a = 0
+    b = 0
+    c = 0
+    for i in range(n):
+        s = status[i]
+        if s == student:
+            students[c] = i
+            c += 1
+        elif s == child:
+            if age_m[i] >= school_start_m:
+                starting[b] = i
+                b += 1
+        elif present[i] and age_m[i] >= min_retirement_age_m:
+            for k in range(active_statuses.shape[0]):
+                if s == active_statuses[k]:
+                    old[a] = i
+                    a += 1
+                    break
+    return old[:a].copy(), starting[:b].copy(), students[:c].copy()
 
 
 @njit(cache=True, nogil=True)
@@ -554,13 +640,14 @@ def ordinary_sector_sums(sector, ordinary, sales, profit, n_sectors):
 
 
 @njit(cache=True, nogil=True)
-def quits(rows, u, quit_rate, welfare_job, employer, status, wage, unemp_months, unemployed, n_firms):
+def quits(rows, quit_pos, welfare_job, employer, status, wage, unemp_months, unemployed, n_firms):
     """The month's quits among the employed ``rows`` (in row order) and who stays.
 
-    The ``j``-th worker quits if ``u[j] < quit_rate``: they become job seekers (status
-    ``unemployed``, no employer, wage, spell or welfare job, as ``labour_market.separate``).
-    Returns the rows and employers of the workers who stay in ordinary jobs, and per firm row
-    the number of those (float64) and of the workers who stay in public-welfare jobs.
+    The ``j``-th worker quits if ``j`` is in ``quit_pos`` (sorted positions): they become job
+    seekers (status ``unemployed``, no employer, wage, spell or welfare job, as
+    ``labour_market.separate``). Returns the rows and employers of the workers who stay in
+    ordinary jobs, and per firm row the number of those (float64) and of the workers who stay
+    in public-welfare jobs.
     """
     k = rows.shape[0]
     stay = np.empty(k, rows.dtype)
@@ -568,9 +655,12 @@ def quits(rows, u, quit_rate, welfare_job, employer, status, wage, unemp_months,
     ordinary = np.zeros(n_firms)
     welfare = np.zeros(n_firms)
     m = 0
+    q = 0
+    n_quit = quit_pos.shape[0]
     for j in range(k):
         i = rows[j]
-        if u[j] < quit_rate:
+        if q < n_quit and quit_pos[q] == j:
+            q += 1
             status[i] = unemployed
             employer[i] = -1
             wage[i] = 0.0
@@ -588,20 +678,25 @@ def quits(rows, u, quit_rate, welfare_job, employer, status, wage, unemp_months,
 
 
 @njit(cache=True, nogil=True)
-def layoffs(rows, employer, rate, u, workers, status, person_employer, wage, unemp_months, welfare_job, unemployed):
+def layoffs(rows, employer, rate, cand, u, bound, workers, status, person_employer, wage, unemp_months, welfare_job,
+            unemployed):
     """The month's layoffs among the workers ``rows`` (employers ``employer``), in row order.
 
-    The ``j``-th worker is laid off if ``u[j] < rate[employer[j]]`` (rates are non-negative,
-    draws in [0, 1)): they become job seekers (as ``labour_market.separate``) and their firm
-    row's ``workers`` falls by one. Returns the rows laid off and their former employers.
+    Only the candidates ``cand`` (sorted positions in ``rows``, drawn at ``bound``, at least
+    every rate) can be laid off: the candidate ``j = cand[c]`` is laid off if
+    ``u[c] * bound < rate[employer[j]]`` (rates non-negative, draws in [0, 1); with every
+    position a candidate and ``bound`` 1, one draw per worker). The laid off become job seekers
+    (as ``labour_market.separate``) and their firm row's ``workers`` falls by one. Returns the
+    rows laid off and their former employers.
     """
-    k = rows.shape[0]
+    k = cand.shape[0]
     laid = np.empty(k, rows.dtype)
     laid_employer = np.empty(k, employer.dtype)
     m = 0
-    for j in range(k):
+    for c in range(k):
+        j = cand[c]
         e = employer[j]
-        if u[j] < rate[e]:
+        if u[c] * bound < rate[e]:
             i = rows[j]
             laid[m] = i
             laid_employer[m] = e

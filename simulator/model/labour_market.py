@@ -3,7 +3,11 @@
 1. Quits: each employed person quits with ``labour.quit_rate_per_month``.
 2. Layoffs: a firm with more workers than its target lays off a share of the
    excess each month (``layoff_share_of_excess_per_month_private`` / ``_soe``:
-   state-owned firms and public units shed labour more slowly).
+   state-owned firms and public units shed labour more slowly): each of its workers
+   is laid off with the rate ``excess x share / workers``.
+
+Quits and layoffs are independent trials per worker, drawn as counts (the gaps between the
+events, :mod:`simulator.model.draws`) rather than one uniform per worker.
 3. Matching: each job seeker directs search at one sector, chosen with
    probability proportional to the sector's vacancies times a fit weight: 1
    for a seeker with experience in that sector (or none), ``1 -
@@ -41,7 +45,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.model import kernels, regions
+from simulator.model import draws, kernels, regions
 from simulator.model.demography import retire
 from simulator.model.funding import central_to_city
 from simulator.model.sectors import (
@@ -262,9 +266,12 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     # stay in ordinary jobs (rows, employers) and the workers per firm row of each kind
     nf = f.n
     emp_rows = np.flatnonzero(status == EMPLOYED)
+    if draws.legacy("quits"):  # tests only: one uniform per employed person
+        quit_pos = np.flatnonzero(rng.random(len(emp_rows)) < lab.quit_rate_per_month)
+    else:  # the same trials, drawn as the gaps between quits
+        quit_pos = draws.bernoulli_positions(rng, len(emp_rows), lab.quit_rate_per_month)
     emp_rows, employer, L, welfare_held = kernels.quits(
-        emp_rows, rng.random(len(emp_rows)), lab.quit_rate_per_month, p.welfare_job, p.employer,
-        p.status, p.wage, p.unemp_months, UNEMPLOYED, nf,
+        emp_rows, quit_pos, p.welfare_job, p.employer, p.status, p.wage, p.unemp_months, UNEMPLOYED, nf,
     )
     excess = np.maximum(L - f.target[:nf], 0.0)
     share = np.where(
@@ -276,22 +283,28 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     if prog.soe_layoff_share is not None:
         share = np.where(f.ownership[:nf] == SOE, prog.soe_layoff_share, share)
     layoff_rate = np.divide(excess * share, L, out=np.zeros(nf), where=L > 0)
-    # the j-th worker is laid off if the j-th draw falls below the firm's rate: separated, and
-    # taken off the firm's count
+    # each worker is laid off with the firm's rate (separated, and taken off the firm's count):
+    # candidates drawn at the highest rate, each kept with its firm's rate over it
+    if draws.legacy("layoffs"):  # tests only: one uniform per worker, the j-th against the j-th
+        cand, bound = np.arange(len(emp_rows)), 1.0
+    else:
+        bound = float(layoff_rate.max()) if nf else 0.0
+        cand = draws.bernoulli_positions(rng, len(emp_rows), bound)
     laid, laid_employer = kernels.layoffs(
-        emp_rows, employer, layoff_rate, rng.random(len(emp_rows)), L,
+        emp_rows, employer, layoff_rate, cand, rng.random(len(cand)), bound, L,
         p.status, p.employer, p.wage, p.unemp_months, p.welfare_job, UNEMPLOYED,
     )
     resettle(model, laid[f.is_mine[laid_employer]])
     retire_early(model, laid[f.ownership[laid_employer] != PRIVATE])
 
     # 2b. re-employment training (lever): seekers start training before they search
-    unemployed = np.flatnonzero(status == UNEMPLOYED)  # (training changes no status)
+    # the job seekers: the unemployed and those in informal work, who search on (training
+    # changes no status); the unemployed among them, in row order
+    seekers = np.flatnonzero((status == UNEMPLOYED) | (status == INFORMAL))
+    unemployed = seekers[status[seekers] == UNEMPLOYED]
     if prog.trainees > 0:
         train(model, model.lever_streams["reemployment"], unemployed)
-    # the job seekers: the unemployed and those in informal work, who search on
-    informal_rows = np.flatnonzero(status == INFORMAL)
-    seekers = np.union1d(unemployed, informal_rows) if len(informal_rows) else unemployed
+    informal_rows = seekers[status[seekers] == INFORMAL]
 
     # 3. matching
     alive = f.alive[:nf]

@@ -55,7 +55,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.model import kernels, regions
+from simulator.model import draws, kernels, regions
 from simulator.model.demography import MAX_AGE_YEARS, remove_persons
 from simulator.model.draws import categorical
 from simulator.model.sectors import (
@@ -97,18 +97,25 @@ def labour_force_unemployment_rate(model: CityModel) -> float:
 def pool_wage_and_unemployment(model: CityModel, farm: bool) -> tuple[float, float]:
     """Mean wage of the employed (yuan/month) and unemployment rate of the farm pool (persons whose
     job or last job is in agriculture) or the non-farm pool (everyone else in the labour force)."""
+    return pools_wage_and_unemployment(model)[int(farm)]
+
+
+def pools_wage_and_unemployment(model: CityModel) -> list[tuple[float, float]]:
+    """:func:`pool_wage_and_unemployment` of the non-farm and the farm pool, in one pass over the
+    persons (``kernels.pool_wages``)."""
     p = model.persons
     n = p.n
-    status = p.status[:n]  # only present persons are employed or seeking work
-    pool = (p.exp_sector[:n] == AGRI) if farm else (p.exp_sector[:n] != AGRI)
-    employed = (status == EMPLOYED) & pool
-    n_emp = int(np.count_nonzero(employed))
-    n_seek = int(np.count_nonzero(looking_for_work(status) & pool))
-    if n_emp:
-        wage = float(p.wage[:n][employed].astype(np.float64).mean())
-    else:  # nobody at work: the pool's reference wage
-        wage = model.base_wage() * (float(model.sector_par["relative_wage"][AGRI]) if farm else 1.0)
-    return wage, (n_seek / (n_emp + n_seek) if n_emp + n_seek else 0.0)
+    # only present persons are employed or seeking work
+    n_emp, n_seek, wages = kernels.pool_wages(p.status[:n], p.exp_sector[:n], p.wage[:n], AGRI, EMPLOYED, UNEMPLOYED, INFORMAL)
+    out = []
+    for farm in (0, 1):
+        e, k = int(n_emp[farm]), int(n_seek[farm])
+        if e:
+            wage = float(wages[farm, :e].mean())
+        else:  # nobody at work: the pool's reference wage
+            wage = model.base_wage() * (float(model.sector_par["relative_wage"][AGRI]) if farm else 1.0)
+        out.append((wage, k / (e + k) if e + k else 0.0))
+    return out
 
 
 def expected_income_ratios(model: CityModel) -> np.ndarray:
@@ -118,9 +125,9 @@ def expected_income_ratios(model: CityModel) -> np.ndarray:
     mg = model.scenario.migration
     keep = 1.0 - model.s(mg.destination_unemployment_rate)
     out = np.empty(2)
-    for i, (farm, dest_wage) in enumerate(((False, mg.destination_wage_yuan_per_month),
-                                           (True, mg.rural_destination_wage_yuan_per_month))):
-        wage, u = pool_wage_and_unemployment(model, farm)
+    pools = pools_wage_and_unemployment(model)
+    for i, dest_wage in enumerate((mg.destination_wage_yuan_per_month, mg.rural_destination_wage_yuan_per_month)):
+        wage, u = pools[i]
         dest = model.s(dest_wage) * keep
         out[i] = dest / max(wage * (1.0 - u), MIN_HOME_INCOME_SHARE * dest)
     return out
@@ -133,9 +140,21 @@ def expected_income_ratio(model: CityModel) -> float:
 
 def rural_households(model: CityModel) -> np.ndarray:
     """Bool per household row: a present member works or last worked in agriculture (a farm household)."""
+    return (household_type_codes(model) & kernels.HAS_FARM) != 0
+
+
+def household_type_codes(model: CityModel) -> np.ndarray:
+    """The type code of each household row (``kernels.household_types``): which have a working-age
+    member, a young working-age adult, a high-skill working-age member, an earner, a member who
+    works or last worked in agriculture; one pass over the persons."""
+    mg = model.scenario.migration
     p, hh = model.persons, model.households
-    rows = np.flatnonzero(p.view("present"))
-    return kernels.households_where(p.household, rows, p.exp_sector, AGRI, hh.n)
+    n = p.n
+    return kernels.household_types(
+        p.household[:n], p.present[:n], p.age_m[:n], p.female[:n], p.skill[:n], p.status[:n],
+        model.retirement_ages(), hh.n, 12 * WORKING_AGE_MIN_YEARS, 12 * (mg.young_adult_max_age_years + 1),
+        SKILL_NAMES.index("high"), EMPLOYED, p.exp_sector[:n], AGRI,
+    )
 
 
 def income_factor(model: CityModel, ratio):
@@ -153,20 +172,17 @@ def leave_probability(model: CityModel) -> np.ndarray:
     return _leave_probability_and_working_age(model, expected_income_ratios(model), rural_households(model))[0]
 
 
-def _leave_probability_and_working_age(model: CityModel, ratios: np.ndarray, rural: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _leave_probability_and_working_age(
+    model: CityModel, ratios: np.ndarray, rural: np.ndarray, types: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The leaving probability of each household row, and whether it has a working-age member
-    (``ratios`` urban and rural, ``rural`` a flag per household row)."""
+    (``ratios`` urban and rural, ``rural`` a flag per household row; ``types``: the households'
+    :func:`household_type_codes`, computed if not given)."""
     mg = model.scenario.migration
-    p, hh = model.persons, model.households
-    n = p.n
+    hh = model.households
     nh = hh.n
-    # which households have a working-age member, a young working-age adult, a high-skill
-    # working-age member, an earner: one pass over the persons (kernels.household_types)
-    types = kernels.household_types(
-        p.household[:n], p.present[:n], p.age_m[:n], p.female[:n], p.skill[:n], p.status[:n],
-        model.retirement_ages(), nh, 12 * WORKING_AGE_MIN_YEARS, 12 * (mg.young_adult_max_age_years + 1),
-        SKILL_NAMES.index("high"), EMPLOYED,
-    )
+    if types is None:
+        types = household_type_codes(model)
     rate = mg.out_base_rate_per_year / 12.0 * income_factor(model, np.asarray(ratios))[rural[:nh].astype(np.intp)]
     # multipliers by household type, looked up: bit 1 no earner, bit 2 young adult, bit 4 high skill
     by_type = np.ones(8)
@@ -195,24 +211,25 @@ def age_profile_table(profile: dict[int, float]) -> np.ndarray:
     return table
 
 
-def individual_leave_probability(model: CityModel, ratios, rural: np.ndarray | None = None) -> np.ndarray:
-    """Monthly probability that each person row leaves the city alone (zero for those who may not:
-    absent, at school, retired, outside working age, or living alone). ``ratios``: urban and rural
-    (or one number for both); a person of a rural household (``rural``, per household row) uses
-    the rural ratio."""
+def individual_leave_probability(
+    model: CityModel, ratios, rural: np.ndarray | None = None, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Monthly probability that each person row (or each of ``rows``) leaves the city alone (zero
+    for those who may not: absent, at school, retired, outside working age, or living alone).
+    ``ratios``: urban and rural (or one number for both); a person of a rural household
+    (``rural``, per household row) uses the rural ratio."""
     ind = model.scenario.migration.individual
     p, hh = model.persons, model.households
-    n = p.n
-    age_m, status, skill = p.age_m[:n], p.status[:n], p.skill[:n]
-    own_retirement = model.retirement_ages()[3 * p.female[:n].astype(np.int8) + skill]
+    sel = slice(0, p.n) if rows is None else rows
+    age_m, status, skill, home = p.age_m[sel], p.status[sel], p.skill[sel], p.household[sel]
+    own_retirement = model.retirement_ages()[3 * p.female[sel].astype(np.int8) + skill]
     may = (
-        p.present[:n]
+        p.present[sel]
         & ((status == EMPLOYED) | looking_for_work(status) | (status == INACTIVE))  # present, not at school, not retired
         & (age_m >= 12 * WORKING_AGE_MIN_YEARS) & (age_m < own_retirement)
-        & (hh.members[p.household[:n]] >= 2)
+        & (hh.members[home] >= 2)
     )
-    factor = np.broadcast_to(np.asarray(income_factor(model, np.asarray(ratios, float)), float), (2,))
-    home = p.household[:n]
+    factor = _income_factors(model, ratios)
     if rural is None:
         rural = rural_households(model)
     rate = ind.base_rate_per_year / 12.0 * factor[rural[home].astype(np.intp)]
@@ -223,6 +240,36 @@ def individual_leave_probability(model: CityModel, ratios, rural: np.ndarray | N
     prob = np.where(high, prob * ind.high_skill_multiplier, prob)
     prob = np.where(high & (status == EMPLOYED), prob * model.programmes.skilled_leaving_factor, prob)  # the talent allowance is paid to the employed
     return np.where(may, np.minimum(prob, 1.0), 0.0)
+
+
+def _income_factors(model: CityModel, ratios) -> np.ndarray:
+    """:func:`income_factor` of the urban and rural ratios (or of one ratio for both), shape (2,)."""
+    return np.broadcast_to(np.asarray(income_factor(model, np.asarray(ratios, float)), float), (2,))
+
+
+def individual_leave_bound(model: CityModel, ratios) -> float:
+    """A probability at least :func:`individual_leave_probability` of every person: the highest
+    rate, age profile and multipliers together (at most 1)."""
+    ind = model.scenario.migration.individual
+    rate = ind.base_rate_per_year / 12.0 * float(_income_factors(model, ratios).max())
+    high = ind.high_skill_multiplier * max(1.0, model.programmes.skilled_leaving_factor)
+    bound = rate * float(age_profile_table(ind.age_profile).max()) * max(1.0, ind.unemployed_multiplier) * max(1.0, high)
+    return min(bound, 1.0)
+
+
+def individual_leavers(model: CityModel, rng: np.random.Generator, ratios, rural: np.ndarray) -> np.ndarray:
+    """The person rows who leave the city alone this month, in row order: each independently with
+    :func:`individual_leave_probability`. Candidates are drawn at :func:`individual_leave_bound`
+    (geometric gaps over the person rows) and each kept with its probability over the bound, so
+    the probability is computed for the few candidates only. Under ``draws.LEGACY_DRAWS`` (tests
+    only): one uniform per person row."""
+    if draws.legacy("persons_leaving"):
+        prob = individual_leave_probability(model, ratios, rural)
+        return np.flatnonzero(rng.random(len(prob)) < prob)
+    bound = individual_leave_bound(model, ratios)
+    cand = draws.bernoulli_positions(rng, model.persons.n, bound)
+    prob = individual_leave_probability(model, ratios, rural, rows=cand)
+    return cand[rng.random(len(cand)) * bound < prob]
 
 
 def graduates(model: CityModel) -> np.ndarray:
@@ -290,21 +337,25 @@ def step(model: CityModel) -> None:
     hh = model.households
     S = model.scale
     ratios = expected_income_ratios(model)
-    rural = rural_households(model)
+    types = household_type_codes(model)  # the households' types, farm households among them
+    rural = (types & kernels.HAS_FARM) != 0
     model.expected_income_ratio = float(ratios[URBAN])
     model.month_flows["expected_income_ratio"] += float(ratios[URBAN])
     model.month_flows["expected_income_ratio_rural"] += float(ratios[RURAL])
 
-    # households
-    prob, has_wa = _leave_probability_and_working_age(model, ratios, rural)
-    households_leave(model, np.flatnonzero(rng.random(len(prob)) < prob))
+    # households: each with its probability (candidates at the highest, kept with their own over it)
+    prob, has_wa = _leave_probability_and_working_age(model, ratios, rural, types)
+    if draws.legacy("households_leaving"):  # tests only: one uniform per household row
+        leaving = np.flatnonzero(rng.random(len(prob)) < prob)
+    else:
+        leaving = draws.thinned_positions(rng, prob)
+    households_leave(model, leaving)
 
     # persons alone (from the households that stayed)
     if mg.individual.base_rate_per_year > 0:
         # the farm flags of the households that stayed are unchanged (a household leaves whole)
-        prob = individual_leave_probability(model, ratios, rural)
-        u = model.streams["migration_individual"].random(len(prob))
-        k = persons_leave(model, np.flatnonzero(u < prob))
+        leavers = individual_leavers(model, model.streams["migration_individual"], ratios, rural)
+        k = persons_leave(model, leavers)
         model.month_flows["individual_out_migrants"] += k * S
 
     # university graduates who stay away

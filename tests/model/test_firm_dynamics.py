@@ -171,7 +171,8 @@ def test_entry_adds_private_firms_with_capital_and_records_equity(load_tiny, bui
     assert m.month_flows["entrants"] == pytest.approx(float(m.firm_weight[f.sector[new]].sum()))
 
 
-def test_yearly_compaction_drops_exited_firms_and_keeps_employers(load_tiny, build_model) -> None:
+def test_yearly_compaction_drops_exited_firms_and_keeps_employers(load_tiny, build_model, monkeypatch) -> None:
+    from simulator.model import firm_dynamics
     from simulator.model.labour_market import employees
     from simulator.model.sectors import EMPLOYED
 
@@ -181,14 +182,22 @@ def test_yearly_compaction_drops_exited_firms_and_keeps_employers(load_tiny, bui
     workers_by_sector = np.bincount(
         m.firms.sector[m.persons.view("employer")[m.persons.view("status") == EMPLOYED]], minlength=7
     )
-    # half of the private services firms have lost money for years: they exit this month
+    # half of the private services firms have lost money for years: they exit this month (their
+    # losses set after this month's accounts, which would otherwise reset them for a firm in profit)
     f = m.firms
     rows = np.flatnonzero((f.sector[: f.n] == 5) & (f.ownership[: f.n] == 0) & f.alive[: f.n])[::2]
-    f.loss_months[rows] = 999
+    exit_and_close = firm_dynamics.exit_and_close
+
+    def losing(model) -> None:
+        f.loss_months[rows] = 999
+        exit_and_close(model)
+
+    monkeypatch.setattr(firm_dynamics, "exit_and_close", losing)
     m.step()  # December: exits, then compaction after the month
     exited = len(rows)
     p = m.persons
     assert exited > 0 and f.alive[: f.n].all()
+    assert m.recorder.rows[-1]["firm_exits"] > 0 and m.recorder.rows[-1]["laid_off_by_closures"] > 0
     emp = p.view("status") == EMPLOYED
     assert (p.view("employer")[emp] >= 0).all() and (p.view("employer")[~emp] == -1).all()
     assert employees(m).sum() == emp.sum()

@@ -54,7 +54,8 @@ def test_household_types_equal_the_numpy_flags(pp) -> None:
     ret = np.array([720, 720, 720, 600, 600, 660], np.int16)  # months, by 3 x female + skill
     young_end = 35 * 12
     types = kernels.household_types(
-        h, pp["present"], pp["age_m"], pp["female"], pp["skill"], pp["status"], ret, nh, 16 * 12, young_end, HIGH, EMPLOYED
+        h, pp["present"], pp["age_m"], pp["female"], pp["skill"], pp["status"], ret, nh, 16 * 12, young_end, HIGH, EMPLOYED,
+        pp["key"], 3,
     )
     age = pp["age_m"]
     wa = pp["present"] & (age >= 16 * 12) & (age < ret[3 * pp["female"].astype(np.int8) + pp["skill"]])
@@ -63,6 +64,7 @@ def test_household_types_equal_the_numpy_flags(pp) -> None:
         + _flags(h[wa & (age < young_end)], nh) * kernels.HAS_YOUNG_ADULT
         + _flags(h[wa & (pp["skill"] == HIGH)], nh) * kernels.HAS_HIGH_SKILL
         + _flags(h[pp["status"] == EMPLOYED], nh) * kernels.HAS_EARNER
+        + _flags(h[pp["present"] & (pp["key"] == 3)], nh) * kernels.HAS_FARM
     )
     np.testing.assert_array_equal(types, expected)
 
@@ -92,12 +94,27 @@ def test_selections_equal_numpy(pp) -> None:
         kernels.members_of(h, pp["present"], chosen), np.flatnonzero(pp["present"] & chosen[h])
     )
     # deaths: the j-th present person's draw against the table at their whole years (capped),
-    # read from the table by month
+    # read from the table by month (bound below every probability: one draw per present person)
     table = np.sort(rng.random(111)) * 0.2
     u = rng.random(int(pp["present"].sum()))
     idx = np.flatnonzero(pp["present"])
-    expected = idx[u < table[np.minimum(pp["age_m"][idx] // 12, 110)]]
-    np.testing.assert_array_equal(kernels.deaths(pp["present"], pp["age_m"], u, _by_month(table)), expected)
+    p_idx = table[np.minimum(pp["age_m"][idx] // 12, 110)]
+    expected = idx[u < p_idx]
+    no_cand = np.zeros(0, np.int64)
+    np.testing.assert_array_equal(kernels.deaths(pp["present"], pp["age_m"], _by_month(table), -1.0, no_cand, np.zeros(0), u), expected)
+    # thinned: below the bound a candidate j dies if its draw x bound falls below p; above it,
+    # the r-th such person against the r-th of their own draws
+    bound = float(table[60])
+    above = p_idx > bound
+    assert kernels.count_present_above(pp["present"], pp["age_m"], _by_month(table), bound) == (len(idx), int(above.sum()))
+    cand = np.flatnonzero(rng.random(len(idx)) < 0.5)
+    u_cand, u_rest = rng.random(len(cand)), rng.random(int(above.sum()))
+    dies = np.zeros(len(idx), bool)
+    dies[np.flatnonzero(above)] = u_rest < p_idx[above]
+    young_cand = cand[~above[cand]]
+    dies[young_cand] = u_cand[~above[cand]] * bound < p_idx[young_cand]
+    got = kernels.deaths(pp["present"], pp["age_m"], _by_month(table), bound, cand, u_cand, u_rest)
+    np.testing.assert_array_equal(got, idx[dies])
     # layoffs: a draw below the employer's rate (some rates zero); the laid off separated and
     # taken off their firm's count
     n_firms = 7
@@ -109,7 +126,8 @@ def test_selections_equal_numpy(pp) -> None:
     wage, unemp, welfare = np.ones(n, np.float32), np.ones(n, np.int16), rng.random(n) < 0.1
     person_employer = employer.copy()
     rows = np.arange(n)
-    laid, laid_employer = kernels.layoffs(rows, employer, rate, u, workers, status, person_employer, wage, unemp, welfare, 1)
+    laid, laid_employer = kernels.layoffs(rows, employer, rate, rows, u, 1.0, workers, status, person_employer, wage, unemp,
+                                          welfare, 1)
     expected = np.flatnonzero(u < rate[employer])
     np.testing.assert_array_equal(laid, expected)
     np.testing.assert_array_equal(laid_employer, employer[expected])
@@ -118,6 +136,20 @@ def test_selections_equal_numpy(pp) -> None:
     assert (wage[expected] == 0).all() and (unemp[expected] == 0).all()
     kept = np.setdiff1d(rows, expected)
     assert (status[kept] == EMPLOYED).all() and (person_employer[kept] == employer[kept]).all()
+    # thinned layoffs: only the candidates, each laid off if its draw x the bound falls below the rate
+    status = np.full(n, EMPLOYED, np.int8)
+    person_employer = employer.copy()
+    workers = np.bincount(employer, minlength=n_firms).astype(np.float64)
+    rate, bound = rate * 0.7, 0.7
+    cand = np.flatnonzero(rng.random(n) < 0.6)
+    u = rng.random(len(cand))
+    laid, laid_employer = kernels.layoffs(rows, employer, rate, cand, u, bound, workers, status, person_employer, wage,
+                                          unemp, welfare, 1)
+    expected = cand[u * bound < rate[employer[cand]]]
+    np.testing.assert_array_equal(laid, expected)
+    np.testing.assert_array_equal(laid_employer, employer[expected])
+    np.testing.assert_array_equal(workers, np.bincount(employer, minlength=n_firms) - np.bincount(employer[expected], minlength=n_firms))
+    assert (status[expected] == 1).all() and (status[np.setdiff1d(rows, expected)] == EMPLOYED).all()
 
 
 @settings(max_examples=150, deadline=None)
@@ -477,7 +509,7 @@ def test_quits_equal_numpy(pp) -> None:
     e_welfare_held = np.bincount(e_employer[rows[w]], minlength=n_firms).astype(np.float64)
     stay = rows[~(quit | w)]
     e_L = np.bincount(e_employer[stay], minlength=n_firms).astype(np.float64)
-    got = kernels.quits(rows, u, 0.1, welfare, employer, status, wage, unemp, 1, n_firms)
+    got = kernels.quits(rows, np.flatnonzero(quit), welfare, employer, status, wage, unemp, 1, n_firms)
     for g, e in zip(got, (stay, e_employer[stay], e_L, e_welfare_held), strict=True):
         np.testing.assert_array_equal(g, e)
     for g, e in ((status, e_status), (employer, e_employer), (welfare, e_welfare), (wage, e_wage), (unemp, e_unemp)):
@@ -568,3 +600,36 @@ def test_staffing_targets_and_public_cost_equal_numpy(nf: int, seed: int) -> Non
     got = kernels.covered_and_public_cost(public, alive, sector, coverage, wage_bill, 0.2, sales)
     for g, e in zip((*got, sales), (covered, public_cost, expected_sales), strict=True):
         np.testing.assert_array_equal(g, e)
+
+
+@settings(max_examples=150, deadline=None)
+@given(persons())
+def test_pool_wages_equal_the_numpy_masks(pp) -> None:
+    """The farm and non-farm pools of migration: counts, and the employed's wages in row order
+    (whose mean is then numpy's, to the last bit)."""
+    rng = pp["rng"]
+    n = len(pp["household"])
+    status, exp_sector = pp["status"], pp["key"]
+    wage = rng.uniform(0, 5000, n).astype(np.float32)
+    agri, unemployed, informal = 3, 1, 5
+    n_emp, n_seek, wages = kernels.pool_wages(status, exp_sector, wage, agri, EMPLOYED, unemployed, informal)
+    for farm in (0, 1):
+        pool = (exp_sector == agri) if farm else (exp_sector != agri)
+        employed = (status == EMPLOYED) & pool
+        seeking = ((status == unemployed) | (status == informal)) & pool
+        assert n_emp[farm] == employed.sum() and n_seek[farm] == seeking.sum()
+        np.testing.assert_array_equal(wages[farm, : n_emp[farm]], wage[employed].astype(np.float64))
+        if employed.any():
+            assert wages[farm, : n_emp[farm]].mean() == wage[employed].astype(np.float64).mean()
+
+
+@settings(max_examples=150, deadline=None)
+@given(persons())
+def test_demography_rows_equal_the_numpy_masks(pp) -> None:
+    status, age, present = pp["status"], pp["age_m"], pp["present"]
+    active = np.array([2, 1, 3, 5], np.int8)
+    child, student = 0, 4
+    old, starting, students = kernels.demography_rows(present, status, age, 50 * 12, 6 * 12, active, child, student)
+    np.testing.assert_array_equal(old, np.flatnonzero(present & np.isin(status, active) & (age >= 50 * 12)))
+    np.testing.assert_array_equal(starting, np.flatnonzero((status == child) & (age >= 6 * 12)))
+    np.testing.assert_array_equal(students, np.flatnonzero(status == student))

@@ -264,11 +264,12 @@ def test_compiled_quits_and_layoffs_separate_as_separate_does(tiny_model) -> Non
     separate(m, rows)
     expected = snapshot()
     nf = m.firms.n
-    kernels.quits(rows, np.zeros(len(rows)), 0.5, p.welfare_job, p.employer, p.status, p.wage, p.unemp_months, UNEMPLOYED, nf)
+    everyone = np.arange(len(rows))
+    kernels.quits(rows, everyone, p.welfare_job, p.employer, p.status, p.wage, p.unemp_months, UNEMPLOYED, nf)
     by_quits = snapshot()
     employer = p.employer[rows]
-    kernels.layoffs(rows, employer, np.ones(nf), np.zeros(len(rows)), np.zeros(nf), p.status, p.employer, p.wage,
-                    p.unemp_months, p.welfare_job, UNEMPLOYED)
+    kernels.layoffs(rows, employer, np.ones(nf), everyone, np.zeros(len(rows)), 1.0, np.zeros(nf), p.status, p.employer,
+                    p.wage, p.unemp_months, p.welfare_job, UNEMPLOYED)
     by_layoffs = snapshot()
     for k in names:
         np.testing.assert_array_equal(by_quits[k], expected[k], err_msg=f"quits: {k}")

@@ -115,6 +115,16 @@ def test_the_shipped_spec_loads_and_plans_saltelli_points() -> None:
     assert design_size(spec) == spec.design.base_samples * (len(spec.parameters) + 2)
 
 
+def test_the_shipped_pareto_futures_spec_sets_the_package_and_plans_200_futures() -> None:
+    loaded = load_sweep_spec("scenarios/sweeps/fuxin_pareto_futures.yaml")
+    assert loaded.spec.design.kind == "latin" and design_size(loaded.spec) == 200
+    lev = loaded.base.levers
+    assert lev.new_industry_fund.start_year == 2019
+    assert lev.new_industry_fund.central_yuan_per_year[2016] == 8.0e7
+    assert lev.resource_city_transfer.yuan_per_year[2020] == lev.resource_city_transfer.yuan_per_year[2035] == 1.25e8
+    assert lev.shantytown_renovation.households_per_year[2016] == 11100
+
+
 def test_a_point_sets_every_key_of_its_parameters(tmp_path, write_spec, tiny_path) -> None:
     spec = write_spec(
         tmp_path,
