@@ -162,9 +162,10 @@ def resettle(model: CityModel, rows: np.ndarray) -> None:
 def retire_early(model: CityModel, rows: np.ndarray) -> None:
     """Laid-off workers of state firms and mines (``rows``, just separated) within
     ``labour.early_retirement_years_before_statutory`` years of their statutory retirement age
-    retire at once with probability ``early_retirement_take_up_share`` (internal and early retirement of the state sector: they leave the labour
-    force on a pension rather than look for work). Their pension is computed on the city's
-    reference wage, as for anyone who retires from job search."""
+    retire at once with probability ``early_retirement_take_up_share`` (internal and early
+    retirement of the state sector: they leave the labour force on a pension rather than look
+    for work). Their pension is computed on the city's reference wage, as for anyone who
+    retires from job search."""
     lab = model.scenario.labour
     years = lab.early_retirement_years_before_statutory
     if years <= 0.0 or lab.early_retirement_take_up_share <= 0.0 or len(rows) == 0:
@@ -191,8 +192,9 @@ def informal_work(model: CityModel) -> None:
     Each job seeker (``UNEMPLOYED``) starts informal, own-account work (status ``INFORMAL``) with
     ``labour.informal.entry_rate_per_month``; each informal worker goes back to plain job seeking
     with ``exit_rate_per_month``; their spell (``unemp_months``, the months since their last job)
-    runs on through informal work, so leaving it opens no new benefit entitlement. Informal workers keep searching for a job
-    (:func:`step`, with ``search_intensity``); they are paid by :func:`informal_earnings`.
+    runs on through informal work, so leaving it opens no new benefit entitlement. Informal
+    workers keep searching for a job (:func:`step`, with ``search_intensity``); they are paid by
+    :func:`informal_earnings`.
     """
     inf = model.scenario.labour.informal
     if inf.entry_rate_per_month <= 0.0 and inf.exit_rate_per_month <= 0.0:
