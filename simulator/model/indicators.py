@@ -71,7 +71,7 @@ INDICATORS: list[Indicator] = [
     Indicator("employment_total", "persons", "Employment", DECEMBER),
     *(Indicator(f"employment_{s}", "persons", f"Employment in {s.replace('_', ' ')}", DECEMBER) for s in SECTOR_NAMES),
     Indicator("employment_public_units", "persons", "Employment in public units", DECEMBER),
-    Indicator("unemployed_persons", "persons", "Unemployed (job seekers, registered or not)", DECEMBER),
+    Indicator("unemployed_persons", "persons", "Unemployed (job seekers not in informal work, registered or not)", DECEMBER),
     Indicator("unemployment_rate_registered", "share", "Registered unemployment rate", DERIVED),
     Indicator("gdp_total", "yuan/year", "GDP (value added)", YEAR_SUM),
     *(Indicator(f"gdp_{s}", "yuan/year", f"GDP of {s.replace('_', ' ')}", YEAR_SUM) for s in SECTOR_NAMES),
