@@ -89,7 +89,7 @@ CSV_COLUMNS = (
 """Columns of ``diagnose.csv``: one row per check (check 6: one per indicator and lag)."""
 
 NEEDED = (
-    "year", "gdp_total", "gdp_services", "gdp_per_capita", "employment_total", "unemployed_persons",
+    "year", "gdp_total", "gdp_real", "gdp_services", "gdp_per_capita", "employment_total", "unemployed_persons",
     "vacancies", "average_wage", "city_spending", "transfers_received", "population", "out_migrants",
     "mines_open",
 )
@@ -142,10 +142,10 @@ def ols_slope(x, y) -> float:
 
 def okun_points(table: pd.DataFrame, years: tuple[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(real GDP growth, change in the unemployment rate), both shares, for each year whose
-    previous year is also among ``years`` (money is in constant yuan: GDP growth is real)."""
+    previous year is also among ``years`` (``gdp_real``: value added at start-year prices)."""
     t = _years(table, years)
     consecutive = (t["year"].diff() == 1).to_numpy()
-    gdp = t["gdp_total"].where(t["gdp_total"] > 0)
+    gdp = t["gdp_real"].where(t["gdp_real"] > 0)
     growth = (gdp / gdp.shift(1) - 1.0).to_numpy()
     du = unemployment_rate(t).diff().to_numpy()
     return growth[consecutive], du[consecutive]
@@ -400,7 +400,7 @@ def demand_response(base: pd.DataFrame, variant: pd.DataFrame, from_year: int, y
             return dict.fromkeys(("okun", "wage", "beveridge"), math.nan)
         ub, uv = float(unemployment_rate(b).iloc[0]), float(unemployment_rate(v).iloc[0])
         d["u"] += uv - ub
-        d["log_gdp"] += math.log(float(v["gdp_total"].iloc[0]) / float(b["gdp_total"].iloc[0]))
+        d["log_gdp"] += math.log(float(v["gdp_real"].iloc[0]) / float(b["gdp_real"].iloc[0]))
         d["log_w"] += math.log(float(v["average_wage"].iloc[0]) / float(b["average_wage"].iloc[0]))
         d["log_u"] += math.log(uv / ub) if ub > 0 and uv > 0 else math.nan
         d["v"] += float(vacancy_rate(v).iloc[0]) - float(vacancy_rate(b).iloc[0])

@@ -257,6 +257,7 @@ class CityModel(mesa.Model):
         assign_housing(self, rng)
         self.export_base: np.ndarray | None = None  # set in the first month (production)
         self.productivity_levels: np.ndarray | None = None  # built on first use (production)
+        self.sector_price = np.ones(N_SECTORS)  # price relative to the start (production: local prices)
         production.initialise_money(self)
         self.hh_income = np.zeros(self.households.capacity)
         self.out_migrant_stock = 0.0  # working-age persons who left since the start and may return (migration)

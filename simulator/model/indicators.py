@@ -29,6 +29,7 @@ from simulator.model.sectors import (
     REHOUSED,
     RETIRED,
     SECTOR_NAMES,
+    SERV,
     SHANTYTOWN,
     SUBSIDENCE,
     UNEMPLOYED,
@@ -152,6 +153,8 @@ INDICATORS: list[Indicator] = [
     Indicator("early_retirements", "persons/year", "Laid-off state workers retiring early", YEAR_SUM),
     Indicator("job_seekers", "persons", "Job seekers, those in informal work included", DERIVED),
     Indicator("employment_services_census", "persons", "Employment in services as the census counts it (informal work included)", DERIVED),
+    Indicator("gdp_real", "yuan/year (start-year prices)", "GDP at start-year prices (real: each sector's value added over its price)", YEAR_SUM),
+    Indicator("services_price_index", "ratio to the start (December)", "Price of local services relative to the national consumer price index", DECEMBER),
 ]
 """Every city indicator, in the order of the table's columns (after ``year``)."""
 
@@ -264,6 +267,7 @@ class IndicatorRecorder:
         self.rows: list[dict[str, float]] = []
         self._year_flows = DeclaredSums([*MONTH_FLOWS, *YEAR_ONLY_FLOWS], "yearly flow")
         self._year_va = np.zeros(N_SECTORS)
+        self._year_va_real = 0.0
         self._year_income = 0.0
         self._sfc_err = 0.0
         self.begin_month(model)
@@ -292,6 +296,7 @@ class IndicatorRecorder:
         yf["in_migrants"] += model.counts["in"]
         yf["out_migrants"] += model.counts["out"]
         self._year_va += model.month_va
+        self._year_va_real += float((model.month_va / model.sector_price).sum())
         hh = model.households
         income = float(model.hh_income[: hh.n][hh.present[: hh.n]].sum()) * model.scale
         self._year_income += income
@@ -301,6 +306,7 @@ class IndicatorRecorder:
             self.rows.append(city_row)
             self._year_flows = DeclaredSums([*MONTH_FLOWS, *YEAR_ONLY_FLOWS], "yearly flow")
             self._year_va = np.zeros(N_SECTORS)
+            self._year_va_real = 0.0
             self._year_income = 0.0
             model.max_stock_flow_error_year = 0.0
 
@@ -407,6 +413,8 @@ class IndicatorRecorder:
         row["employment_services_census"] = row["employment_services"] + row["informal_workers"]
         row["informal_earnings"] = yf["informal_earnings"]
         row["early_retirements"] = yf["early_retirements"]
+        row["gdp_real"] = self._year_va_real
+        row["services_price_index"] = float(model.sector_price[SERV])
         for k, compute in COMPUTED_ELSEWHERE.items():
             row[k] = float(compute(model, yf))
         if len(row) != len(INDICATORS) + 1:

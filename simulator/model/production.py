@@ -76,6 +76,11 @@ if TYPE_CHECKING:
     from simulator.model.city import CityModel
 
 
+MAX_PRICE_MOVE_RATIO = 2.0
+"""Structural: the demand / capacity ratio that moves a local price is clipped to [1/2, 2] (a
+month's move at most 2^kappa)."""
+
+
 # ---------------------------------------------------------------- productivity
 
 
@@ -149,13 +154,14 @@ def land_bound_rows(model: CityModel, ordinary: np.ndarray) -> np.ndarray:
 
 
 def value_added_per_worker(model: CityModel, tech: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
-    """Value added per worker (yuan/month) of every firm row at full use of capacity.
+    """Value added per worker (yuan/month) of every firm row at full use of capacity, at the
+    sector's current price (:func:`update_local_prices`; 1 for goods sold at outside prices).
 
     ``tech`` is this month's :func:`mine_technology`, if the caller has it already.
     """
     f = model.firms
     nf = f.n
-    va = (sector_productivity(model) * policy_productivity(model))[f.sector[:nf]] * f.productivity[:nf]
+    va = (sector_productivity(model) * policy_productivity(model) * model.sector_price)[f.sector[:nf]] * f.productivity[:nf]
     if model.programmes.soe_productivity_factor != 1.0:
         va = va * soe_factor(model, slice(0, nf))
     mines = f.is_mine[:nf]
@@ -230,9 +236,33 @@ def engel_shares(model: CityModel, consumption: float) -> np.ndarray:
     return w * (base.sum() / w.sum()) if w.sum() > 0 else base
 
 
+def update_local_prices(model: CityModel) -> None:
+    """Move each sector's price by last month's demand / capacity ratio to the power of its
+    ``price_adjustment_per_month`` (``kappa``): ``price x ratio^kappa``.
+
+    Local services are not traded with the rest of the country: when the city's demand runs
+    below what its services firms can supply at the going price, the price falls (and rises
+    when demand exceeds capacity), so that part of the gap is closed by the price, the rest by
+    the firms' staffing (the demand ratio of their targets) and by entry and exit. With kappa =
+    0 (goods sold at outside prices) the price stays at 1. The ratio is that of the month
+    before, at that month's price (no demand record in the first month: no change). Value added
+    is booked at the current price; ``gdp_real`` values it at start-year prices.
+    """
+    kappa = model.sector_par["price_adjustment_per_month"]
+    if not kappa.any() or not model.sector_capacity.any():
+        return
+    ratio = np.divide(
+        model.sector_demand, model.sector_capacity, out=np.ones(N_SECTORS), where=model.sector_capacity > 0
+    )
+    # a month's move is bounded (a sector whose capacity collapses does not jump its price)
+    ratio = np.clip(ratio, 1.0 / MAX_PRICE_MOVE_RATIO, MAX_PRICE_MOVE_RATIO)
+    model.sector_price *= ratio**kappa
+
+
 def step(model: CityModel) -> None:
     """Demand, sales, costs, taxes and profits of one month."""
     sc = model.scenario
+    update_local_prices(model)
     p, f, hh, gov = model.persons, model.firms, model.households, model.government
     S = model.scale
     nf = f.n

@@ -40,6 +40,7 @@ SECTOR_ARRAY_FIELDS = (
     "pension_coverage_share",
     "exit_after_loss_months_private",
     "exit_after_loss_months_soe",
+    "price_adjustment_per_month",
 )
 
 

@@ -473,6 +473,9 @@ class SectorCfg(Strict):
     # farms: the land sets the jobs. When set, the sector's firms never want more workers than
     # their land's path, which falls by this share a year (mechanisation); demand can only cut it
     land_labour_release_rate_per_year: ShareSeries | None = None
+    # a local price: each month it moves by this power of last month's demand / capacity ratio
+    # (0: the price stays at its start value 1, as for goods sold at outside prices)
+    price_adjustment_per_month: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
 
 
 class MineCfg(Strict):

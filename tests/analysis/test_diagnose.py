@@ -34,6 +34,7 @@ def table(u: np.ndarray, *, gdp=None, vacancies=None, wage=None, services=None, 
         "gdp_per_capita": np.linspace(5_000, 20_000, n) if pc is None else pc,
     })
     t["gdp_services"] = t["gdp_total"] * (0.4 if services is None else services)
+    t["gdp_real"] = t["gdp_total"]  # (prices flat)
     for k, v in extra.items():
         t[k] = v
     return t
@@ -52,6 +53,10 @@ def test_okun_slope_of_minus_a_half_is_recovered() -> None:
     assert dg.okun_slope(table(u, gdp=gdp), (2005, 2012)) == pytest.approx(-0.5, abs=1e-9)
     x, _ = dg.okun_points(table(u, gdp=gdp), (2005, 2012))
     assert len(x) == 7
+    # growth is real: gdp_real, not gdp_total at current prices (here flat while real GDP grows)
+    t = table(u)
+    t["gdp_real"] = gdp
+    assert dg.okun_slope(t) == pytest.approx(-0.5, abs=1e-9)
 
 
 def test_beveridge_slope_is_recovered() -> None:

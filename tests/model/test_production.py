@@ -223,3 +223,75 @@ def test_without_the_rule_farms_follow_demand(load_tiny, build_model) -> None:
     m.step()
     assert not m.land_bound_sectors.any()
     assert f.target[farms].sum() > before  # demand far beyond capacity: they want more workers
+
+
+# ------------------------------------------------------------------ local prices
+
+
+def test_local_price_moves_by_the_demand_ratio_to_the_power_kappa(load_tiny, build_model) -> None:
+    from simulator.model.sectors import SECTOR_NAMES
+
+    SERV = SECTOR_NAMES.index("services")
+    m = build_model(load_tiny("sectors.services.price_adjustment_per_month=0.5"))
+    assert m.sector_par["price_adjustment_per_month"].sum() == 0.5  # only services have a local price
+    np.testing.assert_array_equal(m.sector_price, np.ones(N_SECTORS))
+    production.update_local_prices(m)  # no demand record yet (first month): no change
+    np.testing.assert_array_equal(m.sector_price, np.ones(N_SECTORS))
+    m.sector_demand[:] = 64.0
+    m.sector_capacity[:] = 100.0
+    production.update_local_prices(m)
+    expected = np.ones(N_SECTORS)
+    expected[SERV] = 0.8  # 0.64 ** 0.5; the sectors with kappa 0 keep their price
+    np.testing.assert_allclose(m.sector_price, expected, rtol=1e-12)
+    m.sector_demand[SERV] = 1e6  # a jump far above capacity moves the price by at most 2 ** kappa
+    production.update_local_prices(m)
+    assert m.sector_price[SERV] == pytest.approx(0.8 * 2.0**0.5)
+    m.sector_capacity[SERV] = 0.0  # no capacity: no signal, no move
+    before = m.sector_price.copy()
+    production.update_local_prices(m)
+    np.testing.assert_array_equal(m.sector_price, before)
+
+
+def test_value_added_per_worker_is_at_the_current_price(load_tiny, build_model) -> None:
+    from simulator.model.sectors import SECTOR_NAMES
+
+    SERV = SECTOR_NAMES.index("services")
+    m = build_model(load_tiny("sectors.services.price_adjustment_per_month=0"))
+    f = m.firms
+    serv = (f.sector[: f.n] == SERV) & ~f.is_mine[: f.n]
+    before = production.value_added_per_worker(m)
+    m.sector_price[SERV] = 1.25
+    after = production.value_added_per_worker(m)
+    np.testing.assert_allclose(after[serv], 1.25 * before[serv], rtol=1e-12)
+    np.testing.assert_array_equal(after[~serv], before[~serv])
+
+
+def test_gdp_real_deflates_value_added_by_the_local_price(load_tiny, build_model) -> None:
+    """gdp_real sums each month's value added over the sector's price: with prices at 1 it is
+    gdp_total; with a services price that moves (kappa 0.3) the two differ by exactly the
+    deflation, and the strict accounts still hold over a year."""
+    from simulator.model.sectors import SECTOR_NAMES
+
+    SERV = SECTOR_NAMES.index("services")
+    flat = build_model(load_tiny("run.end_year=2000", "sectors.services.price_adjustment_per_month=0"))
+    flat.run()
+    row = flat.recorder.rows[-1]
+    assert row["gdp_real"] == pytest.approx(row["gdp_total"], rel=1e-12)
+    assert row["services_price_index"] == 1.0
+
+    m = build_model(load_tiny("run.end_year=2000", "sectors.services.price_adjustment_per_month=0.3"))
+    prices, va = [], []
+    original = m.recorder.record_month
+
+    def record(model) -> None:
+        prices.append(model.sector_price.copy())
+        va.append(model.month_va.copy())
+        original(model)
+
+    m.recorder.record_month = record
+    m.run()
+    row = m.recorder.rows[-1]
+    assert not np.allclose([p[SERV] for p in prices], 1.0)  # the services price moved
+    assert row["gdp_real"] == pytest.approx(sum(float((v / p).sum()) for v, p in zip(va, prices, strict=True)), rel=1e-9)
+    assert row["gdp_total"] == pytest.approx(sum(float(v.sum()) for v in va), rel=1e-9)
+    assert row["services_price_index"] == pytest.approx(prices[-1][SERV])
