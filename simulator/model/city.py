@@ -92,6 +92,10 @@ STREAMS = (
 so that adding a mechanism leaves the draws of the others unchanged."""
 
 VIOLATION_KINDS = ("stock_flow", "population", "earmark")
+
+MIN_SLACK_RATE = 0.005
+"""Numerical floor of the job-seeker rate in the wage curve (a city with nobody seeking work does
+not raise its wages without bound)."""
 """The accounting checks run every month (see :meth:`CityModel._check`)."""
 
 MECHANISMS = ("all", "person_rules")
@@ -257,11 +261,14 @@ class CityModel(mesa.Model):
         assign_housing(self, rng)
         self.export_base: np.ndarray | None = None  # set in the first month (production)
         self.productivity_levels: np.ndarray | None = None  # built on first use (production)
+        self.slack_start: float | None = None  # the first month's job-seeker rate (labour market: wage curve)
+        self.slack = 0.0  # the smoothed job-seeker rate (labour market: wage curve)
         self.sector_price = np.ones(N_SECTORS)  # price relative to the start (production: local prices)
         production.initialise_money(self)
         self.hh_income = np.zeros(self.households.capacity)
         self.out_migrant_stock = 0.0  # working-age persons who left since the start and may return (migration)
         self.expected_income_ratio = 1.0  # destination over home, this month's (migration)
+        self.expected_income_ratio_start: float | None = None  # the first month's (migration: arrivals)
         self.consumption_per_person_base: float | None = None  # the first month's (production: Engel shares)
         self.average_wage = 0.0  # yuan/month of the employed, set by the labour market each month
         self.hires = 0
@@ -318,9 +325,20 @@ class CityModel(mesa.Model):
         return self._retirement_table
 
     def base_wage(self) -> float:
-        """City wage of reference (yuan/month): national average wage x the local ratio."""
+        """City wage of reference (yuan/month): national average wage x the local ratio x the
+        wage curve's factor (:meth:`wage_curve_factor`)."""
         w = self.scenario.world
-        return self.s(w.national_average_wage_yuan_per_year) / 12.0 * w.local_wage_ratio_to_national
+        return self.s(w.national_average_wage_yuan_per_year) / 12.0 * w.local_wage_ratio_to_national * self.wage_curve_factor()
+
+    def wage_curve_factor(self) -> float:
+        """``(u / u_start)^labour.wage_curve_elasticity``: the city's smoothed job-seeker rate
+        (:func:`simulator.model.labour_market.update_slack`) against the first month's; 1 before
+        the first month's matching and with an elasticity of 0."""
+        beta = self.scenario.labour.wage_curve_elasticity
+        if beta == 0.0 or self.slack_start is None:
+            return 1.0
+        floor = MIN_SLACK_RATE
+        return (max(self.slack, floor) / max(self.slack_start, floor)) ** beta
 
     def ensure_income_capacity(self) -> None:
         """Grow the households' income-this-month buffer with the household arrays."""

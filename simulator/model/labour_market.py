@@ -385,6 +385,7 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     # 4. wages
     model.workers = L  # workers per firm row after this month's separations and hires
     record_employment(model)
+    update_slack(model, len(model.employment.rows), int(np.count_nonzero(status[seekers] != EMPLOYED)))
     # unfilled vacancies after this month's hiring (the firms' signal for their wage offers),
     # reported as the indicator ``vacancies`` (monthly average)
     unfilled = np.where(alive, np.maximum(f.target[:nf] - model.workers, 0.0), 0.0)
@@ -516,6 +517,21 @@ def set_wages(model: CityModel) -> None:
     emp.wage_table = wage_table(model)[: len(emp.count)]
     emp.wage = kernels.take_and_set(emp.wage_table.ravel(), emp.cell, emp.rows, model.persons.wage)
     model.average_wage = float(emp.wage.astype(np.float64).mean()) if len(emp.rows) else 0.0
+
+
+def update_slack(model: CityModel, employed: int, seeking: int) -> None:
+    """The wage curve's measure of slack: this month's job seekers (informal workers included)
+    over the labour force (``employed + seeking``), averaged exponentially over
+    ``labour.wage_curve_smoothing_months`` (wages are set about once a year); the first month's
+    rate is the reference (:meth:`CityModel.wage_curve_factor`)."""
+    force = employed + seeking
+    if force == 0:
+        return
+    u = seeking / force
+    if model.slack_start is None:
+        model.slack_start = model.slack = u
+        return
+    model.slack += (u - model.slack) / model.scenario.labour.wage_curve_smoothing_months
 
 
 def set_wage_offers(model: CityModel, vacancies: np.ndarray) -> None:

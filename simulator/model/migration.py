@@ -33,9 +33,10 @@ everyone, and through the multipliers of those without work.
   shrinks by ``return_stock_exit_rate_per_year`` (those who settle for good elsewhere or
   pass working age).
 
-In-migration: a base flow of households per year, the returns, and a share of the vacancies
-unfilled in sectors that require more than low skill (the new industries draw workers from
-outside). In-migrants are young adults (and children at the scenario's household size),
+In-migration: a base flow of households per year, moved by the city's expected income against
+the destinations' (``(R / R_start)^-in_income_elasticity``: fewer arrive as the city falls
+behind), the returns, and a share of the vacancies unfilled in sectors that require more than
+low skill (the new industries draw workers from outside). In-migrants are young adults (and children at the scenario's household size),
 arrive as job seekers with savings, and live in standard housing.
 
 Households of county regions also move to the city's districts
@@ -131,6 +132,19 @@ def expected_income_ratios(model: CityModel) -> np.ndarray:
         dest = model.s(dest_wage) * keep
         out[i] = dest / max(wage * (1.0 - u), MIN_HOME_INCOME_SHARE * dest)
     return out
+
+
+def in_migration_pull(model: CityModel) -> float:
+    """The factor on the base flow of arrivals: ``(R / R_start)^-in_income_elasticity``, with ``R``
+    this month's expected-income ratio of the non-farm pool (destinations over the city) and
+    ``R_start`` the first month's. A city whose jobs and wages fall behind the destinations'
+    draws fewer newcomers, by the same logit in log expected income as leaving (1 at the start,
+    or with an elasticity of 0)."""
+    e = model.scenario.migration.in_income_elasticity
+    r0 = model.expected_income_ratio_start
+    if e == 0.0 or r0 is None or r0 <= 0.0 or model.expected_income_ratio <= 0.0:
+        return 1.0
+    return (model.expected_income_ratio / r0) ** (-e)
 
 
 def expected_income_ratio(model: CityModel) -> float:
@@ -340,6 +354,8 @@ def step(model: CityModel) -> None:
     types = household_type_codes(model)  # the households' types, farm households among them
     rural = (types & kernels.HAS_FARM) != 0
     model.expected_income_ratio = float(ratios[URBAN])
+    if model.expected_income_ratio_start is None:
+        model.expected_income_ratio_start = model.expected_income_ratio
     model.month_flows["expected_income_ratio"] += float(ratios[URBAN])
     model.month_flows["expected_income_ratio_rural"] += float(ratios[RURAL])
 
@@ -399,7 +415,7 @@ def step(model: CityModel) -> None:
     vac = np.maximum(f.target[:nf] - L, 0.0)
     vac_skilled = float(vac[f.alive[:nf] & skilled_sector[f.sector[:nf]]].sum())  # person rows
     hh_rows = (
-        mg.in_base_households_per_year / 12.0 / S
+        mg.in_base_households_per_year / 12.0 / S * in_migration_pull(model)
         + mg.in_vacancy_fill_share_per_month * vac_skilled / mg.in_household_size_persons
     )
     k = int(rng.poisson(hh_rows))

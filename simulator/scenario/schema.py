@@ -443,6 +443,10 @@ class LabourCfg(Strict):
     informal: InformalWorkCfg
     early_retirement_years_before_statutory: Annotated[float, Field(ge=0.0, le=15.0)]  # laid-off state workers this close to their statutory age may retire (0: nobody)
     early_retirement_take_up_share: Share  # of those eligible, the share who retire (they apply, the firm approves)
+    # the wage curve: the city's wages (base wage) move with (u / u_start)^elasticity, u the city's
+    # job seekers' share of the labour force averaged over wage_curve_smoothing_months (0: no curve)
+    wage_curve_elasticity: Annotated[float, Field(ge=-1.0, le=0.0)] = 0.0
+    wage_curve_smoothing_months: Annotated[float, Field(ge=1.0, le=120.0)] = 12.0
 
 
 # ----------------------------------------------------------------------- sectors
@@ -608,6 +612,9 @@ class MigrationCfg(Strict):
     rehoused_multiplier: Positive
     destination_wage_yuan_per_month: NonNegSeries
     in_base_households_per_year: NonNeg
+    # the base flow of arrivals moves with (R / R_start)^-in_income_elasticity, R the destinations'
+    # expected income over the city's (non-farm pool) and R_start the first month's (0: a fixed flow)
+    in_income_elasticity: Annotated[float, Field(ge=0.0, le=10.0)] = 0.0
     in_vacancy_fill_share_per_month: Share
     in_household_size_persons: Annotated[float, Field(ge=1.0)]
     in_savings_yuan_per_household: NonNeg
