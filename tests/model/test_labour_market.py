@@ -274,3 +274,61 @@ def test_compiled_quits_and_layoffs_separate_as_separate_does(tiny_model) -> Non
     for k in names:
         np.testing.assert_array_equal(by_quits[k], expected[k], err_msg=f"quits: {k}")
         np.testing.assert_array_equal(by_layoffs[k], expected[k], err_msg=f"layoffs: {k}")
+
+
+# ------------------------------------------------------------------ the wage curve
+
+
+def test_slack_is_the_smoothed_job_seeker_rate(load_tiny, build_model) -> None:
+    from simulator.model.labour_market import update_slack
+
+    m = build_model(load_tiny("labour.wage_curve_smoothing_months=4"))
+    assert m.slack_start is None and m.wage_curve_factor() == 1.0
+    update_slack(m, 800, 200)  # the first month: 20% is the reference
+    assert m.slack_start == pytest.approx(0.2) and m.slack == pytest.approx(0.2)
+    update_slack(m, 900, 100)  # 10% this month: a quarter of the way there
+    assert m.slack == pytest.approx(0.2 + (0.1 - 0.2) / 4)
+    update_slack(m, 0, 0)  # nobody in the labour force: no signal, no change
+    assert m.slack == pytest.approx(0.175)
+    assert m.slack_start == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize("beta", [0.0, -0.1, -0.2])
+def test_wage_curve_factor_and_base_wage(load_tiny, build_model, beta) -> None:
+    from simulator.model.city import MIN_SLACK_RATE
+
+    m = build_model(load_tiny(f"labour.wage_curve_elasticity={beta}"))
+    m.slack_start = None
+    plain = m.base_wage()  # no reference yet: factor 1
+    m.slack_start, m.slack = 0.2, 0.1  # slack halved since the start: wages up by 2^-beta
+    assert m.wage_curve_factor() == pytest.approx(0.5**beta)
+    assert m.base_wage() == pytest.approx(plain * 0.5**beta)
+    m.slack = 0.0  # no job seekers at all: the rate is floored
+    assert m.wage_curve_factor() == pytest.approx((MIN_SLACK_RATE / 0.2) ** beta)
+
+
+def test_higher_slack_lowers_wage_offers_by_the_curve(load_tiny, build_model) -> None:
+    """Offers below the value-added cap move with the base wage: doubling the smoothed job-seeker
+    rate cuts them by 2^-0.1 (premia unchanged: no vacancies, no losses); offers at the cap fall less."""
+    from simulator.model.labour_market import set_wage_offers
+    from simulator.model.sectors import PUBLIC
+
+    m = build_model(load_tiny("labour.wage_curve_elasticity=-0.1", "labour.wage_adjustment_per_month=0"))
+    f = m.firms
+    nf = f.n
+    m.slack_start = m.slack = 0.2
+    set_wage_offers(m, np.zeros(nf))
+    before = f.wage_offer[:nf].copy()
+    m.slack = 0.4
+    set_wage_offers(m, np.zeros(nf))
+    after = f.wage_offer[:nf]
+    public = f.ownership[:nf] == PUBLIC
+    alive = f.alive[:nf] & ~f.is_mine[:nf]
+    # the rows whose offer was below its cap both times moved by exactly the factor
+    moved = alive & ~public & np.isclose(after, before * 2.0**-0.1, rtol=1e-9)
+    assert moved.sum() > 50
+    # the others were at the value-added cap before or after: they fall by less, or stay
+    rows = alive & ~public
+    ratio = after[rows] / before[rows]
+    assert np.all((ratio >= 2.0**-0.1 - 1e-9) & (ratio <= 1.0 + 1e-12))
+    np.testing.assert_allclose(after[public & f.alive[:nf]], before[public & f.alive[:nf]] * 2.0**-0.1, rtol=1e-9)

@@ -344,3 +344,52 @@ def test_job_loss_at_home_drives_people_out(load_tiny, build_model) -> None:
     # the totals over the seeds are compared, beyond four Poisson standard deviations)
     a, b = out["no_work"].sum(), out["work"].sum()
     assert a - b > 4 * np.sqrt(a + b), (out["no_work"], out["work"])
+
+
+# ------------------------------------------------------------ arrivals by expected income
+
+
+@pytest.mark.parametrize("elasticity", [0.0, 1.5])
+def test_arrivals_move_with_expected_income_to_the_elasticity(load_tiny, build_model, elasticity) -> None:
+    """The base flow of arrivals scales with (R / R_start)^-e: 1 before the first month and at the
+    start, lower when the city falls behind the destinations, higher when it catches up."""
+    from simulator.model.migration import in_migration_pull
+
+    m = build_model(load_tiny(f"migration.in_income_elasticity={elasticity}"))
+    assert m.expected_income_ratio_start is None
+    assert in_migration_pull(m) == 1.0  # no month yet
+    migration.step(m)
+    r0 = m.expected_income_ratio_start
+    assert r0 == pytest.approx(m.expected_income_ratio) and r0 > 0
+    assert in_migration_pull(m) == pytest.approx(1.0)
+    m.expected_income_ratio = 2.0 * r0  # the destinations pay twice as much, relatively, as at the start
+    assert in_migration_pull(m) == pytest.approx(2.0**-elasticity)
+    m.expected_income_ratio = 0.5 * r0
+    assert in_migration_pull(m) == pytest.approx(0.5**-elasticity)
+
+
+def test_a_city_falling_behind_draws_fewer_arrivals(load_tiny, build_model) -> None:
+    """Across seeds, the month's in-migrants fall by the pull's factor when the destinations' wage
+    doubles against the start (R doubles: factor 2^-1.5 = 0.35 on the base flow; the tiny city's
+    base flow raised to 600 households a year for the counts)."""
+    counts = {}
+    for label, wage_factor in (("same", 1.0), ("behind", 2.0)):
+        total = 0
+        for seed in range(12):
+            m = build_model(load_tiny("migration.in_income_elasticity=1.5", "migration.in_vacancy_fill_share_per_month=0",
+                                      "migration.return_rate_per_year=0", "migration.in_base_households_per_year=600",
+                                      seed=seed))
+            migration.step(m)  # the first month sets R_start
+            if wage_factor != 1.0:
+                m.scenario.migration.destination_wage_yuan_per_month = {
+                    y: v * wage_factor for y, v in m.scenario.migration.destination_wage_yuan_per_month.items()
+                }
+            before = m.counts["in"]
+            for _ in range(6):
+                migration.step(m)
+            total += m.counts["in"] - before
+        counts[label] = total
+    a, b = counts["same"], counts["behind"]
+    assert b < a - 4 * np.sqrt(a + b), counts
+    # R doubled (the city's own wages and jobs are as at the start, give or take a month's moves)
+    assert b / a == pytest.approx(2.0**-1.5, abs=0.08), counts
