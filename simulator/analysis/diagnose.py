@@ -541,9 +541,21 @@ def mine_closure_overrides(year: int) -> list[str]:
     ]
 
 
-def default_shock_year(start: int, end: int) -> int:
-    """The middle year of the run."""
-    return (start + end) // 2
+def default_shock_year(start: int, end: int, last_mine_year: float | None = None) -> int:
+    """The middle year of the run, or earlier when the scenario's own mines close sooner: at most
+    ``last_mine_year`` (the last year a mine is open in the scenario's runs, their median) less
+    the longest effect lag, so that check 6 brings the closures forward by that long; never
+    before the run's second year."""
+    middle = (start + end) // 2
+    if last_mine_year is None or not math.isfinite(last_mine_year):
+        return middle
+    return max(start + 1, min(middle, int(last_mine_year) - max(EFFECT_LAGS)))
+
+
+def last_mine_year(tables: list[pd.DataFrame]) -> float | None:
+    """The median over the runs of the last year a mine is open (None if no run ever has one)."""
+    last = [int(t.loc[t["mines_open"] > 0, "year"].max()) for t in tables if (t["mines_open"] > 0).any()]
+    return float(np.median(last)) if last else None
 
 
 # ------------------------------------------------------------------ running
@@ -594,7 +606,9 @@ def run_diagnose(
     """Run the scenario and its variants on the same seeds and diagnose them.
 
     Runs go to ``out/runs`` (identical runs already there are reused). ``years`` restricts the
-    regressions; ``shock_year`` (default: the middle of the run) is when the variants start.
+    regressions; ``shock_year`` is when the variants start (default: :func:`default_shock_year`,
+    the middle of the run or earlier if the scenario's mines close sooner, read off its own runs,
+    which are made first).
 
     Raises:
         ScenarioError: the scenario or an override does not validate.
@@ -612,26 +626,49 @@ def run_diagnose(
     if years is not None and (years[1] < start or years[0] > end):
         raise ResultsError(f"--years {years[0]}:{years[1]}: the run covers {start}-{end} only")
     span = (start, end) if years is None else (max(years[0], start), min(years[1], end))
-    shock = default_shock_year(start, end) if shock_year is None else shock_year
-    if not start < shock <= end:
-        raise ResultsError(f"--shock-year {shock}: must lie after the run's first year and not after its last ({start + 1}-{end})")
+    if shock_year is not None and not start < shock_year <= end:
+        raise ResultsError(f"--shock-year {shock_year}: must lie after the run's first year and not after its last ({start + 1}-{end})")
+    # every variant validates before any run starts (at the middle year if the shock year waits
+    # for the scenario's own runs)
+    probe_year = default_shock_year(start, end) if shock_year is None else shock_year
+    for extra in (transfer_overrides(sc, probe_year), mine_closure_overrides(probe_year), demand_overrides(sc, probe_year)):
+        load_scenario(scenario_file, overrides=overrides + tuple(extra))
+    seed_list = derive_seeds(sc.run.seed if root_seed is None else root_seed, seeds)
+
+    def jobs_of(names, variants):
+        return [SeedJob(scenario_file=str(scenario_file), seed=s, overrides=overrides + tuple(variants[v])) for v in names for s in seed_list]
+
+    if before_runs:
+        before_runs(len(VARIANTS) * seeds)
+    # the scenario's own runs first: the default shock year depends on when their mines close
+    done = [0, 0]  # runs and reused runs of the batches before
+
+    def step_progress(i, n, reused):
+        if progress:
+            progress(done[0] + i, len(VARIANTS) * seeds, done[1] + reused)
+            if i == n:
+                done[1] += reused
+
+    base_dirs = run_seeds(jobs_of([BASE], {BASE: []}), out_root=Path(out) / "runs", workers=workers, progress=step_progress)
+    check_runs(base_dirs)
+    base_tables = [read_run(d) for d in base_dirs]
+    shock = default_shock_year(start, end, last_mine_year(base_tables)) if shock_year is None else shock_year
     variants = {BASE: [], TRANSFER: transfer_overrides(sc, shock), CLOSURE: mine_closure_overrides(shock),
                 DEMAND: demand_overrides(sc, shock)}
     notes = []
+    if shock_year is None and shock != default_shock_year(start, end):
+        notes.append(f"shock year {shock} (not the run's middle, {default_shock_year(start, end)}): the scenario's mines close by "
+                     f"{last_mine_year(base_tables):g} (median of its runs), and check 6 brings closures forward by "
+                     f"{max(EFFECT_LAGS)} years at least")
     on = [name for name in ("ecology_overcapacity", "soe_reform") if getattr(sc.levers, name).enabled]
     if on:
         notes.append(f"the scenario has {' and '.join(on)} on: the mine-closure variant replaces {'its' if len(on) == 1 else 'their'} years and sizes")
-    for extra in variants.values():  # every variant validates before any run starts
-        if extra:
-            load_scenario(scenario_file, overrides=overrides + tuple(extra))
-    seed_list = derive_seeds(sc.run.seed if root_seed is None else root_seed, seeds)
-    jobs = [SeedJob(scenario_file=str(scenario_file), seed=s, overrides=overrides + tuple(variants[v])) for v in VARIANTS for s in seed_list]
-    if before_runs:
-        before_runs(len(jobs))
-    made = run_seeds(jobs, out_root=Path(out) / "runs", workers=workers, progress=progress)
-    check_runs(made)
+    done[0] = seeds
+    rest = run_seeds(jobs_of(VARIANTS[1:], variants), out_root=Path(out) / "runs", workers=workers, progress=step_progress)
+    check_runs(rest)
+    made = list(base_dirs) + list(rest)
     dirs = {v: made[i * seeds:(i + 1) * seeds] for i, v in enumerate(VARIANTS)}
-    tables = {v: [read_run(d) for d in ds] for v, ds in dirs.items()}
+    tables = {v: (base_tables if v == BASE else [read_run(d) for d in ds]) for v, ds in dirs.items()}
     national = sc.world.national_average_wage_yuan_per_year
     checks = diagnose(tables[BASE], national_wage=national, shock_year=shock, years=span,
                       transfer=tables[TRANSFER], closure=tables[CLOSURE], demand=tables[DEMAND])

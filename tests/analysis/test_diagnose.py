@@ -183,7 +183,10 @@ def test_the_command_writes_its_files_and_a_table_in_80_columns(diagnosed) -> No
     assert [r["check"] for r in rows][:5] == ["1 okun", "2 beveridge", "3 wage curve", "4 services", "5 transfers"]
     assert {r["result"] for r in rows} <= {"pass", "fail", "n/a"}
     data = json.loads((out / "diagnose.json").read_text(encoding="utf-8"))
-    assert data["shock_year"] == 2002 and data["years"] == [2000, 2004] and len(data["seeds"]) == 2
+    # the tiny city's mines stay open through 2004: the shock year moves to the run's second year
+    # (at most the last mine year less 10), with a note saying why
+    assert data["shock_year"] == 2001 and data["years"] == [2000, 2004] and len(data["seeds"]) == 2
+    assert any(n.startswith("shock year 2001 (not the run's middle, 2002)") for n in data["notes"])
     assert set(data["runs"]) == {"base", "transfer", "mine_closure", "demand"}
     assert all(len(v) == 2 for v in data["runs"].values())
     assert (out / "diagnose.png").read_bytes()[:8] == PNG_MAGIC
@@ -277,3 +280,15 @@ def test_the_demand_variant_leaves_coal_and_farms_alone(load_tiny) -> None:
     assert series_at(value, 2000) == pytest.approx(series_at(index, 2000))  # unchanged before the shock
     for year in (2001, 2010, 2030):
         assert series_at(value, year) == pytest.approx((1.0 + dg.DEMAND_RISE) * series_at(index, year))
+
+
+def test_default_shock_year_leaves_time_before_the_mines_close() -> None:
+    assert dg.default_shock_year(2000, 2035) == 2017  # no mine information: the middle of the run
+    assert dg.default_shock_year(2000, 2035, None) == 2017
+    assert dg.default_shock_year(2000, 2035, 2020.0) == 2010  # mines close by 2020: ten years before
+    assert dg.default_shock_year(2000, 2035, 2035.0) == 2017  # mines open to the end: the middle
+    assert dg.default_shock_year(2000, 2035, 2004.0) == 2001  # never before the run's second year
+    runs = [table(np.full(5, 0.1), years=np.arange(2000, 2005), mines_open=np.array(m, float))
+            for m in ([3, 2, 1, 0, 0], [3, 3, 3, 1, 0], [0, 0, 0, 0, 0])]
+    assert dg.last_mine_year(runs) == 2002.5  # median of 2002 and 2003; the run without mines left out
+    assert dg.last_mine_year(runs[2:]) is None
