@@ -92,11 +92,12 @@ STREAMS = (
 so that adding a mechanism leaves the draws of the others unchanged."""
 
 VIOLATION_KINDS = ("stock_flow", "population", "earmark")
-
-MIN_SLACK_RATE = 0.005
-"""Numerical floor of the job-seeker rate in the wage curve (a city with nobody seeking work does
-not raise its wages without bound)."""
 """The accounting checks run every month (see :meth:`CityModel._check`)."""
+
+MIN_SLACK_RATE = 0.03
+"""Floor of the job-seeker rate in the wage curve: the curve is estimated on cities' unemployment
+rates (China's registered urban rate was 3.1-4.3% in 2000-2015), and a log curve would raise wages
+without bound as the rate nears zero: below 3% (assumed) a tighter market raises them no further."""
 
 MECHANISMS = ("all", "person_rules")
 """What a step runs. ``all``: every mechanism (normal runs). ``person_rules``: only the
@@ -251,6 +252,8 @@ class CityModel(mesa.Model):
         self.month_revenue = DeclaredSums(REVENUE_CATEGORIES, "revenue category")
         self.month_spending = DeclaredSums(SPENDING_CATEGORIES, "spending category")
         self.month_va = np.zeros(N_SECTORS)  # value added by sector this month (production)
+        self.month_va_real = 0.0  # the month's value added at start-year prices (production)
+        self.coal_price_start: float | None = None  # the first month's coal price (production: gdp_real)
         self.month_va_region = np.zeros(self.regions.n)
         self.pending_investment = 0.0  # investment spending ordered this month (firm dynamics)
         self.region_flows: dict[str, np.ndarray] = {}  # the month's flows by region (regions)
@@ -268,7 +271,8 @@ class CityModel(mesa.Model):
         self.hh_income = np.zeros(self.households.capacity)
         self.out_migrant_stock = 0.0  # working-age persons who left since the start and may return (migration)
         self.expected_income_ratio = 1.0  # destination over home, this month's (migration)
-        self.expected_income_ratio_start: float | None = None  # the first month's (migration: arrivals)
+        self.expected_income_ratio_start: float | None = None  # the first year's mean (migration: arrivals)
+        self.expected_income_ratio_first_year: list[float] = []  # the first year's months (migration)
         self.consumption_per_person_base: float | None = None  # the first month's (production: Engel shares)
         self.average_wage = 0.0  # yuan/month of the employed, set by the labour market each month
         self.hires = 0

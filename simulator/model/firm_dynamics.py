@@ -3,8 +3,9 @@
 ``plan`` (start of the month, before the labour market):
     capital depreciates; firms with a profit invest ``investment_share_of_profit``
     of it; entrants arrive in each sector at a rate that rises with the
-    sector's profit margin and with demand in excess of capacity (at most
-    ``entry_pressure_cap`` times), and, in the
+    sector's profit margin and in proportion to demand over capacity (fewer
+    entrants while a sector's capacity exceeds its demand; at most
+    ``entry_pressure_cap`` times the rate), and, in the
     fund's target sectors, with the successor-industry fund's co-finance. The
     rate is inversely proportional to what an investor must put in per yuan of
     capital, ``1 + entry cost - co-finance share``, relative to the baseline
@@ -104,7 +105,7 @@ def plan(model: CityModel) -> None:
             cfg.entry_rate_per_firm_per_month
             * max(n_rows[s], 1.0)
             * np.exp(cfg.entry_profit_elasticity * margin[s])
-            * min(max(pressure[s], 1.0), sc.firms.entry_pressure_cap)
+            * min(pressure[s], sc.firms.entry_pressure_cap)
             * ((1.0 + base_cost) / (1.0 + cost - fund_share))
         )
         k = int(rng.poisson(lam))

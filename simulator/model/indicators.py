@@ -279,6 +279,7 @@ class IndicatorRecorder:
         model.month_revenue = DeclaredSums(REVENUE_CATEGORIES, "revenue category")
         model.month_spending = DeclaredSums(SPENDING_CATEGORIES, "spending category")
         model.month_va = np.zeros(N_SECTORS)
+        model.month_va_real = 0.0
         model.month_va_region = np.zeros(model.regions.n)
         model.pending_investment = 0.0
 
@@ -296,7 +297,7 @@ class IndicatorRecorder:
         yf["in_migrants"] += model.counts["in"]
         yf["out_migrants"] += model.counts["out"]
         self._year_va += model.month_va
-        self._year_va_real += float((model.month_va / model.sector_price).sum())
+        self._year_va_real += model.month_va_real
         hh = model.households
         income = float(model.hh_income[: hh.n][hh.present[: hh.n]].sum()) * model.scale
         self._year_income += income

@@ -385,7 +385,10 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     # 4. wages
     model.workers = L  # workers per firm row after this month's separations and hires
     record_employment(model)
-    update_slack(model, len(model.employment.rows), int(np.count_nonzero(status[seekers] != EMPLOYED)))
+    # the wage curve's slack: as a labour-force survey counts, informal work is work
+    still = status[seekers]
+    n_informal = int(np.count_nonzero(still == INFORMAL))
+    update_slack(model, len(model.employment.rows) + n_informal, int(np.count_nonzero(still == UNEMPLOYED)))
     # unfilled vacancies after this month's hiring (the firms' signal for their wage offers),
     # reported as the indicator ``vacancies`` (monthly average)
     unfilled = np.where(alive, np.maximum(f.target[:nf] - model.workers, 0.0), 0.0)
@@ -520,8 +523,9 @@ def set_wages(model: CityModel) -> None:
 
 
 def update_slack(model: CityModel, employed: int, seeking: int) -> None:
-    """The wage curve's measure of slack: this month's job seekers (informal workers included)
-    over the labour force (``employed + seeking``), averaged exponentially over
+    """The wage curve's measure of slack: this month's job seekers not in informal work over the
+    labour force (``employed + seeking``, informal workers among the employed, as a labour-force
+    survey counts them), averaged exponentially over
     ``labour.wage_curve_smoothing_months`` (wages are set about once a year); the first month's
     rate is the reference (:meth:`CityModel.wage_curve_factor`)."""
     force = employed + seeking

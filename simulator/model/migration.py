@@ -78,6 +78,7 @@ if TYPE_CHECKING:
 
 WORKING_AGE_MIN_YEARS = 16  # structural: legal minimum working age (Labour Law art. 15)
 URBAN, RURAL = 0, 1  # the two pools of expected income (non-farm and farm)
+START_MONTHS = 12  # structural: the reference of arrivals' pull is the expected-income ratio of the run's first year
 MIN_HOME_INCOME_SHARE = 1e-6  # numerical floor of the city's expected income against the destinations' (no work at all)
 
 
@@ -137,9 +138,10 @@ def expected_income_ratios(model: CityModel) -> np.ndarray:
 def in_migration_pull(model: CityModel) -> float:
     """The factor on the base flow of arrivals: ``(R / R_start)^-in_income_elasticity``, with ``R``
     this month's expected-income ratio of the non-farm pool (destinations over the city) and
-    ``R_start`` the first month's. A city whose jobs and wages fall behind the destinations'
-    draws fewer newcomers, by the same logit in log expected income as leaving (1 at the start,
-    or with an elasticity of 0)."""
+    ``R_start`` its mean over the run's first :data:`START_MONTHS` months (the first months'
+    ratio moves as the initial city settles). A city whose jobs and wages fall behind the
+    destinations' draws fewer newcomers, by the same logit in log expected income as leaving (1
+    during the first year, or with an elasticity of 0)."""
     e = model.scenario.migration.in_income_elasticity
     r0 = model.expected_income_ratio_start
     if e == 0.0 or r0 is None or r0 <= 0.0 or model.expected_income_ratio <= 0.0:
@@ -355,7 +357,10 @@ def step(model: CityModel) -> None:
     rural = (types & kernels.HAS_FARM) != 0
     model.expected_income_ratio = float(ratios[URBAN])
     if model.expected_income_ratio_start is None:
-        model.expected_income_ratio_start = model.expected_income_ratio
+        first = model.expected_income_ratio_first_year
+        first.append(model.expected_income_ratio)
+        if len(first) == START_MONTHS:
+            model.expected_income_ratio_start = float(np.mean(first))
     model.month_flows["expected_income_ratio"] += float(ratios[URBAN])
     model.month_flows["expected_income_ratio_rural"] += float(ratios[RURAL])
 

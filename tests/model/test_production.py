@@ -267,31 +267,60 @@ def test_value_added_per_worker_is_at_the_current_price(load_tiny, build_model) 
 
 
 def test_gdp_real_deflates_value_added_by_the_local_price(load_tiny, build_model) -> None:
-    """gdp_real sums each month's value added over the sector's price: with prices at 1 it is
-    gdp_total; with a services price that moves (kappa 0.3) the two differ by exactly the
-    deflation, and the strict accounts still hold over a year."""
+    """gdp_real sums the months' value added at start-year prices: equal to gdp_total while every
+    price stays put (no local price, a flat coal price); with a moving services price the two
+    differ, and the year's figures are the sums of the months' (strict accounts hold)."""
     from simulator.model.sectors import SECTOR_NAMES
 
     SERV = SECTOR_NAMES.index("services")
-    flat = build_model(load_tiny("run.end_year=2000", "sectors.services.price_adjustment_per_month=0"))
+    flat = build_model(load_tiny("run.end_year=2000", "sectors.services.price_adjustment_per_month=0",
+                                 "world.coal_price_yuan_per_tonne={2000: 200}"))
     flat.run()
     row = flat.recorder.rows[-1]
     assert row["gdp_real"] == pytest.approx(row["gdp_total"], rel=1e-12)
     assert row["services_price_index"] == 1.0
 
     m = build_model(load_tiny("run.end_year=2000", "sectors.services.price_adjustment_per_month=0.3"))
-    prices, va = [], []
+    prices, real, va = [], [], []
     original = m.recorder.record_month
 
     def record(model) -> None:
-        prices.append(model.sector_price.copy())
-        va.append(model.month_va.copy())
+        prices.append(model.sector_price[SERV])
+        real.append(model.month_va_real)
+        va.append(model.month_va.sum())
         original(model)
 
     m.recorder.record_month = record
     m.run()
     row = m.recorder.rows[-1]
-    assert not np.allclose([p[SERV] for p in prices], 1.0)  # the services price moved
-    assert row["gdp_real"] == pytest.approx(sum(float((v / p).sum()) for v, p in zip(va, prices, strict=True)), rel=1e-9)
-    assert row["gdp_total"] == pytest.approx(sum(float(v.sum()) for v in va), rel=1e-9)
-    assert row["services_price_index"] == pytest.approx(prices[-1][SERV])
+    assert not np.allclose(prices, 1.0)  # the services price moved
+    assert row["gdp_real"] == pytest.approx(sum(real), rel=1e-12)
+    assert row["gdp_total"] == pytest.approx(sum(va), rel=1e-9)
+    assert row["gdp_real"] != pytest.approx(row["gdp_total"], rel=1e-6)
+    assert row["services_price_index"] == pytest.approx(prices[-1])
+
+
+def test_real_value_added_by_hand(load_tiny, build_model) -> None:
+    """Ordinary firms over their sector's price, mines over the coal price against the first
+    month's, public units at cost."""
+    from simulator.model.sectors import SECTOR_NAMES
+
+    SERV = SECTOR_NAMES.index("services")
+    m = build_model(load_tiny())
+    f = m.firms
+    nf = f.n
+    va = np.ones(nf)
+    ordinary = f.alive[:nf] & ~f.is_mine[:nf] & (f.ownership[:nf] != PUBLIC)
+    mines = f.is_mine[:nf] & f.alive[:nf]
+    public = f.ownership[:nf] == PUBLIC
+    assert mines.any() and public.any() and (ordinary & (f.sector[:nf] == SERV)).any()
+    m.sector_price[SERV] = 2.0
+    assert production.real_value_added(m, va, ordinary, mines, 100.0) == pytest.approx(
+        float((ordinary & (f.sector[:nf] != SERV)).sum() + 0.5 * (ordinary & (f.sector[:nf] == SERV)).sum()
+              + mines.sum() + (~ordinary & ~mines).sum())
+    )  # the first call sets the coal price of reference: mines at 1
+    assert m.coal_price_start == 100.0
+    got = production.real_value_added(m, va, ordinary, mines, 250.0)  # coal 2.5 times dearer
+    want = ((ordinary & (f.sector[:nf] != SERV)).sum() + 0.5 * (ordinary & (f.sector[:nf] == SERV)).sum()
+            + mines.sum() / 2.5 + (~ordinary & ~mines).sum())
+    assert got == pytest.approx(float(want))
