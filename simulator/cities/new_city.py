@@ -103,10 +103,14 @@ def _description(b: Builder, package: bool) -> str:
             f"{e.title} {b.start}-{end} from its {b.start} census with the whole 2016 package from 2016, "
             f"the levers of {b.tc}'s package scaled to the city."
         )
+    transfer = (
+        "the resource-exhausted city transfer from its designation year"
+        if e.designation_year is not None
+        else "no resource-exhausted city transfer (not designated by 2010)"
+    )
     return (
-        f"{e.title} {b.start}-{end} from its {b.start} census, without the 2016 package: the "
-        f"resource-exhausted city transfer from its designation year and the shantytown programme as in "
-        f"{b.tc}; behaviour and unknown figures from {b.tc}."
+        f"{e.title} {b.start}-{end} from its {b.start} census, without the 2016 package: {transfer} and the "
+        f"shantytown programme as in {b.tc}; behaviour and unknown figures from {b.tc}."
     )
 
 
@@ -134,6 +138,7 @@ def build_drafts(
         ) from None
     base_stem = scenario_name(stem) if stem else f"{scenario_name(city.entry.city)}_baseline"
     b = Builder(city, tpl, reference, name=base_stem)
+    b.region_list = region_list
     b.run_and_city()
     b.population()
     b.employment()
@@ -142,6 +147,7 @@ def build_drafts(
     b.regions(region_list)
     b.housing_stocks()
     b.migration()
+    b.provincial()
     b.trim_all_series()
     levers, notes = b.levers(tpl)
     b.d.set(("levers",), levers, "")

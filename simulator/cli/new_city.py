@@ -41,6 +41,8 @@ def new_city(
         parts.append(f"--from-data {from_data.as_posix()}")
     if out is not None:
         parts.append(f"--out {out.as_posix()}")
+    if not package:
+        parts.append("--no-package")
     try:
         result = write_city(
             name,
