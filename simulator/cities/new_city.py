@@ -211,6 +211,7 @@ def new_city(
     package_template: Path | None = DEFAULT_PACKAGE,
     force: bool = False,
     command: str | None = None,
+    region_list: Path = REGION_LIST,
 ) -> NewCity:
     """Write a city's baseline (and package) scenario from its census, validated.
 
@@ -225,6 +226,7 @@ def new_city(
         package_template: The scenario whose levers make the package (None: no package file).
         force: Overwrite existing files.
         command: The command line recorded in the files' header.
+        region_list: The list of the cities' districts and counties.
 
     Raises:
         CityDataError: Bad or missing city data.
@@ -246,6 +248,7 @@ def new_city(
         package_template=package_template,
         stem=out.stem,
         command=command,
+        region_list=region_list,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     # both files are written and checked in a temporary directory beside the targets, then
