@@ -92,6 +92,20 @@ def _header(b: Builder, command: str, package: bool) -> str:
         f"Money: constant yuan of {b.d.get('city', 'money_base_year')}. Regenerate with the command above",
         "(edit by hand afterwards only what you can source better).",
     ]
+    v = c.full
+    if v is not None:
+        frac = v["longform_sample_frac"]
+        lines += [
+            "",
+            f"Census {b.start} figures with no place among the model's inputs (calibration targets, with the",
+            "others, in calibration/data/census2010_panel_observed.csv):",
+            f"  registered (hukou) residents {v['pop_hukou_registered']:,.0f}: residents less registered "
+            f"{v['pop_total'] - v['pop_hukou_registered']:+,.0f};",
+            f"  in-migrants living here: from other counties of the province {v['in_migrants_other_county_same_province']:,.0f}, "
+            f"from other provinces {v['in_migrants_other_province']:,.0f};",
+            f"  retired (16+ not working) {v['lf_notworking_retired'] / frac:,.0f}; children ever born per woman aged "
+            f"15-64 {v['women_15_64_children_ever_born']:.2f}.",
+        ]
     return "\n".join(lines)
 
 
