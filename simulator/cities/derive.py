@@ -1230,7 +1230,7 @@ class Builder:
             note = self.d.notes.get(path)
             if note is None or not note.startswith(f"from {self.tc}"):
                 continue
-            self.d.notes[path] = (f"assumed: {tpl_province}'s {what} kept, no {province} figure at hand; " + note)
+            self.d.notes[path] = (f"assumed: the template's ({tpl_province}) {what} kept, no {province} figure at hand; " + note)
 
     # ---------------------------------------------------------- series, levers
 

@@ -233,7 +233,7 @@ def test_a_city_not_designated_gets_no_transfer_and_other_provinces_keep_liaonin
     assert not sc.levers.resource_city_transfer.enabled
     assert b.d.notes[("levers", "resource_city_transfer", "enabled")].startswith("city list: not designated")
     note = b.d.notes[("public_finance", "coal_resource_tax_ad_valorem_share")]
-    assert note.startswith("assumed: Liaoning's ad-valorem coal resource tax rate") and "no Testprovince figure" in note
+    assert note.startswith("assumed: the template's (Liaoning) ad-valorem coal resource tax rate") and "no Testprovince figure" in note
 
 
 def test_the_template_is_the_fitted_fuxin_model(tiny_census) -> None:
