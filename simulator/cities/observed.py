@@ -16,7 +16,6 @@ import io
 import sys
 from pathlib import Path
 
-from simulator.calibration.observed import COLUMNS
 from simulator.cities import CITY_LIST
 from simulator.cities.data import (
     CENSUS_FILES,
@@ -27,6 +26,13 @@ from simulator.cities.data import (
     load_city,
     read_city_list,
 )
+
+COLUMNS = (
+    "id", "indicator", "year", "value", "unit", "quality", "source", "note",
+    "model_indicator", "kind", "model_value", "derivation",
+)
+"""The columns of the observed-figures format (:data:`simulator.calibration.observed.COLUMNS`;
+the cities layer does not import the calibration's, a test checks they agree)."""
 
 OBSERVED_FILE = Path("calibration/data/census2010_panel_observed.csv")
 """Where ``python -m simulator.cities.observed`` writes the figures."""
