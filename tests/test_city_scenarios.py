@@ -14,14 +14,36 @@ from simulator.scenario.loader import load_scenario
 
 CITY_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "cities"
 FILES = sorted(CITY_DIR.glob("*.yaml"))
-CITIES = ("fushun", "jixi", "hegang", "shuangyashan", "qitaihe", "liaoyuan", "huaibei", "zaozhuang", "pingxiang", "shizuishan")
-FAST_ROWS = 2500  # person rows of a fast run
+PANEL = (
+    "fuxin", "fushun", "jixi", "hegang", "shuangyashan", "qitaihe", "liaoyuan", "baishan", "huaibei", "zaozhuang",
+    "pingxiang", "shizuishan", "wuhai", "jiaozuo", "tongchuan", "datong", "yangquan", "changzhi", "jincheng",
+    "shuozhou", "pingdingshan", "hebi", "liupanshui", "jinzhong", "lvliang", "ordos",
+)
+"""The 26 coal cities of the panel (issue 18)."""
+PACKAGE_CITIES = ("fushun", "jixi", "hegang", "shuangyashan", "qitaihe", "liaoyuan", "baishan")
+"""Cities of Liaoning, Jilin and Heilongjiang, where the 2016 package applied (and Fuxin, as fuxin_2010)."""
+FAST_ROWS = 1500  # person rows of a fast run
 
 
-def test_every_city_has_a_baseline_and_a_package() -> None:
+def _stem(city: str) -> str:
+    return "fuxin_2010" if city == "fuxin" else city
+
+
+def test_every_panel_city_has_a_baseline_and_only_the_northeast_a_package() -> None:
     names = {p.stem for p in FILES}
-    for city in CITIES:
-        assert {city, f"{city}_baseline"} <= names, city
+    for city in PANEL:
+        assert f"{_stem(city)}_baseline" in names, city
+        assert (_stem(city) in names) == (city in (*PACKAGE_CITIES, "fuxin")), city
+    assert len(FILES) == len(PANEL) + len(PACKAGE_CITIES) + 1
+
+
+def test_every_city_file_has_its_regions_and_its_mines_in_them() -> None:
+    for city in PANEL:
+        sc = load_scenario(CITY_DIR / f"{_stem(city)}_baseline.yaml")
+        names = {r.name for r in sc.regions}
+        assert len(names) >= 3, city  # every panel city has at least three districts and counties
+        assert sum(r.population_persons for r in sc.regions) == sc.population.persons, city
+        assert sc.coal.mines and all(m.region in names for m in sc.coal.mines), city
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
@@ -46,7 +68,7 @@ def test_city_scenario_validates_and_runs_briefly(path: Path) -> None:
     assert summary["stock_flow_ok"] and summary["population_identity_ok"]
 
 
-@pytest.mark.parametrize("city", CITIES)
+@pytest.mark.parametrize("city", (*PACKAGE_CITIES, "fuxin_2010"))
 def test_the_package_changes_only_levers(city: str) -> None:
     base = load_scenario(CITY_DIR / f"{city}_baseline.yaml")
     package = load_scenario(CITY_DIR / f"{city}.yaml")
@@ -55,4 +77,5 @@ def test_the_package_changes_only_levers(city: str) -> None:
     assert not base.levers.new_industry_fund.enabled and package.levers.new_industry_fund.enabled
     assert package.counterfactual == base.name == f"{city}_baseline" and base.counterfactual is None
     transfer = package.levers.resource_city_transfer
-    assert transfer.enabled and transfer.start_year == base.levers.resource_city_transfer.start_year
+    assert transfer.enabled == base.levers.resource_city_transfer.enabled
+    assert transfer.start_year == base.levers.resource_city_transfer.start_year

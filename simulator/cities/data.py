@@ -6,10 +6,14 @@ Three kinds of file (formats in ``data/cities/README.md``):
   short name (``fushun``), Chinese name, census code, province and the facts
   the census tables do not hold (designation year as a resource-exhausted city,
   subsidence-area households, mine labour intensity), each with its source;
-* a **census table** for the start year, one row per city (or district), in the
-  columns of ``calibration/data/census2010_cities.csv`` (2010: population, urban
+* a **census table** for the start year, one row per city (or district), in one
+  of three formats: the **whole county-level row** of the 2010 census
+  (``calibration/data/census2010_coal_panel.csv``, the default for 2010: age
+  bands by sex, households, education, industries, the not working by reason,
+  births, deaths, migrants, ...; see :data:`PANEL_COLUMNS`), the **summary**
+  columns of ``calibration/data/census2010_cities.csv`` (population, urban
   share, age shares, employment shares, mining workers, schooling, birth and
-  death rates) or ``calibration/data/census2000_population.csv`` (2000:
+  death rates), or ``calibration/data/census2000_population.csv`` (2000:
   population only);
 * optionally the 2000 census table, for the population change 2000-2010.
 
@@ -34,7 +38,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 CENSUS_FILES = {
     2000: Path("calibration/data/census2000_population.csv"),
-    2010: Path("calibration/data/census2010_cities.csv"),
+    2010: Path("calibration/data/census2010_coal_panel.csv"),
 }
 """Default census table of each census year (relative to the working directory or the source tree)."""
 
@@ -79,6 +83,67 @@ COUNT_COLUMNS = ("population", "mining_workers_est", "employed_persons")
 PER_THOUSAND_COLUMNS = ("birth_rate", "death_rate")
 SHARE_SUM_TOLERANCE_PERCENT = 1.0
 """Census shares are printed to 0.01-0.1 points: groups of shares must add up to 100 within this."""
+
+
+AGE_GROUPS = (
+    "0", "1_4", "5_9", "10_14", "15_19", "20_24", "25_29", "30_34", "35_39", "40_44", "45_49",
+    "50_54", "55_59", "60_64", "65_69", "70_74", "75_79", "80_84", "85_plus",
+)
+"""The census's age groups (columns ``age_<group>_male`` / ``_female``)."""
+
+AGE_COLUMNS = tuple(f"age_{g}_{sex}" for g in AGE_GROUPS for sex in ("male", "female"))
+EDUCATION_LEVELS = ("none", "primary", "junior_secondary", "senior_secondary", "junior_college", "university")
+EDUCATION_COLUMNS = tuple(f"edu_{e}_{sex}" for e in EDUCATION_LEVELS for sex in ("male", "female"))
+INDUSTRIES = (
+    "agriculture", "mining", "manufacturing", "utilities", "construction", "transport_storage_post",
+    "information_software", "wholesale_retail", "hotels_restaurants", "finance", "real_estate",
+    "leasing_business_services", "research_technical", "water_environment_public_facilities",
+    "household_other_services", "education", "health_social_welfare", "culture_sports",
+    "public_administration", "international_orgs",
+)
+"""The census's industries (sections A-T of GB/T 4754-2002; columns ``lf_ind_<industry>``)."""
+
+NOT_WORKING_REASONS = (
+    "students", "disabled", "never_worked_after_school", "lost_job_employer", "lost_job_own",
+    "land_expropriated", "retired", "housework", "other",
+)
+"""Why the 16+ not working do not work (columns ``lf_notworking_<reason>``)."""
+
+PANEL_COUNTS = (
+    "pop_total", "pop_male", "pop_female", "pop_hukou_registered", "pop_urban", "pop_rural",
+    "households", "household_members", "hh_one_person", "hh_one_generation", "hh_two_generations",
+    "hh_three_generations", "hh_four_plus_generations",
+    *AGE_COLUMNS,
+    "in_migrants_same_county", "in_migrants_other_county_same_province", "in_migrants_other_province",
+    *EDUCATION_COLUMNS,
+    "lf_pop_16plus", "lf_notworking_total", *(f"lf_notworking_{r}" for r in NOT_WORKING_REASONS),
+    "lf_ind_total", *(f"lf_ind_{i}" for i in INDUSTRIES),
+)
+"""Counts of the whole census row: persons, households; ``lf_*`` are long-form sample counts."""
+
+PANEL_BLANK_IS_ZERO = (
+    "pop_rural", "hh_four_plus_generations",
+    *(f"lf_notworking_{r}" for r in NOT_WORKING_REASONS), *(f"lf_ind_{i}" for i in INDUSTRIES),
+)
+"""Counts the digitised tables leave empty where the published cell is zero."""
+
+PANEL_MEASURES = {
+    "household_size_mean": (1.0, 15.0, "persons per household"),
+    "birth_rate_per_1000": (0.0, 100.0, "per 1000 residents"),
+    "death_rate_per_1000": (0.0, 100.0, "per 1000 residents"),
+    "edu_years_mean": (0.0, 20.0, "years"),
+    "women_15_64_children_ever_born": (0.0, 15.0, "children per woman"),
+    "women_15_64_children_surviving": (0.0, 15.0, "children per woman"),
+    "longform_sample_frac": (1e-4, 1.0, "share of households in the long-form sample"),
+}
+"""Rates and means of the census row, with the range each must lie in."""
+
+PANEL_COLUMNS = ("city", "level", "unit_zh", "code", *PANEL_COUNTS, *PANEL_MEASURES)
+"""Columns a whole-row census table (``census2010_coal_panel.csv``) must have."""
+
+PANEL_SUM_TOLERANCE = 0.01
+"""Parts of a census count (age groups, industries, reasons for not working, sexes) must add up to
+the total within this share (the published tables add up exactly; a larger gap is a shifted column)."""
 
 
 class CityDataError(ScenarioError):
@@ -132,6 +197,9 @@ class CensusRow:
     values: dict[str, float] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
     """The table's own name of each figure (``population`` -> ``pop2010``)."""
+    full: dict[str, float] | None = None
+    """The whole census row (a whole-row table): every count and rate by its column name,
+    rates as published (per 1000, percent); None for a summary table."""
 
     def get(self, column: str) -> float | None:
         return self.values.get(column)
@@ -161,7 +229,8 @@ class RegionEntry:
     name_zh: str
     census_code: str
     kind: str
-    land_area_km2: float
+    land_area_km2: float | None
+    """None where no source gives it (``land_area_source`` says so)."""
     land_area_source: str
     file: str
     line: int
@@ -300,6 +369,8 @@ def read_census_row(path: Path, year: int, entry: CityEntry) -> CensusRow:
         raise CityDataError(f"no census format for {year}; census years are {', '.join(map(str, CENSUS_YEARS))}")
     file = str(path)
     header, rows, header_line = _read_csv(path)
+    if is_panel_header(header):
+        return _read_panel_row(file, header, rows, header_line, year, entry)
     pop_col = _population_column(header, year)
     present = set(header) | ({"population"} if pop_col else set())
     missing = [c for c in REQUIRED_COLUMNS[year] if c not in present]
@@ -415,6 +486,173 @@ def _check_consistency(v: dict[str, float], file: str, line: int) -> None:
         raise CityDataError("more employed persons than residents", file=file, line=line, key="employed_persons")
 
 
+# ------------------------------------------------------------- whole census rows
+
+
+def is_panel_header(header: list[str]) -> bool:
+    """Whether a census table holds whole census rows (age bands by sex, industries, ...)."""
+    return "lf_ind_total" in header or "age_0_male" in header
+
+
+def _read_panel_row(
+    file: str, header: list[str], rows: list[tuple[int, dict[str, str]]], header_line: int, year: int, entry: CityEntry
+) -> CensusRow:
+    """The whole census row of ``entry`` (found by its census code, else by its name at level
+    ``city``), checked; its summary figures (population, shares, rates, the employed, ...)
+    computed from the counts so that every rule of a summary table applies too."""
+    missing = [c for c in PANEL_COLUMNS if c not in header]
+    if missing:
+        hint = difflib.get_close_matches(missing[0], [h for h in header if h not in PANEL_COLUMNS], n=1)
+        raise CityDataError(
+            f"missing column(s) {', '.join(repr(c) for c in missing[:5])}{' ...' if len(missing) > 5 else ''} "
+            "(a whole-row census table needs every column of calibration/data/census2010_coal_panel_columns.csv)",
+            file=file, line=header_line, key=missing[0], suggestion=hint[0] if hint else None,
+        )
+    code = entry.census_code.strip()
+    names = {entry.city, entry.name_zh.lower()} - {""}
+
+    def matches(r: dict[str, str]) -> bool:
+        if code:
+            return r["code"].strip() == code
+        return r["level"].strip() == "city" and (r["city"].strip().lower() in names or r["unit_zh"].strip().lower() in names)
+
+    found = [(line, r) for line, r in rows if matches(r)]
+    if not found:
+        known = [r["city"].strip().lower() for _, r in rows if r["level"].strip() == "city"]
+        hint = difflib.get_close_matches(entry.city, known, n=1)
+        raise CityDataError(
+            f"no row for city {entry.city!r}"
+            + (f" ({entry.name_zh}, code {code})" if entry.name_zh or code else "")
+            + f"; the table has the cities {', '.join(known)} and their districts and counties (by code)",
+            file=file, suggestion=hint[0] if hint else None,
+        )
+    if len(found) > 1:
+        raise CityDataError(f"city {entry.city!r} has {len(found)} rows (lines {', '.join(str(n) for n, _ in found)})",
+                            file=file, line=found[1][0])
+    line, r = found[0]
+    full: dict[str, float] = {}
+    for col in PANEL_COUNTS:
+        x = _number(r[col], file, line, col)
+        if x is None:
+            if col not in PANEL_BLANK_IS_ZERO:
+                raise CityDataError("value missing (a count of the census table)", file=file, line=line, key=col)
+            x = 0.0
+        if x < 0:
+            raise CityDataError(f"a count cannot be negative, got {r[col]}", file=file, line=line, key=col)
+        full[col] = x
+    for col, (lo, hi, unit) in PANEL_MEASURES.items():
+        x = _number(r[col], file, line, col)
+        if x is None:
+            raise CityDataError(f"value missing ({unit})", file=file, line=line, key=col)
+        if not lo <= x <= hi:
+            raise CityDataError(f"expected {unit} between {lo:g} and {hi:g}, got {r[col]}", file=file, line=line, key=col)
+        full[col] = x
+    if full["pop_total"] < 1:
+        raise CityDataError(f"the population must be at least 1, got {r['pop_total']}", file=file, line=line, key="pop_total")
+    if not r["pop_rural"].strip():  # an all-urban unit
+        full["pop_rural"] = full["pop_total"] - full["pop_urban"]
+    _check_panel_sums(full, file, line)
+    values = panel_summary(full)
+    _check_consistency(values, file, line)
+    label = r["unit_zh"].strip() or r["city"].strip() or code
+    columns = {k: PANEL_SOURCE_OF.get(k, k) for k in values}
+    return CensusRow(year=year, file=shown_path(file), line=line, label=label, values=values, columns=columns, full=full)
+
+
+def _check_panel_sums(v: dict[str, float], file: str, line: int) -> None:
+    """Parts must add up to their totals (a shifted or misnamed column shows here)."""
+    tol = PANEL_SUM_TOLERANCE
+
+    def check(parts: float, total: float, what: str, key: str) -> None:
+        if abs(parts - total) > tol * max(total, 1.0) + 1.0:
+            raise CityDataError(f"{what} sum to {parts:,.0f}, the total is {total:,.0f}", file=file, line=line, key=key)
+
+    check(v["pop_male"] + v["pop_female"], v["pop_total"], "pop_male + pop_female", "pop_male")
+    check(v["pop_urban"] + v["pop_rural"], v["pop_total"], "pop_urban + pop_rural", "pop_urban")
+    check(sum(v[c] for c in AGE_COLUMNS), v["pop_total"], "the age groups age_0_male ... age_85_plus_female", "age_0_male")
+    check(sum(v[c] for c in AGE_COLUMNS if c.endswith("_female")), v["pop_female"], "the women's age groups", "age_0_female")
+    check(sum(v[f"lf_ind_{i}"] for i in INDUSTRIES), v["lf_ind_total"], "the industries lf_ind_*", "lf_ind_total")
+    check(sum(v[f"lf_notworking_{r}"] for r in NOT_WORKING_REASONS), v["lf_notworking_total"],
+          "the reasons for not working lf_notworking_*", "lf_notworking_total")
+    check(v["lf_ind_total"] + v["lf_notworking_total"], v["lf_pop_16plus"],
+          "the employed (lf_ind_total) and the not working (lf_notworking_total)", "lf_pop_16plus")
+    check(sum(v[f"hh_{g}"] for g in ("one_generation", "two_generations", "three_generations", "four_plus_generations")),
+          v["households"], "households by generations", "hh_one_generation")
+    if v["lf_ind_total"] <= 0:
+        raise CityDataError("nobody employed in the long-form sample: the sectors cannot be set", file=file, line=line, key="lf_ind_total")
+    if v["hh_one_person"] > v["households"]:
+        raise CityDataError("more one-person households than households", file=file, line=line, key="hh_one_person")
+    if v["lf_ind_total"] / v["longform_sample_frac"] > v["pop_total"]:
+        raise CityDataError("more employed (lf_ind_total / longform_sample_frac) than residents", file=file, line=line,
+                            key="longform_sample_frac")
+
+
+def band_count(v: dict[str, float], lo: int, hi: int | None = None, sex: str | None = None) -> float:
+    """Persons of the census row aged ``lo`` to ``hi`` (None: and older), one sex or both;
+    ``lo`` and ``hi + 1`` must be edges of the census's age groups."""
+    total = 0.0
+    for g in AGE_GROUPS:
+        a = int(g.split("_")[0])
+        if a >= lo and (hi is None or a <= hi):
+            for s in ("male", "female") if sex is None else (sex,):
+                total += v[f"age_{g}_{s}"]
+    return total
+
+
+JOB_SEEKER_REASONS = ("lost_job_employer", "lost_job_own", "never_worked_after_school")
+"""The not working counted as job seekers: as the calibration target ``job_seekers_2010``
+(calibration/data/fuxin_observed.csv): the job lost (for the employer's or one's own
+reasons) or never worked after school; housework, retirement, school, disability, land
+expropriated and other reasons are left out."""
+
+PANEL_SOURCE_OF = {
+    "population": "pop_total",
+    "urban_share": "pop_urban",
+    "share0_14": "age_*",
+    "share15_59": "age_*",
+    "share60": "age_*",
+    "share65": "age_*",
+    "emp_sec1": "lf_ind_agriculture",
+    "emp_sec2": "lf_ind_mining..construction",
+    "emp_sec3": "lf_ind_transport..international_orgs",
+    "mining_workers_est": "lf_ind_mining / longform_sample_frac",
+    "mining_share_employed": "lf_ind_mining / lf_ind_total",
+    "employed_persons": "lf_ind_total / longform_sample_frac",
+    "census_unemp_proxy": "lf_notworking_lost_job_* + never_worked_after_school",
+    "edu_years": "edu_years_mean",
+    "birth_rate": "birth_rate_per_1000",
+    "death_rate": "death_rate_per_1000",
+}
+"""The columns each summary figure of a whole census row is computed from."""
+
+
+def panel_summary(v: dict[str, float]) -> dict[str, float]:
+    """The summary figures (as a summary table has them, shares as fractions) of a whole census row."""
+    pop = v["pop_total"]
+    frac = v["longform_sample_frac"]
+    ind = v["lf_ind_total"]
+    secondary = sum(v[f"lf_ind_{i}"] for i in ("mining", "manufacturing", "utilities", "construction"))
+    seekers = sum(v[f"lf_notworking_{r}"] for r in JOB_SEEKER_REASONS)
+    return {
+        "population": pop,
+        "urban_share": v["pop_urban"] / pop,
+        "share0_14": band_count(v, 0, 14) / pop,
+        "share15_59": band_count(v, 15, 59) / pop,
+        "share60": band_count(v, 60) / pop,
+        "share65": band_count(v, 65) / pop,
+        "emp_sec1": v["lf_ind_agriculture"] / ind,
+        "emp_sec2": secondary / ind,
+        "emp_sec3": (ind - v["lf_ind_agriculture"] - secondary) / ind,
+        "mining_workers_est": v["lf_ind_mining"] / frac,
+        "mining_share_employed": v["lf_ind_mining"] / ind,
+        "employed_persons": ind / frac,
+        "census_unemp_proxy": seekers / (ind + seekers),
+        "edu_years": v["edu_years_mean"],
+        "birth_rate": v["birth_rate_per_1000"] / 1000.0,
+        "death_rate": v["death_rate_per_1000"] / 1000.0,
+    }
+
+
 def employed_persons(row: CensusRow) -> float:
     """Employed persons: the column if given, else mining workers over their share of the employed."""
     if row.get("employed_persons") is not None:
@@ -500,8 +738,11 @@ def read_region_list(path: Path, city: str) -> list[RegionEntry]:
             raise CityDataError(f"kind must be district or county, got {kind!r}", file=str(path), line=line,
                                 key="kind", suggestion=hint[0] if hint else None)
         area = _number(r["land_area_km2"], str(path), line, "land_area_km2")
-        if area is None or area <= 0:
-            raise CityDataError(f"a region needs its land area (km2, > 0), got {r['land_area_km2']!r}",
+        if area is None and not r.get("land_area_source", "").strip():
+            raise CityDataError("a region without its land area needs land_area_source to say why (no source "
+                                "at hand, ...)", file=str(path), line=line, key="land_area_km2")
+        if area is not None and area <= 0:
+            raise CityDataError(f"a region's land area must be positive (km2), got {r['land_area_km2']!r}",
                                 file=str(path), line=line, key="land_area_km2")
         out.append(RegionEntry(city=city, region=name, name_zh=r.get("name_zh", "").strip(),
                                census_code=r["census_code"].strip(), kind=kind, land_area_km2=area,

@@ -120,3 +120,19 @@ def total_fertility_rate(
     """The total fertility rate that gives ``crude_birth_rate`` with the model's schedule."""
     per_woman = float((density(bands, shares) * fertility_schedule(1.0, mean_age, sd)).sum())
     return crude_birth_rate / (female_share * per_woman)
+
+
+def census_bands(last_age: int) -> list[tuple[int, int]]:
+    """The census's 5-year age groups as model bands: 0-4, 5-9, ..., 80-84, 85-``last_age``
+    (the census's 0 and 1-4 joined; its 85+ spread to the model's last age)."""
+    return [(a, a + 4) for a in range(0, 85, 5)] + [(85, last_age)]
+
+
+def total_fertility_rate_by_sex(
+    bands: list[tuple[int, int]], female_shares: list[float], crude_birth_rate: float, mean_age: float, sd: float
+) -> float:
+    """The total fertility rate that gives ``crude_birth_rate`` with the model's schedule when
+    ``female_shares`` are the women of each band as shares of all residents (the pyramid by sex):
+    ``CBR = TFR x sum_a w(a) phi(a)``, ``w`` the women's density by single year of age."""
+    per_woman = float((density(bands, female_shares) * fertility_schedule(1.0, mean_age, sd)).sum())
+    return crude_birth_rate / per_woman

@@ -25,8 +25,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from simulator.cities import REGION_LIST
 from simulator.cities import demography as demo
-from simulator.cities.data import CENSUS_FILES, CensusRow, CityData, CityDataError, employed_persons
+from simulator.cities.data import (
+    CENSUS_FILES,
+    INDUSTRIES,
+    JOB_SEEKER_REASONS,
+    CensusRow,
+    CityData,
+    CityDataError,
+    band_count,
+    employed_persons,
+)
 from simulator.cities.emit import Notes, is_block
 from simulator.model.demography import SCHOOL_START_AGE_YEARS
 from simulator.model.sectors import SECTOR_NAMES, SKILL_NAMES
@@ -41,6 +51,37 @@ NATIONAL_MINE_WORKERS_SOURCE = (
 )
 """Labour intensity of mines used when the city list gives none for the city."""
 
+INDUSTRY_SECTORS = {
+    "agriculture": "agriculture",
+    "mining": "coal_mining",
+    "manufacturing": "manufacturing",
+    "utilities": "coal_dependent_industry",
+    "construction": "construction",
+    "transport_storage_post": "services",
+    "information_software": "services",
+    "wholesale_retail": "services",
+    "hotels_restaurants": "services",
+    "finance": "services",
+    "real_estate": "services",
+    "leasing_business_services": "services",
+    "research_technical": "services",
+    "water_environment_public_facilities": "services",
+    "household_other_services": "services",
+    "education": "services",
+    "health_social_welfare": "services",
+    "culture_sports": "services",
+    "public_administration": "services",
+    "international_orgs": "services",
+}
+"""The model sector of each census industry. All mining is taken as coal (the panel's cities
+are coal cities); utilities (power, heat, gas, water: in coal cities mostly coal-fired power
+and heat) are the coal-dependent industry; coking and coal chemicals are in the census's
+manufacturing and stay there (the census does not separate them); the new industries get the
+template's share of manufacturing and utilities (see :meth:`Builder._panel_employment`)."""
+
+PUBLIC_INDUSTRIES = ("education", "health_social_welfare", "public_administration")
+"""Census industries counted as public units (``labour.public_employment_per_1000_residents``)."""
+
 SCALE_STEP = 25
 """Run scales are rounded to a multiple of this (above it), to keep them readable."""
 
@@ -51,6 +92,25 @@ Census deaths are under-registered, unevenly between places (crude death rates o
 4-5 per 1000 with 13% aged 60+ would mean a life expectancy above 80 in 2010);
 provincial life expectancies in China differed by about this much from the national
 mean in 2010, outside the largest cities."""
+
+PROVINCIAL_TEMPLATE_VALUES: dict[tuple[str, ...], str] = {
+    ("population", "savings_yuan_per_household_mean"): "deposits per household",
+    ("households", "propensity_to_consume"): "propensity to consume (the 2010 point is Liaoning's)",
+    ("public_finance", "coal_resource_tax_ad_valorem_share"): "ad-valorem coal resource tax rate (set by each province from December 2014)",
+    ("public_finance", "dibao_line_yuan_per_person_month"): "urban minimum-living-standard line (set by each city)",
+    ("public_finance", "dibao_rural_line_yuan_per_person_month"): "rural minimum-living-standard line (set by each county)",
+    ("social_security", "central_subsidy_share_of_deficit"): "central share of the pension fund's deficit (provincial pooling)",
+    ("world", "local_wage_ratio_to_national"): "local wage relative to the national average (the North-east's)",
+}
+"""Values of the template that are its province's or its own (Liaoning's, Fuxin's), kept for a city
+of another province when no figure of that province is at hand: marked ``assumed`` with the reason."""
+
+PROVINCIAL_LEVERS = {"shantytown_renovation": "Liaoning's shantytown programme (from 2005), scaled to the city"}
+"""Levers of the template's history that were its province's programmes."""
+
+MIN_MINE_REGION_SHARE = 0.02
+"""A region gets mines of its own when it has at least this share of the city's census mining
+workers (the rest are spread over the others: a handful of miners is not a mine)."""
 
 ROW_MARGIN = 0.02
 """Share of the expected working-age pool kept free when fitting census jobs into it
@@ -309,6 +369,11 @@ class Builder:
             f"scaled by population ({self.pop:,} / {self.t.city} {int(self.ref_pop):,} in {self.start})"
         )
         self.stock_ratio: dict[str, float] = {}
+        self.region_list: Path = REGION_LIST
+        """The list of the cities' districts and counties (read by :meth:`_region_rows`)."""
+        self._regions: list[tuple[Any, CensusRow]] | None = None
+        self.female_by_band: list[float] | None = None
+        """Women's share of each age band (from a census pyramid by sex); None: the overall share."""
         self.region_names: list[str] = []
         self.mine_template_regions: list[str | None] = []
 
@@ -351,7 +416,11 @@ class Builder:
     def population(self) -> None:
         c, d, t = self.c, self.d, self.t
         d.set(("population", "persons"), self.pop, f"census: {self.census_note('population')}")
-        self._ages_and_demography()
+        if c.full is not None:
+            self._panel_ages_and_demography()
+            self._panel_households()
+        else:
+            self._ages_and_demography()
         if c.get("urban_share") is not None:
             d.set(
                 ("population", "rural_share"),
@@ -361,7 +430,10 @@ class Builder:
         elif t.get("population").get("rural_share") is None:  # the template's regions set its rural share
             d.set(("population", "rural_share"), round(template_rural_share(t), 4),
                   f"from {self.tc}: its regions' rural share (no census urban share for this city)")
-        self._skills()
+        if c.full is not None:
+            self._panel_skills()
+        else:
+            self._skills()
         _place_after(d.data["population"], "rural_share", "household_size_mean_persons")
         years = self.start - t.start
         wage = t.get("world", "national_average_wage_yuan_per_year")
@@ -411,6 +483,15 @@ class Builder:
             + f"), each spread over finer bands as in {self.tc}'s age structure{moved} (the census gives "
             "no finer ages)",
         )
+        self._rates(fine, shares, e0_tpl, slope)
+
+    def _rates(self, fine: list[tuple[int, int]], shares: list[float], e0_tpl: float, slope: float,
+               female_shares: list[float] | None = None) -> None:
+        """Life expectancy and fertility from the census's crude death and birth rates on the
+        initial age structure (``female_shares``: the women of each band as shares of all residents;
+        None: the template's female share in every band)."""
+        c, d, t = self.c, self.d, self.t
+        dem = t.get("demography")
         if c.get("death_rate") is not None:
             implied = demo.life_expectancy_for_death_rate(fine, shares, c["death_rate"], slope)
             cap = MAX_LIFE_EXPECTANCY_DIFFERENCE_YEARS
@@ -433,10 +514,20 @@ class Builder:
                 f"({self.tc}: {e0_tpl:.2f} in {self.start})",
             )
         if c.get("birth_rate") is not None:
-            female = float(t.get("population", "female_share"))
-            tfr = demo.total_fertility_rate(
-                fine, shares, c["birth_rate"], female, float(dem["fertility_mean_age_years"]), float(dem["fertility_sd_years"])
-            )
+            mean_age, sd = float(dem["fertility_mean_age_years"]), float(dem["fertility_sd_years"])
+            if female_shares is None:
+                female = float(t.get("population", "female_share"))
+                tfr = demo.total_fertility_rate(fine, shares, c["birth_rate"], female, mean_age, sd)
+                on = "on the initial age structure"
+            else:
+                tfr = demo.total_fertility_rate_by_sex(fine, female_shares, c["birth_rate"], mean_age, sd)
+                on = "on the census's women by age (5-year groups)"
+                if c.full is not None:
+                    ceb = c.full["women_15_64_children_ever_born"]
+                    ref_ceb = (self.ref.census.full or {}).get("women_15_64_children_ever_born")
+                    on += (f"; children ever born per woman aged 15-64 {ceb:.2f}"
+                           + (f" ({self.tc} {ref_ceb:.2f})" if ref_ceb is not None else "")
+                           + ", a lifetime figure, kept for calibration (calibration/data/census2010_panel_observed.csv)")
             tfr_tpl = series_at(dem["total_fertility_rate"], self.start)
             series = {self.start: round(tfr, 3)}
             series.update({y: round(v * tfr / tfr_tpl, 3) for y, v in sorted(dem["total_fertility_rate"].items()) if y > self.start})
@@ -444,8 +535,8 @@ class Builder:
                 ("demography", "total_fertility_rate"),
                 series,
                 f"derived: {self.start} value gives the crude birth rate {1000 * c['birth_rate']:.2f} per 1000 "
-                f"({self.census_note('birth_rate')}) with the model's fertility schedule on the initial age "
-                f"structure; later years in proportion to {self.tc}'s path ({self.tc}: {tfr_tpl:.3g} in {self.start})",
+                f"({self.census_note('birth_rate')}) with the model's fertility schedule {on}; later years in "
+                f"proportion to {self.tc}'s path ({self.tc}: {tfr_tpl:.3g} in {self.start})",
             )
 
     def _skills(self) -> None:
@@ -475,9 +566,183 @@ class Builder:
             "from demography.school_leaving_age_years less school start at 6",
         )
 
+
+    # ------------------------------------------------ whole census row: people
+
+    def _panel_ages_and_demography(self) -> None:
+        """Age bands by sex (the census's 5-year groups), life expectancy and fertility."""
+        c, d, t = self.c, self.d, self.t
+        v = c.full
+        assert v is not None
+        dem = t.get("demography")
+        slope = float(dem["gompertz_slope_per_year"])
+        last = demo.parse_bands(list(t.get("population", "age_band_shares")))[-1][1]
+        bands = demo.census_bands(last)
+        pop = v["pop_total"]
+        counts = [band_count(v, lo, hi if lo < 85 else None) for lo, hi in bands]
+        women = [band_count(v, lo, hi if lo < 85 else None, "female") for lo, hi in bands]
+        shares = [n / pop for n in counts]
+        female = v["pop_female"] / pop
+        f_band = [w / n if n > 0 else female for w, n in zip(women, counts, strict=True)]
+        self.bands, self.band_shares, self.female_by_band = bands, shares, f_band
+        note = self.census_note("population").rsplit(":", 1)[0]
+        d.set(("population", "female_share"), round(female, 4), f"census: {note}: pop_female / pop_total")
+        d.set(
+            ("population", "age_band_shares"),
+            round_shares({f"{lo}-{hi}": sh for (lo, hi), sh in zip(bands, shares, strict=True)}, 5),
+            f"census: {note}: age_*_male + age_*_female / pop_total, the census's 5-year groups (its 0 and 1-4 "
+            f"joined; 85+ spread evenly over 85-{last}, the model's last age)",
+        )
+        d.set(
+            ("population", "female_share_by_age_band"),
+            {f"{lo}-{hi}": round(fb, 4) for (lo, hi), fb in zip(bands, f_band, strict=True)},
+            f"census: {note}: age_*_female / (age_*_male + age_*_female)",
+        )
+        _place_after(d.data["population"], "female_share_by_age_band", "age_band_shares")
+        e0_tpl = series_at(dem["life_expectancy_years"], self.start)
+        self._rates(bands, shares, e0_tpl, slope, [sh * fb for sh, fb in zip(shares, f_band, strict=True)])
+
+    def _panel_households(self) -> None:
+        """Mean household size from the census's family households."""
+        c, d = self.c, self.d
+        v = c.full
+        assert v is not None
+        note = self.census_note("population").rsplit(":", 1)[0]
+        size = v["household_members"] / v["households"]
+        d.set(
+            ("population", "household_size_mean_persons"),
+            round(size, 3),
+            f"census: {note}: household_members / households ({v['household_members']:,.0f} / "
+            f"{v['households']:,.0f}, family households; one-person {100 * v['hh_one_person'] / v['households']:.1f}%, "
+            f"three or more generations {100 * (v['hh_three_generations'] + v['hh_four_plus_generations']) / v['households']:.1f}%: "
+            "the model forms households at random around the mean size and has no place for these, kept for "
+            "calibration)",
+        )
+
+    def _panel_skills(self) -> None:
+        """Skill shares from the census's education of residents aged 6 and over."""
+        c, d = self.c, self.d
+        v = c.full
+        assert v is not None
+        note = self.census_note("population").rsplit(":", 1)[0]
+        levels = {
+            "low": ("none", "primary", "junior_secondary"),
+            "medium": ("senior_secondary",),
+            "high": ("junior_college", "university"),
+        }
+        counts = {k: sum(v[f"edu_{e}_{sex}"] for e in es for sex in ("male", "female")) for k, es in levels.items()}
+        total = sum(counts.values())
+        if total <= 0:
+            raise CityDataError("no education counts (edu_*): the skills cannot be set", file=c.file, line=c.line,
+                                key="edu_none_male")
+        d.set(
+            ("population", "skill_shares"),
+            round_shares({k: n / total for k, n in counts.items()}),
+            f"census: {note}: highest schooling of residents aged 6+ (edu_*_male + _female): low = none, primary "
+            "or junior secondary, medium = senior secondary, high = junior college or university (the model's "
+            "school-leaving ages 16 / 19 / 22); the young still in school are counted at the level reached so far",
+        )
+
+    # ------------------------------------------- whole census row: labour, sectors
+
+    def _panel_employment(self) -> None:
+        """Sectors from the census's 19 industries, job seekers from the not working by reason,
+        public units from education, health and public administration (:data:`INDUSTRY_SECTORS`)."""
+        c, d, t = self.c, self.d, self.t
+        v = c.full
+        assert v is not None
+        frac = v["longform_sample_frac"]
+        note = self.census_note("population").rsplit(":", 1)[0]
+        persons = {i: v[f"lf_ind_{i}"] / frac for i in INDUSTRIES}
+        emp: dict[str, float] = {s: 0.0 for s in SECTOR_NAMES}
+        for i, n in persons.items():
+            emp[INDUSTRY_SECTORS[i]] += n
+        self.mine_workers = int(round(emp.pop("coal_mining")))
+        self.mine_note = f"(census: {note}: lf_ind_mining / longform_sample_frac {frac:.4f})"
+        # new industries (wind and solar power, new chemicals) are not a census industry: the template's
+        # share of them in manufacturing, utilities and new industries
+        sectors = t.get("sectors")
+        tpl = {s: float(sectors[s]["initial_employment_persons"]) for s in ("manufacturing", "coal_dependent_industry", "new_industry")}
+        new_share = tpl["new_industry"] / sum(tpl.values())
+        moved = {s: emp[s] * new_share for s in ("manufacturing", "coal_dependent_industry")}
+        for s, n in moved.items():
+            emp[s] -= n
+        emp["new_industry"] = sum(moved.values())
+        # job seekers; those of them in informal work are among the census's employed (own-account
+        # services work): the model starts the steady-state share of its job seekers in informal work
+        seekers = sum(v[f"lf_notworking_{r}"] for r in JOB_SEEKER_REASONS) / frac
+        inf = t.get("labour", "informal")
+        s_inf = float(inf["entry_rate_per_month"]) / (float(inf["entry_rate_per_month"]) + float(inf["exit_rate_per_month"]))
+        unemployed = seekers / (1.0 - s_inf)
+        informal = unemployed * s_inf
+        if informal > emp["services"]:
+            raise CityDataError(
+                f"the job seekers in informal work ({informal:,.0f}) exceed the census's services employment "
+                f"({emp['services']:,.0f}): the row's not-working counts do not fit its industries",
+                file=c.file, line=c.line, key="lf_notworking_lost_job_employer")
+        emp["services"] -= informal
+        public = sum(persons[i] for i in PUBLIC_INDUSTRIES)
+        per_1000 = 1000.0 * public / self.pop
+        # the model has no employed persons above the statutory retirement ages nor in school: census
+        # jobs held by older farmers must fit in its working-age pool
+        pool = self._working_age_pool()
+        need = sum(emp.values()) + self.mine_workers + unemployed
+        cap = (1.0 - ROW_MARGIN) * pool
+        self.reduced = 0.0
+        if need > cap:
+            cut = min(need - cap, emp["agriculture"])
+            emp["agriculture"] -= cut
+            self.reduced = cut
+            rest = need - cut - cap
+            if rest > 0:
+                f = 1.0 - rest / (sum(emp.values()) + unemployed)
+                for s in emp:
+                    emp[s] *= f
+                unemployed *= f
+        def industries(sector: str) -> str:
+            names = [f"lf_ind_{i}" for i, sec in INDUSTRY_SECTORS.items() if sec == sector]
+            return " + ".join(names) if len(names) <= 3 else f"{names[0]} ... {names[-1]} ({len(names)} industries)"
+
+        notes = {s: f"census: {note}: {industries(s)} / longform_sample_frac {frac:.4f}" for s in emp}
+        for s in ("manufacturing", "coal_dependent_industry"):
+            notes[s] = "derived: " + notes[s].removeprefix("census: ") + (
+                f", less {100 * new_share:.1f}% to new industries ({self.tc}'s share of new industries in "
+                "manufacturing, coal-dependent industry and new industries: the census has no industry for them)")
+        notes["new_industry"] = (
+            f"from {self.tc}: its share of new industries ({100 * new_share:.1f}%) of the census's manufacturing "
+            "and utilities (wind and solar power, new chemicals: no census industry of their own)")
+        notes["services"] = "derived: " + notes["services"].removeprefix("census: ") + (
+            f", less the job seekers in informal work ({informal:,.0f}, counted employed by the census); public "
+            "units (labour.public_employment_per_1000_residents) are part of it")
+        if self.reduced:
+            notes["agriculture"] = "derived: " + notes["agriculture"].removeprefix("census: ") + (
+                f"; less {self.reduced:,.0f} so that the jobs fit the model's working-age pool (the model retires "
+                "everyone at the statutory ages at the start: the census's farmers above them have no place)")
+        for s, n in emp.items():
+            d.set(("sectors", s, "initial_employment_persons"), int(round(n)), notes[s])
+        d.set(
+            ("population", "unemployed_persons"),
+            int(round(unemployed)),
+            f"derived: the census's job seekers {seekers:,.0f} ({note}: lf_notworking_lost_job_employer + "
+            "lost_job_own + never_worked_after_school, / longform_sample_frac; as the calibration target "
+            "job_seekers_2010) over 1 - the share of job seekers in informal work at the start "
+            f"({100 * s_inf:.1f}% = labour.informal entry / (entry + exit)): those in informal work are "
+            "employed in the census, plain job seekers are not",
+        )
+        d.set(
+            ("labour", "public_employment_per_1000_residents"),
+            sig(per_1000, 3),
+            f"derived: {note}: lf_ind_education + health_social_welfare + public_administration "
+            f"/ longform_sample_frac ({public:,.0f}) per 1000 residents (public units; private schools and "
+            "clinics were few in 2010)",
+        )
+
     # --------------------------------------------------------- labour, sectors
 
     def employment(self) -> None:
+        if self.c.full is not None:
+            self._panel_employment()
+            return
         c, d, t = self.c, self.d, self.t
         sectors = t.get("sectors")
         tpl_mine_workers = sum(int(m["workers_persons"]) for m in t.get("coal", "mines"))
@@ -556,7 +821,9 @@ class Builder:
         t = self.t
         dens = demo.density(self.bands, self.band_shares)
         skills = self.d.get("population", "skill_shares")
-        female = float(t.get("population", "female_share"))
+        female = float(self.d.get("population", "female_share"))
+        f_band = self.female_by_band or [female] * len(self.bands)
+        dens_f = demo.density(self.bands, [s * f for s, f in zip(self.band_shares, f_band, strict=True)])
         leave = t.get("demography", "school_leaving_age_years")
         dem = t.get("demography")
         ret = {
@@ -567,11 +834,11 @@ class Builder:
         ret[("f", "high")] = series_at(dem["retirement_age_women_cadres_years"], self.start)
         ages = range(len(dens))
         total = 0.0
-        for sex, w in (("m", 1.0 - female), ("f", female)):
+        for sex, sex_dens in (("m", dens - dens_f), ("f", dens_f)):
             for k in SKILL_NAMES:
                 lo, hi = int(leave[k]), ret[(sex, k)]
-                share = sum(dens[a] for a in ages if lo <= a and a < hi)
-                total += w * skills[k] * share
+                share = sum(sex_dens[a] for a in ages if lo <= a and a < hi)
+                total += skills[k] * share
         return total * self.pop
 
     # --------------------------------------------------------- productivity
@@ -636,6 +903,9 @@ class Builder:
         mines = []
         notes = []
         self.mine_template_regions: list[str | None] = []
+        if self.c.full is not None and self._region_rows():
+            self._mines_by_region(alive, intensity, source)
+            return
         counters = {True: 0, False: 0}
         for m, left in alive:
             soe = bool(m["soe"])
@@ -665,6 +935,72 @@ class Builder:
             mines,
             f"derived: mine workers {self.mine_note}; split and reserves as {self.tc}'s mines still open in "
             f"{self.start}; capacity from the labour intensity ({source})",
+        )
+        for i, n in enumerate(notes):
+            d.notes[("coal", "mines", i)] = n
+        d.set(
+            ("sectors", "coal_mining", "initial_employment_persons"),
+            sum(m["workers_persons"] for m in mines),
+            "derived: the mines' workers (coal.mines)",
+        )
+
+    def _mines_by_region(self, alive: list[tuple[dict[str, Any], float]], intensity: float, source: str) -> None:
+        """Mines where the census's mining workers live: in every region with at least
+        :data:`MIN_MINE_REGION_SHARE` of the city's mining workers, a state and a private mine
+        holding its workers in the template's state:private proportion, with the template's reserve
+        lives (the mines of the template still open at the start)."""
+        d = self.d
+        rows = self._region_rows()
+        workers = {e.region: row["mining_workers_est"] for e, row in rows}
+        total_w = sum(workers.values())
+        if total_w <= 0:
+            raise CityDataError(f"the city has {self.mine_workers:,} mining workers but none of its regions has any",
+                                file=self.c.file, line=self.c.line, key="lf_ind_mining")
+        kept = {r: w for r, w in workers.items() if w >= MIN_MINE_REGION_SHARE * total_w}
+        f = self.mine_workers / sum(kept.values())
+        kinds = {}
+        for soe in (True, False):
+            ms = [(m, left) for m, left in alive if bool(m["soe"]) == soe]
+            w = sum(float(m["workers_persons"]) for m, _ in ms)
+            if w > 0:
+                life = sum(float(m["workers_persons"]) * left / float(m["capacity_tonnes_per_year"]) for m, left in ms) / w
+                kinds[soe] = (w, life, ", ".join(str(m["name"]) for m, _ in ms))
+        all_w = sum(w for w, _, _ in kinds.values())
+        mines, notes = [], []
+        minimum = float(self.t.get("coal", "min_workable_reserves_tonnes"))
+        for r, w_r in kept.items():
+            # a private share too small to be a workable mine stays with the region's state mine
+            split = {soe: w / all_w for soe, (w, _, _) in kinds.items()}
+            if False in split and True in split:
+                life_p = kinds[False][1]
+                if w_r * f * split[False] * 10000.0 / intensity * life_p < 2.0 * minimum:
+                    split = {True: 1.0}
+            for soe, (_, life, names) in kinds.items():
+                if soe not in split:
+                    continue
+                n = int(round(w_r * f * split[soe]))
+                if n <= 0:
+                    continue
+                cap = n * 10000.0 / intensity
+                mines.append({"name": f"{r}_{'state' if soe else 'private'}_mines", "soe": soe,
+                              "reserves_tonnes": sig(cap * life, 3), "capacity_tonnes_per_year": sig(cap, 3),
+                              "workers_persons": n, "region": r})
+                notes.append(
+                    f"derived: {r}'s census mining workers ({w_r:,.0f}) x {f:.3f}, {100 * split[soe]:.0f}% of them "
+                    f"{'state' if soe else 'private'} as in {self.tc}'s mines still open in {self.start} ({names}"
+                    + ("; the private share too small for a workable mine" if split[soe] == 1.0 and len(kinds) > 1 else "")
+                    + "); "
+                    f"assumed: reserves for {life:.0f} years at capacity as those mines; capacity at {intensity:g} "
+                    "workers per 10000 t/year")
+        small = sorted(set(workers) - set(kept))
+        d.set(
+            ("coal", "mines"),
+            mines,
+            f"derived: mine workers {self.mine_note}, placed in the regions by their census mining workers "
+            f"(lf_ind_mining / longform_sample_frac of each region's row"
+            + (f"; regions with less than {100 * MIN_MINE_REGION_SHARE:g}% of them ({', '.join(small)}) have no mine "
+               f"of their own, their workers spread over the others (x{f:.3f})" if small else "")
+            + f"); capacity from the labour intensity ({source})",
         )
         for i, n in enumerate(notes):
             d.notes[("coal", "mines", i)] = n
@@ -776,9 +1112,12 @@ class Builder:
 
     # ------------------------------------------------------------- regions
 
-    def regions(self, region_list: Path) -> None:
-        """The city's districts and counties from the region list and their census rows
-        (after :meth:`mines`: every mine gets a region)."""
+    def _region_rows(self) -> list[tuple[Any, CensusRow]]:
+        """The city's regions (region list) with their census rows, read once: rows of the city's
+        census table, or, if it has none of them (the 2000 table holds cities only), of another
+        census year's table (whose shares then distribute the start year's population)."""
+        if self._regions is not None:
+            return self._regions
         from simulator.cities.data import (
             CityEntry,
             find_data_file,
@@ -786,15 +1125,12 @@ class Builder:
             read_region_list,
         )
 
-        d, t = self.d, self.t
-        entries = read_region_list(find_data_file(region_list), self.city.entry.city)
+        entries = read_region_list(find_data_file(self.region_list), self.city.entry.city)
         if not entries:
-            return
+            self._regions = []
+            return self._regions
         if self.city.census_path is None:  # pragma: no cover - load_city always sets it
             raise CityDataError("the census table of the city is unknown: cannot read its regions' rows")
-        # the regions' rows of the city's census table; a table with none of them (the 2000 table
-        # holds cities only) gives way to the other census years, whose shares then distribute the
-        # start year's population
         path, year = self.city.census_path, self.start
         keys = [CityEntry(city=e.region, name_zh=e.name_zh, census_code=e.census_code) for e in entries]
         if not any(_has_row(path, year, k) for k in keys):
@@ -804,24 +1140,45 @@ class Builder:
                 raise CityDataError(f"no census table has rows for the regions of {self.city.entry.city} "
                                     f"listed in {entries[0].file}", file=entries[0].file, line=entries[0].line)
             year, path = found[0]
+        self._regions = [(e, read_census_row(path, year, k)) for e, k in zip(entries, keys, strict=True)]
+        return self._regions
+
+    def regions(self, region_list: Path | None = None) -> None:
+        """The city's districts and counties from the region list and their census rows
+        (after :meth:`mines`: every mine gets a region). ``region_list``: the list to read
+        instead of the one given to the builder."""
+        if region_list is not None and region_list != self.region_list:
+            self.region_list, self._regions = region_list, None
+        d, t = self.d, self.t
+        rows = self._region_rows()
+        if not rows:
+            return
+        entries = [e for e, _ in rows]
+        year = rows[0][1].year
         regions, notes, workers = [], [], {}
-        for e, key in zip(entries, keys, strict=True):
-            row = read_census_row(path, year, key)
+        for e, row in rows:
             for col in ("urban_share", "emp_sec1", "emp_sec2", "emp_sec3", "mining_share_employed"):
                 if row.get(col) is None:
                     raise CityDataError(f"region {e.region}: the census row has no {col}",
                                         file=row.file, line=row.line, key=col)
-            regions.append({
-                "name": e.region, "name_zh": e.name_zh, "kind": e.kind, "land_area_km2": e.land_area_km2,
+            region = {"name": e.region, "name_zh": e.name_zh, "kind": e.kind}
+            if e.land_area_km2 is not None:
+                region["land_area_km2"] = e.land_area_km2
+            region.update({
                 "population_persons": int(round(row["population"])), "urban_share": round(row["urban_share"], 4),
-                "employment_shares": {"agriculture": round(row["emp_sec1"], 4), "industry": round(row["emp_sec2"], 4),
-                                      "services": round(row["emp_sec3"], 4)},
+                "employment_shares": round_shares({"agriculture": row["emp_sec1"], "industry": row["emp_sec2"],
+                                                   "services": row["emp_sec3"]}),
                 "mining_share_of_employed": round(row["mining_share_employed"], 4),
             })
+            regions.append(region)
             workers[e.region] = row.get("mining_workers_est") or 0.0
-            notes.append(f"census: {Path(row.file).name} line {row.line} ({row.label}): population, urban share, "
-                         f"employment shares (emp_sec1-3), mining share; region list: {e.file} line {e.line}: "
-                         f"kind, land area ({e.land_area_source or 'no source given'})")
+            cols = ("pop_total, pop_urban, employment shares of lf_ind_* (agriculture; mining to construction; "
+                    "the rest), lf_ind_mining share" if row.full is not None else
+                    "population, urban share, employment shares (emp_sec1-3), mining share")
+            land = (f"kind, land area ({e.land_area_source or 'no source given'})" if e.land_area_km2 is not None
+                    else f"kind; no land area ({e.land_area_source})")
+            notes.append(f"census: {Path(row.file).name} line {row.line} ({row.label}): {cols}; region list: "
+                         f"{e.file} line {e.line}: {land}")
         total = sum(r["population_persons"] for r in regions)
         if year != self.start:
             notes = [n + f" (the {self.start} census has no rows for the districts and counties: their "
@@ -832,6 +1189,12 @@ class Builder:
                 f"misses a region or names one of another city", file=entries[0].file, line=entries[0].line)
         self.region_names = [r["name"] for r in regions]
         d.set(("regions",), regions, "census: the city's districts and counties (county-level rows)")
+        rural = sum(r["population_persons"] * (1.0 - r["urban_share"]) for r in regions) / total
+        own = d.get("population").get("rural_share")
+        if own is None or abs(own - rural) > 0.005:  # with regions, their urban shares set the city's
+            d.set(("population", "rural_share"), round(rural, 4),
+                  f"derived: the regions' urban shares, weighted by their census populations ({year})")
+            _place_after(d.data["population"], "rural_share", "household_size_mean_persons")
         for i, n in enumerate(notes):
             d.notes[("regions", i)] = n
         internal = t.get("migration").get("internal")
@@ -846,6 +1209,8 @@ class Builder:
         # with the most census mining workers not yet taken by a mine
         left = dict(workers)
         for i, m in enumerate(d.get("coal", "mines")):
+            if m.get("region") is not None:  # placed by the census's mining workers (:meth:`_mines_by_region`)
+                continue
             tpl_region = self.mine_template_regions[i] if i < len(self.mine_template_regions) else None
             if tpl_region in self.region_names:
                 m["region"] = tpl_region
@@ -855,6 +1220,17 @@ class Builder:
                 how = f"assumed: the region with the most census mining workers not yet given a mine ({left[m['region']]:,.0f})"
             left[m["region"]] -= m["workers_persons"]
             d.notes[("coal", "mines", i)] = d.notes.get(("coal", "mines", i), "") + f"; region {how}"
+
+    def provincial(self) -> None:
+        """Mark the template's provincial values kept for a city of another province as assumed."""
+        province, tpl_province = self.city.entry.province, self.ref.entry.province
+        if not province or not tpl_province or province == tpl_province:
+            return
+        for path, what in PROVINCIAL_TEMPLATE_VALUES.items():
+            note = self.d.notes.get(path)
+            if note is None or not note.startswith(f"from {self.tc}"):
+                continue
+            self.d.notes[path] = (f"assumed: the template's ({tpl_province}) {what} kept, no {province} figure at hand; " + note)
 
     # ---------------------------------------------------------- series, levers
 
@@ -905,6 +1281,12 @@ class Builder:
                 notes[path + ("enabled",)] = f"derived: off, {self.tc}'s programme ended before {self.start}"
             if name == "resource_city_transfer":
                 entry = self.city.entry
+                if entry.designation_year is None and cfg.get("enabled"):
+                    cfg["enabled"] = False
+                    notes[path + ("enabled",)] = (
+                        "city list: not designated a resource-exhausted city"
+                        + (f" ({entry.designation_source})" if entry.designation_source else " (no designation year)")
+                    )
                 if entry.designation_year is not None:
                     cfg["start_year"] = entry.designation_year
                     notes[path + ("start_year",)] = (
@@ -930,6 +1312,10 @@ class Builder:
                 for k, v in list(cfg.items()):
                     if is_year_series(v):
                         cfg[k] = trim_series(v, self.start)
+            province, tpl_province = self.city.entry.province, self.ref.entry.province
+            if name in PROVINCIAL_LEVERS and cfg.get("enabled") and province and tpl_province and province != tpl_province:
+                notes[path + ("enabled",)] = (f"assumed: {PROVINCIAL_LEVERS[name]}, no {province} programme at hand; "
+                                              + notes.get(path + ("enabled",), ""))
             out[name] = cfg
         return out, notes
 

@@ -92,6 +92,20 @@ def _header(b: Builder, command: str, package: bool) -> str:
         f"Money: constant yuan of {b.d.get('city', 'money_base_year')}. Regenerate with the command above",
         "(edit by hand afterwards only what you can source better).",
     ]
+    v = c.full
+    if v is not None:
+        frac = v["longform_sample_frac"]
+        lines += [
+            "",
+            f"Census {b.start} figures with no place among the model's inputs (calibration targets, with the",
+            "others, in calibration/data/census2010_panel_observed.csv):",
+            f"  registered (hukou) residents {v['pop_hukou_registered']:,.0f}: residents less registered "
+            f"{v['pop_total'] - v['pop_hukou_registered']:+,.0f};",
+            f"  in-migrants living here: from other counties of the province {v['in_migrants_other_county_same_province']:,.0f}, "
+            f"from other provinces {v['in_migrants_other_province']:,.0f};",
+            f"  retired (16+ not working) {v['lf_notworking_retired'] / frac:,.0f}; children ever born per woman aged "
+            f"15-64 {v['women_15_64_children_ever_born']:.2f}.",
+        ]
     return "\n".join(lines)
 
 
@@ -103,10 +117,14 @@ def _description(b: Builder, package: bool) -> str:
             f"{e.title} {b.start}-{end} from its {b.start} census with the whole 2016 package from 2016, "
             f"the levers of {b.tc}'s package scaled to the city."
         )
+    transfer = (
+        "the resource-exhausted city transfer from its designation year"
+        if e.designation_year is not None
+        else "no resource-exhausted city transfer (not designated by 2010)"
+    )
     return (
-        f"{e.title} {b.start}-{end} from its {b.start} census, without the 2016 package: the "
-        f"resource-exhausted city transfer from its designation year and the shantytown programme as in "
-        f"{b.tc}; behaviour and unknown figures from {b.tc}."
+        f"{e.title} {b.start}-{end} from its {b.start} census, without the 2016 package: {transfer} and the "
+        f"shantytown programme as in {b.tc}; behaviour and unknown figures from {b.tc}."
     )
 
 
@@ -134,6 +152,7 @@ def build_drafts(
         ) from None
     base_stem = scenario_name(stem) if stem else f"{scenario_name(city.entry.city)}_baseline"
     b = Builder(city, tpl, reference, name=base_stem)
+    b.region_list = region_list
     b.run_and_city()
     b.population()
     b.employment()
@@ -142,6 +161,7 @@ def build_drafts(
     b.regions(region_list)
     b.housing_stocks()
     b.migration()
+    b.provincial()
     b.trim_all_series()
     levers, notes = b.levers(tpl)
     b.d.set(("levers",), levers, "")
@@ -205,6 +225,7 @@ def new_city(
     package_template: Path | None = DEFAULT_PACKAGE,
     force: bool = False,
     command: str | None = None,
+    region_list: Path = REGION_LIST,
 ) -> NewCity:
     """Write a city's baseline (and package) scenario from its census, validated.
 
@@ -219,6 +240,7 @@ def new_city(
         package_template: The scenario whose levers make the package (None: no package file).
         force: Overwrite existing files.
         command: The command line recorded in the files' header.
+        region_list: The list of the cities' districts and counties.
 
     Raises:
         CityDataError: Bad or missing city data.
@@ -240,6 +262,7 @@ def new_city(
         package_template=package_template,
         stem=out.stem,
         command=command,
+        region_list=region_list,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     # both files are written and checked in a temporary directory beside the targets, then

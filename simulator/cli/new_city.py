@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from simulator.cities import CITY_LIST, DEFAULT_PACKAGE, DEFAULT_TEMPLATE
+from simulator.cities import CITY_LIST, DEFAULT_PACKAGE, DEFAULT_TEMPLATE, REGION_LIST
 from simulator.cli.common import console, fail
 
 
@@ -22,6 +22,9 @@ def new_city(
         typer.Option(help="Baseline file to write (default scenarios/<name>_baseline.yaml); the package file goes beside it."),
     ] = None,
     city_list: Annotated[Path, typer.Option(help="List of cities (names, codes, designation years, ...).")] = CITY_LIST,
+    region_list: Annotated[
+        Path, typer.Option(help="List of the cities' districts and counties (names, census codes, kinds, land areas).")
+    ] = REGION_LIST,
     template: Annotated[
         Path, typer.Option(help="Scenario whose parameters stand for what the census does not give.")
     ] = DEFAULT_TEMPLATE,
@@ -41,6 +44,8 @@ def new_city(
         parts.append(f"--from-data {from_data.as_posix()}")
     if out is not None:
         parts.append(f"--out {out.as_posix()}")
+    if not package:
+        parts.append("--no-package")
     try:
         result = write_city(
             name,
@@ -52,6 +57,7 @@ def new_city(
             package_template=package_from if package else None,
             force=force,
             command=" ".join(parts),
+            region_list=region_list,
         )
     except (CityDataError, ScenarioError) as e:
         raise fail(str(e)) from None

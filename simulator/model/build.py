@@ -82,7 +82,11 @@ def build_persons(model: CityModel, rng: np.random.Generator) -> tuple[Persons, 
     age_m = (lo * 12 + rng.integers(0, (hi - lo + 1) * 12)).astype(np.int16)
     skill_p = np.array([pop.skill_shares[s] for s in SKILL_NAMES])
     skill = rng.choice(3, size=n, p=skill_p).astype(np.int8)
-    female = rng.random(n) < pop.female_share
+    if pop.female_share_by_age_band is None:
+        female = rng.random(n) < pop.female_share
+    else:  # the census pyramid by sex: each band's own share of women
+        female_p = np.array([pop.female_share_by_age_band[k] for k in pop.age_band_shares])
+        female = rng.random(n) < female_p[band]
 
     n_hh = max(1, _rows(pop.persons / pop.household_size_mean_persons, model.scale, rng))
     adults = np.flatnonzero(age_m >= 18 * 12)

@@ -143,7 +143,7 @@ def region_table(scenario: Scenario) -> RegionTable:
         names=tuple(r.name for r in regs),
         names_zh=tuple(r.name_zh for r in regs),
         urban=np.array([r.kind == "district" for r in regs]),
-        land_km2=np.array([r.land_area_km2 for r in regs]),
+        land_km2=np.array([np.nan if r.land_area_km2 is None else r.land_area_km2 for r in regs]),
         population_share=np.array([r.population_persons for r in regs], float) / sum(r.population_persons for r in regs),
         urban_share=np.array([r.urban_share for r in regs]),
         employment_shares=_normalised(

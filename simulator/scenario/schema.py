@@ -15,6 +15,7 @@ linearly interpolated between the given years and held constant outside them.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import math
 import re
@@ -354,6 +355,7 @@ class PopulationCfg(Strict):
     persons: Annotated[int, Field(gt=0)]
     female_share: Share
     age_band_shares: dict[str, Share]
+    female_share_by_age_band: dict[str, Share] | None = None  # women's share of each age band (the census pyramid by sex); unset: female_share in every band
     skill_shares: SkillShares
     household_size_mean_persons: Annotated[float, Field(ge=1.0)]
     rural_share: Share | None = None  # required without regions; with regions, their urban shares set it
@@ -380,6 +382,27 @@ class PopulationCfg(Strict):
                 )
             prev_hi = hi
         _check_shares_sum(v, "age_band_shares")
+        return v
+
+    @field_validator("female_share_by_age_band")
+    @classmethod
+    def _female_bands(cls, v: dict[str, float] | None, info: ValidationInfo) -> dict[str, float] | None:
+        bands = info.data.get("age_band_shares")
+        if v is None or bands is None:  # no pyramid by sex, or the bands are wrong (reported there)
+            return v
+        for band in v:
+            if band not in bands:
+                hint = difflib.get_close_matches(band, list(bands), n=1)
+                raise EntryError(band, f"age band {band!r} is not one of age_band_shares"
+                                 + (f" (did you mean {hint[0]!r}?)" if hint else ""))
+        missing = [b for b in bands if b not in v]
+        if missing:
+            raise ValueError(f"misses the age band(s) {', '.join(missing)} of age_band_shares")
+        female = info.data.get("female_share")
+        overall = sum(bands[b] * v[b] for b in bands)
+        if female is not None and abs(overall - female) > 0.005:
+            raise ValueError(f"the bands give a women's share of {overall:.4f} (age_band_shares x "
+                             f"female_share_by_age_band), female_share is {female:g}")
         return v
 
 
@@ -554,7 +577,7 @@ class RegionCfg(Strict):
     name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,99}$")]  # names region columns and files: lower case, at most 100 characters
     name_zh: str = ""
     kind: Literal["district", "county"]
-    land_area_km2: Positive
+    land_area_km2: Positive | None = None  # unset where no source gives it: the region has no population density
     population_persons: Annotated[int, Field(gt=0)]  # residents at the census the regions come from: their shares distribute population.persons
     urban_share: Share
     employment_shares: Annotated[dict[Literal["agriculture", "industry", "services"], Share], AfterValidator(_employment_shares)]

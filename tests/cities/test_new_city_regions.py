@@ -26,17 +26,17 @@ def test_fuxin_gets_its_seven_regions_from_the_census(tmp_path: Path) -> None:
     assert sum(r.population_persons for r in sc.regions) == load_city("fuxin", 2010).census["population"]
     assert sc.regions[0].population_persons == 270757 and sc.regions[0].land_area_km2 == 97
     zhangwu = sc.regions[-1]
-    assert zhangwu.kind == "county" and zhangwu.employment_shares["agriculture"] == pytest.approx(0.8307)
+    assert zhangwu.kind == "county" and zhangwu.employment_shares["agriculture"] == pytest.approx(20791 / 25027, abs=2e-4)
     assert sc.migration.internal is not None
     # every mine is in one of the regions; the package keeps the subsidence programme's districts
     assert all(m.region in names for m in sc.coal.mines)
     assert "regions: [haizhou, xinqiu, taiping, qinghemen]" in pkg
     # the region's provenance is written beside it
-    assert "census: census2010_cities.csv line 5 (海州区)" in b.d.notes[("regions", 0)]
+    assert "census: census2010_coal_panel.csv line 4 (海州区)" in b.d.notes[("regions", 0)]
 
 
-def test_a_city_without_rows_in_the_region_list_is_one_region() -> None:
-    _, base, pkg = build_drafts("hegang", 2010)
+def test_a_city_without_rows_in_the_region_list_is_one_region(tmp_path: Path) -> None:
+    _, base, pkg = build_drafts("hegang", 2010, region_list=_bad_list(tmp_path, "fuxin,haizhou,海州区,210902,district,97,x\n"))
     sc = load_resolved_text(base)
     assert sc.regions == [] and sc.migration.internal is None
     assert all(m.region is None for m in sc.coal.mines)
@@ -54,8 +54,8 @@ def _bad_list(tmp_path: Path, row: str) -> Path:
     ("row", "expect", "key"),
     [
         ("fuxin,haizhou,海州区,210902,distrct,97,x\n", "did you mean 'district'", "kind"),
-        ("fuxin,haizhou,海州区,210902,district,0,x\n", "needs its land area", "land_area_km2"),
-        ("fuxin,haizhou,海州区,210902,district,,x\n", "needs its land area", "land_area_km2"),
+        ("fuxin,haizhou,海州区,210902,district,0,x\n", "must be positive", "land_area_km2"),
+        ("fuxin,haizhou,海州区,210902,district,,\n", "needs land_area_source to say why", "land_area_km2"),
         ("fuxin,Hai Zhou,海州区,210902,district,97,x\n", "lower case", "region"),
         ("fuxin,haizhou,海州区,210902,district,97,x\nfuxin,haizhou,海州区,210902,district,97,x\n", "listed twice", "region"),
     ],
@@ -84,6 +84,8 @@ def test_a_region_not_in_the_census_is_an_error(tmp_path: Path) -> None:
 
 def test_the_shipped_region_list_reads() -> None:
     assert len(read_region_list(find_data_file(REGION_LIST), "fuxin")) == 7
+    datong = read_region_list(find_data_file(REGION_LIST), "datong")
+    assert len(datong) == 11 and datong[0].land_area_km2 is None and "missing" in datong[0].land_area_source
 
 
 def test_a_2000_start_takes_the_regions_from_the_2010_census() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -60,6 +61,22 @@ def test_two_good_regions_validate(city) -> None:
     assert code == 0, out
 
 
+def test_a_region_without_a_land_area_validates_and_has_no_density(city) -> None:
+    """Land areas are given only with a source (data/cities/regions.csv): a region may lack one;
+    it then has no population density (NaN in regions.parquet)."""
+    from simulator.model.regions import region_table
+    from simulator.scenario.loader import load_scenario
+
+    no_land = REGION.replace("land_area_km2: {land}, ", "").format(name="north", kind="district", pop=1000, a=0.3, i=0.3, s=0.4)
+    path = city(no_land + _region(name="south", kind="county"))
+    code, out = _validate(path)
+    assert code == 0, out
+    sc = load_scenario(path)
+    assert sc.regions[0].land_area_km2 is None
+    table = region_table(sc)
+    assert np.isnan(table.land_km2[0]) and table.land_km2[1] == 100
+
+
 @pytest.mark.parametrize(
     ("region", "expect"),
     [
@@ -70,7 +87,7 @@ def test_two_good_regions_validate(city) -> None:
         (_region(a=0.5, i=0.3, s=0.4), "sum to 1"),
         (_region(kind="suburb"), "district"),
         (_region(name="North Side"), "should match pattern"),
-        (REGION.replace("land_area_km2: {land}, ", "").format(name="north", kind="district", pop=1, a=1, i=0, s=0),
+        (REGION.replace("population_persons: {pop}, ", "").format(name="north", kind="district", land=1, a=1, i=0, s=0),
          "missing"),
     ],
 )
