@@ -266,6 +266,7 @@ class CityModel(mesa.Model):
         self.productivity_levels: np.ndarray | None = None  # built on first use (production)
         self.slack_start: float | None = None  # the first month's job-seeker rate (labour market: wage curve)
         self.slack = 0.0  # the smoothed job-seeker rate (labour market: wage curve)
+        self.unit_labour_cost_start: np.ndarray | None = None  # the first month's, by sector (production: local prices)
         self.sector_price = np.ones(N_SECTORS)  # price relative to the start (production: local prices)
         production.initialise_money(self)
         self.hh_income = np.zeros(self.households.capacity)

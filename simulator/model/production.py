@@ -236,27 +236,48 @@ def engel_shares(model: CityModel, consumption: float) -> np.ndarray:
     return w * (base.sum() / w.sum()) if w.sum() > 0 else base
 
 
-def update_local_prices(model: CityModel) -> None:
-    """Move each sector's price by last month's demand / capacity ratio to the power of its
-    ``price_adjustment_per_month`` (``kappa``): ``price x ratio^kappa``.
+def unit_labour_cost_index(model: CityModel) -> np.ndarray:
+    """Each sector's unit labour cost against the first month's: the reference wage (the city's
+    base wage x the sector's relative wage) over frontier value added per worker at start-year
+    prices, ``(w / A) / (w_0 / A_0)`` (1 in the first month; the references are set then)."""
+    cost = model.base_wage() / (sector_productivity(model) * policy_productivity(model))
+    if model.unit_labour_cost_start is None:
+        model.unit_labour_cost_start = cost
+    return cost / model.unit_labour_cost_start
 
-    Local services are not traded with the rest of the country: when the city's demand runs
-    below what its services firms can supply at the going price, the price falls (and rises
-    when demand exceeds capacity), so that part of the gap is closed by the price, the rest by
-    the firms' staffing (the demand ratio of their targets) and by entry and exit. With kappa =
-    0 (goods sold at outside prices) the price stays at 1. The ratio is that of the month
-    before, at that month's price (no demand record in the first month: no change). Value added
-    is booked at the current price; ``gdp_real`` values it at start-year prices.
+
+def update_local_prices(model: CityModel) -> None:
+    """Move each local price (sectors with ``price_adjustment_per_month``, ``kappa``, above 0)
+    towards its cost and by last month's demand / capacity ratio:
+
+    ``log P <- log P + kappa x log(D / K) + lambda x log(P* / P)``, with ``P*`` the sector's
+    unit labour cost index (:func:`unit_labour_cost_index`) and ``lambda =
+    price_cost_pass_through_per_month``.
+
+    Local services are not traded with the rest of the country: their price follows their cost,
+    wages over productivity (firms price at a markup over unit labour cost), so where services
+    productivity grows more slowly than the wages the city pays, services grow dearer (Baumol's
+    cost disease); and when the city's demand runs below what its services firms can supply at
+    the going price, the price falls (it rises when demand exceeds capacity), so that part of the
+    gap is closed by the price, the rest by the firms' staffing (the demand ratio of their
+    targets) and by entry and exit. With kappa = 0 (goods sold at outside prices) the price stays
+    at 1. The ratio is that of the month before, at that month's price (no demand record in the
+    first month: no change). Value added is booked at the current price; ``gdp_real`` values it
+    at start-year prices.
     """
     kappa = model.sector_par["price_adjustment_per_month"]
-    if not kappa.any() or not model.sector_capacity.any():
+    if not kappa.any():
+        return
+    cost = unit_labour_cost_index(model)
+    if not model.sector_capacity.any():
         return
     ratio = np.divide(
         model.sector_demand, model.sector_capacity, out=np.ones(N_SECTORS), where=model.sector_capacity > 0
     )
     # a month's move is bounded (a sector whose capacity collapses does not jump its price)
     ratio = np.clip(ratio, 1.0 / MAX_PRICE_MOVE_RATIO, MAX_PRICE_MOVE_RATIO)
-    model.sector_price *= ratio**kappa
+    lam = np.where(kappa > 0, model.sector_par["price_cost_pass_through_per_month"], 0.0)
+    model.sector_price *= ratio**kappa * (cost / model.sector_price) ** lam
 
 
 def step(model: CityModel) -> None:

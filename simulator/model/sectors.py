@@ -41,6 +41,7 @@ SECTOR_ARRAY_FIELDS = (
     "exit_after_loss_months_private",
     "exit_after_loss_months_soe",
     "price_adjustment_per_month",
+    "price_cost_pass_through_per_month",
 )
 
 

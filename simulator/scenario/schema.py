@@ -503,6 +503,9 @@ class SectorCfg(Strict):
     # a local price: each month it moves by this power of last month's demand / capacity ratio
     # (0: the price stays at its start value 1, as for goods sold at outside prices)
     price_adjustment_per_month: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    # with a local price: the share of the log gap between the price and the sector's unit labour
+    # cost index (wages over productivity, 1 at the start) closed each month (0: no cost anchor)
+    price_cost_pass_through_per_month: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
 
 
 class MineCfg(Strict):

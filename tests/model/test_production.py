@@ -232,7 +232,8 @@ def test_local_price_moves_by_the_demand_ratio_to_the_power_kappa(load_tiny, bui
     from simulator.model.sectors import SECTOR_NAMES
 
     SERV = SECTOR_NAMES.index("services")
-    m = build_model(load_tiny("sectors.services.price_adjustment_per_month=0.5"))
+    m = build_model(load_tiny("sectors.services.price_adjustment_per_month=0.5",
+                              "sectors.services.price_cost_pass_through_per_month=0"))
     assert m.sector_par["price_adjustment_per_month"].sum() == 0.5  # only services have a local price
     np.testing.assert_array_equal(m.sector_price, np.ones(N_SECTORS))
     production.update_local_prices(m)  # no demand record yet (first month): no change
@@ -324,3 +325,30 @@ def test_real_value_added_by_hand(load_tiny, build_model) -> None:
     want = ((ordinary & (f.sector[:nf] != SERV)).sum() + 0.5 * (ordinary & (f.sector[:nf] == SERV)).sum()
             + mines.sum() / 2.5 + (~ordinary & ~mines).sum())
     assert got == pytest.approx(float(want))
+
+
+def test_local_price_moves_towards_unit_labour_cost(load_tiny, build_model) -> None:
+    """With demand equal to capacity the price closes lambda of the log gap to the unit labour
+    cost index (wages over productivity against the first month's) each month."""
+    from simulator.model.sectors import SECTOR_NAMES
+
+    SERV = SECTOR_NAMES.index("services")
+    m = build_model(load_tiny("sectors.services.price_adjustment_per_month=0.1",
+                              "sectors.services.price_cost_pass_through_per_month=0.25"))
+    index = production.unit_labour_cost_index(m)  # the first call sets the reference
+    np.testing.assert_allclose(index, 1.0)
+    m.sector_demand[:] = 100.0
+    m.sector_capacity[:] = 100.0
+    # wages double against productivity: the cost index doubles
+    m.unit_labour_cost_start = m.unit_labour_cost_start / 2.0
+    production.update_local_prices(m)
+    assert m.sector_price[SERV] == pytest.approx(2.0**0.25)
+    production.update_local_prices(m)
+    assert m.sector_price[SERV] == pytest.approx(2.0 ** (0.25 + 0.75 * 0.25))
+    others = np.arange(N_SECTORS) != SERV
+    np.testing.assert_array_equal(m.sector_price[others], 1.0)  # no local price: no cost anchor
+    # a faster productivity path lowers the cost index: the price follows it down
+    m.sector_price[SERV] = 1.0
+    m.unit_labour_cost_start = m.unit_labour_cost_start * 4.0  # cost index now 0.5
+    production.update_local_prices(m)
+    assert m.sector_price[SERV] == pytest.approx(0.5**0.25)
