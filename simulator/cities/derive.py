@@ -685,20 +685,7 @@ class Builder:
         per_1000 = 1000.0 * public / self.pop
         # the model has no employed persons above the statutory retirement ages nor in school: census
         # jobs held by older farmers must fit in its working-age pool
-        pool = self._working_age_pool()
-        need = sum(emp.values()) + self.mine_workers + unemployed
-        cap = (1.0 - ROW_MARGIN) * pool
-        self.reduced = 0.0
-        if need > cap:
-            cut = min(need - cap, emp["agriculture"])
-            emp["agriculture"] -= cut
-            self.reduced = cut
-            rest = need - cut - cap
-            if rest > 0:
-                f = 1.0 - rest / (sum(emp.values()) + unemployed)
-                for s in emp:
-                    emp[s] *= f
-                unemployed *= f
+        unemployed = self._fit_working_age_pool(emp, unemployed)
         def industries(sector: str) -> str:
             names = [f"lf_ind_{i}" for i, sec in INDUSTRY_SECTORS.items() if sec == sector]
             return " + ".join(names) if len(names) <= 3 else f"{names[0]} ... {names[-1]} ({len(names)} industries)"
@@ -778,20 +765,7 @@ class Builder:
         unemployed = employed * c["census_unemp_proxy"] / (1.0 - c["census_unemp_proxy"])
         # the model has no employed persons above the statutory retirement ages nor in school:
         # census jobs held by older farmers and women past 50 must fit in its working-age pool
-        pool = self._working_age_pool()
-        need = sum(emp.values()) + self.mine_workers + unemployed
-        cap = (1.0 - ROW_MARGIN) * pool
-        self.reduced = 0.0
-        if need > cap:
-            cut = min(need - cap, emp["agriculture"])
-            emp["agriculture"] -= cut
-            self.reduced = cut
-            rest = need - cut - cap
-            if rest > 0:
-                f = 1.0 - rest / (sum(emp.values()) + unemployed)
-                for s in emp:
-                    emp[s] *= f
-                unemployed *= f
+        unemployed = self._fit_working_age_pool(emp, unemployed)
         share_note = {
             "agriculture": f"derived: emp_sec1 {100 * c['emp_sec1']:.2f}% x {how_e} ({self.census_note('emp_sec1', 'mining_workers_est', 'mining_share_employed')})",
             "services": f"derived: emp_sec3 {100 * c['emp_sec3']:.2f}% x the employed ({self.census_note('emp_sec3')}); public units (labour.public_employment_per_1000_residents) are part of it",
@@ -815,6 +789,26 @@ class Builder:
             f"derived: census job-loser share {100 * c['census_unemp_proxy']:.1f}% of the labour force "
             f"({self.census_note('census_unemp_proxy')}) applied to the employed",
         )
+
+    def _fit_working_age_pool(self, emp: dict[str, float], unemployed: float) -> float:
+        """Fit the census's jobs (``emp``, by sector, changed in place), the mines' workers and the
+        job seekers into the model's working-age pool less a margin: farm jobs are cut first (held
+        by farmers past the ages the model employs), then every sector and the seekers in
+        proportion; ``self.reduced`` records the farm jobs cut. Returns the job seekers."""
+        need = sum(emp.values()) + self.mine_workers + unemployed
+        cap = (1.0 - ROW_MARGIN) * self._working_age_pool()
+        self.reduced = 0.0
+        if need > cap:
+            cut = min(need - cap, emp["agriculture"])
+            emp["agriculture"] -= cut
+            self.reduced = cut
+            rest = need - cut - cap
+            if rest > 0:
+                f = 1.0 - rest / (sum(emp.values()) + unemployed)
+                for s in emp:
+                    emp[s] *= f
+                unemployed *= f
+        return unemployed
 
     def _working_age_pool(self) -> float:
         """Expected persons of working age, out of school and below the retirement ages, at the start."""
