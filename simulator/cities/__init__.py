@@ -7,11 +7,13 @@ Light on purpose (the CLI imports it for its defaults); the work is in
 
 from pathlib import Path
 
-DEFAULT_TEMPLATE = Path("scenarios/fuxin_calibrated.yaml")
-"""The scenario whose parameters stand for what a city's census does not give: the fitted Fuxin
-model without the 2016 package (``fuxin_calibrated.yaml`` extends the fitted values,
-``calibration/results/fuxin/fitted.yaml``, which extend ``fuxin_baseline.yaml``), so that city
-files regenerated after a refit take the new fit."""
+DEFAULT_TEMPLATE = Path("scenarios/fuxin_calibrated_2010.yaml")
+"""The scenario whose parameters stand for what a city's census does not give: the Fuxin model
+fitted to what was known by 2010, without the 2016 package (``fuxin_calibrated_2010.yaml``
+extends the fitted values, ``calibration/results/fuxin_2010/fitted.yaml``, which extend
+``fuxin_baseline.yaml``): the city files start in 2010 and their hindcast may use nothing dated
+after 2010 about a city of the panel, Fuxin included. City files regenerated after a refit take
+the new fit."""
 
 DEFAULT_PACKAGE = Path("scenarios/fuxin.yaml")
 """The scenario whose levers make a city's package file."""

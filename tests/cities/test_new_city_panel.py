@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from simulator.cities import DEFAULT_TEMPLATE
 from simulator.cities import demography as demo
 from simulator.cities.data import (
     AGE_GROUPS,
@@ -173,7 +174,7 @@ def test_industries_map_to_the_models_sectors(tiny_census) -> None:
     assert jobs["construction"] == round(by_sector["construction"]) == 2800
     assert abs(jobs["coal_mining"] - 9000) <= 2  # all mining is coal: the mines' workers
     # manufacturing and utilities give the template's share of new industries
-    tpl = Template.load(ROOT / "scenarios" / "fuxin_calibrated.yaml")
+    tpl = Template.load(ROOT / DEFAULT_TEMPLATE)
     t = {s: tpl.get("sectors", s, "initial_employment_persons") for s in ("manufacturing", "coal_dependent_industry", "new_industry")}
     share = t["new_industry"] / sum(t.values())
     assert jobs["manufacturing"] + jobs["coal_dependent_industry"] + jobs["new_industry"] == pytest.approx(7200, abs=2)
@@ -236,11 +237,14 @@ def test_a_city_not_designated_gets_no_transfer_and_other_provinces_keep_liaonin
     assert note.startswith("assumed: the template's (Liaoning) ad-valorem coal resource tax rate") and "no Testprovince figure" in note
 
 
-def test_the_template_is_the_fitted_fuxin_model(tiny_census) -> None:
-    """The default template resolves fuxin_calibrated.yaml -> fitted.yaml -> fuxin_baseline.yaml:
-    a refit changes the city files when they are regenerated."""
+def test_the_template_is_the_fuxin_model_fitted_to_2010(tiny_census) -> None:
+    """The default template resolves fuxin_calibrated_2010.yaml -> the 2010 fit's fitted.yaml ->
+    fuxin_baseline.yaml (the panel's information set ends in 2010): a refit changes the city
+    files when they are regenerated."""
+    assert DEFAULT_TEMPLATE == Path("scenarios/fuxin_calibrated_2010.yaml")
     b, sc = _drafts(tiny_census)
-    fitted = load_scenario(ROOT / "scenarios" / "fuxin_calibrated.yaml")
+    fitted = load_scenario(ROOT / DEFAULT_TEMPLATE)
+    assert fitted.run.end_year == 2035 and "fuxin_2010/fitted.yaml" in (ROOT / DEFAULT_TEMPLATE).read_text()
     hand = load_scenario(ROOT / "scenarios" / "fuxin_baseline.yaml")
     assert fitted.labour.matching_efficiency_per_month != hand.labour.matching_efficiency_per_month
     assert sc.labour.matching_efficiency_per_month == pytest.approx(fitted.labour.matching_efficiency_per_month, rel=1e-9)

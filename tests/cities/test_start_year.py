@@ -18,7 +18,9 @@ def test_a_run_can_start_after_the_series_first_years(load_tiny) -> None:
     assert years == [2010, 2011]
     # the reference wage is the 2010 value of the national wage series (keyed at 2000, 2005, 2010, ...)
     w = sc.world
-    assert m.base_wage() == pytest.approx(series_at(w.national_average_wage_yuan_per_year, 2011) / 12 * w.local_wage_ratio_to_national)
+    national = series_at(w.national_average_wage_yuan_per_year, 2011) / 12 * w.local_wage_ratio_to_national
+    assert m.base_wage() == pytest.approx(national * m.wage_curve_factor())  # (the wage curve's factor)
+    assert m.slack_start is not None and m.wage_curve_factor() != 1.0
     assert sc.city.money_base_year == 2000
 
 
