@@ -8,8 +8,10 @@ structural change, public finance), not to calibrate:
    (both as shares: -0.5 means 1% more growth, half a point less unemployment). Expected < 0.
 2. **Beveridge curve**: the slope of the vacancy rate on the unemployment rate across years (both
    shares of the labour force, employed + unemployed). Expected < 0.
-3. **Wage curve**: the elasticity of the local/national wage ratio (``average_wage`` over the
-   scenario's ``world.national_average_wage_yuan_per_year``) to the unemployment rate, log-log.
+3. **Wage curve**: the elasticity of the local/national wage ratio (``average_wage_fixed_mix``,
+   the average wage with the job mix of the year before, chained, over the scenario's
+   ``world.national_average_wage_yuan_per_year``) to the unemployment rate, log-log: the wage
+   curve is about pay for the same job, not about jobs moving between sectors of different pay.
    Expected in [-0.2, -0.05] (Blanchflower and Oswald's -0.1 and the range found since).
 4. **Services share against income**: the slope of ``gdp_services / gdp_total`` on log GDP per
    person. Expected > 0.
@@ -88,9 +90,12 @@ CSV_COLUMNS = (
 )
 """Columns of ``diagnose.csv``: one row per check (check 6: one per indicator and lag)."""
 
+WAGE = "average_wage_fixed_mix"
+"""The wage of checks 3 and 7: the average wage with last year's job mix (chained)."""
+
 NEEDED = (
     "year", "gdp_total", "gdp_real", "gdp_services", "gdp_per_capita", "employment_total", "unemployed_persons",
-    "vacancies", "average_wage", "city_spending", "transfers_received", "population", "out_migrants",
+    "vacancies", "average_wage", "average_wage_fixed_mix", "city_spending", "transfers_received", "population", "out_migrants",
     "mines_open",
 )
 """The indicators the checks read."""
@@ -165,7 +170,7 @@ def wage_curve_points(
     t = _years(table, years)
     national = np.array([series_at(national_wage, float(y)) for y in t["year"]])
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = t["average_wage"].to_numpy(float) / national
+        ratio = t[WAGE].to_numpy(float) / national
         u = unemployment_rate(t).to_numpy(float)
         x = np.where(u > 0, np.log(np.where(u > 0, u, 1.0)), np.nan)
         y = np.where(ratio > 0, np.log(np.where(ratio > 0, ratio, 1.0)), np.nan)
@@ -401,7 +406,7 @@ def demand_response(base: pd.DataFrame, variant: pd.DataFrame, from_year: int, y
         ub, uv = float(unemployment_rate(b).iloc[0]), float(unemployment_rate(v).iloc[0])
         d["u"] += uv - ub
         d["log_gdp"] += math.log(float(v["gdp_real"].iloc[0]) / float(b["gdp_real"].iloc[0]))
-        d["log_w"] += math.log(float(v["average_wage"].iloc[0]) / float(b["average_wage"].iloc[0]))
+        d["log_w"] += math.log(float(v[WAGE].iloc[0]) / float(b[WAGE].iloc[0]))
         d["log_u"] += math.log(uv / ub) if ub > 0 and uv > 0 else math.nan
         d["v"] += float(vacancy_rate(v).iloc[0]) - float(vacancy_rate(b).iloc[0])
 

@@ -155,6 +155,7 @@ INDICATORS: list[Indicator] = [
     Indicator("employment_services_census", "persons", "Employment in services as the census counts it (informal work included)", DERIVED),
     Indicator("gdp_real", "yuan/year (start-year prices)", "GDP at start-year prices (real: each sector's value added over its price)", YEAR_SUM),
     Indicator("services_price_index", "ratio to the start (December)", "Price of local services relative to the national consumer price index", DECEMBER),
+    Indicator("average_wage_fixed_mix", "yuan/year", "Average wage with last year's job mix (chained: wage growth within sectors, not from jobs moving between them)", DERIVED),
 ]
 """Every city indicator, in the order of the table's columns (after ``year``)."""
 
@@ -270,6 +271,7 @@ class IndicatorRecorder:
         self._year_va_real = 0.0
         self._year_income = 0.0
         self._sfc_err = 0.0
+        self._wage_mix: tuple[np.ndarray, np.ndarray, float] | None = None  # last year's (jobs, mean wage) by sector and chained index
         self.begin_month(model)
         self.regional = RegionalRecorder(model)
 
@@ -311,6 +313,25 @@ class IndicatorRecorder:
             self._year_income = 0.0
             model.max_stock_flow_error_year = 0.0
 
+    def _fixed_mix_wage(self, model: CityModel, emp_rows: np.ndarray, average: float) -> float:
+        """A chained Laspeyres index of the average wage (yuan/year): the first year's average wage,
+        then each year moved by the sectors' mean-wage growth weighted by the year before's jobs
+        (over the sectors with workers in both years), so that jobs moving between sectors of
+        different pay do not move it."""
+        sector = model.firms.sector[model.persons.employer[emp_rows]]
+        jobs = np.bincount(sector, minlength=N_SECTORS).astype(float)
+        pay = np.bincount(sector, weights=model.persons.wage[emp_rows].astype(np.float64), minlength=N_SECTORS)
+        mean = np.divide(pay, jobs, out=np.zeros(N_SECTORS), where=jobs > 0) * 12.0
+        if self._wage_mix is None:
+            index = average
+        else:
+            jobs0, mean0, index0 = self._wage_mix
+            both = (jobs0 > 0) & (jobs > 0) & (mean0 > 0)
+            w = jobs0[both]
+            index = index0 * float((w * mean[both] / mean0[both]).sum() / w.sum()) if w.sum() > 0 else index0
+        self._wage_mix = (jobs, mean, index)
+        return index
+
     def _year_row(self, model: CityModel) -> dict[str, float]:
         S = model.scale
         p, hh, f, gov = model.persons, model.households, model.firms, model.government
@@ -348,6 +369,7 @@ class IndicatorRecorder:
         yf = self._year_flows
         row["coal_output_tonnes"] = yf["coal_output_tonnes"]
         row["average_wage"] = float(p.wage[emp_rows].mean()) * 12.0 if len(emp_rows) else 0.0
+        row["average_wage_fixed_mix"] = self._fixed_mix_wage(model, emp_rows, row["average_wage"])
         row["household_disposable_income_per_capita"] = self._year_income / max(pop, 1.0)
         members = hh.members[: hh.n]
         inc = model.hh_income[: hh.n]

@@ -35,6 +35,7 @@ def table(u: np.ndarray, *, gdp=None, vacancies=None, wage=None, services=None, 
     })
     t["gdp_services"] = t["gdp_total"] * (0.4 if services is None else services)
     t["gdp_real"] = t["gdp_total"]  # (prices flat)
+    t["average_wage_fixed_mix"] = t["average_wage"]  # (one job mix)
     for k, v in extra.items():
         t[k] = v
     return t

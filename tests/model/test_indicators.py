@@ -168,3 +168,29 @@ def test_the_parquet_schema_takes_its_units_from_the_declarations(tmp_path, load
     table = pq.read_table(result.directory / "indicators.parquet")
     assert table.column_names == ["year", *INDICATOR_NAMES]
     assert json.loads(table.schema.metadata[b"units"]) == INDICATOR_UNITS
+
+
+def test_fixed_mix_wage_moves_with_wages_within_sectors_not_with_the_mix(load_tiny, build_model) -> None:
+    """The chained index starts at the average wage; raising every wage by 10% raises both by 10%;
+    losing the low-paid sector's jobs raises the average wage but not the index."""
+    from simulator.model.sectors import EMPLOYED
+
+    m = build_model(load_tiny())
+    rec = m.recorder
+    p, f = m.persons, m.firms
+    emp = np.flatnonzero(p.status[: p.n] == EMPLOYED)
+    avg0 = float(p.wage[emp].mean()) * 12.0
+    assert rec._fixed_mix_wage(m, emp, avg0) == pytest.approx(avg0)
+    # the same jobs, every wage 10% higher
+    p.wage[emp] *= 1.1
+    avg1 = float(p.wage[emp].mean()) * 12.0
+    assert rec._fixed_mix_wage(m, emp, avg1) == pytest.approx(1.1 * avg0, rel=1e-5)
+    # the lowest-paid sector's jobs go (the mix moves to better-paid sectors): the average rises,
+    # the index stays (each remaining sector's mean wage is unchanged)
+    sector = f.sector[p.employer[emp]]
+    means = {s: p.wage[emp][sector == s].mean() for s in np.unique(sector)}
+    low = min(means, key=means.get)
+    keep = emp[sector != low]
+    kept_avg = float(p.wage[keep].mean()) * 12.0
+    assert kept_avg > avg1
+    assert rec._fixed_mix_wage(m, keep, kept_avg) == pytest.approx(1.1 * avg0, rel=1e-5)
