@@ -237,9 +237,10 @@ def engel_shares(model: CityModel, consumption: float) -> np.ndarray:
 
 
 def unit_labour_cost_index(model: CityModel) -> np.ndarray:
-    """Each sector's unit labour cost against the first month's: the reference wage (the city's
-    base wage x the sector's relative wage) over frontier value added per worker at start-year
-    prices, ``(w / A) / (w_0 / A_0)`` (1 in the first month; the references are set then)."""
+    """Each sector's unit labour cost against the first month's: the city's base wage (the
+    sector's constant relative wage cancels in the ratio) over frontier value added per worker at
+    start-year prices, ``(w / A) / (w_0 / A_0)`` (1 in the first month; the references are set
+    then)."""
     cost = model.base_wage() / (sector_productivity(model) * policy_productivity(model))
     if model.unit_labour_cost_start is None:
         model.unit_labour_cost_start = cost
