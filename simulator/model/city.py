@@ -94,10 +94,9 @@ so that adding a mechanism leaves the draws of the others unchanged."""
 VIOLATION_KINDS = ("stock_flow", "population", "earmark")
 """The accounting checks run every month (see :meth:`CityModel._check`)."""
 
-MIN_SLACK_RATE = 0.03
-"""Floor of the job-seeker rate in the wage curve: the curve is estimated on cities' unemployment
-rates (China's registered urban rate was 3.1-4.3% in 2000-2015), and a log curve would raise wages
-without bound as the rate nears zero: below 3% (assumed) a tighter market raises them no further."""
+MIN_SLACK_RATE = 1e-6
+"""Numerical floor of the job-seeker rate in the wage curve, under ``labour.wage_curve_min_rate``
+(a rate of zero would make the log curve infinite)."""
 
 MECHANISMS = ("all", "person_rules")
 """What a step runs. ``all``: every mechanism (normal runs). ``person_rules``: only the
@@ -342,7 +341,7 @@ class CityModel(mesa.Model):
         beta = self.scenario.labour.wage_curve_elasticity
         if beta == 0.0 or self.slack_start is None:
             return 1.0
-        floor = MIN_SLACK_RATE
+        floor = max(self.scenario.labour.wage_curve_min_rate, MIN_SLACK_RATE)
         return (max(self.slack, floor) / max(self.slack_start, floor)) ** beta
 
     def ensure_income_capacity(self) -> None:

@@ -469,7 +469,8 @@ class LabourCfg(Strict):
     # the wage curve: the city's wages (base wage) move with (u / u_start)^elasticity, u the city's
     # job seekers' share of the labour force averaged over wage_curve_smoothing_months (0: no curve)
     wage_curve_elasticity: Annotated[float, Field(ge=-1.0, le=0.0)] = 0.0
-    wage_curve_smoothing_months: Annotated[float, Field(ge=1.0, le=120.0)] = 12.0
+    wage_curve_smoothing_months: Annotated[float, Field(ge=1.0, le=120.0)] = 1.0  # 1: this month's rate, unsmoothed
+    wage_curve_min_rate: Annotated[float, Field(ge=0.0, le=0.5)] = 0.0  # both rates are floored here (below it a tighter market raises wages no further)
 
 
 # ----------------------------------------------------------------------- sectors

@@ -295,8 +295,6 @@ def test_slack_is_the_smoothed_job_seeker_rate(load_tiny, build_model) -> None:
 
 @pytest.mark.parametrize("beta", [0.0, -0.1, -0.2])
 def test_wage_curve_factor_and_base_wage(load_tiny, build_model, beta) -> None:
-    from simulator.model.city import MIN_SLACK_RATE
-
     m = build_model(load_tiny(f"labour.wage_curve_elasticity={beta}"))
     m.slack_start = None
     plain = m.base_wage()  # no reference yet: factor 1
@@ -304,7 +302,8 @@ def test_wage_curve_factor_and_base_wage(load_tiny, build_model, beta) -> None:
     assert m.wage_curve_factor() == pytest.approx(0.5**beta)
     assert m.base_wage() == pytest.approx(plain * 0.5**beta)
     m.slack = 0.0  # no job seekers at all: the rate is floored
-    assert m.wage_curve_factor() == pytest.approx((MIN_SLACK_RATE / 0.2) ** beta)
+    floor = m.scenario.labour.wage_curve_min_rate
+    assert m.wage_curve_factor() == pytest.approx((floor / 0.2) ** beta)
 
 
 def test_higher_slack_lowers_wage_offers_by_the_curve(load_tiny, build_model) -> None:
