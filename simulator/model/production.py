@@ -217,15 +217,21 @@ def household_consumption(model: CityModel) -> np.ndarray:
 
 
 def engel_shares(model: CityModel, consumption: float) -> np.ndarray:
-    """Shares of local household consumption by sector at this month's consumption per resident.
+    """Shares of local household consumption by sector at this month's consumption per resident
+    and local prices.
 
     Each sector's base share (``local_consumption_share``) moves with consumption per resident
-    relative to the first month's, ``x``, as ``share x x^(elasticity - 1)``, then the shares are
-    scaled back to their base sum: with income elasticities above 1 (services) a sector gains
-    as the city grows richer, below 1 (food) it loses (Engel's law).
+    relative to the first month's, ``x``, and with the sector's price ``P`` (1 at the start;
+    only local services move theirs), as ``share x x^(elasticity - 1) x P^(1 - sigma)``, then
+    the shares are scaled back to their base sum. With income elasticities above 1 (services) a
+    sector gains as the city grows richer, below 1 (food) it loses (Engel's law); with an
+    elasticity of substitution ``sigma`` (``households.consumption_substitution_elasticity``)
+    below 1 the sectors are complements, so a sector whose price rises takes a larger share of
+    the yuan spent (Baumol); at ``sigma`` = 1 the yuan shares ignore prices.
     """
     base = model.sector_par["local_consumption_share"]
     eta = model.sector_par["consumption_income_elasticity"]
+    sigma = model.scenario.households.consumption_substitution_elasticity
     per_person = consumption / max(model.population, 1)
     if model.consumption_per_person_base is None:
         model.consumption_per_person_base = per_person
@@ -233,6 +239,8 @@ def engel_shares(model: CityModel, consumption: float) -> np.ndarray:
     if x <= 0.0:
         return base
     w = base * x ** (eta - 1.0)
+    if sigma != 1.0:
+        w = w * model.sector_price ** (1.0 - sigma)
     return w * (base.sum() / w.sum()) if w.sum() > 0 else base
 
 

@@ -552,6 +552,10 @@ class HouseholdsCfg(Strict):
     consumption_from_savings_per_month: Share
     import_leakage_share: Share
     deposit_interest_rate_per_year: NonNeg
+    # CES between the sectors' local consumption: shares move with relative prices as
+    # price^(1 - elasticity); 1 keeps yuan budget shares (Cobb-Douglas), below 1 a dearer
+    # sector gains spending (Baumol)
+    consumption_substitution_elasticity: Annotated[float, Field(ge=0.0, le=5.0)] = 1.0
 
 
 # ----------------------------------------------------------------------- regions

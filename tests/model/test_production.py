@@ -189,6 +189,50 @@ def test_homothetic_shares_do_not_move(load_tiny, build_model) -> None:
     np.testing.assert_allclose(production.engel_shares(m, 5000.0 * m.population), base)
 
 
+@pytest.mark.parametrize("sigma", [0.0, 0.5, 1.0, 2.0])
+def test_consumption_shares_move_with_the_services_price(load_tiny, build_model, sigma) -> None:
+    """CES across sectors: at an unchanged income a sector's share moves with its price as
+    price^(1 - sigma), rescaled to the base sum; below sigma = 1 a dearer sector takes more of
+    the yuan spent (Baumol), above it less, at 1 the yuan shares ignore prices."""
+    from simulator.model.sectors import SECTOR_NAMES
+
+    SERV = SECTOR_NAMES.index("services")
+    m = build_model(load_tiny(f"households.consumption_substitution_elasticity={sigma}"))
+    base = m.sector_par["local_consumption_share"].copy()
+    pop = m.population
+    np.testing.assert_allclose(production.engel_shares(m, 1000.0 * pop), base)  # prices at 1
+    m.sector_price[SERV] = 1.21
+    moved = production.engel_shares(m, 1000.0 * pop)  # the same consumption per resident
+    w = base.copy()
+    w[SERV] *= 1.21 ** (1.0 - sigma)
+    np.testing.assert_allclose(moved, w * base.sum() / w.sum(), rtol=1e-12)
+    assert moved.sum() == pytest.approx(base.sum())
+    if sigma < 1.0:
+        assert moved[SERV] > base[SERV]
+    elif sigma > 1.0:
+        assert moved[SERV] < base[SERV]
+    else:
+        np.testing.assert_allclose(moved, base)
+
+
+def test_services_sold_outside_follow_their_index(load_tiny, build_model) -> None:
+    """Outside demand for a sector is its start-year export base (the part of the first month's
+    capacity the city does not buy itself) times its external demand index: in the first month,
+    the same in both runs up to the index, an index of 2 adds exactly the base to services demand."""
+    from simulator.model.sectors import SECTOR_NAMES
+
+    SERV = SECTOR_NAMES.index("services")
+    VA_SURPLUS = "sectors.services.value_added_per_worker_yuan_per_month=3000"  # capacity above the city's demand: a base to sell outside
+    runs = {}
+    for index in (1.0, 2.0):
+        m = build_model(load_tiny(f"sectors.services.external_demand_index={{2000: {index}}}", VA_SURPLUS))
+        m.step()
+        runs[index] = float(m.sector_demand[SERV]), float(m.export_base[SERV])
+    (d1, b1), (d2, b2) = runs[1.0], runs[2.0]
+    assert b1 > 0 and b2 == pytest.approx(b1, rel=1e-12)
+    assert d2 - d1 == pytest.approx(b1, rel=1e-9)
+
+
 # ------------------------------------------------------------------ farms: the land sets the jobs
 
 
