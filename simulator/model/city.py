@@ -87,6 +87,7 @@ STREAMS = (
     "migration_return",
     "labour_informal",
     "labour_early_retirement",
+    "staffing",
 )
 """Named random streams, one per mechanism. New streams are appended, never inserted,
 so that adding a mechanism leaves the draws of the others unchanged."""

@@ -153,6 +153,11 @@ INDICATORS: list[Indicator] = [
     Indicator("early_retirements", "persons/year", "Laid-off state workers retiring early", YEAR_SUM),
     Indicator("job_seekers", "persons", "Job seekers, those in informal work included", DERIVED),
     Indicator("employment_services_census", "persons", "Employment in services as the census counts it (informal work included)", DERIVED),
+    Indicator("hires", "persons/year", "Hires into jobs (public-welfare jobs apart)", YEAR_SUM),
+    Indicator("hires_from_informal", "persons/year", "Hires of job seekers who were in informal work", YEAR_SUM),
+    Indicator("hires_first_job", "persons/year", "Hires of persons who never had a job (school leavers, arrivals)", YEAR_SUM),
+    Indicator("quits", "persons/year", "Quits (the worker becomes a job seeker)", YEAR_SUM),
+    Indicator("layoffs", "persons/year", "Layoffs by firms shedding staff above their target (closures apart: laid_off_by_closures)", YEAR_SUM),
     Indicator("gdp_real", "yuan/year (start-year prices)", "GDP at start-year prices (real: each sector's value added over its price)", YEAR_SUM),
     Indicator("services_price_index", "ratio to the start (December)", "Price of local services relative to the national consumer price index", DECEMBER),
     Indicator("average_wage_fixed_mix", "yuan/year", "Average wage with last year's job mix (chained: wage growth within sectors, not from jobs moving between them)", DERIVED),
@@ -174,7 +179,8 @@ MONTH_FLOWS: list[str] = [
     "environmental_tax", "ecological_transfer", "resettlement_payments", "collective_enrolled",
     "dibao_recipients", "resource_tax", "welfare_job_hires", "internal_movers", "vacancies",
     "surplus_spending", "expected_income_ratio", "expected_income_ratio_rural", "individual_out_migrants", "graduates_staying_away",
-    "return_migrants", "informal_earnings", "early_retirements",
+    "return_migrants", "informal_earnings", "early_retirements", "hires", "hires_from_informal",
+    "hires_first_job", "quits", "layoffs",
 ]
 """The flows the mechanisms add up each month (``model.month_flows[name] += ...``); each feeds
 the indicator of the same name, or the one :data:`FLOW_INDICATOR` names."""
@@ -436,6 +442,8 @@ class IndicatorRecorder:
         row["employment_services_census"] = row["employment_services"] + row["informal_workers"]
         row["informal_earnings"] = yf["informal_earnings"]
         row["early_retirements"] = yf["early_retirements"]
+        for k in ("hires", "hires_from_informal", "hires_first_job", "quits", "layoffs"):
+            row[k] = yf[k]
         row["gdp_real"] = self._year_va_real
         row["services_price_index"] = float(model.sector_price[SERV])
         for k, compute in COMPUTED_ELSEWHERE.items():

@@ -783,19 +783,20 @@ def settle_cash(cash, debt, labour_cost, buffer_months):
 
 
 @njit(cache=True, nogil=True)
-def staffing_targets(ordinary, sector, capital, capital_per_worker_by_sector, scale, workers, demand_ratio_by_sector,
-                     target):
+def staffing_targets(ordinary, sector, capital, capital_per_worker_by_sector, scale, full_ratio_by_sector, target):
     """Next month's desired workers of the ordinary firm rows, element by element as numpy's
-    ``cap_limit = capital / (capital_per_worker x scale)``, ``desired = minimum(where(workers > 0,
-    workers x demand_ratio, cap_limit), cap_limit)``, ``target = where(ordinary, desired, target)``
-    (the per-sector values read by each row's sector). Updates ``target``."""
+    ``cap_limit = capital / (capital_per_worker x scale)``, ``desired = cap_limit x
+    minimum(full_ratio, 1)``, ``target = where(ordinary, desired, target)`` (the per-sector values
+    read by each row's sector): each row staffs for its capital's share of the sector's demand,
+    ``full_ratio`` being the sector's demand over what its rows could supply with their capital
+    fully staffed. The target does not depend on the row's current workers. Updates ``target``."""
     for f in range(target.shape[0]):
         if not ordinary[f]:
             continue
         s = sector[f]
         cap_limit = capital[f] / (capital_per_worker_by_sector[s] * scale)
-        d = workers[f] * demand_ratio_by_sector[s] if workers[f] > 0 else cap_limit
-        target[f] = d if (d < cap_limit or np.isnan(d)) else cap_limit  # (a tie gives numpy's second argument)
+        r = full_ratio_by_sector[s]
+        target[f] = cap_limit * (r if r < 1.0 else 1.0)
 
 
 @njit(cache=True, nogil=True)

@@ -249,6 +249,25 @@ def fit_weights(
     return w
 
 
+def whole_targets(model: CityModel) -> np.ndarray:
+    """Each firm row's staffing target in whole worker rows: ``floor(target + u_f)``, with
+    ``u_f`` a uniform drawn once for the row when it first comes to the labour market (stream
+    ``staffing``) and kept for its life.
+
+    Across rows the whole targets are the targets on average (a target of 3.4 is 4 for 40% of
+    the rows and 3 for the others), while a row's whole target moves only when its target
+    crosses its own threshold: a target that drifts down (farms releasing labour, a services
+    firm a little above its demand) loses one worker when it has fallen by one, instead of
+    laying off and hiring back every month as fresh rounding each month would make it.
+    """
+    f = model.firms
+    nf = f.n
+    fresh = np.flatnonzero(f.staff_round[:nf] == 0.0)
+    if len(fresh):
+        f.staff_round[fresh] = 1.0 - model.streams["staffing"].random(len(fresh))  # in (0, 1]
+    return np.floor(f.target[:nf] + (1.0 - f.staff_round[:nf]))
+
+
 def step(model: CityModel, *, set_offers: bool = True) -> None:
     """Quits, layoffs, matching and wages for one month.
 
@@ -267,6 +286,7 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     # 2. layoffs toward target; public-welfare jobs are outside firms' targets: the workers who
     # stay in ordinary jobs (rows, employers) and the workers per firm row of each kind
     nf = f.n
+    target = whole_targets(model)
     emp_rows = np.flatnonzero(status == EMPLOYED)
     if draws.legacy("quits"):  # tests only: one uniform per employed person
         quit_pos = np.flatnonzero(rng.random(len(emp_rows)) < lab.quit_rate_per_month)
@@ -275,7 +295,7 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     emp_rows, employer, L, welfare_held = kernels.quits(
         emp_rows, quit_pos, p.welfare_job, p.employer, p.status, p.wage, p.unemp_months, UNEMPLOYED, nf,
     )
-    excess = np.maximum(L - f.target[:nf], 0.0)
+    excess = np.maximum(L - target, 0.0)
     share = np.where(
         f.ownership[:nf] != PRIVATE,  # state-owned firms and public units
         lab.layoff_share_of_excess_per_month_soe,
@@ -296,6 +316,8 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
         emp_rows, employer, layoff_rate, cand, rng.random(len(cand)), bound, L,
         p.status, p.employer, p.wage, p.unemp_months, p.welfare_job, UNEMPLOYED,
     )
+    model.month_flows["quits"] += len(quit_pos) * model.scale
+    model.month_flows["layoffs"] += len(laid) * model.scale
     resettle(model, laid[f.is_mine[laid_employer]])
     retire_early(model, laid[f.ownership[laid_employer] != PRIVATE])
 
@@ -310,9 +332,9 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
 
     # 3. matching
     alive = f.alive[:nf]
-    vac = np.where(alive, np.floor(np.maximum(f.target[:nf] - L, 0.0) + rng.random(nf)), 0.0)
+    vac = np.where(alive, np.maximum(target - L, 0.0), 0.0)
     vac_s = np.bincount(f.sector[:nf], weights=vac, minlength=N_SECTORS)
-    hired_total = 0
+    hired_total = from_informal = first_job = 0
     if len(seekers) and vac_s.sum() > 0:
         # seekers differ only by experience (none or one of the sectors), skill and training:
         # the fit weights and sector choice probabilities are computed once per type
@@ -360,6 +382,8 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
                 rows, slots = rows[hi], slots[si]
             k = min(len(rows), len(slots))
             rows = rows[:k]
+            from_informal += int(np.count_nonzero(p.status[rows] == INFORMAL))
+            first_job += int(np.count_nonzero(p.exp_sector[rows] < 0))
             p.status[rows] = EMPLOYED
             p.employer[rows] = slots[:k]
             p.exp_sector[rows] = s
@@ -369,6 +393,9 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
         if filled:  # whole counts: adding them sector by sector or at once gives the same floats
             L += np.bincount(np.concatenate(filled), minlength=nf)
     model.hires = hired_total
+    model.month_flows["hires"] += hired_total * model.scale
+    model.month_flows["hires_from_informal"] += from_informal * model.scale
+    model.month_flows["hires_first_job"] += first_job * model.scale
 
     # 3b. public-welfare jobs (lever) for households with no employed member
     welfare_rng = model.lever_streams["reemployment"]
@@ -391,7 +418,7 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     update_slack(model, len(model.employment.rows) + n_informal, int(np.count_nonzero(still == UNEMPLOYED)))
     # unfilled vacancies after this month's hiring (the firms' signal for their wage offers),
     # reported as the indicator ``vacancies`` (monthly average)
-    unfilled = np.where(alive, np.maximum(f.target[:nf] - model.workers, 0.0), 0.0)
+    unfilled = np.where(alive, np.maximum(target - model.workers, 0.0), 0.0)
     model.month_flows["vacancies"] += float(unfilled.sum()) * model.scale
     if set_offers:
         set_wage_offers(model, unfilled)

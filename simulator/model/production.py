@@ -375,12 +375,16 @@ def step(model: CityModel) -> None:
     model.pay("exports", float((served * d_row).sum()))
 
     # ---- desired employment next month
-    ratio = np.divide(demand, cap_s, out=np.ones(N_SECTORS), where=cap_s > 0)
-    # ordinary rows: workers x the sector's demand ratio, at most what their capital employs
+    # ordinary rows: their capital's share of the sector's demand, at most what their capital
+    # employs (full_ratio: demand over the capacity of the rows' capital fully staffed)
+    cpw = model.sector_par["capital_per_worker_yuan"][f.sector[:nf]]
+    cap_full = np.where(ordinary, va_pw * f.capital[:nf] / cpw / (1.0 - phi), 0.0)
+    cap_full_s = np.bincount(f.sector[:nf], weights=cap_full, minlength=N_SECTORS)
+    full_ratio = np.divide(demand, cap_full_s, out=np.ones(N_SECTORS), where=cap_full_s > 0)
     land = land_bound_rows(model, ordinary)
     land_path = f.target[land] if len(land) else None
     kernels.staffing_targets(
-        ordinary, f.sector[:nf], f.capital[:nf], model.sector_par["capital_per_worker_yuan"], float(S), L, ratio,
+        ordinary, f.sector[:nf], f.capital[:nf], model.sector_par["capital_per_worker_yuan"], float(S), full_ratio,
         f.target[:nf],
     )
     if land_path is not None:

@@ -26,10 +26,11 @@ A month, in the order of ``CityModel``'s person-rules step:
    ``labour_force_entry_inactive_share``, else a job seeker); an active person of the
    statutory age retires (one at work on a farm at ``farm_work_until_age_years``).
 2. labour market: each employed person quits with ``quit_rate_per_month``; each firm above
-   its target sets a layoff rate (its excess x the ownership's layoff share / its workers),
+   its whole target (its target rounded with a draw the firm made once, when it was built)
+   sets a layoff rate (its excess x the ownership's layoff share / its workers),
    and each of its workers is laid off with it (one laid off by a state firm, a mine or a public
    unit within ``early_retirement_years_before_statutory`` of the statutory age retires); each firm posts
-   ``floor(max(target - workers, 0) + U)`` vacancies; each job seeker picks a sector with
+   ``max(whole target - workers, 0)`` vacancies; each job seeker picks a sector with
    probability proportional to its fit x the sector's vacancies, the sector's hires follow
    the matching function, each seeker of the sector is hired with probability
    ``hires / sum of fits x own fit``, and the hired take the sector's vacancies in random
@@ -121,11 +122,17 @@ class Firm(mesa.Agent):
         self.workers = 0  # person rows employed here
         self.layoff_rate = 0.0
         self.vacancies = 0
+        self.rounding = self.random.random()  # the row's rounding of its target, kept for life
+
+    @property
+    def whole_target(self) -> int:
+        """The target in whole worker rows, rounded with the row's own draw."""
+        return math.floor(self.target + self.rounding)
 
     def set_layoff_rate(self) -> None:
         """A share of the excess of workers over the target is laid off this month."""
         lab = self.model.labour
-        excess = self.workers - self.target
+        excess = self.workers - self.whole_target
         if self.workers > 0 and excess > 0:
             share = (
                 lab.layoff_share_of_excess_per_month_private
@@ -137,9 +144,9 @@ class Firm(mesa.Agent):
             self.layoff_rate = 0.0
 
     def post_vacancies(self) -> None:
-        """Vacancies: the shortfall below the target, rounded at random."""
+        """Vacancies: the shortfall below the whole target."""
         if self.alive:
-            self.vacancies = math.floor(max(self.target - self.workers, 0.0) + self.random.random())
+            self.vacancies = max(self.whole_target - self.workers, 0)
         else:
             self.vacancies = 0
 

@@ -194,3 +194,20 @@ def test_fixed_mix_wage_moves_with_wages_within_sectors_not_with_the_mix(load_ti
     kept_avg = float(p.wage[keep].mean()) * 12.0
     assert kept_avg > avg1
     assert rec._fixed_mix_wage(m, keep, kept_avg) == pytest.approx(1.1 * avg0, rel=1e-5)
+
+
+def test_hires_are_the_months_hires_summed(load_tiny, build_model) -> None:
+    """The yearly ``hires`` is the sum of the months' hires (whole persons, at the run's scale);
+    those who came from informal work and those with no job before are parts of it, and quits
+    and layoffs are the separations the labour market made."""
+    m = build_model(load_tiny("run.end_year=2000"))
+    hires = 0
+    for _ in range(12):
+        m.step()
+        hires += m.hires
+    row = {k: v[-1] for k, v in indicator_columns(m).items()}
+    assert row["hires"] == pytest.approx(hires * m.scale)
+    assert row["hires"] > 0
+    for part in ("hires_from_informal", "hires_first_job"):
+        assert 0 <= row[part] <= row["hires"]
+    assert row["quits"] > 0 and row["layoffs"] >= 0

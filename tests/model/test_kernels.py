@@ -582,13 +582,12 @@ def test_staffing_targets_and_public_cost_equal_numpy(nf: int, seed: int) -> Non
     ordinary, public, alive = rng.random(nf) < 0.7, rng.random(nf) < 0.2, rng.random(nf) < 0.9
     capital = rng.uniform(0, 1e7, nf)
     kpw = rng.uniform(1e4, 1e6, n_sectors)
-    workers = np.where(rng.random(nf) < 0.7, rng.integers(0, 30, nf), 0).astype(np.float64)
     ratio = rng.uniform(0.5, 1.5, n_sectors)
     target = rng.uniform(0, 50, nf)
     cap_limit = capital / (kpw[sector] * scale)
-    desired = np.minimum(np.where(workers > 0, workers * ratio[sector], cap_limit), cap_limit)
+    desired = cap_limit * np.minimum(ratio[sector], 1.0)
     expected_target = np.where(ordinary, desired, target)
-    kernels.staffing_targets(ordinary, sector, capital, kpw, scale, workers, ratio, target)
+    kernels.staffing_targets(ordinary, sector, capital, kpw, scale, ratio, target)
     np.testing.assert_array_equal(target, expected_target)
 
     coverage = rng.uniform(0, 1, n_sectors)

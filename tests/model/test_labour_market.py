@@ -331,3 +331,65 @@ def test_higher_slack_lowers_wage_offers_by_the_curve(load_tiny, build_model) ->
     ratio = after[rows] / before[rows]
     assert np.all((ratio >= 2.0**-0.1 - 1e-9) & (ratio <= 1.0 + 1e-12))
     np.testing.assert_allclose(after[public & f.alive[:nf]], before[public & f.alive[:nf]] * 2.0**-0.1, rtol=1e-9)
+
+
+# ------------------------------------------------------------------ whole targets
+
+
+def test_whole_targets_keep_each_rows_rounding_for_life(load_tiny, build_model) -> None:
+    """Each row's rounding draw is made once: a second call draws nothing and gives the same
+    whole targets; a target moved by less than the row's threshold leaves its whole target."""
+    m = build_model(load_tiny())
+    f = m.firms
+    first = labour_market.whole_targets(m)
+    u = 1.0 - f.staff_round[: f.n]
+    assert np.all((u >= 0.0) & (u < 1.0))
+    state = m.streams["staffing"].bit_generator.state
+    again = labour_market.whole_targets(m)
+    np.testing.assert_array_equal(first, again)
+    assert m.streams["staffing"].bit_generator.state == state  # no new draws
+    np.testing.assert_array_equal(first, np.floor(f.target[: f.n] + u))
+
+
+def test_whole_targets_step_down_once_per_unit_and_are_right_on_average(load_tiny, build_model) -> None:
+    """Rows whose target drifts down from 5 to 3 lose exactly one whole worker per unit of drift,
+    never gaining one back on the way (no hiring and firing by fresh rounding); across rows the
+    whole targets average the target (each rounding draw is uniform)."""
+    m = build_model(load_tiny())
+    f = m.firms
+    n = f.n
+    labour_market.whole_targets(m)  # draw the rows' rounding
+    previous = None
+    for target in np.linspace(5.0, 3.0, 41):
+        f.target[:n] = target
+        whole = labour_market.whole_targets(m)
+        assert np.all((whole == np.floor(target)) | (whole == np.floor(target) + 1))
+        if previous is not None:
+            assert np.all(whole <= previous)  # never back up on a falling target
+        previous = whole
+    f.target[:n] = 3.4
+    mean = labour_market.whole_targets(m).mean()
+    assert abs(mean - 3.4) < 4 * np.sqrt(0.24 / n)  # Bernoulli(0.4) on each row
+
+
+def test_targets_follow_capital_not_current_workers(load_tiny, build_model) -> None:
+    """A row staffs for its capital's share of its sector's demand: after a month of production the
+    ordinary rows' targets are capital / (capital per worker x scale) x min(demand / full-capital
+    capacity, 1), so two rows with the same capital get the same target whatever their workers."""
+    from simulator.model import production
+    from simulator.model.sectors import PUBLIC
+
+    m = build_model(load_tiny())
+    m.step()
+    f = m.firms
+    nf = f.n
+    ordinary = f.alive[:nf] & ~f.is_mine[:nf] & (f.ownership[:nf] != PUBLIC)
+    land = production.land_bound_rows(m, ordinary)
+    free = ordinary.copy()
+    free[land] = False
+    cap_limit = f.capital[:nf] / (m.sector_par["capital_per_worker_yuan"][f.sector[:nf]] * m.scale)
+    ratio = f.target[:nf][free] / cap_limit[free]
+    for s in np.unique(f.sector[:nf][free]):
+        r = ratio[f.sector[:nf][free] == s]
+        np.testing.assert_allclose(r, r[0], rtol=1e-12)  # one ratio per sector
+        assert 0.0 <= r[0] <= 1.0 + 1e-12
