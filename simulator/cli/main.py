@@ -35,13 +35,16 @@ from simulator.model.accounts import AccountingError
 
 class GuardedGroup(TyperGroup):
     """The ``sim`` group: an exception that no command handled becomes one error line
-    (exit 1) with the trace in a log file. Exits, aborts, usage errors, ``SystemExit``
-    and ``KeyboardInterrupt`` pass through as usual."""
+    (exit 1) with the trace in a log file; a closed output pipe is left to Click, which
+    stops quietly (exit 1, no log). Exits, aborts, usage errors, ``SystemExit`` and
+    ``KeyboardInterrupt`` pass through as usual."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except BrokenPipeError:  # the output's reader went away (`sim ... | head`): Click stops quietly
             raise
         except UnsafePathError as exc:  # an output folder that would leave --out: bad input
             raise fail(str(exc)) from None

@@ -280,3 +280,30 @@ def test_a_run_folder_that_a_symlink_leads_outside_out_is_bad_input(tmp_path) ->
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("error:") and "unexpected" not in line
     assert not any(elsewhere.iterdir())
+
+
+def test_a_closed_output_pipe_ends_quietly(capsys, tmp_path, monkeypatch) -> None:
+    """`sim ... | head`: when the reader closes the pipe, the command stops without the
+    'unexpected error' line or a crash log (Click's own quiet exit, code 1)."""
+    import errno
+
+    import typer
+
+    from simulator.cli.main import GuardedGroup
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    demo = typer.Typer(cls=GuardedGroup)
+
+    @demo.command()
+    def talk() -> None:
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+    @demo.command()
+    def other() -> None:  # two commands, so that the group dispatches as `sim` does
+        pass
+
+    with pytest.raises(SystemExit) as stop:
+        demo(["talk"], standalone_mode=True)
+    assert stop.value.code == 1
+    assert "unexpected" not in capsys.readouterr().err
+    assert not list(tmp_path.rglob("crash-*.log"))
