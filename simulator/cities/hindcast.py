@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from simulator.cities import CITY_LIST
 from simulator.cities.data import (
@@ -54,7 +54,13 @@ from simulator.cities.data import (
     shown_path,
 )
 from simulator.scenario.errors import ScenarioError
-from simulator.scenario.loader import load_raw, load_scenario, location, validate_located
+from simulator.scenario.loader import (
+    OVERRIDE_FILE,
+    load_raw,
+    load_scenario,
+    location,
+    validate_located,
+)
 from simulator.scenario.schema import Scenario
 from simulator.scenario.suggest import closest
 from simulator.scenario.yaml_source import Locations
@@ -101,7 +107,15 @@ OUT_FIGURE = "population_change.png"
 
 
 class HindcastError(Exception):
-    """A hindcast that cannot go on: a run that failed (its accounts broke, or an error)."""
+    """A hindcast that cannot go on: a run failed (its accounts broke, or an error).
+
+    ``accounts_broke``: every failed run broke its accounts (or met a non-finite value), as
+    opposed to an error in the code or the data.
+    """
+
+    def __init__(self, message: str, *, accounts_broke: bool = False) -> None:
+        super().__init__(message)
+        self.accounts_broke = accounts_broke
 
 
 # ---------------------------------------------------------------- the spec
@@ -114,8 +128,15 @@ class PanelSpec(BaseModel):
 
     name: str | None = None
     description: str = ""
-    cities: dict[str, str] = Field(min_length=1)
+    cities: dict[str, str]
     root_seed: int | None = Field(None, ge=0, le=2**32 - 1)
+
+    @field_validator("cities")
+    @classmethod
+    def _some(cls, v: dict[str, str]) -> dict[str, str]:
+        if not v:
+            raise ValueError("a panel needs at least one city (short name: scenario file)")
+        return v
 
 
 @dataclass(frozen=True)
@@ -256,7 +277,12 @@ def load_panel(
         if real in seen_files:
             raise _error(locs, here, f"{ref!r} is already the file of {seen_files[real]!r}: each city needs its own")
         seen_files[real] = city
-        scenario = load_scenario(file, overrides=[f"run.end_year={to_year}"], scale=scale)
+        try:
+            scenario = load_scenario(file, overrides=[f"run.end_year={to_year}"], scale=scale)
+        except ScenarioError as exc:
+            if exc.file == OVERRIDE_FILE and exc.key == "run.end_year":  # the override is --to's
+                raise ScenarioError(re.sub(r" \(in --set '.*'\)$", "", exc.message), file="--to") from None
+            raise
         if scenario.run.start_year != from_year:
             raise _error(
                 locs, here,
@@ -373,6 +399,7 @@ def run_panel(
 
     by_key: dict[int, dict[str, list[float]]] = {}
     failed: list[str] = []
+    errors: list[str] = []
     with make_executor(executor, workers, scheduler) as ex:
         if on_start is not None:
             on_start(len(tasks), ex.describe())
@@ -382,11 +409,15 @@ def run_panel(
             else:
                 t = tasks[outcome.key]
                 failed.append(f"{t.city} (seed {t.seed}, {t.scenario_file}): {outcome.error}")
+                errors.append(outcome.error or "")
             if on_run is not None:
                 on_run()
     if failed:
         more = f" (and {len(failed) - 3} more)" if len(failed) > 3 else ""
-        raise HindcastError(f"{len(failed)} of {len(tasks)} runs failed, nothing written: " + "; ".join(failed[:3]) + more)
+        raise HindcastError(
+            f"{len(failed)} of {len(tasks)} runs failed, nothing written: " + "; ".join(failed[:3]) + more,
+            accounts_broke=all(e.startswith(("AccountingError", "NonFiniteError")) for e in errors),
+        )
     return [RunResult(t, by_key[k]) for k, t in enumerate(tasks)]
 
 

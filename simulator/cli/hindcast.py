@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from simulator.cli.common import EXIT_RUN_FAILED, console, err_console, fail
+from simulator.cli.common import EXIT_RUN_FAILED, EXIT_UNEXPECTED, console, err_console, fail
 from simulator.cli.sweep import EXIT_INTERRUPTED, ExecutorChoice
 
 DEFAULT_OUT_ROOT = Path("results/hindcast")
@@ -88,9 +88,9 @@ def hindcast(
         raise fail(str(e)) from None
     except InconsistentScenarioError as e:
         raise fail(str(e)) from None
-    except HindcastError as e:
+    except HindcastError as e:  # a run broke its accounts: exit 3; any other failure of a run: exit 1
         err_console.print(f"[bold red]error:[/] {escape(str(e))}", soft_wrap=True)
-        raise typer.Exit(EXIT_RUN_FAILED) from None
+        raise typer.Exit(EXIT_RUN_FAILED if e.accounts_broke else EXIT_UNEXPECTED) from None
     except KeyboardInterrupt:
         err_console.print("interrupted; nothing written.")
         raise typer.Exit(EXIT_INTERRUPTED) from None
