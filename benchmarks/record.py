@@ -1,7 +1,7 @@
 """The committed record of the benchmarks' last run: ``benchmarks/last_run.json``.
 
 Each benchmark script writes its own section (``model``: ``run_benchmarks.py``; ``sweep``:
-``sweep_benchmark.py``) and keeps the others: the date, the commit, the machine, the command
+``sweep_benchmark.py``; ``hindcast``: ``hindcast_benchmark.py``) and keeps the others: the date, the commit, the machine, the command
 and every figure with its goal, as the script printed them. The documentation's Benchmarks
 page is generated from this file (``python -m simulator.docs_gen``). The full measurements
 stay in the scripts' own, uncommitted, results files.

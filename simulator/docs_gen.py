@@ -626,6 +626,14 @@ BENCHMARK_SECTIONS = (
         "runs per second, each run's wall and CPU time (a run's wall time above its CPU time means it "
         "waited for a core) and the driver's CPU per run.",
     ),
+    (
+        "hindcast",
+        "The panel's hindcast",
+        "benchmarks/hindcast_benchmark.py",
+        "It runs `sim hindcast calibration/panel.yaml --from 2010 --to 2020` as a whole process: the 26 "
+        "cities at each file's default scale, 10 seeds each, on 2 local workers (260 runs), and prints "
+        "its wall time against the goal of 10 minutes, with the time of the runs alone and per run.",
+    ),
 )
 """Each section of the benchmark record: key, title, the script that writes it, what it measures."""
 
@@ -644,7 +652,7 @@ def benchmarks_page() -> str:
     """The benchmarks' last recorded run (``benchmarks/last_run.json``), figure by figure against its goal."""
     file = ROOT / BENCHMARK_RECORD
     record = json.loads(file.read_text(encoding="utf-8")) if file.is_file() else {}
-    scripts = " and ".join(f"`{script}`" for _, _, script, _ in BENCHMARK_SECTIONS)
+    scripts = ", ".join(f"`{script}`" for _, _, script, _ in BENCHMARK_SECTIONS)
     out = [HEADER.format(cmd=REGENERATE, source=f"`{BENCHMARK_RECORD}` (written by {scripts})")]
     out.append("# Benchmarks\n\n")
     out.append(
@@ -661,12 +669,14 @@ def benchmarks_page() -> str:
         "python benchmarks/run_benchmarks.py             # everything, scale 1 included (about 6 minutes on a busy machine)\n"
         "python benchmarks/run_benchmarks.py --quick     # the same without scale 1 (a few minutes)\n"
         "python benchmarks/sweep_benchmark.py --runs 40  # sweep throughput (the default, 200 runs per sweep, is long)\n"
+        "python benchmarks/hindcast_benchmark.py         # the panel's hindcast, 26 cities x 10 seeds (about 10 minutes)\n"
         f"{REGENERATE}                    # this page, from {BENCHMARK_RECORD}\n"
         "```\n\n"
         "Each script prints every figure against its goal, writes its full measurements to a file "
-        "that is not committed (`benchmarks/results.json`, `benchmarks/sweep_results.json`) and "
+        "that is not committed (`benchmarks/results.json`, `benchmarks/sweep_results.json`; the "
+        "hindcast's files go to a temporary directory unless `--out` is given) and "
         "records its figures, with the date, the commit and the machine, in its section of "
-        f"`{BENCHMARK_RECORD}` (the other section is kept). Commit that file with the regenerated "
+        f"`{BENCHMARK_RECORD}` (the other sections are kept). Commit that file with the regenerated "
         "page; `tests/test_docs_gen.py` fails when the page and the record differ.\n"
     )
     for key, title, script, what in BENCHMARK_SECTIONS:

@@ -270,6 +270,12 @@ def _save(fig, plt, path: Path, dpi: int) -> Path:
     return path
 
 
+def save_figure(fig, plt, path: Path, dpi: int = style.FIGURE_DPI) -> Path:
+    """Save and close a figure as the comparison figures are saved (its format by the suffix: a
+    palette PNG, SVG or PDF, without software metadata); for figures of other commands."""
+    return _save(fig, plt, path, dpi)
+
+
 LEVELS_STEM = "levels"
 DIFFERENCES_STEM = "differences"
 REGIONS_STEM = "regions"

@@ -19,6 +19,7 @@ from simulator.cli import dashboard as dashboard_cmd
 from simulator.cli import diagnose as diagnose_cmd
 from simulator.cli import discover as discover_cmd
 from simulator.cli import fit as fit_cmd
+from simulator.cli import hindcast as hindcast_cmd
 from simulator.cli import levers as levers_cmd
 from simulator.cli import new_city as new_city_cmd
 from simulator.cli import optimise as optimise_cmd
@@ -77,6 +78,7 @@ app.command("compare")(compare_cmd.compare)
 app.command("report")(report_cmd.report)
 app.command("diagnose")(diagnose_cmd.diagnose)
 app.command("new-city")(new_city_cmd.new_city)
+app.command("hindcast")(hindcast_cmd.hindcast)
 app.command("dashboard")(dashboard_cmd.dashboard)
 
 
