@@ -87,7 +87,6 @@ STREAMS = (
     "migration_return",
     "labour_informal",
     "labour_early_retirement",
-    "staffing",
 )
 """Named random streams, one per mechanism. New streams are appended, never inserted,
 so that adding a mechanism leaves the draws of the others unchanged."""
@@ -246,6 +245,7 @@ class CityModel(mesa.Model):
         # that a run creates no attribute of the model outside this constructor)
         self.rural_household = np.zeros(0, bool)  # per household row: a farm household (build)
         self.employment: labour_market.Employment | None = None  # who works where (labour market)
+        self.sector_capital_capacity = np.zeros(N_SECTORS)  # what the ordinary rows' capital could supply fully staffed (production)
         self.workers = np.zeros(0)  # workers per firm row (labour market)
         self.welfare_workers = np.zeros(0)  # public-welfare job holders per firm row (labour market)
         self.month_flows = DeclaredSums(MONTH_FLOWS, "month flow")  # the month's sums (indicators)
@@ -477,10 +477,18 @@ class CityModel(mesa.Model):
         """Once a year: drop the rows of persons who died or left and of firms that exited.
 
         Firms that exited have no workers left (their workers were laid off), so only
-        the employed persons' employer rows need renumbering.
+        the employed persons' employer rows and last month's counts of workers per firm row
+        (read by the next month's staffing, :func:`labour_market.whole_targets`) need renumbering.
         """
         self.persons.compact()
         row_map = self.firms.compact()
+        kept = row_map >= 0
+        for name in ("workers", "welfare_workers"):  # last month's counts per firm row, renumbered
+            counts = getattr(self, name)
+            if len(counts) == len(row_map):
+                renumbered = np.zeros(int(kept.sum()))
+                renumbered[row_map[kept]] = counts[kept]
+                setattr(self, name, renumbered)
         employer = self.persons.view("employer")
         employed = np.flatnonzero(employer >= 0)
         employer[employed] = row_map[employer[employed]]

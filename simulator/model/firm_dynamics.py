@@ -48,6 +48,13 @@ def _ordinary(model: CityModel) -> np.ndarray:
     return f.alive[: f.n] & ~f.is_mine[: f.n] & (f.ownership[: f.n] != PUBLIC)
 
 
+def capital_pressure(model: CityModel) -> np.ndarray:
+    """Per sector: last month's demand over what the ordinary rows' capital could supply fully
+    staffed (1 where there is no such capacity, and in the first month)."""
+    cap = model.sector_capital_capacity
+    return np.divide(model.sector_demand, cap, out=np.ones(N_SECTORS), where=cap > 0)
+
+
 def plan(model: CityModel) -> None:
     """Depreciation, investment and entry; sets this month's investment spending."""
     sc = model.scenario
@@ -81,9 +88,9 @@ def plan(model: CityModel) -> None:
     sales_s, profit_s, n_rows = kernels.ordinary_sector_sums(f.sector[:nf], ordinary, f.sales[:nf], f.profit[:nf], N_SECTORS)
     margin = np.divide(profit_s, sales_s, out=np.zeros(N_SECTORS), where=sales_s > 0)
     model.sector_margin[:] = margin
-    pressure = np.divide(
-        model.sector_demand, model.sector_capacity, out=np.ones(N_SECTORS), where=model.sector_capacity > 0
-    )
+    # demand over what the sector's capital could supply fully staffed: firms staff for their
+    # capital's share of demand, so idle capital (not idle workers) is the sign of too many firms
+    pressure = capital_pressure(model)
     base_cost = sc.firms.entry_cost_share_of_capital
     cost = base_cost * prog.entry_cost_factor
     delay = int(sc.firms.entry_delay_months * prog.entry_delay_factor + 0.5)  # nearest month, halves up
@@ -148,7 +155,8 @@ def add_entrants(model: CityModel, sector: int, k: int, fund_share: float, rng: 
         alive=np.ones(k, bool),
         productivity=np.exp(rng.normal(0.0, sc.firms.productivity_dispersion_sd, size=k)),
         capital=np.full(k, capital),
-        target=np.full(k, capital / (cfg.capital_per_worker_yuan * model.scale)),
+        # staffed like the incumbents: the capital's share of the sector's demand
+        target=np.full(k, capital / (cfg.capital_per_worker_yuan * model.scale) * min(float(capital_pressure(model)[sector]), 1.0)),
     )
     pay_fund(model, float(cofin.sum()), "fund_co_finance_entry")
     model.pay("entrant_equity", float(equity.sum()))

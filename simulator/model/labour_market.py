@@ -250,22 +250,45 @@ def fit_weights(
 
 
 def whole_targets(model: CityModel) -> np.ndarray:
-    """Each firm row's staffing target in whole worker rows: ``floor(target + u_f)``, with
-    ``u_f`` a uniform drawn once for the row when it first comes to the labour market (stream
-    ``staffing``) and kept for its life.
+    """Each firm row's staffing target in whole worker rows, apportioned within its group (its
+    sector; public units apart) so that the group's whole targets add up to its targets' sum,
+    rounded:
 
-    Across rows the whole targets are the targets on average (a target of 3.4 is 4 for 40% of
-    the rows and 3 for the others), while a row's whole target moves only when its target
-    crosses its own threshold: a target that drifts down (farms releasing labour, a services
-    firm a little above its demand) loses one worker when it has fallen by one, instead of
-    laying off and hiring back every month as fresh rounding each month would make it.
+    every row gets the whole part of its target, ``floor(target)``, and the group's
+    ``round(sum of the fractional parts)`` extra workers go first to the rows that already hold
+    one (last month's workers above the whole part: incumbents keep their worker), then to the
+    rows with the largest fractional parts (ties: the earlier row). Rows whose target is whole get
+    no extra; dead rows none.
+
+    A fresh rounding each month made the rows of one or two workers lay off and hire back month
+    after month (about 40% of jobs a year changed hands); a rounding drawn once per row and kept
+    was right only on the day it was drawn (rows rounded down lost their sales and exited, the
+    others kept a worker too many). Here a group's staff is its demand to within a worker row, and
+    a row loses its extra worker only when the group's demand no longer carries it.
     """
     f = model.firms
     nf = f.n
-    fresh = np.flatnonzero(f.staff_round[:nf] == 0.0)
-    if len(fresh):
-        f.staff_round[fresh] = 1.0 - model.streams["staffing"].random(len(fresh))  # in (0, 1]
-    return np.floor(f.target[:nf] + (1.0 - f.staff_round[:nf]))
+    t = np.where(f.alive[:nf], f.target[:nf], 0.0)
+    base = np.floor(t)
+    frac = t - base
+    workers = np.zeros(nf)
+    held = model.workers
+    if held is not None and len(held):
+        k = min(len(held), nf)
+        workers[:k] = held[:k]
+    group = f.sector[:nf].astype(np.int64) + N_SECTORS * (f.ownership[:nf] == PUBLIC)
+    n_groups = 2 * N_SECTORS
+    extras = np.floor(np.bincount(group, weights=frac, minlength=n_groups) + 0.5)
+    eligible = frac > 0.0
+    incumbent = eligible & (workers > base)
+    # within a group: incumbents first, then by fractional part (largest first), then row order
+    order = np.lexsort((np.arange(nf), -frac, ~incumbent, ~eligible, group))
+    g_sorted = group[order]
+    rank = np.arange(nf) - np.searchsorted(g_sorted, g_sorted, side="left")
+    chosen = (rank < extras[g_sorted]) & eligible[order]
+    whole = base
+    whole[order[chosen]] += 1.0
+    return whole
 
 
 def step(model: CityModel, *, set_offers: bool = True) -> None:

@@ -220,8 +220,9 @@ def engel_shares(model: CityModel, consumption: float) -> np.ndarray:
     """Shares of local household consumption by sector at this month's consumption per resident
     and local prices.
 
-    Each sector's base share (``local_consumption_share``) moves with consumption per resident
-    relative to the first month's, ``x``, and with the sector's price ``P`` (1 at the start;
+    Each sector's base share (``local_consumption_share``) moves with real consumption per
+    resident (deflated by the local prices weighted by the base shares) relative to the first
+    month's, ``x``, and with the sector's price ``P`` (1 at the start;
     only local services move theirs), as ``share x x^(elasticity - 1) x P^(1 - sigma)``, then
     the shares are scaled back to their base sum. With income elasticities above 1 (services) a
     sector gains as the city grows richer, below 1 (food) it loses (Engel's law); with an
@@ -232,7 +233,9 @@ def engel_shares(model: CityModel, consumption: float) -> np.ndarray:
     base = model.sector_par["local_consumption_share"]
     eta = model.sector_par["consumption_income_elasticity"]
     sigma = model.scenario.households.consumption_substitution_elasticity
-    per_person = consumption / max(model.population, 1)
+    # real consumption per resident: deflated by the local prices at the base shares (1 at the start)
+    price_index = float(base @ model.sector_price) / float(base.sum()) if base.sum() > 0 else 1.0
+    per_person = consumption / max(model.population, 1) / price_index
     if model.consumption_per_person_base is None:
         model.consumption_per_person_base = per_person
     x = per_person / model.consumption_per_person_base if model.consumption_per_person_base > 0 else 1.0
@@ -381,6 +384,7 @@ def step(model: CityModel) -> None:
     cap_full = np.where(ordinary, va_pw * f.capital[:nf] / cpw / (1.0 - phi), 0.0)
     cap_full_s = np.bincount(f.sector[:nf], weights=cap_full, minlength=N_SECTORS)
     full_ratio = np.divide(demand, cap_full_s, out=np.ones(N_SECTORS), where=cap_full_s > 0)
+    model.sector_capital_capacity[:] = cap_full_s
     land = land_bound_rows(model, ordinary)
     land_path = f.target[land] if len(land) else None
     kernels.staffing_targets(

@@ -180,7 +180,6 @@ class Firms(_SoA):
     capacity_t: np.ndarray  # float64: tonnes/year (mines)
     tpw0: np.ndarray  # float64: tonnes per worker-year at full reserves (mines)
     region: np.ndarray  # int16: the region the firm row is located in
-    staff_round: np.ndarray  # float64 in (0, 1]: the row's fixed rounding draw of its target to whole workers (0: not drawn yet)
 
     def compact(self) -> np.ndarray:
         """Drop rows of firms that exited; returns the old-to-new row map (-1 = dropped)."""
@@ -215,5 +214,4 @@ class Firms(_SoA):
             capacity_t=z(np.float64),
             tpw0=z(np.float64),
             region=z(np.int16),
-            staff_round=z(np.float64),
         )

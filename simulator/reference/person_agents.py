@@ -26,8 +26,9 @@ A month, in the order of ``CityModel``'s person-rules step:
    ``labour_force_entry_inactive_share``, else a job seeker); an active person of the
    statutory age retires (one at work on a farm at ``farm_work_until_age_years``).
 2. labour market: each employed person quits with ``quit_rate_per_month``; each firm above
-   its whole target (its target rounded with a draw the firm made once, when it was built)
-   sets a layoff rate (its excess x the ownership's layoff share / its workers),
+   its whole target (its target's whole part, and one more for the firms chosen by
+   ``apportion_targets``: incumbents first, then the largest fractional parts, as many as the
+   group's fractional parts add up to) sets a layoff rate (its excess x the ownership's layoff share / its workers),
    and each of its workers is laid off with it (one laid off by a state firm, a mine or a public
    unit within ``early_retirement_years_before_statutory`` of the statutory age retires); each firm posts
    ``max(whole target - workers, 0)`` vacancies; each job seeker picks a sector with
@@ -75,6 +76,7 @@ from simulator.model.sectors import (
     INFORMAL,
     N_SECTORS,
     PRIVATE,
+    PUBLIC,
     REHOUSED,
     RETIRED,
     SECTOR_NAMES,
@@ -120,14 +122,10 @@ class Firm(mesa.Agent):
         self.target = target
         self.wage_offer = wage_offer
         self.workers = 0  # person rows employed here
+        self.workers_after_match = 0  # at the end of last month's matching
         self.layoff_rate = 0.0
         self.vacancies = 0
-        self.rounding = self.random.random()  # the row's rounding of its target, kept for life
-
-    @property
-    def whole_target(self) -> int:
-        """The target in whole worker rows, rounded with the row's own draw."""
-        return math.floor(self.target + self.rounding)
+        self.whole_target = 0  # this month's target in whole worker rows (ReferenceModel.apportion_targets)
 
     def set_layoff_rate(self) -> None:
         """A share of the excess of workers over the target is laid off this month."""
@@ -432,6 +430,8 @@ class ReferenceModel(mesa.Model):
         self.relative_wage_agri = sc.sectors["agriculture"].relative_wage
         self.rows: list[dict[str, float]] = []
         self._copy_city(city)
+        for firm in self.firms:  # as the city's counts of workers per firm row when built
+            firm.workers_after_match = firm.workers
         self._new_year()
 
     # ------------------------------------------------------------- set-up
@@ -508,11 +508,14 @@ class ReferenceModel(mesa.Model):
 
         persons.shuffle_do("live_a_month")
 
+        self.apportion_targets(firms)
         persons.shuffle_do("maybe_quit")
         firms.do("set_layoff_rate")
         persons.shuffle_do("maybe_laid_off")
         firms.do("post_vacancies")
         self.match(persons)
+        for firm in firms:
+            firm.workers_after_match = firm.workers
         self.wage_sum, self.n_employed = 0.0, 0
         persons.shuffle_do("end_month_at_work")
         average_wage = self.wage_sum / self.n_employed if self.n_employed else 0.0
@@ -520,6 +523,25 @@ class ReferenceModel(mesa.Model):
         self.migrate(average_wage)
         if self.month == 12:
             self.record_year()
+
+    def apportion_targets(self, firms) -> None:
+        """Whole targets: within each group of firms (a sector's firms, its public units apart)
+        each alive firm gets the whole part of its target, and the group's rounded sum of the
+        fractional parts goes one worker each to the firms that held one more than their whole
+        part after last month's matching, then to the largest fractional parts (ties: the firm
+        built first)."""
+        groups: dict[tuple[int, bool], list[tuple[int, Firm]]] = {}
+        for i, firm in enumerate(firms):
+            firm.whole_target = math.floor(firm.target) if firm.alive else 0
+            if firm.alive:
+                groups.setdefault((firm.sector, firm.ownership == PUBLIC), []).append((i, firm))
+        for members in groups.values():
+            extras = math.floor(sum(f.target - math.floor(f.target) for _, f in members) + 0.5)
+            eligible = [(i, f) for i, f in members if f.target > math.floor(f.target)]
+            eligible.sort(key=lambda e: (not e[1].workers_after_match > math.floor(e[1].target),
+                                         -(e[1].target - math.floor(e[1].target)), e[0]))
+            for _, firm in eligible[:extras]:
+                firm.whole_target += 1
 
     def match(self, persons) -> None:
         """Seekers choose sectors, the matching function sets hires, the hired fill vacancies."""

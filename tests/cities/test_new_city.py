@@ -123,14 +123,18 @@ def test_the_package_extends_the_baseline_and_changes_only_levers(hegang) -> Non
 
 def test_the_city_starts_with_its_census_births_and_deaths(hegang) -> None:
     """Fertility and life expectancy are derived so that the initial age structure gives the
-    census crude rates (Hegang: 7.78 births and 6.08 deaths per 1000)."""
+    census crude rates (Hegang: 7.78 births and 6.08 deaths per 1000). Pooled over three seeds at
+    scale 20 (about 320 death rows a run, a Poisson spread of 5.6% each, 3.2% pooled): within 10%."""
     base, _ = hegang
-    sc = load_scenario(base, overrides=["run.end_year=2010"], scale=20)
-    m = build_model(sc, strict=True)
-    m.run()
-    row = m.recorder.rows[0]
-    assert row["births"] / row["population"] == pytest.approx(0.00778, rel=0.15)
-    assert row["deaths"] / row["population"] == pytest.approx(0.00608, rel=0.15)
+    births = deaths = population = 0.0
+    for seed in (1, 2, 3):
+        sc = load_scenario(base, overrides=["run.end_year=2010"], scale=20, seed=seed)
+        m = build_model(sc, strict=True)
+        m.run()
+        row = m.recorder.rows[0]
+        births, deaths, population = births + row["births"], deaths + row["deaths"], population + row["population"]
+    assert births / population == pytest.approx(0.00778, rel=0.10)
+    assert deaths / population == pytest.approx(0.00608, rel=0.10)
 
 
 def test_a_city_can_start_from_the_2000_census(runner, tmp_path) -> None:

@@ -336,40 +336,69 @@ def test_higher_slack_lowers_wage_offers_by_the_curve(load_tiny, build_model) ->
 # ------------------------------------------------------------------ whole targets
 
 
-def test_whole_targets_keep_each_rows_rounding_for_life(load_tiny, build_model) -> None:
-    """Each row's rounding draw is made once: a second call draws nothing and gives the same
-    whole targets; a target moved by less than the row's threshold leaves its whole target."""
-    m = build_model(load_tiny())
+def _one_sector_rows(m, targets):
+    """Make the first ``len(targets)`` alive ordinary rows of the services sector carry ``targets``
+    (the other rows keep theirs); returns their row indices."""
+    from simulator.model.sectors import SECTOR_NAMES
+
     f = m.firms
-    first = labour_market.whole_targets(m)
-    u = 1.0 - f.staff_round[: f.n]
-    assert np.all((u >= 0.0) & (u < 1.0))
-    state = m.streams["staffing"].bit_generator.state
-    again = labour_market.whole_targets(m)
-    np.testing.assert_array_equal(first, again)
-    assert m.streams["staffing"].bit_generator.state == state  # no new draws
-    np.testing.assert_array_equal(first, np.floor(f.target[: f.n] + u))
+    serv = SECTOR_NAMES.index("services")
+    rows = np.flatnonzero(f.alive[: f.n] & (f.sector[: f.n] == serv) & (f.ownership[: f.n] != PUBLIC) & ~f.is_mine[: f.n])
+    rows = rows[: len(targets)]
+    assert len(rows) == len(targets)
+    others = np.flatnonzero(f.alive[: f.n] & (f.sector[: f.n] == serv) & (f.ownership[: f.n] != PUBLIC))
+    f.target[others] = np.floor(f.target[others])  # the rest of the group whole: no fractional parts
+    f.target[rows] = targets
+    return rows
 
 
-def test_whole_targets_step_down_once_per_unit_and_are_right_on_average(load_tiny, build_model) -> None:
-    """Rows whose target drifts down from 5 to 3 lose exactly one whole worker per unit of drift,
-    never gaining one back on the way (no hiring and firing by fresh rounding); across rows the
-    whole targets average the target (each rounding draw is uniform)."""
+def test_whole_targets_add_up_to_the_groups_rounded_sum(load_tiny, build_model) -> None:
+    """Within a group the whole targets are the whole parts plus round(sum of fractional parts)
+    extra workers, one each, to the largest fractional parts when nobody holds one."""
     m = build_model(load_tiny())
+    rows = _one_sector_rows(m, [2.7, 1.2, 0.6, 3.5, 0.0, 4.9])
+    m.workers = np.zeros(m.firms.n)  # nobody holds an extra worker
+    whole = labour_market.whole_targets(m)[rows]
+    # fractional parts 0.7 0.2 0.6 0.5 0 0.9: sum 2.9, three extras, to 0.9, 0.7 and 0.6
+    np.testing.assert_array_equal(whole, [3, 1, 1, 3, 0, 5])
     f = m.firms
-    n = f.n
-    labour_market.whole_targets(m)  # draw the rows' rounding
+    group = f.alive[: f.n] & (f.sector[: f.n] == f.sector[rows[0]]) & (f.ownership[: f.n] != PUBLIC)
+    assert labour_market.whole_targets(m)[group].sum() == np.floor(f.target[: f.n][group].sum() + 0.5)
+
+
+def test_incumbents_keep_their_extra_worker(load_tiny, build_model) -> None:
+    """A row that already holds one worker more than its target's whole part keeps it before a row
+    with a larger fractional part gets one: the extra worker does not move from row to row."""
+    m = build_model(load_tiny())
+    rows = _one_sector_rows(m, [1.3, 1.8, 2.4])  # fractional parts 0.3, 0.8, 0.4: sum 1.5, two extras
+    workers = np.zeros(m.firms.n)
+    workers[rows] = [2, 1, 3]  # the first and the third hold an extra
+    m.workers = workers
+    np.testing.assert_array_equal(labour_market.whole_targets(m)[rows], [2, 1, 3])
+    m.workers = np.zeros(m.firms.n)  # nobody holds one: the largest fractional parts
+    np.testing.assert_array_equal(labour_market.whole_targets(m)[rows], [1, 2, 3])
+
+
+def test_a_falling_group_sheds_workers_one_at_a_time_without_rehiring(load_tiny, build_model) -> None:
+    """Targets that drift down together (a sector's demand shrinking) take whole workers away,
+    never adding one back to any row on the way, and the group's whole targets track its total
+    to within half a worker: no lay-off-and-hire-back."""
+    m = build_model(load_tiny())
+    start = np.array([3.9, 2.6, 1.45, 2.2, 0.95, 1.7])
+    rows = _one_sector_rows(m, start)
+    f = m.firms
+    m.workers = np.zeros(f.n)
     previous = None
-    for target in np.linspace(5.0, 3.0, 41):
-        f.target[:n] = target
-        whole = labour_market.whole_targets(m)
-        assert np.all((whole == np.floor(target)) | (whole == np.floor(target) + 1))
+    for factor in np.linspace(1.0, 0.5, 51):
+        f.target[rows] = start * factor
+        whole = labour_market.whole_targets(m)[rows]
+        assert abs(whole.sum() - (start * factor).sum()) <= 0.5 + 1e-9
         if previous is not None:
-            assert np.all(whole <= previous)  # never back up on a falling target
+            assert np.all(whole <= previous)
         previous = whole
-    f.target[:n] = 3.4
-    mean = labour_market.whole_targets(m).mean()
-    assert abs(mean - 3.4) < 4 * np.sqrt(0.24 / n)  # Bernoulli(0.4) on each row
+        workers = np.zeros(f.n)
+        workers[rows] = whole  # the labour market staffs the rows to their whole targets
+        m.workers = workers
 
 
 def test_targets_follow_capital_not_current_workers(load_tiny, build_model) -> None:

@@ -191,28 +191,35 @@ def test_homothetic_shares_do_not_move(load_tiny, build_model) -> None:
 
 @pytest.mark.parametrize("sigma", [0.0, 0.5, 1.0, 2.0])
 def test_consumption_shares_move_with_the_services_price(load_tiny, build_model, sigma) -> None:
-    """CES across sectors: at an unchanged income a sector's share moves with its price as
-    price^(1 - sigma), rescaled to the base sum; below sigma = 1 a dearer sector takes more of
-    the yuan spent (Baumol), above it less, at 1 the yuan shares ignore prices."""
+    """CES across sectors: a sector's share moves with its price as price^(1 - sigma), and
+    consumption per resident is deflated by the local prices at the base shares before the Engel
+    term, all rescaled to the base sum. Below sigma = 1 a dearer sector takes more of the yuan
+    spent than at sigma = 1 (Baumol), above it less."""
     from simulator.model.sectors import SECTOR_NAMES
 
     SERV = SECTOR_NAMES.index("services")
     m = build_model(load_tiny(f"households.consumption_substitution_elasticity={sigma}"))
     base = m.sector_par["local_consumption_share"].copy()
+    eta = m.sector_par["consumption_income_elasticity"]
     pop = m.population
     np.testing.assert_allclose(production.engel_shares(m, 1000.0 * pop), base)  # prices at 1
     m.sector_price[SERV] = 1.21
-    moved = production.engel_shares(m, 1000.0 * pop)  # the same consumption per resident
-    w = base.copy()
-    w[SERV] *= 1.21 ** (1.0 - sigma)
-    np.testing.assert_allclose(moved, w * base.sum() / w.sum(), rtol=1e-12)
+    moved = production.engel_shares(m, 1000.0 * pop)  # the same nominal consumption per resident
+    x = 1.0 / (float(base @ m.sector_price) / float(base.sum()))  # real consumption fell
+    price_term = m.sector_price ** (1.0 - sigma)
+
+    def rescaled(w):
+        return w * base.sum() / w.sum()
+
+    np.testing.assert_allclose(moved, rescaled(base * x ** (eta - 1.0) * price_term), rtol=1e-12)
     assert moved.sum() == pytest.approx(base.sum())
+    unit = rescaled(base * x ** (eta - 1.0))  # sigma = 1: the price itself does not move the shares
     if sigma < 1.0:
-        assert moved[SERV] > base[SERV]
+        assert moved[SERV] > unit[SERV]
     elif sigma > 1.0:
-        assert moved[SERV] < base[SERV]
+        assert moved[SERV] < unit[SERV]
     else:
-        np.testing.assert_allclose(moved, base)
+        np.testing.assert_allclose(moved, unit)
 
 
 def test_services_sold_outside_follow_their_index(load_tiny, build_model) -> None:
