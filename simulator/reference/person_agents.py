@@ -60,6 +60,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from simulator.model.city import release_agent_ids
 from simulator.model.demography import (
     FERTILE_AGES,
     MAX_AGE_YEARS,
@@ -666,6 +667,7 @@ class ReferenceModel(mesa.Model):
         """Every month to the scenario's end year."""
         for _ in range((self.end_year - self.start_year + 1) * 12):
             self.step()
+        release_agent_ids(self)  # no agent is made after the run: let the model be freed
 
     def indicators(self) -> dict[str, np.ndarray]:
         """The yearly :data:`INDICATORS` as arrays."""

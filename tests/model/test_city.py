@@ -110,3 +110,18 @@ def test_no_attribute_of_the_model_is_created_outside_its_constructor(load_tiny)
     model.run()
     undeclared = set(vars(model)) - declared - mesa_own
     assert not undeclared, f"attributes created outside CityModel.__init__: {sorted(undeclared)}"
+
+
+def test_a_model_is_freed_when_dropped(load_tiny, build_model) -> None:
+    """Mesa 3.3 keeps a counter of agent ids per model in a class-level dictionary keyed by the
+    model, which would keep every model of a worker process alive (calibration workers grew to
+    2 GB); the city drops its entry once its agent is made."""
+    import gc
+    import weakref
+
+    m = build_model(load_tiny("run.end_year=2000"))
+    m.step()
+    ref = weakref.ref(m)
+    del m
+    gc.collect()
+    assert ref() is None
