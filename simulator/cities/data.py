@@ -162,6 +162,11 @@ class CityDataError(ScenarioError):
         return ": ".join(parts)
 
 
+def city_title(city: str) -> str:
+    """A city's display name from its short name: ``fushun`` -> ``Fushun``."""
+    return city[:1].upper() + city[1:]
+
+
 @dataclass(frozen=True)
 class CityEntry:
     """A city of the city list, with the facts the census does not hold."""
@@ -183,7 +188,7 @@ class CityEntry:
     @property
     def title(self) -> str:
         """Display name: ``fushun`` -> ``Fushun``."""
-        return self.city[:1].upper() + self.city[1:]
+        return city_title(self.city)
 
 
 @dataclass

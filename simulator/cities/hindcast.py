@@ -48,6 +48,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from simulator.cities import CITY_LIST
 from simulator.cities.data import (
     CityDataError,
+    city_title,
     find_data_file,
     load_city,
     read_city_list,
@@ -165,7 +166,7 @@ class CityFacts:
 
     @property
     def title(self) -> str:
-        return self.city[:1].upper() + self.city[1:]
+        return city_title(self.city)
 
 
 @dataclass

@@ -249,7 +249,7 @@ def fit_weights(
     return w
 
 
-def whole_targets(model: CityModel) -> np.ndarray:
+def whole_targets(model: CityModel, sectors: np.ndarray | None = None) -> np.ndarray:
     """Each firm row's staffing target in whole worker rows, apportioned within its group (its
     sector; public units apart) so that the group's whole targets add up to its targets' sum,
     rounded:
@@ -265,10 +265,14 @@ def whole_targets(model: CityModel) -> np.ndarray:
     was right only on the day it was drawn (rows rounded down lost their sales and exited, the
     others kept a worker too many). Here a group's staff is its demand to within a worker row, and
     a row loses its extra worker only when the group's demand no longer carries it.
+
+    ``sectors`` (bool per sector): only the rows of these sectors are apportioned (the groups are
+    sectors, so their whole targets are the same as in a call for every row); the other rows get 0.
     """
     f = model.firms
     nf = f.n
-    t = np.where(f.alive[:nf], f.target[:nf], 0.0)
+    alive = f.alive[:nf] if sectors is None else f.alive[:nf] & sectors[f.sector[:nf]]
+    t = np.where(alive, f.target[:nf], 0.0)
     base = np.floor(t)
     frac = t - base
     workers = np.zeros(nf)
@@ -281,8 +285,12 @@ def whole_targets(model: CityModel) -> np.ndarray:
     extras = np.floor(np.bincount(group, weights=frac, minlength=n_groups) + 0.5)
     eligible = frac > 0.0
     incumbent = eligible & (workers > base)
-    # within a group: incumbents first, then by fractional part (largest first), then row order
-    order = np.lexsort((np.arange(nf), -frac, ~incumbent, ~eligible, group))
+    # within a group: incumbents first, then by fractional part (largest first), then row order;
+    # the order of np.lexsort((index, -frac, ~incumbent, ~eligible, group)) in two stable sorts,
+    # one on the fractional parts and one on the small integer key (about a third faster)
+    by_frac = np.argsort(-frac, kind="stable")
+    key = (4 * group + 2 * ~eligible + ~incumbent).astype(np.int16)
+    order = by_frac[np.argsort(key[by_frac], kind="stable")]
     g_sorted = group[order]
     rank = np.arange(nf) - np.searchsorted(g_sorted, g_sorted, side="left")
     chosen = (rank < extras[g_sorted]) & eligible[order]

@@ -417,7 +417,7 @@ def step(model: CityModel) -> None:
     min_skill = model.sector_par["min_skill"]
     skilled_sector = np.zeros(N_SECTORS, bool)
     skilled_sector[min_skill > SKILL_NAMES.index("low")] = True
-    vac = np.maximum(labour_market.whole_targets(model) - L, 0.0)
+    vac = np.maximum(labour_market.whole_targets(model, sectors=skilled_sector) - L, 0.0)
     vac_skilled = float(vac[f.alive[:nf] & skilled_sector[f.sector[:nf]]].sum())  # person rows
     hh_rows = (
         mg.in_base_households_per_year / 12.0 / S * in_migration_pull(model)
