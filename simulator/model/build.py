@@ -104,6 +104,7 @@ def build_persons(model: CityModel, rng: np.random.Generator) -> tuple[Persons, 
         employer=np.full(n, -1, np.int32),
         household=household,
         present=np.ones(n, bool),
+        uid=np.arange(n, dtype=np.int64),  # lasting ids: the first population in order
     )
     regions = model.regions
     if regions.n == 1:
@@ -118,7 +119,8 @@ def build_persons(model: CityModel, rng: np.random.Generator) -> tuple[Persons, 
     households = Households.empty(int(n_hh * 1.3) + 16)
     savings = rng.exponential(pop.savings_yuan_per_household_mean, size=n_hh)
     members = np.bincount(household, minlength=n_hh).astype(np.int32)
-    households.append(savings=savings, present=np.ones(n_hh, bool), members=members, region=region)
+    households.append(savings=savings, present=np.ones(n_hh, bool), members=members, region=region,
+                      uid=np.arange(n_hh, dtype=np.int64))
     return persons, households
 
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from simulator.model import (
     demography,
+    draws,
     firm_dynamics,
     housing,
     labour_market,
@@ -131,6 +132,19 @@ class NamedStreams(dict):
         return rng
 
 
+class DrawKeys(dict):
+    """The run's keys of the keyed draws (:func:`simulator.model.draws.draw_key`), by name, each
+    made on first use."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__()
+        self._seed = seed
+
+    def __missing__(self, name: str) -> np.uint64:
+        key = self[name] = draws.draw_key(self._seed, name)
+        return key
+
+
 MALLOC_MMAP_THRESHOLD_BYTES = 32 * 2**20
 """Blocks up to this size come from the heap, not from fresh pages (glibc's largest allowed value)."""
 MALLOC_TRIM_THRESHOLD_BYTES = 2**30
@@ -212,6 +226,9 @@ class CityModel(mesa.Model):
         # of the mechanisms and of the other levers unchanged (common random numbers)
         self.levers = tuple(levers)
         self.lever_streams = NamedStreams(self.seed_value, STREAMS.index("policy"))
+        # keys of the keyed draws (simulator.model.draws), by mechanism: a person's draw in a month
+        # depends on the key, the month and the person's lasting id only
+        self.draw_keys = DrawKeys(self.seed_value)
         super().__init__(rng=self.streams["mesa"])
         self.scale = int(scenario.run.scale if scale is None else scale)
         if strict is None:
@@ -396,6 +413,19 @@ class CityModel(mesa.Model):
         elif sector == SSF:
             self.ssf.balance += amount
         # households and firms: per-row stocks, changed by the caller
+
+    @property
+    def month_key(self) -> int:
+        """The month's key of the keyed draws: months since year 0 (the same month is the same key
+        in runs that start in different years)."""
+        return self.year * 12 + self.month
+
+    def month_stream(self, name: str) -> np.random.Generator:
+        """A random stream for this month's draws of ``name``: made from the run's key of ``name``
+        and the month (:attr:`month_key`), so that what one month draws leaves the next month's
+        draws unchanged (see :data:`simulator.model.draws.KEYED_ONLY`)."""
+        key = int(self.draw_keys[name])
+        return np.random.default_rng(np.random.SeedSequence([key & 0xFFFFFFFF, key >> 32, self.month_key]))
 
     def stochastic_round(self, x: float, stream: str | np.random.Generator) -> int:
         """Integer with expectation ``x`` (for counts of rows); ``stream`` is a stream's name or a generator."""

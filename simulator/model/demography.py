@@ -94,7 +94,7 @@ about the fewest draws for an ageing Chinese city."""
 
 
 def draw_deaths(rng: np.random.Generator, present: np.ndarray, age_m: np.ndarray, table: np.ndarray,
-                table_by_month: np.ndarray) -> np.ndarray:
+                table_by_month: np.ndarray, keyed: tuple | None = None) -> np.ndarray:
     """Rows of the present persons who die this month, in row order: each independently with
     ``table_by_month[age_m]`` (``table``: the same by year of age, rising with age).
 
@@ -103,7 +103,14 @@ def draw_deaths(rng: np.random.Generator, present: np.ndarray, age_m: np.ndarray
     persons in row order), each kept with its own probability over it; the older each get a
     uniform draw (``kernels.deaths``). Under ``draws.LEGACY_DRAWS`` (tests only): one uniform per
     present person, the ``j``-th present person dying if the ``j``-th draw falls below their
-    probability."""
+    probability. With ``keyed`` = (key, month, ids of every row) and ``draws.keyed("deaths")``: each
+    present person's keyed uniform (:mod:`simulator.model.draws`) against their probability."""
+    if keyed is not None and draws.keyed("deaths"):
+        key, month, uid = keyed
+        rows = np.flatnonzero(present)
+        cand, u = draws.keyed_candidates(key, month, uid[rows], float(table_by_month.max()))
+        cand = rows[cand]
+        return cand[u < table_by_month[age_m[cand]]]
     if draws.legacy("deaths"):
         u = rng.random(int(np.count_nonzero(present)))
         return kernels.deaths(present, age_m, table_by_month, -1.0, np.zeros(0, np.int64), np.zeros(0), u)
@@ -115,19 +122,26 @@ def draw_deaths(rng: np.random.Generator, present: np.ndarray, age_m: np.ndarray
     return kernels.deaths(present, age_m, table_by_month, bound, cand, u_cand, u_rest)
 
 
-def draw_mothers(rng: np.random.Generator, p, rate_by_month: np.ndarray) -> np.ndarray:
+def draw_mothers(rng: np.random.Generator, p, rate_by_month: np.ndarray, keyed: tuple | None = None) -> np.ndarray:
     """Rows of the present women who give birth this month, in row order: each independently with
     ``rate_by_month`` at her age in months (zero outside the fertile ages).
 
     Candidates are drawn among all person rows at the highest rate
     (:func:`~simulator.model.draws.bernoulli_positions`) and each present woman of fertile age
     among them is kept with her rate over it, so that no pass over every person is made. Under
-    ``draws.LEGACY_DRAWS`` (tests only): one uniform per present woman of fertile age."""
+    ``draws.LEGACY_DRAWS`` (tests only): one uniform per present woman of fertile age. With
+    ``keyed`` = (key, month) and ``draws.keyed("births")``: each present woman of fertile age's keyed
+    uniform (:mod:`simulator.model.draws`) against her rate."""
     lo, hi = 12 * FERTILE_AGES[0], 12 * (FERTILE_AGES[1] + 1)
-    if draws.legacy("births"):
+    if draws.legacy("births") or (keyed is not None and draws.keyed("births")):
         age_m = p.view("age_m")
         women = np.flatnonzero(p.view("present") & p.view("female") & (age_m >= lo) & (age_m < hi))
-        return women[rng.random(len(women)) < rate_by_month[age_m[women]]]
+        if keyed is None or not draws.keyed("births"):
+            return women[rng.random(len(women)) < rate_by_month[age_m[women]]]
+        key, month = keyed
+        cand, u = draws.keyed_candidates(key, month, p.uid[women], float(rate_by_month[lo:hi].max()))
+        cand = women[cand]
+        return cand[u < rate_by_month[age_m[cand]]]
     bound = float(rate_by_month[lo:hi].max())
     cand = draws.bernoulli_positions(rng, p.n, bound)
     age = p.age_m[cand]
@@ -153,27 +167,38 @@ def step(model: CityModel) -> None:
     p.view("age_m")[:] += present  # everyone present ages by a month
     # deaths: each present person dies with the death probability of their year of age
     level = gompertz_level(model.s(d.life_expectancy_years), d.gompertz_slope_per_year)
+    keys, month = model.draw_keys, model.month_key
     dead = draw_deaths(rng, present, p.view("age_m"), death_table(level, d.gompertz_slope_per_year),
-                       death_table_by_month(level, d.gompertz_slope_per_year))
+                       death_table_by_month(level, d.gompertz_slope_per_year),
+                       keyed=(keys["deaths"], month, p.view("uid")))
     remove_persons(model, dead)
     model.counts["deaths"] += len(dead) * S
     regions.tally(model, "deaths", dead)
 
     # births (to women alive at the start of the month and still present), in row order
     sched = fertility_schedule(model.s(d.total_fertility_rate), d.fertility_mean_age_years, d.fertility_sd_years)
-    mothers = draw_mothers(rng, p, np.repeat(sched / 12.0, 12))  # monthly rate by age in months
+    mothers = draw_mothers(rng, p, np.repeat(sched / 12.0, 12), keyed=(keys["births"], month))  # monthly rate by age in months
     k = len(mothers)
     if k:
         skill_p = np.array([d.newborn_skill_shares[s] for s in SKILL_NAMES])
+        if draws.keyed("births"):  # the newborn's id from its mother's, its sex and skill keyed by it
+            uid = draws.derived_uids(keys["newborn_id"], month, p.uid[mothers])
+            female = draws.keyed_uniforms(keys["newborn_sex"], month, uid) >= d.male_share_at_birth
+            skill = draws.categorical_of(draws.keyed_uniforms(keys["newborn_skill"], month, uid), skill_p)
+        else:
+            uid = draws.derived_uids(keys["newborn_id"], month, p.uid[mothers])
+            female = rng.random(k) >= d.male_share_at_birth
+            skill = categorical(rng, skill_p, k)
         p.append(
             age_m=np.zeros(k, np.int16),
-            female=rng.random(k) >= d.male_share_at_birth,
-            skill=categorical(rng, skill_p, k).astype(np.int8),
+            female=female,
+            skill=skill.astype(np.int8),
             exp_sector=np.full(k, -1, np.int8),
             status=np.full(k, CHILD, np.int8),
             employer=np.full(k, -1, np.int32),
             household=p.household[mothers],
             present=np.ones(k, bool),
+            uid=uid,
         )
         np.add.at(model.households.members, p.household[mothers], 1)
         regions.tally(model, "births", mothers)  # the newborn lives in the mother's household

@@ -818,3 +818,65 @@ def covered_and_public_cost(public, alive, sector, coverage_by_sector, wage_bill
         if public[f]:
             sales[f] = pc
     return covered, public_cost
+
+
+
+# ------------------------------------------------------------------ keyed draws (see simulator.model.draws)
+# SplitMix64's finaliser (z ^= z >> 30; z *= M1; z ^= z >> 27; z *= M2; z ^= z >> 31), written out in
+# each kernel (the kernels are compiled one by one and do not call each other). The hash of
+# (key, month, uid) is two rounds: ``base = mix(key ^ mix(month * G))``, then ``mix(base + uid * G)``.
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+
+
+@njit(cache=True, nogil=True)
+def keyed_hashes(key, month, uids):
+    """The 64-bit hash of (``key``, ``month``, each of ``uids``), as uint64."""
+    g, m1, m2 = _GOLDEN, _MIX1, _MIX2
+    s30, s27, s31 = np.uint64(30), np.uint64(27), np.uint64(31)
+    z = np.uint64(month) * g
+    z = (z ^ (z >> s30)) * m1
+    z = (z ^ (z >> s27)) * m2
+    z = np.uint64(key) ^ (z ^ (z >> s31))
+    z = (z ^ (z >> s30)) * m1
+    z = (z ^ (z >> s27)) * m2
+    base = z ^ (z >> s31)
+    out = np.empty(len(uids), np.uint64)
+    for i in range(len(uids)):
+        z = base + np.uint64(uids[i]) * g
+        z = (z ^ (z >> s30)) * m1
+        z = (z ^ (z >> s27)) * m2
+        out[i] = z ^ (z >> s31)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def keyed_candidates(key, month, uids, bound):
+    """The positions of ``uids`` whose uniform (the top 53 bits of :func:`keyed_hashes` over
+    2**53) falls below ``bound``, in order, and those uniforms. With ``bound`` >= 1: every
+    position and its uniform."""
+    g, m1, m2 = _GOLDEN, _MIX1, _MIX2
+    s30, s27, s31, s11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+    z = np.uint64(month) * g
+    z = (z ^ (z >> s30)) * m1
+    z = (z ^ (z >> s27)) * m2
+    z = np.uint64(key) ^ (z ^ (z >> s31))
+    z = (z ^ (z >> s30)) * m1
+    z = (z ^ (z >> s27)) * m2
+    base = z ^ (z >> s31)
+    n = len(uids)
+    pos = np.empty(n, np.int64)
+    u = np.empty(n)
+    k = 0
+    for i in range(n):
+        z = base + np.uint64(uids[i]) * g
+        z = (z ^ (z >> s30)) * m1
+        z = (z ^ (z >> s27)) * m2
+        x = float((z ^ (z >> s31)) >> s11) * _TO_UNIT
+        if x < bound:
+            pos[k] = i
+            u[k] = x
+            k += 1
+    return pos[:k], u[:k]

@@ -319,8 +319,11 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     nf = f.n
     target = whole_targets(model)
     emp_rows = np.flatnonzero(status == EMPLOYED)
+    keys, month, uid = model.draw_keys, model.month_key, p.uid
     if draws.legacy("quits"):  # tests only: one uniform per employed person
         quit_pos = np.flatnonzero(rng.random(len(emp_rows)) < lab.quit_rate_per_month)
+    elif draws.keyed("quits"):  # each worker's keyed uniform (simulator.model.draws)
+        quit_pos = draws.keyed_candidates(keys["quits"], month, uid[emp_rows], lab.quit_rate_per_month)[0]
     else:  # the same trials, drawn as the gaps between quits
         quit_pos = draws.bernoulli_positions(rng, len(emp_rows), lab.quit_rate_per_month)
     emp_rows, employer, L, welfare_held = kernels.quits(
@@ -340,11 +343,16 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     # candidates drawn at the highest rate, each kept with its firm's rate over it
     if draws.legacy("layoffs"):  # tests only: one uniform per worker, the j-th against the j-th
         cand, bound = np.arange(len(emp_rows)), 1.0
+        u = rng.random(len(cand))
+    elif draws.keyed("layoffs"):  # each worker's keyed uniform (below the highest rate), compared with their firm's rate
+        cand, u = draws.keyed_candidates(keys["layoffs"], month, uid[emp_rows], float(layoff_rate.max()) if nf else 0.0)
+        bound = 1.0
     else:
         bound = float(layoff_rate.max()) if nf else 0.0
         cand = draws.bernoulli_positions(rng, len(emp_rows), bound)
+        u = rng.random(len(cand))
     laid, laid_employer = kernels.layoffs(
-        emp_rows, employer, layoff_rate, cand, rng.random(len(cand)), bound, L,
+        emp_rows, employer, layoff_rate, cand, u, bound, L,
         p.status, p.employer, p.wage, p.unemp_months, p.welfare_job, UNEMPLOYED,
     )
     model.month_flows["quits"] += len(quit_pos) * model.scale

@@ -283,6 +283,9 @@ def individual_leavers(model: CityModel, rng: np.random.Generator, ratios, rural
         prob = individual_leave_probability(model, ratios, rural)
         return np.flatnonzero(rng.random(len(prob)) < prob)
     bound = individual_leave_bound(model, ratios)
+    if draws.keyed("persons_leaving"):  # each person's keyed uniform (simulator.model.draws)
+        cand, u = draws.keyed_candidates(model.draw_keys["persons_leaving"], model.month_key, model.persons.view("uid"), bound)
+        return cand[u < individual_leave_probability(model, ratios, rural, rows=cand)]
     cand = draws.bernoulli_positions(rng, model.persons.n, bound)
     prob = individual_leave_probability(model, ratios, rural, rows=cand)
     return cand[rng.random(len(cand)) * bound < prob]
@@ -368,6 +371,10 @@ def step(model: CityModel) -> None:
     prob, has_wa = _leave_probability_and_working_age(model, ratios, rural, types)
     if draws.legacy("households_leaving"):  # tests only: one uniform per household row
         leaving = np.flatnonzero(rng.random(len(prob)) < prob)
+    elif draws.keyed("households_leaving"):  # each household's keyed uniform (simulator.model.draws)
+        bound = float(prob.max()) if len(prob) else 0.0
+        cand, u = draws.keyed_candidates(model.draw_keys["households_leaving"], model.month_key, hh.uid[: len(prob)], bound)
+        leaving = cand[u < prob[cand]]
     else:
         leaving = draws.thinned_positions(rng, prob)
     households_leave(model, leaving)
@@ -403,9 +410,10 @@ def step(model: CityModel) -> None:
     returning = model.out_migrant_stock * mg.return_rate_per_year / 12.0
     model.out_migrant_stock -= model.out_migrant_stock * mg.return_stock_exit_rate_per_year / 12.0
     if returning > 0:
-        k = int(model.streams["migration_return"].poisson(returning / S / mg.in_household_size_persons))
+        return_rng = model.month_stream("migration_return") if draws.keyed("arrivals") else model.streams["migration_return"]
+        k = int(return_rng.poisson(returning / S / mg.in_household_size_persons))
         if k:
-            h_idx = add_in_migrants(model, k, model.streams["migration_return"])
+            h_idx = add_in_migrants(model, k, return_rng)
             persons = float(hh.members[h_idx].sum()) * S
             model.out_migrant_stock = max(model.out_migrant_stock - persons, 0.0)
             model.month_flows["return_migrants"] += persons
@@ -423,6 +431,8 @@ def step(model: CityModel) -> None:
         mg.in_base_households_per_year / 12.0 / S * in_migration_pull(model)
         + mg.in_vacancy_fill_share_per_month * vac_skilled / mg.in_household_size_persons
     )
+    if draws.keyed("arrivals"):  # a stream of the month's own (simulator.model.draws)
+        rng = model.month_stream("migration")
     k = int(rng.poisson(hh_rows))
     if k == 0:
         return
@@ -448,16 +458,19 @@ def pay_settling_in_grants(model: CityModel, h_idx: np.ndarray) -> None:
 
 def add_in_migrants(model: CityModel, k: int, rng: np.random.Generator, high_skill: bool = False) -> np.ndarray:
     """Append ``k`` household rows of in-migrants (adults job-seeking, children); returns
-    the household rows. ``high_skill``: the adults are high-skill (recruited talent)."""
+    the household rows. ``high_skill``: the adults are high-skill (recruited talent). Their lasting
+    ids (``uid``) are hashes of the month and their place among the month's arrivals of their kind."""
     mg = model.scenario.migration
     p, hh = model.persons, model.households
     S = model.scale
+    kind = "recruit" if high_skill else "in_migrant"
     size = 1 + rng.poisson(mg.in_household_size_persons - 1.0, size=k)
     h_idx = hh.append(
         savings=np.full(k, mg.in_savings_yuan_per_household),
         present=np.ones(k, bool),
         members=size.astype(np.int32),
         region=regions.arrival_regions(model, k, rng if high_skill else None),  # recruits: their lever's stream
+        uid=draws.derived_uids(model.draw_keys[f"{kind}_household_id"], model.month_key, np.arange(k)),
     )
     model.ensure_income_capacity()
     amount = mg.in_savings_yuan_per_household * k * S
@@ -483,6 +496,7 @@ def add_in_migrants(model: CityModel, k: int, rng: np.random.Generator, high_ski
         employer=np.full(m, -1, np.int32),
         household=household,
         present=np.ones(m, bool),
+        uid=draws.derived_uids(model.draw_keys[f"{kind}_person_id"], model.month_key, np.arange(m)),
     )
     model.counts["in"] += m * S
     regions.tally(model, "in_migrants", np.arange(p.n - m, p.n))

@@ -105,6 +105,7 @@ class Persons(_SoA):
     unemp_months: np.ndarray  # int16: months in the current unemployment spell
     trained: np.ndarray  # bool: completed a re-employment training (reemployment lever)
     welfare_job: np.ndarray  # bool: holds a public-welfare job (reemployment lever)
+    uid: np.ndarray  # int64: the person's lasting id, the key of their keyed draws (simulator.model.draws)
 
     @classmethod
     def empty(cls, capacity: int) -> Persons:
@@ -123,6 +124,7 @@ class Persons(_SoA):
             unemp_months=np.zeros(capacity, np.int16),
             trained=np.zeros(capacity, bool),
             welfare_job=np.zeros(capacity, bool),
+            uid=np.zeros(capacity, np.int64),
         )
 
     def compact(self) -> None:
@@ -141,6 +143,7 @@ class Households(_SoA):
     income_prev: np.ndarray  # float64, disposable income last month, yuan per household
     members: np.ndarray  # int32: present persons in the household (kept up to date as persons come and go)
     region: np.ndarray  # int16: the region the household lives in (see simulator.model.regions)
+    uid: np.ndarray  # int64: the household's lasting id, the key of its keyed draws (simulator.model.draws)
 
     @classmethod
     def empty(cls, capacity: int) -> Households:
@@ -152,6 +155,7 @@ class Households(_SoA):
             income_prev=np.zeros(capacity, np.float64),
             members=np.zeros(capacity, np.int32),
             region=np.zeros(capacity, np.int16),
+            uid=np.zeros(capacity, np.int64),
         )
 
 

@@ -272,9 +272,10 @@ def test_the_bound_of_leaving_alone_is_above_every_probability(load_tiny, build_
     np.testing.assert_array_equal(migration.individual_leave_probability(m, ratios, rural, rows=rows), prob[rows])
 
 
-def test_persons_leave_alone_with_their_probability(load_tiny, build_model) -> None:
+def test_persons_leave_alone_with_their_probability(load_tiny, build_model, monkeypatch) -> None:
     """The count draws of :func:`migration.individual_leavers`, repeated on one month's city,
     pick each person as often as their probability says (the draws change nothing)."""
+    monkeypatch.setattr(draws, "COUNT_DRAWS", frozenset({"persons_leaving"}))
     m, ratios, rural = _state(load_tiny, build_model)
     prob = migration.individual_leave_probability(m, ratios, rural)
     rng = np.random.default_rng(29)

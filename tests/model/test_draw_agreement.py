@@ -57,16 +57,16 @@ def fuxin_sample(seed_sample):
     the mechanisms ``legacy`` drawing per person; samples are kept for the module."""
     kept: dict = {}
 
-    def sample(legacy=(), overrides=(), seeds=SEEDS_AFTER):
-        key = (frozenset(legacy), tuple(overrides), tuple(seeds))
+    def sample(legacy=(), overrides=(), seeds=SEEDS_AFTER, counted=()):
+        key = (frozenset(legacy), tuple(overrides), tuple(seeds), frozenset(counted))
         if key not in kept:
             scenario = load_scenario(FUXIN, overrides=[f"run.end_year={END_YEAR}", *overrides])
-            saved = draws.LEGACY_DRAWS
-            draws.LEGACY_DRAWS = frozenset(legacy)
+            saved = draws.LEGACY_DRAWS, draws.COUNT_DRAWS
+            draws.LEGACY_DRAWS, draws.COUNT_DRAWS = frozenset(legacy), frozenset(counted)
             try:
                 kept[key] = seed_sample(scenario, seeds, ALL)
             finally:
-                draws.LEGACY_DRAWS = saved
+                draws.LEGACY_DRAWS, draws.COUNT_DRAWS = saved
         return kept[key]
 
     return sample
@@ -87,6 +87,30 @@ def test_count_draws_agree_with_the_per_person_draws(fuxin_sample, disagreements
     keys = (*MAIN, *BY_MECHANISM[mechanism])
     bad = disagreements({k: before[k] for k in keys}, {k: after[k] for k in keys})
     assert not bad, f"{mechanism}: the count draws disagree with the per-person draws: " + "; ".join(bad)
+
+
+def test_keyed_draws_agree_with_the_count_draws(fuxin_sample, disagreements) -> None:
+    """Every keyed draw at once (and the arrivals' monthly streams) against the count draws and
+    the run's streams they replaced: the same distributions of the main indicators and of every
+    mechanism's own."""
+    before = fuxin_sample(counted=(*draws.COUNT_DRAWN, *draws.KEYED_ONLY), seeds=SEEDS_BEFORE)
+    after = fuxin_sample()
+    bad = disagreements(before, after)
+    assert not bad, "the keyed draws disagree with the count draws: " + "; ".join(bad)
+
+
+def test_the_count_draws_are_the_code_before(load_tiny, run_columns, monkeypatch) -> None:
+    """``COUNT_DRAWS`` really is the other side of the comparison above: the keyed draws change
+    the results."""
+    import numpy as np
+
+    sc = load_tiny("run.end_year=2000", seed=3)
+    now = run_columns(sc)
+    monkeypatch.setattr(draws, "COUNT_DRAWS", frozenset((*draws.COUNT_DRAWN, *draws.KEYED_ONLY)))
+    before = run_columns(sc)
+    assert not np.array_equal(now["population"], before["population"]) or not np.array_equal(
+        now["unemployed_persons"], before["unemployed_persons"]
+    )
 
 
 def test_the_legacy_draws_are_the_code_before(load_tiny, run_columns, monkeypatch) -> None:
@@ -117,17 +141,21 @@ def test_the_agreement_test_detects_a_large_bias_in_the_quit_rate(fuxin_sample, 
     not os.environ.get("SIM_SCALE10_AGREEMENT"),
     reason="opt-in (about 2 minutes on 2 cores): SIM_SCALE10_AGREEMENT=1; run it before regenerating the regression values for a change of draws",
 )
-def test_count_draws_agree_with_the_per_person_draws_at_scale_10(seed_sample, disagreements) -> None:
+def test_keyed_draws_agree_with_the_per_person_and_count_draws_at_scale_10(seed_sample, disagreements) -> None:
     """Every count draw at once against every per-person draw, at scale 10 (189,000 person rows),
     20 seeds a side, 2000-2005: the indicators' spread from seed to seed is about four times
     smaller than at the default scale."""
     scenario = load_scenario(FUXIN, overrides=[f"run.end_year={END_YEAR}"], scale=10)
-    saved = draws.LEGACY_DRAWS
-    draws.LEGACY_DRAWS = frozenset(draws.COUNT_DRAWN)
-    try:
-        before = seed_sample(scenario, SEEDS_BEFORE, ALL)
-    finally:
-        draws.LEGACY_DRAWS = saved
+    saved = draws.LEGACY_DRAWS, draws.COUNT_DRAWS
     after = seed_sample(scenario, SEEDS_AFTER, ALL)
+    try:
+        draws.LEGACY_DRAWS = frozenset((*draws.COUNT_DRAWN, *draws.KEYED_ONLY))
+        before = seed_sample(scenario, SEEDS_BEFORE, ALL)
+        draws.LEGACY_DRAWS, draws.COUNT_DRAWS = frozenset(), frozenset((*draws.COUNT_DRAWN, *draws.KEYED_ONLY))
+        counted = seed_sample(scenario, SEEDS_BEFORE, ALL)
+    finally:
+        draws.LEGACY_DRAWS, draws.COUNT_DRAWS = saved
     bad = disagreements(before, after)
-    assert not bad, "the count draws disagree with the per-person draws at scale 10: " + "; ".join(bad)
+    assert not bad, "the keyed draws disagree with the per-person draws at scale 10: " + "; ".join(bad)
+    bad = disagreements(counted, after)
+    assert not bad, "the keyed draws disagree with the count draws at scale 10: " + "; ".join(bad)
