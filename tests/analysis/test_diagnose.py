@@ -67,12 +67,28 @@ def test_beveridge_slope_is_recovered() -> None:
 
 
 def test_wage_curve_elasticity_against_the_national_series() -> None:
-    u = np.exp(np.linspace(np.log(0.03), np.log(0.2), len(YEARS)))[::-1]
+    u = np.exp(np.random.default_rng(4).uniform(np.log(0.03), np.log(0.2), len(YEARS)))
     national = np.array([series_at(NATIONAL, y) for y in YEARS])
     wage = national * 0.8 * u**-0.1  # the local/national ratio answers unemployment with elasticity -0.1
     assert dg.wage_curve_elasticity(table(u, wage=wage), NATIONAL) == pytest.approx(-0.1, abs=1e-9)
+    assert dg.wage_curve_elasticity(table(u, wage=wage), NATIONAL, trend=False) == pytest.approx(-0.1, abs=1e-9)
     # a wage that follows the national series whatever unemployment does: elasticity 0
     assert dg.wage_curve_elasticity(table(u, wage=national * 0.8), NATIONAL) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_the_wage_curve_is_estimated_net_of_the_citys_trend() -> None:
+    """Unemployment and the wage ratio both drift up over the years (as services grow dearer):
+    the slope without a trend is positive, the check's slope recovers the curve's -0.1."""
+    t = YEARS - YEARS[0]
+    u = 0.08 * np.exp(0.02 * t + np.random.default_rng(5).normal(0.0, 0.15, len(YEARS)))
+    national = np.array([series_at(NATIONAL, y) for y in YEARS])
+    wage = national * 0.8 * u**-0.1 * np.exp(0.01 * t)
+    assert dg.wage_curve_elasticity(table(u, wage=wage), NATIONAL) == pytest.approx(-0.1, abs=1e-9)
+    assert dg.wage_curve_elasticity(table(u, wage=wage), NATIONAL, trend=False) > 0.0
+    # the figure's points are net of the trend: their slope is the check's
+    assert dg.ols_slope(*dg.wage_curve_points_net_of_trend(table(u, wage=wage), NATIONAL)) == pytest.approx(-0.1, abs=1e-9)
+    # unemployment moving only with the trend: the curve is not identified
+    assert math.isnan(dg.wage_curve_elasticity(table(0.08 * np.exp(0.02 * t), wage=wage), NATIONAL))
 
 
 def test_services_share_slope_on_log_income() -> None:
@@ -130,11 +146,12 @@ def test_diagnose_gives_every_check_with_interval_and_verdict() -> None:
         runs.append(table(u, gdp=gdp, vacancies=(0.06 - 0.3 * u) * LABOUR, city_spending=np.full(len(YEARS), 1e9),
                           transfers_received=np.full(len(YEARS), 5e8)))
     checks = dg.diagnose(runs, national_wage=NATIONAL, shock_year=2010)
-    assert [c.check for c in checks] == ["1 okun", "2 beveridge", "3 wage curve", "4 services"]
+    assert [c.check for c in checks] == ["1 okun", "2 beveridge", "3 wage curve", "3 wage curve, no trend", "4 services"]
     okun, bev = checks[0], checks[1]
     assert okun.result == "pass" and okun.p05 <= okun.estimate <= okun.p95 and okun.n_seeds == 4
     assert bev.estimate == pytest.approx(-0.3, abs=0.05) and bev.result == "pass"
     assert checks[2].result == "fail"  # a flat wage ratio: elasticity 0, outside [-0.2, -0.05]
+    assert checks[3].result == "n/a" and math.isfinite(checks[3].estimate)  # reported only
 
 
 def test_raised_series_leaves_earlier_years_and_raises_later_ones() -> None:
@@ -181,7 +198,7 @@ def test_the_command_writes_its_files_and_a_table_in_80_columns(diagnosed) -> No
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader((out / "diagnose.csv").read_text(encoding="utf-8").splitlines()))
     assert tuple(rows[0]) == dg.CSV_COLUMNS
-    assert [r["check"] for r in rows][:5] == ["1 okun", "2 beveridge", "3 wage curve", "4 services", "5 transfers"]
+    assert [r["check"] for r in rows][:6] == ["1 okun", "2 beveridge", "3 wage curve", "3 wage curve, no trend", "4 services", "5 transfers"]
     assert {r["result"] for r in rows} <= {"pass", "fail", "n/a"}
     data = json.loads((out / "diagnose.json").read_text(encoding="utf-8"))
     # the tiny city's mines stay open through 2004: the shock year moves to the run's second year
