@@ -10,7 +10,6 @@ the base of the fit to 2010 and so of the template (scenarios/fuxin_calibrated_2
 from __future__ import annotations
 
 import csv
-import json
 import re
 from pathlib import Path
 
