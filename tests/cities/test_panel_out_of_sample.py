@@ -4,8 +4,8 @@ The hindcast of calibration/panel.yaml starts from 2010 and may use nothing date
 any of its 26 cities, Fuxin included (docs/guide/hindcast.md). The dated figures about the panel's
 cities are rows of calibration/data (each with its year and source); a value whose comment cites
 one dated (or published) after 2010 is out of the information set. The hand values of
-fuxin_baseline.yaml that were set with such figures in view are replaced in fuxin_baseline_2010.yaml,
-the base of the fit to 2010 and so of the template (scenarios/fuxin_calibrated_2010.yaml)."""
+fuxin_baseline.yaml that were set with such figures in view are replaced in the template
+(scenarios/fuxin_calibrated_2010.yaml), and the city files are regenerated from it."""
 
 from __future__ import annotations
 
