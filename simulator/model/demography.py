@@ -107,10 +107,7 @@ def draw_deaths(rng: np.random.Generator, present: np.ndarray, age_m: np.ndarray
     present person's keyed uniform (:mod:`simulator.model.draws`) against their probability."""
     if keyed is not None and draws.keyed("deaths"):
         key, month, uid = keyed
-        rows = np.flatnonzero(present)
-        cand, u = draws.keyed_candidates(key, month, uid[rows], float(table_by_month.max()))
-        cand = rows[cand]
-        return cand[u < table_by_month[age_m[cand]]]
+        return kernels.keyed_deaths(key, month, uid, present, age_m, table_by_month)
     if draws.legacy("deaths"):
         u = rng.random(int(np.count_nonzero(present)))
         return kernels.deaths(present, age_m, table_by_month, -1.0, np.zeros(0, np.int64), np.zeros(0), u)

@@ -101,6 +101,14 @@ def keyed_candidates(key: np.uint64, month: int, uids: np.ndarray, bound: float)
     return kernels.keyed_candidates(key, month, uids, float(bound))
 
 
+def keyed_candidates_of_rows(key: np.uint64, month: int, uid: np.ndarray, rows: np.ndarray, bound: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`keyed_candidates` of the ids ``uid[rows]``, without gathering them first (the same
+    positions in ``rows`` and uniforms)."""
+    if len(rows) == 0 or bound <= 0.0:
+        return np.zeros(0, np.int64), np.zeros(0)
+    return kernels.keyed_candidates_of_rows(key, month, uid, rows, float(bound))
+
+
 def derived_uids(key: np.uint64, month: int, parents: np.ndarray) -> np.ndarray:
     """Lasting ids for newcomers (int64, non-negative): a hash of (``key``, ``month``, each of
     ``parents``: a mother's id, or an arrival's place among the month's arrivals)."""

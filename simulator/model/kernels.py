@@ -880,3 +880,61 @@ def keyed_candidates(key, month, uids, bound):
             u[k] = x
             k += 1
     return pos[:k], u[:k]
+
+
+@njit(cache=True, nogil=True)
+def keyed_candidates_of_rows(key, month, uid, rows, bound):
+    """:func:`keyed_candidates` on ``uid[rows]`` without gathering it first: the positions ``j``
+    in ``rows`` whose uniform for ``uid[rows[j]]`` is below ``bound``, in order, and those
+    uniforms (the same numbers as ``keyed_candidates(key, month, uid[rows], bound)``)."""
+    g, m1, m2 = _GOLDEN, _MIX1, _MIX2
+    s30, s27, s31, s11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+    z = np.uint64(month) * g
+    z = (z ^ (z >> s30)) * m1
+    z = (z ^ (z >> s27)) * m2
+    z = np.uint64(key) ^ (z ^ (z >> s31))
+    z = (z ^ (z >> s30)) * m1
+    z = (z ^ (z >> s27)) * m2
+    base = z ^ (z >> s31)
+    n = len(rows)
+    pos = np.empty(n, np.int64)
+    u = np.empty(n)
+    k = 0
+    for j in range(n):
+        z = base + np.uint64(uid[rows[j]]) * g
+        z = (z ^ (z >> s30)) * m1
+        z = (z ^ (z >> s27)) * m2
+        x = float((z ^ (z >> s31)) >> s11) * _TO_UNIT
+        if x < bound:
+            pos[k] = j
+            u[k] = x
+            k += 1
+    return pos[:k], u[:k]
+
+
+@njit(cache=True, nogil=True)
+def keyed_deaths(key, month, uid, present, age_m, table_by_month):
+    """The present rows whose keyed uniform (as :func:`keyed_candidates`, for ``uid[i]``) falls
+    below the death probability of their age in months, in row order."""
+    g, m1, m2 = _GOLDEN, _MIX1, _MIX2
+    s30, s27, s31, s11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+    z = np.uint64(month) * g
+    z = (z ^ (z >> s30)) * m1
+    z = (z ^ (z >> s27)) * m2
+    z = np.uint64(key) ^ (z ^ (z >> s31))
+    z = (z ^ (z >> s30)) * m1
+    z = (z ^ (z >> s27)) * m2
+    base = z ^ (z >> s31)
+    out = np.empty(len(present), np.int64)
+    k = 0
+    for i in range(len(present)):
+        if not present[i]:
+            continue
+        z = base + np.uint64(uid[i]) * g
+        z = (z ^ (z >> s30)) * m1
+        z = (z ^ (z >> s27)) * m2
+        x = float((z ^ (z >> s31)) >> s11) * _TO_UNIT
+        if x < table_by_month[age_m[i]]:
+            out[k] = i
+            k += 1
+    return out[:k].copy()

@@ -323,7 +323,7 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     if draws.legacy("quits"):  # tests only: one uniform per employed person
         quit_pos = np.flatnonzero(rng.random(len(emp_rows)) < lab.quit_rate_per_month)
     elif draws.keyed("quits"):  # each worker's keyed uniform (simulator.model.draws)
-        quit_pos = draws.keyed_candidates(keys["quits"], month, uid[emp_rows], lab.quit_rate_per_month)[0]
+        quit_pos = draws.keyed_candidates_of_rows(keys["quits"], month, uid, emp_rows, lab.quit_rate_per_month)[0]
     else:  # the same trials, drawn as the gaps between quits
         quit_pos = draws.bernoulli_positions(rng, len(emp_rows), lab.quit_rate_per_month)
     emp_rows, employer, L, welfare_held = kernels.quits(
@@ -345,7 +345,7 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
         cand, bound = np.arange(len(emp_rows)), 1.0
         u = rng.random(len(cand))
     elif draws.keyed("layoffs"):  # each worker's keyed uniform (below the highest rate), compared with their firm's rate
-        cand, u = draws.keyed_candidates(keys["layoffs"], month, uid[emp_rows], float(layoff_rate.max()) if nf else 0.0)
+        cand, u = draws.keyed_candidates_of_rows(keys["layoffs"], month, uid, emp_rows, float(layoff_rate.max()) if nf else 0.0)
         bound = 1.0
     else:
         bound = float(layoff_rate.max()) if nf else 0.0

@@ -194,3 +194,21 @@ def test_deaths_keep_their_persons_when_others_are_removed() -> None:
     # the count draws (same stream state on both sides) do not keep them
     c_all, c_kept = dead_ids(present, np.random.default_rng(9)), dead_ids(both, np.random.default_rng(9))
     assert c_kept != {i for i in c_all if keep[i]}
+
+
+def test_the_fused_kernels_make_the_same_draws() -> None:
+    """The kernels that hash the ids of some rows, or of the present persons, without gathering
+    them draw exactly what the plain keyed uniforms draw."""
+    from simulator.model import kernels
+
+    rng = np.random.default_rng(8)
+    uid = rng.integers(0, 2**62, 20_000)
+    rows = np.sort(rng.choice(len(uid), 5_000, replace=False))
+    a = draws.keyed_candidates(KEY, 24_100, uid[rows], 0.2)
+    b = draws.keyed_candidates_of_rows(KEY, 24_100, uid, rows, 0.2)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    present, age_m, _, by_month = _population(50.0, n=len(uid))
+    u = draws.keyed_uniforms(KEY, 24_100, uid)
+    want = np.flatnonzero(present & (u < by_month[age_m]))
+    np.testing.assert_array_equal(kernels.keyed_deaths(KEY, 24_100, uid, present, age_m, by_month), want)
