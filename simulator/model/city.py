@@ -282,7 +282,7 @@ class CityModel(mesa.Model):
         self.month_revenue = DeclaredSums(REVENUE_CATEGORIES, "revenue category")
         self.month_spending = DeclaredSums(SPENDING_CATEGORIES, "spending category")
         self.month_va = np.zeros(N_SECTORS)  # value added by sector this month (production)
-        self.month_va_real = 0.0  # the month's value added at start-year prices (production)
+        self.month_va_real = np.zeros(N_SECTORS)  # the month's value added at start-year prices by sector (production)
         self.coal_price_start: float | None = None  # the first month's coal price (production: gdp_real)
         self.month_va_region = np.zeros(self.regions.n)
         self.pending_investment = 0.0  # investment spending ordered this month (firm dynamics)

@@ -28,6 +28,7 @@ from simulator.model.sectors import (
     PUBLIC,
     REHOUSED,
     RETIRED,
+    SECONDARY_SECTORS,
     SECTOR_NAMES,
     SERV,
     SHANTYTOWN,
@@ -159,6 +160,10 @@ INDICATORS: list[Indicator] = [
     Indicator("quits", "persons/year", "Quits (the worker becomes a job seeker; public-welfare jobs included)", YEAR_SUM),
     Indicator("layoffs", "persons/year", "Layoffs by firms shedding staff above their target (closures apart: laid_off_by_closures)", YEAR_SUM),
     Indicator("gdp_real", "yuan/year (start-year prices)", "GDP at start-year prices (real: each sector's value added over its price)", YEAR_SUM),
+    Indicator("gdp_real_primary", "yuan/year (start-year prices)", "Value added of agriculture (the statistics' primary sector) at start-year prices", YEAR_SUM),
+    Indicator("gdp_real_secondary", "yuan/year (start-year prices)", "Value added of mining, coal-dependent industry, manufacturing, construction and new industries (the statistics' secondary sector) at start-year prices", YEAR_SUM),
+    Indicator("gdp_real_tertiary", "yuan/year (start-year prices)", "Value added of services, public units and informal work (the statistics' tertiary sector) at start-year prices", YEAR_SUM),
+    Indicator("employment_secondary", "persons", "Employment in mining, coal-dependent industry, manufacturing, construction and new industries (the census's secondary sector)", DERIVED),
     Indicator("services_price_index", "ratio to the start (December)", "Price of local services relative to the national consumer price index", DECEMBER),
     Indicator("average_wage_fixed_mix", "yuan/year", "Average wage with last year's job mix (chained: wage growth within sectors, not from jobs moving between them)", DERIVED),
 ]
@@ -274,7 +279,7 @@ class IndicatorRecorder:
         self.rows: list[dict[str, float]] = []
         self._year_flows = DeclaredSums([*MONTH_FLOWS, *YEAR_ONLY_FLOWS], "yearly flow")
         self._year_va = np.zeros(N_SECTORS)
-        self._year_va_real = 0.0
+        self._year_va_real = np.zeros(N_SECTORS)
         self._year_income = 0.0
         self._sfc_err = 0.0
         self._wage_mix: tuple[np.ndarray, np.ndarray, float] | None = None  # last year's (jobs, mean wage) by sector and chained index
@@ -287,7 +292,7 @@ class IndicatorRecorder:
         model.month_revenue = DeclaredSums(REVENUE_CATEGORIES, "revenue category")
         model.month_spending = DeclaredSums(SPENDING_CATEGORIES, "spending category")
         model.month_va = np.zeros(N_SECTORS)
-        model.month_va_real = 0.0
+        model.month_va_real = np.zeros(N_SECTORS)
         model.month_va_region = np.zeros(model.regions.n)
         model.pending_investment = 0.0
 
@@ -315,7 +320,7 @@ class IndicatorRecorder:
             self.rows.append(city_row)
             self._year_flows = DeclaredSums([*MONTH_FLOWS, *YEAR_ONLY_FLOWS], "yearly flow")
             self._year_va = np.zeros(N_SECTORS)
-            self._year_va_real = 0.0
+            self._year_va_real = np.zeros(N_SECTORS)
             self._year_income = 0.0
             model.max_stock_flow_error_year = 0.0
 
@@ -444,7 +449,12 @@ class IndicatorRecorder:
         row["early_retirements"] = yf["early_retirements"]
         for k in ("hires", "hires_from_informal", "hires_first_job", "quits", "layoffs"):
             row[k] = yf[k]
-        row["gdp_real"] = self._year_va_real
+        real = self._year_va_real
+        row["gdp_real"] = float(real.sum())
+        row["gdp_real_primary"] = float(real[AGRI])
+        row["gdp_real_tertiary"] = float(real[SERV])
+        row["gdp_real_secondary"] = row["gdp_real"] - row["gdp_real_primary"] - row["gdp_real_tertiary"]
+        row["employment_secondary"] = float(sum(by_sector[s] for s in SECONDARY_SECTORS))
         row["services_price_index"] = float(model.sector_price[SERV])
         for k, compute in COMPUTED_ELSEWHERE.items():
             row[k] = float(compute(model, yf))

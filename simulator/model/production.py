@@ -514,30 +514,32 @@ def step(model: CityModel) -> None:
     va_rs = np.bincount(cell, weights=va, minlength=R * N_SECTORS).reshape(R, N_SECTORS)
     model.month_va_region += va_rs.sum(axis=1)
     model.month_va += va_rs.sum(axis=0)
-    model.month_va_real += real_value_added(model, va, ordinary, mines, price)
+    model.month_va_real += real_value_added(model, va, ordinary, mines, price)  # by sector
     if informal_pay > 0.0:
         # informal earnings: household income and services value added (no inputs, no taxes)
         model.pay("informal_earnings", informal_pay)
         each = informal_pay / (len(informal_rows) * S)
         model.hh_income[: hh.n] += kernels.household_count(p.household, informal_rows, hh.n) * each
         model.month_va[SERV] += informal_pay
-        model.month_va_real += informal_pay  # (paid as a share of a wage: no local price)
+        model.month_va_real[SERV] += informal_pay  # (paid as a share of a wage: no local price)
         where = regions.of_persons(model, informal_rows) if R > 1 else np.zeros(len(informal_rows), np.intp)
         model.month_va_region += np.bincount(where, minlength=R)[:R] * (each * S)
     settle_firm_cash(model, wage_bill + employer_contrib)
 
 
-def real_value_added(model: CityModel, va: np.ndarray, ordinary: np.ndarray, mines: np.ndarray, coal_price: float) -> float:
-    """The month's value added of the firm rows at start-year prices (``gdp_real``): ordinary
-    firms' over their sector's local price (1 for goods at outside prices), the mines' over the
-    coal price relative to the first month's (single deflation by the output price), public
-    units' at cost (their value added is their labour cost: no price)."""
+def real_value_added(model: CityModel, va: np.ndarray, ordinary: np.ndarray, mines: np.ndarray, coal_price: float) -> np.ndarray:
+    """The month's value added of the firm rows at start-year prices by sector (``gdp_real`` and
+    its three statistical sectors): ordinary firms' over their sector's local price (1 for goods at
+    outside prices), the mines' over the coal price relative to the first month's (single deflation
+    by the output price), public units' at cost (their value added is their labour cost: no
+    price)."""
     if model.coal_price_start is None:
         model.coal_price_start = coal_price
-    deflator = np.where(ordinary, model.sector_price[model.firms.sector[: len(va)]], 1.0)
+    sector = model.firms.sector[: len(va)]
+    deflator = np.where(ordinary, model.sector_price[sector], 1.0)
     if mines.any() and coal_price > 0 and model.coal_price_start > 0:
         deflator = np.where(mines, coal_price / model.coal_price_start, deflator)
-    return float((va / deflator).sum())
+    return np.bincount(sector, weights=va / deflator, minlength=N_SECTORS)
 
 
 def distribute_to_savers(model: CityModel, amount: float) -> None:

@@ -12,6 +12,9 @@ N_SECTORS = len(SECTOR_NAMES)
 COAL, COAL_DEP, MANUF, AGRI, CONSTR, SERV, NEW = range(N_SECTORS)
 HEAVY_SECTORS = (COAL, COAL_DEP)
 """Sectors counted as the resource-based old economy (for the new-industry share)."""
+SECONDARY_SECTORS = (COAL, COAL_DEP, MANUF, CONSTR, NEW)
+"""The statistics' secondary sector (mining, industry, utilities, construction); agriculture is
+the primary, services (with public units and informal work) the tertiary."""
 
 # labour status codes (int8)
 CHILD, STUDENT, EMPLOYED, UNEMPLOYED, RETIRED, INACTIVE, INFORMAL = range(7)

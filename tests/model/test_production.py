@@ -338,7 +338,7 @@ def test_gdp_real_deflates_value_added_by_the_local_price(load_tiny, build_model
 
     def record(model) -> None:
         prices.append(model.sector_price[SERV])
-        real.append(model.month_va_real)
+        real.append(model.month_va_real.copy())
         va.append(model.month_va.sum())
         original(model)
 
@@ -346,10 +346,21 @@ def test_gdp_real_deflates_value_added_by_the_local_price(load_tiny, build_model
     m.run()
     row = m.recorder.rows[-1]
     assert not np.allclose(prices, 1.0)  # the services price moved
-    assert row["gdp_real"] == pytest.approx(sum(real), rel=1e-12)
+    by_sector = np.sum(real, axis=0)
+    assert row["gdp_real"] == pytest.approx(by_sector.sum(), rel=1e-12)
     assert row["gdp_total"] == pytest.approx(sum(va), rel=1e-9)
     assert row["gdp_real"] != pytest.approx(row["gdp_total"], rel=1e-6)
     assert row["services_price_index"] == pytest.approx(prices[-1])
+    # the statistics' three sectors: agriculture, services (with public units and informal
+    # work), the rest; they add up to gdp_real, and only the tertiary is deflated by a local price
+    AGRI = SECTOR_NAMES.index("agriculture")
+    assert row["gdp_real_primary"] == pytest.approx(by_sector[AGRI], rel=1e-12)
+    assert row["gdp_real_tertiary"] == pytest.approx(by_sector[SERV], rel=1e-12)
+    assert row["gdp_real_primary"] + row["gdp_real_secondary"] + row["gdp_real_tertiary"] == pytest.approx(row["gdp_real"], rel=1e-12)
+    assert row["gdp_real_primary"] == pytest.approx(row["gdp_agriculture"], rel=1e-9)  # farm goods at outside prices
+    assert row["gdp_real_tertiary"] != pytest.approx(row["gdp_services"], rel=1e-6)
+    secondary = sum(row[f"employment_{s}"] for s in ("coal_mining", "coal_dependent_industry", "manufacturing", "construction", "new_industry"))
+    assert row["employment_secondary"] == secondary > 0
 
 
 def test_real_value_added_by_hand(load_tiny, build_model) -> None:
@@ -367,7 +378,7 @@ def test_real_value_added_by_hand(load_tiny, build_model) -> None:
     public = f.ownership[:nf] == PUBLIC
     assert mines.any() and public.any() and (ordinary & (f.sector[:nf] == SERV)).any()
     m.sector_price[SERV] = 2.0
-    assert production.real_value_added(m, va, ordinary, mines, 100.0) == pytest.approx(
+    assert production.real_value_added(m, va, ordinary, mines, 100.0).sum() == pytest.approx(
         float((ordinary & (f.sector[:nf] != SERV)).sum() + 0.5 * (ordinary & (f.sector[:nf] == SERV)).sum()
               + mines.sum() + (~ordinary & ~mines).sum())
     )  # the first call sets the coal price of reference: mines at 1
@@ -375,7 +386,10 @@ def test_real_value_added_by_hand(load_tiny, build_model) -> None:
     got = production.real_value_added(m, va, ordinary, mines, 250.0)  # coal 2.5 times dearer
     want = ((ordinary & (f.sector[:nf] != SERV)).sum() + 0.5 * (ordinary & (f.sector[:nf] == SERV)).sum()
             + mines.sum() / 2.5 + (~ordinary & ~mines).sum())
-    assert got == pytest.approx(float(want))
+    assert got.sum() == pytest.approx(float(want))
+    # by sector: the services rows at half, the others at their value added (mines apart)
+    serv_rows = f.sector[:nf] == SERV
+    assert got[SERV] == pytest.approx(float(0.5 * (ordinary & serv_rows).sum() + (~ordinary & ~mines & serv_rows).sum()))
 
 
 def test_local_price_moves_towards_unit_labour_cost(load_tiny, build_model) -> None:
