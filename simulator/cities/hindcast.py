@@ -19,12 +19,14 @@ The out-of-sample rule: nothing dated after 2010 about any city of the panel goe
 files are built from the 2010 census and from Fuxin's fit to 2010); the table holds no observed
 value after the census year.
 
-The interval is from seeds only: the runs of a city differ by their random draws, not by their
-parameters. :func:`plan_runs` takes ``draws`` (sets of ``--set`` overrides, each applied to every
-city) for parameter uncertainty, pooled with the seeds in the intervals; the command passes one
-draw, the files as written (the fit of ``calibration/results/fuxin_2010`` holds a point
-estimate and a near-optimal range, not a posterior, and its parameters are Fuxin's of 2000,
-which ``sim new-city`` transformed to write each city's file).
+By default the interval is from seeds only: the runs of a city differ by their random draws, not
+by their parameters. With ``--parameter-draws N`` and a ``parameter_uncertainty`` block in the
+panel spec (a ``sim calibrate`` result and the parameters to draw), :class:`FitDraws` draws ``N``
+parameter sets from the fit's near-optimal candidates (objective within the fit's noise of the
+best), each run on every seed and pooled with the seeds in the intervals. A draw sets in a city only
+the values its file takes unchanged from the fit (:func:`fitted_keys`); the other parameters keep
+the file's values. The near-optimal set measures how flat the objective is at the fit's noise, not
+a posterior.
 
 Everything the command writes goes to a hidden temporary directory first and is moved into
 place only when every file is complete (:func:`write_outputs`).
@@ -69,6 +71,7 @@ from simulator.scenario.yaml_source import Locations
 __all__ = [
     "CENSUS_YEAR",
     "CityFacts",
+    "FitDraws",
     "HindcastError",
     "HindcastRow",
     "Panel",
@@ -78,6 +81,7 @@ __all__ = [
     "load_panel",
     "naive_population",
     "plan_runs",
+    "read_fit_draws",
     "run_panel",
     "run_task",
     "write_outputs",
@@ -122,6 +126,16 @@ class HindcastError(Exception):
 # ---------------------------------------------------------------- the spec
 
 
+class ParameterUncertainty(BaseModel):
+    """Where a hindcast's parameter draws come from: a ``sim calibrate`` result and the fitted
+    parameters to draw (those each city file takes unchanged from that fit)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fit: str
+    parameters: list[str] = Field(min_length=1)
+
+
 class PanelSpec(BaseModel):
     """A panel spec file: a name and, per city of the city list, its scenario file."""
 
@@ -131,6 +145,7 @@ class PanelSpec(BaseModel):
     description: str = ""
     cities: dict[str, str]
     root_seed: int | None = Field(None, ge=0, le=2**32 - 1)
+    parameter_uncertainty: ParameterUncertainty | None = None
 
     @field_validator("cities")
     @classmethod
@@ -171,12 +186,95 @@ class CityFacts:
 
 @dataclass
 class PanelCity:
-    """A city of the panel: its facts and its scenario (end year set to the hindcast's)."""
+    """A city of the panel: its facts and its scenario (end year set to the hindcast's).
+
+    ``drawn_keys``: the scenario keys a parameter draw may set in this city (those its file takes
+    unchanged from the fit the draws come from, by the ``fitted: <parameter>`` provenance
+    comment); ``None``: every key of a draw.
+    """
 
     city: str
     scenario_file: Path
     scenario: Scenario
     facts: CityFacts
+    drawn_keys: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class FitDraws:
+    """The near-optimal candidates of a calibration (``sim calibrate``'s ``history.csv``: finished
+    runs with sound accounts whose objective is within the fit's noise ``delta`` of the best) for
+    the parameters the panel draws, with each parameter's scenario key."""
+
+    directory: Path
+    keys: dict[str, str]
+    candidates: np.ndarray  # one row per candidate, one column per parameter (in keys' order)
+    delta: float
+
+    def draws(self, n: int, root_seed: int | None) -> list[tuple[str, ...]]:
+        """``n`` parameter sets drawn without replacement from the near-optimal candidates, as
+        ``--set`` overrides; the same ``n`` and root seed give the same sets.
+
+        Raises:
+            ValueError: Fewer near-optimal candidates than ``n``.
+        """
+        k = len(self.candidates)
+        if n > k:
+            raise ValueError(
+                f"--parameter-draws {n}: the fit {shown_path(self.directory)} has {k} near-optimal candidate"
+                f"{'s' if k != 1 else ''} (objective within {self.delta:.3g} of the best); ask for at most {k}"
+            )
+        seq = np.random.SeedSequence([0 if root_seed is None else root_seed, PARAMETER_DRAW_KEY])
+        pick = np.sort(np.random.default_rng(seq).choice(k, size=n, replace=False))
+        names = list(self.keys)
+        return [tuple(f"{self.keys[name]}={float(self.candidates[i, j])!r}" for j, name in enumerate(names)) for i in pick]
+
+
+PARAMETER_DRAW_KEY = 0x64726177
+"""Mixed into the root seed for the choice of parameter draws ('draw'), apart from the runs' seeds."""
+
+
+def read_fit_draws(directory: Path, names: Sequence[str], where: Callable[[str, str | None], ScenarioError]) -> FitDraws:
+    """The near-optimal candidates of the fit in ``directory`` for the parameters ``names``.
+
+    ``where(message, suggestion)`` makes the error for the spec's ``parameter_uncertainty``.
+    """
+    files = {n: directory / n for n in ("parameters.csv", "history.csv", "manifest.json")}
+    missing = [n for n, f in files.items() if not f.is_file()]
+    if missing:
+        raise where(f"{shown_path(directory)} is not a sim calibrate result: no {', '.join(missing)}", None)
+    with open(files["parameters.csv"], encoding="utf-8", newline="") as fh:
+        params = {r["name"]: r for r in csv.DictReader(fh)}
+    keys: dict[str, str] = {}
+    for name in names:
+        if name not in params:
+            raise where(f"unknown parameter {name!r} of the fit {shown_path(directory)}", closest(name, list(params)))
+        row = params[name]
+        key_list = row["keys"].split()
+        if row["apply"] != "set" or len(key_list) != 1:
+            raise where(
+                f"parameter {name!r} is a multiplier of several values ({row['keys']}): a draw can set only a "
+                "parameter that is one value of the scenario", None,
+            )
+        keys[name] = key_list[0].strip()
+    delta = float(json.loads(files["manifest.json"].read_text(encoding="utf-8")).get("result", {}).get("noise_delta") or 0.0)
+    with open(files["history.csv"], encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r.get("status") == "done" and r.get("accounting_ok") == "True" and r.get("objective")]
+    if not rows:
+        raise where(f"the fit {shown_path(directory)} has no finished candidate", None)
+    objective = np.array([float(r["objective"]) for r in rows])
+    near = [r for r, j in zip(rows, objective, strict=True) if j <= objective.min() + delta]
+    values = np.unique(np.array([[float(r[n]) for n in names] for r in near]), axis=0)
+    return FitDraws(directory=directory, keys=keys, candidates=values, delta=delta)
+
+
+def fitted_keys(file: Path, fit: FitDraws) -> frozenset[str]:
+    """The keys of ``fit``'s parameters that the scenario file takes unchanged from the fit: those
+    whose value carries the provenance comment ``from <city>: fitted: <parameter>`` (written by
+    ``sim new-city``); a value the city sets itself, or one transformed from the fit's (``from
+    Fuxin, its 2000 level carried ...``), is never replaced by a draw."""
+    text = file.read_text(encoding="utf-8")
+    return frozenset(key for name, key in fit.keys.items() if re.search(rf"#\s*from [^:,\n]+: fitted: {re.escape(name)}\b", text))
 
 
 @dataclass
@@ -191,6 +289,7 @@ class Panel:
     root_seed: int | None
     cities: list[PanelCity]
     scale: int | None = None
+    fit: FitDraws | None = None
 
     def seeds_of(self, pc: PanelCity, n: int) -> list[int]:
         """The seeds of a city: ``n`` derived from the spec's root seed, else from the city's ``run.seed``."""
@@ -259,6 +358,14 @@ def load_panel(
     if spec.name is not None and not _NAME.match(spec.name):
         raise _error(locs, ("name",), f"expected a name usable as a directory name (letters, digits, _ . -), got {spec.name!r}")
     known = read_city_list(find_data_file(city_list))
+    fit = None
+    if spec.parameter_uncertainty is not None:
+        pu = spec.parameter_uncertainty
+
+        def where(message: str, suggestion: str | None) -> ScenarioError:
+            return _error(locs, ("parameter_uncertainty",), message, suggestion)
+
+        fit = read_fit_draws(Path(os.path.normpath(path.parent / pu.fit)), pu.parameters, where)
     seen_files: dict[str, str] = {}
     cities: list[PanelCity] = []
     for key, ref in spec.cities.items():
@@ -303,7 +410,8 @@ def load_panel(
                 f"{file.as_posix()} is a package scenario (its counterfactual is {scenario.counterfactual!r}): a "
                 f"hindcast runs the cities' baselines, which hold nothing dated after {from_year}",
             )
-        cities.append(PanelCity(city=city, scenario_file=file, scenario=scenario, facts=census_facts(city, city_list=city_list)))
+        drawn = None if fit is None else fitted_keys(file, fit)
+        cities.append(PanelCity(city=city, scenario_file=file, scenario=scenario, facts=census_facts(city, city_list=city_list), drawn_keys=drawn))
     return Panel(
         name=spec.name or path.stem,
         path=path,
@@ -313,6 +421,7 @@ def load_panel(
         root_seed=spec.root_seed,
         cities=cities,
         scale=scale,
+        fit=fit,
     )
 
 
@@ -336,8 +445,9 @@ class RunTask:
 def plan_runs(panel: Panel, n_seeds: int, draws: Sequence[tuple[str, ...]] = ((),)) -> list[RunTask]:
     """Every run of a hindcast, city by city, draw by draw, seed by seed.
 
-    ``draws``: sets of ``--set`` overrides (parameter values), each applied to every city and
-    run on the same seeds; the default is one draw, the files as written (interval from seeds only).
+    ``draws``: sets of ``--set`` overrides (parameter values), each run on the same seeds; the
+    default is one draw, the files as written (interval from seeds only). A draw sets in a city only
+    the keys of its ``drawn_keys`` (all of them if ``None``).
     """
     if n_seeds < 1:
         raise ValueError("a hindcast needs at least one seed")
@@ -347,8 +457,9 @@ def plan_runs(panel: Panel, n_seeds: int, draws: Sequence[tuple[str, ...]] = (()
     for pc in panel.cities:
         seeds = panel.seeds_of(pc, n_seeds)
         for d, overrides in enumerate(draws):
+            own = tuple(o for o in overrides if pc.drawn_keys is None or o.split("=", 1)[0].strip() in pc.drawn_keys)
             for i, seed in enumerate(seeds):
-                tasks.append(RunTask(pc.city, d, i, seed, os.fspath(pc.scenario_file), panel.to_year, panel.scale, tuple(overrides)))
+                tasks.append(RunTask(pc.city, d, i, seed, os.fspath(pc.scenario_file), panel.to_year, panel.scale, own))
     return tasks
 
 
@@ -601,7 +712,8 @@ def interval_note(n_seeds: int, n_draws: int = 1) -> str:
     if n_draws == 1:
         return (f"90% interval from {n_seeds} seeds only (5% and 95% quantiles across runs): random draws of the model, "
                 "not the uncertainty of its parameters")
-    return f"90% interval from {n_draws} parameter draws x {n_seeds} seeds (5% and 95% quantiles across runs)"
+    return (f"90% interval from {n_draws} parameter draws (near-optimal candidates of the fit) x {n_seeds} seeds "
+            "(5% and 95% quantiles across runs)")
 
 
 def markdown_text(panel: Panel, rows: Sequence[HindcastRow], n_seeds: int, executor: str, n_draws: int = 1) -> str:
@@ -624,7 +736,10 @@ def markdown_text(panel: Panel, rows: Sequence[HindcastRow], n_seeds: int, execu
     )
 
 
-def json_record(panel: Panel, rows: Sequence[HindcastRow], seeds: dict[str, list[int]], n_draws: int, executor: str, wall_seconds: float) -> dict[str, Any]:
+def json_record(
+    panel: Panel, rows: Sequence[HindcastRow], seeds: dict[str, list[int]], n_draws: int, executor: str, wall_seconds: float,
+    draws: Sequence[tuple[str, ...]] = (),
+) -> dict[str, Any]:
     n_seeds = len(next(iter(seeds.values()))) if seeds else 0
     return {
         "panel": panel.name,
@@ -634,6 +749,8 @@ def json_record(panel: Panel, rows: Sequence[HindcastRow], seeds: dict[str, list
         "scale": panel.scale,
         "seeds_per_city": n_seeds,
         "parameter_draws": n_draws,
+        "parameter_draw_values": [dict(o.split("=", 1) for o in d) for d in draws if d],
+        "parameter_fit": None if panel.fit is None or not any(draws) else shown_path(panel.fit.directory),
         "interval": interval_note(n_seeds, n_draws),
         "quantiles": list(QUANTILES),
         "executor": executor,
@@ -696,6 +813,7 @@ def write_hindcast(
     results: Sequence[RunResult],
     *,
     n_draws: int = 1,
+    draws: Sequence[tuple[str, ...]] = (),
     executor: str = "",
     wall_seconds: float = 0.0,
     cjk: bool = True,
@@ -710,7 +828,7 @@ def write_hindcast(
         if r.task.draw == 0:
             seeds.setdefault(r.task.city, []).append(r.task.seed)
     n_seeds = len(next(iter(seeds.values())))
-    record = json_record(panel, rows, seeds, n_draws, executor, wall_seconds)
+    record = json_record(panel, rows, seeds, n_draws, executor, wall_seconds, draws)
 
     def text(s: str) -> Callable[[Path], None]:
         return lambda p: p.write_text(s, encoding="utf-8")

@@ -21,6 +21,7 @@ def hindcast(
     from_year: Annotated[int, typer.Option("--from", help="First year: the census the cities start from (2010, the only one with whole census rows).")] = 2010,
     to_year: Annotated[int, typer.Option("--to", help="Year predicted: each city runs to its December (overrides run.end_year).")] = 2020,
     seeds: Annotated[int, typer.Option("--seeds", min=1, help="Seeds per city (the same seeds for every city with the same run.seed).")] = 10,
+    parameter_draws: Annotated[int, typer.Option("--parameter-draws", min=0, help="Parameter sets drawn from the near-optimal candidates of the spec's parameter_uncertainty fit, each run on every seed (0: the files as written, an interval from seeds only).")] = 0,
     workers: Annotated[int | None, typer.Option(min=1, help="Worker processes (default: the CPUs available).")] = None,
     executor: Annotated[ExecutorChoice, typer.Option(help="local: processes on this machine; dask: a Dask cluster.")] = ExecutorChoice.local,
     scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786 (default: start a local cluster).")] = None,
@@ -60,7 +61,15 @@ def hindcast(
     out_dir = out if out is not None else child_dir(DEFAULT_OUT_ROOT, panel.name)
     if out_dir.exists() and not out_dir.is_dir():
         raise fail(f"--out {out_dir}: exists and is not a directory")
-    tasks = plan_runs(panel, seeds)
+    draws: list[tuple[str, ...]] = [()]
+    if parameter_draws:
+        if panel.fit is None:
+            raise fail(f"--parameter-draws {parameter_draws}: {panel_spec} has no parameter_uncertainty (the fit to draw from and its parameters)")
+        try:
+            draws = panel.fit.draws(parameter_draws, panel.root_seed)
+        except ValueError as e:
+            raise fail(str(e)) from None
+    tasks = plan_runs(panel, seeds, draws)
     bar = Progress(
         TextColumn("[bold]runs"),
         BarColumn(),
@@ -96,13 +105,14 @@ def hindcast(
         raise typer.Exit(EXIT_INTERRUPTED) from None
     wall = time.perf_counter() - t0
     cjk = font_or_warn()
-    rows, written = write_hindcast(out_dir, panel, results, executor=state["executor"], wall_seconds=wall, cjk=cjk)
-    print_table(panel, rows, seeds, cjk)
-    console.print(f"{len(results)} runs ({len(panel.cities)} cities x {seeds} seeds) in {wall:.1f} s on {escape(state['executor'])}.")
+    rows, written = write_hindcast(out_dir, panel, results, n_draws=len(draws), draws=draws, executor=state["executor"], wall_seconds=wall, cjk=cjk)
+    print_table(panel, rows, seeds, cjk, len(draws))
+    per_city = f"{seeds} seeds" if len(draws) == 1 else f"{len(draws)} parameter draws x {seeds} seeds"
+    console.print(f"{len(results)} runs ({len(panel.cities)} cities x {per_city}) in {wall:.1f} s on {escape(state['executor'])}.")
     console.print("Written: " + ", ".join(escape(str(p)) for p in written), soft_wrap=True)
 
 
-def print_table(panel, rows, n_seeds: int, cjk: bool) -> None:
+def print_table(panel, rows, n_seeds: int, cjk: bool, n_draws: int = 1) -> None:
     """The predictions with the naive forecasts: one column per figure if that fits the terminal,
     else one row per city and figure."""
     from simulator.cities.hindcast import column_titles, interval_note, text_cells
@@ -110,7 +120,7 @@ def print_table(panel, rows, n_seeds: int, cjk: bool) -> None:
 
     titles = column_titles(panel.from_year, panel.to_year)
     title = f"{panel.name}: predicted {panel.to_year} (median [90% interval]) and naive forecasts"
-    caption = (f"{interval_note(n_seeds)}. Persons in thousands, shares in %. Urban share: not modelled, its "
+    caption = (f"{interval_note(n_seeds, n_draws)}. Persons in thousands, shares in %. Urban share: not modelled, its "
                f"{panel.from_year} census value only. No observed value after {panel.from_year}.")
 
     def cells(r) -> dict[str, str]:

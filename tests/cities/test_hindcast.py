@@ -184,3 +184,109 @@ def test_the_dask_executor_gives_the_same_results_as_local_processes(tmp_path) -
     dask = run_panel(tasks, executor="dask", workers=1, on_start=lambda n, d: described.append((n, d)))
     assert described == [(2, "dask, local cluster on 127.0.0.1, 1 worker thread")]
     assert [r.series for r in dask] == [r.series for r in run_panel(tasks, workers=1)]
+
+
+# ------------------------------------------------------------ parameter draws
+
+
+def write_fit(directory: Path, rows: list[tuple[float, float, float, str, str]], delta: float = 0.01) -> Path:
+    """A tiny ``sim calibrate`` result: two 'set' parameters, one multiplier, the candidates'
+    values (a, b), objectives, status and accounts."""
+    import json
+
+    directory.mkdir(parents=True)
+    (directory / "parameters.csv").write_text(
+        "name,apply,space,low,high,base_value,fitted,near_optimal_low,near_optimal_high,profile_low,profile_high,profile_open,truth,keys,why\n"
+        "a,set,linear,0,1,0.5,0.5,0,1,0,1,,,labour.matching_efficiency_per_month,x\n"
+        "b,set,log,0.0001,0.01,0.001,0.001,0,1,0,1,,,migration.out_base_rate_per_year,x\n"
+        "m,multiply,log,0.5,2,1,1,0,1,0,1,,,sectors.manufacturing.external_demand_index.2010 sectors.manufacturing.external_demand_index.2015,x\n",
+        encoding="utf-8",
+    )
+    lines = ["index,stage,a,b,m,objective,rms_log_error,status,error,accounting_ok"]
+    for i, (a, b, j, status, ok) in enumerate(rows):
+        lines.append(f"{i},global,{a},{b},1,{j},0.1,{status},,{ok}")
+    (directory / "history.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (directory / "manifest.json").write_text(json.dumps({"result": {"noise_delta": delta}}), encoding="utf-8")
+    return directory
+
+
+def no_error(message, suggestion):
+    raise AssertionError(f"unexpected error: {message} ({suggestion})")
+
+
+def test_fit_draws_take_the_near_optimal_finished_candidates_with_sound_accounts(tmp_path) -> None:
+    from simulator.cities.hindcast import read_fit_draws
+
+    fit = write_fit(tmp_path / "fit", [
+        (0.5, 0.001, 0.100, "done", "True"),    # the best
+        (0.6, 0.002, 0.105, "done", "True"),    # within delta 0.01: near-optimal
+        (0.6, 0.002, 0.108, "done", "True"),    # the same values again: one candidate
+        (0.7, 0.003, 0.111, "done", "True"),    # beyond delta
+        (0.8, 0.004, 0.090, "failed", "True"),  # failed: never drawn, even with a low objective
+        (0.9, 0.005, 0.095, "done", "False"),   # broke its accounts: never drawn
+    ])
+    draws = read_fit_draws(fit, ["a", "b"], no_error)
+    assert draws.keys == {"a": "labour.matching_efficiency_per_month", "b": "migration.out_base_rate_per_year"}
+    assert sorted(map(tuple, draws.candidates.tolist())) == [(0.5, 0.001), (0.6, 0.002)]
+    two = draws.draws(2, root_seed=7)
+    assert sorted(two) == [
+        ("labour.matching_efficiency_per_month=0.5", "migration.out_base_rate_per_year=0.001"),
+        ("labour.matching_efficiency_per_month=0.6", "migration.out_base_rate_per_year=0.002"),
+    ]  # without replacement
+    assert draws.draws(1, root_seed=7) == draws.draws(1, root_seed=7)  # deterministic
+    with pytest.raises(ValueError, match="has 2 near-optimal candidates .*ask for at most 2"):
+        draws.draws(3, root_seed=7)
+
+
+def test_fit_draws_name_an_unknown_parameter_a_multiplier_and_a_directory_that_is_no_fit(tmp_path) -> None:
+    from simulator.cities.hindcast import read_fit_draws
+
+    fit = write_fit(tmp_path / "fit", [(0.5, 0.001, 0.1, "done", "True")])
+    said = []
+
+    def where(message, suggestion):
+        said.append((message, suggestion))
+        return ValueError(message)
+
+    with pytest.raises(ValueError):
+        read_fit_draws(fit, ["aa"], where)
+    with pytest.raises(ValueError):
+        read_fit_draws(fit, ["m"], where)
+    with pytest.raises(ValueError):
+        read_fit_draws(tmp_path, ["a"], where)
+    assert said[0][0].startswith("unknown parameter 'aa'") and said[0][1] == "a"
+    assert "multiplier of several values" in said[1][0]
+    assert "is not a sim calibrate result: no parameters.csv, history.csv, manifest.json" in said[2][0]
+
+
+def test_a_draw_sets_only_the_values_a_city_file_takes_unchanged_from_the_fit(tmp_path) -> None:
+    """`from Fuxin: fitted: x` is drawn; a value transformed from the fit's (`there: fitted: x`) or
+    the city's own is kept, in the run plan too."""
+    from simulator.cities.hindcast import fitted_keys, read_fit_draws
+
+    fit = read_fit_draws(write_fit(tmp_path / "fit", [(0.5, 0.001, 0.1, "done", "True"), (0.6, 0.002, 0.1, "done", "True")]), ["a", "b"], no_error)
+    city = tmp_path / "city.yaml"
+    city.write_text(
+        "labour:\n  matching_efficiency_per_month: 0.5   # from Fuxin: fitted: a\n"
+        "migration:\n  out_base_rate_per_year: 0.003   # from Fuxin, its 2000 level carried (there: fitted: b)\n",
+        encoding="utf-8",
+    )
+    assert fitted_keys(city, fit) == {"labour.matching_efficiency_per_month"}
+    panel = load_panel(write_panel(tmp_path, {"hegang": "hegang_baseline.yaml", "fuxin": "fuxin_2010_baseline.yaml"}), to_year=2011, scale=SCALE)
+    panel.cities[0].drawn_keys = frozenset({"labour.matching_efficiency_per_month"})
+    panel.cities[1].drawn_keys = frozenset()
+    tasks = plan_runs(panel, 1, fit.draws(2, root_seed=1))
+    assert {t.overrides for t in tasks if t.city == "fuxin"} == {()}
+    hegang = sorted(t.overrides for t in tasks if t.city == "hegang")
+    assert hegang == [("labour.matching_efficiency_per_month=0.5",), ("labour.matching_efficiency_per_month=0.6",)]
+
+
+def test_the_shipped_panel_draws_the_fitted_rates_each_city_file_copies() -> None:
+    """Every city copies Fuxin's fitted rates, except Liaoyuan's households' leaving rate, which
+    sim new-city raised for the city's steeper loss: that one is never drawn there."""
+    panel = load_panel(REPO / "calibration" / "panel.yaml", to_year=2011, scale=SCALE)
+    assert panel.fit is not None and len(panel.fit.candidates) >= 5
+    every = frozenset(panel.fit.keys.values())
+    out_rate = "migration.out_base_rate_per_year"
+    for pc in panel.cities:
+        assert pc.drawn_keys == (every - {out_rate} if pc.city == "liaoyuan" else every), pc.city

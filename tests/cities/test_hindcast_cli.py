@@ -130,3 +130,45 @@ def test_two_cities_two_seeds_write_the_table_files_and_figure(tmp_path) -> None
     md = (out / "hindcast.md").read_text(encoding="utf-8")
     assert md.count("\n| ") == 3 and "no observed value after 2010" in md
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary left
+
+
+WITH_DRAWS = GOOD + """\
+parameter_uncertainty:
+  fit: {cities}/../../calibration/results/fuxin_2010
+  parameters: [matching_efficiency, out_migration_rate]
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "options", "expected"),
+    [
+        (GOOD, ("--parameter-draws", "2"), "has no parameter_uncertainty (the fit to draw from and its parameters)"),
+        (WITH_DRAWS, ("--parameter-draws", "100000"), "--parameter-draws 100000: the fit calibration/results/fuxin_2010 has "),
+        (WITH_DRAWS.replace("out_migration_rate", "out_migraton_rate"), ("--parameter-draws", "2"),
+         "key 'parameter_uncertainty': unknown parameter 'out_migraton_rate' of the fit calibration/results/fuxin_2010; did you mean 'out_migration_rate'?"),
+        (WITH_DRAWS.replace("out_migration_rate", "productivity_growth"), ("--parameter-draws", "2"), "is a multiplier of several values"),
+    ],
+)
+def test_bad_parameter_draws_exit_2_with_one_line(tmp_path, text, options, expected) -> None:
+    out = tmp_path / "out"
+    result = sim("hindcast", spec(tmp_path, text), "--out", out, "--seeds", 1, "--scale", SCALE, "-q", *options)
+    assert result.exit_code == 2, result.output
+    assert expected in result.output
+    assert len(result.output.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_parameter_draws_run_each_draw_on_every_seed(tmp_path) -> None:
+    out = tmp_path / "out"
+    result = sim("hindcast", spec(tmp_path, WITH_DRAWS), "--to", 2011, "--seeds", 1, "--parameter-draws", 2,
+                 "--workers", 2, "--scale", SCALE, "--out", out, "-q")
+    assert result.exit_code == 0, result.output
+    assert "4 runs (2 cities x 2 parameter draws x 1 seeds)" in result.output
+    record = json.loads((out / "hindcast.json").read_text(encoding="utf-8"))
+    assert record["parameter_draws"] == 2 and "2 parameter draws" in record["interval"]
+    runs = list(csv.DictReader(io.StringIO((out / "runs.csv").read_text(encoding="utf-8"))))
+    assert sorted({r["draw"] for r in runs}) == ["0", "1"]
+    # the two draws: distinct near-optimal values of the two parameters, recorded with their fit
+    values = record["parameter_draw_values"]
+    assert len(values) == 2 and values[0] != values[1]
+    assert all(set(v) == {"labour.matching_efficiency_per_month", "migration.out_base_rate_per_year"} for v in values)
+    assert record["parameter_fit"] == "calibration/results/fuxin_2010"
