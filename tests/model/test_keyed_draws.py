@@ -119,6 +119,30 @@ def test_derived_ids_are_distinct_and_non_negative() -> None:
     assert (both >= 0).all() and len(np.unique(both)) == len(both)
 
 
+def test_every_person_and_household_of_a_run_has_its_own_id() -> None:
+    """In-migrants, return migrants and recruits arriving in one month, newborns and the first
+    population: no two persons (nor households) ever present in a run share a lasting id, so no
+    two share a keyed draw. (Return migrants once took the in-migrants' keys and, arriving in the
+    same month, their ids: 2% of the persons present in 2030.)"""
+    from pathlib import Path
+
+    from simulator.experiment.run import build_model
+    from simulator.scenario.loader import load_scenario
+
+    repo = Path(__file__).resolve().parents[2]
+    scenario = load_scenario(repo / "scenarios" / "fuxin.yaml", ["run.end_year=2018"], scale=600)
+    model = build_model(scenario)
+    returned = 0
+    for _ in range(model.n_steps):
+        model.step()
+        p, hh = model.persons, model.households
+        assert len(np.unique(p.uid[: p.n])) == p.n
+        assert len(np.unique(hh.uid[: hh.n])) == hh.n
+        if model.month == 12:
+            returned += model.recorder.rows[-1]["return_migrants"]
+    assert returned > 0 and model.recorder.rows[-1]["in_migrants"] > 0  # both kinds arrived
+
+
 # ------------------------------------------------------------------- the model's samplers
 
 
