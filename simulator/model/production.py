@@ -521,7 +521,7 @@ def step(model: CityModel) -> None:
         each = informal_pay / (len(informal_rows) * S)
         model.hh_income[: hh.n] += kernels.household_count(p.household, informal_rows, hh.n) * each
         model.month_va[SERV] += informal_pay
-        model.month_va_real[SERV] += informal_pay  # (paid as a share of a wage: no local price)
+        model.month_va_real[SERV] += informal_pay / model.sector_price[SERV]  # bought out of local services demand: at its price
         where = regions.of_persons(model, informal_rows) if R > 1 else np.zeros(len(informal_rows), np.intp)
         model.month_va_region += np.bincount(where, minlength=R)[:R] * (each * S)
     settle_firm_cash(model, wage_bill + employer_contrib)
@@ -529,14 +529,14 @@ def step(model: CityModel) -> None:
 
 def real_value_added(model: CityModel, va: np.ndarray, ordinary: np.ndarray, mines: np.ndarray, coal_price: float) -> np.ndarray:
     """The month's value added of the firm rows at start-year prices by sector (``gdp_real`` and
-    its three statistical sectors): ordinary firms' over their sector's local price (1 for goods at
-    outside prices), the mines' over the coal price relative to the first month's (single deflation
-    by the output price), public units' at cost (their value added is their labour cost: no
-    price)."""
+    its three statistical sectors): every row but the mines over its sector's local price (1 for
+    goods at outside prices; public units, whose value added is their labour cost, over the
+    services price, as the market services whose wages they pay), the mines' over the coal price
+    relative to the first month's (single deflation by the output price)."""
     if model.coal_price_start is None:
         model.coal_price_start = coal_price
     sector = model.firms.sector[: len(va)]
-    deflator = np.where(ordinary, model.sector_price[sector], 1.0)
+    deflator = model.sector_price[sector]
     if mines.any() and coal_price > 0 and model.coal_price_start > 0:
         deflator = np.where(mines, coal_price / model.coal_price_start, deflator)
     return np.bincount(sector, weights=va / deflator, minlength=N_SECTORS)

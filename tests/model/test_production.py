@@ -364,8 +364,8 @@ def test_gdp_real_deflates_value_added_by_the_local_price(load_tiny, build_model
 
 
 def test_real_value_added_by_hand(load_tiny, build_model) -> None:
-    """Ordinary firms over their sector's price, mines over the coal price against the first
-    month's, public units at cost."""
+    """Every row but the mines over its sector's price (public units too: over the services
+    price), mines over the coal price against the first month's."""
     from simulator.model.sectors import SECTOR_NAMES
 
     SERV = SECTOR_NAMES.index("services")
@@ -378,18 +378,18 @@ def test_real_value_added_by_hand(load_tiny, build_model) -> None:
     public = f.ownership[:nf] == PUBLIC
     assert mines.any() and public.any() and (ordinary & (f.sector[:nf] == SERV)).any()
     m.sector_price[SERV] = 2.0
+    serv_rows = f.sector[:nf] == SERV
+    others = ~mines & ~serv_rows
     assert production.real_value_added(m, va, ordinary, mines, 100.0).sum() == pytest.approx(
-        float((ordinary & (f.sector[:nf] != SERV)).sum() + 0.5 * (ordinary & (f.sector[:nf] == SERV)).sum()
-              + mines.sum() + (~ordinary & ~mines).sum())
+        float(others.sum() + 0.5 * (~mines & serv_rows).sum() + mines.sum())
     )  # the first call sets the coal price of reference: mines at 1
     assert m.coal_price_start == 100.0
     got = production.real_value_added(m, va, ordinary, mines, 250.0)  # coal 2.5 times dearer
-    want = ((ordinary & (f.sector[:nf] != SERV)).sum() + 0.5 * (ordinary & (f.sector[:nf] == SERV)).sum()
-            + mines.sum() / 2.5 + (~ordinary & ~mines).sum())
+    want = others.sum() + 0.5 * (~mines & serv_rows).sum() + mines.sum() / 2.5
     assert got.sum() == pytest.approx(float(want))
-    # by sector: the services rows at half, the others at their value added (mines apart)
-    serv_rows = f.sector[:nf] == SERV
-    assert got[SERV] == pytest.approx(float(0.5 * (ordinary & serv_rows).sum() + (~ordinary & ~mines & serv_rows).sum()))
+    # by sector: every services row (public units included) at half
+    assert (public & serv_rows).any()
+    assert got[SERV] == pytest.approx(float(0.5 * (~mines & serv_rows).sum()))
 
 
 def test_local_price_moves_towards_unit_labour_cost(load_tiny, build_model) -> None:
