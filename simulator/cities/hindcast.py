@@ -243,28 +243,39 @@ def read_fit_draws(directory: Path, names: Sequence[str], where: Callable[[str, 
     missing = [n for n, f in files.items() if not f.is_file()]
     if missing:
         raise where(f"{shown_path(directory)} is not a sim calibrate result: no {', '.join(missing)}", None)
-    with open(files["parameters.csv"], encoding="utf-8", newline="") as fh:
-        params = {r["name"]: r for r in csv.DictReader(fh)}
+    malformed = (KeyError, ValueError, TypeError, AttributeError, UnicodeDecodeError)
+
+    def unreadable(e: Exception) -> ScenarioError:
+        return where(f"{shown_path(directory)}: a file of the fit cannot be read ({type(e).__name__}: {e})", None)
+
+    try:
+        with open(files["parameters.csv"], encoding="utf-8", newline="") as fh:
+            params = {r["name"]: r for r in csv.DictReader(fh)}
+        delta = float(json.loads(files["manifest.json"].read_text(encoding="utf-8")).get("result", {}).get("noise_delta") or 0.0)
+        with open(files["history.csv"], encoding="utf-8", newline="") as fh:
+            rows = [r for r in csv.DictReader(fh) if r.get("status") == "done" and r.get("accounting_ok") == "True" and r.get("objective")]
+    except malformed as e:
+        raise unreadable(e) from None
     keys: dict[str, str] = {}
     for name in names:
         if name not in params:
             raise where(f"unknown parameter {name!r} of the fit {shown_path(directory)}", closest(name, list(params)))
         row = params[name]
-        key_list = row["keys"].split()
-        if row["apply"] != "set" or len(key_list) != 1:
+        key_list = (row.get("keys") or "").split()
+        if row.get("apply") != "set" or len(key_list) != 1:
             raise where(
-                f"parameter {name!r} is a multiplier of several values ({row['keys']}): a draw can set only a "
+                f"parameter {name!r} is a multiplier of several values ({row.get('keys')}): a draw can set only a "
                 "parameter that is one value of the scenario", None,
             )
-        keys[name] = key_list[0].strip()
-    delta = float(json.loads(files["manifest.json"].read_text(encoding="utf-8")).get("result", {}).get("noise_delta") or 0.0)
-    with open(files["history.csv"], encoding="utf-8", newline="") as fh:
-        rows = [r for r in csv.DictReader(fh) if r.get("status") == "done" and r.get("accounting_ok") == "True" and r.get("objective")]
+        keys[name] = key_list[0]
     if not rows:
         raise where(f"the fit {shown_path(directory)} has no finished candidate", None)
-    objective = np.array([float(r["objective"]) for r in rows])
-    near = [r for r, j in zip(rows, objective, strict=True) if j <= objective.min() + delta]
-    values = np.unique(np.array([[float(r[n]) for n in names] for r in near]), axis=0)
+    try:
+        objective = np.array([float(r["objective"]) for r in rows])
+        near = [r for r, j in zip(rows, objective, strict=True) if j <= objective.min() + delta]
+        values = np.unique(np.array([[float(r[n]) for n in names] for r in near]), axis=0)
+    except malformed as e:
+        raise unreadable(e) from None
     return FitDraws(directory=directory, keys=keys, candidates=values, delta=delta)
 
 

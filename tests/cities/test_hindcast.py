@@ -254,7 +254,11 @@ def test_fit_draws_name_an_unknown_parameter_a_multiplier_and_a_directory_that_i
         read_fit_draws(fit, ["m"], where)
     with pytest.raises(ValueError):
         read_fit_draws(tmp_path, ["a"], where)
+    (fit / "manifest.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ValueError):
+        read_fit_draws(fit, ["a"], where)
     assert said[0][0].startswith("unknown parameter 'aa'") and said[0][1] == "a"
+    assert "a file of the fit cannot be read (JSONDecodeError" in said[3][0]
     assert "multiplier of several values" in said[1][0]
     assert "is not a sim calibrate result: no parameters.csv, history.csv, manifest.json" in said[2][0]
 
