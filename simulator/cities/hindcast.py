@@ -748,10 +748,11 @@ def markdown_text(panel: Panel, rows: Sequence[HindcastRow], n_seeds: int, execu
 
 
 def json_record(
-    panel: Panel, rows: Sequence[HindcastRow], seeds: dict[str, list[int]], n_draws: int, executor: str, wall_seconds: float,
-    draws: Sequence[tuple[str, ...]] = (),
+    panel: Panel, rows: Sequence[HindcastRow], seeds: dict[str, list[int]], draws: Sequence[tuple[str, ...]], executor: str,
+    wall_seconds: float,
 ) -> dict[str, Any]:
     n_seeds = len(next(iter(seeds.values()))) if seeds else 0
+    n_draws = len(draws)
     return {
         "panel": panel.name,
         "panel_spec": shown_path(panel.path),
@@ -823,8 +824,7 @@ def write_hindcast(
     panel: Panel,
     results: Sequence[RunResult],
     *,
-    n_draws: int = 1,
-    draws: Sequence[tuple[str, ...]] = (),
+    draws: Sequence[tuple[str, ...]] = ((),),
     executor: str = "",
     wall_seconds: float = 0.0,
     cjk: bool = True,
@@ -839,7 +839,8 @@ def write_hindcast(
         if r.task.draw == 0:
             seeds.setdefault(r.task.city, []).append(r.task.seed)
     n_seeds = len(next(iter(seeds.values())))
-    record = json_record(panel, rows, seeds, n_draws, executor, wall_seconds, draws)
+    n_draws = len(draws)
+    record = json_record(panel, rows, seeds, draws, executor, wall_seconds)
 
     def text(s: str) -> Callable[[Path], None]:
         return lambda p: p.write_text(s, encoding="utf-8")

@@ -105,7 +105,7 @@ def hindcast(
         raise typer.Exit(EXIT_INTERRUPTED) from None
     wall = time.perf_counter() - t0
     cjk = font_or_warn()
-    rows, written = write_hindcast(out_dir, panel, results, n_draws=len(draws), draws=draws, executor=state["executor"], wall_seconds=wall, cjk=cjk)
+    rows, written = write_hindcast(out_dir, panel, results, draws=draws, executor=state["executor"], wall_seconds=wall, cjk=cjk)
     print_table(panel, rows, seeds, cjk, len(draws))
     per_city = f"{seeds} seeds" if len(draws) == 1 else f"{len(draws)} parameter draws x {seeds} seeds"
     console.print(f"{len(results)} runs ({len(panel.cities)} cities x {per_city}) in {wall:.1f} s on {escape(state['executor'])}.")

@@ -514,7 +514,7 @@ def step(model: CityModel) -> None:
     va_rs = np.bincount(cell, weights=va, minlength=R * N_SECTORS).reshape(R, N_SECTORS)
     model.month_va_region += va_rs.sum(axis=1)
     model.month_va += va_rs.sum(axis=0)
-    model.month_va_real += real_value_added(model, va, ordinary, mines, price)  # by sector
+    model.month_va_real += real_value_added(model, va, mines, price)  # by sector
     if informal_pay > 0.0:
         # informal earnings: household income and services value added (no inputs, no taxes)
         model.pay("informal_earnings", informal_pay)
@@ -527,7 +527,7 @@ def step(model: CityModel) -> None:
     settle_firm_cash(model, wage_bill + employer_contrib)
 
 
-def real_value_added(model: CityModel, va: np.ndarray, ordinary: np.ndarray, mines: np.ndarray, coal_price: float) -> np.ndarray:
+def real_value_added(model: CityModel, va: np.ndarray, mines: np.ndarray, coal_price: float) -> np.ndarray:
     """The month's value added of the firm rows at start-year prices by sector (``gdp_real`` and
     its three statistical sectors): every row but the mines over its sector's local price (1 for
     goods at outside prices; public units, whose value added is their labour cost, over the

@@ -380,11 +380,11 @@ def test_real_value_added_by_hand(load_tiny, build_model) -> None:
     m.sector_price[SERV] = 2.0
     serv_rows = f.sector[:nf] == SERV
     others = ~mines & ~serv_rows
-    assert production.real_value_added(m, va, ordinary, mines, 100.0).sum() == pytest.approx(
+    assert production.real_value_added(m, va, mines, 100.0).sum() == pytest.approx(
         float(others.sum() + 0.5 * (~mines & serv_rows).sum() + mines.sum())
     )  # the first call sets the coal price of reference: mines at 1
     assert m.coal_price_start == 100.0
-    got = production.real_value_added(m, va, ordinary, mines, 250.0)  # coal 2.5 times dearer
+    got = production.real_value_added(m, va, mines, 250.0)  # coal 2.5 times dearer
     want = others.sum() + 0.5 * (~mines & serv_rows).sum() + mines.sum() / 2.5
     assert got.sum() == pytest.approx(float(want))
     # by sector: every services row (public units included) at half
