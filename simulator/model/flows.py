@@ -87,6 +87,9 @@ declare(
     Flow("liquidation_to_state", FIRMS, CENTRAL),
     Flow("loan_interest_firms", FIRMS, BANKS),
     Flow("migrants_savings_in", ROW, HH),
+    Flow("outside_investment_land", ROW, CITY, budget="land"),
+    Flow("purchases_local_outside", ROW, FIRMS),
+    Flow("purchases_imported_outside", ROW, ROW),  # outside investors buy from outside the city what its firms cannot supply
     Flow("migrants_savings_out", HH, ROW),
     Flow("net_wages", FIRMS, HH),
     Flow("pension_contributions_employee", FIRMS, SSF),

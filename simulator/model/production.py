@@ -13,6 +13,11 @@ Demand for each sector's goods comes from four payers:
   programmes' construction works;
 * firms: investment and entrants' start-up capital (decided by
   :func:`simulator.model.firm_dynamics.plan`), split by ``investment_goods_share``;
+* outside investors: fixed investment financed from outside the city, per resident
+  (``world.fixed_investment_yuan_per_resident_per_year`` x
+  ``world.outside_financed_share_of_fixed_investment``); its land part
+  (``land_revenue_share_of_construction``) is paid to the city as land revenue, the rest is
+  split by ``investment_goods_share``;
 * the rest of the world: the sector's start-year external demand x its
   ``external_demand_index``. Start-year external demand is not a free
   parameter: it is the part of the sector's initial capacity that local
@@ -348,7 +353,18 @@ def step(model: CityModel) -> None:
 
     d_firm = model.pending_investment * inv_share
     d_firm[SERV] += float(social_firms.sum())
-    d_local = d_hh + d_gov + d_firm
+    model.month_flows["city_investment"] += other * pf.investment_share_of_other_spending + prog.city_construction
+
+    # fixed investment financed from outside the city (central projects, outside firms and
+    # developers, bank-financed platforms), as firm_dynamics.plan placed it: its land part is paid
+    # to the city, the rest buys investment goods here; what the city's firms cannot supply is built
+    # and equipped from outside
+    outside = model.outside_investment  # (placed by firm_dynamics.plan)
+    land_out = pf.land_revenue_share_of_construction * outside
+    model.pay("outside_investment_land", land_out)
+    d_out = (outside - land_out) * inv_share
+    model.month_flows["outside_investment"] += outside
+    d_local = d_hh + d_gov + d_firm + d_out
 
     # ---- capacity and sales of ordinary (non-mine, non-public) firms
     L = model.workers  # set by the labour market this month; no job changes since
@@ -371,7 +387,7 @@ def step(model: CityModel) -> None:
     share_f = np.divide(cap_f, cap_s[f.sector[:nf]], out=np.zeros(nf), where=cap_s[f.sector[:nf]] > 0)
     sales = (served * demand)[f.sector[:nf]] * share_f
 
-    for d, tag in ((d_hh, "households"), (d_gov, "city"), (d_firm, "firms")):
+    for d, tag in ((d_hh, "households"), (d_gov, "city"), (d_firm, "firms"), (d_out, "outside")):
         model.pay(f"purchases_local_{tag}", float((served * d).sum()))
         model.pay(f"purchases_imported_{tag}", float(((1.0 - served) * d).sum()))
     model.pay("consumption_imports", imports_direct)

@@ -489,6 +489,13 @@ class SectorCfg(Strict):
     local_consumption_share: Share = 0.0
     consumption_income_elasticity: Annotated[float, Field(ge=0.0, le=5.0)] = 1.0  # Engel: the share's elasticity to consumption per resident (1: homothetic)
     investment_goods_share: Share = 0.0
+    takes_outside_capital: bool = Field(
+        False,
+        description=(
+            "outside investors place productive capital in this sector's firms where its demand exceeds "
+            "what their capital can supply (world.productive_share_of_outside_investment)"
+        ),
+    )
     intermediate_import_share: Annotated[float, Field(ge=0.0, lt=1.0)]  # of sales: below 1, the rest is value added (capacity divides by 1 - it)
     mean_firm_size_persons: Positive
     min_skill: Literal["low", "medium", "high"] = "low"
@@ -757,6 +764,31 @@ class WorldCfg(Strict):
     local_wage_ratio_to_national: Positive
     coal_price_yuan_per_tonne: NonNegSeries
     cpi_index: dict[Year, Positive]
+    fixed_investment_yuan_per_resident_per_year: NonNegSeries = Field(
+        default_factory=lambda: {2000: 0.0},
+        description=(
+            "the city's fixed-asset investment (all payers) per resident, yuan of 2000 a year: the "
+            "investment the country placed in a city like this one (a world input; 0 = none)"
+        ),
+    )
+    productive_share_of_outside_investment: Share = Field(
+        0.0,
+        description=(
+            "share of the outside-financed investment that is firms' productive capital (plant and "
+            "equipment of the sectors that take outside capital, placed where demand exceeds what their "
+            "capital supplies; what finds no such use is not invested); the rest is buildings and "
+            "infrastructure, demand for the construction and equipment it buys"
+        ),
+    )
+    outside_financed_share_of_fixed_investment: Share = Field(
+        0.0,
+        description=(
+            "share of that investment financed from outside the city (central projects, outside "
+            "firms and developers, bank-financed platforms): it buys investment goods in the city "
+            "(outside contractors and equipment beyond the city's capacity) and pays for land; the "
+            "rest of the series is the investment the model's own firms, city and programmes make"
+        ),
+    )
 
 
 # ------------------------------------------------------------------------- levers

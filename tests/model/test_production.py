@@ -10,8 +10,8 @@ from simulator.model.accounts import CENTRAL, CITY, FIRMS, ROW
 from simulator.model.production import mine_output, mine_technology
 from simulator.model.sectors import N_SECTORS, PUBLIC
 
-LOCAL = ("purchases_local_households", "purchases_local_city", "purchases_local_firms")
-IMPORTED = ("purchases_imported_households", "purchases_imported_city", "purchases_imported_firms")
+LOCAL = ("purchases_local_households", "purchases_local_city", "purchases_local_firms", "purchases_local_outside")
+IMPORTED = ("purchases_imported_households", "purchases_imported_city", "purchases_imported_firms", "purchases_imported_outside")
 
 
 @pytest.fixture
