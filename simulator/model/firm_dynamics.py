@@ -125,54 +125,19 @@ def plan(model: CityModel) -> None:
     model.pay("land_sales", land)  # (the investing firms' cash paid it with the investment)
     model.pending_investment = spending - land
     model.month_flows["firm_investment"] += spending
-    model.outside_investment = place_outside_capital(model, pressure)
+    model.outside_investment = outside_investment_offered(model)
 
 
 def outside_investment_offered(model: CityModel) -> float:
-    """Fixed investment financed from outside the city on offer this month (yuan): the world
-    input per resident x the outside-financed share x the residents, over 12."""
+    """Fixed investment financed from outside the city this month (yuan): the world input per
+    resident x the outside-financed share x the residents, over 12. It is buildings and
+    infrastructure, spent whatever the city's demand (:func:`simulator.model.production.step`);
+    productive capital financed from outside is the entrants' capital above."""
     w = model.scenario.world
     return (
         model.s(w.fixed_investment_yuan_per_resident_per_year) * w.outside_financed_share_of_fixed_investment
         / 12.0 * model.population
     )
-
-
-def place_outside_capital(model: CityModel, pressure: np.ndarray) -> float:
-    """Outside-financed investment of the month; returns what is spent (yuan).
-
-    Its productive part (``world.productive_share_of_outside_investment``) becomes capital of the
-    ordinary firms of the sectors that take outside capital, where last month's demand exceeded
-    what their capital could supply fully staffed: the capital that would close the gap
-    (``(pressure - 1) x`` the sector's capital), shared among the sectors in proportion to it when
-    the offer is short, and among a sector's firms in proportion to their capital. What finds no
-    such use is not invested (the investors go elsewhere). The rest (buildings and infrastructure)
-    is spent whatever the city's demand. Outside investors own the capital: no money moves within
-    the city; the spending is demand for investment goods (:func:`simulator.model.production.step`).
-    """
-    offered = outside_investment_offered(model)
-    if offered <= 0.0:
-        return 0.0
-    f = model.firms
-    nf = f.n
-    productive = offered * model.scenario.world.productive_share_of_outside_investment
-    takes = np.array([cfg.takes_outside_capital for cfg in model.sector_cfg])
-    if productive <= 0.0 or not takes.any():
-        return offered - productive
-    sector = f.sector[:nf]
-    rows = _ordinary(model) & takes[sector]  # (this month's entrants included)
-    capital_s = np.bincount(sector, weights=np.where(rows, f.capital[:nf], 0.0), minlength=N_SECTORS)
-    need = np.where(takes, np.maximum(pressure - 1.0, 0.0) * capital_s, 0.0)
-    total_need = float(need.sum())
-    if total_need <= 0.0:
-        return offered - productive
-    placed_s = need * min(1.0, productive / total_need)
-    # per row: the sector's placement in proportion to the row's capital
-    frac = np.divide(f.capital[:nf], capital_s[sector], out=np.zeros(nf), where=rows & (capital_s[sector] > 0))
-    f.capital[:nf] += placed_s[sector] * frac  # (a row's capital is its firms' total, in yuan)
-    placed = float(placed_s.sum())
-    model.month_flows["outside_capital_placed"] += placed
-    return offered - productive + placed
 
 
 def pay_fund(model: CityModel, amount: float, kind: str) -> None:

@@ -167,8 +167,7 @@ INDICATORS: list[Indicator] = [
     Indicator("services_price_index", "ratio to the start (December)", "Price of local services relative to the national consumer price index", DECEMBER),
     Indicator("average_wage_fixed_mix", "yuan/year", "Average wage with last year's job mix (chained: wage growth within sectors, not from jobs moving between them)", DERIVED),
     Indicator("city_investment", "yuan/year", "Fixed investment of the city: the investment part of its other spending and its programmes' construction works", YEAR_SUM),
-    Indicator("outside_investment", "yuan/year", "Fixed investment financed from outside the city (land included)", YEAR_SUM),
-    Indicator("outside_capital_placed", "yuan/year", "Productive capital placed by outside investors in the city's firms (part of outside_investment)", YEAR_SUM),
+    Indicator("outside_investment", "yuan/year", "Fixed investment financed from outside the city: buildings and infrastructure (land included)", YEAR_SUM),
     Indicator("fixed_investment", "yuan/year", "Fixed investment, all payers (firms, the city and its programmes, outside investors; land included)", YEAR_SUM),
 ]
 """Every city indicator, in the order of the table's columns (after ``year``)."""
@@ -190,7 +189,6 @@ MONTH_FLOWS: list[str] = [
     "surplus_spending", "expected_income_ratio", "expected_income_ratio_rural", "individual_out_migrants", "graduates_staying_away",
     "return_migrants", "informal_earnings", "early_retirements", "hires", "hires_from_informal",
     "hires_first_job", "quits", "layoffs", "outside_investment", "city_investment",
-    "outside_capital_placed",
 ]
 """The flows the mechanisms add up each month (``model.month_flows[name] += ...``); each feeds
 the indicator of the same name, or the one :data:`FLOW_INDICATOR` names."""
@@ -422,7 +420,6 @@ class IndicatorRecorder:
         row["firm_investment"] = yf["firm_investment"]
         row["outside_investment"] = yf["outside_investment"]
         row["city_investment"] = yf["city_investment"]
-        row["outside_capital_placed"] = yf["outside_capital_placed"]
         row["fixed_investment"] = yf["firm_investment"] + yf["city_investment"] + yf["outside_investment"]
         # programmes of the levers
         row["subsidence_relocated_in_year"] = yf["subsidence_rehoused_households"]

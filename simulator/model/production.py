@@ -15,9 +15,9 @@ Demand for each sector's goods comes from four payers:
   :func:`simulator.model.firm_dynamics.plan`), split by ``investment_goods_share``;
 * outside investors: fixed investment financed from outside the city, per resident
   (``world.fixed_investment_yuan_per_resident_per_year`` x
-  ``world.outside_financed_share_of_fixed_investment``); its land part
-  (``land_revenue_share_of_construction``) is paid to the city as land revenue, the rest is
-  split by ``investment_goods_share``;
+  ``world.outside_financed_share_of_fixed_investment``); its net land revenue
+  (``land_revenue_share_of_outside_investment``) is paid to the city, the rest is split by
+  ``investment_goods_share``;
 * the rest of the world: the sector's start-year external demand x its
   ``external_demand_index``. Start-year external demand is not a free
   parameter: it is the part of the sector's initial capacity that local
@@ -355,14 +355,15 @@ def step(model: CityModel) -> None:
     d_firm[SERV] += float(social_firms.sum())
     model.month_flows["city_investment"] += other * pf.investment_share_of_other_spending + prog.city_construction
 
-    # fixed investment financed from outside the city (central projects, outside firms and
-    # developers, bank-financed platforms), as firm_dynamics.plan placed it: its land part is paid
-    # to the city, the rest buys investment goods here; what the city's firms cannot supply is built
-    # and equipped from outside
-    outside = model.outside_investment  # (placed by firm_dynamics.plan)
-    land_out = pf.land_revenue_share_of_construction * outside
+    # fixed investment financed from outside the city (central projects, outside developers,
+    # bank-financed platforms: buildings and infrastructure): its net land revenue is paid to the
+    # city, the rest buys investment goods here; what the city's firms cannot supply is built and
+    # equipped from outside
+    outside = model.outside_investment  # (set by firm_dynamics.plan)
+    land_out = pf.land_revenue_share_of_outside_investment * outside
     model.pay("outside_investment_land", land_out)
     d_out = (outside - land_out) * inv_share
+    model.outside_demand = d_out
     model.month_flows["outside_investment"] += outside
     d_local = d_hh + d_gov + d_firm + d_out
 

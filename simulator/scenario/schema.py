@@ -419,9 +419,10 @@ class DemographyCfg(Strict):
     gompertz_slope_per_year: Positive
     newborn_skill_shares: SkillShares
     school_leaving_age_years: Annotated[dict[Literal["low", "medium", "high"], Annotated[int, Field(ge=10, le=30)]], AfterValidator(_each_skill)]
-    retirement_age_men_years: Series
-    retirement_age_women_workers_years: Series
-    retirement_age_women_cadres_years: Series
+    # statutory retirement ages (years; a person of age 0-120 is modelled, so ages outside 30-90 are typos)
+    retirement_age_men_years: dict[Year, Annotated[float, Field(ge=30, le=90)]]
+    retirement_age_women_workers_years: dict[Year, Annotated[float, Field(ge=30, le=90)]]
+    retirement_age_women_cadres_years: dict[Year, Annotated[float, Field(ge=30, le=90)]]
     farm_work_until_age_years: Annotated[int, Field(ge=40, le=90)]  # farmers have no statutory retirement age: those working on farms stop at this age
 
     _v = field_validator(
@@ -489,13 +490,6 @@ class SectorCfg(Strict):
     local_consumption_share: Share = 0.0
     consumption_income_elasticity: Annotated[float, Field(ge=0.0, le=5.0)] = 1.0  # Engel: the share's elasticity to consumption per resident (1: homothetic)
     investment_goods_share: Share = 0.0
-    takes_outside_capital: bool = Field(
-        False,
-        description=(
-            "outside investors place productive capital in this sector's firms where its demand exceeds "
-            "what their capital can supply (world.productive_share_of_outside_investment)"
-        ),
-    )
     intermediate_import_share: Annotated[float, Field(ge=0.0, lt=1.0)]  # of sales: below 1, the rest is value added (capacity divides by 1 - it)
     mean_firm_size_persons: Positive
     min_skill: Literal["low", "medium", "high"] = "low"
@@ -716,6 +710,13 @@ class PublicFinanceCfg(Strict):
     other_spending_yuan_per_resident_per_year: NonNegSeries
     public_wage_relative_to_average: Positive
     land_revenue_share_of_construction: Share
+    land_revenue_share_of_outside_investment: Share = Field(
+        0.0,
+        description=(
+            "net land revenue the city keeps per yuan of outside-financed investment (land-sale "
+            "revenue less compensation and land development)"
+        ),
+    )
     debt_limit_years_of_revenue: NonNeg
     interest_rate_per_year: NonNeg
     dibao_line_yuan_per_person_month: NonNegSeries
@@ -771,22 +772,14 @@ class WorldCfg(Strict):
             "investment the country placed in a city like this one (a world input; 0 = none)"
         ),
     )
-    productive_share_of_outside_investment: Share = Field(
-        0.0,
-        description=(
-            "share of the outside-financed investment that is firms' productive capital (plant and "
-            "equipment of the sectors that take outside capital, placed where demand exceeds what their "
-            "capital supplies; what finds no such use is not invested); the rest is buildings and "
-            "infrastructure, demand for the construction and equipment it buys"
-        ),
-    )
     outside_financed_share_of_fixed_investment: Share = Field(
         0.0,
         description=(
-            "share of that investment financed from outside the city (central projects, outside "
-            "firms and developers, bank-financed platforms): it buys investment goods in the city "
-            "(outside contractors and equipment beyond the city's capacity) and pays for land; the "
-            "rest of the series is the investment the model's own firms, city and programmes make"
+            "outside-financed investment as a share of that series (central projects, outside "
+            "developers, bank-financed platforms): buildings and infrastructure, bought from the "
+            "city's firms up to their capacity and from outside beyond it, and land; it comes on top "
+            "of what the model's own firms (their entrants' capital included, itself financed from "
+            "outside), city and programmes invest"
         ),
     )
 
