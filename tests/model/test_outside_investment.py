@@ -61,11 +61,11 @@ def test_land_is_paid_to_the_city_and_the_rest_buys_investment_goods_here_or_out
     inv_share = m.sector_par["investment_goods_share"]
     assert inv_share.sum() == pytest.approx(1.0)
     for month in seen:
-        O, led = month["outside"], month["ledger"]
-        assert O > 0
-        assert led["outside_investment_land"] == pytest.approx(0.05 * O, rel=1e-9)
+        spent, led = month["outside"], month["ledger"]
+        assert spent > 0
+        assert led["outside_investment_land"] == pytest.approx(0.05 * spent, rel=1e-9)
         # by sector: the investment-goods shares of what is left after land
-        np.testing.assert_allclose(month["demand_out"], 0.95 * O * inv_share, rtol=1e-12)
+        np.testing.assert_allclose(month["demand_out"], 0.95 * spent * inv_share, rtol=1e-12)
         # the city's firms serve each sector's demand up to their capacity, in proportion for every payer
         served = np.divide(
             np.minimum(month["capacity"], month["demand"]), month["demand"],
