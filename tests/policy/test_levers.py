@@ -76,8 +76,11 @@ def test_transfer_lever_raises_transfers_received(load_tiny, run_columns) -> Non
 def test_shantytown_lever_rehouses_households_and_drives_construction(
     load_tiny, run_columns
 ) -> None:
-    base = run_columns(load_tiny(f"{S}.enabled=false"))
-    sc = load_tiny(f"{S}.start_year=2000", f"{S}.households_per_year={{2000: 60}}")
+    # without outside-financed investment, which keeps the city's construction firms at capacity (the
+    # lever's works would then be built by outside contractors: more imports, no more local output)
+    no_outside = "world.outside_financed_share_of_fixed_investment=0"
+    base = run_columns(load_tiny(f"{S}.enabled=false", no_outside))
+    sc = load_tiny(f"{S}.start_year=2000", f"{S}.households_per_year={{2000: 60}}", no_outside)
     lever = run_columns(sc)
     cost = sc.levers.shantytown_renovation.cost_yuan_per_household
     np.testing.assert_array_equal(lever["shantytown_rehoused_in_year"], 60.0)
