@@ -768,8 +768,9 @@ class WorldCfg(Strict):
     fixed_investment_yuan_per_resident_per_year: NonNegSeries = Field(
         default_factory=lambda: {2000: 0.0},
         description=(
-            "the city's fixed-asset investment (all payers) per resident, yuan of 2000 a year: the "
-            "investment the country placed in a city like this one (a world input; 0 = none)"
+            "the city's fixed-asset investment (all payers) per resident, constant yuan of "
+            "city.money_base_year a year: the investment the country placed in a city like this one "
+            "(a world input; 0 = none)"
         ),
     )
     outside_financed_share_of_fixed_investment: Share = Field(
