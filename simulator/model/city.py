@@ -286,7 +286,7 @@ class CityModel(mesa.Model):
         self.coal_price_start: float | None = None  # the first month's coal price (production: gdp_real)
         self.month_va_region = np.zeros(self.regions.n)
         self.pending_investment = 0.0  # investment spending ordered this month (firm dynamics)
-        self.outside_investment = 0.0  # outside-financed investment spent this month (firm dynamics)
+        self.outside_investment = 0.0  # outside-financed investment spent this month (production)
         self.outside_demand = np.zeros(N_SECTORS)  # its demand for investment goods by sector (production)
         self.region_flows: dict[str, np.ndarray] = {}  # the month's flows by region (regions)
         rng = self.streams["init"]

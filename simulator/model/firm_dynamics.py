@@ -15,7 +15,8 @@
     later (shortened by the approvals lever). An entrant's capital is financed
     by outside investors (and the fund) and spent on investment goods when it
     starts; the land part of investment spending is paid to the city as
-    land-sale revenue.
+    land-sale revenue. (The buildings and infrastructure financed from outside
+    the city are demand in :func:`simulator.model.production.outside_investment`.)
 
 ``exit_and_close`` (end of the month):
     a mine closes when its reserves fall below the workable minimum or after
@@ -125,19 +126,7 @@ def plan(model: CityModel) -> None:
     model.pay("land_sales", land)  # (the investing firms' cash paid it with the investment)
     model.pending_investment = spending - land
     model.month_flows["firm_investment"] += spending
-    model.outside_investment = outside_investment_offered(model)
 
-
-def outside_investment_offered(model: CityModel) -> float:
-    """Fixed investment financed from outside the city this month (yuan): the world input per
-    resident x the outside-financed share x the residents, over 12. It is buildings and
-    infrastructure, spent whatever the city's demand (:func:`simulator.model.production.step`);
-    productive capital financed from outside is the entrants' capital above."""
-    w = model.scenario.world
-    return (
-        model.s(w.fixed_investment_yuan_per_resident_per_year) * w.outside_financed_share_of_fixed_investment
-        / 12.0 * model.population
-    )
 
 
 def pay_fund(model: CityModel, amount: float, kind: str) -> None:

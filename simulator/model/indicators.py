@@ -298,7 +298,6 @@ class IndicatorRecorder:
         model.month_va_real = np.zeros(N_SECTORS)
         model.month_va_region = np.zeros(model.regions.n)
         model.pending_investment = 0.0
-        model.outside_investment = 0.0
 
     def record_month(self, model: CityModel) -> None:
         yf = self._year_flows

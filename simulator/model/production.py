@@ -297,6 +297,18 @@ def update_local_prices(model: CityModel) -> None:
     model.sector_price *= ratio**kappa * (cost / model.sector_price) ** lam
 
 
+def outside_investment(model: CityModel) -> float:
+    """Fixed investment financed from outside the city this month (yuan): the world input per
+    resident x the outside-financed share x the residents, over 12. It is buildings and
+    infrastructure, spent whatever the city's demand; productive capital financed from outside is
+    the entrants' capital (:func:`simulator.model.firm_dynamics.plan`)."""
+    w = model.scenario.world
+    return (
+        model.s(w.fixed_investment_yuan_per_resident_per_year) * w.outside_financed_share_of_fixed_investment
+        / 12.0 * model.population
+    )
+
+
 def step(model: CityModel) -> None:
     """Demand, sales, costs, taxes and profits of one month."""
     sc = model.scenario
@@ -359,7 +371,8 @@ def step(model: CityModel) -> None:
     # bank-financed platforms: buildings and infrastructure): its net land revenue is paid to the
     # city, the rest buys investment goods here; what the city's firms cannot supply is built and
     # equipped from outside
-    outside = model.outside_investment  # (set by firm_dynamics.plan)
+    outside = outside_investment(model)
+    model.outside_investment = outside
     land_out = pf.land_revenue_share_of_outside_investment * outside
     model.pay("outside_investment_land", land_out)
     d_out = (outside - land_out) * inv_share
