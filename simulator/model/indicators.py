@@ -166,6 +166,7 @@ INDICATORS: list[Indicator] = [
     Indicator("employment_secondary", "persons", "Employment in mining, coal-dependent industry, manufacturing, construction and new industries (the census's secondary sector)", DERIVED),
     Indicator("services_price_index", "ratio to the start (December)", "Price of local services relative to the national consumer price index", DECEMBER),
     Indicator("average_wage_fixed_mix", "yuan/year", "Average wage with last year's job mix (chained: wage growth within sectors, not from jobs moving between them)", DERIVED),
+    Indicator("average_wage_nonfarm_fixed_mix", "yuan/year", "Average wage of the non-farm jobs (the statistics' urban units: farm households' earnings are not wages) with last year's job mix, chained as average_wage_fixed_mix", DERIVED),
     Indicator("city_investment", "yuan/year", "Fixed investment of the city: the investment part of its other spending and its programmes' construction works", YEAR_SUM),
     Indicator("outside_investment", "yuan/year", "Fixed investment financed from outside the city: buildings and infrastructure (land included)", YEAR_SUM),
     Indicator("fixed_investment", "yuan/year", "Fixed investment, all payers (firms, the city and its programmes, outside investors; land included)", YEAR_SUM),
@@ -285,7 +286,8 @@ class IndicatorRecorder:
         self._year_va_real = np.zeros(N_SECTORS)
         self._year_income = 0.0
         self._sfc_err = 0.0
-        self._wage_mix: tuple[np.ndarray, np.ndarray, float] | None = None  # last year's (jobs, mean wage) by sector and chained index
+        # last year's (jobs, mean wage) by sector and chained index, by the sectors it covers
+        self._wage_mix: dict[str, tuple[np.ndarray, np.ndarray, float]] = {}
         self.begin_month(model)
         self.regional = RegionalRecorder(model)
 
@@ -327,23 +329,26 @@ class IndicatorRecorder:
             self._year_income = 0.0
             model.max_stock_flow_error_year = 0.0
 
-    def _fixed_mix_wage(self, model: CityModel, emp_rows: np.ndarray, average: float) -> float:
-        """A chained Laspeyres index of the average wage (yuan/year): the first year's average wage,
-        then each year moved by the sectors' mean-wage growth weighted by the year before's jobs
-        (over the sectors with workers in both years), so that jobs moving between sectors of
-        different pay do not move it."""
+    def _fixed_mix_wage(self, model: CityModel, emp_rows: np.ndarray, key: str, covered: np.ndarray) -> float:
+        """A chained Laspeyres index of the average wage (yuan/year) of the jobs in the ``covered``
+        sectors (a boolean mask): the first year's average wage of those jobs, then each year moved
+        by the sectors' mean-wage growth weighted by the year before's jobs (over the covered
+        sectors with workers in both years), so that jobs moving between sectors of different pay
+        do not move it. ``key`` names the index's state from year to year."""
         sector = model.firms.sector[model.persons.employer[emp_rows]]
         jobs = np.bincount(sector, minlength=N_SECTORS).astype(float)
         pay = np.bincount(sector, weights=model.persons.wage[emp_rows].astype(np.float64), minlength=N_SECTORS)
+        jobs, pay = np.where(covered, jobs, 0.0), np.where(covered, pay, 0.0)
         mean = np.divide(pay, jobs, out=np.zeros(N_SECTORS), where=jobs > 0) * 12.0
-        if self._wage_mix is None:
-            index = average
+        previous = self._wage_mix.get(key)
+        if previous is None:
+            index = float(pay.sum() / jobs.sum()) * 12.0 if jobs.sum() > 0 else 0.0
         else:
-            jobs0, mean0, index0 = self._wage_mix
+            jobs0, mean0, index0 = previous
             both = (jobs0 > 0) & (jobs > 0) & (mean0 > 0)
             w = jobs0[both]
             index = index0 * float((w * mean[both] / mean0[both]).sum() / w.sum()) if w.sum() > 0 else index0
-        self._wage_mix = (jobs, mean, index)
+        self._wage_mix[key] = (jobs, mean, index)
         return index
 
     def _year_row(self, model: CityModel) -> dict[str, float]:
@@ -383,7 +388,9 @@ class IndicatorRecorder:
         yf = self._year_flows
         row["coal_output_tonnes"] = yf["coal_output_tonnes"]
         row["average_wage"] = float(p.wage[emp_rows].mean()) * 12.0 if len(emp_rows) else 0.0
-        row["average_wage_fixed_mix"] = self._fixed_mix_wage(model, emp_rows, row["average_wage"])
+        every = np.ones(N_SECTORS, dtype=bool)
+        row["average_wage_fixed_mix"] = self._fixed_mix_wage(model, emp_rows, "all", every)
+        row["average_wage_nonfarm_fixed_mix"] = self._fixed_mix_wage(model, emp_rows, "nonfarm", every & (np.arange(N_SECTORS) != AGRI))
         row["household_disposable_income_per_capita"] = self._year_income / max(pop, 1.0)
         members = hh.members[: hh.n]
         inc = model.hh_income[: hh.n]

@@ -36,6 +36,7 @@ def table(u: np.ndarray, *, gdp=None, vacancies=None, wage=None, services=None, 
     t["gdp_services"] = t["gdp_total"] * (0.4 if services is None else services)
     t["gdp_real"] = t["gdp_total"]  # (prices flat)
     t["average_wage_fixed_mix"] = t["average_wage"]  # (one job mix)
+    t["average_wage_nonfarm_fixed_mix"] = t["average_wage"]  # (no farms)
     for k, v in extra.items():
         t[k] = v
     return t
@@ -89,6 +90,30 @@ def test_the_wage_curve_is_estimated_net_of_the_citys_trend() -> None:
     assert dg.ols_slope(*dg.wage_curve_points_net_of_trend(table(u, wage=wage), NATIONAL)) == pytest.approx(-0.1, abs=1e-9)
     # unemployment moving only with the trend: the curve is not identified
     assert math.isnan(dg.wage_curve_elasticity(table(0.08 * np.exp(0.02 * t), wage=wage), NATIONAL))
+
+
+def test_paired_wage_curve_recovers_a_known_elasticity_and_a_flat_wage() -> None:
+    """Two regions sharing the year effects (the national wage and a common drift) whose
+    unemployment differs by a demand shock: the paired estimate is the curve's elasticity, whatever
+    the shared drift; a wage that does not answer unemployment gives 0."""
+    rng = np.random.default_rng(6)
+    national = np.array([series_at(NATIONAL, y) for y in YEARS])
+    u = 0.08 * np.exp(0.02 * (YEARS - YEARS[0]) + rng.normal(0.0, 0.1, len(YEARS)))
+    shocked = np.where(YEARS >= 2010, u * np.exp(-rng.uniform(0.05, 0.2, len(YEARS))), u)
+    for elasticity in (-0.1, -0.3):
+        base = table(u, wage=national * 0.8 * u**elasticity)
+        variant = table(shocked, wage=national * 0.8 * shocked**elasticity)
+        assert dg.wage_curve_paired(base, variant, 2010) == pytest.approx(elasticity, abs=1e-9)
+        x, y = dg.wage_curve_paired_points(base, variant, 2010)
+        assert len(x) == dg.WAGE_CURVE_YEARS and np.allclose(y, elasticity * x)
+    flat = table(shocked, wage=national * 0.8)
+    assert dg.wage_curve_paired(table(u, wage=national * 0.8), flat, 2010) == pytest.approx(0.0, abs=1e-12)
+    # the span is cut at the run's end: 2016-2020 are the years both runs report
+    x, _ = dg.wage_curve_paired_points(table(u), flat, 2016)
+    assert len(x) == 5
+    # no year in the run, or unemployment not moved: no estimate
+    assert math.isnan(dg.wage_curve_paired(table(u), flat, 2030))
+    assert math.isnan(dg.wage_curve_paired(table(u), table(u), 2010))
 
 
 def test_services_share_slope_on_log_income() -> None:
@@ -146,12 +171,17 @@ def test_diagnose_gives_every_check_with_interval_and_verdict() -> None:
         runs.append(table(u, gdp=gdp, vacancies=(0.06 - 0.3 * u) * LABOUR, city_spending=np.full(len(YEARS), 1e9),
                           transfers_received=np.full(len(YEARS), 5e8)))
     checks = dg.diagnose(runs, national_wage=NATIONAL, shock_year=2010)
-    assert [c.check for c in checks] == ["1 okun", "2 beveridge", "3 wage curve", "3 wage curve, no trend", "4 services"]
+    # without the demand variant check 3 has only its reported regressions
+    assert [c.check for c in checks] == ["1 okun", "2 beveridge", "3 wage curve, city trend", "3 wage curve, no trend", "4 services"]
     okun, bev = checks[0], checks[1]
     assert okun.result == "pass" and okun.p05 <= okun.estimate <= okun.p95 and okun.n_seeds == 4
     assert bev.estimate == pytest.approx(-0.3, abs=0.05) and bev.result == "pass"
-    assert checks[2].result == "fail"  # a flat wage ratio: elasticity 0, outside [-0.2, -0.05]
-    assert checks[3].result == "n/a" and math.isfinite(checks[3].estimate)  # reported only
+    assert checks[2].result == "n/a" and checks[3].result == "n/a" and math.isfinite(checks[3].estimate)  # reported only
+    # with it: a wage that does not answer the demand variant's lower unemployment fails check 3
+    demand = [t.assign(unemployed_persons=t["unemployed_persons"] * np.where(YEARS >= 2010, 0.9, 1.0)) for t in runs]
+    checks = {c.check: c for c in dg.diagnose(runs, national_wage=NATIONAL, shock_year=2010, demand=demand)}
+    assert checks["3 wage curve"].estimate == pytest.approx(0.0, abs=1e-12) and checks["3 wage curve"].result == "fail"
+    assert "7 okun (demand)" in checks and "7 wage (demand)" not in checks
 
 
 def test_raised_series_leaves_earlier_years_and_raises_later_ones() -> None:
@@ -198,7 +228,9 @@ def test_the_command_writes_its_files_and_a_table_in_80_columns(diagnosed) -> No
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader((out / "diagnose.csv").read_text(encoding="utf-8").splitlines()))
     assert tuple(rows[0]) == dg.CSV_COLUMNS
-    assert [r["check"] for r in rows][:6] == ["1 okun", "2 beveridge", "3 wage curve", "3 wage curve, no trend", "4 services", "5 transfers"]
+    assert [r["check"] for r in rows][:7] == [
+        "1 okun", "2 beveridge", "3 wage curve", "3 wage curve, city trend", "3 wage curve, no trend", "4 services", "5 transfers",
+    ]
     assert {r["result"] for r in rows} <= {"pass", "fail", "n/a"}
     data = json.loads((out / "diagnose.json").read_text(encoding="utf-8"))
     # the tiny city's mines stay open through 2004: the shock year moves to the run's second year
@@ -310,3 +342,27 @@ def test_default_shock_year_leaves_time_before_the_mines_close() -> None:
             for m in ([3, 2, 1, 0, 0], [3, 3, 3, 1, 0], [0, 0, 0, 0, 0])]
     assert dg.last_mine_year(runs) == 2002.5  # median of 2002 and 2003; the run without mines left out
     assert dg.last_mine_year(runs[2:]) is None
+
+
+def test_the_paired_wage_curve_reads_the_models_elasticity(load_tiny, run_columns, monkeypatch) -> None:
+    """Estimator recovery on the model itself (the tiny city, seeds 1-5, outside demand doubled
+    from 2002 to move unemployment clearly): with the model's wage-curve elasticity at 0 check 3's
+    estimate is near 0; at -0.3 it is clearly negative in every seed, so the check reads the
+    mechanism rather than something else that moves wages and unemployment together."""
+    monkeypatch.setattr(dg, "DEMAND_RISE", 1.0)
+    shock = 2002
+    estimates = {}
+    for beta in (0.0, -0.3):
+        sc = load_tiny(f"labour.wage_curve_elasticity={beta}", "run.end_year=2012")
+        overrides = [f"labour.wage_curve_elasticity={beta}", "run.end_year=2012", *dg.demand_overrides(sc, shock)]
+        estimates[beta] = np.array([
+            dg.wage_curve_paired(
+                pd.DataFrame(run_columns(load_tiny(f"labour.wage_curve_elasticity={beta}", "run.end_year=2012", seed=seed))),
+                pd.DataFrame(run_columns(load_tiny(*overrides, seed=seed))),
+                shock,
+            )
+            for seed in range(1, 6)
+        ])
+    assert abs(np.median(estimates[0.0])) < 0.1
+    assert np.median(estimates[-0.3]) < -0.15
+    assert (estimates[-0.3] - estimates[0.0] < -0.05).all()  # paired by seed: lower in each

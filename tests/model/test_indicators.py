@@ -172,19 +172,33 @@ def test_the_parquet_schema_takes_its_units_from_the_declarations(tmp_path, load
 
 def test_fixed_mix_wage_moves_with_wages_within_sectors_not_with_the_mix(load_tiny, build_model) -> None:
     """The chained index starts at the average wage; raising every wage by 10% raises both by 10%;
-    losing the low-paid sector's jobs raises the average wage but not the index."""
-    from simulator.model.sectors import EMPLOYED
+    losing the low-paid sector's jobs raises the average wage but not the index. The non-farm
+    index covers the non-farm jobs only: farm pay does not move it."""
+    from simulator.model.sectors import AGRI, EMPLOYED, N_SECTORS
 
     m = build_model(load_tiny())
     rec = m.recorder
     p, f = m.persons, m.firms
+    every = np.ones(N_SECTORS, dtype=bool)
+    nonfarm = np.arange(N_SECTORS) != AGRI
     emp = np.flatnonzero(p.status[: p.n] == EMPLOYED)
     avg0 = float(p.wage[emp].mean()) * 12.0
-    assert rec._fixed_mix_wage(m, emp, avg0) == pytest.approx(avg0)
+    farm = f.sector[p.employer[emp]] == AGRI
+    assert farm.any() and (~farm).any()
+    nonfarm0 = float(p.wage[emp[~farm]].mean()) * 12.0
+    assert rec._fixed_mix_wage(m, emp, "all", every) == pytest.approx(avg0)
+    assert rec._fixed_mix_wage(m, emp, "nonfarm", nonfarm) == pytest.approx(nonfarm0)
+    # farm pay doubles: the all-jobs index rises, the non-farm one does not
+    p.wage[emp[farm]] *= 2.0
+    assert rec._fixed_mix_wage(m, emp, "nonfarm", nonfarm) == pytest.approx(nonfarm0, rel=1e-6)
+    p.wage[emp[farm]] /= 2.0
+    rec._wage_mix.pop("all")
+    assert rec._fixed_mix_wage(m, emp, "all", every) == pytest.approx(avg0)
     # the same jobs, every wage 10% higher
     p.wage[emp] *= 1.1
     avg1 = float(p.wage[emp].mean()) * 12.0
-    assert rec._fixed_mix_wage(m, emp, avg1) == pytest.approx(1.1 * avg0, rel=1e-5)
+    assert rec._fixed_mix_wage(m, emp, "all", every) == pytest.approx(1.1 * avg0, rel=1e-5)
+    assert rec._fixed_mix_wage(m, emp, "nonfarm", nonfarm) == pytest.approx(1.1 * nonfarm0, rel=1e-5)
     # the lowest-paid sector's jobs go (the mix moves to better-paid sectors): the average rises,
     # the index stays (each remaining sector's mean wage is unchanged)
     sector = f.sector[p.employer[emp]]
@@ -193,7 +207,7 @@ def test_fixed_mix_wage_moves_with_wages_within_sectors_not_with_the_mix(load_ti
     keep = emp[sector != low]
     kept_avg = float(p.wage[keep].mean()) * 12.0
     assert kept_avg > avg1
-    assert rec._fixed_mix_wage(m, keep, kept_avg) == pytest.approx(1.1 * avg0, rel=1e-5)
+    assert rec._fixed_mix_wage(m, keep, "all", every) == pytest.approx(1.1 * avg0, rel=1e-5)
 
 
 def test_hires_are_the_months_hires_summed(load_tiny, build_model) -> None:
