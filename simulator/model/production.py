@@ -17,7 +17,9 @@ Demand for each sector's goods comes from four payers:
   (``world.fixed_investment_yuan_per_resident_per_year`` x
   ``world.outside_financed_share_of_fixed_investment``); its net land revenue
   (``land_revenue_share_of_outside_investment``) is paid to the city, the rest is split by
-  ``investment_goods_share``;
+  ``investment_goods_share``; ``world.outside_built_share_of_outside_investment`` of it is built
+  and equipped by firms from outside the city (bought outside whatever the city's capacity), the
+  rest is offered to the city's firms;
 * the rest of the world: the sector's start-year external demand x its
   ``external_demand_index``. Start-year external demand is not a free
   parameter: it is the part of the sector's initial capacity that local
@@ -365,17 +367,28 @@ def step(model: CityModel) -> None:
 
     d_firm = model.pending_investment * inv_share
     d_firm[SERV] += float(social_firms.sum())
+    # producer services: ordinary firms buy local_services_input_share of their sales (last
+    # month's, as they order inputs for this month's work) from the city's services firms, a part
+    # of their intermediate inputs (intermediate_import_share of sales in all, the rest imported);
+    # what the city's services cannot supply is bought outside
+    sigma = model.sector_par["local_services_input_share"][f.sector[:nf]]
+    buying = f.alive[:nf] & ~f.is_mine[:nf] & (f.ownership[:nf] != PUBLIC)
+    local_inputs = np.where(buying, sigma * f.sales[:nf], 0.0)
+    d_firm[SERV] += float(local_inputs.sum())
     model.month_flows["city_investment"] += other * pf.investment_share_of_other_spending + prog.city_construction
 
     # fixed investment financed from outside the city (central projects, outside developers,
     # bank-financed platforms: buildings and infrastructure): its net land revenue is paid to the
-    # city, the rest buys investment goods here; what the city's firms cannot supply is built and
-    # equipped from outside
+    # city; a share of the works is built and equipped by outside firms under the investors' own
+    # contracts; the rest is offered to the city's firms, and what they cannot supply is built
+    # and equipped from outside too
     outside = outside_investment(model)
     model.outside_investment = outside
     land_out = pf.land_revenue_share_of_outside_investment * outside
     model.pay("outside_investment_land", land_out)
-    d_out = (outside - land_out) * inv_share
+    works = (outside - land_out) * inv_share
+    built_outside = sc.world.outside_built_share_of_outside_investment * works
+    d_out = works - built_outside
     model.outside_demand = d_out
     model.month_flows["outside_investment"] += outside
     d_local = d_hh + d_gov + d_firm + d_out
@@ -404,6 +417,7 @@ def step(model: CityModel) -> None:
     for d, tag in ((d_hh, "households"), (d_gov, "city"), (d_firm, "firms"), (d_out, "outside")):
         model.pay(f"purchases_local_{tag}", float((served * d).sum()))
         model.pay(f"purchases_imported_{tag}", float(((1.0 - served) * d).sum()))
+    model.pay("purchases_imported_outside", float(built_outside.sum()))  # built by outside firms
     model.pay("consumption_imports", imports_direct)
     model.pay("exports", float((served * d_row).sum()))
 
@@ -499,7 +513,7 @@ def step(model: CityModel) -> None:
     )
     # (the firms' cash was settled per row in firm_accounts; model.pay books each flow, the one-balance
     # sectors' stocks, the city's tax revenue and the indicators)
-    model.pay("intermediate_imports", t_inter)
+    model.pay("intermediate_imports", t_inter - float(local_inputs.sum()))  # (the local services were booked with the firms' purchases)
     model.pay("vat_local", vat_local * t_vat)
     model.pay("vat_central", (1 - vat_local) * t_vat)
     model.pay("business_tax", t_bt)

@@ -491,6 +491,10 @@ class SectorCfg(Strict):
     consumption_income_elasticity: Annotated[float, Field(ge=0.0, le=5.0)] = 1.0  # Engel: the share's elasticity to consumption per resident (1: homothetic)
     investment_goods_share: Share = 0.0
     intermediate_import_share: Annotated[float, Field(ge=0.0, lt=1.0)]  # of sales: below 1, the rest is value added (capacity divides by 1 - it)
+    # of sales: the part of those intermediate inputs that is services bought from the city's
+    # services firms (producer services: transport, trade, repair, business services), at most
+    # intermediate_import_share; ordinary firms only (the mines' inputs are a cost per tonne)
+    local_services_input_share: Share = 0.0
     mean_firm_size_persons: Positive
     min_skill: Literal["low", "medium", "high"] = "low"
     entry_rate_per_firm_per_month: NonNeg
@@ -508,6 +512,16 @@ class SectorCfg(Strict):
     # with a local price: the share of the log gap between the price and the sector's unit labour
     # cost index (wages over productivity, 1 at the start) closed each month (0: no cost anchor)
     price_cost_pass_through_per_month: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+
+    @model_validator(mode="after")
+    def _local_services_inputs_within_inputs(self):
+        if self.local_services_input_share > self.intermediate_import_share:
+            raise ValueError(
+                f"local_services_input_share ({self.local_services_input_share}) exceeds "
+                f"intermediate_import_share ({self.intermediate_import_share}): the services bought "
+                "locally are a part of the sector's intermediate inputs"
+            )
+        return self
 
 
 class MineCfg(Strict):
@@ -781,6 +795,15 @@ class WorldCfg(Strict):
             "city's firms up to their capacity and from outside beyond it, and land; it comes on top "
             "of what the model's own firms (their entrants' capital included, itself financed from "
             "outside), city and programmes invest"
+        ),
+    )
+    outside_built_share_of_outside_investment: Share = Field(
+        0.0,
+        description=(
+            "the share of the outside-financed works (after land) built and equipped by firms from "
+            "outside the city under the investors' own contracts (central and provincial builders "
+            "with their own crews, equipment bought outside): bought outside whatever the city's "
+            "capacity; the rest is offered to the city's firms"
         ),
     )
 

@@ -76,6 +76,54 @@ def test_land_is_paid_to_the_city_and_the_rest_buys_investment_goods_here_or_out
         assert led["purchases_imported_outside"] > 0  # construction capacity is short
 
 
+def test_the_outside_built_share_is_bought_outside_whatever_the_capacity(spied) -> None:
+    """With 40% of the works built by outside firms, only 60% is offered to the city's firms (and
+    served up to their capacity); the outside-built part is a purchase outside on top of what the
+    city's firms cannot supply."""
+    m, seen = spied("world.outside_built_share_of_outside_investment=0.4")
+    for _ in range(3):
+        m.step()
+    inv_share = m.sector_par["investment_goods_share"]
+    for month in seen:
+        spent, led = month["outside"], month["ledger"]
+        works = 0.95 * spent * inv_share
+        np.testing.assert_allclose(month["demand_out"], 0.6 * works, rtol=1e-12)
+        served = np.divide(
+            np.minimum(month["capacity"], month["demand"]), month["demand"],
+            out=np.zeros_like(month["demand"]), where=month["demand"] > 0,
+        )
+        assert led["purchases_local_outside"] == pytest.approx(float((served * 0.6 * works).sum()), rel=1e-9)
+        assert led["purchases_imported_outside"] == pytest.approx(
+            float(((1 - served) * 0.6 * works).sum()) + float(0.4 * works.sum()), rel=1e-9
+        )
+        # every yuan of the offer is paid somewhere: land, local or imported
+        assert led["outside_investment_land"] + led["purchases_local_outside"] + led["purchases_imported_outside"] == pytest.approx(spent, rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_outside_built_works_leave_fewer_construction_jobs(load_tiny, build_model, seed) -> None:
+    """Paired on one seed over 2000-2002: with all the works built by outside firms the city has
+    fewer construction jobs and less output than when its firms are offered them; the land
+    revenue is the same (it does not depend on who builds)."""
+
+    def run(built: float) -> list[dict]:
+        m = build_model(load_tiny(
+            f"{SHARE}=0.3", "public_finance.land_revenue_share_of_outside_investment=0.05",
+            f"world.outside_built_share_of_outside_investment={built}", seed=seed,
+        ))
+        m.run()
+        return m.recorder.rows
+
+    local, outside = run(0.0), run(1.0)
+
+    def total(rows, k):
+        return sum(r[k] for r in rows)
+
+    assert total(outside, "employment_construction") < total(local, "employment_construction")
+    assert total(outside, "gdp_total") < total(local, "gdp_total")
+    assert total(outside, "outside_investment") == pytest.approx(total(local, "outside_investment"), rel=0.02)
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_more_outside_investment_raises_land_revenue_output_and_construction(load_tiny, build_model, seed) -> None:
     """The tiny city over 2000-2002 at three outside shares, paired on one seed: land revenue rises
