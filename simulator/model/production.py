@@ -365,15 +365,25 @@ def step(model: CityModel) -> None:
     model.month_spending["programmes"] += prog.city_construction + prog.city_services + social_city
     model.month_flows["social_functions_paid_by_city"] += social_city
 
+    # capacity (gross output) of ordinary (non-mine, non-public) firms
+    L = model.workers  # set by the labour market this month; no job changes since
+    tech = mine_technology(model)  # before this month's depletion
+    va_pw = value_added_per_worker(model, tech)
+    phi = model.sector_par["intermediate_import_share"][f.sector[:nf]]
+    ordinary = f.alive[:nf] & ~f.is_mine[:nf] & (f.ownership[:nf] != PUBLIC)
+    cap_f = np.where(ordinary, va_pw * L * S / (1.0 - phi), 0.0)
+    cap_s = np.bincount(f.sector[:nf], weights=cap_f, minlength=N_SECTORS)
+
     d_firm = model.pending_investment * inv_share
     d_firm[SERV] += float(social_firms.sum())
-    # producer services: ordinary firms buy local_services_input_share of their sales (last
-    # month's, as they order inputs for this month's work) from the city's services firms, a part
-    # of their intermediate inputs (intermediate_import_share of sales in all, the rest imported);
-    # what the city's services cannot supply is bought outside
-    sigma = model.sector_par["local_services_input_share"][f.sector[:nf]]
-    buying = f.alive[:nf] & ~f.is_mine[:nf] & (f.ownership[:nf] != PUBLIC)
-    local_inputs = np.where(buying, sigma * f.sales[:nf], 0.0)
+    # producer services: ordinary firms buy producer_services_local_share of their services inputs
+    # (services_input_share of last month's sales, as they order inputs for this month's work;
+    # in the first month, their capacity: the city starts in balance) from the city's services
+    # firms, a part of their intermediate inputs (intermediate_import_share of sales in all, the
+    # rest imported); what the city's services cannot supply is bought outside
+    sigma = sc.firms.producer_services_local_share * model.sector_par["services_input_share"][f.sector[:nf]]
+    last_sales = cap_f if model.export_base is None else f.sales[:nf]
+    local_inputs = np.where(ordinary, sigma * last_sales, 0.0)
     d_firm[SERV] += float(local_inputs.sum())
     model.month_flows["city_investment"] += other * pf.investment_share_of_other_spending + prog.city_construction
 
@@ -393,14 +403,7 @@ def step(model: CityModel) -> None:
     model.month_flows["outside_investment"] += outside
     d_local = d_hh + d_gov + d_firm + d_out
 
-    # ---- capacity and sales of ordinary (non-mine, non-public) firms
-    L = model.workers  # set by the labour market this month; no job changes since
-    tech = mine_technology(model)  # before this month's depletion
-    va_pw = value_added_per_worker(model, tech)
-    phi = model.sector_par["intermediate_import_share"][f.sector[:nf]]
-    ordinary = f.alive[:nf] & ~f.is_mine[:nf] & (f.ownership[:nf] != PUBLIC)
-    cap_f = np.where(ordinary, va_pw * L * S / (1.0 - phi), 0.0)
-    cap_s = np.bincount(f.sector[:nf], weights=cap_f, minlength=N_SECTORS)
+    # ---- sales of ordinary (non-mine, non-public) firms
     if model.export_base is None:
         # start-year external demand: the part of initial capacity not bought locally
         model.export_base = np.maximum(cap_s - d_local, 0.0)

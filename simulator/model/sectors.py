@@ -38,7 +38,7 @@ SECTOR_ARRAY_FIELDS = (
     "consumption_income_elasticity",
     "investment_goods_share",
     "intermediate_import_share",
-    "local_services_input_share",
+    "services_input_share",
     "capital_per_worker_yuan",
     "relative_wage",
     "pension_coverage_share",

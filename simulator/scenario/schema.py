@@ -491,10 +491,11 @@ class SectorCfg(Strict):
     consumption_income_elasticity: Annotated[float, Field(ge=0.0, le=5.0)] = 1.0  # Engel: the share's elasticity to consumption per resident (1: homothetic)
     investment_goods_share: Share = 0.0
     intermediate_import_share: Annotated[float, Field(ge=0.0, lt=1.0)]  # of sales: below 1, the rest is value added (capacity divides by 1 - it)
-    # of sales: the part of those intermediate inputs that is services bought from the city's
-    # services firms (producer services: transport, trade, repair, business services), at most
-    # intermediate_import_share; ordinary firms only (the mines' inputs are a cost per tonne)
-    local_services_input_share: Share = 0.0
+    # of sales: the part of those intermediate inputs that is services (producer services:
+    # transport, trade, finance, repair, business services), at most intermediate_import_share;
+    # firms.producer_services_local_share of it is bought from the city's services firms (ordinary
+    # firms only: the mines' inputs are a cost per tonne, bought outside)
+    services_input_share: Share = 0.0
     mean_firm_size_persons: Positive
     min_skill: Literal["low", "medium", "high"] = "low"
     entry_rate_per_firm_per_month: NonNeg
@@ -515,11 +516,11 @@ class SectorCfg(Strict):
 
     @model_validator(mode="after")
     def _local_services_inputs_within_inputs(self):
-        if self.local_services_input_share > self.intermediate_import_share:
+        if self.services_input_share > self.intermediate_import_share:
             raise ValueError(
-                f"local_services_input_share ({self.local_services_input_share}) exceeds "
-                f"intermediate_import_share ({self.intermediate_import_share}): the services bought "
-                "locally are a part of the sector's intermediate inputs"
+                f"services_input_share ({self.services_input_share}) exceeds "
+                f"intermediate_import_share ({self.intermediate_import_share}): the services inputs "
+                "are a part of the sector's intermediate inputs"
             )
         return self
 
@@ -557,6 +558,13 @@ class FirmsCfg(Strict):
     entry_cost_share_of_capital: NonNeg
     entry_delay_months: Annotated[int, Field(ge=0, le=60)]
     soe_social_functions_cost_share_of_wage_bill: Share
+    producer_services_local_share: Share = Field(
+        0.0,
+        description=(
+            "the share of the firms' services inputs (sectors.<s>.services_input_share) bought "
+            "from the city's services firms; the rest is bought outside the city"
+        ),
+    )
 
 
 # -------------------------------------------------------------------- households
