@@ -16,11 +16,14 @@ SHARE = "world.outside_financed_share_of_fixed_investment"
 @pytest.fixture
 def spied(load_tiny, build_model, monkeypatch):
     """The tiny city with half of its reported investment financed from outside, net land
-    revenue 5% of it, and a spy on production that keeps each month's outside investment, its
+    revenue 5% of it, every work offered to the city's firms (unless overridden), and a spy on production that keeps each month's outside investment, its
     demand by sector, the sectors' demand and capacity and the month's ledger."""
 
     def make(*overrides: str):
-        m = build_model(load_tiny(f"{SHARE}=0.5", "public_finance.land_revenue_share_of_outside_investment=0.05", *overrides))
+        m = build_model(load_tiny(
+            f"{SHARE}=0.5", "public_finance.land_revenue_share_of_outside_investment=0.05",
+            "world.outside_built_share_of_outside_investment=0", *overrides,
+        ))
         seen: list[dict] = []
         original = production.step
 
