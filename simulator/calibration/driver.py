@@ -331,8 +331,19 @@ def base_candidate(params: Sequence[FreeParameter]) -> Candidate | None:
     return candidate_from_values(params, values)
 
 
+def start_candidate(params: Sequence[FreeParameter], start: dict[str, float]) -> Candidate:
+    """A warm start (``optimiser.starts``) as a candidate: its values, the base values for the
+    parameters it leaves out (checked within bounds when the spec was loaded)."""
+    values: dict[str, float | int] = {}
+    for fp in params:
+        v = start.get(fp.name, fp.base_value)
+        values[fp.name] = int(round(v)) if fp.type == "integer" else float(v)
+    return candidate_from_values(params, values)
+
+
 def search(loaded: LoadedCalibration, ev: Evaluator, on_event: Callable[[Event], None]) -> SearchResult:
-    """Stages 1-3: base values, global design, Nelder-Mead, compass polish; within the budget."""
+    """Stages 1-3: base values and warm starts, global design, Nelder-Mead, compass polish; within
+    the budget."""
     params = loaded.parameters
     seeds = loaded.seeds
     budget = loaded.budget
@@ -354,6 +365,10 @@ def search(loaded: LoadedCalibration, ev: Evaluator, on_event: Callable[[Event],
     if first is not None:
         on_event({"event": "stage", "stage": "base", "candidates": 1})
         record("base", ev.evaluate([first], seeds))
+    starts = [start_candidate(params, s) for s in loaded.spec.optimiser.starts][: max(0, budget - len(result.history))]
+    if starts:
+        on_event({"event": "stage", "stage": "start", "candidates": len(starts)})
+        record("start", ev.evaluate(starts, seeds))
     n_global = min(loaded.spec.optimiser.global_samples, budget - len(result.history))
     if n_global > 0:
         on_event({"event": "stage", "stage": "global", "candidates": n_global})

@@ -500,7 +500,8 @@ def report_markdown(loaded, found, report, manifest, truth, delta, near, prof) -
         "",
         f"Method of simulated moments, common random numbers: every candidate runs on the same {len(loaded.seeds)} seed(s) "
         f"({', '.join(str(s) for s in loaded.seeds)}); objective = weighted mean of squared log deviations. "
-        f"Search: {'the base values, ' if base_row else ''}{o.global_method} design of {sum(r.stage == 'global' for r in found.history)} points, "
+        f"Search: {'the base values, ' if base_row else ''}"
+        f"{_starts_text(sum(r.stage == 'start' for r in found.history))}{o.global_method} design of {sum(r.stage == 'global' for r in found.history)} points, "
         f"then Nelder-Mead ({sum(r.stage == 'local' for r in found.history)} candidates) and a compass polish "
         f"({sum(r.stage == 'polish' for r in found.history)} candidates): {found.local_message or 'not run'}. "
         f"Budget {o.budget} candidates; best found at candidate {found.best.index} ({found.best.stage} stage).",
@@ -595,3 +596,10 @@ def report_markdown(loaded, found, report, manifest, truth, delta, near, prof) -
         "",
     ]
     return "\n".join(out)
+
+
+def _starts_text(n: int) -> str:
+    """The warm starts (``optimiser.starts``) in the report's search line."""
+    if n == 0:
+        return ""
+    return f"{n} warm start{'s' if n > 1 else ''} (the spec's optimiser.starts), "

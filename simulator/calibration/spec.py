@@ -131,6 +131,11 @@ class OptimiserCfg(_Strict):
     local_step: Annotated[float, Field(gt=0.0, le=0.5)] = 0.1
     polish_budget: Annotated[int, Field(ge=0)] = 0
     polish_step: Annotated[float, Field(gt=0.0, le=0.5)] = 0.05
+    # warm starts: candidates evaluated after the base values, before the global design (each
+    # names some free parameters' values, the others take their base values), e.g. a previous
+    # fit's values, so that a refit after a change to the model starts where the last fit ended;
+    # the local search starts from the best candidate of all
+    starts: list[dict[str, float]] = Field(default_factory=list)
 
 
 class ReportCfg(_Strict):
@@ -356,6 +361,7 @@ def load_calibration_spec(path: str | os.PathLike[str], *, budget: int | None = 
     _check_shared_keys(parameters, locs)
     for fp in parameters:
         _check_corners(fp, parameters, raw, raw_locs, locs)
+    _check_starts(spec, parameters, locs)
 
     observed: dict[str, ObservedFigure] = {}
     observed_path = None
@@ -391,6 +397,27 @@ def load_calibration_spec(path: str | os.PathLike[str], *, budget: int | None = 
     loaded.base_sha256 = scenario_sha256(base)
     loaded.fingerprint = _fingerprint(loaded)
     return loaded
+
+
+def _check_starts(spec: CalibrationSpec, parameters: list[FreeParameter], locs: Locations) -> None:
+    """Every warm start names free parameters only, with values within their bounds, and the
+    parameters it leaves out have a base value within theirs."""
+    by_name = {fp.name: fp for fp in parameters}
+    for i, start in enumerate(spec.optimiser.starts):
+        for name, value in start.items():
+            here = ("optimiser", "starts", i, name)
+            fp = by_name.get(name)
+            if fp is None:
+                match = difflib.get_close_matches(name, list(by_name), n=1, cutoff=0.6)
+                raise spec_error(locs, here, f"expected the name of a free parameter, got {name!r}", match[0] if match else None)
+            if not (math.isfinite(value) and fp.low <= value <= fp.high):
+                raise spec_error(locs, here, f"expected a value within the bounds of {name}, {fp.low:g} to {fp.high:g}, got {value:g}")
+        for fp in parameters:
+            if fp.name not in start and (fp.base_value is None or not fp.low <= fp.base_value <= fp.high):
+                raise spec_error(
+                    locs, ("optimiser", "starts", i),
+                    f"the start leaves out {fp.name}, whose base value is not within its bounds: give its value",
+                )
 
 
 def _fingerprint(loaded: LoadedCalibration) -> str:
