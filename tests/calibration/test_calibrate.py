@@ -63,6 +63,29 @@ def test_the_search_recovers_the_parameters_that_made_the_data(recovered) -> Non
     assert "Identification check" in report
 
 
+def test_a_warm_start_is_evaluated_after_the_base_values(tmp_path) -> None:
+    """A warm start at the true values (the farm productivity left to its base value) is the
+    second candidate, its stage 'start', with the parameter it leaves out at its base value; with
+    no budget left after it nothing else runs."""
+    text = SPEC.read_text(encoding="utf-8").replace("base: tiny.yaml", f"base: {SPEC.parent / 'tiny.yaml'}", 1)
+    start = {k: v for k, v in TRUTH.items() if k != "farm_productivity"}
+    inline = ", ".join(f"{k}: {v}" for k, v in start.items())
+    assert "optimiser: {budget: 40," in text
+    spec = tmp_path / "spec.yaml"
+    optimiser = f"optimiser: {{starts: [{{{inline}}}], budget: 2, global_samples: 16, local_method: none}}\n"
+    spec.write_text("".join(optimiser if ln.startswith("optimiser:") else ln for ln in text.splitlines(keepends=True)), encoding="utf-8")
+    loaded = load_calibration_spec(spec)
+    assert loaded.spec.optimiser.starts == [start]
+    run_calibration(spec, out=tmp_path / "out", workers=1, truth=TRUTH_ARGS)
+    rows = read_csv(tmp_path / "out" / "history.csv")
+    assert [r["stage"] for r in rows if r["stage"] != "profile"] == ["base", "start"]  # (the report adds its profiles)
+    base_farm = next(fp for fp in loaded.parameters if fp.name == "farm_productivity").base_value
+    assert float(rows[1]["farm_productivity"]) == pytest.approx(base_farm)
+    assert float(rows[1]["services_productivity"]) == pytest.approx(TRUTH["services_productivity"])
+    assert int(float(rows[1]["unemployed"])) == TRUTH["unemployed"]
+    assert "1 warm start (the spec's optimiser.starts)" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+
+
 def test_the_fitted_fragment_extends_the_base_and_sets_every_fitted_key(recovered) -> None:
     out, s = recovered
     fitted = load_scenario(out / "fitted.yaml")

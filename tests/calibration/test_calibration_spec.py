@@ -86,6 +86,12 @@ def write(folder: Path, body: str, tiny_path: Path) -> Path:
         ("per_evaluation: 1, root: 3}\noptimiser: {budget: 4, global_samples: 4}\nreport: {seeds: 2",
          "per_evaluation: 2, root: 3}\noptimiser: {budget: 4, global_samples: 4}\nreport: {seeds: 3", 22,
          "the report needs at least two groups of 2 seeds"),
+        # a warm start naming a parameter that is not free: did-you-mean from the free ones
+        ("optimiser: {budget: 4, global_samples: 4}", "optimiser: {budget: 4, global_samples: 4, starts: [{matchng: 0.3}]}", 21,
+         "expected the name of a free parameter, got 'matchng'; did you mean 'matching'?"),
+        # a warm start outside the bounds
+        ("optimiser: {budget: 4, global_samples: 4}", "optimiser: {budget: 4, global_samples: 4, starts: [{matching: 0.9}]}", 21,
+         "expected a value within the bounds of matching, 0.1 to 0.8, got 0.9"),
         # multiplying a year the base scenario does not have
         ("key: sectors.agriculture.external_demand_index.*\n    years: [2001, 2100]", "key: sectors.agriculture.external_demand_index.2012", 10,
          "'sectors.agriculture.external_demand_index.2012' has no value in the base scenario to multiply"),
