@@ -783,7 +783,8 @@ class SocialSecurityCfg(Strict):
 
 
 class WorldCfg(Strict):
-    national_average_wage_yuan_per_year: NonNegSeries
+    # Above 0: the city's wages, and the unit labour cost that local prices follow, are ratios to it.
+    national_average_wage_yuan_per_year: dict[Year, Positive]
     local_wage_ratio_to_national: Positive
     coal_price_yuan_per_tonne: NonNegSeries
     cpi_index: dict[Year, Positive]
