@@ -13,7 +13,9 @@ structural change, public finance), not to calibrate:
    demand variant (check 7's, run on the same seeds) are two regions that share the year effects
    and the region effect and differ by a demand shock. The estimate is the paired difference in
    log wage over the paired difference in log unemployment rate, each summed over the
-   :data:`WAGE_CURVE_YEARS` years from the shock year (those in the run). The wage is
+   :data:`WAGE_CURVE_YEARS` years from the shock year (those in the run), pooled over the seeds
+   (the ratio of the sums, with a bootstrap interval over the seeds: a seed whose shock hardly
+   moves unemployment weighs little). The wage is
    ``average_wage_nonfarm_fixed_mix``, the average wage of the non-farm jobs with the job mix of
    the year before, chained: the statistics' wage of urban units (farm households' earnings are
    not wages), and pay for the same job rather than jobs moving between sectors of different pay.
@@ -48,10 +50,11 @@ unemployed_persons)`` (every job seeker, registered or not, over the labour forc
 Estimates: checks 1, 2 and 4 and check 3's reported regressions are computed run by run over the
 years chosen (a regression per seed); checks 3 and 5-7 on each pair of runs sharing a seed (common
 random numbers). The estimate is the median across seeds, the interval the 5% and 95% quantiles
-across seeds (as ``sim compare``); pass or fail is judged on the estimate for checks 1-5 and 7 and
+across seeds (as ``sim compare``), but for check 3, pooled over the seeds with a bootstrap interval
+(:func:`wage_curve_pooled`); pass or fail is judged on the estimate for checks 1-5 and 7 and
 on the interval for check 6.
 
-The estimators (:func:`okun_slope`, :func:`beveridge_slope`, :func:`wage_curve_paired`,
+The estimators (:func:`okun_slope`, :func:`beveridge_slope`, :func:`wage_curve_pooled`,
 :func:`wage_curve_elasticity`,
 :func:`services_income_slope`, :func:`spending_response`, :func:`paired_effect`) are pure functions
 of indicator tables (a DataFrame per run, one row per year, the columns of ``indicators.parquet``);
@@ -100,6 +103,11 @@ WAGE_CURVE_YEARS = 10
 """Check 3 sums the paired wage and unemployment differences over this many years from the shock
 year (the wage curve is a relation between levels: a longer span averages out the noise of a
 small shock)."""
+
+BOOTSTRAP_DRAWS = 2000
+"""Check 3's interval: resamples of the seeds (with replacement) of the pooled ratio."""
+BOOTSTRAP_SEED = 20_160_101
+"""Seed of check 3's bootstrap generator (its own: the interval depends only on the runs)."""
 
 CSV_COLUMNS = (
     "check", "name", "statistic", "unit", "year", "estimate", "p05", "p95", "n_seeds", "expected", "result",
@@ -317,8 +325,9 @@ class Check:
         statistic: the number estimated.
         unit: its unit.
         expected: the expected sign or range, as text.
-        estimate: median across seeds (NaN if no seed gave one).
-        p05, p95: the 90% interval across seeds.
+        estimate: median across seeds (NaN if no seed gave one); check 3: the ratio pooled over
+            the seeds (:func:`wage_curve_pooled`).
+        p05, p95: the 90% interval across seeds; check 3: its bootstrap interval over the seeds.
         values: each seed's value (NaN where a run gave none), in seed order.
         result: ``"pass"``, ``"fail"``, or ``"n/a"`` (no estimate, or nothing expected).
         year: the year of a paired effect (check 6), else None.
@@ -434,12 +443,17 @@ def diagnose(
     ]
     if demand is not None:
         last = shock_year + WAGE_CURVE_YEARS - 1
-        checks.append(_check(
+        sums = [wage_curve_paired_sums(b, v, shock_year) for b, v in zip(base, demand, strict=True)]
+        est, lo, hi = wage_curve_pooled(sums)
+        ok = None if not math.isfinite(est) else WAGE_CURVE_RANGE[0] <= est <= WAGE_CURVE_RANGE[1]
+        log_u = np.array([u for u, _ in sums], float)
+        mean_log_u = float(np.nanmean(log_u)) if np.isfinite(log_u).any() else math.nan
+        checks.append(Check(
             "3 wage curve", "Wage curve (the city and its demand variant as two regions)",
-            f"Δ log non-farm wage / Δ log unemployment rate, demand +{DEMAND_RISE:.0%}, {shock_year}-{last}",
+            f"Σ Δ log non-farm wage / Σ Δ log unemployment rate over the seeds, demand +{DEMAND_RISE:.0%}, "
+            f"{shock_year}-{last} (Σ Δ log unemployment rate {mean_log_u:+.2f} a seed; bootstrap interval)",
             "log per log", f"in [{WAGE_CURVE_RANGE[0]}, {WAGE_CURVE_RANGE[1]}]",
-            [wage_curve_paired(b, v, shock_year) for b, v in zip(base, demand, strict=True)],
-            lambda e, lo, hi: WAGE_CURVE_RANGE[0] <= e <= WAGE_CURVE_RANGE[1],
+            est, lo, hi, [ratio_or_nan(w, u) for u, w in sums], verdict(ok),
         ))
     checks += [
         _check("3 wage curve, city trend", "Wage curve in the city's own years, with its trend",
@@ -484,17 +498,52 @@ def wage_curve_paired_points(
     return du, dw
 
 
-def wage_curve_paired(base: pd.DataFrame, variant: pd.DataFrame, from_year: int, years: int = WAGE_CURVE_YEARS) -> float:
-    """Check 3's estimate: Σ Δ log wage / Σ Δ log unemployment rate between a run and its paired
-    variant (:func:`wage_curve_paired_points`); NaN without a year, where a rate or a wage is not
-    positive, or where unemployment does not move."""
+def wage_curve_paired_sums(
+    base: pd.DataFrame, variant: pd.DataFrame, from_year: int, years: int = WAGE_CURVE_YEARS
+) -> tuple[float, float]:
+    """(Σ Δ log unemployment rate, Σ Δ log wage) between a run and its paired variant over the
+    ``years`` years from ``from_year`` (:func:`wage_curve_paired_points`); NaNs without a year or
+    where a rate or a wage is not positive."""
     du, dw = wage_curve_paired_points(base, variant, from_year, years)
     if len(du) == 0 or not (np.isfinite(du).all() and np.isfinite(dw).all()):
-        return math.nan
-    d_log_u = float(du.sum())
-    if abs(d_log_u) < 1e-12:
-        return math.nan
-    return float(dw.sum()) / d_log_u
+        return math.nan, math.nan
+    return float(du.sum()), float(dw.sum())
+
+
+def ratio_or_nan(a: float, b: float) -> float:
+    """``a / b``; NaN where either is not finite or ``b`` is (nearly) zero."""
+    return a / b if math.isfinite(a) and math.isfinite(b) and abs(b) > 1e-12 else math.nan
+
+
+def wage_curve_paired(base: pd.DataFrame, variant: pd.DataFrame, from_year: int, years: int = WAGE_CURVE_YEARS) -> float:
+    """One seed's wage-curve estimate: Σ Δ log wage / Σ Δ log unemployment rate between a run and
+    its paired variant (:func:`wage_curve_paired_sums`); NaN without a year, where a rate or a wage
+    is not positive, or where unemployment does not move."""
+    d_log_u, d_log_w = wage_curve_paired_sums(base, variant, from_year, years)
+    return ratio_or_nan(d_log_w, d_log_u)
+
+
+def wage_curve_pooled(sums: list[tuple[float, float]], draws: int = BOOTSTRAP_DRAWS) -> tuple[float, float, float]:
+    """Check 3's estimate and 90% interval: the ratio of the sums over the seeds, Σ Σ Δ log wage /
+    Σ Σ Δ log unemployment rate (a seed where the shock barely moves unemployment then weighs
+    little, where a median of per-seed ratios would take its noisy ratio at full weight), and the
+    5-95% quantiles of the same ratio over ``draws`` resamples of the seeds with replacement (a
+    fixed-seed generator of its own: the same runs give the same interval). NaNs without a seed
+    that gave both sums."""
+    arr = np.array([(u, w) for u, w in sums if math.isfinite(u) and math.isfinite(w)], float).reshape(-1, 2)
+    if len(arr) == 0:
+        return math.nan, math.nan, math.nan
+    est = ratio_or_nan(float(arr[:, 1].sum()), float(arr[:, 0].sum()))
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    pick = rng.integers(0, len(arr), size=(draws, len(arr)))
+    u, w = arr[pick, 0].sum(axis=1), arr[pick, 1].sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(np.abs(u) > 1e-12, w / np.where(np.abs(u) > 1e-12, u, 1.0), np.nan)
+    r = r[np.isfinite(r)]
+    if len(r) == 0 or not math.isfinite(est):
+        return est, math.nan, math.nan
+    lo, hi = np.quantile(r, INTERVAL)
+    return est, float(lo), float(hi)
 
 
 def demand_response(base: pd.DataFrame, variant: pd.DataFrame, from_year: int, years: int = DEMAND_YEARS) -> dict[str, float]:

@@ -116,6 +116,23 @@ def test_paired_wage_curve_recovers_a_known_elasticity_and_a_flat_wage() -> None
     assert math.isnan(dg.wage_curve_paired(table(u), table(u), 2010))
 
 
+def test_pooled_wage_curve_weighs_seeds_by_how_much_unemployment_moved() -> None:
+    """Check 3 pools the seeds: the ratio of the sums, so a seed whose shock barely moved
+    unemployment (a ratio of -5 here) weighs by its small denominator, not as a whole vote; its
+    bootstrap interval holds the estimate, is the same on every call and ignores seeds without sums."""
+    sums = [(-0.5, 0.05), (-0.4, 0.04), (-0.45, 0.06), (-0.01, 0.05)]
+    est, lo, hi = dg.wage_curve_pooled(sums)
+    assert est == pytest.approx(0.20 / -1.36)
+    assert lo <= est <= hi and hi < -0.05  # the weak seed does not drag the interval to -5
+    assert dg.wage_curve_pooled(sums) == (est, lo, hi)
+    assert dg.wage_curve_pooled([*sums, (math.nan, math.nan)]) == (est, lo, hi)
+    # one elasticity in every seed: the pooled ratio and every resample are that elasticity
+    est, lo, hi = dg.wage_curve_pooled([(-0.2, 0.02), (-0.5, 0.05), (-0.1, 0.01)])
+    assert est == pytest.approx(-0.1) and lo == pytest.approx(-0.1) and hi == pytest.approx(-0.1)
+    assert all(math.isnan(v) for v in dg.wage_curve_pooled([(math.nan, math.nan)]))
+    assert math.isnan(dg.wage_curve_pooled([(0.0, 0.01)])[0])
+
+
 def test_services_share_slope_on_log_income() -> None:
     pc = np.linspace(5_000, 30_000, len(YEARS))
     share = 0.2 + 0.15 * np.log(pc / 5_000)
