@@ -10,6 +10,7 @@ them too.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +24,13 @@ from simulator.scenario.loader import load_scenario
 from simulator.scenario.schema import Scenario
 
 TINY = Path(__file__).resolve().parent / "data" / "tiny.yaml"
+
+# pytest-xdist's workers inherit COLUMNS=80 from their controller; the CLI's module-level rich
+# consoles would take it as a fixed width when first imported, so that the width a test gives its
+# CliRunner (env={"COLUMNS": ...}) would be ignored. Dropped before any test module imports the CLI:
+# the consoles then read the width when they print, as in one process.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
 
 
 @pytest.fixture(scope="session")
