@@ -537,8 +537,7 @@ def wage_curve_pooled(sums: list[tuple[float, float]], draws: int = BOOTSTRAP_DR
     rng = np.random.default_rng(BOOTSTRAP_SEED)
     pick = rng.integers(0, len(arr), size=(draws, len(arr)))
     u, w = arr[pick, 0].sum(axis=1), arr[pick, 1].sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.where(np.abs(u) > 1e-12, w / np.where(np.abs(u) > 1e-12, u, 1.0), np.nan)
+    r = np.divide(w, u, out=np.full(draws, np.nan), where=np.abs(u) > 1e-12)
     r = r[np.isfinite(r)]
     if len(r) == 0 or not math.isfinite(est):
         return est, math.nan, math.nan
@@ -564,10 +563,11 @@ def demand_response(base: pd.DataFrame, variant: pd.DataFrame, from_year: int, y
         d["log_u"] += math.log(uv / ub) if ub > 0 and uv > 0 else math.nan
         d["v"] += float(vacancy_rate(v).iloc[0]) - float(vacancy_rate(b).iloc[0])
 
-    def ratio(a: float, b: float) -> float:
-        return a / b if math.isfinite(a) and math.isfinite(b) and abs(b) > 1e-12 else math.nan
-
-    return {"okun": ratio(d["u"], d["log_gdp"]), "wage": ratio(d["log_w"], d["log_u"]), "beveridge": ratio(d["v"], d["u"])}
+    return {
+        "okun": ratio_or_nan(d["u"], d["log_gdp"]),
+        "wage": ratio_or_nan(d["log_w"], d["log_u"]),
+        "beveridge": ratio_or_nan(d["v"], d["u"]),
+    }
 
 
 def demand_checks(base: list[pd.DataFrame], demand: list[pd.DataFrame], shock_year: int) -> list[Check]:
