@@ -490,7 +490,9 @@ class SectorCfg(Strict):
     local_consumption_share: Share = 0.0
     consumption_income_elasticity: Annotated[float, Field(ge=0.0, le=5.0)] = 1.0  # Engel: the share's elasticity to consumption per resident (1: homothetic)
     investment_goods_share: Share = 0.0
-    intermediate_import_share: Annotated[float, Field(ge=0.0, lt=1.0)]  # of sales: below 1, the rest is value added (capacity divides by 1 - it)
+    # the part of the intermediate inputs that is local producer services is bought in the city,
+    # the rest outside (the name is kept for the scenario files)
+    intermediate_import_share: Annotated[float, Field(ge=0.0, lt=1.0)]  # of sales: all intermediate inputs (input-output table: intermediate over total input), below 1; the rest is value added
     # of sales: the part of those intermediate inputs that is services (producer services:
     # transport, trade, finance, repair, business services), at most intermediate_import_share;
     # firms.producer_services_local_share of it is bought from the city's services firms (ordinary
