@@ -39,6 +39,9 @@ def _spy(monkeypatch) -> list[dict]:
 
 
 NO_SOCIAL = "firms.soe_social_functions_cost_share_of_wage_bill=0"
+# services capacity below the city's demand at the start, so that no services are sold outside
+# (the start-year external demand is the capacity the city does not buy) and the local demand shows
+SERVICES_SHORT = "sectors.services.intermediate_import_share=0.3"
 NONE_ELSE = tuple(
     f"sectors.{s}.services_input_share=0" for s in ("coal_dependent_industry", "agriculture", "construction", "services", "new_industry")
 )
@@ -57,7 +60,7 @@ def test_firms_order_their_share_of_last_months_sales_from_local_services(load_t
     runs = {}
     for sigma in (0.0, 0.1):
         seen.clear()
-        m = build_model(load_tiny(f"{SIGMA}={2 * sigma}", f"{LOCAL}=0.5", NO_SOCIAL, *NONE_ELSE))
+        m = build_model(load_tiny(f"{SIGMA}={2 * sigma}", f"{LOCAL}=0.5", NO_SOCIAL, SERVICES_SHORT, *NONE_ELSE))
         for _ in range(3):
             m.step()
         runs[sigma] = [dict(s) for s in seen]
