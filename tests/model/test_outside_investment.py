@@ -11,6 +11,11 @@ import pytest
 from simulator.model import production
 
 SHARE = "world.outside_financed_share_of_fixed_investment"
+# construction at half value added per yuan of works (the input-output table's is 0.23): its
+# capacity stays short of the city's demand at the start, so a part of the works is bought outside
+# (with a surplus, the start-year external demand, the capacity the city does not buy, would take
+# up the works)
+CONSTRUCTION_SHORT = "sectors.construction.intermediate_import_share=0.5"
 
 
 @pytest.fixture
@@ -58,9 +63,7 @@ def test_the_offer_is_the_series_per_resident_in_constant_yuan(spied) -> None:
 
 
 def test_land_is_paid_to_the_city_and_the_rest_buys_investment_goods_here_or_outside(spied) -> None:
-    # construction at half value added per yuan of works (the input-output table's is 0.23): its
-    # capacity is short, so a part of the works is bought outside
-    m, seen = spied("sectors.construction.intermediate_import_share=0.5")
+    m, seen = spied(CONSTRUCTION_SHORT)
     for _ in range(3):
         m.step()
     inv_share = m.sector_par["investment_goods_share"]
@@ -109,14 +112,13 @@ def test_the_outside_built_share_is_bought_outside_whatever_the_capacity(spied) 
 def test_outside_built_works_leave_fewer_construction_jobs(load_tiny, build_model, seed) -> None:
     """Paired on one seed over 2000-2002: with all the works built by outside firms the city has
     fewer construction jobs and less output than when its firms are offered them; the land
-    revenue is the same (it does not depend on who builds). Construction at half value added per
-    yuan of works keeps its capacity short of the city's demand at the start (with a surplus, the
-    start-year external demand, the capacity the city does not buy, would take up the works)."""
+    revenue is the same (it does not depend on who builds); construction's capacity short at the
+    start (CONSTRUCTION_SHORT)."""
 
     def run(built: float) -> list[dict]:
         m = build_model(load_tiny(
             f"{SHARE}=0.3", "public_finance.land_revenue_share_of_outside_investment=0.05",
-            "sectors.construction.intermediate_import_share=0.5",
+            CONSTRUCTION_SHORT,
             f"world.outside_built_share_of_outside_investment={built}", seed=seed,
         ))
         m.run()
