@@ -160,17 +160,54 @@ def land_bound_rows(model: CityModel, ordinary: np.ndarray) -> np.ndarray:
     return np.flatnonzero(ordinary & bound[model.firms.sector[: model.firms.n]])
 
 
+def gross_output_per_worker(model: CityModel) -> np.ndarray:
+    """Gross output per worker (yuan/month) of every firm row at full use of capacity, at the
+    sector's current price (:func:`update_local_prices`; 1 for goods sold at outside prices):
+    frontier value added per worker at start-year prices x the row's productivity x the price,
+    over ``1 - intermediate_import_share`` (not meaningful for mines, whose output is tonnes)."""
+    f = model.firms
+    nf = f.n
+    a = (sector_productivity(model) * policy_productivity(model) * model.sector_price)[f.sector[:nf]] * f.productivity[:nf]
+    if model.programmes.soe_productivity_factor != 1.0:
+        a = a * soe_factor(model, slice(0, nf))
+    return a / (1.0 - model.sector_par["intermediate_import_share"][f.sector[:nf]])
+
+
+def input_cost_share(model: CityModel) -> np.ndarray:
+    """Intermediate inputs per yuan of sales of every firm row (not mines, not public units).
+
+    A sector's inputs are fixed quantities per unit of output (the input-output table's
+    coefficients, ``intermediate_import_share`` of gross output at start-year prices) bought at
+    outside prices, which follow the national CPI, except the local producer services
+    (``firms.producer_services_local_share x services_input_share``, ``sigma``), yuan shares of
+    sales. At the sector's price ``P`` (1 for goods sold at outside prices) the share is
+    ``sigma + (phi - sigma) / P``: a local sector whose price rises on its labour cost pays no
+    more for the goods and outside services it uses (:func:`update_local_prices` prices them at
+    full cost)."""
+    f = model.firms
+    nf = f.n
+    sector = f.sector[:nf]
+    phi = model.sector_par["intermediate_import_share"]
+    sigma = local_services_input_share(model)
+    return (sigma + (phi - sigma) / model.sector_price)[sector]
+
+
+def local_services_input_share(model: CityModel) -> np.ndarray:
+    """By sector: producer services bought from the city's services firms per yuan of sales."""
+    return model.scenario.firms.producer_services_local_share * model.sector_par["services_input_share"]
+
+
 def value_added_per_worker(model: CityModel, tech: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Value added per worker (yuan/month) of every firm row at full use of capacity, at the
-    sector's current price (:func:`update_local_prices`; 1 for goods sold at outside prices).
+    sector's current price: gross output per worker (:func:`gross_output_per_worker`) less its
+    inputs (:func:`input_cost_share`); for mines, (coal price - non-labour cost per tonne) x
+    tonnes per worker.
 
     ``tech`` is this month's :func:`mine_technology`, if the caller has it already.
     """
     f = model.firms
     nf = f.n
-    va = (sector_productivity(model) * policy_productivity(model) * model.sector_price)[f.sector[:nf]] * f.productivity[:nf]
-    if model.programmes.soe_productivity_factor != 1.0:
-        va = va * soe_factor(model, slice(0, nf))
+    va = gross_output_per_worker(model) * (1.0 - input_cost_share(model))
     mines = f.is_mine[:nf]
     if mines.any():
         tpw, cost = mine_technology(model) if tech is None else tech
@@ -270,13 +307,18 @@ def update_local_prices(model: CityModel) -> None:
     towards its cost and by last month's demand / capacity ratio:
 
     ``log P <- log P + kappa x log(D / K) + lambda x log(P* / P)``, with ``P*`` the sector's
-    unit labour cost index (:func:`unit_labour_cost_index`) and ``lambda =
-    price_cost_pass_through_per_month``.
+    unit cost at fixed input coefficients (full-cost pricing),
+    ``P* = (phi - sigma + (1 - phi) x ULC) / (1 - sigma)``: ``ULC`` its unit labour cost index
+    (:func:`unit_labour_cost_index`), ``phi`` its inputs per unit of gross output
+    (``intermediate_import_share``) bought at outside prices (which follow the national CPI, so 1
+    here) but for the local producer services ``sigma`` (:func:`local_services_input_share`),
+    bought at the sector's own price; ``lambda = price_cost_pass_through_per_month``. At
+    ``ULC = 1``, ``P* = 1``.
 
     Local services are not traded with the rest of the country: their price follows their cost,
-    wages over productivity (firms price at a markup over unit labour cost), so where services
-    productivity grows more slowly than the wages the city pays, services grow dearer (Baumol's
-    cost disease); and when the city's demand runs below what its services firms can supply at
+    wages over productivity on the value-added part and outside prices on the inputs, so where
+    services productivity grows more slowly than the wages the city pays, services grow dearer
+    (Baumol's cost disease), by ``1 - phi`` of the rise in unit labour cost; and when the city's demand runs below what its services firms can supply at
     the going price, the price falls (it rises when demand exceeds capacity), so that part of the
     gap is closed by the price, the rest by the firms' staffing (the demand ratio of their
     targets) and by entry and exit. With kappa = 0 (goods sold at outside prices) the price stays
@@ -287,9 +329,12 @@ def update_local_prices(model: CityModel) -> None:
     kappa = model.sector_par["price_adjustment_per_month"]
     if not kappa.any():
         return
-    cost = unit_labour_cost_index(model)
+    ulc = unit_labour_cost_index(model)
     if not model.sector_capacity.any():
         return
+    phi = model.sector_par["intermediate_import_share"]
+    sigma = local_services_input_share(model)
+    cost = (phi - sigma + (1.0 - phi) * ulc) / (1.0 - sigma)
     ratio = np.divide(
         model.sector_demand, model.sector_capacity, out=np.ones(N_SECTORS), where=model.sector_capacity > 0
     )
@@ -368,10 +413,10 @@ def step(model: CityModel) -> None:
     # capacity (gross output) of ordinary (non-mine, non-public) firms
     L = model.workers  # set by the labour market this month; no job changes since
     tech = mine_technology(model)  # before this month's depletion
-    va_pw = value_added_per_worker(model, tech)
-    phi = model.sector_par["intermediate_import_share"][f.sector[:nf]]
+    go_pw = gross_output_per_worker(model)
+    phi = input_cost_share(model)  # inputs per yuan of sales at this month's prices
     ordinary = f.alive[:nf] & ~f.is_mine[:nf] & (f.ownership[:nf] != PUBLIC)
-    cap_f = np.where(ordinary, va_pw * L * S / (1.0 - phi), 0.0)
+    cap_f = np.where(ordinary, go_pw * L * S, 0.0)
     cap_s = np.bincount(f.sector[:nf], weights=cap_f, minlength=N_SECTORS)
 
     d_firm = model.pending_investment * inv_share
@@ -381,7 +426,7 @@ def step(model: CityModel) -> None:
     # in the first month, their capacity: the city starts in balance) from the city's services
     # firms, a part of their intermediate inputs (intermediate_import_share of sales in all, the
     # rest imported); what the city's services cannot supply is bought outside
-    sigma = sc.firms.producer_services_local_share * model.sector_par["services_input_share"][f.sector[:nf]]
+    sigma = local_services_input_share(model)[f.sector[:nf]]
     last_sales = cap_f if model.export_base is None else f.sales[:nf]
     local_inputs = np.where(ordinary, sigma * last_sales, 0.0)
     d_firm[SERV] += float(local_inputs.sum())
@@ -428,7 +473,7 @@ def step(model: CityModel) -> None:
     # ordinary rows: their capital's share of the sector's demand, at most what their capital
     # employs (full_ratio: demand over the capacity of the rows' capital fully staffed)
     cpw = model.sector_par["capital_per_worker_yuan"][f.sector[:nf]]
-    cap_full = np.where(ordinary, va_pw * f.capital[:nf] / cpw / (1.0 - phi), 0.0)
+    cap_full = np.where(ordinary, go_pw * f.capital[:nf] / cpw, 0.0)
     cap_full_s = np.bincount(f.sector[:nf], weights=cap_full, minlength=N_SECTORS)
     full_ratio = np.divide(demand, cap_full_s, out=np.ones(N_SECTORS), where=cap_full_s > 0)
     model.sector_capital_capacity[:] = cap_full_s

@@ -174,7 +174,8 @@ def test_the_same_seeds_give_the_same_results_on_one_worker_and_on_two(tmp_path)
     assert [r.task for r in one] == [r.task for r in two] == tasks  # in task order, whatever the order of completion
     assert [r.series for r in one] == [r.series for r in two]
     assert one[0].series["year"] == [2010.0, 2011.0, 2012.0]
-    assert len({r.series["population"][-1] for r in one}) > 1  # the seeds differ
+    # the seeds differ (in some indicator: at this coarse scale three seeds can end on the same population)
+    assert len({repr(sorted(r.series.items())) for r in one}) == len(one)
 
 
 def test_the_dask_executor_gives_the_same_results_as_local_processes(tmp_path) -> None:
