@@ -300,6 +300,8 @@ class CityModel(mesa.Model):
         self.slack = 0.0  # the smoothed job-seeker rate (labour market: wage curve)
         self.unit_labour_cost_start: np.ndarray | None = None  # the first month's, by sector (production: local prices)
         self.sector_price = np.ones(N_SECTORS)  # price relative to the start (production: local prices)
+        self.sector_va_price = np.ones(N_SECTORS)  # price of a local-price sector's value added (production)
+        self.outside_price_start: np.ndarray | None = None  # the first month's outside prices (production)
         production.initialise_money(self)
         self.hh_income = np.zeros(self.households.capacity)
         self.out_migrant_stock = 0.0  # working-age persons who left since the start and may return (migration)

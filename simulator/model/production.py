@@ -177,19 +177,22 @@ def input_cost_share(model: CityModel) -> np.ndarray:
     """Intermediate inputs per yuan of sales of every firm row (not mines, not public units).
 
     A sector's inputs are fixed quantities per unit of output (the input-output table's
-    coefficients, ``intermediate_import_share`` of gross output at start-year prices) bought at
-    outside prices, which follow the national CPI, except the local producer services
-    (``firms.producer_services_local_share x services_input_share``, ``sigma``), yuan shares of
-    sales. At the sector's price ``P`` (1 for goods sold at outside prices) the share is
-    ``sigma + (phi - sigma) / P``: a local sector whose price rises on its labour cost pays no
-    more for the goods and outside services it uses (:func:`update_local_prices` prices them at
-    full cost)."""
+    coefficients, ``intermediate_import_share`` of gross output at start-year prices). A sector
+    with a local price (:func:`update_local_prices`) buys them at outside prices, which follow the
+    national CPI, except the local producer services (``firms.producer_services_local_share x
+    services_input_share``, ``sigma``), yuan shares of sales: at its price ``P`` the share is
+    ``sigma + (phi - sigma) / P``, so a sector whose price rises on its labour cost pays no more
+    for the goods and outside services it uses. Goods sold at outside prices pay ``phi``: with an
+    outside price index (:func:`update_outside_prices`) their inputs' prices are taken to move
+    with it (Fuxin's farms: the index of agricultural means of production rose about as fast as
+    farm producer prices against the CPI in 2003-2008, 1.32 and 1.37 times)."""
     f = model.firms
     nf = f.n
-    sector = f.sector[:nf]
     phi = model.sector_par["intermediate_import_share"]
     sigma = local_services_input_share(model)
-    return (sigma + (phi - sigma) / model.sector_price)[sector]
+    local = model.sector_par["price_adjustment_per_month"] > 0
+    share = np.where(local, sigma + (phi - sigma) / model.sector_price, phi)
+    return share[f.sector[:nf]]
 
 
 def local_services_input_share(model: CityModel) -> np.ndarray:
@@ -302,29 +305,45 @@ def unit_labour_cost_index(model: CityModel) -> np.ndarray:
     return cost / model.unit_labour_cost_start
 
 
+def update_outside_prices(model: CityModel) -> None:
+    """Set each goods sector's price from its ``outside_price_index`` (relative to the national
+    CPI), over the first month's value: the sector sells its output at that price, its inputs
+    cost the same share of its sales (:func:`input_cost_share`), and its outside buyers pay it.
+    Sectors without an index keep a price of 1."""
+    idx = [(s, cfg.outside_price_index) for s, cfg in enumerate(model.sector_cfg) if cfg.outside_price_index is not None]
+    if not idx:
+        return
+    now = np.array([model.s(series) for _, series in idx])
+    if model.outside_price_start is None:
+        model.outside_price_start = now
+    model.sector_price[[s for s, _ in idx]] = now / model.outside_price_start
+
+
 def update_local_prices(model: CityModel) -> None:
     """Move each local price (sectors with ``price_adjustment_per_month``, ``kappa``, above 0)
-    towards its cost and by last month's demand / capacity ratio:
+    towards its cost and by last month's demand / capacity ratio, through the price of the
+    sector's value added ``V`` (1 at the start):
 
-    ``log P <- log P + kappa x log(D / K) + lambda x log(P* / P)``, with ``P*`` the sector's
-    unit cost at fixed input coefficients (full-cost pricing),
-    ``P* = (phi - sigma + (1 - phi) x ULC) / (1 - sigma)``: ``ULC`` its unit labour cost index
-    (:func:`unit_labour_cost_index`), ``phi`` its inputs per unit of gross output
-    (``intermediate_import_share``) bought at outside prices (which follow the national CPI, so 1
-    here) but for the local producer services ``sigma`` (:func:`local_services_input_share`),
-    bought at the sector's own price; ``lambda = price_cost_pass_through_per_month``. At
-    ``ULC = 1``, ``P* = 1``.
+    ``log V <- log V + kappa x log(D / K) + lambda x log(ULC / V)``, ``lambda =
+    price_cost_pass_through_per_month``, ``ULC`` the sector's unit labour cost index
+    (:func:`unit_labour_cost_index`); the price of its output is then the unit cost at fixed
+    input coefficients, ``P = (phi - sigma + (1 - phi) x V) / (1 - sigma)``: ``phi`` its inputs per
+    unit of gross output (``intermediate_import_share``), bought at outside prices (which follow
+    the national CPI, so 1 here) but for the local producer services ``sigma``
+    (:func:`local_services_input_share`), bought at the sector's own price. Value added per unit
+    of output is then ``(1 - phi) x V``: always positive, and its real value ``(1 - phi) x Q``.
 
-    Local services are not traded with the rest of the country: their price follows their cost,
-    wages over productivity on the value-added part and outside prices on the inputs, so where
-    services productivity grows more slowly than the wages the city pays, services grow dearer
-    (Baumol's cost disease), by ``1 - phi`` of the rise in unit labour cost; and when the city's demand runs below what its services firms can supply at
-    the going price, the price falls (it rises when demand exceeds capacity), so that part of the
-    gap is closed by the price, the rest by the firms' staffing (the demand ratio of their
-    targets) and by entry and exit. With kappa = 0 (goods sold at outside prices) the price stays
-    at 1. The ratio is that of the month before, at that month's price (no demand record in the
-    first month: no change). Value added is booked at the current price; ``gdp_real`` values it
-    at start-year prices.
+    Local services are not traded with the rest of the country: firms reset the price of their
+    value added to its unit labour cost (full-cost pricing), so where services productivity grows
+    more slowly than the wages the city pays, services grow dearer (Baumol's cost disease), by
+    ``(1 - phi) / (1 - sigma)`` of the rise in unit labour cost at the start; and when the city's
+    demand runs below what its services firms can supply at the going price, their margin and so
+    the price fall (they rise when demand exceeds capacity), so that part of the gap is closed by
+    the price, the rest by the firms' staffing (the demand ratio of their targets) and by entry and
+    exit. With kappa = 0 (goods sold at outside prices) the price stays at 1 or follows the
+    sector's outside price index. The ratio is that of the month before, at that month's price (no
+    demand record in the first month: no change). Value added is booked at the current price;
+    ``gdp_real`` values it at start-year prices.
     """
     kappa = model.sector_par["price_adjustment_per_month"]
     if not kappa.any():
@@ -332,16 +351,18 @@ def update_local_prices(model: CityModel) -> None:
     ulc = unit_labour_cost_index(model)
     if not model.sector_capacity.any():
         return
-    phi = model.sector_par["intermediate_import_share"]
-    sigma = local_services_input_share(model)
-    cost = (phi - sigma + (1.0 - phi) * ulc) / (1.0 - sigma)
     ratio = np.divide(
         model.sector_demand, model.sector_capacity, out=np.ones(N_SECTORS), where=model.sector_capacity > 0
     )
     # a month's move is bounded (a sector whose capacity collapses does not jump its price)
     ratio = np.clip(ratio, 1.0 / MAX_PRICE_MOVE_RATIO, MAX_PRICE_MOVE_RATIO)
-    lam = np.where(kappa > 0, model.sector_par["price_cost_pass_through_per_month"], 0.0)
-    model.sector_price *= ratio**kappa * (cost / model.sector_price) ** lam
+    local = kappa > 0
+    lam = np.where(local, model.sector_par["price_cost_pass_through_per_month"], 0.0)
+    v = model.sector_va_price
+    v *= ratio**kappa * (ulc / v) ** lam
+    phi = model.sector_par["intermediate_import_share"]
+    sigma = local_services_input_share(model)
+    model.sector_price[local] = ((phi - sigma + (1.0 - phi) * v) / (1.0 - sigma))[local]
 
 
 def outside_investment(model: CityModel) -> float:
@@ -359,6 +380,7 @@ def outside_investment(model: CityModel) -> float:
 def step(model: CityModel) -> None:
     """Demand, sales, costs, taxes and profits of one month."""
     sc = model.scenario
+    update_outside_prices(model)
     update_local_prices(model)
     p, f, hh, gov = model.persons, model.firms, model.households, model.government
     S = model.scale
@@ -453,7 +475,12 @@ def step(model: CityModel) -> None:
         # start-year external demand: the part of initial capacity not bought locally
         model.export_base = np.maximum(cap_s - d_local, 0.0)
         model.export_base[COAL] = 0.0
-    d_row = model.export_base * np.array([model.s(cfg.external_demand_index) for cfg in model.sector_cfg])
+    # (goods sold at an outside price: outside buyers pay it; local services' outside demand is
+    # in yuan at the index, whatever the local price)
+    d_row = model.export_base * np.array([
+        model.s(cfg.external_demand_index) * (model.sector_price[s] if cfg.outside_price_index is not None else 1.0)
+        for s, cfg in enumerate(model.sector_cfg)
+    ])
     d_row = d_row * prog.market_access_factor
     demand = d_local + d_row
     served = np.divide(np.minimum(cap_s, demand), demand, out=np.zeros(N_SECTORS), where=demand > 0)
@@ -606,7 +633,7 @@ def step(model: CityModel) -> None:
     va_rs = np.bincount(cell, weights=va, minlength=R * N_SECTORS).reshape(R, N_SECTORS)
     model.month_va_region += va_rs.sum(axis=1)
     model.month_va += va_rs.sum(axis=0)
-    model.month_va_real += real_value_added(model, va, mines, price)  # by sector
+    model.month_va_real += real_value_added(model, va, sales, mines, public, price)  # by sector
     if informal_pay > 0.0:
         # informal earnings: household income and services value added (no inputs, no taxes)
         model.pay("informal_earnings", informal_pay)
@@ -619,19 +646,30 @@ def step(model: CityModel) -> None:
     settle_firm_cash(model, wage_bill + employer_contrib)
 
 
-def real_value_added(model: CityModel, va: np.ndarray, mines: np.ndarray, coal_price: float) -> np.ndarray:
+def real_value_added(
+    model: CityModel, va: np.ndarray, sales: np.ndarray, mines: np.ndarray, public: np.ndarray, coal_price: float
+) -> np.ndarray:
     """The month's value added of the firm rows at start-year prices by sector (``gdp_real`` and
-    its three statistical sectors): every row but the mines over its sector's local price (1 for
-    goods at outside prices; public units, whose value added is their labour cost, over the
-    services price, as the market services whose wages they pay), the mines' over the coal price
-    relative to the first month's (single deflation by the output price)."""
+    its three statistical sectors):
+
+    - ordinary rows: double deflation at the input-output table's fixed coefficients, output at
+      start-year prices less its inputs at start-year prices, ``(1 - phi_s) x sales / P_s``
+      (``P_s`` the sector's price, local or outside; 1 for goods at the CPI's);
+    - public units, whose value added is their labour cost: over the price of services' value
+      added (:func:`update_local_prices`; 1 without a local services price), as the market
+      services whose wages they pay;
+    - mines: over the coal price relative to the first month's (single deflation by the output
+      price: their inputs are a cost per tonne).
+    """
     if model.coal_price_start is None:
         model.coal_price_start = coal_price
     sector = model.firms.sector[: len(va)]
-    deflator = model.sector_price[sector]
+    phi = model.sector_par["intermediate_import_share"]
+    real = (1.0 - phi[sector]) * sales / model.sector_price[sector]
+    real = np.where(public, va / model.sector_va_price[sector], real)
     if mines.any() and coal_price > 0 and model.coal_price_start > 0:
-        deflator = np.where(mines, coal_price / model.coal_price_start, deflator)
-    return np.bincount(sector, weights=va / deflator, minlength=N_SECTORS)
+        real = np.where(mines, va / (coal_price / model.coal_price_start), real)
+    return np.bincount(sector, weights=real, minlength=N_SECTORS)
 
 
 def distribute_to_savers(model: CityModel, amount: float) -> None:

@@ -515,6 +515,21 @@ class SectorCfg(Strict):
     # with a local price: the share of the log gap between the price and the sector's unit labour
     # cost index (wages over productivity, 1 at the start) closed each month (0: no cost anchor)
     price_cost_pass_through_per_month: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    # goods sold at outside prices: the price of the sector's output relative to the national CPI
+    # (only its path matters: the model divides by the start year's value); none: the CPI's (1)
+    outside_price_index: NonNegSeries | None = None
+
+    @model_validator(mode="after")
+    def _outside_price_for_goods_only(self):
+        if self.outside_price_index is not None:
+            if self.price_adjustment_per_month > 0:
+                raise ValueError(
+                    "outside_price_index is for goods sold at outside prices: a sector with a local "
+                    "price (price_adjustment_per_month above 0) cannot have one"
+                )
+            if min(self.outside_price_index.values()) <= 0:
+                raise ValueError("outside_price_index must be above 0 in every year")
+        return self
 
     @model_validator(mode="after")
     def _local_services_inputs_within_inputs(self):

@@ -293,15 +293,34 @@ def test_local_price_moves_by_the_demand_ratio_to_the_power_kappa(load_tiny, bui
     np.testing.assert_array_equal(m.sector_price, np.ones(N_SECTORS))
     production.update_local_prices(m)  # no demand record yet (first month): no change
     np.testing.assert_array_equal(m.sector_price, np.ones(N_SECTORS))
+    phi = m.sector_par["intermediate_import_share"][SERV]
+    sigma = m.scenario.firms.producer_services_local_share * m.sector_par["services_input_share"][SERV]
+
+    def price(v: float) -> float:  # the output price at a price of value added v
+        return (phi - sigma + (1 - phi) * v) / (1 - sigma)
+
     m.sector_demand[:] = 64.0
     m.sector_capacity[:] = 100.0
     production.update_local_prices(m)
+    # the price of value added moves by 0.64 ** 0.5; the sectors with kappa 0 keep their price
+    expected_v = np.ones(N_SECTORS)
+    expected_v[SERV] = 0.8
+    np.testing.assert_allclose(m.sector_va_price, expected_v, rtol=1e-12)
     expected = np.ones(N_SECTORS)
-    expected[SERV] = 0.8  # 0.64 ** 0.5; the sectors with kappa 0 keep their price
+    expected[SERV] = price(0.8)
     np.testing.assert_allclose(m.sector_price, expected, rtol=1e-12)
-    m.sector_demand[SERV] = 1e6  # a jump far above capacity moves the price by at most 2 ** kappa
+    assert 0.8 < m.sector_price[SERV] < 1.0  # the inputs' cost does not fall with demand
+    m.sector_demand[SERV] = 1e6  # a jump far above capacity moves the price of value added by at most 2 ** kappa
     production.update_local_prices(m)
-    assert m.sector_price[SERV] == pytest.approx(0.8 * 2.0**0.5)
+    assert m.sector_price[SERV] == pytest.approx(price(0.8 * 2.0**0.5))
+    # however long demand stays at the clip's floor, the margin over the inputs stays positive
+    m.sector_demand[SERV] = 1.0
+    for _ in range(20):
+        production.update_local_prices(m)
+    assert m.sector_va_price[SERV] < 0.01
+    assert m.sector_price[SERV] > (phi - sigma) / (1 - sigma)
+    assert (production.value_added_per_worker(m)[m.firms.sector[: m.firms.n] == SERV] > 0).all()
+    m.sector_demand[SERV] = 100.0
     m.sector_capacity[SERV] = 0.0  # no capacity: no signal, no move
     before = m.sector_price.copy()
     production.update_local_prices(m)
@@ -309,16 +328,28 @@ def test_local_price_moves_by_the_demand_ratio_to_the_power_kappa(load_tiny, bui
 
 
 def test_value_added_per_worker_is_at_the_current_price(load_tiny, build_model) -> None:
+    """Gross output per worker moves with the price; the inputs, fixed quantities bought at
+    outside prices but for the local producer services (a yuan share of sales), do not: value
+    added per worker at price P is gross x (P (1 - sigma) - (phi - sigma)) / P."""
     from simulator.model.sectors import SECTOR_NAMES
 
     SERV = SECTOR_NAMES.index("services")
-    m = build_model(load_tiny("sectors.services.price_adjustment_per_month=0"))
+    m = build_model(load_tiny("sectors.services.price_adjustment_per_month=0.1"))  # a local price (set by hand below)
     f = m.firms
     serv = (f.sector[: f.n] == SERV) & ~f.is_mine[: f.n]
+    phi = m.sector_par["intermediate_import_share"][SERV]
+    sigma = m.scenario.firms.producer_services_local_share * m.sector_par["services_input_share"][SERV]
+    assert 0 < sigma < phi < 1
+    gross = production.gross_output_per_worker(m)
     before = production.value_added_per_worker(m)
+    np.testing.assert_allclose(production.input_cost_share(m)[serv], phi, rtol=1e-12)  # at P = 1: the table's share
+    np.testing.assert_allclose(before[serv], (1 - phi) * gross[serv], rtol=1e-12)
     m.sector_price[SERV] = 1.25
+    np.testing.assert_allclose(production.gross_output_per_worker(m)[serv], 1.25 * gross[serv], rtol=1e-12)
+    np.testing.assert_allclose(production.input_cost_share(m)[serv], sigma + (phi - sigma) / 1.25, rtol=1e-12)
     after = production.value_added_per_worker(m)
-    np.testing.assert_allclose(after[serv], 1.25 * before[serv], rtol=1e-12)
+    np.testing.assert_allclose(after[serv], gross[serv] * (1.25 * (1 - sigma) - (phi - sigma)), rtol=1e-12)
+    assert (after[serv] / before[serv] > 1.25).all()  # value added rises more than the price: the inputs do not
     np.testing.assert_array_equal(after[~serv], before[~serv])
 
 
@@ -368,8 +399,9 @@ def test_gdp_real_deflates_value_added_by_the_local_price(load_tiny, build_model
 
 
 def test_real_value_added_by_hand(load_tiny, build_model) -> None:
-    """Every row but the mines over its sector's price (public units too: over the services
-    price), mines over the coal price against the first month's."""
+    """Ordinary rows: (1 - phi) x sales over their sector's price (double deflation at fixed
+    coefficients); public units: value added over the price of services' value added; mines:
+    over the coal price against the first month's."""
     from simulator.model.sectors import SECTOR_NAMES
 
     SERV = SECTOR_NAMES.index("services")
@@ -377,28 +409,32 @@ def test_real_value_added_by_hand(load_tiny, build_model) -> None:
     f = m.firms
     nf = f.n
     va = np.ones(nf)
+    sales = np.full(nf, 4.0)
     ordinary = f.alive[:nf] & ~f.is_mine[:nf] & (f.ownership[:nf] != PUBLIC)
     mines = f.is_mine[:nf] & f.alive[:nf]
     public = f.ownership[:nf] == PUBLIC
     assert mines.any() and public.any() and (ordinary & (f.sector[:nf] == SERV)).any()
+    phi = m.sector_par["intermediate_import_share"][f.sector[:nf]]
     m.sector_price[SERV] = 2.0
+    m.sector_va_price[SERV] = 2.5
     serv_rows = f.sector[:nf] == SERV
-    others = ~mines & ~serv_rows
-    assert production.real_value_added(m, va, mines, 100.0).sum() == pytest.approx(
-        float(others.sum() + 0.5 * (~mines & serv_rows).sum() + mines.sum())
-    )  # the first call sets the coal price of reference: mines at 1
+    plain = ~mines & ~public
+    want_rows = np.where(plain, (1 - phi) * 4.0 / np.where(serv_rows, 2.0, 1.0), 0.0)
+    want_rows = np.where(public, 1.0 / 2.5, want_rows)
+    got = production.real_value_added(m, va, sales, mines, public, 100.0)
+    assert got.sum() == pytest.approx(float(want_rows.sum() + mines.sum()))  # the first call sets the coal price of reference: mines at 1
     assert m.coal_price_start == 100.0
-    got = production.real_value_added(m, va, mines, 250.0)  # coal 2.5 times dearer
-    want = others.sum() + 0.5 * (~mines & serv_rows).sum() + mines.sum() / 2.5
-    assert got.sum() == pytest.approx(float(want))
-    # by sector: every services row (public units included) at half
+    got = production.real_value_added(m, va, sales, mines, public, 250.0)  # coal 2.5 times dearer
+    assert got.sum() == pytest.approx(float(want_rows.sum() + mines.sum() / 2.5))
     assert (public & serv_rows).any()
-    assert got[SERV] == pytest.approx(float(0.5 * (~mines & serv_rows).sum()))
+    assert got[SERV] == pytest.approx(float(want_rows[serv_rows].sum()))
 
 
-def test_local_price_moves_towards_unit_labour_cost(load_tiny, build_model) -> None:
-    """With demand equal to capacity the price closes lambda of the log gap to the unit labour
-    cost index (wages over productivity against the first month's) each month."""
+def test_local_price_moves_towards_unit_cost(load_tiny, build_model) -> None:
+    """With demand equal to capacity the price closes lambda of the log gap to the unit cost at
+    fixed input coefficients each month: the unit labour cost index (wages over productivity
+    against the first month's) on the value-added share, outside prices (1) on the inputs, the
+    price itself on the local producer services."""
     from simulator.model.sectors import SECTOR_NAMES
 
     SERV = SECTOR_NAMES.index("services")
@@ -406,18 +442,83 @@ def test_local_price_moves_towards_unit_labour_cost(load_tiny, build_model) -> N
                               "sectors.services.price_cost_pass_through_per_month=0.25"))
     index = production.unit_labour_cost_index(m)  # the first call sets the reference
     np.testing.assert_allclose(index, 1.0)
+    phi = m.sector_par["intermediate_import_share"][SERV]
+    sigma = m.scenario.firms.producer_services_local_share * m.sector_par["services_input_share"][SERV]
+
+    def unit_cost(ulc: float) -> float:  # the output price at a price of value added ulc
+        return (phi - sigma + (1 - phi) * ulc) / (1 - sigma)
+
+    assert unit_cost(1.0) == pytest.approx(1.0)
     m.sector_demand[:] = 100.0
     m.sector_capacity[:] = 100.0
-    # wages double against productivity: the cost index doubles
+    # wages double against productivity: the labour cost index doubles, the unit cost less
     m.unit_labour_cost_start = m.unit_labour_cost_start / 2.0
     production.update_local_prices(m)
-    assert m.sector_price[SERV] == pytest.approx(2.0**0.25)
+    assert 1.0 < unit_cost(2.0) < 2.0
+    assert m.sector_va_price[SERV] == pytest.approx(2.0**0.25)
+    assert m.sector_price[SERV] == pytest.approx(unit_cost(2.0**0.25))
     production.update_local_prices(m)
-    assert m.sector_price[SERV] == pytest.approx(2.0 ** (0.25 + 0.75 * 0.25))
+    assert m.sector_price[SERV] == pytest.approx(unit_cost(2.0 ** (0.25 + 0.75 * 0.25)))
+    for _ in range(200):
+        production.update_local_prices(m)
+    assert m.sector_price[SERV] == pytest.approx(unit_cost(2.0))  # at rest: the unit cost
     others = np.arange(N_SECTORS) != SERV
     np.testing.assert_array_equal(m.sector_price[others], 1.0)  # no local price: no cost anchor
     # a faster productivity path lowers the cost index: the price follows it down
-    m.sector_price[SERV] = 1.0
+    m.sector_va_price[SERV] = 1.0
     m.unit_labour_cost_start = m.unit_labour_cost_start * 4.0  # cost index now 0.5
     production.update_local_prices(m)
-    assert m.sector_price[SERV] == pytest.approx(0.5**0.25)
+    assert m.sector_price[SERV] == pytest.approx(unit_cost(0.5**0.25))
+    # with no inputs the unit cost is the unit labour cost
+    bare = build_model(load_tiny("sectors.services.price_adjustment_per_month=0.1",
+                                 "sectors.services.price_cost_pass_through_per_month=0.5",
+                                 "sectors.services.intermediate_import_share=0",
+                                 "sectors.services.services_input_share=0"))
+    production.unit_labour_cost_index(bare)
+    bare.sector_demand[:] = 100.0
+    bare.sector_capacity[:] = 100.0
+    bare.unit_labour_cost_start = bare.unit_labour_cost_start / 2.0
+    production.update_local_prices(bare)
+    assert bare.sector_price[SERV] == pytest.approx(2.0**0.5)
+
+
+def test_an_outside_price_index_prices_the_goods_and_their_inputs(load_tiny, build_model) -> None:
+    """A goods sector with ``outside_price_index`` sells at the index over its start value: its
+    gross output and value added per worker follow the price (its inputs, the same share of its
+    sales, are taken to move with it); its real value added stays (1 - phi) x quantity."""
+    from simulator.model.sectors import SECTOR_NAMES
+
+    AGRI = SECTOR_NAMES.index("agriculture")
+    m = build_model(load_tiny("sectors.agriculture.outside_price_index={2000: 2.0, 2001: 3.0, 2002: 3.0}"))
+    f = m.firms
+    farms = (f.sector[: f.n] == AGRI) & ~f.is_mine[: f.n]
+    production.update_outside_prices(m)  # the first month: the reference
+    assert m.sector_price[AGRI] == 1.0
+    gross0 = production.gross_output_per_worker(m)
+    va0 = production.value_added_per_worker(m)
+    m.outside_price_start = m.outside_price_start / 1.5  # as if the index had risen by half
+    production.update_outside_prices(m)
+    p = m.sector_price[AGRI]
+    assert p == pytest.approx(1.5)
+    phi = m.sector_par["intermediate_import_share"][AGRI]
+    np.testing.assert_allclose(production.input_cost_share(m)[farms], phi, rtol=1e-12)
+    np.testing.assert_allclose(production.gross_output_per_worker(m)[farms], p * gross0[farms], rtol=1e-12)
+    va1 = production.value_added_per_worker(m)
+    np.testing.assert_allclose(va1[farms], p * va0[farms], rtol=1e-12)
+    others = ~farms & ~f.is_mine[: f.n]
+    np.testing.assert_array_equal(va1[others], va0[others])
+    # real value added of a farm row: its quantity's value added at start-year prices
+    sales = np.where(farms, 10.0 * p, 0.0)
+    none = np.zeros(f.n, bool)
+    got = production.real_value_added(m, np.zeros(f.n), sales, none, none, 100.0)
+    assert got[AGRI] == pytest.approx((1 - phi) * 10.0 * farms.sum())
+
+
+def test_an_outside_price_index_is_rejected_on_a_local_price_sector(load_tiny) -> None:
+    from simulator.scenario.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="outside_price_index is for goods sold at outside prices"):
+        load_tiny("sectors.services.outside_price_index={2000: 1.0}")
+    with pytest.raises(ScenarioError, match="above 0"):
+        load_tiny("sectors.agriculture.outside_price_index={2000: 1.0, 2010: 0.0}")
+
