@@ -844,10 +844,16 @@ class Builder:
         for s in SECTOR_NAMES:
             cfg = t.get("sectors", s)
             g = growth_factor(cfg["productivity_growth_per_year"], t.start, self.start)
+            why = f"its {t.start} level carried to {self.start} by its productivity_growth_per_year (x{g:.3f})"
+            if cfg.get("outside_price_index"):
+                # at the start year's outside price: the run's prices are relative to its start
+                price = series_at(cfg["outside_price_index"], self.start) / series_at(cfg["outside_price_index"], t.start)
+                g *= price
+                why += f" and its outside_price_index (x{price:.3f})"
             d.from_template(
                 ("sectors", s, "value_added_per_worker_yuan_per_month"),
                 sig(cfg["value_added_per_worker_yuan_per_month"] * g, 4),
-                f"its {t.start} level carried to {self.start} by its productivity_growth_per_year (x{g:.3f})",
+                why,
             )
             if "external_demand_index" in cfg:
                 idx = cfg["external_demand_index"]
