@@ -202,8 +202,9 @@ class PanelCity:
 
 @dataclass(frozen=True)
 class FitDraws:
-    """The near-optimal candidates of a calibration (``sim calibrate``'s ``history.csv``: finished
-    runs with sound accounts whose objective is within the fit's noise ``delta`` of the best) for
+    """The near-optimal candidates of a calibration (``sim calibrate``'s ``history.csv`` and
+    ``profiles.csv``: finished runs with sound accounts whose objective is within the fit's noise
+    ``delta`` of the best, as the report counts them) for
     the parameters the panel draws, with each parameter's scenario key."""
 
     directory: Path
@@ -254,6 +255,15 @@ def read_fit_draws(directory: Path, names: Sequence[str], where: Callable[[str, 
         delta = float(json.loads(files["manifest.json"].read_text(encoding="utf-8")).get("result", {}).get("noise_delta") or 0.0)
         with open(files["history.csv"], encoding="utf-8", newline="") as fh:
             rows = [r for r in csv.DictReader(fh) if r.get("status") == "done" and r.get("accounting_ok") == "True" and r.get("objective")]
+        # the profile points are candidates too (the report's near-optimal set counts them): the
+        # fitted values with one parameter moved
+        profiles = directory / "profiles.csv"
+        if profiles.is_file():
+            fitted = {n: r["fitted"] for n, r in params.items()}
+            with open(profiles, encoding="utf-8", newline="") as fh:
+                for r in csv.DictReader(fh):
+                    if r.get("status") == "done" and r.get("objective") and r.get("parameter") in fitted:
+                        rows.append({**fitted, r["parameter"]: r["value"], "objective": r["objective"]})
     except malformed as e:
         raise unreadable(e) from None
     keys: dict[str, str] = {}

@@ -386,4 +386,9 @@ def test_the_paired_wage_curve_reads_the_models_elasticity(load_tiny, run_column
     assert abs(pooled[0.0]) < 0.1
     assert pooled[-0.3] < -0.15
     per_seed = {beta: np.array([dg.ratio_or_nan(w, u) for u, w in s]) for beta, s in sums.items()}
-    assert (per_seed[-0.3] - per_seed[0.0] < -0.05).sum() >= 4  # paired by seed: lower in most
+    # paired by seed, among the seeds whose unemployment clearly moved in both runs (at least half
+    # the median move: the others give wild ratios of their own), lower in every one
+    moved = {beta: np.abs([u for u, _ in s]) for beta, s in sums.items()}
+    clear = (moved[0.0] >= 0.5 * np.median(moved[0.0])) & (moved[-0.3] >= 0.5 * np.median(moved[-0.3]))
+    assert clear.sum() >= 3
+    assert (per_seed[-0.3][clear] < per_seed[0.0][clear]).all(), (per_seed, moved)

@@ -156,7 +156,7 @@ def test_the_fuxin_spec_loads_with_every_target_from_the_observed_file() -> None
     assert ids <= set(loaded.observed)
     assert all(t.year <= 2015 for t in loaded.targets)
     weights = {t.id: t.weight for t in loaded.targets}
-    assert weights["gdp_2014"] == 0.0625 and weights["revenue_2014"] == 0  # the inflated 2011-2014 figures
+    assert weights["gdp_yearbook_2014"] == 0.0625 and weights["revenue_2014"] == 0  # the inflated 2011-2014 figures
     fitted = [t for t in loaded.targets if t.weight > 0]
     assert 5 <= len(loaded.parameters) < len(fitted)  # fewer free parameters than fitted moments
 

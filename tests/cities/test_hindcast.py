@@ -290,7 +290,7 @@ def test_the_shipped_panel_draws_the_fitted_rates_each_city_file_copies() -> Non
     """Every city copies Fuxin's fitted rates, except Liaoyuan's households' leaving rate, which
     sim new-city raised for the city's steeper loss: that one is never drawn there."""
     panel = load_panel(REPO / "calibration" / "panel.yaml", to_year=2011, scale=SCALE)
-    assert panel.fit is not None and len(panel.fit.candidates) >= 5
+    assert panel.fit is not None and len(panel.fit.candidates) >= 2  # the near-optimal set of the shipped fit (search and profiles)
     every = frozenset(panel.fit.keys.values())
     out_rate = "migration.out_base_rate_per_year"
     for pc in panel.cities:
