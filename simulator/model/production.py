@@ -162,7 +162,8 @@ def land_bound_rows(model: CityModel, ordinary: np.ndarray) -> np.ndarray:
 
 def gross_output_per_worker(model: CityModel) -> np.ndarray:
     """Gross output per worker (yuan/month) of every firm row at full use of capacity, at the
-    sector's current price (:func:`update_local_prices`; 1 for goods sold at outside prices):
+    sector's current price (local, :func:`update_local_prices`, or outside,
+    :func:`update_outside_prices`; 1 for goods sold at the CPI's prices):
     frontier value added per worker at start-year prices x the row's productivity x the price,
     over ``1 - intermediate_import_share`` (not meaningful for mines, whose output is tonnes)."""
     f = model.firms
