@@ -478,10 +478,8 @@ def step(model: CityModel) -> None:
         model.export_base[COAL] = 0.0
     # (goods sold at an outside price: outside buyers pay it; local services' outside demand is
     # in yuan at the index, whatever the local price)
-    d_row = model.export_base * np.array([
-        model.s(cfg.external_demand_index) * (model.sector_price[s] if cfg.outside_price_index is not None else 1.0)
-        for s, cfg in enumerate(model.sector_cfg)
-    ])
+    outside_priced = np.where(model.sector_par["price_adjustment_per_month"] > 0, 1.0, model.sector_price)
+    d_row = model.export_base * np.array([model.s(cfg.external_demand_index) for cfg in model.sector_cfg]) * outside_priced
     d_row = d_row * prog.market_access_factor
     demand = d_local + d_row
     served = np.divide(np.minimum(cap_s, demand), demand, out=np.zeros(N_SECTORS), where=demand > 0)
