@@ -25,8 +25,20 @@ structural change, public finance), not to calibrate:
    rate with a linear trend of the city's own, and without the trend. In one city's years the
    wage also moves with what moves unemployment (coal prices lift the mines' pay while their
    layoffs raise unemployment), so those slopes are no test of the wage's response to slack.
-4. **Services share against income**: the slope of ``gdp_services / gdp_total`` on log GDP per
-   person. Expected > 0.
+4. **Services share against income**, as checks 5-7 test their mechanisms: a variant whose
+   households receive, from the shock year on, an income from outside the city
+   (``households.outside_income_yuan_per_resident_per_month``) of :data:`INCOME_RISE` of their
+   consumption per resident in the year before, run on the same seeds; the paired difference in
+   the services share of household consumption (``household_consumption_services /
+   household_consumption``) over the paired difference in log consumption per resident, each
+   summed over :data:`INCOME_YEARS` years from the shock year. Expected > 0 with the 90%
+   interval above zero (demand shifts to services as households grow richer: Engel's law, and
+   Baumol's where their price rises). Reported beside it, without a verdict: the benchmark of
+   Engel's law alone at the scenario's base shares (:func:`engel_benchmark`); the same ratio for
+   the services share of GDP on log GDP per person; and the slope of ``gdp_services /
+   gdp_total`` on log GDP per person across the run's years, which also moves with everything
+   that trends with income in a city's history (farm prices, mine closures, an investment boom):
+   Fuxin's own statistics have its tertiary share falling in 2000-2014 as it grew richer.
 5. **Spending response to transfers**: a variant with the general transfer
    (``public_finance.general_transfer_yuan_per_resident_per_year``, and where the equalisation
    formula applies the standard expenditure whose gap it fills) raised by
@@ -47,16 +59,16 @@ structural change, public finance), not to calibrate:
 The unemployment rate of the checks is ``unemployed_persons / (employment_total +
 unemployed_persons)`` (every job seeker, registered or not, over the labour force).
 
-Estimates: checks 1, 2 and 4 and check 3's reported regressions are computed run by run over the
-years chosen (a regression per seed); checks 3 and 5-7 on each pair of runs sharing a seed (common
+Estimates: checks 1 and 2 and the reported regressions of checks 3 and 4 are computed run by run over the
+years chosen (a regression per seed); checks 3-7 on each pair of runs sharing a seed (common
 random numbers). The estimate is the median across seeds, the interval the 5% and 95% quantiles
 across seeds (as ``sim compare``), but for check 3, pooled over the seeds with a bootstrap interval
 (:func:`wage_curve_pooled`); pass or fail is judged on the estimate for checks 1-5 and 7 and
-on the interval for check 6.
+on the interval for checks 4 and 6.
 
 The estimators (:func:`okun_slope`, :func:`beveridge_slope`, :func:`wage_curve_pooled`,
 :func:`wage_curve_elasticity`,
-:func:`services_income_slope`, :func:`spending_response`, :func:`paired_effect`) are pure functions
+:func:`services_income_slope`, :func:`income_response`, :func:`spending_response`, :func:`paired_effect`) are pure functions
 of indicator tables (a DataFrame per run, one row per year, the columns of ``indicators.parquet``);
 :func:`diagnose` applies them to runs; :func:`run_diagnose` makes the runs (the scenario and its
 variants at the same seeds, through :func:`simulator.experiment.seeds.run_seeds`) and reads them.
@@ -93,8 +105,15 @@ WAGE_CURVE_RANGE = (-0.2, -0.05)
 MIN_POINTS = 3
 """Fewest years a regression of one run is made on (else the run gives no estimate)."""
 
-BASE, TRANSFER, CLOSURE, DEMAND = "base", "transfer", "mine_closure", "demand"
-VARIANTS = (BASE, TRANSFER, CLOSURE, DEMAND)
+BASE, TRANSFER, CLOSURE, DEMAND, INCOME = "base", "transfer", "mine_closure", "demand", "income"
+VARIANTS = (BASE, TRANSFER, CLOSURE, DEMAND, INCOME)
+INCOME_RISE = 0.10
+"""The income variant: households receive from outside the city, per resident a month, this share of
+their consumption per resident in the year before the shock year (the mean over the scenario's
+runs), from the shock year on."""
+INCOME_KEY = "households.outside_income_yuan_per_resident_per_month"
+INCOME_YEARS = 10
+"""Check 4 sums the paired differences over this many years from the shock year (those in the run)."""
 DEMAND_RISE = 0.25
 """The demand variant: outside demand for the city's non-coal, non-farm goods raised by this share from the shock year."""
 DEMAND_YEARS = 3
@@ -120,7 +139,7 @@ WAGE = "average_wage_nonfarm_fixed_mix"
 NEEDED = (
     "year", "gdp_total", "gdp_real", "gdp_services", "gdp_per_capita", "employment_total", "unemployed_persons",
     "vacancies", "average_wage", WAGE, "city_spending", "transfers_received", "population", "out_migrants",
-    "mines_open",
+    "mines_open", "household_consumption", "household_consumption_services",
 )
 """The indicators the checks read."""
 
@@ -280,6 +299,48 @@ def services_income_slope(table: pd.DataFrame, years: tuple[int, int] | None = N
     return ols_slope(*services_points(table, years))
 
 
+def income_response(base: pd.DataFrame, variant: pd.DataFrame, from_year: int, years: int = INCOME_YEARS) -> dict[str, float]:
+    """The paired responses to a rise in households' income, summed over ``years`` years from
+    ``from_year`` (those both runs reach): ``consumption`` = Δ services share of household
+    consumption / Δ log consumption per resident; ``gdp`` = Δ services share of GDP / Δ log GDP per
+    person (NaN where the denominator does not move or no year is shared)."""
+    def rows(t: pd.DataFrame) -> pd.DataFrame:
+        return t[(t["year"] >= from_year) & (t["year"] < from_year + years)].set_index("year")
+
+    b, v = rows(base), rows(variant)
+    common = b.index.intersection(v.index)
+    if len(common) == 0:
+        return {"consumption": math.nan, "gdp": math.nan}
+    b, v = b.loc[common], v.loc[common]
+
+    def share_and_log(t: pd.DataFrame, num: str, den: str, per: str) -> tuple[np.ndarray, np.ndarray]:
+        d = t[den].to_numpy(float)
+        return t[num].to_numpy(float) / d, np.log(d / t[per].to_numpy(float))
+
+    out = {}
+    for key, num, den, per in (("consumption", "household_consumption_services", "household_consumption", "population"),
+                               ("gdp", "gdp_services", "gdp_total", "population")):
+        sb, lb = share_and_log(b, num, den, per)
+        sv, lv = share_and_log(v, num, den, per)
+        out[key] = ratio_or_nan(float(np.sum(sv - sb)), float(np.sum(lv - lb)))
+    return out
+
+
+def engel_benchmark(scenario) -> float:
+    """Check 4's benchmark, Engel's law alone: d (services share of household consumption) / d log
+    real consumption per resident at the base shares and prices, ``(1 - import_leakage_share) x
+    b_services x (eta_services - eta_mean)``, with ``b`` the sectors' ``local_consumption_share``,
+    ``eta`` their ``consumption_income_elasticity`` and ``eta_mean`` the base-share weighted mean
+    (see :func:`simulator.model.production.engel_shares`). Prices (Baumol), informal work's share
+    of the services bought and the households who leave or arrive are not in it."""
+    b = np.array([cfg.local_consumption_share for cfg in scenario.sectors.values()], float)
+    eta = np.array([cfg.consumption_income_elasticity for cfg in scenario.sectors.values()], float)
+    if b.sum() <= 0:
+        return math.nan
+    serv = list(scenario.sectors).index("services")
+    return float((1.0 - scenario.households.import_leakage_share) * b[serv] * (eta[serv] - (b @ eta) / b.sum()))
+
+
 def _by_year(table: pd.DataFrame, column: str) -> pd.Series:
     return table.set_index("year")[column].astype(float)
 
@@ -424,6 +485,8 @@ def diagnose(
     transfer: list[pd.DataFrame] | None = None,
     closure: list[pd.DataFrame] | None = None,
     demand: list[pd.DataFrame] | None = None,
+    income: list[pd.DataFrame] | None = None,
+    engel: float = math.nan,
 ) -> list[Check]:
     """The checks on runs already made (pure): ``base`` one table per seed, ``transfer`` and
     ``closure`` the variants' tables at the same seeds in the same order (None: check left out).
@@ -433,7 +496,8 @@ def diagnose(
         national_wage: the scenario's ``world.national_average_wage_yuan_per_year``.
         shock_year: the year the variants start.
         years: the years of the regressions (checks 1-4), default all.
-        transfer, closure, demand: the variants' runs, paired with ``base`` by position.
+        transfer, closure, demand, income: the variants' runs, paired with ``base`` by position.
+        engel: check 4's benchmark (:func:`engel_benchmark`), reported in its statistic.
     """
     checks = [
         _check("1 okun", "Okun's law", "slope of Δ unemployment rate on real GDP growth", "share per share",
@@ -462,8 +526,13 @@ def diagnose(
         _check("3 wage curve, no trend", "Wage curve in the city's own years, without its trend",
                "elasticity of local/national wage to unemployment rate, no trend", "log per log", "(reported)",
                [wage_curve_elasticity(t, national_wage, years, trend=False) for t in base], None),
-        _check("4 services", "Services share against income", "slope of services share of GDP on log GDP per person",
-               "share per log point", "> 0", [services_income_slope(t, years) for t in base], lambda e, lo, hi: e > 0),
+    ]
+    if income is not None:
+        checks += income_checks(base, income, shock_year, engel)
+    checks += [
+        _check("4 services, years", "Services share against income across the run's years",
+               "slope of services share of GDP on log GDP per person", "share per log point", "(reported)",
+               [services_income_slope(t, years) for t in base], None),
     ]
     if transfer is not None:
         checks.append(_check(
@@ -585,6 +654,22 @@ def demand_checks(base: list[pd.DataFrame], demand: list[pd.DataFrame], shock_ye
     ]
 
 
+def income_checks(base: list[pd.DataFrame], income: list[pd.DataFrame], shock_year: int, engel: float = math.nan) -> list[Check]:
+    """Check 4: the paired responses of the services shares to a rise in households' income."""
+    responses = [income_response(b, v, shock_year) for b, v in zip(base, income, strict=True)]
+    last = shock_year + INCOME_YEARS - 1
+    bench = f"; Engel's law alone {engel:+.3f}" if math.isfinite(engel) else ""
+    return [
+        _check("4 services", f"Household income +{INCOME_RISE:.0%} of consumption from {shock_year}: services share",
+               f"Δ services share of household consumption / Δ log consumption per resident, {shock_year}-{last}{bench}",
+               "share per log point", "> 0, interval > 0", [r["consumption"] for r in responses],
+               lambda e, lo, hi: e > 0 and lo > 0),
+        _check("4 services, GDP", f"Household income +{INCOME_RISE:.0%} of consumption from {shock_year}: services share of GDP",
+               f"Δ services share of GDP / Δ log GDP per person, {shock_year}-{last}", "share per log point", "(reported)",
+               [r["gdp"] for r in responses], None),
+    ]
+
+
 def closure_checks(base: list[pd.DataFrame], closure: list[pd.DataFrame], shock_year: int) -> list[Check]:
     """Check 6: the paired effects of closing every mine in ``shock_year``, :data:`EFFECT_LAGS` years on."""
     pairs = list(zip(base, closure, strict=True))
@@ -671,6 +756,36 @@ def demand_overrides(scenario, from_year: int) -> list[str]:
         raised = raised_series(cfg.external_demand_index, from_year, 1.0 + DEMAND_RISE)
         out.append(f"sectors.{name}.external_demand_index={_yaml_mapping(raised)}")
     return out
+
+
+def added_series(series: Mapping[int, float], from_year: int, amount: float) -> dict[int, float]:
+    """``series`` plus ``amount`` from ``from_year`` on, unchanged in every earlier (whole) year
+    (as :func:`raised_series`)."""
+    out = {int(y): float(v) for y, v in series.items() if int(y) < from_year - 1}
+    out[from_year - 1] = series_at(series, from_year - 1)
+    out[from_year] = series_at(series, from_year) + amount
+    for y, v in series.items():
+        if int(y) > from_year:
+            out[int(y)] = float(v) + amount
+    return dict(sorted(out.items()))
+
+
+def income_amount(tables: list[pd.DataFrame], year: int) -> float:
+    """The income variant's outside income, yuan per resident a month: :data:`INCOME_RISE` of the
+    households' consumption per resident in ``year`` (the mean over the runs that reach it; 0 if none)."""
+    values = []
+    for t in tables:
+        row = t[t["year"] == year]
+        if not row.empty and float(row["population"].iloc[0]) > 0:
+            values.append(float(row["household_consumption"].iloc[0]) / float(row["population"].iloc[0]) / 12.0)
+    return INCOME_RISE * float(np.mean(values)) if values else 0.0
+
+
+def income_overrides(scenario, from_year: int, amount: float) -> list[str]:
+    """``--set`` override adding ``amount`` yuan per resident a month to the households' outside
+    income from ``from_year`` on."""
+    series = added_series(scenario.households.outside_income_yuan_per_resident_per_month, from_year, amount)
+    return [f"{INCOME_KEY}={_yaml_mapping(series)}"]
 
 
 def mine_closure_overrides(year: int) -> list[str]:
@@ -787,7 +902,8 @@ def run_diagnose(
     # every variant validates before any run starts (at the middle year if the shock year waits
     # for the scenario's own runs)
     probe_year = default_shock_year(start, end) if shock_year is None else shock_year
-    for extra in (transfer_overrides(sc, probe_year), mine_closure_overrides(probe_year), demand_overrides(sc, probe_year)):
+    for extra in (transfer_overrides(sc, probe_year), mine_closure_overrides(probe_year), demand_overrides(sc, probe_year),
+                  income_overrides(sc, probe_year, 1.0)):
         load_scenario(scenario_file, overrides=overrides + tuple(extra))
     seed_list = derive_seeds(sc.run.seed if root_seed is None else root_seed, seeds)
 
@@ -810,7 +926,7 @@ def run_diagnose(
     base_tables = [read_run(d) for d in base_dirs]
     shock = default_shock_year(start, end, last_mine_year(base_tables)) if shock_year is None else shock_year
     variants = {BASE: [], TRANSFER: transfer_overrides(sc, shock), CLOSURE: mine_closure_overrides(shock),
-                DEMAND: demand_overrides(sc, shock)}
+                DEMAND: demand_overrides(sc, shock), INCOME: income_overrides(sc, shock, income_amount(base_tables, shock - 1))}
     notes = []
     if shock_year is None and shock != default_shock_year(start, end):
         notes.append(f"shock year {shock} (not the run's middle, {default_shock_year(start, end)}): the scenario's mines close by "
@@ -827,7 +943,8 @@ def run_diagnose(
     tables = {v: (base_tables if v == BASE else [read_run(d) for d in ds]) for v, ds in dirs.items()}
     national = sc.world.national_average_wage_yuan_per_year
     checks = diagnose(tables[BASE], national_wage=national, shock_year=shock, years=span,
-                      transfer=tables[TRANSFER], closure=tables[CLOSURE], demand=tables[DEMAND])
+                      transfer=tables[TRANSFER], closure=tables[CLOSURE], demand=tables[DEMAND], income=tables[INCOME],
+                      engel=engel_benchmark(sc))
     still_open = [float(t.loc[t["year"] == shock, "mines_open"].iloc[0]) for t in tables[CLOSURE] if (t["year"] == shock).any()]
     before = [float(t.loc[t["year"] == shock - 1, "mines_open"].iloc[0]) for t in tables[BASE] if (t["year"] == shock - 1).any()]
     if before and max(before) == 0:
@@ -909,7 +1026,8 @@ def draw(d: Diagnosis, path: Path) -> Path:
         ("beveridge", "Beveridge curve", "unemployment rate", "vacancy rate", "2 beveridge"),
         ("wage_curve", "Wage curve (demand variant against the city, by year)", "Δ log unemployment rate",
          "Δ log non-farm wage", "3 wage curve"),
-        ("services", "Services share against income", "log GDP per person", "services share of GDP", "4 services"),
+        ("services", "Services share against income (the run's years)", "log GDP per person", "services share of GDP",
+         "4 services, years"),
     )
     by_key = {c.check: c for c in d.checks}
     fig, axes = plt.subplots(2, 2, figsize=(9.0, 7.0))

@@ -90,6 +90,7 @@ declare(
     Flow("migrants_savings_out", HH, ROW),
     Flow("net_wages", FIRMS, HH),
     Flow("outside_investment_land", ROW, CITY, budget="land"),
+    Flow("outside_household_income", ROW, HH, indicator="outside_household_income"),
     Flow("pension_contributions_employee", FIRMS, SSF),
     Flow("pension_contributions_employer", FIRMS, SSF),
     Flow("pensions", SSF, HH, indicator="pension_spending"),

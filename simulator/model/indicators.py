@@ -164,6 +164,9 @@ INDICATORS: list[Indicator] = [
     Indicator("gdp_real_secondary", "yuan/year (start-year prices)", "Value added of mining, coal-dependent industry, manufacturing, construction and new industries (the statistics' secondary sector) at start-year prices", YEAR_SUM),
     Indicator("gdp_real_tertiary", "yuan/year (start-year prices)", "Value added of services, public units and informal work (the statistics' tertiary sector) at start-year prices", YEAR_SUM),
     Indicator("employment_secondary", "persons", "Employment in mining, coal-dependent industry, manufacturing, construction and new industries (the census's secondary sector)", DERIVED),
+    Indicator("household_consumption", "yuan/year", "Households' consumption spending (local and imported; the rehoused households' extra housing costs apart)", YEAR_SUM),
+    Indicator("household_consumption_services", "yuan/year", "Households' local consumption of services as they choose it (Engel and price shares; informal workers' earnings included, the rehoused households' extra housing costs apart)", YEAR_SUM),
+    Indicator("outside_household_income", "yuan/year", "Income paid to households from outside the city (households.outside_income_yuan_per_resident_per_month)", YEAR_SUM),
     Indicator("services_price_index", "ratio to the start (December)", "Price of local services relative to the national consumer price index", DECEMBER),
     Indicator("average_wage_fixed_mix", "yuan/year", "Average wage with last year's job mix (chained: wage growth within sectors, not from jobs moving between them)", DERIVED),
     Indicator("average_wage_nonfarm_fixed_mix", "yuan/year", "Average wage of the non-farm jobs (the statistics' urban units: farm households' earnings are not wages) with last year's job mix, chained as average_wage_fixed_mix", DERIVED),
@@ -190,6 +193,7 @@ MONTH_FLOWS: list[str] = [
     "surplus_spending", "expected_income_ratio", "expected_income_ratio_rural", "individual_out_migrants", "graduates_staying_away",
     "return_migrants", "informal_earnings", "early_retirements", "hires", "hires_from_informal",
     "hires_first_job", "quits", "layoffs", "outside_investment", "city_investment",
+    "outside_household_income", "household_consumption", "household_consumption_services",
 ]
 """The flows the mechanisms add up each month (``model.month_flows[name] += ...``); each feeds
 the indicator of the same name, or the one :data:`FLOW_INDICATOR` names."""
@@ -460,7 +464,8 @@ class IndicatorRecorder:
         row["employment_services_census"] = row["employment_services"] + row["informal_workers"]
         row["informal_earnings"] = yf["informal_earnings"]
         row["early_retirements"] = yf["early_retirements"]
-        for k in ("hires", "hires_from_informal", "hires_first_job", "quits", "layoffs"):
+        for k in ("hires", "hires_from_informal", "hires_first_job", "quits", "layoffs", "household_consumption",
+                  "household_consumption_services", "outside_household_income"):
             row[k] = yf[k]
         real = self._year_va_real
         row["gdp_real"] = float(real.sum())

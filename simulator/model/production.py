@@ -398,6 +398,8 @@ def step(model: CityModel) -> None:
     cons_share = engel_shares(model, C)
     inv_share = model.sector_par["investment_goods_share"]
     d_hh = (1.0 - hc.import_leakage_share) * C * cons_share
+    model.month_flows["household_consumption"] += C
+    model.month_flows["household_consumption_services"] += float(d_hh[SERV])
     d_hh[SERV] += float(housing_cost.sum()) * S
     imports_direct = hc.import_leakage_share * C
     # informal work: the informal workers are paid out of the households' local services demand

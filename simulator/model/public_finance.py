@@ -57,10 +57,17 @@ def step(model: CityModel) -> None:
     pens = kernels.pensions_paid(p.pension, ret, rural)  # where(pension > 0, pension, rural) of the retired
     un = np.flatnonzero(status == UNEMPLOYED)
     lab = sc.labour
+    hc = sc.households
     eligible = un[p.unemp_months[un] <= lab.unemployment_benefit_max_months]
     benefit = np.full(len(eligible), lab.unemployment_benefit_yuan_per_month)
     model.hh_income[: hh.n] += kernels.household_sum(p.household, ret, pens, hh.n)
     model.hh_income[: hh.n] += kernels.household_sum(p.household, eligible, benefit, hh.n)
+    # income from outside the city (a world input), per present member
+    outside = model.s(hc.outside_income_yuan_per_resident_per_month)
+    if outside > 0.0:
+        paid = np.where(hh.present[: hh.n], outside * hh.members[: hh.n], 0.0)
+        model.hh_income[: hh.n] += paid
+        model.pay("outside_household_income", float(paid.sum()) * S)
     pension_total = float(pens.sum()) * S
     benefit_total = float(benefit.sum()) * S
     model.pay("pensions", pension_total)

@@ -596,6 +596,14 @@ class HouseholdsCfg(Strict):
     # price^(1 - elasticity); 1 keeps yuan budget shares (Cobb-Douglas), below 1 a dearer
     # sector gains spending (Baumol)
     consumption_substitution_elasticity: Annotated[float, Field(ge=0.0, le=5.0)] = 1.0
+    outside_income_yuan_per_resident_per_month: NonNegSeries = Field(
+        default_factory=lambda: {2000: 0.0},
+        description=(
+            "income paid to the city's households from outside it, per present member a month, "
+            "constant yuan (remittances, outside pensions and subsidies that no mechanism of the "
+            "model pays; a world input, 0 = none); `sim diagnose` raises it for its income variant"
+        ),
+    )
 
 
 # ----------------------------------------------------------------------- regions

@@ -189,11 +189,12 @@ def test_diagnose_gives_every_check_with_interval_and_verdict() -> None:
                           transfers_received=np.full(len(YEARS), 5e8)))
     checks = dg.diagnose(runs, national_wage=NATIONAL, shock_year=2010)
     # without the demand variant check 3 has only its reported regressions
-    assert [c.check for c in checks] == ["1 okun", "2 beveridge", "3 wage curve, city trend", "3 wage curve, no trend", "4 services"]
+    assert [c.check for c in checks] == ["1 okun", "2 beveridge", "3 wage curve, city trend", "3 wage curve, no trend", "4 services, years"]
     okun, bev = checks[0], checks[1]
     assert okun.result == "pass" and okun.p05 <= okun.estimate <= okun.p95 and okun.n_seeds == 4
     assert bev.estimate == pytest.approx(-0.3, abs=0.05) and bev.result == "pass"
     assert checks[2].result == "n/a" and checks[3].result == "n/a" and math.isfinite(checks[3].estimate)  # reported only
+    assert checks[4].result == "n/a"  # the services share across the years: reported only
     # with it: a wage that does not answer the demand variant's lower unemployment fails check 3
     demand = [t.assign(unemployed_persons=t["unemployed_persons"] * np.where(YEARS >= 2010, 0.9, 1.0)) for t in runs]
     checks = {c.check: c for c in dg.diagnose(runs, national_wage=NATIONAL, shock_year=2010, demand=demand)}
@@ -245,8 +246,9 @@ def test_the_command_writes_its_files_and_a_table_in_80_columns(diagnosed) -> No
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader((out / "diagnose.csv").read_text(encoding="utf-8").splitlines()))
     assert tuple(rows[0]) == dg.CSV_COLUMNS
-    assert [r["check"] for r in rows][:7] == [
-        "1 okun", "2 beveridge", "3 wage curve", "3 wage curve, city trend", "3 wage curve, no trend", "4 services", "5 transfers",
+    assert [r["check"] for r in rows][:9] == [
+        "1 okun", "2 beveridge", "3 wage curve", "3 wage curve, city trend", "3 wage curve, no trend", "4 services",
+        "4 services, GDP", "4 services, years", "5 transfers",
     ]
     assert {r["result"] for r in rows} <= {"pass", "fail", "n/a"}
     data = json.loads((out / "diagnose.json").read_text(encoding="utf-8"))
@@ -254,7 +256,7 @@ def test_the_command_writes_its_files_and_a_table_in_80_columns(diagnosed) -> No
     # (at most the last mine year less 10), with a note saying why
     assert data["shock_year"] == 2001 and data["years"] == [2000, 2004] and len(data["seeds"]) == 2
     assert any(n.startswith("shock year 2001 (not the run's middle, 2002)") for n in data["notes"])
-    assert set(data["runs"]) == {"base", "transfer", "mine_closure", "demand"}
+    assert set(data["runs"]) == {"base", "transfer", "mine_closure", "demand", "income"}
     assert all(len(v) == 2 for v in data["runs"].values())
     assert (out / "diagnose.png").read_bytes()[:8] == PNG_MAGIC
     table = result.stdout.split(" passed, ")[0]  # the table (then the counts and the files written)
@@ -392,3 +394,83 @@ def test_the_paired_wage_curve_reads_the_models_elasticity(load_tiny, run_column
     clear = (moved[0.0] >= 0.5 * np.median(moved[0.0])) & (moved[-0.3] >= 0.5 * np.median(moved[-0.3]))
     assert clear.sum() >= 3
     assert (per_seed[-0.3][clear] < per_seed[0.0][clear]).all(), (per_seed, moved)
+
+
+def test_income_responses_by_hand() -> None:
+    """Consumption per resident up 10 log points for ten years with the services share of it up 0.6
+    points: 0.006 / 0.1 = 0.06 a log point; GDP per person up 5 log points with the services share
+    of GDP up 1 point: 0.2."""
+    n = len(YEARS)
+    pop = np.full(n, 100_000.0)
+    cons = np.full(n, 1e9)
+    later = YEARS >= 2010
+    base = table(np.full(n, 0.1), population=pop, household_consumption=cons, household_consumption_services=0.4 * cons)
+    v_cons = np.where(later, cons * math.exp(0.1), cons)
+    v_gdp = np.where(later, 1e9 * math.exp(0.05), 1e9)
+    variant = table(np.full(n, 0.1), gdp=v_gdp, services=np.where(later, 0.41, 0.4), population=pop,
+                    household_consumption=v_cons, household_consumption_services=np.where(later, 0.406, 0.4) * v_cons)
+    r = dg.income_response(base, variant, 2010)
+    assert r["consumption"] == pytest.approx(0.06)
+    assert r["gdp"] == pytest.approx(0.01 / 0.05)
+    # only the years from the shock year count, and only those both runs reach
+    assert dg.income_response(base, variant, 2018)["consumption"] == pytest.approx(0.06)
+    assert math.isnan(dg.income_response(base, variant, 2030)["consumption"])
+    assert math.isnan(dg.income_response(base, base, 2010)["consumption"])  # nothing moved
+    # the variant's amount: a tenth of consumption per resident a month in the year given
+    assert dg.income_amount([base, variant], 2005) == pytest.approx(dg.INCOME_RISE * 1e9 / 100_000 / 12)
+    assert dg.income_amount([base], 2040) == 0.0
+
+
+def test_the_income_variant_adds_to_the_outside_income_from_the_year(load_tiny) -> None:
+    sc = load_tiny(f"{dg.INCOME_KEY}={{2000: 5.0, 2010: 15.0}}")
+    import yaml
+
+    value = yaml.safe_load(dg.income_overrides(sc, 2003, 40.0)[0].split("=", 1)[1])
+    for year in range(1998, 2020):
+        expected = series_at({2000: 5.0, 2010: 15.0}, year) + (40.0 if year >= 2003 else 0.0)
+        assert series_at(value, year) == pytest.approx(expected), year
+
+
+def test_engel_benchmark_of_the_scenario(load_tiny) -> None:
+    sc = load_tiny()
+    b = {s: c.local_consumption_share for s, c in sc.sectors.items()}
+    eta = {s: c.consumption_income_elasticity for s, c in sc.sectors.items()}
+    mean = sum(b[s] * eta[s] for s in b) / sum(b.values())
+    expected = (1 - sc.households.import_leakage_share) * b["services"] * (eta["services"] - mean)
+    assert dg.engel_benchmark(sc) == pytest.approx(expected) and expected > 0
+    flat = load_tiny("sectors.services.consumption_income_elasticity=1.0", "sectors.agriculture.consumption_income_elasticity=1.0")
+    assert dg.engel_benchmark(flat) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_check_4_reads_the_models_engel_and_baumol_terms(load_tiny, run_columns) -> None:
+    """Estimator recovery on the model itself (the tiny city, seeds 1-4, 2000-2004, outside income
+    from 2001): with homothetic demand (every income elasticity 1) and yuan shares that ignore
+    prices (substitution elasticity 1) the services share of household consumption does not move
+    and check 4 fails; with the scenario's Engel elasticities and no price term it reads about
+    the benchmark of Engel's law alone; with complements (0.5) a dearer service takes more of the
+    yuan spent, so it reads more (Baumol)."""
+    shock, last = 2001, "run.end_year=2004"
+    cases = {
+        "homothetic": ("sectors.services.consumption_income_elasticity=1.0",
+                       "sectors.agriculture.consumption_income_elasticity=1.0",
+                       "households.consumption_substitution_elasticity=1.0"),
+        "engel": ("households.consumption_substitution_elasticity=1.0",),
+        "engel and baumol": ("households.consumption_substitution_elasticity=0.5",),
+    }
+    found = {}
+    for name, sets in cases.items():
+        sc = load_tiny(*sets, last)
+        base = [pd.DataFrame(run_columns(load_tiny(*sets, last, seed=s))) for s in range(1, 5)]
+        amount = dg.income_amount(base, shock - 1)
+        assert amount > 0
+        income = [pd.DataFrame(run_columns(load_tiny(*sets, last, *dg.income_overrides(sc, shock, amount), seed=s)))
+                  for s in range(1, 5)]
+        assert all((t.loc[t["year"] >= shock, "outside_household_income"] > 0).all() for t in income)
+        checks = {c.check: c for c in dg.income_checks(base, income, shock, dg.engel_benchmark(sc))}
+        found[name] = (checks["4 services"], dg.engel_benchmark(sc))
+    flat, _ = found["homothetic"]
+    assert abs(flat.estimate) < 1e-3 and flat.result == "fail"
+    engel, bench = found["engel"]
+    assert engel.result == "pass" and engel.estimate == pytest.approx(bench, rel=0.25)
+    both, _ = found["engel and baumol"]
+    assert both.result == "pass" and both.estimate > engel.estimate
