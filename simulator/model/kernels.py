@@ -120,6 +120,86 @@ def leave_probability(types, housing, present, rate, by_type, by_housing):
 
 
 @njit(cache=True, nogil=True)
+def apportion_whole(t, group, workers, n_groups):
+    """Whole targets apportioned within groups (see
+    :func:`simulator.model.labour_market.whole_targets`): ``floor(t)`` for every row, and each
+    group's ``floor(sum of its fractional parts + 0.5)`` extras to its rows with a fractional part,
+    those holding more than the whole part (``workers > floor(t)``) first, then by the largest
+    fractional part, ties to the earlier row. Equals, bit by bit, the order of ``np.lexsort((index,
+    -frac, ~incumbent, ~eligible, group))`` cut at each group's extras, in linear time."""
+    n = t.shape[0]
+    whole = np.empty(n)
+    frac = np.empty(n)
+    sums = np.zeros(n_groups)
+    n_inc = np.zeros(n_groups, np.int64)
+    n_oth = np.zeros(n_groups, np.int64)
+    for i in range(n):
+        b = np.floor(t[i])
+        whole[i] = b
+        f = t[i] - b
+        frac[i] = f
+        g = group[i]
+        sums[g] += f  # in row order, as np.bincount's weights
+        if f > 0.0:
+            if workers[i] > b:
+                n_inc[g] += 1
+            else:
+                n_oth[g] += 1
+    start_inc = np.zeros(n_groups + 1, np.int64)
+    start_oth = np.zeros(n_groups + 1, np.int64)
+    for g in range(n_groups):
+        start_inc[g + 1] = start_inc[g] + n_inc[g]
+        start_oth[g + 1] = start_oth[g] + n_oth[g]
+    inc = np.empty(start_inc[n_groups], np.int64)
+    oth = np.empty(start_oth[n_groups], np.int64)
+    fill_inc = start_inc[:-1].copy()
+    fill_oth = start_oth[:-1].copy()
+    for i in range(n):  # each group's rows in row order
+        if frac[i] > 0.0:
+            g = group[i]
+            if workers[i] > whole[i]:
+                inc[fill_inc[g]] = i
+                fill_inc[g] += 1
+            else:
+                oth[fill_oth[g]] = i
+                fill_oth[g] += 1
+    for g in range(n_groups):
+        k = np.int64(np.floor(sums[g] + 0.5))
+        for part in range(2):  # the incumbents, then the others with what is left
+            if part == 0:
+                rows = inc[start_inc[g]:start_inc[g + 1]]
+                r = min(k, n_inc[g])
+            else:
+                rows = oth[start_oth[g]:start_oth[g + 1]]
+                r = k - n_inc[g]
+            # the r rows with the largest fractional parts, ties to the earlier row: the first r of
+            # a stable sort on -frac, in linear time (the r-th largest by selection, then the rows
+            # above it and the first rows equal to it)
+            m = rows.shape[0]
+            if r <= 0:
+                continue
+            if r >= m:
+                for j in range(m):
+                    whole[rows[j]] += 1.0
+                continue
+            vals = np.empty(m)
+            for j in range(m):
+                vals[j] = frac[rows[j]]
+            thr = np.partition(vals, m - r)[m - r]
+            above = 0
+            for j in range(m):
+                above += vals[j] > thr
+            ties = r - above
+            for j in range(m):
+                if vals[j] > thr:
+                    whole[rows[j]] += 1.0
+                elif vals[j] == thr and ties > 0:
+                    whole[rows[j]] += 1.0
+                    ties -= 1
+    return whole
+
+
+@njit(cache=True, nogil=True)
 def members_of(household, present, chosen):
     """Rows of the present persons whose household is flagged in ``chosen`` (bool per
     household), in row order: ``flatnonzero(present & chosen[household])``."""

@@ -273,30 +273,13 @@ def whole_targets(model: CityModel, sectors: np.ndarray | None = None) -> np.nda
     nf = f.n
     alive = f.alive[:nf] if sectors is None else f.alive[:nf] & sectors[f.sector[:nf]]
     t = np.where(alive, f.target[:nf], 0.0)
-    base = np.floor(t)
-    frac = t - base
     workers = np.zeros(nf)
     held = model.workers
     if held is not None and len(held):
         k = min(len(held), nf)
         workers[:k] = held[:k]
     group = f.sector[:nf].astype(np.int64) + N_SECTORS * (f.ownership[:nf] == PUBLIC)
-    n_groups = 2 * N_SECTORS
-    extras = np.floor(np.bincount(group, weights=frac, minlength=n_groups) + 0.5)
-    eligible = frac > 0.0
-    incumbent = eligible & (workers > base)
-    # within a group: incumbents first, then by fractional part (largest first), then row order;
-    # the order of np.lexsort((index, -frac, ~incumbent, ~eligible, group)) in two stable sorts,
-    # one on the fractional parts and one on the small integer key (about a third faster)
-    by_frac = np.argsort(-frac, kind="stable")
-    key = (4 * group + 2 * ~eligible + ~incumbent).astype(np.int16)
-    order = by_frac[np.argsort(key[by_frac], kind="stable")]
-    g_sorted = group[order]
-    rank = np.arange(nf) - np.searchsorted(g_sorted, g_sorted, side="left")
-    chosen = (rank < extras[g_sorted]) & eligible[order]
-    whole = base
-    whole[order[chosen]] += 1.0
-    return whole
+    return kernels.apportion_whole(t, group, workers, 2 * N_SECTORS)
 
 
 def step(model: CityModel, *, set_offers: bool = True) -> None:
