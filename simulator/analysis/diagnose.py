@@ -28,14 +28,18 @@ structural change, public finance), not to calibrate:
 4. **Services share against income**, as checks 5-7 test their mechanisms: a variant whose
    households receive, from the shock year on, an income from outside the city
    (``households.outside_income_yuan_per_resident_per_month``) of :data:`INCOME_RISE` of their
-   consumption per resident in the year before, run on the same seeds; the paired difference in
+   consumption per resident in the year before (held at that amount in constant yuan, so a
+   shrinking share of a growing consumption), run on the same seeds; the paired difference in
    the services share of household consumption (``household_consumption_services /
    household_consumption``) over the paired difference in log consumption per resident, each
    summed over :data:`INCOME_YEARS` years from the shock year. Expected > 0 with the 90%
    interval above zero (demand shifts to services as households grow richer: Engel's law, and
    Baumol's where their price rises). Reported beside it, without a verdict: the benchmark of
-   Engel's law alone at the scenario's base shares (:func:`engel_benchmark`); the same ratio for
-   the services share of GDP on log GDP per person; and the slope of ``gdp_services /
+   Engel's law alone at the scenario's base shares (:func:`engel_benchmark`; the estimate reads
+   the demand system's parameters, and the check shows that the model's city spends as they
+   say); the same ratio for the services share of GDP on log GDP per person (a composition
+   effect as much as Engel's: an income spent in the city goes mostly to its local services, so
+   that share rises even with homothetic demand); and the slope of ``gdp_services /
    gdp_total`` on log GDP per person across the run's years, which also moves with everything
    that trends with income in a city's history (farm prices, mine closures, an investment boom):
    Fuxin's own statistics have its tertiary share falling in 2000-2014 as it grew richer.
@@ -47,7 +51,8 @@ structural change, public finance), not to calibrate:
    year to the end. Expected at least 0.8 yuan per yuan.
 6. **Early mine closure**: a variant that closes every mine still open in the shock year (see
    :func:`mine_closure_overrides`); the paired effects on population, the unemployment rate and
-   out-migrants 3 and 10 years on. Expected: population lower and unemployment higher, their
+   out-migrants 3 and 10 years on (and the in-migrants, reported: a city losing jobs also draws
+   fewer people in). Expected: population lower and unemployment higher, their
    90% intervals excluding zero (unemployment higher in each of the first three years).
 7. **Demand shock**: a variant with outside demand (``external_demand_index``) raised by
    :data:`DEMAND_RISE` from the shock year for every sector but coal mining and the land-bound
@@ -138,7 +143,7 @@ WAGE = "average_wage_nonfarm_fixed_mix"
 
 NEEDED = (
     "year", "gdp_total", "gdp_real", "gdp_services", "gdp_per_capita", "employment_total", "unemployed_persons",
-    "vacancies", "average_wage", WAGE, "city_spending", "transfers_received", "population", "out_migrants",
+    "vacancies", "average_wage", WAGE, "city_spending", "transfers_received", "population", "out_migrants", "in_migrants",
     "mines_open", "household_consumption", "household_consumption_services",
 )
 """The indicators the checks read."""
@@ -704,6 +709,12 @@ def closure_checks(base: list[pd.DataFrame], closure: list[pd.DataFrame], shock_
         checks.append(_check(
             f"6 out-migrants +{lag}", f"Mine closure {shock_year}: out-migrants", f"Δ out-migrants in {year}",
             "persons/year", "(reported)", [paired_effect(b, v, "out_migrants", year) for b, v in pairs], None, year,
+        ))
+    for lag in EFFECT_LAGS:
+        year = shock_year + lag
+        checks.append(_check(
+            f"6 in-migrants +{lag}", f"Mine closure {shock_year}: in-migrants", f"Δ in-migrants in {year}",
+            "persons/year", "(reported)", [paired_effect(b, v, "in_migrants", year) for b, v in pairs], None, year,
         ))
     return checks
 

@@ -159,10 +159,10 @@ def test_paired_effects_and_verdicts_of_a_built_closure() -> None:
     pop = np.full(len(YEARS), 1e6)
     bases, closed = [], []
     for k in range(5):
-        b = table(u, population=pop + k, out_migrants=np.full(len(YEARS), 1e4))
+        b = table(u, population=pop + k, out_migrants=np.full(len(YEARS), 1e4), in_migrants=np.full(len(YEARS), 8e3))
         later = YEARS >= 2010
         c = table(np.where(later, 0.12 + 0.001 * k, 0.1), population=np.where(later, pop - 5000 - 100 * k, pop) + k,
-                  out_migrants=np.where(later, 1.2e4, 1e4))
+                  out_migrants=np.where(later, 1.2e4, 1e4), in_migrants=np.where(later, 7e3, 8e3))
         bases.append(b)
         closed.append(c)
     assert dg.paired_effect(bases[0], closed[0], "population", 2013) == -5000
@@ -173,6 +173,7 @@ def test_paired_effects_and_verdicts_of_a_built_closure() -> None:
     assert checks["6 population +3"].estimate == pytest.approx(-5200)
     assert checks["6 unemployment +3"].result == "pass"
     assert checks["6 out-migrants +10"].result == "n/a" and checks["6 out-migrants +10"].estimate == 2000
+    assert checks["6 in-migrants +3"].result == "n/a" and checks["6 in-migrants +3"].estimate == -1000
     # no effect: the intervals do not exclude zero, the checks fail
     none = {c.check: c for c in dg.closure_checks(bases, bases, 2010)}
     assert none["6 population +3"].result == "fail" and none["6 unemployment +3"].result == "fail"
