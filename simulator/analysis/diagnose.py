@@ -68,7 +68,7 @@ Estimates: checks 1 and 2 and the reported regressions of checks 3 and 4 are com
 years chosen (a regression per seed); checks 3-7 on each pair of runs sharing a seed (common
 random numbers). The estimate is the median across seeds, the interval the 5% and 95% quantiles
 across seeds (as ``sim compare``), but for check 3, pooled over the seeds with a bootstrap interval
-(:func:`wage_curve_pooled`); pass or fail is judged on the estimate for checks 1-5 and 7 and
+(:func:`wage_curve_pooled`); pass or fail is judged on the estimate for checks 1-3, 5 and 7 and
 on the interval for checks 4 and 6.
 
 The estimators (:func:`okun_slope`, :func:`beveridge_slope`, :func:`wage_curve_pooled`,
@@ -336,8 +336,8 @@ def engel_benchmark(scenario) -> float:
     real consumption per resident at the base shares and prices, ``(1 - import_leakage_share) x
     b_services x (eta_services - eta_mean)``, with ``b`` the sectors' ``local_consumption_share``,
     ``eta`` their ``consumption_income_elasticity`` and ``eta_mean`` the base-share weighted mean
-    (see :func:`simulator.model.production.engel_shares`). Prices (Baumol), informal work's share
-    of the services bought and the households who leave or arrive are not in it."""
+    (see :func:`simulator.model.production.engel_shares`). Prices (Baumol), the change of
+    consumption per resident away from the base and the households who leave or arrive are not in it."""
     b = np.array([cfg.local_consumption_share for cfg in scenario.sectors.values()], float)
     eta = np.array([cfg.consumption_income_elasticity for cfg in scenario.sectors.values()], float)
     if b.sum() <= 0:
