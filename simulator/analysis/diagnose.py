@@ -704,18 +704,13 @@ def closure_checks(base: list[pd.DataFrame], closure: list[pd.DataFrame], shock_
             f"6 unemployment +{lag}", f"Mine closure {shock_year}: unemployment rate",
             f"Δ unemployment rate in {year}", "share", expected, values, judge, year,
         ))
-    for lag in EFFECT_LAGS:
-        year = shock_year + lag
-        checks.append(_check(
-            f"6 out-migrants +{lag}", f"Mine closure {shock_year}: out-migrants", f"Δ out-migrants in {year}",
-            "persons/year", "(reported)", [paired_effect(b, v, "out_migrants", year) for b, v in pairs], None, year,
-        ))
-    for lag in EFFECT_LAGS:
-        year = shock_year + lag
-        checks.append(_check(
-            f"6 in-migrants +{lag}", f"Mine closure {shock_year}: in-migrants", f"Δ in-migrants in {year}",
-            "persons/year", "(reported)", [paired_effect(b, v, "in_migrants", year) for b, v in pairs], None, year,
-        ))
+    for column, label in (("out_migrants", "out-migrants"), ("in_migrants", "in-migrants")):
+        for lag in EFFECT_LAGS:
+            year = shock_year + lag
+            checks.append(_check(
+                f"6 {label} +{lag}", f"Mine closure {shock_year}: {label}", f"Δ {label} in {year}",
+                "persons/year", "(reported)", [paired_effect(b, v, column, year) for b, v in pairs], None, year,
+            ))
     return checks
 
 
@@ -728,12 +723,18 @@ def raised_series(series: Mapping[int, float], from_year: int, factor: float) ->
     The model reads series at whole years, interpolating linearly between the years given: the
     result keeps the given years before ``from_year``, adds the value of ``from_year - 1`` (so the
     years before are unchanged) and ``from_year`` raised, and raises every later year given."""
+    return _changed_from(series, from_year, lambda v: factor * v)
+
+
+def _changed_from(series: Mapping[int, float], from_year: int, change: Callable[[float], float]) -> dict[int, float]:
+    """``series`` with ``change`` applied from ``from_year`` on, unchanged in every earlier (whole)
+    year (see :func:`raised_series`)."""
     out = {int(y): float(v) for y, v in series.items() if int(y) < from_year - 1}
     out[from_year - 1] = series_at(series, from_year - 1)
-    out[from_year] = factor * series_at(series, from_year)
+    out[from_year] = change(series_at(series, from_year))
     for y, v in series.items():
         if int(y) > from_year:
-            out[int(y)] = factor * float(v)
+            out[int(y)] = change(float(v))
     return dict(sorted(out.items()))
 
 
@@ -772,13 +773,7 @@ def demand_overrides(scenario, from_year: int) -> list[str]:
 def added_series(series: Mapping[int, float], from_year: int, amount: float) -> dict[int, float]:
     """``series`` plus ``amount`` from ``from_year`` on, unchanged in every earlier (whole) year
     (as :func:`raised_series`)."""
-    out = {int(y): float(v) for y, v in series.items() if int(y) < from_year - 1}
-    out[from_year - 1] = series_at(series, from_year - 1)
-    out[from_year] = series_at(series, from_year) + amount
-    for y, v in series.items():
-        if int(y) > from_year:
-            out[int(y)] = float(v) + amount
-    return dict(sorted(out.items()))
+    return _changed_from(series, from_year, lambda v: v + amount)
 
 
 def income_amount(tables: list[pd.DataFrame], year: int) -> float:
