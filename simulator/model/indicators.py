@@ -166,6 +166,7 @@ INDICATORS: list[Indicator] = [
     Indicator("employment_secondary", "persons", "Employment in mining, coal-dependent industry, manufacturing, construction and new industries (the census's secondary sector)", DERIVED),
     Indicator("household_consumption", "yuan/year", "Households' consumption spending (local and imported; the rehoused households' extra housing costs apart)", YEAR_SUM),
     Indicator("household_consumption_services", "yuan/year", "Households' local consumption of services as they choose it (Engel and price shares; informal workers' earnings included, the rehoused households' extra housing costs apart)", YEAR_SUM),
+    Indicator("household_consumption_food", "yuan/year", "Households' local consumption of farm produce as they choose it (Engel and price shares; the food of Engel's coefficient that the city's farms sell to its households)", YEAR_SUM),
     Indicator("outside_household_income", "yuan/year", "Income paid to households from outside the city (households.outside_income_yuan_per_resident_per_month)", YEAR_SUM),
     Indicator("services_price_index", "ratio to the start (December)", "Price of local services relative to the national consumer price index", DECEMBER),
     Indicator("average_wage_fixed_mix", "yuan/year", "Average wage with last year's job mix (chained: wage growth within sectors, not from jobs moving between them)", DERIVED),
@@ -194,6 +195,7 @@ MONTH_FLOWS: list[str] = [
     "return_migrants", "informal_earnings", "early_retirements", "hires", "hires_from_informal",
     "hires_first_job", "quits", "layoffs", "outside_investment", "city_investment",
     "outside_household_income", "household_consumption", "household_consumption_services",
+    "household_consumption_food",
 ]
 """The flows the mechanisms add up each month (``model.month_flows[name] += ...``); each feeds
 the indicator of the same name, or the one :data:`FLOW_INDICATOR` names."""
@@ -465,7 +467,7 @@ class IndicatorRecorder:
         row["informal_earnings"] = yf["informal_earnings"]
         row["early_retirements"] = yf["early_retirements"]
         for k in ("hires", "hires_from_informal", "hires_first_job", "quits", "layoffs", "household_consumption",
-                  "household_consumption_services", "outside_household_income"):
+                  "household_consumption_services", "household_consumption_food", "outside_household_income"):
             row[k] = yf[k]
         real = self._year_va_real
         row["gdp_real"] = float(real.sum())

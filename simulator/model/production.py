@@ -400,6 +400,7 @@ def step(model: CityModel) -> None:
     d_hh = (1.0 - hc.import_leakage_share) * C * cons_share
     model.month_flows["household_consumption"] += C
     model.month_flows["household_consumption_services"] += float(d_hh[SERV])
+    model.month_flows["household_consumption_food"] += float(d_hh[AGRI])
     d_hh[SERV] += float(housing_cost.sum()) * S
     imports_direct = hc.import_leakage_share * C
     # informal work: the informal workers are paid out of the households' local services demand

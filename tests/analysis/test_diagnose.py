@@ -399,8 +399,8 @@ def test_the_paired_wage_curve_reads_the_models_elasticity(load_tiny, run_column
 
 def test_income_responses_by_hand() -> None:
     """Consumption per resident up 10 log points for ten years with the services share of it up 0.6
-    points: 0.006 / 0.1 = 0.06 a log point; GDP per person up 5 log points with the services share
-    of GDP up 1 point: 0.2."""
+    points: 0.006 / 0.1 = 0.06 a log point; the services share of GDP up 1 point (while GDP per
+    person moves 5 log points): 0.01 / 0.1 = 0.1 a log point of consumption per resident."""
     n = len(YEARS)
     pop = np.full(n, 100_000.0)
     cons = np.full(n, 1e9)
@@ -412,7 +412,7 @@ def test_income_responses_by_hand() -> None:
                     household_consumption=v_cons, household_consumption_services=np.where(later, 0.406, 0.4) * v_cons)
     r = dg.income_response(base, variant, 2010)
     assert r["consumption"] == pytest.approx(0.06)
-    assert r["gdp"] == pytest.approx(0.01 / 0.05)
+    assert r["gdp"] == pytest.approx(0.01 / 0.1)
     # only the years from the shock year count, and only those both runs reach
     assert dg.income_response(base, variant, 2018)["consumption"] == pytest.approx(0.06)
     assert math.isnan(dg.income_response(base, variant, 2030)["consumption"])
@@ -449,7 +449,9 @@ def test_check_4_reads_the_models_engel_and_baumol_terms(load_tiny, run_columns)
     prices (substitution elasticity 1) the services share of household consumption does not move
     and check 4 fails; with the scenario's Engel elasticities and no price term it reads about
     the benchmark of Engel's law alone; with complements (0.5) a dearer service takes more of the
-    yuan spent, so it reads more (Baumol)."""
+    yuan spent, so it reads more (Baumol). The services share of GDP rises in all three (the extra
+    spending goes to the city's services; its exports stay), and not when the households import
+    99% of what they buy."""
     shock, last = 2001, "run.end_year=2004"
     cases = {
         "homothetic": ("sectors.services.consumption_income_elasticity=1.0",
@@ -457,8 +459,12 @@ def test_check_4_reads_the_models_engel_and_baumol_terms(load_tiny, run_columns)
                        "households.consumption_substitution_elasticity=1.0"),
         "engel": ("households.consumption_substitution_elasticity=1.0",),
         "engel and baumol": ("households.consumption_substitution_elasticity=0.5",),
+        "homothetic, imported": ("sectors.services.consumption_income_elasticity=1.0",
+                                 "sectors.agriculture.consumption_income_elasticity=1.0",
+                                 "households.consumption_substitution_elasticity=1.0",
+                                 "households.import_leakage_share=0.99"),
     }
-    found = {}
+    found, gdp = {}, {}
     for name, sets in cases.items():
         sc = load_tiny(*sets, last)
         base = [pd.DataFrame(run_columns(load_tiny(*sets, last, seed=s))) for s in range(1, 5)]
@@ -469,9 +475,16 @@ def test_check_4_reads_the_models_engel_and_baumol_terms(load_tiny, run_columns)
         assert all((t.loc[t["year"] >= shock, "outside_household_income"] > 0).all() for t in income)
         checks = {c.check: c for c in dg.income_checks(base, income, shock, dg.engel_benchmark(sc))}
         found[name] = (checks["4 services"], dg.engel_benchmark(sc))
+        gdp[name] = checks["4 services, GDP"]
     flat, _ = found["homothetic"]
     assert abs(flat.estimate) < 1e-3 and flat.result == "fail"
     engel, bench = found["engel"]
     assert engel.result == "pass" and engel.estimate == pytest.approx(bench, rel=0.25)
     both, _ = found["engel and baumol"]
     assert both.result == "pass" and both.estimate > engel.estimate
+    # the services share of GDP: mostly composition (an income spent in the city goes to its local
+    # services, while its exports stay), so it rises even with homothetic demand, and it does not
+    # when the households buy (nearly) everything from outside the city
+    assert all(gdp[k].result == "pass" for k in ("homothetic", "engel", "engel and baumol")), gdp
+    assert gdp["homothetic, imported"].result == "fail", gdp
+    assert abs(gdp["homothetic, imported"].estimate) < 0.5 * gdp["homothetic"].estimate, gdp
