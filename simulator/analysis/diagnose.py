@@ -147,7 +147,7 @@ WAGE = "average_wage_nonfarm_fixed_mix"
 NEEDED = (
     "year", "gdp_total", "gdp_real", "gdp_services", "gdp_per_capita", "employment_total", "unemployed_persons",
     "vacancies", "average_wage", WAGE, "city_spending", "transfers_received", "population", "out_migrants", "in_migrants",
-    "mines_open", "household_consumption", "household_consumption_services",
+    "mines_open", "household_consumption", "household_consumption_services", "household_consumption_food",
 )
 """The indicators the checks read."""
 
@@ -334,6 +334,27 @@ def income_response(base: pd.DataFrame, variant: pd.DataFrame, from_year: int, y
 
         out[key] = ratio_or_nan(float(np.sum(share(v) - share(b))), d_log)
     return out
+
+
+def food_elasticity_years(table: pd.DataFrame, years: tuple[int, int] | None = None) -> float:
+    """Engel's law across a run's years: the food spending elasticity implied by the slope of the
+    food share of household consumption (``household_consumption_food / household_consumption``)
+    on log consumption per resident, ``1 + slope / mean share`` (1: the share does not move; below
+    1: food is a necessity). Read with the farm price, which moves the share too, as a household
+    survey's Engel coefficient does; comparable with the elasticity implied by a city's Engel
+    coefficients and consumption per person over the same years. NaN without the columns."""
+    t = _years(table, years)
+    if "household_consumption_food" not in t or "household_consumption" not in t:
+        return math.nan
+    cons = t["household_consumption"].to_numpy(float)
+    pop = t["population"].to_numpy(float)
+    ok = (cons > 0) & (pop > 0)
+    if ok.sum() < MIN_POINTS:
+        return math.nan
+    share = t["household_consumption_food"].to_numpy(float)[ok] / cons[ok]
+    mean = float(share.mean())
+    slope = ols_slope(np.log(cons[ok] / pop[ok]), share)
+    return 1.0 + slope / mean if mean > 0 and math.isfinite(slope) else math.nan
 
 
 def engel_benchmark(scenario) -> float:
@@ -543,6 +564,9 @@ def diagnose(
         _check("4 services, years", "Services share against income across the run's years",
                "slope of services share of GDP on log GDP per person", "share per log point", "(reported)",
                [services_income_slope(t, years) for t in base], None),
+        _check("4 food, years", "Engel's law across the run's years",
+               "food spending elasticity implied by the food share of household consumption on log consumption per resident",
+               "log per log", "(reported)", [food_elasticity_years(t, years) for t in base], None),
     ]
     if transfer is not None:
         checks.append(_check(

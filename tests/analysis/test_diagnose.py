@@ -190,12 +190,14 @@ def test_diagnose_gives_every_check_with_interval_and_verdict() -> None:
                           transfers_received=np.full(len(YEARS), 5e8)))
     checks = dg.diagnose(runs, national_wage=NATIONAL, shock_year=2010)
     # without the demand variant check 3 has only its reported regressions
-    assert [c.check for c in checks] == ["1 okun", "2 beveridge", "3 wage curve, city trend", "3 wage curve, no trend", "4 services, years"]
+    assert [c.check for c in checks] == ["1 okun", "2 beveridge", "3 wage curve, city trend", "3 wage curve, no trend",
+                                         "4 services, years", "4 food, years"]
     okun, bev = checks[0], checks[1]
     assert okun.result == "pass" and okun.p05 <= okun.estimate <= okun.p95 and okun.n_seeds == 4
     assert bev.estimate == pytest.approx(-0.3, abs=0.05) and bev.result == "pass"
     assert checks[2].result == "n/a" and checks[3].result == "n/a" and math.isfinite(checks[3].estimate)  # reported only
     assert checks[4].result == "n/a"  # the services share across the years: reported only
+    assert checks[5].result == "n/a" and math.isnan(checks[5].estimate)  # no food column in these tables
     # with it: a wage that does not answer the demand variant's lower unemployment fails check 3
     demand = [t.assign(unemployed_persons=t["unemployed_persons"] * np.where(YEARS >= 2010, 0.9, 1.0)) for t in runs]
     checks = {c.check: c for c in dg.diagnose(runs, national_wage=NATIONAL, shock_year=2010, demand=demand)}
@@ -247,9 +249,9 @@ def test_the_command_writes_its_files_and_a_table_in_80_columns(diagnosed) -> No
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader((out / "diagnose.csv").read_text(encoding="utf-8").splitlines()))
     assert tuple(rows[0]) == dg.CSV_COLUMNS
-    assert [r["check"] for r in rows][:9] == [
+    assert [r["check"] for r in rows][:10] == [
         "1 okun", "2 beveridge", "3 wage curve", "3 wage curve, city trend", "3 wage curve, no trend", "4 services",
-        "4 services, GDP", "4 services, years", "5 transfers",
+        "4 services, GDP", "4 services, years", "4 food, years", "5 transfers",
     ]
     assert {r["result"] for r in rows} <= {"pass", "fail", "n/a"}
     data = json.loads((out / "diagnose.json").read_text(encoding="utf-8"))
@@ -395,6 +397,23 @@ def test_the_paired_wage_curve_reads_the_models_elasticity(load_tiny, run_column
     clear = (moved[0.0] >= 0.5 * np.median(moved[0.0])) & (moved[-0.3] >= 0.5 * np.median(moved[-0.3]))
     assert clear.sum() >= 3
     assert (per_seed[-0.3][clear] < per_seed[0.0][clear]).all(), (per_seed, moved)
+
+
+def test_food_elasticity_by_hand() -> None:
+    """Food spending growing with elasticity 0.6 to consumption per resident: the food share is
+    ``0.3 x c^-0.4``; the implied elasticity from the share's slope on log c, ``1 + slope / mean
+    share``, is 0.6 to first order (the share moves little over the range), and 1 when the share
+    stays put."""
+    n = len(YEARS)
+    pop = np.full(n, 100_000.0)
+    c = np.exp(np.linspace(0.0, 0.3, n))
+    cons = 1e9 * c
+    food = 0.3 * c ** (0.6 - 1.0) * cons
+    t = table(np.full(n, 0.1), population=pop, household_consumption=cons, household_consumption_food=food)
+    assert dg.food_elasticity_years(t) == pytest.approx(0.6, abs=0.01)
+    assert dg.food_elasticity_years(t.assign(household_consumption_food=0.3 * cons)) == pytest.approx(1.0)
+    assert math.isnan(dg.food_elasticity_years(t.drop(columns="household_consumption_food")))
+    assert math.isnan(dg.food_elasticity_years(t, (2000, 2001)))  # fewer than three years
 
 
 def test_income_responses_by_hand() -> None:
