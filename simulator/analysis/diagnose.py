@@ -39,9 +39,10 @@ structural change, public finance), not to calibrate:
    the residents' income). Each is expected > 0 with the 90% interval above zero. The first
    reads the demand system's parameters (its benchmark, Engel's law alone at the scenario's
    base shares, :func:`engel_benchmark`, is printed in the statistic) and shows that the
-   model's city spends as they say; the second is mostly a composition effect (an income spent
-   in the city goes to its local services, which it cannot import, while the goods it exports
-   do not change), so it rises even with homothetic demand, and Engel's law adds to it. Reported
+   model's city spends as they say; the second is mostly a composition effect (services take a
+   larger share of the households' local spending than of GDP, and the goods the city sells
+   outside are set by outside demand), so it rises even with homothetic demand, and Engel's
+   law adds to it. Reported
    beside them, without a verdict, the slope of ``gdp_services / gdp_total`` on log GDP per
    person across the run's years, which also moves with everything that trends with income in a
    city's history (farm prices, mine closures, an investment boom): Fuxin's own statistics have
@@ -341,8 +342,9 @@ def food_elasticity_years(table: pd.DataFrame, years: tuple[int, int] | None = N
     food share of household consumption (``household_consumption_food / household_consumption``)
     on log consumption per resident, ``1 + slope / mean share`` (1: the share does not move; below
     1: food is a necessity). Read with the farm price, which moves the share too, as a household
-    survey's Engel coefficient does; comparable with the elasticity implied by a city's Engel
-    coefficients and consumption per person over the same years. NaN without the columns."""
+    survey's Engel coefficient does. Farm produce only: Engel's coefficient also counts processed
+    food and eating out, so the elasticity it implies is a loose comparison. NaN without the
+    columns or with fewer than :data:`MIN_POINTS` years."""
     t = _years(table, years)
     if "household_consumption_food" not in t or "household_consumption" not in t:
         return math.nan

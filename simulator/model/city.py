@@ -30,6 +30,7 @@ from simulator.model import (
     migration,
     production,
     public_finance,
+    registration,
 )
 from simulator.model.accounts import (
     ACCOUNT_NAMES,
@@ -88,6 +89,7 @@ STREAMS = (
     "migration_return",
     "labour_informal",
     "labour_early_retirement",
+    "registration",
 )
 """Named random streams, one per mechanism. New streams are appended, never inserted,
 so that adding a mechanism leaves the draws of the others unchanged."""
@@ -305,6 +307,7 @@ class CityModel(mesa.Model):
         production.initialise_money(self)
         self.hh_income = np.zeros(self.households.capacity)
         self.out_migrant_stock = 0.0  # working-age persons who left since the start and may return (migration)
+        registration.initialise(self)  # the register: residents registered elsewhere, the absent (registration)
         self.expected_income_ratio = 1.0  # destination over home, this month's (migration)
         self.expected_income_ratio_start: float | None = None  # the first year's mean (migration: arrivals)
         self.expected_income_ratio_first_year: list[float] = []  # the first year's months (migration)
@@ -453,6 +456,7 @@ class CityModel(mesa.Model):
         self.ensure_income_capacity()
         self.hh_income[:] = 0.0
         pop_before = self.population
+        registration.begin_month(self)
         wealth_before = net_worth(self)
         self.government.fund.begin_month()
 
@@ -468,12 +472,14 @@ class CityModel(mesa.Model):
             run("production", production.step)
             run("public_finance", public_finance.step)
             run("migration", migration.step)
+            run("registration", registration.step)
             run("firm_dynamics.exit_and_close", firm_dynamics.exit_and_close)
             run("public_finance.close_month", public_finance.close_month)
         else:  # person_rules: the firms stay as built
             run("demography", demography.step)
             run("labour_market", labour_market.step, set_offers=False)
             run("migration", migration.step)
+            run("registration", registration.step)
 
         run("checks", CityModel._check, pop_before, wealth_before)
         run("indicators", self.recorder.record_month)
@@ -551,7 +557,7 @@ class CityModel(mesa.Model):
             raise NonFiniteError(f"{self.year}-{self.month:02d}: the {bad}' net financial wealth became NaN or infinite")
         msg_pop = check_population(
             pop_before, self.population, c["births"], c["deaths"], c["in"], c["out"]
-        )
+        ) or registration.check(self)
         err, msg_sfc = check_stock_flow(wealth_before, wealth_after, self.ledger, tol)
         msg_fund = check_earmark(self.government.fund, self.ledger, tol)
         self.max_stock_flow_error = max(self.max_stock_flow_error, err)

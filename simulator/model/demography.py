@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.model import draws, kernels, regions
+from simulator.model import draws, kernels, regions, registration
 from simulator.model.draws import categorical
 from simulator.model.sectors import (
     AGRI,
@@ -168,6 +168,7 @@ def step(model: CityModel) -> None:
     dead = draw_deaths(rng, present, p.view("age_m"), death_table(level, d.gompertz_slope_per_year),
                        death_table_by_month(level, d.gompertz_slope_per_year),
                        keyed=(keys["deaths"], month, p.view("uid")))
+    registration.died(model, dead)
     remove_persons(model, dead)
     model.counts["deaths"] += len(dead) * S
     regions.tally(model, "deaths", dead)
@@ -196,7 +197,9 @@ def step(model: CityModel) -> None:
             household=p.household[mothers],
             present=np.ones(k, bool),
             uid=uid,
+            hukou_elsewhere=p.hukou_elsewhere[mothers],  # the mother's registration
         )
+        registration.born(model, np.arange(p.n - k, p.n))
         np.add.at(model.households.members, p.household[mothers], 1)
         regions.tally(model, "births", mothers)  # the newborn lives in the mother's household
     model.counts["births"] += k * S

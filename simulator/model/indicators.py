@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.model import kernels
+from simulator.model import kernels, registration
 from simulator.model.regions import RegionalRecorder
 from simulator.model.sectors import (
     AGRI,
@@ -69,6 +69,9 @@ class Indicator:
 INDICATORS: list[Indicator] = [
     Indicator("population", "persons", "Resident population", DECEMBER),
     Indicator("working_age_population", "persons aged 15-59", "Population aged 15-59", DECEMBER),
+    Indicator("registered_population", "persons", "Registered (hukou) population: residents registered in the city and those living elsewhere who kept its registration (migration.registration)", DECEMBER),
+    Indicator("registered_absent", "persons", "Persons registered in the city who live elsewhere (the census's registered population less its registered residents)", DECEMBER),
+    Indicator("residents_registered_elsewhere", "persons", "Residents whose registration (hukou) is outside the city", DECEMBER),
     Indicator("share_aged_60_plus", "share", "Share aged 60+", DERIVED),
     Indicator("employment_total", "persons", "Employment", DECEMBER),
     *(Indicator(f"employment_{s}", "persons", f"Employment in {s.replace('_', ' ')}", DECEMBER) for s in SECTOR_NAMES),
@@ -167,6 +170,7 @@ INDICATORS: list[Indicator] = [
     Indicator("household_consumption", "yuan/year", "Households' consumption spending (local and imported; the rehoused households' extra housing costs apart)", YEAR_SUM),
     Indicator("household_consumption_services", "yuan/year", "Households' local consumption of services as they choose it (Engel and price shares; informal workers' earnings included, the rehoused households' extra housing costs apart)", YEAR_SUM),
     Indicator("household_consumption_food", "yuan/year", "Households' local consumption of farm produce as they choose it (Engel and price shares; the food of Engel's coefficient that the city's farms sell to its households)", YEAR_SUM),
+    Indicator("hukou_conversions", "persons/year", "Residents registered elsewhere who took the city's registration (hukou)", YEAR_SUM),
     Indicator("outside_household_income", "yuan/year", "Income paid to households from outside the city (households.outside_income_yuan_per_resident_per_month)", YEAR_SUM),
     Indicator("services_price_index", "ratio to the start (December)", "Price of local services relative to the national consumer price index", DECEMBER),
     Indicator("average_wage_fixed_mix", "yuan/year", "Average wage with last year's job mix (chained: wage growth within sectors, not from jobs moving between them)", DERIVED),
@@ -195,7 +199,7 @@ MONTH_FLOWS: list[str] = [
     "return_migrants", "informal_earnings", "early_retirements", "hires", "hires_from_informal",
     "hires_first_job", "quits", "layoffs", "outside_investment", "city_investment",
     "outside_household_income", "household_consumption", "household_consumption_services",
-    "household_consumption_food",
+    "household_consumption_food", "hukou_conversions",
 ]
 """The flows the mechanisms add up each month (``model.month_flows[name] += ...``); each feeds
 the indicator of the same name, or the one :data:`FLOW_INDICATOR` names."""
@@ -371,6 +375,10 @@ class IndicatorRecorder:
         row: dict[str, float] = {"year": model.year}
         row["population"] = pop
         row["working_age_population"] = float(c[kernels.CITY_WORKING_AGE]) * S
+        registered_residents = registration.registered_residents(model)
+        row["registered_population"] = registered_residents + model.absent_registered
+        row["registered_absent"] = model.absent_registered
+        row["residents_registered_elsewhere"] = pop - registered_residents
         row["share_aged_60_plus"] = float(c[kernels.CITY_OLD]) * S / max(pop, 1.0)
         young = (p.age_m[:n] >= 12 * YOUNG_ADULT_AGES[0]) & (p.age_m[:n] < 12 * (YOUNG_ADULT_AGES[1] + 1))
         row["share_aged_20_34"] = float(np.count_nonzero(young & p.present[:n])) * S / max(pop, 1.0)
@@ -467,7 +475,8 @@ class IndicatorRecorder:
         row["informal_earnings"] = yf["informal_earnings"]
         row["early_retirements"] = yf["early_retirements"]
         for k in ("hires", "hires_from_informal", "hires_first_job", "quits", "layoffs", "household_consumption",
-                  "household_consumption_services", "household_consumption_food", "outside_household_income"):
+                  "household_consumption_services", "household_consumption_food", "outside_household_income",
+                  "hukou_conversions"):
             row[k] = yf[k]
         real = self._year_va_real
         row["gdp_real"] = float(real.sum())

@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.model import draws, kernels, labour_market, regions
+from simulator.model import draws, kernels, labour_market, regions, registration
 from simulator.model.demography import MAX_AGE_YEARS, remove_persons
 from simulator.model.draws import categorical
 from simulator.model.sectors import (
@@ -303,8 +303,9 @@ def graduates(model: CityModel) -> np.ndarray:
     )
 
 
-def households_leave(model: CityModel, leaving: np.ndarray) -> None:
-    """Household rows ``leaving`` leave the city with all their present members and their savings."""
+def households_leave(model: CityModel, leaving: np.ndarray, graduates: bool = False) -> None:
+    """Household rows ``leaving`` leave the city with all their present members and their savings
+    (``graduates``: they are school-leavers who study elsewhere, for their registration)."""
     if len(leaving) == 0:
         return
     p, hh = model.persons, model.households
@@ -317,25 +318,27 @@ def households_leave(model: CityModel, leaving: np.ndarray) -> None:
     hh.savings[leaving] = 0.0
     model.hh_income[leaving] = 0.0
     hh.present[leaving] = False
-    _persons_leave(model, rows)
+    _persons_leave(model, rows, graduates)
 
 
-def persons_leave(model: CityModel, rows: np.ndarray) -> int:
+def persons_leave(model: CityModel, rows: np.ndarray, graduates: bool = False) -> int:
     """Person rows leave the city alone; a household whose every present member is among them
-    leaves as a whole (with its savings). Returns the number of rows that left."""
+    leaves as a whole (with its savings). Returns the number of rows that left. ``graduates``: they
+    are school-leavers who study elsewhere (for their registration)."""
     if len(rows) == 0:
         return 0
     hh = model.households
     home = model.persons.household[rows]
     leaving_count = np.bincount(home, minlength=hh.n)
     whole = leaving_count[home] >= hh.members[home]
-    households_leave(model, np.unique(home[whole]))
-    _persons_leave(model, rows[~whole])
+    households_leave(model, np.unique(home[whole]), graduates)
+    _persons_leave(model, rows[~whole], graduates)
     return len(rows)
 
 
-def _persons_leave(model: CityModel, rows: np.ndarray) -> None:
-    """Out-migrants leave the books (their households' savings stay with the households)."""
+def _persons_leave(model: CityModel, rows: np.ndarray, graduates: bool = False) -> None:
+    """Out-migrants leave the books (their households' savings stay with the households); those
+    registered in the city may keep their registration (:func:`simulator.model.registration.left`)."""
     if len(rows) == 0:
         return
     p = model.persons
@@ -345,6 +348,7 @@ def _persons_leave(model: CityModel, rows: np.ndarray) -> None:
     working_age = (p.age_m[rows] >= 12 * WORKING_AGE_MIN_YEARS) & (p.age_m[rows] < own_retirement)
     model.out_migrant_stock += float(np.count_nonzero(working_age)) * S
     regions.tally(model, "out_migrants", rows)
+    registration.left(model, rows, graduates)
     remove_persons(model, rows)
     model.counts["out"] += len(rows) * S
 
@@ -391,7 +395,7 @@ def step(model: CityModel) -> None:
     grads = graduates(model) if share > 0 else np.zeros(0, np.intp)
     if len(grads):
         away = grads[model.streams["migration_graduates"].random(len(grads)) < share]
-        model.month_flows["graduates_staying_away"] += persons_leave(model, away) * S
+        model.month_flows["graduates_staying_away"] += persons_leave(model, away, graduates=True) * S
 
     # moves between the city's regions (households that stayed)
     regions.move_households(model, has_wa & hh.present[: hh.n])
@@ -503,4 +507,5 @@ def add_in_migrants(model: CityModel, k: int, rng: np.random.Generator, high_ski
     )
     model.counts["in"] += m * S
     regions.tally(model, "in_migrants", np.arange(p.n - m, p.n))
+    registration.arrived(model, np.arange(p.n - m, p.n), returning=kind == "return_migrant")
     return h_idx

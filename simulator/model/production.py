@@ -271,7 +271,8 @@ def engel_shares(model: CityModel, consumption: float) -> np.ndarray:
     Each sector's base share (``local_consumption_share``) moves with real consumption per
     resident (deflated by the local prices weighted by the base shares) relative to the first
     month's, ``x``, and with the sector's price ``P`` (1 at the start;
-    only local services move theirs), as ``share x x^(elasticity - 1) x P^(1 - sigma)``, then
+    local services move theirs with their cost and demand, farm produce and other goods with their
+    ``outside_price_index``), as ``share x x^(elasticity - 1) x P^(1 - sigma)``, then
     the shares are scaled back to their base sum. With income elasticities above 1 (services) a
     sector gains as the city grows richer, below 1 (food) it loses (Engel's law); with an
     elasticity of substitution ``sigma`` (``households.consumption_substitution_elasticity``)

@@ -106,6 +106,7 @@ class Persons(_SoA):
     trained: np.ndarray  # bool: completed a re-employment training (reemployment lever)
     welfare_job: np.ndarray  # bool: holds a public-welfare job (reemployment lever)
     uid: np.ndarray  # int64: the person's lasting id, the key of their keyed draws (simulator.model.draws)
+    hukou_elsewhere: np.ndarray  # bool: registered (hukou) outside the city (simulator.model.registration)
 
     @classmethod
     def empty(cls, capacity: int) -> Persons:
@@ -125,6 +126,7 @@ class Persons(_SoA):
             trained=np.zeros(capacity, bool),
             welfare_job=np.zeros(capacity, bool),
             uid=np.zeros(capacity, np.int64),
+            hukou_elsewhere=np.zeros(capacity, bool),
         )
 
     def compact(self) -> None:

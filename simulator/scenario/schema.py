@@ -673,6 +673,21 @@ class IndividualMigrationCfg(Strict):
     high_skill_multiplier: Positive
 
 
+class RegistrationCfg(Strict):
+    """Household registration (hukou): who is registered in the city, resident or not. A pure
+    bookkeeping layer (no behaviour reads it): the registered population is the residents whose
+    hukou is the city's plus the registered persons living elsewhere (the "absent"), which the
+    census reports beside the residents. The defaults make every resident registered and every
+    leaver deregistered: the registered population is then the resident population."""
+
+    nonlocal_share_of_residents: Share = 0.0  # at the start: residents whose hukou is outside the city
+    absent_registered_persons: NonNeg = 0.0  # at the start: persons registered in the city who live elsewhere
+    leavers_keeping_registration_share: Share = 0.0  # of residents registered in the city who leave (households and persons alone)
+    graduates_keeping_registration_share: Share = 0.0  # of school-leavers who study elsewhere and stay away
+    absent_deregistration_rate_per_year: Share = 0.0  # the absent leave the register (transfer their hukou, die)
+    conversion_rate_per_year: Share = 0.0  # residents registered elsewhere take the city's hukou
+
+
 class MigrationCfg(Strict):
     out_base_rate_per_year: Share
     income_elasticity: NonNeg
@@ -703,6 +718,7 @@ class MigrationCfg(Strict):
     in_adult_age_max_years: Annotated[int, Field(ge=16, le=70)] = 40
     in_child_age_max_years: Annotated[int, Field(ge=0, le=15)] = 11
     internal: InternalMigrationCfg | None = None
+    registration: RegistrationCfg = RegistrationCfg()
 
     @model_validator(mode="after")
     def _adult_ages(self) -> MigrationCfg:
