@@ -8,8 +8,9 @@ and residents registered elsewhere. It is the one record of out-migration that e
 
 - each person carries ``hukou_elsewhere`` (True: registered outside the city). At the start a share
   ``nonlocal_share_of_residents`` of the residents is, drawn from the stream ``registration``;
-  newborns take their mother's registration; arrivals are registered elsewhere, but for return
-  migrants, who kept the city's;
+  newborns take their mother's registration; a share ``arrivals_registered_elsewhere_share`` of
+  the arriving households keep their registration of origin (drawn by household from the same
+  stream), the others and the return migrants are registered in the city;
 - the **absent** are a stock of persons (not rows): ``absent_registered_persons`` at the start; a
   resident registered in the city who leaves joins it with probability
   ``leavers_keeping_registration_share`` (``graduates_keeping_registration_share`` for the
@@ -21,7 +22,8 @@ and residents registered elsewhere. It is the one record of out-migration that e
 
 The registered population is ``scale`` x the present persons registered in the city plus the
 absent. No behaviour reads registration: it changes no other result, and with the defaults (every
-resident registered, every leaver deregistered) the registered population is the resident one.
+resident and arrival registered, every leaver deregistered) the registered population is the
+resident one.
 
 Accounting: the mechanisms count what enters and leaves the register as it happens
 (``model.registration_in`` and ``_out``); every month :func:`check` compares the register counted
@@ -107,11 +109,18 @@ def left(model: CityModel, rows: np.ndarray, graduates: bool = False) -> None:
 
 
 def arrived(model: CityModel, rows: np.ndarray, returning: bool) -> None:
-    """Arrivals (already appended): return migrants are registered in the city and come out of the
-    absent (as far as it reaches); the others are registered elsewhere."""
+    """Arrivals (already appended, registered in the city): return migrants come out of the absent
+    (as far as it reaches); of the other households a share keeps its registration of origin, the
+    rest join the register."""
     p = model.persons
     if not returning:
-        p.hukou_elsewhere[rows] = True
+        share = model.scenario.migration.registration.arrivals_registered_elsewhere_share
+        if share > 0.0 and len(rows):
+            households, member_of = np.unique(p.household[rows], return_inverse=True)
+            elsewhere = np.zeros(len(households), bool)
+            elsewhere[bernoulli_positions(model.streams["registration"], len(households), share)] = True
+            p.hukou_elsewhere[rows] = elsewhere[member_of]
+        model.registration_in += local_count(model, rows)
         return
     persons = local_count(model, rows)
     from_absent = min(model.absent_registered, persons)

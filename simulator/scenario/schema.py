@@ -677,8 +677,9 @@ class RegistrationCfg(Strict):
     """Household registration (hukou): who is registered in the city, resident or not. A pure
     bookkeeping layer (no behaviour reads it): the registered population is the residents whose
     hukou is the city's plus the registered persons living elsewhere (the "absent"), which the
-    census reports beside the residents. The defaults make every resident registered and every
-    leaver deregistered: the registered population is then the resident population."""
+    census reports beside the residents. The defaults make every resident and every arrival
+    registered in the city and every leaver deregistered: the registered population is then the
+    resident population."""
 
     nonlocal_share_of_residents: Share = 0.0  # at the start: residents whose hukou is outside the city
     absent_registered_persons: NonNeg = 0.0  # at the start: persons registered in the city who live elsewhere
@@ -686,6 +687,7 @@ class RegistrationCfg(Strict):
     graduates_keeping_registration_share: Share = 0.0  # of school-leavers who study elsewhere and stay away
     absent_deregistration_rate_per_year: Share = 0.0  # the absent leave the register (transfer their hukou, die)
     conversion_rate_per_year: Share = 0.0  # residents registered elsewhere take the city's hukou
+    arrivals_registered_elsewhere_share: Share = 0.0  # of the households who arrive (return migrants apart): they keep their hukou of origin
 
 
 class MigrationCfg(Strict):
