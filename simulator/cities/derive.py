@@ -344,6 +344,11 @@ def _series_paths(value: Any, path: tuple[Any, ...]) -> list[tuple[Any, ...]]:
 
 # -------------------------------------------------------------------- rules
 
+OTHER_COUNTY_OUTSIDE_SHARE = 0.5
+"""Of a prefecture's in-migrants from other counties of its province (the census's county tables
+count moves between the prefecture's own counties too), the share taken as registered outside
+the prefecture: assumed, half (no table splits them)."""
+
 
 class Builder:
     """Applies the rules, section by section."""
@@ -1109,6 +1114,37 @@ class Builder:
                 sig(out, 3),
                 f"raised by the in-migration that would have been negative ({-value * size:,.0f} persons a year; {rates})",
             )
+
+    def registration(self) -> None:
+        """The register at the start (``migration.registration``): from the census's registered
+        population and in-migrant stock where the row has them, the template's absent scaled by
+        population otherwise; the rates stay the template's (assumed there)."""
+        c, d, t = self.c, self.d, self.t
+        reg = t.get("migration").get("registration")
+        if not reg:
+            return
+        v = c.full
+        if v is None or v.get("pop_hukou_registered") is None:
+            if reg.get("absent_registered_persons") is not None:
+                d.from_template(("migration", "registration", "absent_registered_persons"),
+                                sig(float(reg["absent_registered_persons"]) * self.ratio, 3), self.ratio_note)
+            return
+        pop = float(v["pop_total"])
+        other_province = float(v["in_migrants_other_province"])
+        other_county = float(v["in_migrants_other_county_same_province"])
+        gap = pop - float(v["pop_hukou_registered"])
+        elsewhere = other_province + OTHER_COUNTY_OUTSIDE_SHARE * other_county
+        note = (f"derived: residents from other provinces {other_province:,.0f} + {OTHER_COUNTY_OUTSIDE_SHARE} x those "
+                f"from other counties of the province {other_county:,.0f} (assumed: some moved within the prefecture), "
+                f"over the residents ({self.census_note('in_migrants_other_province', 'in_migrants_other_county_same_province', 'pop_total')})")
+        if elsewhere < gap:  # more residents than registered beyond the in-migrants counted: all of the gap registered elsewhere
+            elsewhere = gap
+            note += f"; raised to the residents less the registered ({gap:,.0f}), as no one can be absent below zero"
+        d.set(("migration", "registration", "nonlocal_share_of_residents"), round(elsewhere / pop, 4), note)
+        absent = max(float(v["pop_hukou_registered"]) - (pop - elsewhere), 0.0)
+        d.set(("migration", "registration", "absent_registered_persons"), sig(absent, 4),
+              f"derived: registered {v['pop_hukou_registered']:,.0f} less the residents registered in the city "
+              f"({pop:,.0f} - {elsewhere:,.0f}) ({self.census_note('pop_hukou_registered')})")
 
     # ------------------------------------------------------------- regions
 

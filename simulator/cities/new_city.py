@@ -161,6 +161,7 @@ def build_drafts(
     b.regions(region_list)
     b.housing_stocks()
     b.migration()
+    b.registration()
     b.provincial()
     b.trim_all_series()
     levers, notes = b.levers(tpl)

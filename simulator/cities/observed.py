@@ -72,15 +72,18 @@ def city_figures(city: CityData) -> list[dict[str, str]]:
     households = v["households"]
     add("population", "pop_total", pop, "persons", "residents", "population", "level", pop)
     add("hukou_registered", "pop_hukou_registered", v["pop_hukou_registered"], "persons",
-        "registered (hukou) population", derivation="no model counterpart: the model has no registration")
+        "registered (hukou) population", "registered_population", "level", v["pop_hukou_registered"])
     add("hukou_gap", "pop_total - pop_hukou_registered", pop - v["pop_hukou_registered"], "persons",
         "residents less registered residents: negative where registered people live elsewhere (net out-migration "
-        "not yet re-registered)", derivation="no model counterpart yet: the model does not keep the origin of its residents")
+        "not yet re-registered)", derivation="the model's population - registered_population (migration.registration)")
     add("in_migrants_other_county", "in_migrants_other_county_same_province", v["in_migrants_other_county_same_province"],
         "persons", "residents who moved in from another county or city district of the province (the census's "
-        "in-migrant stock)", derivation="no model counterpart yet: in-migrants are not tagged after arrival")
+        "in-migrant stock)", derivation="with the next row, bounds the model's residents_registered_elsewhere: "
+        "from other provinces at least, plus those from other counties of the province at most (some of them "
+        "moved within the prefecture)")
     add("in_migrants_other_province", "in_migrants_other_province", v["in_migrants_other_province"], "persons",
-        "residents who moved in from another province", derivation="no model counterpart yet: in-migrants are not tagged after arrival")
+        "residents who moved in from another province", derivation="a lower bound of the model's "
+        "residents_registered_elsewhere (see the row before)")
     add("share_aged_60_plus", "age_60_64 ... age_85_plus / pop_total", band_count(v, 60) / pop, "share", "",
         "share_aged_60_plus", "level", band_count(v, 60) / pop)
     add("share_aged_20_34", "age_20_24 + age_25_29 + age_30_34 / pop_total", band_count(v, 20, 34) / pop, "share",

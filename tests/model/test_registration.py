@@ -20,8 +20,19 @@ ON = (
 )
 
 
-def test_by_default_the_registered_population_is_the_resident_one(load_tiny, run_columns) -> None:
-    cols = run_columns(load_tiny("run.end_year=2002"))
+OFF = tuple(f"migration.registration.{k}=0" for k in (
+    "nonlocal_share_of_residents", "absent_registered_persons", "leavers_keeping_registration_share",
+    "graduates_keeping_registration_share", "absent_deregistration_rate_per_year", "conversion_rate_per_year",
+    "arrivals_registered_elsewhere_share",
+))
+"""The schema's defaults (the tiny city inherits Fuxin's register)."""
+
+
+def test_with_the_defaults_the_registered_population_is_the_resident_one(load_tiny, run_columns) -> None:
+    from simulator.scenario.schema import RegistrationCfg
+
+    assert all(v == 0 for v in RegistrationCfg().model_dump().values()) and len(OFF) == len(RegistrationCfg.model_fields)
+    cols = run_columns(load_tiny(*OFF, "run.end_year=2002"))
     assert np.array_equal(cols["registered_population"], cols["population"])
     assert not cols["registered_absent"].any() and not cols["residents_registered_elsewhere"].any()
     assert not cols["hukou_conversions"].any()
@@ -70,6 +81,7 @@ def test_a_city_of_outsiders_stays_registered_elsewhere_but_for_returns_and_conv
         "migration.registration.nonlocal_share_of_residents=1",
         "migration.registration.arrivals_registered_elsewhere_share=1",
         "migration.registration.absent_registered_persons=0",
+        "migration.registration.conversion_rate_per_year=0",
         "migration.return_rate_per_year=0",
         "run.end_year=2002",
     )
@@ -79,7 +91,9 @@ def test_a_city_of_outsiders_stays_registered_elsewhere_but_for_returns_and_conv
     assert cols["births"].sum() > 0
     cols = run_columns(load_tiny(*closed, "migration.registration.conversion_rate_per_year=0.3"))
     assert (cols["registered_population"] > 0).all()
-    assert np.allclose(cols["registered_population"], cols["population"] - cols["residents_registered_elsewhere"])
+    assert np.allclose(cols["registered_population"],
+                       cols["population"] - cols["residents_registered_elsewhere"] + cols["registered_absent"])
+    assert (cols["residents_registered_elsewhere"] < cols["population"]).all()
 
 
 def test_conversions_follow_their_rate(load_tiny, run_columns) -> None:
