@@ -212,6 +212,36 @@ def test_skills_and_households_from_the_census(tiny_census) -> None:
     assert sc.population.household_size_mean_persons == pytest.approx(city["household_members"] / city["households"], abs=1e-3)
 
 
+def test_the_register_from_the_registered_population_and_the_in_migrants(tiny_census, tmp_path) -> None:
+    """Residents registered elsewhere: those from other provinces and half of those from other
+    counties of the province; the absent: the registered less the residents registered in the
+    city. Where the residents outnumber the registered by more than that, all of the gap is
+    registered elsewhere and nobody is absent."""
+    from simulator.cities.derive import OTHER_COUNTY_OUTSIDE_SHARE
+
+    def outflow(header, rows) -> None:  # a city of leavers: more registered than residents
+        rows[0]["pop_hukou_registered"] = round(1.05 * rows[0]["pop_total"])
+
+    b, sc = _drafts(dict(tiny_census, data=_write_table(tmp_path / "outflow.csv", outflow)))
+    row = dict(_city_row(), pop_hukou_registered=round(1.05 * _city_row()["pop_total"]))
+    reg = sc.migration.registration
+    elsewhere = row["in_migrants_other_province"] + OTHER_COUNTY_OUTSIDE_SHARE * row["in_migrants_other_county_same_province"]
+    assert reg.nonlocal_share_of_residents == pytest.approx(elsewhere / row["pop_total"], abs=1e-4)
+    assert reg.absent_registered_persons == pytest.approx(row["pop_hukou_registered"] - (row["pop_total"] - elsewhere), rel=1e-3)
+    assert b.d.notes[("migration", "registration", "absent_registered_persons")].startswith("derived: registered")
+    tpl = Template.load(ROOT / DEFAULT_TEMPLATE)  # the rates are the template's
+    assert reg.conversion_rate_per_year == tpl.get("migration", "registration", "conversion_rate_per_year")
+
+    def inflow(header, rows) -> None:  # a city of arrivals: far more residents than registered
+        rows[0]["pop_hukou_registered"] = round(0.5 * rows[0]["pop_total"])
+
+    paths = dict(tiny_census, data=_write_table(tmp_path / "inflow.csv", inflow))
+    _, sc = _drafts(paths)
+    reg = sc.migration.registration
+    assert reg.absent_registered_persons == 0
+    assert reg.nonlocal_share_of_residents == pytest.approx(0.5, abs=1e-3)
+
+
 def test_regions_and_mines_from_the_county_level_rows(tiny_census) -> None:
     b, sc = _drafts(tiny_census)
     alpha, beta = sc.regions
