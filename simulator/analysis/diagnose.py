@@ -343,8 +343,8 @@ def food_elasticity_years(table: pd.DataFrame, years: tuple[int, int] | None = N
     on log consumption per resident, ``1 + slope / mean share`` (1: the share does not move; below
     1: food is a necessity). Read with the farm price, which moves the share too, as a household
     survey's Engel coefficient does. Farm produce only: Engel's coefficient also counts processed
-    food and eating out, so the elasticity it implies is a loose comparison. NaN without the
-    columns or with fewer than :data:`MIN_POINTS` years."""
+    food and eating out, so the elasticity it implies is a loose comparison. Years with a missing
+    value are left out; NaN without the columns or with fewer than :data:`MIN_POINTS` years."""
     t = _years(table, years)
     if "household_consumption_food" not in t or "household_consumption" not in t:
         return math.nan
@@ -354,8 +354,12 @@ def food_elasticity_years(table: pd.DataFrame, years: tuple[int, int] | None = N
     if ok.sum() < MIN_POINTS:
         return math.nan
     share = t["household_consumption_food"].to_numpy(float)[ok] / cons[ok]
-    mean = float(share.mean())
-    slope = ols_slope(np.log(cons[ok] / pop[ok]), share)
+    log_c = np.log(cons[ok] / pop[ok])
+    finite = np.isfinite(share) & np.isfinite(log_c)
+    if finite.sum() < MIN_POINTS:
+        return math.nan
+    mean = float(share[finite].mean())
+    slope = ols_slope(log_c[finite], share[finite])
     return 1.0 + slope / mean if mean > 0 and math.isfinite(slope) else math.nan
 
 

@@ -414,6 +414,9 @@ def test_food_elasticity_by_hand() -> None:
     assert dg.food_elasticity_years(t.assign(household_consumption_food=0.3 * cons)) == pytest.approx(1.0)
     assert math.isnan(dg.food_elasticity_years(t.drop(columns="household_consumption_food")))
     assert math.isnan(dg.food_elasticity_years(t, (2000, 2001)))  # fewer than three years
+    gap = t.copy()
+    gap.loc[3, "household_consumption_food"] = np.nan  # a missing year is left out
+    assert dg.food_elasticity_years(gap) == pytest.approx(0.6, abs=0.01)
 
 
 def test_income_responses_by_hand() -> None:
