@@ -199,7 +199,7 @@ def step(model: CityModel) -> None:
             uid=uid,
             hukou_elsewhere=p.hukou_elsewhere[mothers],  # the mother's registration
         )
-        registration.born(model, np.arange(p.n - k, p.n))
+        registration.born(model, np.arange(p.n - k, p.n), mothers)
         np.add.at(model.households.members, p.household[mothers], 1)
         regions.tally(model, "births", mothers)  # the newborn lives in the mother's household
     model.counts["births"] += k * S

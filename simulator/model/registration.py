@@ -8,17 +8,26 @@ and residents registered elsewhere. It is the one record of out-migration that e
 
 - each person carries ``hukou_elsewhere`` (True: registered outside the city). At the start a share
   ``nonlocal_share_of_residents`` of the residents is, drawn from the stream ``registration``;
-  newborns take their mother's registration; a share ``arrivals_registered_elsewhere_share`` of
-  the arriving households keep their registration of origin (drawn by household from the same
-  stream), the others and the return migrants are registered in the city;
+  a newborn is registered in the city if its mother or another adult of its household is (since
+  1998 a child may take either parent's hukou); a share ``arrivals_registered_elsewhere_share`` of
+  the arriving households keep their registration of origin, the others are registered in the
+  city, and so are the recruits of the talent lever (such programmes grant the city's hukou); a
+  returning household kept the city's registration with the share of the absent in the stock of
+  leavers who may return, and otherwise takes it as a newcomer would;
 - the **absent** are a stock of persons (not rows): ``absent_registered_persons`` at the start; a
   resident registered in the city who leaves joins it with probability
   ``leavers_keeping_registration_share`` (``graduates_keeping_registration_share`` for the
   school-leavers who study elsewhere and stay away; their hukou usually moves to the university),
   as an expected number (no draw); the stock leaves the register at
-  ``absent_deregistration_rate_per_year`` (hukou transferred elsewhere, deaths) and return migrants
-  come out of it (they are residents again, registered in the city);
-- each month residents registered elsewhere take the city's hukou at ``conversion_rate_per_year``.
+  ``absent_deregistration_rate_per_year`` (hukou transferred elsewhere, deaths), gains the children
+  born to the absent at ``absent_birth_rate_per_year`` (registered at their parents' hukou place),
+  and return migrants registered in the city come out of it;
+- each month a household with residents registered elsewhere takes the city's hukou, all of them
+  together, with probability ``conversion_rate_per_year`` / 12.
+
+The draws after the start are keyed on the household's lasting id and the month
+(:func:`simulator.model.draws.keyed_uniforms`), so that two paired runs that differ in their
+arrivals keep the same draws for the same households (common random numbers).
 
 The registered population is ``scale`` x the present persons registered in the city plus the
 absent. No behaviour reads registration: it changes no other result, and with the defaults (every
@@ -37,10 +46,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulator.model import draws
 from simulator.model.draws import bernoulli_positions
 
 if TYPE_CHECKING:
     from simulator.model.city import CityModel
+
+ADULT_AGE_YEARS = 18
+"""A newborn's household members of this age or older count as its possible parents (the model
+keeps no father)."""
 
 TOLERANCE_PERSONS = 1e-6
 """Absolute tolerance of the register's identity, in persons per person counted (float sums of
@@ -90,8 +104,16 @@ def died(model: CityModel, rows: np.ndarray) -> None:
     model.registration_out += local_count(model, rows)
 
 
-def born(model: CityModel, rows: np.ndarray) -> None:
-    """Newborns (already appended, with their mothers' registration) join it if it is the city's."""
+def born(model: CityModel, rows: np.ndarray, mothers: np.ndarray) -> None:
+    """Newborns (already appended, with their mothers' registration): registered in the city if
+    the mother or another adult of the household is; they join the register if so."""
+    p = model.persons
+    elsewhere = p.hukou_elsewhere[mothers]
+    if elsewhere.any():
+        n = p.n
+        adult = p.present[:n] & (p.age_m[:n] >= 12 * ADULT_AGE_YEARS) & ~p.hukou_elsewhere[:n]
+        local_adults = np.bincount(p.household[:n][adult], minlength=model.households.n)
+        p.hukou_elsewhere[rows] = elsewhere & (local_adults[p.household[rows]] == 0)
     model.registration_in += local_count(model, rows)
 
 
@@ -108,39 +130,58 @@ def left(model: CityModel, rows: np.ndarray, graduates: bool = False) -> None:
     model.registration_out += local - kept
 
 
-def arrived(model: CityModel, rows: np.ndarray, returning: bool) -> None:
-    """Arrivals (already appended, registered in the city): return migrants come out of the absent
-    (as far as it reaches); of the other households a share keeps its registration of origin, the
-    rest join the register."""
-    p = model.persons
-    if not returning:
-        share = model.scenario.migration.registration.arrivals_registered_elsewhere_share
-        if share > 0.0 and len(rows):
-            households, member_of = np.unique(p.household[rows], return_inverse=True)
-            elsewhere = np.zeros(len(households), bool)
-            elsewhere[bernoulli_positions(model.streams["registration"], len(households), share)] = True
-            p.hukou_elsewhere[rows] = elsewhere[member_of]
-        model.registration_in += local_count(model, rows)
+def _by_household(model: CityModel, rows: np.ndarray, name: str, share: float) -> np.ndarray:
+    """Whether each of person rows ``rows`` belongs to a household drawn with probability
+    ``share`` (one keyed uniform per household and month: :func:`simulator.model.draws.keyed_uniforms`)."""
+    p, hh = model.persons, model.households
+    households, member_of = np.unique(p.household[rows], return_inverse=True)
+    u = draws.keyed_uniforms(model.draw_keys[name], model.month_key, hh.uid[households])
+    return (u < share)[member_of]
+
+
+def arrived(model: CityModel, rows: np.ndarray, kind: str, returning_stock: float = 0.0) -> None:
+    """Arrivals of ``kind`` (already appended, registered in the city): recruits stay registered in
+    the city; of the other newcomers' households a share keeps its registration of origin; a
+    returning household kept the city's registration with the absent's share of
+    ``returning_stock`` (the stock of leavers who may return, before these returned) and otherwise
+    takes it as a newcomer would; returners registered in the city come out of the absent (as far
+    as it reaches). Those registered in the city join the register."""
+    if len(rows) == 0:
         return
-    persons = local_count(model, rows)
-    from_absent = min(model.absent_registered, persons)
-    model.absent_registered -= from_absent
-    model.registration_in += persons - from_absent
+    p = model.persons
+    cfg = model.scenario.migration.registration
+    if kind == "return_migrant":
+        kept = min(model.absent_registered / returning_stock, 1.0) if returning_stock > 0.0 else 0.0
+        # those who kept the city's registration, and of the others those who take it as newcomers do
+        local = kept + (1.0 - kept) * (1.0 - cfg.arrivals_registered_elsewhere_share)
+        p.hukou_elsewhere[rows] = ~_by_household(model, rows, "registration_return", local)
+        persons = local_count(model, rows)
+        from_absent = min(model.absent_registered, persons)
+        model.absent_registered -= from_absent
+        model.registration_in += persons - from_absent
+        return
+    if kind == "recruit":
+        p.hukou_elsewhere[rows] = False
+    elif cfg.arrivals_registered_elsewhere_share > 0.0:
+        p.hukou_elsewhere[rows] = _by_household(model, rows, "registration_arrival", cfg.arrivals_registered_elsewhere_share)
+    model.registration_in += local_count(model, rows)
 
 
 def step(model: CityModel) -> None:
     """The month's changes of registration that are not moves: the absent leave the register,
     residents registered elsewhere take the city's hukou."""
     cfg = model.scenario.migration.registration
-    if cfg.absent_deregistration_rate_per_year > 0.0 and model.absent_registered > 0.0:
+    if model.absent_registered > 0.0:
         gone = model.absent_registered * cfg.absent_deregistration_rate_per_year / 12.0
-        model.absent_registered -= gone
+        born = model.absent_registered * cfg.absent_birth_rate_per_year / 12.0
+        model.absent_registered += born - gone
         model.registration_out += gone
+        model.registration_in += born
     if cfg.conversion_rate_per_year > 0.0:
         p = model.persons
         n = p.n
         rows = np.flatnonzero(p.present[:n] & p.hukou_elsewhere[:n])
-        chosen = rows[bernoulli_positions(model.streams["registration"], len(rows), cfg.conversion_rate_per_year / 12.0)]
+        chosen = rows[_by_household(model, rows, "registration_conversion", cfg.conversion_rate_per_year / 12.0)]
         p.hukou_elsewhere[chosen] = False
         model.registration_in += float(len(chosen)) * model.scale
         model.month_flows["hukou_conversions"] += float(len(chosen)) * model.scale

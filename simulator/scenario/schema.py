@@ -686,6 +686,7 @@ class RegistrationCfg(Strict):
     leavers_keeping_registration_share: Share = 0.0  # of residents registered in the city who leave (households and persons alone)
     graduates_keeping_registration_share: Share = 0.0  # of school-leavers who study elsewhere and stay away
     absent_deregistration_rate_per_year: Share = 0.0  # the absent leave the register (transfer their hukou, die)
+    absent_birth_rate_per_year: Share = 0.0  # children born to the absent and registered in the city, per absent person
     conversion_rate_per_year: Share = 0.0  # residents registered elsewhere take the city's hukou
     arrivals_registered_elsewhere_share: Share = 0.0  # of the households who arrive (return migrants apart): they keep their hukou of origin
 
