@@ -168,8 +168,8 @@ def arrived(model: CityModel, rows: np.ndarray, kind: str, returning_stock: floa
 
 
 def step(model: CityModel) -> None:
-    """The month's changes of registration that are not moves: the absent leave the register,
-    residents registered elsewhere take the city's hukou."""
+    """The month's changes of registration that are not moves: the absent leave the register and
+    have children registered in the city, households registered elsewhere take the city's hukou."""
     cfg = model.scenario.migration.registration
     if model.absent_registered > 0.0:
         gone = model.absent_registered * cfg.absent_deregistration_rate_per_year / 12.0
