@@ -351,8 +351,6 @@ def food_elasticity_years(table: pd.DataFrame, years: tuple[int, int] | None = N
     cons = t["household_consumption"].to_numpy(float)
     pop = t["population"].to_numpy(float)
     ok = (cons > 0) & (pop > 0)
-    if ok.sum() < MIN_POINTS:
-        return math.nan
     share = t["household_consumption_food"].to_numpy(float)[ok] / cons[ok]
     log_c = np.log(cons[ok] / pop[ok])
     finite = np.isfinite(share) & np.isfinite(log_c)

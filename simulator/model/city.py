@@ -559,9 +559,10 @@ class CityModel(mesa.Model):
         if not np.all(np.isfinite(wealth_after)):
             bad = ACCOUNT_NAMES[int(np.flatnonzero(~np.isfinite(wealth_after))[0])]
             raise NonFiniteError(f"{self.year}-{self.month:02d}: the {bad}' net financial wealth became NaN or infinite")
+        msg_reg = registration.check(self)  # every month: its count is the next month's start
         msg_pop = check_population(
             pop_before, self.population, c["births"], c["deaths"], c["in"], c["out"]
-        ) or registration.check(self)
+        ) or msg_reg
         err, msg_sfc = check_stock_flow(wealth_before, wealth_after, self.ledger, tol)
         msg_fund = check_earmark(self.government.fund, self.ledger, tol)
         self.max_stock_flow_error = max(self.max_stock_flow_error, err)

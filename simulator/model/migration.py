@@ -417,7 +417,7 @@ def step(model: CityModel) -> None:
         return_rng = model.month_stream("migration_return") if draws.keyed("arrivals") else model.streams["migration_return"]
         k = int(return_rng.poisson(returning / S / mg.in_household_size_persons))
         if k:
-            h_idx = add_in_migrants(model, k, return_rng, kind="return_migrant", returning_stock=model.out_migrant_stock)
+            h_idx = add_in_migrants(model, k, return_rng, kind="return_migrant")
             persons = float(hh.members[h_idx].sum()) * S
             model.out_migrant_stock = max(model.out_migrant_stock - persons, 0.0)
             model.month_flows["return_migrants"] += persons
@@ -460,14 +460,12 @@ def pay_settling_in_grants(model: CityModel, h_idx: np.ndarray) -> None:
     model.pay("recruitment_subsidy", grant * len(skilled) * model.scale)
 
 
-def add_in_migrants(model: CityModel, k: int, rng: np.random.Generator, high_skill: bool = False, kind: str | None = None,
-                    returning_stock: float = 0.0) -> np.ndarray:
+def add_in_migrants(model: CityModel, k: int, rng: np.random.Generator, high_skill: bool = False, kind: str | None = None) -> np.ndarray:
     """Append ``k`` household rows of in-migrants (adults job-seeking, children); returns
     the household rows. ``high_skill``: the adults are high-skill (recruited talent). Their lasting
     ids (``uid``) are hashes of the month and their place among the month's arrivals of their
     ``kind`` (``in_migrant``, ``recruit`` or ``return_migrant``: each kind has its own keys, so two
-    kinds arriving in one month never share an id, nor the draws keyed on it). ``returning_stock``:
-    for return migrants, the stock of leavers who may return before they did (their registration)."""
+    kinds arriving in one month never share an id, nor the draws keyed on it)."""
     mg = model.scenario.migration
     p, hh = model.persons, model.households
     S = model.scale
@@ -509,5 +507,5 @@ def add_in_migrants(model: CityModel, k: int, rng: np.random.Generator, high_ski
     )
     model.counts["in"] += m * S
     regions.tally(model, "in_migrants", np.arange(p.n - m, p.n))
-    registration.arrived(model, np.arange(p.n - m, p.n), kind, returning_stock)
+    registration.arrived(model, np.arange(p.n - m, p.n), kind)
     return h_idx

@@ -47,7 +47,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.model import draws
-from simulator.model.draws import bernoulli_positions
 
 if TYPE_CHECKING:
     from simulator.model.city import CityModel
@@ -68,7 +67,7 @@ def initialise(model: CityModel) -> None:
     share = cfg.nonlocal_share_of_residents
     if share > 0.0:
         rows = np.flatnonzero(p.present[: p.n])
-        chosen = rows[bernoulli_positions(model.streams["registration"], len(rows), share)]
+        chosen = rows[draws.bernoulli_positions(model.streams["registration"], len(rows), share)]
         p.hukou_elsewhere[chosen] = True
     model.absent_registered = float(cfg.absent_registered_persons)
     model.registration_in = 0.0
@@ -89,9 +88,10 @@ def registered(model: CityModel) -> float:
 
 
 def begin_month(model: CityModel) -> None:
+    """The month's flows start at zero; the register at the month's start is the one counted at
+    the start of the run or by the last month's :func:`check` (nothing changes it in between)."""
     model.registration_in = 0.0
     model.registration_out = 0.0
-    model.registered_start_of_month = registered(model)
 
 
 def local_count(model: CityModel, rows: np.ndarray) -> float:
@@ -139,19 +139,21 @@ def _by_household(model: CityModel, rows: np.ndarray, name: str, share: float) -
     return (u < share)[member_of]
 
 
-def arrived(model: CityModel, rows: np.ndarray, kind: str, returning_stock: float = 0.0) -> None:
+def arrived(model: CityModel, rows: np.ndarray, kind: str) -> None:
     """Arrivals of ``kind`` (already appended, registered in the city): recruits stay registered in
     the city; of the other newcomers' households a share keeps its registration of origin; a
-    returning household kept the city's registration with the absent's share of
-    ``returning_stock`` (the stock of leavers who may return, before these returned) and otherwise
-    takes it as a newcomer would; returners registered in the city come out of the absent (as far
-    as it reaches). Those registered in the city join the register."""
+    returning household kept the city's registration with the absent's share of the stock of
+    leavers who may return (``model.out_migrant_stock``, which :mod:`simulator.model.migration`
+    lowers only after they arrived) and otherwise takes it as a newcomer would; returners
+    registered in the city come out of the absent (as far as it reaches). Those registered in the
+    city join the register."""
     if len(rows) == 0:
         return
     p = model.persons
     cfg = model.scenario.migration.registration
     if kind == "return_migrant":
-        kept = min(model.absent_registered / returning_stock, 1.0) if returning_stock > 0.0 else 0.0
+        stock = model.out_migrant_stock
+        kept = min(model.absent_registered / stock, 1.0) if stock > 0.0 else 0.0
         # those who kept the city's registration, and of the others those who take it as newcomers do
         local = kept + (1.0 - kept) * (1.0 - cfg.arrivals_registered_elsewhere_share)
         p.hukou_elsewhere[rows] = ~_by_household(model, rows, "registration_return", local)
@@ -188,12 +190,14 @@ def step(model: CityModel) -> None:
 
 
 def check(model: CityModel) -> str | None:
-    """The register's identity: counted afresh = start of month + in - out; None if it holds."""
-    now = registered(model)
-    expected = model.registered_start_of_month + model.registration_in - model.registration_out
+    """The register's identity: counted afresh = start of month + in - out; None if it holds. The
+    count is the next month's start."""
+    now, start = registered(model), model.registered_start_of_month
+    expected = start + model.registration_in - model.registration_out
+    model.registered_start_of_month = now
     if model.absent_registered < -TOLERANCE_PERSONS * max(now, 1.0) or abs(now - expected) > TOLERANCE_PERSONS * max(now, 1.0):
         return (
-            f"registration identity broken: {model.registered_start_of_month:.1f} registered + "
+            f"registration identity broken: {start:.1f} registered + "
             f"{model.registration_in:.1f} in - {model.registration_out:.1f} out = {expected:.1f}, but "
             f"{now:.1f} are registered ({model.absent_registered:.1f} of them absent)"
         )
