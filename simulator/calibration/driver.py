@@ -57,6 +57,7 @@ other targets (indicator, year, kind) or other seeds make runs incomparable
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -163,33 +164,57 @@ class RunCache:
 
 @dataclass(frozen=True)
 class Candidate:
-    """Values of the free parameters, and the overrides that apply them."""
+    """Values of the free parameters, and the overrides that apply them.
+
+    ``overrides`` apply them to the one base scenario (in a panel: the first city's);
+    ``city_overrides`` holds a panel's ``(city, overrides)`` of every city (a multiplier
+    multiplies each city's own base values), empty for one base.
+    """
 
     values: dict[str, float | int]
     unit: tuple[float, ...]
     overrides: tuple[str, ...]
+    city_overrides: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def key(self) -> str:
         return "\n".join(self.overrides)
 
+    def overrides_in(self, city: str) -> tuple[str, ...]:
+        """The overrides in a city's scenario (``""``: the one base)."""
+        for name, overrides in self.city_overrides:
+            if name == city:
+                return overrides
+        return self.overrides
+
+
+def _overrides(params: Sequence[FreeParameter], values: dict[str, float | int], city: str) -> tuple[str, ...]:
+    return tuple(f"{k}={override_value(v)}" for fp in params for k, v in fp.key_values(values[fp.name], city))
+
 
 def candidate_from_values(params: Sequence[FreeParameter], values: dict[str, float | int]) -> Candidate:
-    overrides = tuple(
-        f"{k}={override_value(v)}" for fp in params for k, v in fp.key_values(values[fp.name])
-    )
+    cities = [c for c, _, _ in params[0].by_city] if params and params[0].by_city else []
+    city_overrides = tuple((c, _overrides(params, values, c)) for c in cities)
+    overrides = city_overrides[0][1] if city_overrides else _overrides(params, values, "")
     unit = tuple(float(np.clip(fp.to_unit(values[fp.name]), 0.0, 1.0)) for fp in params)
-    return Candidate(dict(values), unit, overrides)
+    return Candidate(dict(values), unit, overrides, city_overrides)
 
 
 def candidate_from_unit(params: Sequence[FreeParameter], u: Sequence[float]) -> Candidate:
     values = {fp.name: fp.from_unit(x) for fp, x in zip(params, u, strict=True)}
     c = candidate_from_values(params, values)
-    return Candidate(c.values, tuple(float(min(1.0, max(0.0, x))) for x in u), c.overrides)
+    return Candidate(c.values, tuple(float(min(1.0, max(0.0, x))) for x in u), c.overrides, c.city_overrides)
 
 
 BASE_CANDIDATE = Candidate({}, (), ())
-"""The base scenario unchanged (the report's "before")."""
+"""The base scenario unchanged (the report's "before"; in a panel: every city's)."""
+
+
+def run_key(c: Candidate, city: str) -> str:
+    """A run's key in the checkpoint: the candidate's overrides in the city's scenario, after the
+    city's name in a panel (one base: the candidate's key, as before panels existed)."""
+    text = "\n".join(c.overrides_in(city))
+    return f"{city}\n{text}" if city else text
 
 
 @dataclass
@@ -245,15 +270,30 @@ class Evaluator:
         self.executor = executor
         self.on_event = on_event or (lambda e: None)
         self.ran = 0
-        self.moments = moment_spec(loaded.targets)
+        self.set_targets()
+
+    def set_targets(self) -> None:
+        """Take the moments every run computes from the calibration's targets (per city)."""
+        self.moments = {city: moment_spec(self.loaded.city_targets(city)) for city in self.loaded.cities}
+        # where each target's moment is: (city, position among the city's moments)
+        seen: dict[str, int] = {}
+        self.where: list[tuple[str, int]] = []
+        for t in self.loaded.targets:
+            self.where.append((t.city, seen.get(t.city, 0)))
+            seen[t.city] = seen.get(t.city, 0) + 1
 
     def evaluate(self, candidates: Sequence[Candidate], seeds: Sequence[int]) -> list[Evaluation]:
-        """Run every candidate on every seed (runs in the cache are not run again)."""
+        """Run every candidate on every seed, in every city of a panel (runs in the cache are not
+        run again)."""
         todo: dict[tuple[str, int], RunPayload] = {}
         for c in candidates:
-            for s in seeds:
-                if self.cache.get(c.key, s) is None and (c.key, s) not in todo:
-                    todo[(c.key, s)] = RunPayload(self.loaded.base_text, c.overrides, s, self.moments)
+            for city, base in self.loaded.cities.items():
+                if not self.moments[city]:
+                    continue  # a city without targets (all skipped) need not run
+                key = run_key(c, city)
+                for s in seeds:
+                    if self.cache.get(key, s) is None and (key, s) not in todo:
+                        todo[(key, s)] = RunPayload(base.text, c.overrides_in(city), s, self.moments[city])
         if todo:
             for outcome in self.executor.map_unordered(run_moments, list(todo.items())):
                 key, seed = outcome.key
@@ -273,19 +313,24 @@ class Evaluator:
 
     def _collect(self, c: Candidate, seeds: Sequence[int]) -> Evaluation:
         targets = self.loaded.targets
-        records = [self.cache.get(c.key, s) for s in seeds]
-        error = next((r["error"] for r in records if r is not None and "error" in r), None)
-        if error is None and any(r is not None and r.get("ok") is False for r in records):
+        cities = [city for city in self.loaded.cities if self.moments[city]]
+        records = {(city, s): self.cache.get(run_key(c, city), s) for city in cities for s in seeds}
+        error = None
+        for (city, _), r in records.items():
+            if r is not None and "error" in r:
+                error = f"{city}: {r['error']}" if city else r["error"]
+                break
+        if error is None and any(r is not None and r.get("ok") is False for r in records.values()):
             # a run cached before accounting failures became errors: it failed all the same
             error = "AccountingError: the run broke its accounting checks"
         if error is not None:
             nan = [float("nan")] * len(targets)
             return Evaluation(c, list(seeds), [], error, nan, nan, FAILED_OBJECTIVE, False)
-        per_seed = [list(r["m"]) for r in records]  # type: ignore[index]
+        per_seed = [[float(records[(city, s)]["m"][k]) for city, k in self.where] for s in seeds]  # type: ignore[index]
         sim = mean_moments(per_seed).tolist()
         devs = deviations(targets, sim)
         return Evaluation(
-            c, list(seeds), per_seed, None, sim, devs, objective(targets, devs), all(r["ok"] for r in records)  # type: ignore[index]
+            c, list(seeds), per_seed, None, sim, devs, objective(targets, devs), all(r["ok"] for r in records.values())  # type: ignore[index]
         )
 
 
@@ -535,10 +580,19 @@ def _manifest(loaded: LoadedCalibration, truth: dict[str, float] | None, path: P
         "description": loaded.spec.description,
         "fingerprint": loaded.fingerprint,
         "spec_source": os.fspath(loaded.path),
-        "base_scenario": os.path.relpath(os.path.abspath(loaded.base_path), os.path.abspath(path)),
+        "base_scenario": None if loaded.is_panel else os.path.relpath(os.path.abspath(loaded.base_path), os.path.abspath(path)),
         "base_scenario_overrides": list(loaded.spec.set),
-        "base_scenario_sha256": loaded.base_sha256,
-        "scenario_name": loaded.base.name,
+        "base_scenario_sha256": None if loaded.is_panel else loaded.base_sha256,
+        "scenario_name": None if loaded.is_panel else loaded.base.name,
+        "panel": (
+            {
+                c: {"scenario": os.path.relpath(os.path.abspath(b.path), os.path.abspath(path)), "sha256": b.sha256, "name": b.scenario.name}
+                for c, b in loaded.cities.items()
+            }
+            if loaded.is_panel
+            else None
+        ),
+        "skipped_targets": [list(x) for x in loaded.skipped_targets],
         "observed_file": (
             os.path.relpath(os.path.abspath(loaded.observed_path), os.path.abspath(path)) if loaded.observed_path else None
         ),
@@ -661,7 +715,7 @@ def synthetic_targets(loaded: LoadedCalibration, ev: Evaluator, truth: dict[str,
     for t, v in zip(loaded.targets, e.simulated, strict=True):
         if not (math.isfinite(v) and (v > 0 or t.kind.startswith("avg_growth_since:"))):
             raise CalibrationError(f"target {t.id}: the model's value at the true values is {v}, not usable as an observed value")
-        out.append(Target(t.id, t.indicator, t.year, t.kind, v, t.weight, "synthetic", "simulated at the true values", t.note))
+        out.append(dataclasses.replace(t, observed=v, quality="synthetic", source="simulated at the true values"))
     return out
 
 
@@ -724,7 +778,7 @@ def run_calibration(
             ev = Evaluator(loaded, cache, ex, emit)
             if truth_values is not None:
                 loaded.targets = synthetic_targets(loaded, ev, truth_values)
-                ev.moments = moment_spec(loaded.targets)
+                ev.set_targets()
             found = search(loaded, ev, emit)
             if found.best is None:
                 first = next((row.evaluation.error for row in found.history if row.evaluation.error), "no candidate was run")

@@ -61,6 +61,8 @@ from simulator.calibration.spec import FreeParameter, LoadedCalibration
 from simulator.experiment.files import write_atomic
 
 FITTED_FILE = "fitted.yaml"
+FITTED_DIR = "fitted"
+"""A panel's fitted fragments: ``fitted/<city>.yaml``, one per city."""
 HISTORY_FILE = "history.csv"
 FIT_FILE = "fit.csv"
 PARAMETERS_FILE = "parameters.csv"
@@ -204,18 +206,19 @@ def _key_path(base: Any, key: str) -> list[Any]:
     return out
 
 
-def fitted_fragment(loaded: LoadedCalibration, values: dict[str, float | int], extends: str) -> str:
-    """YAML text of the fitted fragment (``extends:`` the base, every fitted key set)."""
+def fitted_fragment(loaded: LoadedCalibration, values: dict[str, float | int], extends: str, city: str = "") -> str:
+    """YAML text of the fitted fragment (``extends:`` the base, every fitted key set); in a panel,
+    of one city (its base scenario, its keys)."""
     import copy
 
     import yaml
 
-    base = yaml.safe_load(loaded.base_text)
+    base = yaml.safe_load(loaded.cities[city].text if loaded.cities else loaded.base_text)
     tree: dict[Any, Any] = {}
     comments: dict[tuple[Any, ...], str] = {}
     for fp in loaded.parameters:
         v = values[fp.name]
-        for (key, kv), b in zip(fp.key_values(v), fp.base_values, strict=True):
+        for (key, kv), b in zip(fp.key_values(v, city), fp.city_keys(city)[1], strict=True):
             path = _key_path(base, key)
             node: Any = tree
             bnode: Any = base
@@ -240,8 +243,10 @@ def fitted_fragment(loaded: LoadedCalibration, values: dict[str, float | int], e
                     comments[tuple(path)] = f"fitted: {fp.name}"
     lines: list[str] = []
     _emit(tree, (), 0, comments, lines)
-    name = f"{loaded.name}_fitted"
-    description = f"{loaded.base.name} with the parameters fitted by calibration {loaded.name}"
+    name = f"{loaded.name}_{city}_fitted" if city else f"{loaded.name}_fitted"
+    base_name = loaded.cities[city].scenario.name if loaded.cities else loaded.base.name
+    pooled = f" pooled across the panel's {len(loaded.cities)} cities" if city else ""
+    description = f"{base_name} with the parameters fitted by calibration {loaded.name}{pooled}"
     return f"extends: {extends}\n\nname: {name}\ndescription: {json.dumps(description)}\n\n" + "\n".join(lines) + "\n"
 
 
@@ -293,10 +298,15 @@ def write_outputs(
     near = near_optimal(loaded, found, report, delta)
     prof = {fp.name: profile_interval(fp, report.profiles.get(fp.name, []), be, delta) for fp in params}
 
-    base_abs = os.path.abspath(loaded.base_path)
-    extends = os.path.relpath(base_abs, os.path.abspath(path))
     header = _fragment_header(loaded, found, report, delta, near)
-    write_atomic(path / FITTED_FILE, (header + fitted_fragment(loaded, be.candidate.values, extends)).encode())
+    if loaded.is_panel:  # one fragment per city, each extending the city's scenario
+        (path / FITTED_DIR).mkdir(exist_ok=True)
+        for city, b in loaded.cities.items():
+            extends = os.path.relpath(os.path.abspath(b.path), os.path.abspath(path / FITTED_DIR))
+            write_atomic(path / FITTED_DIR / f"{city}.yaml", (header + fitted_fragment(loaded, be.candidate.values, extends, city)).encode())
+    else:
+        extends = os.path.relpath(os.path.abspath(loaded.base_path), os.path.abspath(path))
+        write_atomic(path / FITTED_FILE, (header + fitted_fragment(loaded, be.candidate.values, extends)).encode())
 
     # history.csv
     hist_rows = list(found.history) + [r for v in report.profiles.values() for r in v]
@@ -323,14 +333,14 @@ def write_outputs(
         fit_rows.append(
             [t.id, t.indicator, t.year, t.kind, t.observed, t.weight, t.quality,
              float(bm[j]), float(bl[j]), float(bh[j]), float(am[j]), float(al[j]), float(ah[j]),
-             float(am[j]) / t.observed if t.observed else None, t.source]
+             float(am[j]) / t.observed if t.observed else None, t.source, t.city]
         )
     write_atomic(
         path / FIT_FILE,
         _csv_text(
             ["id", "indicator", "year", "kind", "observed", "weight", "quality",
              "before_median", "before_p05", "before_p95", "after_median", "after_p05", "after_p95",
-             "after_ratio", "source"],
+             "after_ratio", "source", "city"],
             fit_rows,
         ),
     )
@@ -382,7 +392,11 @@ def write_outputs(
             }
             for fp in params
         },
-        "targets": [{"id": t.id, "indicator": t.indicator, "year": t.year, "kind": t.kind, "observed": t.observed, "weight": t.weight} for t in targets],
+        "targets": [
+            {"id": t.id, "indicator": t.indicator, "year": t.year, "kind": t.kind, "observed": t.observed, "weight": t.weight}
+            | ({"city": t.city} if t.city else {})
+            for t in targets
+        ],
     }
     write_atomic(path / REPORT_FILE, report_markdown(loaded, found, report, manifest, truth, delta, near, prof).encode())
 
@@ -493,9 +507,17 @@ def report_markdown(loaded, found, report, manifest, truth, delta, near, prof) -
     out = [f"# Calibration `{loaded.name}`", ""]
     if loaded.spec.description:
         out += [" ".join(loaded.spec.description.split()), ""]
+    if loaded.is_panel:
+        skipped = f"; {len(loaded.skipped_targets)} left out for want of the figure" if loaded.skipped_targets else ""
+        where = (f"a panel of {len(loaded.cities)} cities ({', '.join(loaded.cities)}), every parameter common to all "
+                 f"(pooled), each city's base scenario")
+        counts = f"{sum(t.fitted for t in targets)} fitted targets across the cities{skipped}"
+    else:
+        where = f"base scenario `{loaded.base_path.name}`"
+        counts = f"{sum(t.fitted for t in targets)} fitted targets"
     out += [
-        f"Spec `{loaded.path.name}`; base scenario `{loaded.base_path.name}` with `{' '.join(loaded.spec.set) or '(no overrides)'}`; "
-        f"{len(loaded.parameters)} free parameters, {sum(t.fitted for t in targets)} fitted targets "
+        f"Spec `{loaded.path.name}`; {where} with `{' '.join(loaded.spec.set) or '(no overrides)'}`; "
+        f"{len(loaded.parameters)} free parameters, {counts} "
         f"({len(targets) - sum(t.fitted for t in targets)} more shown, weight 0).",
         "",
         f"Method of simulated moments, common random numbers: every candidate runs on the same {len(loaded.seeds)} seed(s) "
@@ -560,17 +582,20 @@ def report_markdown(loaded, found, report, manifest, truth, delta, near, prof) -
         f"Simulated: median and {BAND[1] - BAND[0]:.0f}% band across the {len(loaded.report_seeds)} report seeds "
         "(not the calibration seeds). Ratio: fitted median / observed.",
         "",
-        "| target | year | observed | weight | before: median [band] | fitted: median [band] | ratio |",
-        "|---|---|---|---|---|---|---|",
+        ("| city " if loaded.is_panel else "") + "| target | year | observed | weight | before: median [band] | fitted: median [band] | ratio |",
+        ("|---" if loaded.is_panel else "") + "|---|---|---|---|---|---|---|",
     ]
     bm, bl, bh = band(report.before) if report.before.ok else ([math.nan] * len(targets),) * 3
     am, al, ah = band(report.after) if report.after.ok else ([math.nan] * len(targets),) * 3
     for j, t in enumerate(targets):
         out.append(
-            f"| `{t.indicator}`{_kind_label(t.kind)} | {t.year} | {_g(t.observed)} | {_g(t.weight, 2)} | "
+            (f"| {t.city} " if loaded.is_panel else "")
+            + f"| `{t.indicator}`{_kind_label(t.kind)} | {t.year} | {_g(t.observed)} | {_g(t.weight, 2)} | "
             f"{_g(float(bm[j]))} [{_g(float(bl[j]))}, {_g(float(bh[j]))}] | {_g(float(am[j]))} [{_g(float(al[j]))}, {_g(float(ah[j]))}] | "
             f"{_g(float(am[j]) / t.observed, 3)} |"
         )
+    if loaded.is_panel:
+        out += _by_city(loaded, report)
     better = [r for v in report.profiles.values() for r in v if r.evaluation.ok and r.evaluation.objective < be.objective]
     if better:
         b = min(better, key=lambda r: r.evaluation.objective)
@@ -590,12 +615,34 @@ def report_markdown(loaded, found, report, manifest, truth, delta, near, prof) -
         "",
         "## Files",
         "",
-        "`fitted.yaml` (the fitted values as a scenario fragment that extends the base scenario), `history.csv`, "
-        "`fit.csv`, `parameters.csv`, `profiles.csv`, `profiles.png`; `sim calibrate --validate <this folder>` "
-        "adds `validation.png` and `validation.csv`.",
+        (
+            "`fitted/<city>.yaml` (the fitted values as a scenario fragment that extends the city's scenario, one per city), "
+            "`history.csv`, `fit.csv`, `parameters.csv`, `profiles.csv`, `profiles.png`."
+            if loaded.is_panel
+            else "`fitted.yaml` (the fitted values as a scenario fragment that extends the base scenario), `history.csv`, "
+            "`fit.csv`, `parameters.csv`, `profiles.csv`, `profiles.png`; `sim calibrate --validate <this folder>` "
+            "adds `validation.png` and `validation.csv`."
+        ),
         "",
     ]
     return "\n".join(out)
+
+
+def _by_city(loaded: LoadedCalibration, report: ReportRuns) -> list[str]:
+    """A panel's fit city by city: the RMS log error of its fitted targets before and after (report
+    seeds), and the mean log deviation after (its sign: too high or too low on the whole)."""
+    out = ["", "By city (report seeds; RMS log error of the city's fitted targets; mean deviation: + too high, - too low):", "",
+           "| city | fitted targets | RMS before | RMS after | mean deviation after |", "|---|---|---|---|---|"]
+    before = deviations(loaded.targets, report.before.simulated) if report.before.ok else None
+    after = deviations(loaded.targets, report.after.simulated) if report.after.ok else None
+    for city in loaded.cities:
+        idx = [j for j, t in enumerate(loaded.targets) if t.city == city and t.fitted]
+        if not idx:
+            continue
+        rms = [_g(float(np.sqrt(np.mean([d[j] ** 2 for j in idx])))) if d is not None else "-" for d in (before, after)]
+        mean = _g(float(np.mean([after[j] for j in idx])), 3) if after is not None else "-"
+        out.append(f"| {city} | {len(idx)} | {rms[0]} | {rms[1]} | {mean} |")
+    return out
 
 
 def _starts_text(n: int) -> str:

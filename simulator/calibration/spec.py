@@ -35,11 +35,31 @@ indicator with an observed value: ``kind`` is ``level`` (the indicator in that
 year), ``ratio_to:<indicator>`` or ``avg_growth_since:<year>`` (as in
 :mod:`simulator.analysis.fit`); ``weight`` 0 shows a figure without fitting it.
 Every key, indicator, year and id is checked before anything runs.
+
+A **panel** calibration (pooled across cities) gives ``panel:`` instead of ``base:``: a
+mapping of city names to their base scenarios, or a panel file (``calibration/panel.yaml``,
+the one ``sim hindcast`` reads) whose ``cities:`` is that mapping. Every free parameter is
+common to all cities: one value, set in every city's scenario (a multiplier multiplies each
+city's own base value), so each key must exist in every city's scenario. A target names its
+city, or stands for several::
+
+    panel: {fuxin: ../scenarios/cities/fuxin_2000.yaml, fushun: ../scenarios/cities/fushun_2000.yaml}
+    targets:
+      - {city: fuxin, observed: fuxin_population_2010}
+      - {cities: all, observed: "{city}_population_2010", weight: 1}   # one target per city
+      - {cities: [fuxin, fushun], observed: "{city}_registered_2005", if_missing: skip}
+
+With ``cities:`` the ``observed`` id (or the ``indicator``) may hold ``{city}``, replaced by
+each city's name; ``if_missing: skip`` leaves out the cities whose figure the observed file
+lacks (the report counts them), otherwise a missing figure is an error. The objective pools
+every city's targets (weights as given): the parameters are those that best fit the panel as
+a whole. Runs of a candidate are one per city and seed.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import hashlib
 import json
@@ -70,6 +90,7 @@ from simulator.scenario.yaml_source import Locations
 
 __all__ = [
     "CalibrationSpec",
+    "CityBase",
     "FreeParameter",
     "LoadedCalibration",
     "Target",
@@ -103,8 +124,12 @@ class ParameterCfg(_Strict):
 
 
 class TargetCfg(_Strict):
-    """One target as written: an observed id, or indicator/year/value given here."""
+    """One target as written: an observed id, or indicator/year/value given here (in a panel:
+    of the city named by ``city``, or of each city of ``cities``)."""
 
+    city: str | None = None
+    cities: Literal["all"] | list[str] | None = None
+    if_missing: Literal["error", "skip"] = "error"
     observed: str | None = None
     indicator: str | None = None
     year: Annotated[int, Field(ge=1900, le=2200)] | None = None
@@ -156,7 +181,8 @@ class CalibrationSpec(_Strict):
 
     name: str | None = None
     description: str = ""
-    base: str
+    base: str | None = None
+    panel: str | dict[str, str] | None = None
     set: list[str] = Field(default_factory=list)
     observed: str | None = None
     parameters: dict[str, ParameterCfg]
@@ -197,6 +223,8 @@ class FreeParameter:
             takes its base value times the value).
         space: ``linear`` or ``log``: the scale the search moves on.
         why: Why the value is not known from a source.
+        by_city: In a panel: ``(city, keys, base_values)`` of every city, in the panel's
+            order (``keys`` and ``base_values`` are the first city's); empty for one base.
     """
 
     name: str
@@ -208,6 +236,7 @@ class FreeParameter:
     apply: str
     space: str
     why: str
+    by_city: tuple[tuple[str, tuple[str, ...], tuple[float, ...]], ...] = ()
 
     def from_unit(self, u: float) -> float | int:
         """The parameter value at position *u* (0..1) of the search range."""
@@ -229,16 +258,27 @@ class FreeParameter:
     @property
     def base_value(self) -> float | None:
         """The base scenario's value of the parameter (1 for a multiplier), or
-        None if its keys hold different values."""
+        None if its keys hold different values (in a panel: in any city)."""
         if self.apply == "multiply":
             return 1.0
-        return self.base_values[0] if len(set(self.base_values)) == 1 else None
+        values = {v for _, _, bv in self.by_city for v in bv} if self.by_city else set(self.base_values)
+        return next(iter(values)) if len(values) == 1 else None
 
-    def key_values(self, value: float | int) -> list[tuple[str, float | int]]:
-        """The value each scenario key takes."""
+    def city_keys(self, city: str = "") -> tuple[tuple[str, ...], tuple[float, ...]]:
+        """The keys and base values in a city's scenario (``""``: the one base)."""
+        if not self.by_city:
+            return self.keys, self.base_values
+        for name, keys, base_values in self.by_city:
+            if name == city:
+                return keys, base_values
+        raise KeyError(f"{city!r} is not a city of the panel")
+
+    def key_values(self, value: float | int, city: str = "") -> list[tuple[str, float | int]]:
+        """The value each scenario key takes (in a panel: in that city's scenario)."""
+        keys, base_values = self.city_keys(city)
         if self.apply == "multiply":
-            return [(k, b * value) for k, b in zip(self.keys, self.base_values, strict=True)]
-        return [(k, value) for k in self.keys]
+            return [(k, b * value) for k, b in zip(keys, base_values, strict=True)]
+        return [(k, value) for k in keys]
 
 
 @dataclass(frozen=True)
@@ -251,6 +291,7 @@ class Target:
         observed: The observed value in the model's units.
         weight: Its weight in the objective (0: shown, not fitted).
         quality, source, note: From the observed file or the spec.
+        city: The panel's city it belongs to (``""`` for a calibration of one base).
     """
 
     id: str
@@ -262,10 +303,30 @@ class Target:
     quality: str = ""
     source: str = ""
     note: str = ""
+    city: str = ""
 
     @property
     def fitted(self) -> bool:
         return self.weight > 0
+
+
+@dataclass(frozen=True)
+class CityBase:
+    """One base scenario of a calibration (the only one, named ``""``, or a city of a panel).
+
+    Attributes:
+        name: The city's name in the panel (``""`` for a calibration of one base).
+        path: The scenario file (normalised).
+        scenario: The scenario after the spec's ``set``.
+        text: Its resolved YAML (what every run of the city starts from).
+        sha256: Its fingerprint.
+    """
+
+    name: str
+    path: Path
+    scenario: Scenario
+    text: str
+    sha256: str
 
 
 @dataclass
@@ -289,6 +350,11 @@ class LoadedCalibration:
         fingerprint: SHA-256 of what decides a run's result (base scenario, moments,
             seeds): a checkpoint's runs serve any spec with the same fingerprint.
         base_sha256: Fingerprint of the base scenario.
+        cities: Every base scenario by city: one, named ``""``, unless the spec is a panel
+            (then ``base_path``, ``base``, ``base_text`` and ``base_sha256`` are the first
+            city's).
+        skipped_targets: ``(city, observed id)`` of the targets left out for want of the
+            figure (``if_missing: skip``).
     """
 
     spec: CalibrationSpec
@@ -306,10 +372,21 @@ class LoadedCalibration:
     observed_path: Path | None = None
     fingerprint: str = ""
     base_sha256: str = ""
+    cities: dict[str, CityBase] = field(default_factory=dict)
+    skipped_targets: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def budget(self) -> int:
         return self.spec.optimiser.budget
+
+    @property
+    def is_panel(self) -> bool:
+        """True for a calibration pooled across a panel of cities (``panel:``)."""
+        return self.spec.panel is not None
+
+    def city_targets(self, city: str) -> list[Target]:
+        """The targets of a city (in spec order)."""
+        return [t for t in self.targets if t.city == city]
 
     def with_targets(self, targets: list[Target]) -> LoadedCalibration:
         """A copy with other targets (e.g. synthetic observed values), fingerprint updated."""
@@ -345,22 +422,33 @@ def load_calibration_spec(path: str | os.PathLike[str], *, budget: int | None = 
         spec.optimiser.budget = budget
     _check_spec(spec, locs)
 
-    base_file = locs.get(("base",), (os.fspath(path), None))[0]
-    base_path = Path(os.path.normpath(Path(base_file).parent / spec.base))
-    raw, raw_locs = load_raw(base_path)
-    try:
-        apply_overrides(raw, raw_locs, spec.set)
-    except ScenarioError as exc:
-        raise relocate_set(exc, spec, locs) from None
-    try:
-        base = validate_located(Scenario, raw, raw_locs)
-    except ScenarioError as exc:
-        raise relocate_set(exc, spec, locs) from None
-
-    parameters = [_resolve_parameter(name, p, raw, raw_locs, locs) for name, p in spec.parameters.items()]
-    _check_shared_keys(parameters, locs)
-    for fp in parameters:
-        _check_corners(fp, parameters, raw, raw_locs, locs)
+    bases: dict[str, CityBase] = {}
+    per_city: dict[str, list[FreeParameter]] = {}
+    for city, base_path, where, here in _base_files(spec, path, locs):
+        if not base_path.is_file():
+            raise spec_error(where, here, f"no scenario file {os.fspath(base_path)!r}")
+        raw, raw_locs = load_raw(base_path)
+        try:
+            apply_overrides(raw, raw_locs, spec.set)
+        except ScenarioError as exc:
+            raise relocate_set(exc, spec, locs) from None
+        try:
+            scenario = validate_located(Scenario, raw, raw_locs)
+        except ScenarioError as exc:
+            raise relocate_set(exc, spec, locs) from None
+        fps = [_resolve_parameter(name, p, raw, raw_locs, locs) for name, p in spec.parameters.items()]
+        _check_shared_keys(fps, locs)
+        for fp in fps:
+            _check_corners(fp, fps, raw, raw_locs, locs, city)
+        per_city[city] = fps
+        bases[city] = CityBase(city, base_path, scenario, dump_resolved(scenario), scenario_sha256(scenario))
+    first = next(iter(bases.values()))
+    parameters = per_city[first.name]
+    if spec.panel is not None:  # one parameter, its keys and base values in every city
+        parameters = [
+            dataclasses.replace(fp, by_city=tuple((c, per_city[c][j].keys, per_city[c][j].base_values) for c in bases))
+            for j, fp in enumerate(parameters)
+        ]
     _check_starts(spec, parameters, locs)
 
     observed: dict[str, ObservedFigure] = {}
@@ -372,10 +460,23 @@ def load_calibration_spec(path: str | os.PathLike[str], *, budget: int | None = 
             observed = read_observed(observed_path)
         except ObservedFileError as exc:
             raise ScenarioError(str(exc), file=where[0], line=where[1], key="observed") from None
-    targets = [_resolve_target(i, t, observed, base, locs) for i, t in enumerate(spec.targets)]
+    targets: list[Target] = []
+    skipped: list[tuple[str, str]] = []
+    origins: list[int] = []  # the spec's target each one comes from
+    for i, t in enumerate(spec.targets):
+        for city, tc in _target_cities(i, t, spec, list(bases), locs):
+            if tc.observed is not None and tc.observed not in observed and t.if_missing == "skip" and observed:
+                skipped.append((city, tc.observed))
+                continue
+            target = _resolve_target(i, tc, observed, bases[city].scenario, locs)
+            ident = target.id if tc.observed is not None or not city else f"{city}_{target.id}"
+            targets.append(dataclasses.replace(target, city=city, id=ident))
+            origins.append(i)
+    if not targets:
+        raise spec_error(locs, ("targets",), "every target was skipped (if_missing: skip): the observed file has none of them")
     if not any(t.fitted for t in targets):
         raise spec_error(locs, ("targets",), "every target has weight 0: at least one must be fitted")
-    _check_duplicate_targets(targets, locs)
+    _check_duplicate_targets(targets, origins, locs)
 
     n_seeds = spec.seeds.per_evaluation
     all_seeds = derive_seeds(spec.seeds.root, n_seeds + spec.report.seeds)
@@ -384,19 +485,83 @@ def load_calibration_spec(path: str | os.PathLike[str], *, budget: int | None = 
         path=path,
         text=path.read_bytes(),
         name=spec.name or path.stem,
-        base_path=base_path,
-        base=base,
-        base_text=dump_resolved(base),
+        base_path=first.path,
+        base=first.scenario,
+        base_text=first.text,
         parameters=parameters,
         targets=targets,
         seeds=all_seeds[:n_seeds],
         report_seeds=all_seeds[n_seeds:],
         observed=observed,
         observed_path=observed_path,
+        base_sha256=first.sha256,
+        cities=bases,
+        skipped_targets=skipped,
     )
-    loaded.base_sha256 = scenario_sha256(base)
     loaded.fingerprint = _fingerprint(loaded)
     return loaded
+
+
+def _base_files(
+    spec: CalibrationSpec, path: Path, locs: Locations
+) -> list[tuple[str, Path, Locations, tuple[Any, ...]]]:
+    """``(city, base scenario file, locations and key path where it is named)`` of the one base
+    (city ``""``) or of every city of the panel (in the spec or its panel file), in order."""
+    if spec.base is not None:
+        base_file = locs.get(("base",), (os.fspath(path), None))[0]
+        return [("", Path(os.path.normpath(Path(base_file).parent / spec.base)), locs, ("base",))]
+    assert spec.panel is not None
+    if isinstance(spec.panel, dict):
+        where_file = locs.get(("panel",), (os.fspath(path), None))[0]
+        mapping, mlocs, prefix = spec.panel, locs, ("panel",)
+    else:  # a panel file: its cities
+        where_file = locs.get(("panel",), (os.fspath(path), None))[0]
+        panel_path = Path(os.path.normpath(Path(where_file).parent / spec.panel))
+        if not panel_path.is_file():
+            raise spec_error(locs, ("panel",), f"no panel file {os.fspath(panel_path)!r} (a mapping of cities to scenario files, or a file with one under 'cities:')")
+        pdata, mlocs = load_raw(panel_path)
+        mapping, prefix = pdata.get("cities"), ("cities",)
+        if not isinstance(mapping, dict) or not mapping:
+            raise spec_error(mlocs, (), f"expected 'cities:', a mapping of city names to scenario files, in the panel file {os.fspath(panel_path)}")
+        where_file = os.fspath(panel_path)
+    if not mapping:
+        raise spec_error(locs, ("panel",), "a panel needs at least one city (name: scenario file)")
+    out = []
+    for city, file in mapping.items():
+        here = prefix + (city,)
+        if not isinstance(city, str) or not _NAME.match(city):
+            raise spec_error(mlocs, here, f"a city's name is lower case letters, digits and _, got {city!r}")
+        if not isinstance(file, str) or not file.strip():
+            raise spec_error(mlocs, here, f"expected the path of a scenario file for {city}, got {file!r}")
+        file_dir = Path(mlocs.get(here, (where_file, None))[0]).parent
+        out.append((city, Path(os.path.normpath(file_dir / file)), mlocs, here))
+    return out
+
+
+def _target_cities(
+    i: int, t: TargetCfg, spec: CalibrationSpec, cities: list[str], locs: Locations
+) -> list[tuple[str, TargetCfg]]:
+    """The cities a target stands for, each with its own copy (``{city}`` replaced)."""
+    here = ("targets", i)
+    if spec.panel is None:
+        for fld in ("city", "cities"):
+            if getattr(t, fld) is not None:
+                raise spec_error(locs, here + (fld,), f"'{fld}' names cities of a panel; this spec has one base scenario ('base:')")
+        return [("", t)]
+    if (t.city is None) == (t.cities is None):
+        raise spec_error(locs, here, "in a panel, a target names its city ('city: <name>') or the cities it stands for ('cities: all' or a list), not both")
+    names = [t.city] if t.city is not None else (cities if t.cities == "all" else list(t.cities or []))
+    if not names:
+        raise spec_error(locs, here + ("cities",), "expected 'all' or at least one city")
+    out = []
+    for j, name in enumerate(names):
+        if name not in cities:
+            match = difflib.get_close_matches(name, cities, n=1, cutoff=0.6)
+            where = here + (("city",) if t.city is not None else ("cities", j))
+            raise spec_error(locs, where, f"{name!r} is not a city of the panel", match[0] if match else None)
+        update = {f: getattr(t, f).replace("{city}", name) for f in ("observed", "indicator") if getattr(t, f) is not None}
+        out.append((name, t.model_copy(update={**update, "city": None, "cities": None})))
+    return out
 
 
 def _check_starts(spec: CalibrationSpec, parameters: list[FreeParameter], locs: Locations) -> None:
@@ -425,17 +590,26 @@ def _fingerprint(loaded: LoadedCalibration) -> str:
     each run computes (targets' indicator, year and kind, in order) and the seeds. Runs of
     a checkpoint are valid for any spec with the same fingerprint; weights, observed
     values, bounds, the optimiser and the report may change (the search is replayed)."""
-    blob = {
+    blob: dict[str, Any] = {
         "moments": [[t.indicator, t.year, t.kind] for t in loaded.targets],
         "seeds": loaded.seeds,
         "report_seeds": loaded.report_seeds,
         "base_sha256": loaded.base_sha256,
     }
+    if loaded.is_panel:  # every city's scenario, and which city each moment is of
+        blob["moments"] = [[t.city, t.indicator, t.year, t.kind] for t in loaded.targets]
+        blob["cities"] = {c: b.sha256 for c, b in loaded.cities.items()}
     text = json.dumps(blob, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _check_spec(spec: CalibrationSpec, locs: Locations) -> None:
+    if (spec.base is None) == (spec.panel is None):
+        raise spec_error(
+            locs, ("panel",) if spec.panel is not None else (),
+            "expected 'base:' (one base scenario) or 'panel:' (a scenario per city, or a panel file), not both"
+            if spec.base is not None else "expected 'base:' (one base scenario) or 'panel:' (a scenario per city, or a panel file)",
+        )
     if spec.name is not None and not _DIR_NAME.match(spec.name):
         raise spec_error(locs, ("name",), f"expected a name usable as a directory name (letters, digits, _ . -), got {spec.name!r}")
     for name, p in spec.parameters.items():
@@ -625,9 +799,10 @@ def _check_shared_keys(parameters: list[FreeParameter], locs: Locations) -> None
 
 
 def _check_corners(
-    fp: FreeParameter, parameters: list[FreeParameter], raw: dict[str, Any], raw_locs: Locations, locs: Locations
+    fp: FreeParameter, parameters: list[FreeParameter], raw: dict[str, Any], raw_locs: Locations, locs: Locations,
+    city: str = "",
 ) -> None:
-    """The scenario must be valid with the parameter at either bound."""
+    """The scenario (of a panel: each city's) must be valid with the parameter at either bound."""
     from simulator.experiment.sweep_spec import override_value
 
     for bound, value in (("low", fp.from_unit(0.0)), ("high", fp.from_unit(1.0))):
@@ -640,8 +815,8 @@ def _check_corners(
             raise spec_error(
                 locs,
                 ("parameters", fp.name, bound),
-                f"the scenario is not valid with this parameter at its {bound} bound ({value:g}): "
-                f"key '{exc.key}': {exc.message}",
+                f"the scenario{f' of {city}' if city else ''} is not valid with this parameter at its {bound} bound "
+                f"({value:g}): key '{exc.key}': {exc.message}",
             ) from None
 
 
@@ -719,10 +894,11 @@ def _resolve_target(
     )
 
 
-def _check_duplicate_targets(targets: list[Target], locs: Locations) -> None:
-    seen: dict[tuple[str, int, str], int] = {}
-    for i, t in enumerate(targets):
-        k = (t.indicator, t.year, t.kind)
+def _check_duplicate_targets(targets: list[Target], origins: list[int], locs: Locations) -> None:
+    seen: dict[tuple[str, str, int, str], int] = {}
+    for t, i in zip(targets, origins, strict=True):
+        k = (t.city, t.indicator, t.year, t.kind)
         if k in seen:
-            raise spec_error(locs, ("targets", i), f"the same figure as target {seen[k] + 1} ({t.indicator} {t.year} {t.kind})")
+            of = f"{t.city}: " if t.city else ""
+            raise spec_error(locs, ("targets", i), f"the same figure as target {seen[k] + 1} ({of}{t.indicator} {t.year} {t.kind})")
         seen[k] = i

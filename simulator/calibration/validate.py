@@ -140,6 +140,11 @@ def validate_result(
     manifest = read_json(d / MANIFEST_FILE)
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise CalibrationError(f"{d} is not a calibration result directory (no readable {MANIFEST_FILE})")
+    if manifest.get("panel"):
+        raise CalibrationError(
+            f"{d} is a panel calibration: its report.md has the fit city by city, and each city's fitted model "
+            f"runs with `sim run {d / 'fitted' / '<city>.yaml'}`; --validate checks a calibration of one base scenario"
+        )
     if manifest.get("status") != "complete" or not (d / FITTED_FILE).is_file():
         raise CalibrationError(f"{d}: the calibration is not complete (run `sim calibrate` on its spec again to finish it)")
     scenario_file = os.fspath(d / FITTED_FILE)
