@@ -6,7 +6,7 @@ machinery (safe YAML, ``file:line`` errors, did-you-mean)::
     name: fuxin                           # result directory name (default: the file name)
     base: ../scenarios/fuxin_baseline.yaml  # the scenario the parameters are fitted in
     set: [run.end_year=2015]              # --set style overrides for every run
-    observed: data/fuxin_observed.csv     # observed figures (targets may name their ids)
+    observed: data/fuxin_observed.csv     # observed figures (targets may name their ids); or a list of files
     parameters:
       matching_efficiency:
         key: labour.matching_efficiency_per_month   # a dotted scenario key, or a list
@@ -184,7 +184,7 @@ class CalibrationSpec(_Strict):
     base: str | None = None
     panel: str | dict[str, str] | None = None
     set: list[str] = Field(default_factory=list)
-    observed: str | None = None
+    observed: str | list[str] | None = None
     parameters: dict[str, ParameterCfg]
     targets: list[TargetCfg]
     seeds: SeedsCfg
@@ -453,13 +453,20 @@ def load_calibration_spec(path: str | os.PathLike[str], *, budget: int | None = 
 
     observed: dict[str, ObservedFigure] = {}
     observed_path = None
-    if spec.observed is not None:
-        where = locs.get(("observed",), (os.fspath(path), None))
-        observed_path = Path(os.path.normpath(Path(where[0]).parent / spec.observed))
+    files = [spec.observed] if isinstance(spec.observed, str) else list(spec.observed or [])
+    for j, name in enumerate(files):  # several files: their figures together, each id once
+        here = ("observed",) if isinstance(spec.observed, str) else ("observed", j)
+        where = locs.get(here, locs.get(("observed",), (os.fspath(path), None)))
+        file = Path(os.path.normpath(Path(where[0]).parent / name))
+        observed_path = observed_path or file
         try:
-            observed = read_observed(observed_path)
+            figures = read_observed(file)
         except ObservedFileError as exc:
-            raise ScenarioError(str(exc), file=where[0], line=where[1], key="observed") from None
+            raise ScenarioError(str(exc), file=where[0], line=where[1], key=".".join(map(str, here))) from None
+        twice = next((k for k in figures if k in observed), None)
+        if twice is not None:
+            raise spec_error(locs, here, f"the observed figure {twice!r} is also in an earlier observed file")
+        observed.update(figures)
     targets: list[Target] = []
     skipped: list[tuple[str, str]] = []
     origins: list[int] = []  # the spec's target each one comes from

@@ -754,3 +754,48 @@ def read_region_list(path: Path, city: str) -> list[RegionEntry]:
                                land_area_source=r.get("land_area_source", "").strip(),
                                file=shown_path(path), line=line))
     return out
+
+
+REGISTERED_FILE = Path("calibration/data/panel_registered_population_2000_2010.csv")
+"""The panel's registered (hukou) year-end population 2000-2010, City Statistical Yearbook via
+CSMAR (its ``.md`` has the caveats): for a start before the census year (``sim new-city --start``)."""
+
+REGISTERED_UNIT = 10_000
+"""The file's unit: 10,000 persons."""
+
+
+@dataclass(frozen=True)
+class RegisteredFigure:
+    """A city's registered year-end population in a year, with where it was read."""
+
+    city: str
+    year: int
+    persons: float
+    file: str
+    line: int
+    note: str
+
+
+def read_registered(city: str, year: int, path: Path = REGISTERED_FILE) -> RegisteredFigure | None:
+    """The registered year-end population of ``city`` in ``year`` (None: no figure, the cell is
+    empty, or its note marks the population (``Eect01``) as not comparable: on a resident basis,
+    or suspect)."""
+    path = find_data_file(path)
+    header, rows, header_line = _read_csv(path)
+    missing = [c for c in ("city", "year", "registered_population_10k") if c not in header]
+    if missing:
+        raise CityDataError(f"missing column(s) {', '.join(missing)}", file=str(path), line=header_line)
+    for line, r in rows:
+        if r["city"].strip().lower() != city or r["year"].strip() != str(year):
+            continue
+        text = r["registered_population_10k"].strip()
+        note = r.get("note", "").strip()
+        lowered = note.lower()
+        if not text or "resident basis" in lowered or ("eect01" in lowered and "suspect" in lowered):
+            return None
+        value = _number(text, str(path), line, "registered_population_10k")
+        if value is None or value <= 0:
+            raise CityDataError(f"expected a positive population in 10,000 persons, got {text!r}", file=str(path),
+                                line=line, key="registered_population_10k")
+        return RegisteredFigure(city, year, value * REGISTERED_UNIT, shown_path(path), line, note)
+    return None

@@ -136,3 +136,64 @@ def total_fertility_rate_by_sex(
     ``CBR = TFR x sum_a w(a) phi(a)``, ``w`` the women's density by single year of age."""
     per_woman = float((density(bands, female_shares) * fertility_schedule(1.0, mean_age, sd)).sum())
     return crude_birth_rate / per_woman
+
+
+def migration_weight(years: int, household_rate: float, alone_rate: float, age_profile: dict[int, float]) -> np.ndarray:
+    """Relative chance, by single year of age at the earlier date, of having left over the next
+    ``years`` years, by the model's two ways of leaving: with the household (``household_rate``, every
+    age alike) and alone (``alone_rate`` times the age profile's relative propensity, a step function
+    from each of its ages on, 0 below the first), the profile averaged over the ``years`` years each
+    cohort ages through."""
+    keys = sorted(age_profile)
+    step = np.zeros(MAX_AGE_YEARS + 1 + years)
+    for i, a in enumerate(keys):
+        end = keys[i + 1] if i + 1 < len(keys) else len(step)
+        step[a:end] = age_profile[a]
+    ahead = np.array([step[a : a + years].mean() if years > 0 else step[a] for a in range(MAX_AGE_YEARS + 1)])
+    return household_rate + alone_rate * ahead
+
+
+def projected_back(
+    bands: list[tuple[int, int]],
+    males: list[float],
+    females: list[float],
+    years: int,
+    life_expectancy_years: float,
+    slope: float,
+    total: float,
+    weight: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Persons by sex and single year of age ``years`` before a census, from the census's persons by
+    band (``males``, ``females``), by reverse survival and the residual net migration.
+
+    Each cohort aged ``a + years`` at the census was aged ``a`` then, and more of it was alive:
+    ``p(a) = c(a + years) l(a) / l(a + years)`` (Gompertz mortality of the given life expectancy);
+    the ages whose cohort is in the census's last, open band (85+, spread evenly, so no single age
+    is known) take the census's counts at their own age. The difference between
+    ``total`` (the population then, from another source) and the reverse-survived persons is the net
+    migration of the ``years`` years (positive: more left than came); it is spread over ages and
+    sexes in proportion to ``p(a) x weight(a)`` (:func:`migration_weight`), so the cohorts most
+    likely to leave get back most of it. Persons are clipped at 0 and rescaled to ``total``.
+
+    Returns:
+        Men and women by single year of age (persons), and the net migration found (persons).
+    """
+    surv = survivors(gompertz_level(life_expectancy_years, slope), slope)
+    # the cohorts in the census's last, open band (its 85+) are spread evenly over it: no single
+    # age is known there, so the ages whose cohort reached it take the census's counts at their
+    # own age instead
+    cut = max(0, bands[-1][0] - years)
+    out = []
+    for counts in (males, females):
+        c = density(bands, counts)
+        p = c.copy()
+        p[:cut] = c[years : years + cut] * surv[:cut] / surv[years : years + cut]
+        out.append(p)
+    m, f = out
+    residual = total - float(m.sum() + f.sum())
+    wm, wf = m * weight, f * weight
+    mass = float(wm.sum() + wf.sum())
+    m = np.maximum(m + residual * wm / mass, 0.0)
+    f = np.maximum(f + residual * wf / mass, 0.0)
+    k = total / float(m.sum() + f.sum())
+    return m * k, f * k, residual

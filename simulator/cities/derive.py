@@ -353,26 +353,44 @@ the prefecture: assumed, half (no table splits them)."""
 class Builder:
     """Applies the rules, section by section."""
 
-    def __init__(self, city: CityData, template: Template, reference: CityData, *, name: str) -> None:
+    def __init__(
+        self, city: CityData, template: Template, reference: CityData, *, name: str, start: int | None = None
+    ) -> None:
         self.city = city
         self.c = city.census
         self.t = template
         self.ref = reference
-        self.start = city.census.year
+        self.census_year = city.census.year
+        self.start = self.census_year if start is None else start
+        """The run's first year: the census year, or earlier for a city projected back from its
+        census (:meth:`start_population`)."""
         if self.start < template.start:
             raise CityDataError(
                 f"the template starts in {template.start}: a city cannot start before its template "
-                f"(census {self.start})",
+                f"(start {self.start})",
                 file=str(template.path),
             )
+        if self.start > self.census_year:
+            raise CityDataError(f"--start {self.start}: a city starts in its census year or earlier "
+                                f"(census {self.census_year})")
+        if self.start < self.census_year and (self.c.full is None or self.start != template.start):
+            raise CityDataError(
+                f"--start {self.start}: a city is projected back only from a whole census row (the "
+                f"{self.census_year} panel table) and only to its template's start year ({template.start})")
         self.d = Draft(template)
         self.name = name
-        self.pop = int(round(self.c["population"]))
+        census_pop = int(round(self.c["population"]))
         self.ref_pop = float(reference.census["population"])
-        self.ratio = self.pop / self.ref_pop
+        self.ratio = census_pop / self.ref_pop
         self.ratio_note = (
-            f"scaled by population ({self.pop:,} / {self.t.city} {int(self.ref_pop):,} in {self.start})"
+            f"scaled by population ({census_pop:,} / {self.t.city} {int(self.ref_pop):,} in {self.census_year})"
         )
+        self.pop, self.pop_note = census_pop, ""
+        self.back = 1.0
+        """Persons at the start per person of the census (1 unless projected back)."""
+        if self.start < self.census_year:
+            self.pop, self.pop_note = self.start_population()
+            self.back = self.pop / census_pop
         self.stock_ratio: dict[str, float] = {}
         self.region_list: Path = REGION_LIST
         """The list of the cities' districts and counties (read by :meth:`_region_rows`)."""
@@ -381,6 +399,8 @@ class Builder:
         """Women's share of each age band (from a census pyramid by sex); None: the overall share."""
         self.region_names: list[str] = []
         self.mine_template_regions: list[str | None] = []
+        self.projected_net_migration: float | None = None
+        """Net migration over the years a projected city was taken back (persons; + more left)."""
 
     @property
     def tc(self) -> str:
@@ -390,13 +410,55 @@ class Builder:
         names = [self.c.columns.get(c, c) for c in columns]
         return f"{Path(self.c.file).name} line {self.c.line} ({self.c.label}): " + ", ".join(names)
 
+    @property
+    def projected(self) -> bool:
+        """True for a city that starts before its census year (projected back from it)."""
+        return self.start < self.census_year
+
+    def start_population(self) -> tuple[int, str]:
+        """The residents in the start year of a city projected back: the census of that year if it
+        has the city, else the registered year-end population of the start year (the City
+        Statistical Yearbook) times the census's residents per registered person.
+
+        Raises:
+            CityDataError: Neither figure exists for the city.
+        """
+        from simulator.cities.data import read_registered
+
+        e = self.city.earlier
+        if e is not None and e.year == self.start:
+            return int(round(e["population"])), f"census: {Path(e.file).name} line {e.line} ({e.label}): population"
+        v = self.c.full
+        assert v is not None
+        reg = read_registered(self.city.entry.city, self.start)
+        if reg is None or not v.get("pop_hukou_registered"):
+            raise CityDataError(
+                f"{self.city.entry.city}: no {self.start} census population and no comparable registered population "
+                f"of {self.start}: it cannot start in {self.start}")
+        k = v["pop_total"] / v["pop_hukou_registered"]
+        return int(round(reg.persons * k)), (
+            f"derived: registered year-end population {reg.persons:,.0f} ({reg.file} line {reg.line}) x the "
+            f"{self.census_year} census's residents per registered person {k:.4f} "
+            f"({self.census_note('pop_total', 'pop_hukou_registered')}; assumed unchanged: no {self.start} census "
+            "figure of the city was at hand)")
+
+    def back_note(self) -> str:
+        """What a count of the census becomes at the start of a city projected back."""
+        return (f", x {self.back:.4f} (the {self.start} residents over the {self.census_year} census's: "
+                f"the city of {self.census_year} scaled to its {self.start} population; assumed)") if self.projected else ""
+
     # ------------------------------------------------------------ run, city
 
     def run_and_city(self) -> None:
         t = self.t
         d = self.d
         d.set(("name",), self.name, "")
-        d.set(("run", "start_year"), self.start, f"census: the {self.start} census is the initial city")
+        if self.projected:
+            d.set(("run", "start_year"), self.start,
+                  f"derived: the city of the {self.census_year} census projected back to {self.start} (ages by "
+                  f"reverse survival and residual migration; structure as in {self.census_year}, scaled)")
+        else:
+            d.set(("run", "start_year"), self.start, f"census: the {self.start} census is the initial city")
         tpl_scale = int(t.get("run", "scale"))
         rows = float(t.get("population", "persons")) / tpl_scale
         scale = self.pop / rows
@@ -420,7 +482,7 @@ class Builder:
 
     def population(self) -> None:
         c, d, t = self.c, self.d, self.t
-        d.set(("population", "persons"), self.pop, f"census: {self.census_note('population')}")
+        d.set(("population", "persons"), self.pop, self.pop_note or f"census: {self.census_note('population')}")
         if c.full is not None:
             self._panel_ages_and_demography()
             self._panel_households()
@@ -491,12 +553,15 @@ class Builder:
         self._rates(fine, shares, e0_tpl, slope)
 
     def _rates(self, fine: list[tuple[int, int]], shares: list[float], e0_tpl: float, slope: float,
-               female_shares: list[float] | None = None) -> None:
+               female_shares: list[float] | None = None, year: int | None = None) -> None:
         """Life expectancy and fertility from the census's crude death and birth rates on the
         initial age structure (``female_shares``: the women of each band as shares of all residents;
-        None: the template's female share in every band)."""
+        None: the template's female share in every band). ``year``: the year the rates and the age
+        structure are of (default the start); a start before it takes the template's path back
+        from it."""
         c, d, t = self.c, self.d, self.t
         dem = t.get("demography")
+        year = self.start if year is None else year
         if c.get("death_rate") is not None:
             implied = demo.life_expectancy_for_death_rate(fine, shares, c["death_rate"], slope)
             cap = MAX_LIFE_EXPECTANCY_DIFFERENCE_YEARS
@@ -508,15 +573,19 @@ class Builder:
                 else ""
             )
             e0 = round(e0_tpl + max(-cap, min(cap, diff)), 2)
-            series = {self.start: e0}
-            series.update({y: round(e0 + v - e0_tpl, 2) for y, v in sorted(dem["life_expectancy_years"].items()) if y > self.start})
+            series = {}
+            if self.start < year:
+                series[self.start] = round(e0 + series_at(dem["life_expectancy_years"], self.start) - e0_tpl, 2)
+            series[year] = e0
+            series.update({y: round(e0 + v - e0_tpl, 2) for y, v in sorted(dem["life_expectancy_years"].items()) if y > year})
+            back = f"; {self.start} less {self.tc}'s gains since" if self.start < year else ""
             d.set(
                 ("demography", "life_expectancy_years"),
                 series,
-                f"derived: {self.start} value gives the crude death rate {1000 * c['death_rate']:.2f} per 1000 "
-                f"({self.census_note('death_rate')}) on the initial age structure with the model's Gompertz "
-                f"mortality (slope {slope:g}){capped}; later years add {self.tc}'s gains "
-                f"({self.tc}: {e0_tpl:.2f} in {self.start})",
+                f"derived: {year} value gives the crude death rate {1000 * c['death_rate']:.2f} per 1000 "
+                f"({self.census_note('death_rate')}) on the {'initial' if year == self.start else 'census' + chr(39) + 's'} age structure with the model's Gompertz "
+                f"mortality (slope {slope:g}){capped}; later years add {self.tc}'s gains{back} "
+                f"({self.tc}: {e0_tpl:.2f} in {year})",
             )
         if c.get("birth_rate") is not None:
             mean_age, sd = float(dem["fertility_mean_age_years"]), float(dem["fertility_sd_years"])
@@ -533,15 +602,19 @@ class Builder:
                     on += (f"; children ever born per woman aged 15-64 {ceb:.2f}"
                            + (f" ({self.tc} {ref_ceb:.2f})" if ref_ceb is not None else "")
                            + ", a lifetime figure, kept for calibration (calibration/data/census2010_panel_observed.csv)")
-            tfr_tpl = series_at(dem["total_fertility_rate"], self.start)
-            series = {self.start: round(tfr, 3)}
-            series.update({y: round(v * tfr / tfr_tpl, 3) for y, v in sorted(dem["total_fertility_rate"].items()) if y > self.start})
+            tfr_tpl = series_at(dem["total_fertility_rate"], year)
+            series = {}
+            if self.start < year:
+                series[self.start] = round(series_at(dem["total_fertility_rate"], self.start) * tfr / tfr_tpl, 3)
+            series[year] = round(tfr, 3)
+            series.update({y: round(v * tfr / tfr_tpl, 3) for y, v in sorted(dem["total_fertility_rate"].items()) if y > year})
             d.set(
                 ("demography", "total_fertility_rate"),
                 series,
-                f"derived: {self.start} value gives the crude birth rate {1000 * c['birth_rate']:.2f} per 1000 "
-                f"({self.census_note('birth_rate')}) with the model's fertility schedule {on}; later years in "
-                f"proportion to {self.tc}'s path ({self.tc}: {tfr_tpl:.3g} in {self.start})",
+                f"derived: {year} value gives the crude birth rate {1000 * c['birth_rate']:.2f} per 1000 "
+                f"({self.census_note('birth_rate')}) with the model's fertility schedule {on}; "
+                f"{'other' if self.start < year else 'later'} years in "
+                f"proportion to {self.tc}'s path ({self.tc}: {tfr_tpl:.3g} in {year})",
             )
 
     def _skills(self) -> None:
@@ -589,23 +662,69 @@ class Builder:
         shares = [n / pop for n in counts]
         female = v["pop_female"] / pop
         f_band = [w / n if n > 0 else female for w, n in zip(women, counts, strict=True)]
-        self.bands, self.band_shares, self.female_by_band = bands, shares, f_band
+        census_shares, census_women = shares, [sh * fb for sh, fb in zip(shares, f_band, strict=True)]
         note = self.census_note("population").rsplit(":", 1)[0]
-        d.set(("population", "female_share"), round(female, 4), f"census: {note}: pop_female / pop_total")
+        how_shares = (f"census: {note}: age_*_male + age_*_female / pop_total, the census's 5-year groups (its 0 "
+                      f"and 1-4 joined; 85+ spread evenly over 85-{last}, the model's last age)")
+        how_female = f"census: {note}: age_*_female / (age_*_male + age_*_female)"
+        how_total = f"census: {note}: pop_female / pop_total"
+        # the census's crude rates on the census's own age structure, in the census year (a city
+        # projected back survives its cohorts with the life expectancy they give)
+        self._rates(bands, census_shares, series_at(dem["life_expectancy_years"], self.census_year), slope,
+                    census_women, year=self.census_year)
+        if self.projected:
+            shares, f_band, female, how = self._projected_ages(bands, counts, women)
+            how_shares = f"derived: {how}"
+            how_female = how_total = f"derived: as age_band_shares, by sex ({note})"
+        self.bands, self.band_shares, self.female_by_band = bands, shares, f_band
+        d.set(("population", "female_share"), round(female, 4), how_total)
         d.set(
             ("population", "age_band_shares"),
             round_shares({f"{lo}-{hi}": sh for (lo, hi), sh in zip(bands, shares, strict=True)}, 5),
-            f"census: {note}: age_*_male + age_*_female / pop_total, the census's 5-year groups (its 0 and 1-4 "
-            f"joined; 85+ spread evenly over 85-{last}, the model's last age)",
+            how_shares,
         )
         d.set(
             ("population", "female_share_by_age_band"),
             {f"{lo}-{hi}": round(fb, 4) for (lo, hi), fb in zip(bands, f_band, strict=True)},
-            f"census: {note}: age_*_female / (age_*_male + age_*_female)",
+            how_female,
         )
         _place_after(d.data["population"], "female_share_by_age_band", "age_band_shares")
-        e0_tpl = series_at(dem["life_expectancy_years"], self.start)
-        self._rates(bands, shares, e0_tpl, slope, [sh * fb for sh, fb in zip(shares, f_band, strict=True)])
+
+    def _projected_ages(
+        self, bands: list[tuple[int, int]], counts: list[float], women: list[float]
+    ) -> tuple[list[float], list[float], float, str]:
+        """Age bands by sex at the start of a city projected back from its census: reverse survival
+        with the template's mortality, the residual net migration spread by the template's ways of
+        leaving (:func:`simulator.cities.demography.projected_back`). Returns the band shares, the
+        women's share of each band, the women's share and how."""
+        t = self.t
+        dem = t.get("demography")
+        mg = t.get("migration")
+        years = self.census_year - self.start
+        own = self.d.get("demography", "life_expectancy_years")  # the city's, set by :meth:`_rates`
+        e0 = sum(series_at(own, y) for y in range(self.start, self.census_year)) / years
+        slope = float(dem["gompertz_slope_per_year"])
+        ind = mg["individual"]
+        weight = demo.migration_weight(years, float(mg["out_base_rate_per_year"]), float(ind["base_rate_per_year"]),
+                                       {int(k): float(x) for k, x in ind["age_profile"].items()})
+        men = [n - w for n, w in zip(counts, women, strict=True)]
+        m, f, residual = demo.projected_back(bands, men, women, years, e0, slope, float(self.pop), weight)
+        total = float(m.sum() + f.sum())
+        shares = [float((m[lo : hi + 1].sum() + f[lo : hi + 1].sum()) / total) for lo, hi in bands]
+        female = float(f.sum() / total)
+        f_band = [float(f[lo : hi + 1].sum() / (m[lo : hi + 1].sum() + f[lo : hi + 1].sum()))
+                  if m[lo : hi + 1].sum() + f[lo : hi + 1].sum() > 0 else female for lo, hi in bands]
+        self.projected_net_migration = residual
+        how = (f"the {self.census_year} census's persons by 5-year group and sex ({self.census_note('population').rsplit(':', 1)[0]}) "
+               f"projected back {years} years: each cohort {years} years younger, more of it alive (the "
+               f"model's Gompertz mortality at the city's life expectancy, {e0:.2f} on average over {self.start}-{self.census_year - 1}; the "
+               f"ages from {bands[-1][0] - years} on, whose cohorts the census counts only as {bands[-1][0]}+, as in "
+               f"{self.census_year}); the difference from the {self.start} population, "
+               f"{residual:+,.0f} persons (net migration {self.start}-{self.census_year}: + more left than came), "
+               f"spread over ages and sexes by {self.tc}'s chance of leaving with the household "
+               f"(migration.out_base_rate_per_year) or alone (migration.individual: base rate x age profile, "
+               f"averaged over the {years} years each cohort ages through)")
+        return shares, f_band, female, how
 
     def _panel_households(self) -> None:
         """Mean household size from the census's family households."""
@@ -658,12 +777,12 @@ class Builder:
         assert v is not None
         frac = v["longform_sample_frac"]
         note = self.census_note("population").rsplit(":", 1)[0]
-        persons = {i: v[f"lf_ind_{i}"] / frac for i in INDUSTRIES}
+        persons = {i: v[f"lf_ind_{i}"] / frac * self.back for i in INDUSTRIES}
         emp: dict[str, float] = {s: 0.0 for s in SECTOR_NAMES}
         for i, n in persons.items():
             emp[INDUSTRY_SECTORS[i]] += n
         self.mine_workers = int(round(emp.pop("coal_mining")))
-        self.mine_note = f"(census: {note}: lf_ind_mining / longform_sample_frac {frac:.4f})"
+        self.mine_note = f"(census: {note}: lf_ind_mining / longform_sample_frac {frac:.4f}{self.back_note()})"
         # new industries (wind and solar power, new chemicals) are not a census industry: the template's
         # share of them in manufacturing, utilities and new industries
         sectors = t.get("sectors")
@@ -675,7 +794,7 @@ class Builder:
         emp["new_industry"] = sum(moved.values())
         # job seekers; those of them in informal work are among the census's employed (own-account
         # services work): the model starts the steady-state share of its job seekers in informal work
-        seekers = sum(v[f"lf_notworking_{r}"] for r in JOB_SEEKER_REASONS) / frac
+        seekers = sum(v[f"lf_notworking_{r}"] for r in JOB_SEEKER_REASONS) / frac * self.back
         inf = t.get("labour", "informal")
         s_inf = float(inf["entry_rate_per_month"]) / (float(inf["entry_rate_per_month"]) + float(inf["exit_rate_per_month"]))
         unemployed = seekers / (1.0 - s_inf)
@@ -695,7 +814,7 @@ class Builder:
             names = [f"lf_ind_{i}" for i, sec in INDUSTRY_SECTORS.items() if sec == sector]
             return " + ".join(names) if len(names) <= 3 else f"{names[0]} ... {names[-1]} ({len(names)} industries)"
 
-        notes = {s: f"census: {note}: {industries(s)} / longform_sample_frac {frac:.4f}" for s in emp}
+        notes = {s: f"census: {note}: {industries(s)} / longform_sample_frac {frac:.4f}{self.back_note()}" for s in emp}
         for s in ("manufacturing", "coal_dependent_industry"):
             notes[s] = "derived: " + notes[s].removeprefix("census: ") + (
                 f", less {100 * new_share:.1f}% to new industries ({self.tc}'s share of new industries in "
@@ -716,7 +835,7 @@ class Builder:
             ("population", "unemployed_persons"),
             int(round(unemployed)),
             f"derived: the census's job seekers {seekers:,.0f} ({note}: lf_notworking_lost_job_employer + "
-            "lost_job_own + never_worked_after_school, / longform_sample_frac; as the calibration target "
+            f"lost_job_own + never_worked_after_school, / longform_sample_frac{self.back_note()}; as the calibration target "
             "job_seekers_2010) over 1 - the share of job seekers in informal work at the start "
             f"({100 * s_inf:.1f}% = labour.informal entry / (entry + exit)): those in informal work are "
             "employed in the census, plain job seekers are not",
@@ -801,7 +920,8 @@ class Builder:
         by farmers past the ages the model employs), then every sector and the seekers in
         proportion; ``self.reduced`` records the farm jobs cut. Returns the job seekers."""
         need = sum(emp.values()) + self.mine_workers + unemployed
-        cap = (1.0 - ROW_MARGIN) * self._working_age_pool()
+        # a city projected back draws its ages from a projection, not a census: twice the margin
+        cap = (1.0 - ROW_MARGIN * (2.0 if self.projected else 1.0)) * self._working_age_pool()
         self.reduced = 0.0
         if need > cap:
             cut = min(need - cap, emp["agriculture"])
@@ -1078,6 +1198,11 @@ class Builder:
             e is not None and re_ is not None
             and all(x.get(k) is not None for x in (c, self.ref.census) for k in ("birth_rate", "death_rate"))
         )
+        if self.projected:  # the decade's net migration is what a projected city is fitted to, not an input
+            d.from_template(("migration", "in_base_households_per_year"), sig(base, 3),
+                            f"{self.ratio_note}; the city starts before its census, and its migration "
+                            f"{self.start}-{self.census_year} is for the panel's pooled calibration to fit")
+            return
         if not ok:
             d.from_template(("migration", "in_base_households_per_year"), sig(base, 3), self.ratio_note)
             return
@@ -1140,11 +1265,38 @@ class Builder:
         if elsewhere < gap:  # more residents than registered beyond the in-migrants counted: all of the gap registered elsewhere
             elsewhere = gap
             note += f"; raised to the residents less the registered ({gap:,.0f}), as no one can be absent below zero"
-        d.set(("migration", "registration", "nonlocal_share_of_residents"), round(elsewhere / pop, 4), note)
+        share = elsewhere / pop
+        if self.projected:
+            note += f" (the {self.census_year} share, assumed at the {self.start} start)"
+        d.set(("migration", "registration", "nonlocal_share_of_residents"), round(share, 4), note)
+        if self.projected:
+            self._projected_absent(share)
+            return
         absent = max(float(v["pop_hukou_registered"]) - (pop - elsewhere), 0.0)
         d.set(("migration", "registration", "absent_registered_persons"), sig(absent, 4),
               f"derived: registered {v['pop_hukou_registered']:,.0f} less the residents registered in the city "
               f"({pop:,.0f} - {elsewhere:,.0f}) ({self.census_note('pop_hukou_registered')})")
+
+    def _projected_absent(self, share: float) -> None:
+        """The absent at the start of a city projected back: the registered year-end population of
+        the start year (the yearbook) less the residents registered in the city."""
+        from simulator.cities.data import read_registered
+
+        d = self.d
+        reg = read_registered(self.city.entry.city, self.start)
+        local = self.pop * (1.0 - share)
+        if reg is None:
+            v = self.c.full
+            assert v is not None
+            absent = max(float(v["pop_hukou_registered"]) - v["pop_total"] * (1.0 - share), 0.0) * self.back
+            d.set(("migration", "registration", "absent_registered_persons"), sig(absent, 4),
+                  f"derived: the {self.census_year} census's absent (registered less the residents registered in "
+                  f"the city){self.back_note()}; no registered population of {self.start} at hand")
+            return
+        absent = max(reg.persons - local, 0.0)
+        d.set(("migration", "registration", "absent_registered_persons"), sig(absent, 4),
+              f"derived: registered year-end population {reg.persons:,.0f} ({reg.file} line {reg.line}) less the "
+              f"residents registered in the city ({self.pop:,} x (1 - {share:.4f}))")
 
     # ------------------------------------------------------------- regions
 
@@ -1167,7 +1319,7 @@ class Builder:
             return self._regions
         if self.city.census_path is None:  # pragma: no cover - load_city always sets it
             raise CityDataError("the census table of the city is unknown: cannot read its regions' rows")
-        path, year = self.city.census_path, self.start
+        path, year = self.city.census_path, self.census_year
         keys = [CityEntry(city=e.region, name_zh=e.name_zh, census_code=e.census_code) for e in entries]
         if not any(_has_row(path, year, k) for k in keys):
             others = [(y, find_data_file(f)) for y, f in sorted(CENSUS_FILES.items(), reverse=True) if y != year]
@@ -1216,7 +1368,9 @@ class Builder:
             notes.append(f"census: {Path(row.file).name} line {row.line} ({row.label}): {cols}; region list: "
                          f"{e.file} line {e.line}: {land}")
         total = sum(r["population_persons"] for r in regions)
-        if year != self.start:
+        if self.projected:
+            notes = [n + f" (their {year} shares distribute the {self.start} population)" for n in notes]
+        elif year != self.start:
             notes = [n + f" (the {self.start} census has no rows for the districts and counties: their "
                      f"{year} shares distribute the {self.start} population)" for n in notes]
         elif abs(total - self.pop) > REGION_POPULATION_TOLERANCE * self.pop:

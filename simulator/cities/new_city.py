@@ -76,8 +76,10 @@ def _header(b: Builder, command: str, package: bool) -> str:
     where = f"{e.province}, " if e.province else ""
     end = b.d.get("run", "end_year")
     what = "WITH the 2016 package" if package else "WITHOUT the 2016 package"
+    origin = (f"the city of the {b.census_year} census projected back to {b.start}" if b.projected
+              else f"the city of the {b.start} census")
     lines = [
-        f"{e.title} ({e.name_zh}), {where}{b.start}-{end}: the city of the {b.start} census, {what}.",
+        f"{e.title} ({e.name_zh}), {where}{b.start}-{end}: {origin}, {what}.",
         "",
         f"Written by `{command}`",
         f"from {shown_path(c.file)} (line {c.line}: {c.label}), the city list and the parameters",
@@ -97,7 +99,7 @@ def _header(b: Builder, command: str, package: bool) -> str:
         frac = v["longform_sample_frac"]
         lines += [
             "",
-            f"Census {b.start} figures with no place among the model's inputs (calibration targets, with the",
+            f"Census {b.census_year} figures with no place among the model's inputs (calibration targets, with the",
             "others, in calibration/data/census2010_panel_observed.csv):",
             f"  registered (hukou) residents {v['pop_hukou_registered']:,.0f}: residents less registered "
             f"{v['pop_total'] - v['pop_hukou_registered']:+,.0f};",
@@ -114,7 +116,8 @@ def _description(b: Builder, package: bool) -> str:
     end = b.d.get("run", "end_year")
     if package:
         return (
-            f"{e.title} {b.start}-{end} from its {b.start} census with the whole 2016 package from 2016, "
+            f"{e.title} {b.start}-{end} from its {b.census_year} census{' projected back to ' + str(b.start) if b.projected else ''} "
+            "with the whole 2016 package from 2016, "
             f"the levers of {b.tc}'s package scaled to the city."
         )
     transfer = (
@@ -122,8 +125,9 @@ def _description(b: Builder, package: bool) -> str:
         if e.designation_year is not None
         else "no resource-exhausted city transfer (not designated by 2010)"
     )
+    origin = f"from its {b.census_year} census projected back to {b.start}" if b.projected else f"from its {b.start} census"
     return (
-        f"{e.title} {b.start}-{end} from its {b.start} census, without the 2016 package: {transfer} and the "
+        f"{e.title} {b.start}-{end} {origin}, without the 2016 package: {transfer} and the "
         f"shantytown programme as in {b.tc}; behaviour and unknown figures from {b.tc}."
     )
 
@@ -139,6 +143,7 @@ def build_drafts(
     stem: str | None = None,
     command: str = "sim new-city",
     region_list: Path = REGION_LIST,
+    start: int | None = None,
 ) -> tuple[Builder, str, str | None]:
     """The baseline (and package) YAML text of a city, not yet written."""
     city = load_city(name, census_year, data_file=data_file, city_list=city_list)
@@ -151,7 +156,7 @@ def build_drafts(
             f"resident): {e}"
         ) from None
     base_stem = scenario_name(stem) if stem else f"{scenario_name(city.entry.city)}_baseline"
-    b = Builder(city, tpl, reference, name=base_stem)
+    b = Builder(city, tpl, reference, name=base_stem, start=start)
     b.region_list = region_list
     b.run_and_city()
     b.population()
@@ -227,6 +232,7 @@ def new_city(
     force: bool = False,
     command: str | None = None,
     region_list: Path = REGION_LIST,
+    start: int | None = None,
 ) -> NewCity:
     """Write a city's baseline (and package) scenario from its census, validated.
 
@@ -242,6 +248,8 @@ def new_city(
         force: Overwrite existing files.
         command: The command line recorded in the files' header.
         region_list: The list of the cities' districts and counties.
+        start: The run's first year, if before the census year: the city projected back to it
+            (only to the template's start, from a whole census row).
 
     Raises:
         CityDataError: Bad or missing city data.
@@ -264,6 +272,7 @@ def new_city(
         stem=out.stem,
         command=command,
         region_list=region_list,
+        start=start,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     # both files are written and checked in a temporary directory beside the targets, then

@@ -1,7 +1,8 @@
 """The panel's 2010 census figures as observed figures for calibration.
 
 ``python -m simulator.cities.observed`` writes ``calibration/data/census2010_panel_observed.csv``
-from the whole census rows (``calibration/data/census2010_coal_panel.csv``) of the cities of the
+(and the yearbook's registered population 2001-2010, ``panel_registered_observed.csv``, for the
+panel's pooled calibration) from the whole census rows (``calibration/data/census2010_coal_panel.csv``) of the cities of the
 city list: one row per city and figure, in the format of the observed-figures file
 (:mod:`simulator.calibration.observed`; ids ``<city>_<figure>_2010``). Some figures are initial
 conditions of the city files as well (they then check the start of a run); the others have no
@@ -130,10 +131,44 @@ def panel_observed(city_list: Path = CITY_LIST, data_file: Path | None = None) -
     return buf.getvalue()
 
 
+REGISTERED_OBSERVED_FILE = Path("calibration/data/panel_registered_observed.csv")
+"""Where ``python -m simulator.cities.observed`` writes the yearbook's registered population."""
+
+
+def registered_observed(city_list: Path = CITY_LIST, years: range = range(2001, 2011)) -> str:
+    """The observed-figures CSV text of the registered year-end population of every city of the list
+    in ``years`` (the City Statistical Yearbook via CSMAR, :data:`simulator.cities.data.REGISTERED_FILE`;
+    figures its notes mark as not comparable are left out): ids ``<city>_registered_<year>``, the model's
+    ``registered_population`` at the end of the year."""
+    from simulator.cities.data import read_registered
+
+    cities = read_city_list(find_data_file(city_list))
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    w.writeheader()
+    for name in cities:
+        for year in years:
+            reg = read_registered(name, year)
+            if reg is None:
+                continue
+            w.writerow({
+                "id": f"{name}_registered_{year}", "indicator": "registered year-end population (年末总人口)",
+                "year": str(year), "value": _fmt(reg.persons), "unit": "persons", "quality": "official",
+                "source": f"City Statistical Yearbook via CSMAR CRE_Eplwagct (Eect01), {reg.file} line {reg.line}",
+                "note": reg.note, "model_indicator": "registered_population", "kind": "level",
+                "model_value": _fmt(reg.persons),
+                "derivation": "the police register at 31 December; the census counts the registered at 1 November",
+            })
+    return buf.getvalue()
+
+
 def main(argv: list[str] | None = None) -> int:
     out = Path(argv[0]) if argv else find_data_file(CENSUS_FILES[2010]).with_name(OBSERVED_FILE.name)
     out.write_text(panel_observed(), encoding="utf-8")
     print(f"wrote {out}")
+    reg = Path(argv[1]) if argv and len(argv) > 1 else out.with_name(REGISTERED_OBSERVED_FILE.name)
+    reg.write_text(registered_observed(), encoding="utf-8")
+    print(f"wrote {reg}")
     return 0
 
 

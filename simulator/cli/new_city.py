@@ -31,6 +31,11 @@ def new_city(
     package_from: Annotated[
         Path, typer.Option("--package-from", help="Scenario whose levers make the package file.")
     ] = DEFAULT_PACKAGE,
+    start: Annotated[
+        int | None,
+        typer.Option("--start", help="Start the run before the census year: the city of the census projected back "
+                     "to this year (the template's start year; a whole census row)."),
+    ] = None,
     package: Annotated[bool, typer.Option("--package/--no-package", help="Also write the package file.")] = True,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
 ) -> None:
@@ -42,6 +47,8 @@ def new_city(
     parts = [f"sim new-city {name} --census {census}"]
     if from_data is not None:
         parts.append(f"--from-data {from_data.as_posix()}")
+    if start is not None:
+        parts.append(f"--start {start}")
     if out is not None:
         parts.append(f"--out {out.as_posix()}")
     if not package:
@@ -58,6 +65,7 @@ def new_city(
             force=force,
             command=" ".join(parts),
             region_list=region_list,
+            start=start,
         )
     except (CityDataError, ScenarioError) as e:
         raise fail(str(e)) from None

@@ -227,3 +227,14 @@ def test_validate_points_a_panel_to_its_cities(recovered) -> None:
     result = CliRunner().invoke(app, ["calibrate", "--validate", str(out)])
     assert result.exit_code == 2
     assert "panel calibration" in result.output and "Traceback" not in result.output
+
+
+def test_figures_may_come_from_several_observed_files_each_id_once(tmp_path) -> None:
+    header = "id,indicator,year,value,unit,quality,source,note,model_indicator,kind,model_value,derivation\n"
+    (tmp_path / "a.csv").write_text(header + "tiny_pop_2001,population,2001,3500,persons,test,test,,population,level,3500,\n", encoding="utf-8")
+    (tmp_path / "b.csv").write_text(header + "small_pop_2001,population,2001,3400,persons,test,test,,population,level,3400,\n", encoding="utf-8")
+    target = '  - {cities: all, observed: "{city}_pop_2001"}\n'
+    loaded = load_calibration_spec(write_panel(tmp_path, **{"targets:\n": f"observed: [a.csv, b.csv]\ntargets:\n{target}"}))
+    assert {t.id: t.observed for t in loaded.targets if t.indicator == "population"} == {"tiny_pop_2001": 3500, "small_pop_2001": 3400}
+    with pytest.raises(ScenarioError, match="'tiny_pop_2001' is also in an earlier observed file"):
+        load_calibration_spec(write_panel(tmp_path, **{"targets:\n": f"observed: [a.csv, a.csv]\ntargets:\n{target}"}))
