@@ -169,7 +169,8 @@ def projected_back(
     Each cohort aged ``a + years`` at the census was aged ``a`` then, and more of it was alive:
     ``p(a) = c(a + years) l(a) / l(a + years)`` (Gompertz mortality of the given life expectancy);
     the ages whose cohort is in the census's last, open band (85+, spread evenly, so no single age
-    is known) take the census's counts at their own age. The difference between
+    is known) take the census's age shape at their own age, scaled so that their survivors
+    ``years`` later are the census's open band. The difference between
     ``total`` (the population then, from another source) and the reverse-survived persons is the net
     migration of the ``years`` years (positive: more left than came); it is spread over ages and
     sexes in proportion to ``p(a) x weight(a)`` (:func:`migration_weight`), so the cohorts most
@@ -180,14 +181,18 @@ def projected_back(
     """
     surv = survivors(gompertz_level(life_expectancy_years, slope), slope)
     # the cohorts in the census's last, open band (its 85+) are spread evenly over it: no single
-    # age is known there, so the ages whose cohort reached it take the census's counts at their
-    # own age instead
+    # age is known there, so the ages whose cohort reached it take the census's age shape at their
+    # own age, scaled so that their survivors are the census's open band
     cut = max(0, bands[-1][0] - years)
     out = []
     for counts in (males, females):
         c = density(bands, counts)
-        p = c.copy()
+        p = np.zeros_like(c)
         p[:cut] = c[years : years + cut] * surv[:cut] / surv[years : years + cut]
+        ages = np.arange(cut, MAX_AGE_YEARS + 1 - years)  # those who can be alive `years` later
+        alive = float((c[ages] * surv[ages + years] / surv[ages]).sum())
+        if alive > 0:
+            p[cut:] = c[cut:] * float(c[bands[-1][0] :].sum()) / alive
         out.append(p)
     m, f = out
     residual = total - float(m.sum() + f.sum())

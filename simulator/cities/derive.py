@@ -718,8 +718,8 @@ class Builder:
         how = (f"the {self.census_year} census's persons by 5-year group and sex ({self.census_note('population').rsplit(':', 1)[0]}) "
                f"projected back {years} years: each cohort {years} years younger, more of it alive (the "
                f"model's Gompertz mortality at the city's life expectancy, {e0:.2f} on average over {self.start}-{self.census_year - 1}; the "
-               f"ages from {bands[-1][0] - years} on, whose cohorts the census counts only as {bands[-1][0]}+, as in "
-               f"{self.census_year}); the difference from the {self.start} population, "
+               f"ages from {bands[-1][0] - years} on, whose cohorts the census counts only as {bands[-1][0]}+, with "
+               f"their {self.census_year} shape, as many as leave its {bands[-1][0]}+ alive); the difference from the {self.start} population, "
                f"{residual:+,.0f} persons (net migration {self.start}-{self.census_year}: + more left than came), "
                f"spread over ages and sexes by {self.tc}'s chance of leaving with the household "
                f"(migration.out_base_rate_per_year) or alone (migration.individual: base rate x age profile, "
@@ -1199,8 +1199,12 @@ class Builder:
             and all(x.get(k) is not None for x in (c, self.ref.census) for k in ("birth_rate", "death_rate"))
         )
         if self.projected:  # the decade's net migration is what a projected city is fitted to, not an input
+            note = self.ratio_note
+            if re_ is not None and re_.year == self.start:  # per resident at the start, as the template's
+                base = float(mg["in_base_households_per_year"]) * self.pop / float(re_["population"])
+                note = f"scaled by population ({self.pop:,} / {self.t.city} {int(re_['population']):,} in {self.start})"
             d.from_template(("migration", "in_base_households_per_year"), sig(base, 3),
-                            f"{self.ratio_note}; the city starts before its census, and its migration "
+                            f"{note}; the city starts before its census, and its migration "
                             f"{self.start}-{self.census_year} is for the panel's pooled calibration to fit")
             return
         if not ok:

@@ -27,6 +27,7 @@ from simulator.cities.data import (
     load_city,
     read_city_list,
 )
+from simulator.cities.derive import OTHER_COUNTY_OUTSIDE_SHARE
 
 COLUMNS = (
     "id", "indicator", "year", "value", "unit", "quality", "source", "note",
@@ -85,6 +86,14 @@ def city_figures(city: CityData) -> list[dict[str, str]]:
     add("in_migrants_other_province", "in_migrants_other_province", v["in_migrants_other_province"], "persons",
         "residents who moved in from another province", derivation="a lower bound of the model's "
         "residents_registered_elsewhere (see the row before)")
+    elsewhere = v["in_migrants_other_province"] + OTHER_COUNTY_OUTSIDE_SHARE * v["in_migrants_other_county_same_province"]
+    elsewhere = max(elsewhere, pop - v["pop_hukou_registered"])
+    add("registered_elsewhere", "in_migrants_other_province + 0.5 x in_migrants_other_county_same_province", elsewhere,
+        "persons", "residents registered elsewhere, as sim new-city derives them for a city's start (half of those "
+        "from other counties assumed to come from outside the prefecture; at least the residents less the registered)",
+        "residents_registered_elsewhere", "level", elsewhere,
+        f"derived: {OTHER_COUNTY_OUTSIDE_SHARE} of the in-migrants from other counties of the province (assumed: "
+        "some moved within the prefecture), raised to the residents less the registered where that is larger")
     add("share_aged_60_plus", "age_60_64 ... age_85_plus / pop_total", band_count(v, 60) / pop, "share", "",
         "share_aged_60_plus", "level", band_count(v, 60) / pop)
     add("share_aged_20_34", "age_20_24 + age_25_29 + age_30_34 / pop_total", band_count(v, 20, 34) / pop, "share",

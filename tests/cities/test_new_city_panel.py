@@ -420,7 +420,7 @@ def test_the_committed_observed_figures_are_what_the_module_writes() -> None:
     committed = ROOT / OBSERVED_FILE
     assert committed.read_text(encoding="utf-8") == panel_observed(), "regenerate: python -m simulator.cities.observed"
     figures = read_observed(committed)
-    assert len(figures) == 26 * 16
+    assert len(figures) == 26 * 17
     assert all(f.model_indicator in INDICATOR_NAMES for f in figures.values() if f.model_indicator)
     gap = figures["ordos_hukou_gap_2010"]
     row = load_city("ordos", 2010).census.full

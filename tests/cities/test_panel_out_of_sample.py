@@ -155,3 +155,20 @@ def test_the_city_files_take_the_fixed_values() -> None:
         assert sc["labour"]["registered_share_of_unemployed"] == t.get("labour", "registered_share_of_unemployed"), f.name
         line = next(x for x in f.read_text(encoding="utf-8").splitlines() if x.strip().startswith("shantytown_households:"))
         assert f"Fuxin's stock left in 2010 ({left:,.0f} after its programme)" in line, (f.name, line)
+
+
+def test_the_files_projected_back_to_2000_and_their_targets_stay_in_the_information_set() -> None:
+    """The pooled calibration's cities (calibration/panel_2000_cities.yaml) hold none of the known
+    leaks, and its observed figures about the panel's cities are dated 2010 or earlier."""
+    from simulator.calibration.spec import load_calibration_spec
+
+    panel = yaml.safe_load((REPO / "calibration" / "panel_2000_cities.yaml").read_text(encoding="utf-8"))
+    files = [REPO / "calibration" / p for p in panel["cities"].values()]
+    assert len(files) == 22
+    for f in files:
+        text = f.read_text(encoding="utf-8")
+        assert not [leak for leak in KNOWN_LEAKS if leak in text], f.name
+    loaded = load_calibration_spec(REPO / "calibration" / "panel_2000.yaml")
+    assert loaded.spec.set == ["run.end_year=2010"]
+    assert max(t.year for t in loaded.targets) <= CUTOFF
+    assert max(f.year for f in loaded.observed.values()) <= CUTOFF
