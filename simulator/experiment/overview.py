@@ -9,6 +9,7 @@ is drawn in the calling process (where a real drawing error is raised as usual).
 
 from __future__ import annotations
 
+import gc
 import pickle
 import subprocess
 import sys
@@ -207,6 +208,7 @@ def _serve() -> None:
     data = sys.stdin.buffer.read()
     if data:
         draw_overview(*pickle.loads(data))
+    gc.freeze()  # the process exits next: its shutdown need not collect matplotlib's objects (the run waits for it)
 
 
 if __name__ == "__main__":
