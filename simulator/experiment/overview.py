@@ -26,6 +26,11 @@ HELPER_TIMEOUT_S = 120.0
 """A helper that has not written the panel this long after getting it is stopped, and the panel is
 drawn in the calling process (drawing takes about a second)."""
 
+TITLE_Y = 1.0
+"""Where the panels' titles sit (the top of each plot). Given, rather than left to matplotlib, it
+spares the search for tick labels above a plot (there are none) that would move its title up:
+the same picture, drawn a sixth faster."""
+
 # Okabe-Ito colour-blind-safe palette
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 
@@ -60,7 +65,7 @@ def draw_overview(columns: dict[str, np.ndarray], scenario: Scenario, path: Path
     ax.plot(years, columns["working_age_population"], color=PALETTE[1], label="aged 15-59")
     _millions(ax)
     ax.set_ylabel("million persons")
-    ax.set_title("Population")
+    ax.set_title("Population", y=TITLE_Y)
     ax.legend(loc="upper right", fontsize=8)
     mark(ax)
 
@@ -68,7 +73,7 @@ def draw_overview(columns: dict[str, np.ndarray], scenario: Scenario, path: Path
     emp = np.vstack([columns[f"employment_{s}"] for s in SECTOR_NAMES])
     ax.stackplot(years, emp / 1e3, labels=[s.replace("_", " ") for s in SECTOR_NAMES], colors=PALETTE[: len(SECTOR_NAMES)])
     ax.set_ylabel("thousand persons")
-    ax.set_title("Employment by sector")
+    ax.set_title("Employment by sector", y=TITLE_Y)
     ax.set_ylim(0, emp.sum(axis=0).max() / 1e3 * 1.35)  # headroom for the legend
     ax.legend(loc="upper center", fontsize=7, ncol=3, frameon=False)
     mark(ax)
@@ -76,21 +81,21 @@ def draw_overview(columns: dict[str, np.ndarray], scenario: Scenario, path: Path
     ax = axes[0, 2]
     ax.plot(years, 100 * columns["unemployment_rate_registered"], color=PALETTE[5])
     ax.set_ylabel("% of non-farm labour force")
-    ax.set_title("Registered unemployment rate")
+    ax.set_title("Registered unemployment rate", y=TITLE_Y)
     mark(ax)
 
     ax = axes[1, 0]
     gdp = np.vstack([columns[f"gdp_{s}"] for s in SECTOR_NAMES])
     ax.stackplot(years, gdp / 1e8, colors=PALETTE[: len(SECTOR_NAMES)])
     ax.set_ylabel(f"100 million yuan ({scenario.city.money_base_year} prices)")
-    ax.set_title("GDP (value added) by sector, colours as employment")
+    ax.set_title("GDP (value added) by sector, colours as employment", y=TITLE_Y)
     mark(ax)
 
     ax = axes[1, 1]
     ax.plot(years, columns["household_disposable_income_per_capita"], color=PALETTE[0], label="disposable income per person")
     ax.plot(years, columns["average_wage"], color=PALETTE[1], label="average wage")
     ax.set_ylabel(f"yuan/year ({scenario.city.money_base_year} prices)")
-    ax.set_title("Incomes")
+    ax.set_title("Incomes", y=TITLE_Y)
     ax.legend(loc="upper left", fontsize=8)
     mark(ax)
 
@@ -100,7 +105,7 @@ def draw_overview(columns: dict[str, np.ndarray], scenario: Scenario, path: Path
     ):
         ax.plot(years, columns[k] / 1e8, color=PALETTE[i], label=lab, ls="--" if k == "city_debt" else "-")
     ax.set_ylabel("100 million yuan")
-    ax.set_title("City budget")
+    ax.set_title("City budget", y=TITLE_Y)
     ax.legend(loc="upper left", fontsize=8)
     mark(ax)
 
@@ -109,7 +114,7 @@ def draw_overview(columns: dict[str, np.ndarray], scenario: Scenario, path: Path
     ax.plot(years, columns["rehoused_households"] / 1e3, color=PALETTE[2], label="rehoused")
     ax.plot(years, columns["subsidence_households"] / 1e3, color=PALETTE[3], label="subsidence area")
     ax.set_ylabel("thousand households")
-    ax.set_title("Housing")
+    ax.set_title("Housing", y=TITLE_Y)
     ax.legend(loc="upper right", fontsize=8)
     mark(ax)
 
@@ -117,7 +122,7 @@ def draw_overview(columns: dict[str, np.ndarray], scenario: Scenario, path: Path
     ax.plot(years, 100 * columns["new_industry_share"], color=PALETTE[2], label="new industries")
     ax.plot(years, 100 * columns["heavy_industry_share"], color=PALETTE[7], label="coal and coal-dependent")
     ax.set_ylabel("% of GDP")
-    ax.set_title("Industry mix")
+    ax.set_title("Industry mix", y=TITLE_Y)
     ax.legend(loc="upper left", fontsize=8)
     mark(ax)
 
@@ -127,7 +132,7 @@ def draw_overview(columns: dict[str, np.ndarray], scenario: Scenario, path: Path
     ax.plot(years, columns["births"] / 1e3, color=PALETTE[2], label="births", ls="--")
     ax.plot(years, columns["deaths"] / 1e3, color=PALETTE[7], label="deaths", ls="--")
     ax.set_ylabel("thousand persons/year")
-    ax.set_title("Population flows")
+    ax.set_title("Population flows", y=TITLE_Y)
     ax.legend(loc="upper right", fontsize=8)
     mark(ax)
 
