@@ -185,7 +185,8 @@ class _Builder:
                         key=dotted(path + (key,)),
                     )
                 own_lines[key] = line
-                drop_locations(self.locs, path + (key,))  # overrides a merged-in key
+                if path + (key,) in self.locs:  # overrides a merged-in key (recorded before what lies below it)
+                    drop_locations(self.locs, path + (key,))
             elif key in result:
                 continue  # merged-in keys: the first one wins, as in PyYAML
             self.locs[path + (key,)] = (self.file, line)
