@@ -1,4 +1,5 @@
-"""Start-up of the ``sim`` command: importing the command line loads none of the heavy libraries.
+"""Start-up and exit of the ``sim`` command: importing the command line loads none of the heavy
+libraries, and the process freezes its objects before exiting (:class:`simulator.cli.main.ExitingTyper`).
 
 The model (mesa, which pulls in pandas and scipy; numba) is imported when a command runs one,
 the figures (matplotlib), tables (pyarrow, duckdb) and parallel runs (dask) by the commands that
@@ -34,3 +35,18 @@ def test_importing_the_command_line_loads_no_heavy_library() -> None:
 
 def test_the_walker_sees_a_heavy_import() -> None:
     assert "mesa" in loaded_after("import simulator.model.city")
+
+
+def test_the_app_freezes_the_objects_before_the_process_exits() -> None:
+    code = (
+        "import gc, sys\n"
+        "from simulator.cli.main import app\n"
+        "sys.argv = ['sim', 'levers']\n"
+        "try:\n"
+        "    app()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(gc.get_freeze_count())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120, check=True)
+    assert int(out.stdout.strip().splitlines()[-1]) > 0
