@@ -35,7 +35,7 @@ drawn in the calling process (drawing takes about a second)."""
 TITLE_Y = 1.0
 """Where the panels' titles sit (the top of each plot). Given, rather than left to matplotlib, it
 spares the search for tick labels above a plot (there are none) that would move its title up:
-the same picture, drawn a sixth faster."""
+the same picture, drawn in less time."""
 
 # Okabe-Ito colour-blind-safe palette
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
