@@ -12,9 +12,16 @@ from rich.table import Table
 
 from simulator.analysis.summary import SUMMARY_YEARS, region_summary_rows, summary_rows
 from simulator.cli.common import EXIT_RUN_FAILED, console, err_console, fail, load_or_exit
-from simulator.experiment.run import run_scenario
 from simulator.model.accounts import AccountingError
 from simulator.model.build import InconsistentScenarioError
+
+
+def run_scenario(*args, **kwargs):
+    """:func:`simulator.experiment.run.run_scenario`, imported at the first call: the model and
+    its libraries (mesa, numba) load only when a command runs one, not for ``sim --help``."""
+    from simulator.experiment.run import run_scenario as run
+
+    return run(*args, **kwargs)
 
 
 def run(

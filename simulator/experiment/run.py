@@ -132,8 +132,9 @@ def run_scenario(
         strict: raise on accounting violations (default: the scenario's setting).
         overview: also draw ``overview.png``.
     """
-    # the overview's helper process starts now, so that it imports matplotlib while the model runs
-    drawer = OverviewDrawer() if overview and out_root is not None else None
+    # the overview's helper process starts now, so that it imports matplotlib and makes the
+    # blank panel while the model runs
+    drawer = OverviewDrawer(scenario) if overview and out_root is not None else None
     with drawer or contextlib.nullcontext():
         model, wall = simulate(scenario, progress=progress, strict=strict)
         columns = indicator_columns(model)

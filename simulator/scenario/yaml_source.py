@@ -9,6 +9,10 @@ plain Python data here, node by node, so that
 * every key and list item gets its ``(file, line)``;
 * duplicate keys in a mapping are errors (YAML would silently keep the last);
 * ``1e9`` reads as a number (as in YAML 1.2), not as a string.
+
+The text is parsed by libyaml (PyYAML's C parser, several times faster) when PyYAML has it;
+a text it cannot parse, or whose data is refused here, is read again by the pure-Python
+parser, so that every error says what it has always said.
 """
 
 from __future__ import annotations
@@ -40,11 +44,22 @@ class _SafeLoader(yaml.SafeLoader):
     """PyYAML's SafeLoader that also reads exponent-only floats like ``1e9``."""
 
 
-_SafeLoader.add_implicit_resolver(
+_EXPONENT_FLOAT = (
     _TAG + "float",
     re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
     list("-+0123456789"),
 )
+_SafeLoader.add_implicit_resolver(*_EXPONENT_FLOAT)
+
+_CSafeLoader: type | None = None
+"""The same loader over libyaml's parser (the same resolver and constructor, in Python), or
+None when PyYAML was built without libyaml."""
+if hasattr(yaml, "CSafeLoader"):
+
+    class _CSafeLoader(yaml.CSafeLoader):
+        """PyYAML's CSafeLoader that also reads exponent-only floats like ``1e9``."""
+
+    _CSafeLoader.add_implicit_resolver(*_EXPONENT_FLOAT)
 
 
 def dotted(path: tuple[Any, ...]) -> str:
@@ -92,7 +107,7 @@ def _short_tag(tag: str) -> str:
 class _Builder:
     """Turns a composed node tree into plain data plus locations."""
 
-    def __init__(self, loader: _SafeLoader, file: str, locs: Locations) -> None:
+    def __init__(self, loader: yaml.SafeLoader | yaml.CSafeLoader, file: str, locs: Locations) -> None:
         self.loader = loader
         self.file = file
         self.locs = locs
@@ -170,7 +185,8 @@ class _Builder:
                         key=dotted(path + (key,)),
                     )
                 own_lines[key] = line
-                drop_locations(self.locs, path + (key,))  # overrides a merged-in key
+                if path + (key,) in self.locs:  # overrides a merged-in key (recorded before what lies below it)
+                    drop_locations(self.locs, path + (key,))
             elif key in result:
                 continue  # merged-in keys: the first one wins, as in PyYAML
             self.locs[path + (key,)] = (self.file, line)
@@ -192,9 +208,19 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Locations]:
     Raises:
         ScenarioError: For invalid YAML, unsupported tags or duplicate keys.
     """
+    if _CSafeLoader is not None:
+        try:
+            return _parse(_CSafeLoader, text, file)
+        except ScenarioError:  # read again below: the error as the pure-Python parser words it
+            pass
+    return _parse(_SafeLoader, text, file)
+
+
+def _parse(loader_class: type, text: str, file: str) -> tuple[Any, Locations]:
+    """:func:`parse_yaml` with a given loader class."""
     loader = None
     try:
-        loader = _SafeLoader(text)
+        loader = loader_class(text)
         node = loader.get_single_node()
         if node is None:
             return None, {(): (file, 1)}

@@ -16,9 +16,13 @@ def tiny_run(load_tiny, run_columns):
     return run_columns(scenario), scenario
 
 
-def test_the_helper_draws_the_panel_this_process_draws(tiny_run, tmp_path) -> None:
+@pytest.mark.parametrize("given", ["no scenario", "the scenario", "another scenario"])
+def test_the_helper_draws_the_panel_this_process_draws(given, tiny_run, load_tiny, tmp_path) -> None:
+    """Given the scenario at the start, the helper makes the blank panel before the columns come
+    (given another one, it makes the panel again)."""
     columns, scenario = tiny_run
-    with OverviewDrawer() as drawer:
+    early = {"no scenario": None, "the scenario": scenario, "another scenario": load_tiny(seed=12345)}[given]
+    with OverviewDrawer(early) as drawer:
         assert drawer._proc is not None  # a helper process is running
         drawer.draw(columns, scenario, tmp_path / "helper.png")
         drawer.wait()
