@@ -593,12 +593,9 @@ def _manifest(loaded: LoadedCalibration, truth: dict[str, float] | None, path: P
             else None
         ),
         "skipped_targets": [list(x) for x in loaded.skipped_targets],
-        "observed_files": [
-            os.path.relpath(os.path.abspath(Path(loaded.path).parent / f), os.path.abspath(path))
-            for f in ([loaded.spec.observed] if isinstance(loaded.spec.observed, str) else list(loaded.spec.observed or []))
-        ],
-        "observed_file": (
-            os.path.relpath(os.path.abspath(loaded.observed_path), os.path.abspath(path)) if loaded.observed_path else None
+        "observed_files": [os.path.relpath(os.path.abspath(f), os.path.abspath(path)) for f in loaded.observed_paths],
+        "observed_file": (  # the first (what --validate reads)
+            os.path.relpath(os.path.abspath(loaded.observed_paths[0]), os.path.abspath(path)) if loaded.observed_paths else None
         ),
         "seeds": {"root": loaded.spec.seeds.root, "per_evaluation": loaded.seeds, "report": loaded.report_seeds},
         "optimiser": loaded.spec.optimiser.model_dump(),

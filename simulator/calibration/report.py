@@ -213,7 +213,7 @@ def fitted_fragment(loaded: LoadedCalibration, values: dict[str, float | int], e
 
     import yaml
 
-    base = yaml.safe_load(loaded.cities[city].text if loaded.cities else loaded.base_text)
+    base = yaml.safe_load(loaded.cities[city].text)
     tree: dict[Any, Any] = {}
     comments: dict[tuple[Any, ...], str] = {}
     for fp in loaded.parameters:
@@ -244,7 +244,7 @@ def fitted_fragment(loaded: LoadedCalibration, values: dict[str, float | int], e
     lines: list[str] = []
     _emit(tree, (), 0, comments, lines)
     name = f"{loaded.name}_{city}_fitted" if city else f"{loaded.name}_fitted"
-    base_name = loaded.cities[city].scenario.name if loaded.cities else loaded.base.name
+    base_name = loaded.cities[city].scenario.name
     pooled = f" pooled across the panel's {len(loaded.cities)} cities" if city else ""
     description = f"{base_name} with the parameters fitted by calibration {loaded.name}{pooled}"
     return f"extends: {extends}\n\nname: {name}\ndescription: {json.dumps(description)}\n\n" + "\n".join(lines) + "\n"
@@ -639,7 +639,8 @@ def _by_city(loaded: LoadedCalibration, report: ReportRuns) -> list[str]:
         idx = [j for j, t in enumerate(loaded.targets) if t.city == city and t.fitted]
         if not idx:
             continue
-        rms = [_g(float(np.sqrt(np.mean([d[j] ** 2 for j in idx])))) if d is not None else "-" for d in (before, after)]
+        targets = [loaded.targets[j] for j in idx]
+        rms = [_g(rms_log_error(targets, [d[j] for j in idx])) if d is not None else "-" for d in (before, after)]
         mean = _g(float(np.mean([after[j] for j in idx])), 3) if after is not None else "-"
         out.append(f"| {city} | {len(idx)} | {rms[0]} | {rms[1]} | {mean} |")
     return out

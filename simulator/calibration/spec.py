@@ -346,7 +346,7 @@ class LoadedCalibration:
         seeds: The seeds of every evaluation (common random numbers).
         report_seeds: Further seeds for the report's bands (disjoint from ``seeds``).
         observed: The observed file's figures (empty if the spec names none).
-        observed_path: The observed file (normalised), if any.
+        observed_paths: The observed files (normalised), in the spec's order.
         fingerprint: SHA-256 of what decides a run's result (base scenario, moments,
             seeds): a checkpoint's runs serve any spec with the same fingerprint.
         base_sha256: Fingerprint of the base scenario.
@@ -369,7 +369,7 @@ class LoadedCalibration:
     seeds: list[int]
     report_seeds: list[int]
     observed: dict[str, ObservedFigure] = field(default_factory=dict)
-    observed_path: Path | None = None
+    observed_paths: list[Path] = field(default_factory=list)
     fingerprint: str = ""
     base_sha256: str = ""
     cities: dict[str, CityBase] = field(default_factory=dict)
@@ -452,13 +452,13 @@ def load_calibration_spec(path: str | os.PathLike[str], *, budget: int | None = 
     _check_starts(spec, parameters, locs)
 
     observed: dict[str, ObservedFigure] = {}
-    observed_path = None
+    observed_paths: list[Path] = []
     files = [spec.observed] if isinstance(spec.observed, str) else list(spec.observed or [])
     for j, name in enumerate(files):  # several files: their figures together, each id once
         here = ("observed",) if isinstance(spec.observed, str) else ("observed", j)
         where = locs.get(here, locs.get(("observed",), (os.fspath(path), None)))
         file = Path(os.path.normpath(Path(where[0]).parent / name))
-        observed_path = observed_path or file
+        observed_paths.append(file)
         try:
             figures = read_observed(file)
         except ObservedFileError as exc:
@@ -500,7 +500,7 @@ def load_calibration_spec(path: str | os.PathLike[str], *, budget: int | None = 
         seeds=all_seeds[:n_seeds],
         report_seeds=all_seeds[n_seeds:],
         observed=observed,
-        observed_path=observed_path,
+        observed_paths=observed_paths,
         base_sha256=first.sha256,
         cities=bases,
         skipped_targets=skipped,
@@ -518,11 +518,10 @@ def _base_files(
         base_file = locs.get(("base",), (os.fspath(path), None))[0]
         return [("", Path(os.path.normpath(Path(base_file).parent / spec.base)), locs, ("base",))]
     assert spec.panel is not None
+    where_file = locs.get(("panel",), (os.fspath(path), None))[0]
     if isinstance(spec.panel, dict):
-        where_file = locs.get(("panel",), (os.fspath(path), None))[0]
         mapping, mlocs, prefix = spec.panel, locs, ("panel",)
     else:  # a panel file: its cities
-        where_file = locs.get(("panel",), (os.fspath(path), None))[0]
         panel_path = Path(os.path.normpath(Path(where_file).parent / spec.panel))
         if not panel_path.is_file():
             raise spec_error(locs, ("panel",), f"no panel file {os.fspath(panel_path)!r} (a mapping of cities to scenario files, or a file with one under 'cities:')")

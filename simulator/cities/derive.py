@@ -116,6 +116,11 @@ ROW_MARGIN = 0.02
 """Share of the expected working-age pool kept free when fitting census jobs into it
 (the pool is drawn at random: at the Fuxin scale a few hundred rows of noise)."""
 
+PROJECTED_ROW_MARGIN = 2 * ROW_MARGIN
+"""The margin of a city projected back from its census: its ages come from a projection, not a
+count, and its 2010 jobs are scaled to the start (Zaozhuang's 2000 start missed the pool by 0.01%
+with the census margin)."""
+
 POPULATION_SCALED_LEVER_SIZES: dict[str, tuple[str, ...]] = {
     "new_industry_fund": ("city_yuan_per_year", "central_yuan_per_year"),
     "subsidence_relocation": ("mining_area_works_yuan_per_year",),
@@ -350,6 +355,15 @@ count moves between the prefecture's own counties too), the share taken as regis
 the prefecture: assumed, half (no table splits them)."""
 
 
+def registered_elsewhere(v: dict[str, float]) -> float:
+    """Residents registered outside the city, from a whole census row: those from other provinces
+    plus :data:`OTHER_COUNTY_OUTSIDE_SHARE` of those from other counties of the province, raised
+    to the residents less the registered where that is larger (no one is absent below zero)."""
+    counted = float(v["in_migrants_other_province"]) + OTHER_COUNTY_OUTSIDE_SHARE * float(
+        v["in_migrants_other_county_same_province"])
+    return max(counted, float(v["pop_total"]) - float(v["pop_hukou_registered"]))
+
+
 class Builder:
     """Applies the rules, section by section."""
 
@@ -399,8 +413,6 @@ class Builder:
         """Women's share of each age band (from a census pyramid by sex); None: the overall share."""
         self.region_names: list[str] = []
         self.mine_template_regions: list[str | None] = []
-        self.projected_net_migration: float | None = None
-        """Net migration over the years a projected city was taken back (persons; + more left)."""
 
     @property
     def tc(self) -> str:
@@ -579,11 +591,12 @@ class Builder:
             series[year] = e0
             series.update({y: round(e0 + v - e0_tpl, 2) for y, v in sorted(dem["life_expectancy_years"].items()) if y > year})
             back = f"; {self.start} less {self.tc}'s gains since" if self.start < year else ""
+            structure = "initial" if year == self.start else "census's"
             d.set(
                 ("demography", "life_expectancy_years"),
                 series,
                 f"derived: {year} value gives the crude death rate {1000 * c['death_rate']:.2f} per 1000 "
-                f"({self.census_note('death_rate')}) on the {'initial' if year == self.start else 'census' + chr(39) + 's'} age structure with the model's Gompertz "
+                f"({self.census_note('death_rate')}) on the {structure} age structure with the model's Gompertz "
                 f"mortality (slope {slope:g}){capped}; later years add {self.tc}'s gains{back} "
                 f"({self.tc}: {e0_tpl:.2f} in {year})",
             )
@@ -714,7 +727,6 @@ class Builder:
         female = float(f.sum() / total)
         f_band = [float(f[lo : hi + 1].sum() / (m[lo : hi + 1].sum() + f[lo : hi + 1].sum()))
                   if m[lo : hi + 1].sum() + f[lo : hi + 1].sum() > 0 else female for lo, hi in bands]
-        self.projected_net_migration = residual
         how = (f"the {self.census_year} census's persons by 5-year group and sex ({self.census_note('population').rsplit(':', 1)[0]}) "
                f"projected back {years} years: each cohort {years} years younger, more of it alive (the "
                f"model's Gompertz mortality at the city's life expectancy, {e0:.2f} on average over {self.start}-{self.census_year - 1}; the "
@@ -920,8 +932,7 @@ class Builder:
         by farmers past the ages the model employs), then every sector and the seekers in
         proportion; ``self.reduced`` records the farm jobs cut. Returns the job seekers."""
         need = sum(emp.values()) + self.mine_workers + unemployed
-        # a city projected back draws its ages from a projection, not a census: twice the margin
-        cap = (1.0 - ROW_MARGIN * (2.0 if self.projected else 1.0)) * self._working_age_pool()
+        cap = (1.0 - (PROJECTED_ROW_MARGIN if self.projected else ROW_MARGIN)) * self._working_age_pool()
         self.reduced = 0.0
         if need > cap:
             cut = min(need - cap, emp["agriculture"])
@@ -1262,12 +1273,11 @@ class Builder:
         other_province = float(v["in_migrants_other_province"])
         other_county = float(v["in_migrants_other_county_same_province"])
         gap = pop - float(v["pop_hukou_registered"])
-        elsewhere = other_province + OTHER_COUNTY_OUTSIDE_SHARE * other_county
+        elsewhere = registered_elsewhere(v)
         note = (f"derived: residents from other provinces {other_province:,.0f} + {OTHER_COUNTY_OUTSIDE_SHARE} x those "
                 f"from other counties of the province {other_county:,.0f} (assumed: some moved within the prefecture), "
                 f"over the residents ({self.census_note('in_migrants_other_province', 'in_migrants_other_county_same_province', 'pop_total')})")
-        if elsewhere < gap:  # more residents than registered beyond the in-migrants counted: all of the gap registered elsewhere
-            elsewhere = gap
+        if elsewhere > other_province + OTHER_COUNTY_OUTSIDE_SHARE * other_county:  # more residents than registered beyond the in-migrants counted: all of the gap registered elsewhere
             note += f"; raised to the residents less the registered ({gap:,.0f}), as no one can be absent below zero"
         share = elsewhere / pop
         if self.projected:

@@ -27,7 +27,7 @@ from simulator.cities.data import (
     load_city,
     read_city_list,
 )
-from simulator.cities.derive import OTHER_COUNTY_OUTSIDE_SHARE
+from simulator.cities.derive import OTHER_COUNTY_OUTSIDE_SHARE, registered_elsewhere
 
 COLUMNS = (
     "id", "indicator", "year", "value", "unit", "quality", "source", "note",
@@ -86,9 +86,8 @@ def city_figures(city: CityData) -> list[dict[str, str]]:
     add("in_migrants_other_province", "in_migrants_other_province", v["in_migrants_other_province"], "persons",
         "residents who moved in from another province", derivation="a lower bound of the model's "
         "residents_registered_elsewhere (see the row before)")
-    elsewhere = v["in_migrants_other_province"] + OTHER_COUNTY_OUTSIDE_SHARE * v["in_migrants_other_county_same_province"]
-    elsewhere = max(elsewhere, pop - v["pop_hukou_registered"])
-    add("registered_elsewhere", "in_migrants_other_province + 0.5 x in_migrants_other_county_same_province", elsewhere,
+    elsewhere = registered_elsewhere(v)
+    add("registered_elsewhere", f"in_migrants_other_province + {OTHER_COUNTY_OUTSIDE_SHARE} x in_migrants_other_county_same_province", elsewhere,
         "persons", "residents registered elsewhere, as sim new-city derives them for a city's start (half of those "
         "from other counties assumed to come from outside the prefecture; at least the residents less the registered)",
         "residents_registered_elsewhere", "level", elsewhere,
