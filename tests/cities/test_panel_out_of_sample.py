@@ -112,6 +112,12 @@ def test_the_late_panel_figures_are_found() -> None:
 def test_no_template_value_cites_a_panel_figure_dated_after_2010(template_comments) -> None:
     """Every value of the panel's template whose comment cites a figure about a panel city cites
     one dated and published by 2010: no comment holds the id or the value of a later one."""
+    bad = _late_citations(template_comments)
+    assert not bad, "\n".join(bad)
+
+
+def _late_citations(comments: dict[tuple, str]) -> list[str]:
+    """The comments that hold the id or the value of a panel figure dated after the cutoff."""
     late = _late_panel_rows()
     needles = {}
     for r in late:
@@ -120,11 +126,11 @@ def test_no_template_value_cites_a_panel_figure_dated_after_2010(template_commen
         for form in _forms(r["value"]):
             needles[form] = name
     bad = []
-    for key, comment in template_comments.items():
+    for key, comment in comments.items():
         for needle, row in needles.items():
             if re.search(rf"(?<![\w.,]){re.escape(needle)}(?![\w]|[.,]\d)", comment):
                 bad.append(f"{'.'.join(map(str, key))}: cites {row} ({needle!r}): {comment[:120]}")
-    assert not bad, "\n".join(bad)
+    return bad
 
 
 def test_the_known_leaks_are_gone_from_the_template_and_the_city_files(template_comments) -> None:
@@ -172,3 +178,17 @@ def test_the_files_projected_back_to_2000_and_their_targets_stay_in_the_informat
     assert loaded.spec.set == ["run.end_year=2010"]
     assert max(t.year for t in loaded.targets) <= CUTOFF
     assert max(f.year for f in loaded.observed.values()) <= CUTOFF
+
+
+def test_the_pooled_template_and_panel_stay_in_the_information_set() -> None:
+    """The pooled template (Fuxin's fit to 2010 with the panel's pooled migration values) cites no
+    late figure about a panel city, and the pooled panel's files hold none of the known leaks."""
+    comments = _effective_comments(REPO / "scenarios" / "fuxin_pooled_2010.yaml")
+    bad = _late_citations(comments) + [".".join(map(str, k)) for k, c in comments.items() for leak in KNOWN_LEAKS if leak in c]
+    assert not bad, "\n".join(bad)
+    spec = REPO / "calibration" / "panel_pooled.yaml"
+    files = [spec.parent / p for p in yaml.safe_load(spec.read_text(encoding="utf-8"))["cities"].values()]
+    assert len(files) == 26
+    for f in files:
+        text = f.read_text(encoding="utf-8")
+        assert not [leak for leak in KNOWN_LEAKS if leak in text], f.name

@@ -1,0 +1,124 @@
+"""The pooled template (scenarios/fuxin_pooled_2010.yaml) and the panel written from it
+(scenarios/cities/pooled/, calibration/panel_pooled.yaml).
+
+The template is Fuxin's own fit to 2010 with the six migration and registration values of the
+panel's pooled calibration (second pass, calibration/results/panel_2000_pass2); the pooled panel's
+city files are the main panel's with those values and what the builder derives from them, and
+nothing else changed."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from simulator.cities.hindcast import load_panel
+from simulator.experiment.run import build_model, indicator_columns
+from simulator.scenario.loader import load_scenario
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATE = REPO / "scenarios" / "fuxin_pooled_2010.yaml"
+FIT = REPO / "calibration" / "results" / "panel_2000_pass2"
+POOLED = REPO / "calibration" / "panel_pooled.yaml"
+MAIN = REPO / "calibration" / "panel.yaml"
+FAST_ROWS = 1500
+
+MIGRATION_KEYS = {
+    "out_migration_rate": ("migration", "out_base_rate_per_year"),
+    "alone_migration_rate": ("migration", "individual", "base_rate_per_year"),
+    "arrivals_registered_elsewhere": ("migration", "registration", "arrivals_registered_elsewhere_share"),
+    "keeping_registration": ("migration", "registration", "leavers_keeping_registration_share"),
+    "hukou_conversion_rate": ("migration", "registration", "conversion_rate_per_year"),
+}
+
+
+def _fitted() -> dict[str, float]:
+    """The fit's values, from the header of its Fuxin fragment (``name: value [range]``)."""
+    text = (FIT / "fitted" / "fuxin.yaml").read_text(encoding="utf-8")
+    return {m[1]: float(m[2].replace(",", "")) for m in re.finditer(r"#\s+(\w+): ([\d.,e-]+) \[", text)}
+
+
+def _get(sc, path: tuple[str, ...]):
+    v = sc
+    for k in path:
+        v = getattr(v, k)
+    return v
+
+
+def _files(spec: Path) -> dict[str, Path]:
+    data = yaml.safe_load(spec.read_text(encoding="utf-8"))
+    return {c: (spec.parent / p).resolve() for c, p in data["cities"].items()}
+
+
+def _flat(d, prefix=()) -> dict[tuple, object]:
+    if isinstance(d, dict):
+        out = {}
+        for k, v in d.items():
+            out.update(_flat(v, (*prefix, k)))
+        return out
+    return {prefix: d}
+
+
+def test_the_template_holds_the_pooled_fit_values() -> None:
+    fitted = _fitted()
+    assert set(fitted) == {*MIGRATION_KEYS, "in_migration_multiplier"}
+    sc = load_scenario(TEMPLATE)
+    fuxin = load_scenario(REPO / "scenarios" / "fuxin_calibrated_2010.yaml")
+    for name, path in MIGRATION_KEYS.items():
+        assert _get(sc, path) == pytest.approx(fitted[name], rel=0.01), name  # written to two significant figures
+    assert sc.migration.in_base_households_per_year == pytest.approx(
+        fitted["in_migration_multiplier"] * fuxin.migration.in_base_households_per_year, rel=0.005)
+    # everything else is Fuxin's own fit to 2010
+    changed = {k for k, v in _flat(sc.model_dump()).items() if _flat(fuxin.model_dump()).get(k) != v}
+    assert changed == {("name",), ("description",), *(("migration", *p[1:]) for p in MIGRATION_KEYS.values()),
+                       ("migration", "in_base_households_per_year")}
+
+
+def test_the_pooled_panel_has_the_main_panels_cities_and_only_migration_differs() -> None:
+    pooled, main = _files(POOLED), _files(MAIN)
+    assert list(pooled) == list(main) and len(pooled) == 26
+    for city, path in pooled.items():
+        text = path.read_text(encoding="utf-8")
+        assert "the parameters\n# of scenarios/fuxin_pooled_2010.yaml" in text, city
+        a, b = _flat(load_scenario(path).model_dump()), _flat(load_scenario(main[city]).model_dump())
+        differ = {k for k in a.keys() | b.keys() if a.get(k) != b.get(k)}
+        assert differ and all(k[0] == "migration" for k in differ), (city, sorted(differ))
+        assert {("migration", *p[1:]) for p in MIGRATION_KEYS.values()} - {("migration", "out_base_rate_per_year")} <= differ
+
+
+def test_the_pooled_files_are_what_the_command_writes(tmp_path) -> None:
+    from simulator.cities.new_city import new_city
+
+    out = tmp_path / "jixi_baseline.yaml"
+    new_city("jixi", 2010, out=out, template=TEMPLATE, package_template=None)
+    committed = (REPO / "scenarios" / "cities" / "pooled" / "jixi_baseline.yaml").read_text(encoding="utf-8")
+
+    def body(text: str) -> list[str]:  # the header names the command's --out
+        return [ln for ln in text.splitlines() if not ln.startswith("# Written by")]
+
+    assert body(out.read_text(encoding="utf-8")) == body(committed)
+
+
+@pytest.mark.parametrize("city", list(_files(POOLED)))
+def test_each_pooled_file_validates_and_runs_two_years(city: str) -> None:
+    path = _files(POOLED)[city]
+    sc = load_scenario(path)
+    assert sc.run.start_year == 2010
+    fast = load_scenario(path, overrides=["run.end_year=2011"], scale=max(1, sc.population.persons // FAST_ROWS))
+    m = build_model(fast, strict=True)
+    m.run()
+    cols = indicator_columns(m)
+    assert list(cols["year"]) == [2010, 2011]
+    assert all(np.all(np.isfinite(v)) for v in cols.values())
+    assert m.failure() is None
+
+
+def test_the_pooled_panel_loads_for_the_hindcast_and_draws_only_the_labour_parameters() -> None:
+    panel = load_panel(POOLED, to_year=2011, scale=2000)
+    assert len(panel.cities) == 26
+    drawn = set().union(*(c.drawn_keys for c in panel.cities))
+    assert drawn and not any(k.startswith("migration.out_base") or k.startswith("migration.individual") for k in drawn)
+    assert "labour.matching_efficiency_per_month" in drawn
