@@ -396,6 +396,7 @@ class Builder:
         census_pop = int(round(self.c["population"]))
         self.ref_pop = float(reference.census["population"])
         self.ratio = census_pop / self.ref_pop
+        self.extra_leavers: tuple[float, str] | None = None  # persons a year the leaving rate is raised for (migration)
         self.ratio_note = (
             f"scaled by population ({census_pop:,} / {self.t.city} {int(self.ref_pop):,} in {self.census_year})"
         )
@@ -1248,12 +1249,25 @@ class Builder:
             d.from_template(("migration", "in_base_households_per_year"), sig(value, 3), how)
         else:
             d.from_template(("migration", "in_base_households_per_year"), 0.0, how + ": negative, so none")
-            out = float(mg["out_base_rate_per_year"]) - value * size / self.pop
-            d.from_template(
-                ("migration", "out_base_rate_per_year"),
-                sig(out, 3),
-                f"raised by the in-migration that would have been negative ({-value * size:,.0f} persons a year; {rates})",
-            )
+            self.extra_leavers = (-value * size, rates)
+            self.raise_leaving(1.0)  # provisional: new_city.build_drafts divides by the city's multiplier
+
+    def raise_leaving(self, multiplier: float) -> None:
+        """Raise the households' leaving rate so that, at the city's start, ``extra_leavers`` more
+        persons a year leave: the base rate is multiplied in the model by expected incomes and the
+        households' types and housing (:func:`simulator.model.migration.households_leaving_multiplier`,
+        ``multiplier``), so the raise is the persons over the population over that multiplier."""
+        persons, rates = self.extra_leavers
+        base = float(self.t.get("migration")["out_base_rate_per_year"])
+        out = base + persons / self.pop / multiplier
+        self.d.from_template(
+            ("migration", "out_base_rate_per_year"),
+            sig(out, 3),
+            f"raised by the in-migration that would have been negative ({persons:,.0f} persons a year; {rates}), "
+            f"over the city's households' leaving multiplier at its start ({multiplier:.2f}: expected incomes to the "
+            "power of the elasticity, and the multipliers of the households' types and housing), so that as many more "
+            "persons leave",
+        )
 
     def registration(self) -> None:
         """The register at the start (``migration.registration``): from the census's registered

@@ -179,6 +179,11 @@ def build_drafts(
     b.d.drop(("counterfactual",))  # a template's own counterfactual is not the new city's
     _order(b.d)
     baseline_text = dump(b.d.data, b.d.notes, _header(b, command, False))
+    if b.extra_leavers is not None:  # the raise of the leaving rate, over the city's own multiplier
+        multiplier = households_leaving_multiplier(baseline_text)
+        if multiplier is not None:  # else the checks of the written file say what is wrong
+            b.raise_leaving(multiplier)
+            baseline_text = dump(b.d.data, b.d.notes, _header(b, command, False))
 
     package_text = None
     if package_template is not None:
@@ -194,6 +199,22 @@ def build_drafts(
         }
         package_text = dump(data, pkg_notes, _header(b, command, True))
     return b, baseline_text, package_text
+
+
+def households_leaving_multiplier(text: str) -> float | None:
+    """The households' leaving multiplier (:func:`simulator.model.migration.households_leaving_multiplier`)
+    of the city a baseline's text builds, at its start; ``None`` if it does not build."""
+    from simulator.experiment.run import build_model
+    from simulator.model.build import InconsistentScenarioError
+    from simulator.model.migration import households_leaving_multiplier as multiplier
+
+    with tempfile.TemporaryDirectory(prefix=".new-city-") as d:
+        path = Path(d) / "city.yaml"
+        path.write_text(text, encoding="utf-8")
+        try:
+            return multiplier(build_model(load_scenario(path)))
+        except (ScenarioError, InconsistentScenarioError):
+            return None
 
 
 def _order(d: Draft) -> None:

@@ -188,6 +188,21 @@ def leave_probability(model: CityModel) -> np.ndarray:
     return _leave_probability_and_working_age(model, expected_income_ratios(model), rural_households(model))[0]
 
 
+def households_leaving_multiplier(model: CityModel) -> float:
+    """The persons leaving with their households this month, per person, over the base rate's
+    monthly share (``out_base_rate_per_year / 12``): what expected incomes and the multipliers of
+    the households' types and housing make of the base rate in this city now (1 at equal incomes
+    with every multiplier 1). Present households only, weighted by their present members."""
+    base = model.scenario.migration.out_base_rate_per_year / 12.0
+    hh = model.households
+    nh = hh.n
+    members = hh.members[:nh] * hh.present[:nh]
+    persons = float(members.sum())
+    if base <= 0.0 or persons <= 0.0:
+        raise ValueError("the leaving multiplier needs a positive base rate and present persons")
+    return float((leave_probability(model) * members).sum()) / persons / base
+
+
 def _leave_probability_and_working_age(
     model: CityModel, ratios: np.ndarray, rural: np.ndarray, types: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:

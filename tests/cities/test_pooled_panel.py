@@ -122,3 +122,27 @@ def test_the_pooled_panel_loads_for_the_hindcast_and_draws_only_the_labour_param
     drawn = set().union(*(c.drawn_keys for c in panel.cities))
     assert drawn and not any(k.startswith("migration.out_base") or k.startswith("migration.individual") for k in drawn)
     assert "labour.matching_efficiency_per_month" in drawn
+
+
+@pytest.mark.parametrize("path", [REPO / "scenarios" / "cities" / "pooled" / "hegang_baseline.yaml",
+                                  REPO / "scenarios" / "cities" / "liaoyuan_baseline.yaml"], ids=lambda p: p.parent.name)
+def test_a_raised_leaving_rate_makes_as_many_more_persons_leave_at_the_start_as_the_loss_asks(path: Path) -> None:
+    """Where a city lost more than its arrivals can absorb, the builder raises the households'
+    leaving rate: at the city's start, the persons leaving a year with the raised rate exceed those
+    with the template's by the persons the note states (the raise is divided by the city's own
+    multiplier of the base rate, not added to it as a per-person rate)."""
+    from simulator.model.migration import leave_probability
+
+    line = next(ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip().startswith("out_base_rate_per_year:"))
+    persons = float(re.search(r"would have been negative \(([\d,]+) persons a year", line)[1].replace(",", ""))
+    template = REPO / re.search(r"the parameters\n# of (\S+\.yaml)", path.read_text(encoding="utf-8"))[1]
+    base = load_scenario(template).migration.out_base_rate_per_year
+
+    def leaving_a_year(overrides: list[str]) -> float:
+        m = build_model(load_scenario(path, overrides=overrides))
+        hh = m.households
+        members = hh.members[: hh.n] * hh.present[: hh.n]
+        return float((leave_probability(m) * members).sum()) * 12 * m.scale
+
+    extra = leaving_a_year([]) - leaving_a_year([f"migration.out_base_rate_per_year={base}"])
+    assert extra == pytest.approx(persons, rel=0.01)  # the rate is written to three significant figures
