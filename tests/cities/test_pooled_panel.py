@@ -146,3 +146,22 @@ def test_a_raised_leaving_rate_makes_as_many_more_persons_leave_at_the_start_as_
 
     extra = leaving_a_year([]) - leaving_a_year([f"migration.out_base_rate_per_year={base}"])
     assert extra == pytest.approx(persons, rel=0.01)  # the rate is written to three significant figures
+
+
+def test_the_template_is_a_fixed_point_of_the_projection_and_the_fit() -> None:
+    """The third pass, fitted on the cities projected back with the template's values, starts at
+    them (its base) and keeps them within its near-optimal ranges: projecting with the fitted
+    values and fitting again changes nothing beyond the objective's noise."""
+    import csv
+
+    with (REPO / "calibration" / "results" / "panel_2000" / "parameters.csv").open(encoding="utf-8") as f:
+        third = {r["name"]: r for r in csv.DictReader(f)}
+    fitted = _fitted()
+    for name, r in third.items():
+        start = float(r["base_value"])  # the template's values (the arrivals: each city's own, x 1)
+        assert start == pytest.approx(1.0 if r["apply"] == "multiply" else fitted[name], rel=0.01), name
+        assert float(r["near_optimal_low"]) <= start <= float(r["near_optimal_high"]), name
+    header = (REPO / "calibration" / "results" / "panel_2000" / "fitted" / "fuxin.yaml").read_text(encoding="utf-8")
+    assert "cities/2000/fuxin_2000_baseline.yaml" in header
+    assert "the parameters\n# of scenarios/fuxin_pooled_2010.yaml" in (
+        REPO / "scenarios" / "cities" / "2000" / "fuxin_2000_baseline.yaml").read_text(encoding="utf-8")
