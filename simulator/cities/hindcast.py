@@ -35,6 +35,7 @@ place only when every file is complete (:func:`write_outputs`).
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -761,11 +762,16 @@ def json_record(
     panel: Panel, rows: Sequence[HindcastRow], seeds: dict[str, list[int]], draws: Sequence[tuple[str, ...]], executor: str,
     wall_seconds: float,
 ) -> dict[str, Any]:
+    from simulator.experiment.run import git_commit
+
     n_seeds = len(next(iter(seeds.values()))) if seeds else 0
     n_draws = len(draws)
     return {
         "panel": panel.name,
         "panel_spec": shown_path(panel.path),
+        # what made the numbers: the code's commit and each city file's hash (below)
+        "git_commit": git_commit(),
+        "panel_spec_sha256": hashlib.sha256(panel.path.read_bytes()).hexdigest(),
         "from_year": panel.from_year,
         "to_year": panel.to_year,
         "scale": panel.scale,
@@ -784,6 +790,7 @@ def json_record(
             {
                 **{k: v for k, v in row_record(r).items()},
                 "scenario_file": shown_path(pc.scenario_file),
+                "scenario_sha256": hashlib.sha256(pc.scenario_file.read_bytes()).hexdigest(),
                 "scale": pc.scenario.run.scale,
                 "seeds": seeds.get(pc.city, []),
                 "census_2010_source": r.facts.source_2010,

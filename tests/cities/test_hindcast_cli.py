@@ -122,6 +122,12 @@ def test_two_cities_two_seeds_write_the_table_files_and_figure(tmp_path) -> None
     assert "seeds only" in record["interval"]
     assert [c["city"] for c in record["cities"]] == ["hegang", "fuxin"]
     assert record["cities"][0]["seeds"] == derive_seeds(20011214, 2)  # the files' run.seed
+    # what made the numbers: each city file's hash (and the code's commit, in a git checkout)
+    import hashlib
+
+    for c in record["cities"]:
+        assert c["scenario_sha256"] == hashlib.sha256((REPO / c["scenario_file"]).read_bytes()).hexdigest()
+    assert "git_commit" in record and len(record["panel_spec_sha256"]) == 64
 
     runs = list(csv.DictReader(io.StringIO((out / "runs.csv").read_text(encoding="utf-8"))))
     assert len(runs) == 2 * 2 * 3  # cities x seeds x years 2010-2012
