@@ -284,7 +284,9 @@ def read_fit_draws(directory: Path, names: Sequence[str], where: Callable[[str, 
     try:
         objective = np.array([float(r["objective"]) for r in rows])
         near = [r for r, j in zip(rows, objective, strict=True) if j <= objective.min() + delta]
-        values = np.unique(np.array([[float(r[n]) for n in names] for r in near]), axis=0)
+        # one candidate per set of values: the history and the profiles write the same value with
+        # different digits (0.000731507 and 0.00073150745), so they are compared to 6 significant digits
+        values = np.unique(np.array([[float(f"{float(r[n]):.6g}") for n in names] for r in near]), axis=0)
     except malformed as e:
         raise unreadable(e) from None
     return FitDraws(directory=directory, keys=keys, candidates=values, delta=delta)

@@ -222,6 +222,7 @@ def test_fit_draws_take_the_near_optimal_finished_candidates_with_sound_accounts
         (0.5, 0.001, 0.100, "done", "True"),    # the best
         (0.6, 0.002, 0.105, "done", "True"),    # within delta 0.01: near-optimal
         (0.6, 0.002, 0.108, "done", "True"),    # the same values again: one candidate
+        (0.60000000004, 0.0020000000003, 0.107, "done", "True"),  # the same written with more digits: one candidate
         (0.7, 0.003, 0.111, "done", "True"),    # beyond delta
         (0.8, 0.004, 0.090, "failed", "True"),  # failed: never drawn, even with a low objective
         (0.9, 0.005, 0.095, "done", "False"),   # broke its accounts: never drawn
@@ -290,7 +291,9 @@ def test_the_shipped_panel_draws_the_fitted_rates_each_city_file_copies() -> Non
     """Every city copies Fuxin's fitted rates, except Liaoyuan's households' leaving rate, which
     sim new-city raised for the city's steeper loss: that one is never drawn there."""
     panel = load_panel(REPO / "calibration" / "panel.yaml", to_year=2011, scale=SCALE)
-    assert panel.fit is not None and len(panel.fit.candidates) >= 2  # the near-optimal set of the shipped fit (search and profiles)
+    # the near-optimal set of the shipped fit (search and profiles) holds one set of these six values:
+    # its other near-optimal candidates differ only in parameters not drawn, or in digits
+    assert panel.fit is not None and len(panel.fit.candidates) == 1
     every = frozenset(panel.fit.keys.values())
     out_rate = "migration.out_base_rate_per_year"
     for pc in panel.cities:

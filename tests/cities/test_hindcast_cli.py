@@ -140,8 +140,8 @@ def test_two_cities_two_seeds_write_the_table_files_and_figure(tmp_path) -> None
 
 WITH_DRAWS = GOOD + """\
 parameter_uncertainty:
-  fit: {cities}/../../calibration/results/fuxin_2010
-  parameters: [matching_efficiency, out_migration_rate]
+  fit: {cities}/../../calibration/results/panel_2000
+  parameters: [out_migration_rate, alone_migration_rate]
 """
 
 
@@ -149,10 +149,10 @@ parameter_uncertainty:
     ("text", "options", "expected"),
     [
         (GOOD, ("--parameter-draws", "2"), "has no parameter_uncertainty (the fit to draw from and its parameters)"),
-        (WITH_DRAWS, ("--parameter-draws", "100000"), "--parameter-draws 100000: the fit calibration/results/fuxin_2010 has "),
+        (WITH_DRAWS, ("--parameter-draws", "100000"), "--parameter-draws 100000: the fit calibration/results/panel_2000 has "),
         (WITH_DRAWS.replace("out_migration_rate", "out_migraton_rate"), ("--parameter-draws", "2"),
-         "key 'parameter_uncertainty': unknown parameter 'out_migraton_rate' of the fit calibration/results/fuxin_2010; did you mean 'out_migration_rate'?"),
-        (WITH_DRAWS.replace("out_migration_rate", "productivity_growth"), ("--parameter-draws", "2"), "is a multiplier of several values"),
+         "key 'parameter_uncertainty': unknown parameter 'out_migraton_rate' of the fit calibration/results/panel_2000; did you mean 'out_migration_rate'?"),
+        (WITH_DRAWS.replace("out_migration_rate", "in_migration_multiplier"), ("--parameter-draws", "2"), "is a multiplier of several values"),
     ],
 )
 def test_bad_parameter_draws_exit_2_with_one_line(tmp_path, text, options, expected) -> None:
@@ -176,5 +176,5 @@ def test_parameter_draws_run_each_draw_on_every_seed(tmp_path) -> None:
     # the two draws: distinct near-optimal values of the two parameters, recorded with their fit
     values = record["parameter_draw_values"]
     assert len(values) == 2 and values[0] != values[1]
-    assert all(set(v) == {"labour.matching_efficiency_per_month", "migration.out_base_rate_per_year"} for v in values)
-    assert record["parameter_fit"] == "calibration/results/fuxin_2010"
+    assert all(set(v) == {"migration.out_base_rate_per_year", "migration.individual.base_rate_per_year"} for v in values)
+    assert record["parameter_fit"] == "calibration/results/panel_2000"
