@@ -104,8 +104,9 @@ def build_persons(model: CityModel, rng: np.random.Generator) -> tuple[Persons, 
         employer=np.full(n, -1, np.int32),
         household=household,
         present=np.ones(n, bool),
-        uid=np.arange(n, dtype=np.int64),  # lasting ids: the first population in order
     )
+    persons.order_by_household()  # each household's members on consecutive rows (Persons.compact keeps them so)
+    persons.uid[:n] = np.arange(n, dtype=np.int64)  # lasting ids: the first population in row order
     regions = model.regions
     if regions.n == 1:
         region = np.zeros(n_hh, np.int16)

@@ -29,11 +29,16 @@ from simulator.model.sectors import (
     STUDENT,
     UNEMPLOYED,
 )
+from simulator.scenario.schema import (
+    GOMPERTZ_LOG_LEVEL_RANGE,
+    GOMPERTZ_MAX_AGE_YEARS,
+    gompertz_life_expectancy,
+)
 
 if TYPE_CHECKING:
     from simulator.model.city import CityModel
 
-MAX_AGE_YEARS = 110  # structural: life table closed at 110
+MAX_AGE_YEARS = GOMPERTZ_MAX_AGE_YEARS  # structural: life table closed at 110
 FERTILE_AGES = (15, 49)  # structural: demographic convention for fertility rates
 SCHOOL_START_AGE_YEARS = 6  # structural: compulsory schooling starts at 6 (Compulsory Education Law)
 
@@ -44,14 +49,10 @@ def gompertz_level(life_expectancy: float, slope: float) -> float:
     # imported here: solved once per value, and scipy.optimize is slow to import
     from scipy.optimize import brentq
 
-    ages = np.arange(0, MAX_AGE_YEARS + 1, dtype=float)
-
     def e0(log_a: float) -> float:
-        cum = np.exp(log_a) / slope * (np.exp(slope * ages) - 1.0)
-        surv = np.exp(-cum)
-        return float(surv[:-1].sum() - 0.5 * (surv[0] - surv[-1])) - life_expectancy
+        return gompertz_life_expectancy(log_a, slope) - life_expectancy
 
-    return float(np.exp(brentq(e0, -25.0, 0.0)))
+    return float(np.exp(brentq(e0, *GOMPERTZ_LOG_LEVEL_RANGE)))
 
 
 def monthly_death_probability(age_years: np.ndarray, level: float, slope: float) -> np.ndarray:

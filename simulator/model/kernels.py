@@ -213,6 +213,49 @@ def members_of(household, present, chosen):
 
 
 @njit(cache=True, nogil=True)
+def household_order(household, n_households):
+    """The rows ``0 .. len(household) - 1`` ordered by household, rows of one household in row
+    order (a stable counting sort): equals ``np.argsort(household, kind="stable")``."""
+    start = np.zeros(n_households + 1, np.int64)
+    for i in range(household.shape[0]):
+        start[household[i] + 1] += 1
+    for h in range(n_households):
+        start[h + 1] += start[h]
+    out = np.empty(household.shape[0], np.intp)
+    for i in range(household.shape[0]):
+        h = household[i]
+        out[start[h]] = i
+        start[h] += 1
+    return out
+
+
+@njit(cache=True, nogil=True)
+def members_of_ordered(household, present, chosen, n_ordered, chosen_mask):
+    """:func:`members_of` for persons whose first ``n_ordered`` rows are in household order
+    (``household[:n_ordered]`` ascending) and whose later rows (appended since) are in any order:
+    the rows of the households ``chosen`` (ascending, without repeats) found by binary search in
+    the ordered rows, and the later rows by a scan (``chosen_mask``: bool per household, True for
+    ``chosen``). Equals ``flatnonzero(present & chosen_mask[household])``."""
+    ordered = household[:n_ordered]
+    lo = np.searchsorted(ordered, chosen, side="left")
+    hi = np.searchsorted(ordered, chosen, side="right")
+    total = 0
+    for j in range(chosen.shape[0]):
+        total += hi[j] - lo[j]
+    n = household.shape[0]
+    out = np.empty(total + n - n_ordered + 1, np.intp)
+    k = 0
+    for j in range(chosen.shape[0]):
+        for i in range(lo[j], hi[j]):
+            out[k] = i
+            k += present[i]
+    for i in range(n_ordered, n):  # branch-free: write every row, keep it by advancing
+        out[k] = i
+        k += present[i] & chosen_mask[household[i]]
+    return out[:k].copy()
+
+
+@njit(cache=True, nogil=True)
 def households_where(household, rows, key, value, n_households):
     """Bool per household row: True where one of the persons ``rows`` has ``key == value``:
     ``flags[household[rows[key[rows] == value]]] = True``."""
@@ -286,17 +329,26 @@ def pool_wages(status, exp_sector, wage, agri, employed, unemployed, informal):
     ``wage[(status == employed) & pool].astype(np.float64)``, the first ``count`` of each row of
     the returned array (whose mean numpy then takes as before)."""
     n = status.shape[0]
-    n_emp = np.zeros(2, np.int64)
-    n_seek = np.zeros(2, np.int64)
     wages = np.empty((2, n))
-    for i in range(n):
+    e0 = 0
+    e1 = 0
+    s0 = 0
+    s1 = 0
+    for i in range(n):  # branch-free: write the wage in both pools, keep it by advancing
         s = status[i]
-        farm = 1 if exp_sector[i] == agri else 0
-        if s == employed:
-            wages[farm, n_emp[farm]] = wage[i]
-            n_emp[farm] += 1
-        elif s == unemployed or s == informal:
-            n_seek[farm] += 1
+        farm = exp_sector[i] == agri
+        emp = s == employed
+        seek = (s == unemployed) | (s == informal)
+        w = np.float64(wage[i])
+        wages[0, e0] = w
+        wages[1, e1] = w
+        e0 += emp & ~farm
+        e1 += emp & farm
+        s0 += seek & ~farm
+        s1 += seek & farm
+    n_emp = np.empty(2, np.int64)
+    n_seek = np.empty(2, np.int64)
+    n_emp[0], n_emp[1], n_seek[0], n_seek[1] = e0, e1, s0, s1
     return n_emp, n_seek, wages
 
 
@@ -307,28 +359,52 @@ def demography_rows(present, status, age_m, min_retirement_age_m, school_start_m
     min_retirement_age_m))``, the children starting school ``flatnonzero((status == child) &
     (age_m >= school_start_m))`` and the students ``flatnonzero(status == student)``."""
     n = status.shape[0]
-    old = np.empty(n, np.intp)
-    starting = np.empty(n, np.intp)
-    students = np.empty(n, np.intp)
+    active = np.zeros(256, np.bool_)  # by status + 128 (int8 statuses)
+    for k in range(active_statuses.shape[0]):
+        active[np.int64(active_statuses[k]) + 128] = True
+    old = np.empty(n + 1, np.intp)
+    starting = np.empty(n + 1, np.intp)
+    students = np.empty(n + 1, np.intp)
     a = 0
     b = 0
     c = 0
-    for i in range(n):
+    for i in range(n):  # branch-free: write every row in each list, keep it by advancing
         s = status[i]
-        if s == student:
-            students[c] = i
-            c += 1
-        elif s == child:
-            if age_m[i] >= school_start_m:
-                starting[b] = i
-                b += 1
-        elif present[i] and age_m[i] >= min_retirement_age_m:
-            for k in range(active_statuses.shape[0]):
-                if s == active_statuses[k]:
-                    old[a] = i
-                    a += 1
-                    break
+        age = age_m[i]
+        is_student = s == student
+        is_child = s == child
+        students[c] = i
+        c += is_student
+        starting[b] = i
+        b += is_child & (age >= school_start_m)
+        old[a] = i
+        a += ~is_student & ~is_child & present[i] & (age >= min_retirement_age_m) & active[np.int64(s) + 128]
     return old[:a].copy(), starting[:b].copy(), students[:c].copy()
+
+
+@njit(cache=True, nogil=True)
+def rows_of_two(status, a, b):
+    """The rows whose ``status`` is ``a`` or ``b``, those of ``a`` and those of ``b``, each in row
+    order, from one pass: ``flatnonzero((status == a) | (status == b))``, ``flatnonzero(status ==
+    a)``, ``flatnonzero(status == b)``."""
+    n = status.shape[0]
+    either = np.empty(n + 1, np.intp)
+    rows_a = np.empty(n + 1, np.intp)
+    rows_b = np.empty(n + 1, np.intp)
+    k = 0
+    ka = 0
+    kb = 0
+    for i in range(n):  # branch-free: write every row in each list, keep it by advancing
+        s = status[i]
+        is_a = s == a
+        is_b = s == b
+        either[k] = i
+        k += is_a | is_b
+        rows_a[ka] = i
+        ka += is_a
+        rows_b[kb] = i
+        kb += is_b
+    return either[:k].copy(), rows_a[:ka].copy(), rows_b[:kb].copy()
 
 
 @njit(cache=True, nogil=True)

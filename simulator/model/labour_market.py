@@ -202,8 +202,7 @@ def informal_work(model: CityModel) -> None:
     rng = model.streams["labour_informal"]
     p = model.persons
     status = p.view("status")
-    informal = np.flatnonzero(status == INFORMAL)
-    seekers = np.flatnonzero(status == UNEMPLOYED)
+    _, informal, seekers = kernels.rows_of_two(status, INFORMAL, UNEMPLOYED)
     start = seekers[rng.random(len(seekers)) < inf.entry_rate_per_month]
     stop = informal[rng.random(len(informal)) < inf.exit_rate_per_month]
     p.status[start] = INFORMAL
@@ -346,11 +345,9 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     # 2b. re-employment training (lever): seekers start training before they search
     # the job seekers: the unemployed and those in informal work, who search on (training
     # changes no status); the unemployed among them, in row order
-    seekers = np.flatnonzero((status == UNEMPLOYED) | (status == INFORMAL))
-    unemployed = seekers[status[seekers] == UNEMPLOYED]
-    if prog.trainees > 0:
+    seekers, unemployed, informal_rows = kernels.rows_of_two(status, UNEMPLOYED, INFORMAL)
+    if prog.trainees > 0:  # (training changes no status)
         train(model, model.lever_streams["reemployment"], unemployed)
-    informal_rows = seekers[status[seekers] == INFORMAL]
 
     # 3. matching
     alive = f.alive[:nf]
@@ -394,6 +391,8 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
             rows = h_rows[h_sec == s]
             if len(rows) == 0:
                 continue
+            if not draws.legacy("hiring_queue"):  # the hires queue for the vacancies in a keyed random order, not in row order
+                rows = rows[np.argsort(draws.keyed_uniforms(keys["hiring_queue"], month, uid[rows]), kind="stable")]
             fs = open_rows[open_sector == s]
             slots = np.repeat(fs, vac[fs].astype(np.int64))
             rng.shuffle(slots)

@@ -327,7 +327,7 @@ def households_leave(model: CityModel, leaving: np.ndarray, graduates: bool = Fa
     S = model.scale
     mask = np.zeros(hh.n, bool)
     mask[leaving] = True
-    rows = kernels.members_of(p.household[: p.n], p.present[: p.n], mask)
+    rows = p.members_of(mask)
     amount = float(hh.savings[leaving].sum() + model.hh_income[leaving].sum()) * S
     model.pay("migrants_savings_out", amount)
     hh.savings[leaving] = 0.0

@@ -47,7 +47,7 @@ def step(model: CityModel) -> None:
     # pensions (urban enterprise pension or rural basic pension) and benefits;
     # urban pensions are indexed each January
     prog = model.programmes
-    ret = np.flatnonzero(status == RETIRED)
+    _, ret, un = kernels.rows_of_two(status, RETIRED, UNEMPLOYED)  # (collective enrolment changes no status)
     if prog.collective_enrolment > 0:
         enrol_collective_retirees(model, ret)
     if model.month == 1:
@@ -55,7 +55,6 @@ def step(model: CityModel) -> None:
         p.pension[ret] *= np.float32(1.0 + indexation)
     rural = model.s(sc.social_security.rural_pension_yuan_per_month)
     pens = kernels.pensions_paid(p.pension, ret, rural)  # where(pension > 0, pension, rural) of the retired
-    un = np.flatnonzero(status == UNEMPLOYED)
     lab = sc.labour
     hc = sc.households
     eligible = un[p.unemp_months[un] <= lab.unemployment_benefit_max_months]

@@ -281,7 +281,7 @@ def move_households(model: CityModel, eligible: np.ndarray) -> None:
     dest = categorical(rng, dest_w / dest_w.sum(), k).astype(np.int16)
     mask = np.zeros(hh.n, bool)
     mask[movers] = True
-    rows = kernels.members_of(p.household[: p.n], p.present[: p.n], mask)
+    rows = p.members_of(mask)
     R = table.n
     S = model.scale
     origin = hh.region[p.household[rows]]

@@ -109,10 +109,12 @@ def born(model: CityModel, rows: np.ndarray, mothers: np.ndarray) -> None:
     the mother or another adult of the household is; they join the register if so."""
     p = model.persons
     elsewhere = p.hukou_elsewhere[mothers]
-    if elsewhere.any():
-        n = p.n
-        adult = p.present[:n] & (p.age_m[:n] >= 12 * ADULT_AGE_YEARS) & ~p.hukou_elsewhere[:n]
-        local_adults = np.bincount(p.household[:n][adult], minlength=model.households.n)
+    if elsewhere.any():  # the members of those newborns' households (Persons.members_of), not every person
+        chosen = np.zeros(model.households.n, bool)
+        chosen[p.household[rows[elsewhere]]] = True
+        members = p.members_of(chosen)
+        adult = (p.age_m[members] >= 12 * ADULT_AGE_YEARS) & ~p.hukou_elsewhere[members]
+        local_adults = np.bincount(p.household[members[adult]], minlength=model.households.n)
         p.hukou_elsewhere[rows] = elsewhere & (local_adults[p.household[rows]] == 0)
     model.registration_in += local_count(model, rows)
 
@@ -134,9 +136,10 @@ def _by_household(model: CityModel, rows: np.ndarray, name: str, share: float) -
     """Whether each of person rows ``rows`` belongs to a household drawn with probability
     ``share`` (one keyed uniform per household and month: :func:`simulator.model.draws.keyed_uniforms`)."""
     p, hh = model.persons, model.households
-    households, member_of = np.unique(p.household[rows], return_inverse=True)
-    u = draws.keyed_uniforms(model.draw_keys[name], model.month_key, hh.uid[households])
-    return (u < share)[member_of]
+    # the household's uniform, computed for each member from the household's id (the same number
+    # for every member: no need to find the households first)
+    u = draws.keyed_uniforms(model.draw_keys[name], model.month_key, hh.uid[p.household[rows]])
+    return u < share
 
 
 def arrived(model: CityModel, rows: np.ndarray, kind: str) -> None:

@@ -24,11 +24,13 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from simulator.model import draws, kernels
+
 
 @functools.cache
 def _array_names(cls: type) -> tuple[str, ...]:
     """The attribute arrays' names of a struct-of-arrays class, in field order."""
-    return tuple(f.name for f in fields(cls) if f.name != "n")
+    return tuple(f.name for f in fields(cls) if f.name not in ("n", "n_ordered"))
 
 
 class _SoA:
@@ -70,14 +72,17 @@ class _SoA:
         """The used part of one attribute array."""
         return getattr(self, name)[: self.n]
 
-    def _keep(self, keep: np.ndarray) -> np.ndarray:
-        """Keep only rows where ``keep``, in their order; returns the kept old row indices.
+    def _keep(self, keep: np.ndarray, order=None) -> np.ndarray:
+        """Keep only rows where ``keep``, in their order (or ordered by ``order(kept rows)``, a
+        permutation of the kept rows' positions); returns the kept old row indices, in their new order.
 
         The rows are moved down in place: the arrays keep their capacity (no reallocation
         now, nor when rows are appended again), and the freed rows are zeroed, as
         :meth:`append` expects of unused rows.
         """
         kept = np.flatnonzero(keep)
+        if order is not None:
+            kept = kept[order(kept)]
         k = len(kept)
         for name in self._array_names():
             a = getattr(self, name)
@@ -107,6 +112,7 @@ class Persons(_SoA):
     welfare_job: np.ndarray  # bool: holds a public-welfare job (reemployment lever)
     uid: np.ndarray  # int64: the person's lasting id, the key of their keyed draws (simulator.model.draws)
     hukou_elsewhere: np.ndarray  # bool: registered (hukou) outside the city (simulator.model.registration)
+    n_ordered: int = 0  # the first rows, in household order (see :meth:`compact`); later rows were appended since
 
     @classmethod
     def empty(cls, capacity: int) -> Persons:
@@ -130,8 +136,37 @@ class Persons(_SoA):
         )
 
     def compact(self) -> None:
-        """Drop rows of persons who died or left."""
-        self._keep(self.present[: self.n].copy())
+        """Drop rows of persons who died or left, and put the rest in household order: the members
+        of a household on consecutive rows, households in their row order, each household's
+        members in their former order (:meth:`order_by_household`)."""
+        household = self.household
+        if draws.legacy("person_order"):  # tests only: rows in the order they came, as before
+            self._keep(self.present[: self.n].copy())
+            self.n_ordered = 0
+            return
+        self._keep(self.present[: self.n].copy(),
+                   order=lambda kept: kernels.household_order(household[kept], int(household[kept].max(initial=-1)) + 1))
+        self.n_ordered = self.n
+
+    def order_by_household(self) -> None:
+        """Put every row in household order (as :meth:`compact` does, keeping every row): for the
+        first population, whose members are drawn in any order."""
+        if draws.legacy("person_order"):
+            return
+        household = self.household
+        self._keep(np.ones(self.n, bool),
+                   order=lambda kept: kernels.household_order(household[kept], int(household[kept].max(initial=-1)) + 1))
+        self.n_ordered = self.n
+
+    def members_of(self, chosen: np.ndarray) -> np.ndarray:
+        """Rows of the present persons whose household is flagged in ``chosen`` (bool per household
+        row), in row order: ``flatnonzero(present & chosen[household])``. The rows kept in household
+        order are found by binary search, those appended since by a scan."""
+        n = self.n
+        households = np.flatnonzero(chosen).astype(self.household.dtype)
+        if self.n_ordered == 0:
+            return kernels.members_of(self.household[:n], self.present[:n], chosen)
+        return kernels.members_of_ordered(self.household[:n], self.present[:n], households, self.n_ordered, chosen)
 
 
 @dataclass

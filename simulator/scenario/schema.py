@@ -410,13 +410,30 @@ class PopulationCfg(Strict):
 # -------------------------------------------------------------------- demography
 
 
+GOMPERTZ_MAX_AGE_YEARS = 110  # the life table is closed at 110 (simulator.model.demography.MAX_AGE_YEARS)
+GOMPERTZ_LOG_LEVEL_RANGE = (-25.0, 0.0)  # the log Gompertz levels searched (annual mortality at birth e^-25 to 1)
+
+
+def gompertz_life_expectancy(log_level: float, slope: float) -> float:
+    """Life expectancy at birth (years) of a Gompertz life table closed at
+    :data:`GOMPERTZ_MAX_AGE_YEARS`: cumulative hazard ``e^log_level / slope x (e^(slope x age) - 1)``,
+    survivors summed by the trapezoid rule."""
+    import numpy as np
+
+    ages = np.arange(0, GOMPERTZ_MAX_AGE_YEARS + 1, dtype=float)
+    surv = np.exp(-np.exp(log_level) / slope * (np.exp(slope * ages) - 1.0))
+    return float(surv[:-1].sum() - 0.5 * (surv[0] - surv[-1]))
+
+
 class DemographyCfg(Strict):
     total_fertility_rate: NonNegSeries
     fertility_mean_age_years: Positive
     fertility_sd_years: Positive
     male_share_at_birth: Share
     life_expectancy_years: dict[Year, Annotated[float, Field(gt=20, lt=120)]]
-    gompertz_slope_per_year: Positive
+    # the rate at which adult mortality rises with age (human life tables: about 0.07-0.12 a year);
+    # above 1 a year mortality would grow e-fold each year of age and the life table overflows
+    gompertz_slope_per_year: Annotated[float, Field(gt=0.0, le=1.0)]
     newborn_skill_shares: SkillShares
     school_leaving_age_years: Annotated[dict[Literal["low", "medium", "high"], Annotated[int, Field(ge=10, le=30)]], AfterValidator(_each_skill)]
     # statutory retirement ages (years; a person of age 0-120 is modelled, so ages outside 30-90 are typos)
@@ -437,6 +454,20 @@ class DemographyCfg(Strict):
 
 # ------------------------------------------------------------------------ labour
 
+
+    @model_validator(mode="after")
+    def _gompertz_solvable(self) -> DemographyCfg:
+        lo, hi = GOMPERTZ_LOG_LEVEL_RANGE
+        slope = self.gompertz_slope_per_year
+        longest, shortest = gompertz_life_expectancy(lo, slope), gompertz_life_expectancy(hi, slope)
+        for year, e0 in self.life_expectancy_years.items():
+            if not shortest <= e0 <= longest:
+                raise ValueError(
+                    f"life_expectancy_years {e0:g} ({year}) is out of reach with gompertz_slope_per_year {slope:g}: "
+                    f"a Gompertz life table of that slope gives {shortest:.1f} to {longest:.1f} years "
+                    "(human life tables: a slope of about 0.07-0.12 a year)"
+                )
+        return self
 
 class InformalWorkCfg(Strict):
     """Own-account and informal work (灵活就业) of job seekers: counted as employed by the

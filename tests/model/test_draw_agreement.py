@@ -99,6 +99,17 @@ def test_keyed_draws_agree_with_the_count_draws(fuxin_sample, disagreements) -> 
     assert not bad, "the keyed draws disagree with the count draws: " + "; ".join(bad)
 
 
+def test_household_order_agrees_with_the_order_persons_came_in(fuxin_sample, disagreements) -> None:
+    """Persons kept in household order (``Persons.compact``), and each month's hires queued for the
+    vacancies in a keyed random order, against the order persons came in and the hires queued in
+    that order (``LEGACY_DRAWS`` with ``"person_order"`` and ``"hiring_queue"``): the order changes
+    which stream draw each person gets (the matching's), not the distributions."""
+    before = fuxin_sample(legacy={"person_order", "hiring_queue"}, seeds=SEEDS_BEFORE)
+    after = fuxin_sample()
+    bad = disagreements(before, after)
+    assert not bad, "the household order disagrees with the former order: " + "; ".join(bad)
+
+
 def test_the_count_draws_are_the_code_before(load_tiny, run_columns, monkeypatch) -> None:
     """``COUNT_DRAWS`` really is the other side of the comparison above: the keyed draws change
     the results."""
@@ -159,3 +170,23 @@ def test_keyed_draws_agree_with_the_per_person_and_count_draws_at_scale_10(seed_
     assert not bad, "the keyed draws disagree with the per-person draws at scale 10: " + "; ".join(bad)
     bad = disagreements(counted, after)
     assert not bad, "the keyed draws disagree with the count draws at scale 10: " + "; ".join(bad)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not os.environ.get("SIM_SCALE10_AGREEMENT"),
+    reason="opt-in (about 2 minutes on 2 cores): SIM_SCALE10_AGREEMENT=1",
+)
+def test_household_order_agrees_with_the_former_order_at_scale_10(seed_sample, disagreements) -> None:
+    """At scale 10, 20 seeds a side, 2000-2005: persons in household order, the hires queued in a
+    keyed random order, against the order persons came in and the hires queued in row order."""
+    scenario = load_scenario(FUXIN, overrides=[f"run.end_year={END_YEAR}"], scale=10)
+    saved = draws.LEGACY_DRAWS
+    after = seed_sample(scenario, SEEDS_AFTER, ALL)
+    try:
+        draws.LEGACY_DRAWS = frozenset({"person_order", "hiring_queue"})
+        before = seed_sample(scenario, SEEDS_BEFORE, ALL)
+    finally:
+        draws.LEGACY_DRAWS = saved
+    bad = disagreements(before, after)
+    assert not bad, "the household order disagrees with the former order at scale 10: " + "; ".join(bad)

@@ -85,6 +85,22 @@ def test_household_types_equal_the_numpy_flags(pp) -> None:
 
 
 @settings(max_examples=150, deadline=None)
+@given(persons(), st.integers(0, 60))
+def test_household_order_and_members_of_ordered_equal_numpy(pp, n_tail) -> None:
+    """The counting sort by household is numpy's stable argsort; the members of chosen households
+    found by binary search in rows kept in household order, plus a scan of rows appended since in
+    any order, are numpy's mask of every row."""
+    h, nh, rng = pp["household"], pp["n_households"], pp["rng"]
+    order = kernels.household_order(h, nh)
+    np.testing.assert_array_equal(order, np.argsort(h, kind="stable"))
+    household = np.concatenate([h[order], rng.integers(0, nh, n_tail).astype(np.int32)])  # an ordered prefix, a tail
+    present = rng.random(len(household)) < 0.85
+    chosen = rng.random(nh) < 0.3
+    got = kernels.members_of_ordered(household, present, np.flatnonzero(chosen).astype(np.int32), len(h), chosen)
+    np.testing.assert_array_equal(got, np.flatnonzero(present & chosen[household]))
+
+
+@settings(max_examples=150, deadline=None)
 @given(persons())
 def test_selections_equal_numpy(pp) -> None:
     h, nh, rng = pp["household"], pp["n_households"], pp["rng"]
@@ -632,6 +648,16 @@ def test_demography_rows_equal_the_numpy_masks(pp) -> None:
     np.testing.assert_array_equal(old, np.flatnonzero(present & np.isin(status, active) & (age >= 50 * 12)))
     np.testing.assert_array_equal(starting, np.flatnonzero((status == child) & (age >= 6 * 12)))
     np.testing.assert_array_equal(students, np.flatnonzero(status == student))
+
+
+@settings(max_examples=100, deadline=None)
+@given(persons())
+def test_rows_of_two_statuses_equal_the_numpy_masks(pp) -> None:
+    status = pp["status"]
+    either, rows_a, rows_b = kernels.rows_of_two(status, 1, 5)
+    np.testing.assert_array_equal(either, np.flatnonzero((status == 1) | (status == 5)))
+    np.testing.assert_array_equal(rows_a, np.flatnonzero(status == 1))
+    np.testing.assert_array_equal(rows_b, np.flatnonzero(status == 5))
 
 
 def _whole_by_sorting(t: np.ndarray, group: np.ndarray, workers: np.ndarray, n_groups: int) -> np.ndarray:

@@ -242,15 +242,13 @@ def test_first_k_trainees_are_the_first_k_of_the_full_sort() -> None:
 def test_compiled_quits_and_layoffs_separate_as_separate_does(tiny_model) -> None:
     """The compiled quits and layoffs change a separated person exactly as ``separate`` does
     (every person attribute compared), so the three cannot drift apart."""
-    from dataclasses import fields
-
     from simulator.model import kernels
     from simulator.model.labour_market import separate
     from simulator.model.sectors import EMPLOYED, UNEMPLOYED
 
     m = tiny_model
     p = m.persons
-    names = [f.name for f in fields(p) if f.name != "n"]
+    names = list(p._array_names())
     before = {k: getattr(p, k).copy() for k in names}
     rows = np.flatnonzero(p.view("status") == EMPLOYED)
     assert len(rows) > 10

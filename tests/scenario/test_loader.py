@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -636,3 +637,19 @@ def test_mutated_scenarios_never_crash(property_dir: Path, data: dict[str, Any])
         assert err.all_errors and all(len(e.splitlines()) == 1 for e in err.all_errors)
     else:
         assert isinstance(scenario, Scenario)
+
+
+@pytest.mark.parametrize("slope", ["1e15", "0.5"])
+def test_a_gompertz_slope_that_cannot_give_the_life_expectancy_is_refused(slope: str) -> None:
+    """Too steep a slope overflowed the life table (found by the fuzzer); a steep one has no
+    mortality level giving the file's life expectancy: either is a clear error naming the key."""
+    err = error_of(str(VALID), [f"demography.gompertz_slope_per_year={slope}"])
+    assert "demography" in str(err) and ("gompertz_slope_per_year" in str(err))
+
+
+def test_gompertz_level_gives_the_life_expectancy() -> None:
+    from simulator.model.demography import gompertz_level
+    from simulator.scenario.schema import gompertz_life_expectancy
+
+    for e0, slope in ((73.3, 0.09), (60.0, 0.12), (80.0, 0.07)):
+        assert gompertz_life_expectancy(float(np.log(gompertz_level(e0, slope))), slope) == pytest.approx(e0, abs=1e-6)
