@@ -269,7 +269,10 @@ def gini(values: np.ndarray, weights: np.ndarray) -> float:
     v, w = values[keep], weights[keep].astype(float)
     if len(v) == 0 or v.sum() <= 0:
         return 0.0
-    order = np.argsort(v)
+    # (a radix sort of the non-negative values, which the incomes are, several times faster than
+    # numpy's comparison sort; ties, whose order does not change the area, kept in row order)
+    v = np.ascontiguousarray(v, dtype=np.float64)
+    order = kernels.argsort_nonnegative(v) if np.all(v >= 0) else np.argsort(v, kind="stable")
     v, w = v[order], w[order]
     cw = np.cumsum(w)
     cvw = np.cumsum(v * w)

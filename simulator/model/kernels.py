@@ -408,6 +408,39 @@ def rows_of_two(status, a, b):
 
 
 @njit(cache=True, nogil=True)
+def argsort_nonnegative(values):
+    """The stable order of non-negative floats (float64, no NaN): equals ``np.argsort(values,
+    kind="stable")``. A least-significant-digit radix sort of the values' bit patterns (for
+    non-negative floats they order as the values), a byte a pass, the keys carried with the rows
+    (sequential reads), in linear time."""
+    n = values.shape[0]
+    keys = values.view(np.uint64).copy()
+    key_buffer = np.empty(n, np.uint64)
+    order = np.arange(n)
+    buffer = np.empty(n, np.int64)
+    count = np.empty(257, np.int64)
+    for shift in range(0, 64, 8):
+        s = np.uint64(shift)
+        count[:] = 0
+        for i in range(n):
+            count[((keys[i] >> s) & np.uint64(0xFF)) + 1] += 1
+        if count[1:].max() == n:  # every value has this byte: the pass would change nothing
+            continue
+        for d in range(256):
+            count[d + 1] += count[d]
+        for j in range(n):
+            k = keys[j]
+            d = (k >> s) & np.uint64(0xFF)
+            c = count[d]
+            buffer[c] = order[j]
+            key_buffer[c] = k
+            count[d] = c + 1
+        order, buffer = buffer, order
+        keys, key_buffer = key_buffer, keys
+    return order
+
+
+@njit(cache=True, nogil=True)
 def household_sum(household, rows, weights, n_households):
     """Sum of ``weights`` over the persons ``rows`` by household row:
     ``bincount(household[rows], weights=weights, minlength=n_households)`` (float64, added

@@ -660,6 +660,19 @@ def test_rows_of_two_statuses_equal_the_numpy_masks(pp) -> None:
     np.testing.assert_array_equal(rows_b, np.flatnonzero(status == 5))
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 3000), st.integers(0, 2**32 - 1), st.sampled_from(["spread", "ties", "tiny"]))
+def test_argsort_nonnegative_is_the_stable_argsort(n: int, seed: int, kind: str) -> None:
+    rng = np.random.default_rng(seed)
+    if kind == "spread":
+        v = rng.lognormal(7, 3, n)
+    elif kind == "ties":
+        v = rng.integers(0, 5, n).astype(float)
+    else:  # zeros, subnormals, huge values
+        v = rng.choice(np.array([0.0, 5e-324, 1e-300, 1.0, 1e300]), n)
+    np.testing.assert_array_equal(kernels.argsort_nonnegative(v), np.argsort(v, kind="stable"))
+
+
 def _whole_by_sorting(t: np.ndarray, group: np.ndarray, workers: np.ndarray, n_groups: int) -> np.ndarray:
     """The apportionment as the labour market computed it before the compiled loop: a full sort of
     the rows by (group, not eligible, not incumbent, -fractional part, row)."""
