@@ -42,8 +42,10 @@ from simulator.model import kernels
 
 LEGACY_DRAWS: frozenset[str] = frozenset()
 """Mechanisms that draw one uniform per person, as before the count draws: any of
-:data:`COUNT_DRAWN`. Empty in every run; the agreement tests set it (``monkeypatch``) to run the
-code before a change of draws against the code after it."""
+:data:`COUNT_DRAWN`; and ``"person_order"`` (persons kept in the order they came, not in household
+order: ``Persons.compact``) and ``"hiring_queue"`` (the month's hires take vacancies in row order,
+not in a keyed random order: ``labour_market.step``). Empty in every run; the agreement tests set
+it (``monkeypatch``) to run the code before a change of draws against the code after it."""
 
 KEYED_ONLY = ("arrivals",)
 """Mechanisms with keyed draws that were never count draws: the arrivals of in-migrants and return
