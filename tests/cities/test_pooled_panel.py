@@ -135,7 +135,8 @@ def test_a_raised_leaving_rate_makes_as_many_more_persons_leave_at_the_start_as_
     """Where a city lost more than its arrivals can absorb, the builder raises the households'
     leaving rate: at the city's start, the persons leaving a year with the raised rate exceed those
     with the template's by the persons the note states (the raise is divided by the city's own
-    multiplier of the base rate, not added to it as a per-person rate)."""
+    multiplier of the base rate, measured at a tenth of the file's scale, not added to it as a
+    per-person rate)."""
     from simulator.model.migration import leave_probability
 
     line = next(ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip().startswith("out_base_rate_per_year:"))
@@ -143,8 +144,12 @@ def test_a_raised_leaving_rate_makes_as_many_more_persons_leave_at_the_start_as_
     template = REPO / re.search(r"the parameters\n# of (\S+\.yaml)", path.read_text(encoding="utf-8"))[1]
     base = load_scenario(template).migration.out_base_rate_per_year
 
+    from simulator.cities.new_city import MULTIPLIER_SCALE_DIVISOR
+
+    scale = max(1, load_scenario(path).run.scale // MULTIPLIER_SCALE_DIVISOR)  # as the builder measures it
+
     def leaving_a_year(overrides: list[str]) -> float:
-        m = build_model(load_scenario(path, overrides=overrides))
+        m = build_model(load_scenario(path, overrides=overrides, scale=scale))
         hh = m.households
         members = hh.members[: hh.n] * hh.present[: hh.n]
         return float((leave_probability(m) * members).sum()) * 12 * m.scale
