@@ -139,13 +139,11 @@ class Persons(_SoA):
         """Drop rows of persons who died or left, and put the rest in household order: the members
         of a household on consecutive rows, households in their row order, each household's
         members in their former order (:meth:`order_by_household`)."""
-        household = self.household
         if draws.legacy("person_order"):  # tests only: rows in the order they came, as before
             self._keep(self.present[: self.n].copy())
             self.n_ordered = 0
             return
-        self._keep(self.present[: self.n].copy(),
-                   order=lambda kept: kernels.household_order(household[kept], int(household[kept].max(initial=-1)) + 1))
+        self._keep(self.present[: self.n].copy(), order=self._household_order)
         self.n_ordered = self.n
 
     def order_by_household(self) -> None:
@@ -153,19 +151,22 @@ class Persons(_SoA):
         first population, whose members are drawn in any order."""
         if draws.legacy("person_order"):
             return
-        household = self.household
-        self._keep(np.ones(self.n, bool),
-                   order=lambda kept: kernels.household_order(household[kept], int(household[kept].max(initial=-1)) + 1))
+        self._keep(np.ones(self.n, bool), order=self._household_order)
         self.n_ordered = self.n
+
+    def _household_order(self, rows: np.ndarray) -> np.ndarray:
+        """The positions of ``rows`` ordered by household, each household's in their order."""
+        household = self.household[rows]
+        return kernels.household_order(household, int(household.max(initial=-1)) + 1)
 
     def members_of(self, chosen: np.ndarray) -> np.ndarray:
         """Rows of the present persons whose household is flagged in ``chosen`` (bool per household
         row), in row order: ``flatnonzero(present & chosen[household])``. The rows kept in household
         order are found by binary search, those appended since by a scan."""
         n = self.n
-        households = np.flatnonzero(chosen).astype(self.household.dtype)
         if self.n_ordered == 0:
             return kernels.members_of(self.household[:n], self.present[:n], chosen)
+        households = np.flatnonzero(chosen).astype(self.household.dtype)
         return kernels.members_of_ordered(self.household[:n], self.present[:n], households, self.n_ordered, chosen)
 
 
