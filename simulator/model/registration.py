@@ -114,8 +114,9 @@ def born(model: CityModel, rows: np.ndarray, mothers: np.ndarray) -> None:
         chosen[p.household[rows[elsewhere]]] = True
         members = p.members_of(chosen)
         adult = (p.age_m[members] >= 12 * ADULT_AGE_YEARS) & ~p.hukou_elsewhere[members]
-        local_adults = np.bincount(p.household[members[adult]], minlength=model.households.n)
-        p.hukou_elsewhere[rows] = elsewhere & (local_adults[p.household[rows]] == 0)
+        chosen[:] = False  # now: the households with an adult registered in the city
+        chosen[p.household[members[adult]]] = True
+        p.hukou_elsewhere[rows] = elsewhere & ~chosen[p.household[rows]]
     model.registration_in += local_count(model, rows)
 
 

@@ -450,11 +450,6 @@ class DemographyCfg(Strict):
         "retirement_age_women_cadres_years",
     )(classmethod(lambda cls, v: _check_series_nonempty(v)))
 
-
-
-# ------------------------------------------------------------------------ labour
-
-
     @model_validator(mode="after")
     def _gompertz_solvable(self) -> DemographyCfg:
         lo, hi = GOMPERTZ_LOG_LEVEL_RANGE
@@ -468,6 +463,10 @@ class DemographyCfg(Strict):
                     "(human life tables: a slope of about 0.07-0.12 a year)"
                 )
         return self
+
+
+# ------------------------------------------------------------------------ labour
+
 
 class InformalWorkCfg(Strict):
     """Own-account and informal work (灵活就业) of job seekers: counted as employed by the
