@@ -37,6 +37,11 @@ TITLE_Y = 1.0
 spares the search for tick labels above a plot (there are none) that would move its title up:
 the same picture, drawn in less time."""
 
+DPI = 90
+"""The panel's resolution (dots per inch of its 15 x 11 inches). The figure is made at it, so that
+the helper's trial drawing of the blank panel (:func:`_serve`) lays out its text at the size it is
+saved at."""
+
 # Okabe-Ito colour-blind-safe palette
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 
@@ -83,7 +88,7 @@ def blank_panel(labels: PanelLabels):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(3, 3, figsize=(15, 11), sharex=True)
+    fig, axes = plt.subplots(3, 3, figsize=(15, 11), sharex=True, dpi=DPI)
     fig.subplots_adjust(left=0.05, right=0.98, bottom=0.05, top=0.93, wspace=0.22, hspace=0.18)
     fig.suptitle(labels.title, fontsize=14)
     for ax, (title, ylabel) in zip(axes.flat, PANELS, strict=True):
@@ -164,7 +169,7 @@ def fill_panel(fig, axes, columns: dict[str, np.ndarray], labels: PanelLabels, p
     ax.legend(loc="upper right", fontsize=8)
     mark(ax)
 
-    fig.savefig(path, dpi=90)
+    fig.savefig(path, dpi=DPI)
     plt.close(fig)
 
 
@@ -260,6 +265,10 @@ def _serve() -> None:
         if message[0] == "labels":
             labels = PanelLabels(*message[1])
             panel = (labels, *blank_panel(labels))
+            # a trial drawing while the model runs: matplotlib then has the fonts, text layouts
+            # and ticks it needs at hand, and the saved drawing takes about a sixth less time
+            # (the same picture, to the pixel)
+            panel[1].canvas.draw()
             message = pickle.load(stdin)
     except EOFError:  # no job: the run was given up
         return

@@ -674,14 +674,15 @@ def wage_offers(wage_prem, wage_offer, vacancies, profit, adjustment, bound, nor
 
 
 @njit(cache=True, nogil=True)
-def firm_accounts(sales, mines, mine_inputs, phi, public, sector, ownership, private, alive, ordinary,
+def firm_accounts(sales, mines, mine_inputs, phi_by_sector, public, sector, ownership, private, alive, ordinary,
                   business_tax_sector, business_tax_rate, vat_by_sector, eit_by_sector, resource_tax, debt,
                   loan_rate, private_loan_rate, employer_contribution, covered_bill, wage_bill, social_functions,
                   heavy_sector, environmental_share, agri, agri_subsidy_per_worker, workers, scale, payout,
                   cash, last_sales, profit, loss_months):
     """A month's accounts of every firm row (yuan), numpy's operations element by element:
 
-    - intermediates: ``mine_inputs`` for mines, ``phi x sales`` for others, none for public units;
+    - intermediates: ``mine_inputs`` for mines, ``phi_by_sector[sector] x sales`` for others, none
+      for public units;
       value added ``va = sales - intermediates``;
     - business tax ``business_tax_rate x sales`` in the business-tax sectors (if the rate is
       positive; not public units); VAT ``vat_by_sector x maximum(va, 0)`` for the other
@@ -719,7 +720,7 @@ def firm_accounts(sales, mines, mine_inputs, phi, public, sector, ownership, pri
         elif mines[f]:
             i = mine_inputs[f]
         else:
-            i = x * phi[f]
+            i = x * phi_by_sector[s]
         inter[f] = i
         v = x - i
         va[f] = v
@@ -1007,6 +1008,97 @@ def covered_and_public_cost(public, alive, sector, coverage_by_sector, wage_bill
         if public[f]:
             sales[f] = pc
     return covered, public_cost
+
+
+
+@njit(cache=True, nogil=True)
+def firm_capacity(alive, is_mine, ownership, public, sector, productivity, soe, soe_factor, output_by_sector,
+                  output_share_by_sector, workers, scale, capital, capital_per_worker_by_sector,
+                  local_inputs_by_sector, last_sales, first_month, n_sectors):
+    """The month's capacity of every firm row, element by element as numpy's
+
+    - ``ordinary = alive & ~is_mine & (ownership != public)``;
+    - gross output per worker ``go = output_by_sector[sector] x productivity``, times
+      ``soe_factor`` for the rows owned ``soe`` (if the factor is not 1), over
+      ``output_share_by_sector[sector]`` (``1 - intermediate_import_share``);
+    - capacity ``cap = where(ordinary, go x workers x scale, 0)`` and its sum by sector
+      ``bincount(sector, weights=cap)``;
+    - local inputs ``where(ordinary, local_inputs_by_sector[sector] x last_sales, 0)`` (of
+      ``cap`` in the first month, ``first_month``);
+    - capacity with the capital fully staffed, ``where(ordinary, go x capital /
+      capital_per_worker_by_sector[sector], 0)``, summed by sector.
+
+    Returns ``ordinary``, ``cap``, its sums by sector, the local inputs (per row: the caller sums
+    them as numpy does) and the full-staffing capacity by sector."""
+    n = sector.shape[0]
+    ordinary = np.empty(n, np.bool_)
+    cap = np.empty(n)
+    local_inputs = np.empty(n)
+    cap_s = np.zeros(n_sectors)
+    full_s = np.zeros(n_sectors)
+    scaled = soe_factor != 1.0
+    for f in range(n):
+        s = sector[f]
+        o = alive[f] and not is_mine[f] and ownership[f] != public
+        ordinary[f] = o
+        if not o:
+            cap[f] = 0.0
+            local_inputs[f] = 0.0
+            cap_s[s] += 0.0
+            full_s[s] += 0.0
+            continue
+        a = output_by_sector[s] * productivity[f]
+        if scaled and ownership[f] == soe:
+            a = a * soe_factor
+        go = a / output_share_by_sector[s]
+        c = go * workers[f] * scale
+        cap[f] = c
+        cap_s[s] += c
+        local_inputs[f] = local_inputs_by_sector[s] * (c if first_month else last_sales[f])
+        full_s[s] += go * capital[f] / capital_per_worker_by_sector[s]
+    return ordinary, cap, cap_s, local_inputs, full_s
+
+
+@njit(cache=True, nogil=True)
+def firm_sales(sector, cap, cap_by_sector, sold_by_sector, mines, coal_sales):
+    """Each firm row's sales: its sector's sales ``sold_by_sector`` shared in proportion to
+    capacity, as numpy's ``sold_by_sector[sector] x divide(cap, cap_by_sector[sector], where=
+    cap_by_sector[sector] > 0, out=zeros)``, and ``coal_sales`` for the ``mines``."""
+    n = sector.shape[0]
+    sales = np.empty(n)
+    for f in range(n):
+        if mines[f]:
+            sales[f] = coal_sales[f]
+            continue
+        s = sector[f]
+        c = cap_by_sector[s]
+        sales[f] = sold_by_sector[s] * (cap[f] / c if c > 0 else 0.0)
+    return sales
+
+
+@njit(cache=True, nogil=True)
+def value_added_sums(va, sales, sector, region, public, mines, input_share_by_sector, price_by_sector,
+                     va_price_by_sector, coal_deflator, n_regions, n_sectors):
+    """The month's value added of the firm rows by region and sector, ``bincount(region x
+    n_sectors + sector, weights=va)`` as an (n_regions, n_sectors) table (by sector alone with
+    one region), and at start-year prices by sector, ``bincount(sector, weights=real)`` with
+    ``real = (1 - input_share_by_sector[sector]) x sales / price_by_sector[sector]``, for public
+    units ``va / va_price_by_sector[sector]``, for mines ``va / coal_deflator`` (if the deflator
+    is above 0; else as the others)."""
+    by_cell = np.zeros((n_regions, n_sectors))
+    real_s = np.zeros(n_sectors)
+    for f in range(sector.shape[0]):
+        s = sector[f]
+        r = region[f] if n_regions > 1 else 0
+        v = va[f]
+        by_cell[r, s] += v
+        if coal_deflator > 0 and mines[f]:
+            real_s[s] += v / coal_deflator
+        elif public[f]:
+            real_s[s] += v / va_price_by_sector[s]
+        else:
+            real_s[s] += (1.0 - input_share_by_sector[s]) * sales[f] / price_by_sector[s]
+    return by_cell, real_s
 
 
 

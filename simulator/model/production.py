@@ -160,6 +160,13 @@ def land_bound_rows(model: CityModel, ordinary: np.ndarray) -> np.ndarray:
     return np.flatnonzero(ordinary & bound[model.firms.sector[: model.firms.n]])
 
 
+def output_value_per_worker(model: CityModel) -> np.ndarray:
+    """By sector: frontier value added per worker at start-year prices x the levers' productivity
+    factor x the sector's price (yuan/month), the part of :func:`gross_output_per_worker` common to
+    a sector's rows."""
+    return sector_productivity(model) * policy_productivity(model) * model.sector_price
+
+
 def gross_output_per_worker(model: CityModel) -> np.ndarray:
     """Gross output per worker (yuan/month) of every firm row at full use of capacity, at the
     sector's current price (local, :func:`update_local_prices`, or outside,
@@ -168,14 +175,21 @@ def gross_output_per_worker(model: CityModel) -> np.ndarray:
     over ``1 - intermediate_import_share`` (not meaningful for mines, whose output is tonnes)."""
     f = model.firms
     nf = f.n
-    a = (sector_productivity(model) * policy_productivity(model) * model.sector_price)[f.sector[:nf]] * f.productivity[:nf]
+    a = output_value_per_worker(model)[f.sector[:nf]] * f.productivity[:nf]
     if model.programmes.soe_productivity_factor != 1.0:
         a = a * soe_factor(model, slice(0, nf))
     return a / (1.0 - model.sector_par["intermediate_import_share"][f.sector[:nf]])
 
 
 def input_cost_share(model: CityModel) -> np.ndarray:
-    """Intermediate inputs per yuan of sales of every firm row (not mines, not public units).
+    """Intermediate inputs per yuan of sales of every firm row (not mines, not public units):
+    its sector's :func:`input_cost_share_by_sector`."""
+    return input_cost_share_by_sector(model)[model.firms.sector[: model.firms.n]]
+
+
+def input_cost_share_by_sector(model: CityModel) -> np.ndarray:
+    """Intermediate inputs per yuan of sales by sector (of the sector's rows but mines and public
+    units).
 
     A sector's inputs are fixed quantities per unit of output (the input-output table's
     coefficients, ``intermediate_import_share`` of gross output at start-year prices). A sector
@@ -187,13 +201,10 @@ def input_cost_share(model: CityModel) -> np.ndarray:
     outside price index (:func:`update_outside_prices`) their inputs' prices are taken to move
     with it (Fuxin's farms: the index of agricultural means of production rose about as fast as
     farm producer prices against the CPI in 2003-2008, 1.32 and 1.37 times)."""
-    f = model.firms
-    nf = f.n
     phi = model.sector_par["intermediate_import_share"]
     sigma = local_services_input_share(model)
     local = model.sector_par["price_adjustment_per_month"] > 0
-    share = np.where(local, sigma + (phi - sigma) / model.sector_price, phi)
-    return share[f.sector[:nf]]
+    return np.where(local, sigma + (phi - sigma) / model.sector_price, phi)
 
 
 def local_services_input_share(model: CityModel) -> np.ndarray:
@@ -437,25 +448,26 @@ def step(model: CityModel) -> None:
     model.month_spending["programmes"] += prog.city_construction + prog.city_services + social_city
     model.month_flows["social_functions_paid_by_city"] += social_city
 
-    # capacity (gross output) of ordinary (non-mine, non-public) firms
+    # capacity (gross output) of ordinary (non-mine, non-public) firms: gross output per worker
+    # (gross_output_per_worker) x workers; and, for their staffing below, the capacity of their
+    # capital fully staffed. Producer services: ordinary firms buy producer_services_local_share
+    # of their services inputs (services_input_share of last month's sales, as they order inputs
+    # for this month's work; in the first month, their capacity: the city starts in balance) from
+    # the city's services firms, a part of their intermediate inputs (intermediate_import_share of
+    # sales in all, the rest imported); what the city's services cannot supply is bought outside.
+    # (One pass over the firm rows, kernels.firm_capacity: the formulas.)
     L = model.workers  # set by the labour market this month; no job changes since
     tech = mine_technology(model)  # before this month's depletion
-    go_pw = gross_output_per_worker(model)
-    phi = input_cost_share(model)  # inputs per yuan of sales at this month's prices
-    ordinary = f.alive[:nf] & ~f.is_mine[:nf] & (f.ownership[:nf] != PUBLIC)
-    cap_f = np.where(ordinary, go_pw * L * S, 0.0)
-    cap_s = np.bincount(f.sector[:nf], weights=cap_f, minlength=N_SECTORS)
+    ordinary, cap_f, cap_s, local_inputs, cap_full_s = kernels.firm_capacity(
+        f.alive[:nf], f.is_mine[:nf], f.ownership[:nf], PUBLIC, f.sector[:nf], f.productivity[:nf], SOE,
+        float(prog.soe_productivity_factor), output_value_per_worker(model),
+        1.0 - model.sector_par["intermediate_import_share"], L, float(S), f.capital[:nf],
+        model.sector_par["capital_per_worker_yuan"], local_services_input_share(model), f.sales[:nf],
+        model.export_base is None, N_SECTORS,
+    )
 
     d_firm = model.pending_investment * inv_share
     d_firm[SERV] += float(social_firms.sum())
-    # producer services: ordinary firms buy producer_services_local_share of their services inputs
-    # (services_input_share of last month's sales, as they order inputs for this month's work;
-    # in the first month, their capacity: the city starts in balance) from the city's services
-    # firms, a part of their intermediate inputs (intermediate_import_share of sales in all, the
-    # rest imported); what the city's services cannot supply is bought outside
-    sigma = local_services_input_share(model)[f.sector[:nf]]
-    last_sales = cap_f if model.export_base is None else f.sales[:nf]
-    local_inputs = np.where(ordinary, sigma * last_sales, 0.0)
     d_firm[SERV] += float(local_inputs.sum())
     model.month_flows["city_investment"] += other * pf.investment_share_of_other_spending + prog.city_construction
 
@@ -489,8 +501,6 @@ def step(model: CityModel) -> None:
     served = np.divide(np.minimum(cap_s, demand), demand, out=np.zeros(N_SECTORS), where=demand > 0)
     model.sector_demand[:] = demand
     model.sector_capacity[:] = cap_s
-    share_f = np.divide(cap_f, cap_s[f.sector[:nf]], out=np.zeros(nf), where=cap_s[f.sector[:nf]] > 0)
-    sales = (served * demand)[f.sector[:nf]] * share_f
 
     for d, tag in ((d_hh, "households"), (d_gov, "city"), (d_firm, "firms"), (d_out, "outside")):
         model.pay(f"purchases_local_{tag}", float((served * d).sum()))
@@ -502,9 +512,6 @@ def step(model: CityModel) -> None:
     # ---- desired employment next month
     # ordinary rows: their capital's share of the sector's demand, at most what their capital
     # employs (full_ratio: demand over the capacity of the rows' capital fully staffed)
-    cpw = model.sector_par["capital_per_worker_yuan"][f.sector[:nf]]
-    cap_full = np.where(ordinary, go_pw * f.capital[:nf] / cpw, 0.0)
-    cap_full_s = np.bincount(f.sector[:nf], weights=cap_full, minlength=N_SECTORS)
     full_ratio = np.divide(demand, cap_full_s, out=np.ones(N_SECTORS), where=cap_full_s > 0)
     model.sector_capital_capacity[:] = cap_full_s
     land = land_bound_rows(model, ordinary)
@@ -534,7 +541,8 @@ def step(model: CityModel) -> None:
     price = model.s(sc.world.coal_price_yuan_per_tonne)
     cost_t = tech[1]
     coal_sales = q * price
-    sales = np.where(mines, coal_sales, sales)
+    # the ordinary rows' sales: their sector's sales in proportion to capacity (kernels.firm_sales)
+    sales = kernels.firm_sales(f.sector[:nf], cap_f, cap_s, served * demand, mines, coal_sales)
     coal_total = float(coal_sales.sum())
     model.pay("coal_sales", coal_total)
     f.reserves[:nf] -= q
@@ -576,7 +584,7 @@ def step(model: CityModel) -> None:
     # intermediates, value added, taxes, interest, profit after tax, dividends; the firms'
     # cash, sales, profit and months of loss updated (kernels.firm_accounts: the formulas)
     intermediates, va, business_tax, vat, interest, employer_contrib, env_tax, subsidy, eit, dividends = kernels.firm_accounts(
-        sales, mines, mine_inputs, phi, public, f.sector[:nf], f.ownership[:nf], PRIVATE, f.alive[:nf], ordinary,
+        sales, mines, mine_inputs, input_cost_share_by_sector(model), public, f.sector[:nf], f.ownership[:nf], PRIVATE, f.alive[:nf], ordinary,
         sector_flags([SECTOR_NAMES.index(s) for s in pf.business_tax_sectors]), bt_rate, sector_vat, sector_eit,
         res_tax, f.debt[:nf], r_loan, r_private, ec, covered_bill, wage_bill, social_firms,
         sector_flags(HEAVY_SECTORS), prog.heavy_environmental_cost_share, AGRI, float(prog.agri_subsidy_per_worker), L, float(S),
@@ -632,11 +640,10 @@ def step(model: CityModel) -> None:
     # value added by sector (for GDP): wages + taxes + profits = sales - intermediates
     # (by region and sector: the city's figure is the regions' sum)
     R = model.regions.n
-    cell = f.sector[:nf] if R == 1 else f.region[:nf].astype(np.intp) * N_SECTORS + f.sector[:nf]
-    va_rs = np.bincount(cell, weights=va, minlength=R * N_SECTORS).reshape(R, N_SECTORS)
+    va_rs, va_real = value_added_tables(model, va, sales, mines, public, price)
     model.month_va_region += va_rs.sum(axis=1)
     model.month_va += va_rs.sum(axis=0)
-    model.month_va_real += real_value_added(model, va, sales, mines, public, price)  # by sector
+    model.month_va_real += va_real  # by sector
     if informal_pay > 0.0:
         # informal earnings: household income and services value added (no inputs, no taxes)
         model.pay("informal_earnings", informal_pay)
@@ -653,7 +660,16 @@ def real_value_added(
     model: CityModel, va: np.ndarray, sales: np.ndarray, mines: np.ndarray, public: np.ndarray, coal_price: float
 ) -> np.ndarray:
     """The month's value added of the firm rows at start-year prices by sector (``gdp_real`` and
-    its three statistical sectors):
+    its three statistical sectors), as :func:`value_added_tables` values it."""
+    return value_added_tables(model, va, sales, mines, public, coal_price)[1]
+
+
+def value_added_tables(
+    model: CityModel, va: np.ndarray, sales: np.ndarray, mines: np.ndarray, public: np.ndarray, coal_price: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The month's value added ``va`` of the firm rows by region and sector (a regions x sectors
+    table at current prices), and at start-year prices by sector (``gdp_real`` and its three
+    statistical sectors):
 
     - ordinary rows: double deflation at the input-output table's fixed coefficients, output at
       start-year prices less its inputs at start-year prices, ``(1 - phi_s) x sales / P_s``
@@ -666,13 +682,13 @@ def real_value_added(
     """
     if model.coal_price_start is None:
         model.coal_price_start = coal_price
-    sector = model.firms.sector[: len(va)]
-    phi = model.sector_par["intermediate_import_share"]
-    real = (1.0 - phi[sector]) * sales / model.sector_price[sector]
-    real = np.where(public, va / model.sector_va_price[sector], real)
-    if mines.any() and coal_price > 0 and model.coal_price_start > 0:
-        real = np.where(mines, va / (coal_price / model.coal_price_start), real)
-    return np.bincount(sector, weights=real, minlength=N_SECTORS)
+    f = model.firms
+    n = len(va)
+    deflator = coal_price / model.coal_price_start if coal_price > 0 and model.coal_price_start > 0 else 0.0
+    return kernels.value_added_sums(  # one pass; the formulas in its docstring
+        va, sales, f.sector[:n], f.region[:n], public, mines, model.sector_par["intermediate_import_share"],
+        model.sector_price, model.sector_va_price, deflator, model.regions.n, N_SECTORS,
+    )
 
 
 def distribute_to_savers(model: CityModel, amount: float) -> None:

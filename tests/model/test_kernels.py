@@ -353,7 +353,7 @@ def test_wage_offers_equal_numpy(nf: int, seed: int) -> None:
 def _firm_accounts_numpy(a: dict) -> dict:
     """The firms' accounts as production computed them with numpy before the compiled loop."""
     sales, public, sector = a["sales"], a["public"], a["sector"]
-    intermediates = np.where(a["mines"], a["mine_inputs"], sales * a["phi"])
+    intermediates = np.where(a["mines"], a["mine_inputs"], sales * a["phi"][a["sector"]])
     intermediates = np.where(public, 0.0, intermediates)
     va = sales - intermediates
     use_bt = a["bt_sector"][sector] & (a["bt_rate"] > 0) & ~public
@@ -393,7 +393,7 @@ def test_firm_accounts_equal_numpy(nf: int, seed: int, env_on: bool, subsidy_on:
     mines = ~public & (rng.random(nf) < 0.1)
     a = {
         "sales": np.where(rng.random(nf) < 0.1, 0.0, rng.uniform(0, 1e6, nf)), "mines": mines,
-        "mine_inputs": rng.uniform(0, 5e5, nf), "phi": rng.uniform(0.2, 0.7, nf), "public": public,
+        "mine_inputs": rng.uniform(0, 5e5, nf), "phi": rng.uniform(0.2, 0.7, n_sectors), "public": public,
         "sector": rng.integers(0, n_sectors, nf), "ownership": ownership, "alive": rng.random(nf) < 0.95,
         "ordinary": ~public & ~mines, "bt_sector": rng.random(n_sectors) < 0.4, "bt_rate": 0.05,
         "vat": rng.uniform(0.06, 0.17, n_sectors), "eit": rng.uniform(0.15, 0.25, n_sectors),
@@ -705,3 +705,70 @@ def test_apportion_whole_equals_the_sorted_apportionment(n, n_groups, seed, tie_
     got = kernels.apportion_whole(t, group, workers, n_groups)
     want = _whole_by_sorting(t, group, workers, n_groups)
     np.testing.assert_array_equal(got, want)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 40), st.integers(0, 2**32 - 1), st.booleans(), st.booleans())
+def test_firm_capacity_and_sales_equal_numpy(nf: int, seed: int, first_month: bool, soe_scaled: bool) -> None:
+    """Capacity, local inputs, full-staffing capacity and sales of the firm rows, as production
+    computed them with numpy before the compiled loops."""
+    rng = np.random.default_rng(seed)
+    n_sectors, scale, public_code, soe_code = 7, 3.0, 2, 1
+    sector = rng.integers(0, n_sectors, nf)
+    ownership = rng.integers(0, 3, nf).astype(np.int8)
+    alive, is_mine = rng.random(nf) < 0.9, rng.random(nf) < 0.1
+    productivity = rng.lognormal(0, 0.3, nf)
+    factor = 1.2 if soe_scaled else 1.0
+    out_s, share_s = rng.uniform(1e3, 1e4, n_sectors), rng.uniform(0.3, 0.9, n_sectors)
+    workers = np.where(rng.random(nf) < 0.2, 0.0, rng.integers(0, 9, nf).astype(float))
+    capital, kpw = rng.uniform(0, 1e7, nf), rng.uniform(1e4, 1e6, n_sectors)
+    local_s, last_sales = rng.uniform(0, 0.1, n_sectors), rng.uniform(0, 1e6, nf)
+    # the numpy expressions
+    ordinary = alive & ~is_mine & (ownership != public_code)
+    a = out_s[sector] * productivity
+    if factor != 1.0:
+        a = a * np.where(ownership == soe_code, factor, 1.0)
+    go = a / share_s[sector]
+    cap = np.where(ordinary, go * workers * scale, 0.0)
+    cap_s = np.bincount(sector, weights=cap, minlength=n_sectors)
+    local = np.where(ordinary, local_s[sector] * (cap if first_month else last_sales), 0.0)
+    full_s = np.bincount(sector, weights=np.where(ordinary, go * capital / kpw[sector], 0.0), minlength=n_sectors)
+    got = kernels.firm_capacity(alive, is_mine, ownership, public_code, sector, productivity, soe_code, factor, out_s,
+                                share_s, workers, scale, capital, kpw, local_s, last_sales, first_month, n_sectors)
+    for g, e in zip(got, (ordinary, cap, cap_s, local, full_s), strict=True):
+        np.testing.assert_array_equal(g, e)
+
+    sold_s = np.where(rng.random(n_sectors) < 0.2, 0.0, rng.uniform(0, 1e7, n_sectors))
+    mines = is_mine & alive
+    coal_sales = np.where(mines, rng.uniform(0, 1e6, nf), 0.0)
+    share = np.divide(cap, cap_s[sector], out=np.zeros(nf), where=cap_s[sector] > 0)
+    expected = np.where(mines, coal_sales, sold_s[sector] * share)
+    np.testing.assert_array_equal(kernels.firm_sales(sector, cap, cap_s, sold_s, mines, coal_sales), expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 40), st.integers(1, 4), st.integers(0, 2**32 - 1), st.booleans())
+def test_value_added_sums_equal_numpy(nf: int, n_regions: int, seed: int, coal_priced: bool) -> None:
+    """Value added by region and sector, and at start-year prices by sector, as production computed
+    them with numpy before the compiled loop."""
+    rng = np.random.default_rng(seed)
+    n_sectors = 7
+    sector = rng.integers(0, n_sectors, nf)
+    region = rng.integers(0, n_regions, nf).astype(np.int16)
+    public = rng.random(nf) < 0.2
+    mines = ~public & (rng.random(nf) < 0.1)
+    va, sales = rng.normal(0, 1e5, nf), rng.uniform(0, 1e6, nf)
+    phi, price, va_price = rng.uniform(0.2, 0.7, n_sectors), rng.uniform(0.8, 1.5, n_sectors), rng.uniform(0.8, 1.5, n_sectors)
+    deflator = 1.3 if coal_priced else 0.0
+    # the numpy expressions
+    cell = sector if n_regions == 1 else region.astype(np.intp) * n_sectors + sector
+    by_cell = np.bincount(cell, weights=va, minlength=n_regions * n_sectors).reshape(n_regions, n_sectors)
+    real = (1.0 - phi[sector]) * sales / price[sector]
+    real = np.where(public, va / va_price[sector], real)
+    if mines.any() and deflator > 0:
+        real = np.where(mines, va / deflator, real)
+    real_s = np.bincount(sector, weights=real, minlength=n_sectors)
+    got = kernels.value_added_sums(va, sales, sector, region, public, mines, phi, price, va_price, deflator,
+                                   n_regions, n_sectors)
+    np.testing.assert_array_equal(got[0], by_cell)
+    np.testing.assert_array_equal(got[1], real_s)
