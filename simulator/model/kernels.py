@@ -452,12 +452,31 @@ def household_sum(household, rows, weights, n_households):
 
 
 @njit(cache=True, nogil=True)
-def household_count(household, rows, n_households):
-    """Persons ``rows`` per household row: ``bincount(household[rows], minlength=n_households)``."""
-    out = np.zeros(n_households, np.int64)
+def add_per_person(income, household, rows, amount):
+    """``income += bincount(household[rows], minlength=len(income)) x amount``: ``amount`` for
+    each of the persons ``rows``, added to their household's income (the count first, as there)."""
+    n = income.shape[0]
+    count = np.zeros(n, np.int64)
     for j in range(rows.shape[0]):
-        out[household[rows[j]]] += 1
-    return out
+        count[household[rows[j]]] += 1
+    for h in range(n):
+        income[h] += count[h] * amount
+
+
+@njit(cache=True, nogil=True)
+def housing_costs(housing, rehoused, extra_cost, savings):
+    """The rehoused households' extra housing cost, paid out of savings: ``cost =
+    minimum(where(housing == rehoused, extra_cost, 0), savings)``, ``savings -= cost``. Returns
+    ``cost``."""
+    n = savings.shape[0]
+    cost = np.empty(n)
+    for h in range(n):
+        c = extra_cost if housing[h] == rehoused else 0.0
+        s = savings[h]
+        c = c if (c < s or np.isnan(c)) else s  # numpy's minimum (the second when equal; a NaN either side kept)
+        cost[h] = c
+        savings[h] = s - c
+    return cost
 
 
 @njit(cache=True, nogil=True)
@@ -589,16 +608,25 @@ def add_shares(income, weight, total, amount, scale):
 
 
 @njit(cache=True, nogil=True)
-def dibao_need(line, members, income, present):
-    """Top-up to the line of each present household: ``where(present, maximum(line x members
-    - income, 0), 0)`` (numpy's maximum: a zero of either sign kept as computed)."""
+def dibao_need(farming, rural_line, urban_line, members, income, present):
+    """Top-up to the line of each present household, ``need = where(present, maximum(line x
+    members - income, 0), 0)`` with ``line = where(farming, rural_line, urban_line)`` (numpy's
+    maximum: a zero of either sign kept as computed), added to ``income`` (``income += need``).
+    Returns ``need`` and the number of households with a positive top-up."""
     n = income.shape[0]
     out = np.zeros(n)
+    recipients = 0
     for h in range(n):
         if present[h]:
-            v = line[h] * members[h] - income[h]
-            out[h] = v if (v >= 0.0 or np.isnan(v)) else 0.0
-    return out
+            line = rural_line if farming[h] else urban_line
+            v = line * members[h] - income[h]
+            v = v if (v >= 0.0 or np.isnan(v)) else 0.0
+            out[h] = v
+            income[h] += v
+            recipients += v > 0.0
+        else:
+            income[h] += 0.0
+    return out, recipients
 
 
 @njit(cache=True, nogil=True)
@@ -1057,6 +1085,25 @@ def firm_capacity(alive, is_mine, ownership, public, sector, productivity, soe, 
         local_inputs[f] = local_inputs_by_sector[s] * (c if first_month else last_sales[f])
         full_s[s] += go * capital[f] / capital_per_worker_by_sector[s]
     return ordinary, cap, cap_s, local_inputs, full_s
+
+
+@njit(cache=True, nogil=True)
+def value_added_per_worker(sector, productivity, ownership, soe, soe_factor, output_by_sector, output_share_by_sector,
+                           input_share_by_sector):
+    """Value added per worker of every firm row at full use of capacity, element by element as
+    numpy's ``go x (1 - input_share_by_sector[sector])``, with ``go`` the gross output per worker
+    of :func:`firm_capacity` (``output_by_sector[sector] x productivity``, times ``soe_factor``
+    for the rows owned ``soe`` if the factor is not 1, over ``output_share_by_sector[sector]``)."""
+    n = sector.shape[0]
+    va = np.empty(n)
+    scaled = soe_factor != 1.0
+    for f in range(n):
+        s = sector[f]
+        a = output_by_sector[s] * productivity[f]
+        if scaled and ownership[f] == soe:
+            a = a * soe_factor
+        va[f] = a / output_share_by_sector[s] * (1.0 - input_share_by_sector[s])
+    return va
 
 
 @njit(cache=True, nogil=True)

@@ -154,7 +154,7 @@ def resettle(model: CityModel, rows: np.ndarray) -> None:
     if amount <= 0.0 or len(rows) == 0:
         return
     p = model.persons
-    model.hh_income[: model.households.n] += kernels.household_count(p.household, rows, model.households.n) * amount
+    kernels.add_per_person(model.hh_income[: model.households.n], p.household, rows, float(amount))
     total = len(rows) * model.scale * amount
     model.pay("resettlement_payments", total)
 

@@ -222,7 +222,11 @@ def value_added_per_worker(model: CityModel, tech: tuple[np.ndarray, np.ndarray]
     """
     f = model.firms
     nf = f.n
-    va = gross_output_per_worker(model) * (1.0 - input_cost_share(model))
+    va = kernels.value_added_per_worker(  # one pass: gross_output_per_worker x (1 - input_cost_share)
+        f.sector[:nf], f.productivity[:nf], f.ownership[:nf], SOE, float(model.programmes.soe_productivity_factor),
+        output_value_per_worker(model), 1.0 - model.sector_par["intermediate_import_share"],
+        input_cost_share_by_sector(model),
+    )
     mines = f.is_mine[:nf]
     if mines.any():
         tpw, cost = mine_technology(model) if tech is None else tech
@@ -403,9 +407,10 @@ def step(model: CityModel) -> None:
 
     # ---- demand by payer and sector (yuan/month)
     c = household_consumption(model)
-    housing_cost = np.where(hh.housing[: hh.n] == REHOUSED, sc.housing.rehoused_extra_cost_yuan_per_month, 0.0)
-    housing_cost = np.minimum(housing_cost, hh.savings[: hh.n])
-    hh.savings[: hh.n] -= housing_cost
+    # the rehoused households' extra housing cost, out of savings
+    housing_cost = kernels.housing_costs(
+        hh.housing[: hh.n], REHOUSED, float(sc.housing.rehoused_extra_cost_yuan_per_month), hh.savings[: hh.n]
+    )
     C = float(c.sum()) * S
     cons_share = engel_shares(model, C)
     inv_share = model.sector_par["investment_goods_share"]
@@ -648,7 +653,7 @@ def step(model: CityModel) -> None:
         # informal earnings: household income and services value added (no inputs, no taxes)
         model.pay("informal_earnings", informal_pay)
         each = informal_pay / (len(informal_rows) * S)
-        model.hh_income[: hh.n] += kernels.household_count(p.household, informal_rows, hh.n) * each
+        kernels.add_per_person(model.hh_income[: hh.n], p.household, informal_rows, each)
         model.month_va[SERV] += informal_pay
         model.month_va_real[SERV] += informal_pay / model.sector_price[SERV]  # bought out of local services demand: at its price
         where = regions.of_persons(model, informal_rows) if R > 1 else np.zeros(len(informal_rows), np.intp)

@@ -89,18 +89,16 @@ def step(model: CityModel) -> None:
     employed = model.employment.rows
     farming = kernels.households_where(p.household, employed, p.exp_sector, AGRI, hh.n)
     pfc = sc.public_finance
-    line = np.where(
-        farming,
-        model.s(pfc.dibao_rural_line_yuan_per_person_month),
-        model.s(pfc.dibao_line_yuan_per_person_month),
+    need, recipients = kernels.dibao_need(  # (added to the households' income)
+        farming, float(model.s(pfc.dibao_rural_line_yuan_per_person_month)),
+        float(model.s(pfc.dibao_line_yuan_per_person_month)),
+        members, model.hh_income[: hh.n], hh.present[: hh.n],
     )
-    need = kernels.dibao_need(line, members, model.hh_income[: hh.n], hh.present[: hh.n])
-    model.hh_income[: hh.n] += need
     dibao = float(need.sum()) * S
     central_dibao = sc.public_finance.dibao_central_share * dibao
     model.pay("dibao", dibao)
     model.pay("dibao_central_reimbursement", central_dibao)
-    model.month_flows["dibao_recipients"] += float((need > 0).sum()) * S
+    model.month_flows["dibao_recipients"] += float(recipients) * S
 
     # central general transfers
     model.pay("general_transfer", general_transfer(model))

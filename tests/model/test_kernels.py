@@ -178,7 +178,10 @@ def test_household_sums_and_flags_equal_numpy(pp) -> None:
     np.testing.assert_array_equal(
         kernels.household_sum(h, rows, w, nh), np.bincount(h[rows], weights=w, minlength=nh)
     )
-    np.testing.assert_array_equal(kernels.household_count(h, rows, nh), np.bincount(h[rows], minlength=nh))
+    income = pp["rng"].normal(size=nh) * 1e3
+    expected = income + np.bincount(h[rows], minlength=nh) * 0.37
+    kernels.add_per_person(income, h, rows, 0.37)
+    np.testing.assert_array_equal(income, expected)
     # net wages: a factor per employer row times a float32 wage, summed by household
     n_firms = 5
     employer = rng.integers(0, n_firms, len(rows)).astype(np.int32)
@@ -287,13 +290,16 @@ def test_employment_cells_and_household_money_equal_numpy(pp) -> None:
     kernels.add_shares(income, weight, weight.sum(), 12345.6, 10.0)
     np.testing.assert_array_equal(income, expected)
     # top-up to the line (some households above it, some absent)
-    line = np.where(rng.random(nh) < 0.5, 200.0, 350.0)
+    farming = rng.random(nh) < 0.5
+    line = np.where(farming, 200.0, 350.0)
     members = rng.integers(0, 6, nh).astype(np.int32)
     present = rng.random(nh) < 0.9
-    np.testing.assert_array_equal(
-        kernels.dibao_need(line, members, income, present),
-        np.where(present, np.maximum(line * members - income, 0.0), 0.0),
-    )
+    need = np.where(present, np.maximum(line * members - income, 0.0), 0.0)
+    expected_income = income + need
+    got, recipients = kernels.dibao_need(farming, 200.0, 350.0, members, income, present)
+    np.testing.assert_array_equal(got, need)
+    np.testing.assert_array_equal(income, expected_income)
+    assert recipients == int((need > 0).sum())
     np.testing.assert_array_equal(
         kernels.household_count_where(h, rows, pp["skill"], HIGH, nh),
         np.bincount(h[rows[pp["skill"][rows] == HIGH]], minlength=nh),
@@ -710,8 +716,8 @@ def test_apportion_whole_equals_the_sorted_apportionment(n, n_groups, seed, tie_
 @settings(max_examples=200, deadline=None)
 @given(st.integers(0, 40), st.integers(0, 2**32 - 1), st.booleans(), st.booleans())
 def test_firm_capacity_and_sales_equal_numpy(nf: int, seed: int, first_month: bool, soe_scaled: bool) -> None:
-    """Capacity, local inputs, full-staffing capacity and sales of the firm rows, as production
-    computed them with numpy before the compiled loops."""
+    """Capacity, local inputs, full-staffing capacity, value added per worker and sales of the firm
+    rows, as production computed them with numpy before the compiled loops."""
     rng = np.random.default_rng(seed)
     n_sectors, scale, public_code, soe_code = 7, 3.0, 2, 1
     sector = rng.integers(0, n_sectors, nf)
@@ -737,6 +743,11 @@ def test_firm_capacity_and_sales_equal_numpy(nf: int, seed: int, first_month: bo
                                 share_s, workers, scale, capital, kpw, local_s, last_sales, first_month, n_sectors)
     for g, e in zip(got, (ordinary, cap, cap_s, local, full_s), strict=True):
         np.testing.assert_array_equal(g, e)
+    input_s = rng.uniform(0.2, 0.7, n_sectors)
+    np.testing.assert_array_equal(
+        kernels.value_added_per_worker(sector, productivity, ownership, soe_code, factor, out_s, share_s, input_s),
+        go * (1.0 - input_s[sector]),
+    )
 
     sold_s = np.where(rng.random(n_sectors) < 0.2, 0.0, rng.uniform(0, 1e7, n_sectors))
     mines = is_mine & alive
@@ -772,3 +783,20 @@ def test_value_added_sums_equal_numpy(nf: int, n_regions: int, seed: int, coal_p
                                    n_regions, n_sectors)
     np.testing.assert_array_equal(got[0], by_cell)
     np.testing.assert_array_equal(got[1], real_s)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 60), st.integers(0, 2**32 - 1))
+def test_housing_costs_equal_numpy(nh: int, seed: int) -> None:
+    """The rehoused households' extra cost out of savings, zeros of either sign and NaN included."""
+    rng = np.random.default_rng(seed)
+    housing = rng.integers(0, 4, nh).astype(np.int8)
+    savings = rng.choice(np.array([0.0, -0.0, 50.0, 120.0, -30.0, np.nan, 1e5]), nh)
+    extra = float(rng.choice([0.0, -0.0, 100.0]))
+    cost = np.minimum(np.where(housing == 3, extra, 0.0), savings)
+    expected = savings - cost
+    got = kernels.housing_costs(housing, 3, extra, savings)
+    np.testing.assert_array_equal(got, cost)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(cost))
+    np.testing.assert_array_equal(savings, expected)
+    np.testing.assert_array_equal(np.signbit(savings), np.signbit(expected))
