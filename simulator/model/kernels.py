@@ -120,25 +120,37 @@ def leave_probability(types, housing, present, rate, by_type, by_housing):
 
 
 @njit(cache=True, nogil=True)
-def apportion_whole(t, group, workers, n_groups):
+def apportion_whole(target, alive, in_sector, sector, ownership, apart, n_sectors, held):
     """Whole targets apportioned within groups (see
-    :func:`simulator.model.labour_market.whole_targets`): ``floor(t)`` for every row, and each
-    group's ``floor(sum of its fractional parts + 0.5)`` extras to its rows with a fractional part,
-    those holding more than the whole part (``workers > floor(t)``) first, then by the largest
-    fractional part, ties to the earlier row. Equals, bit by bit, the order of ``np.lexsort((index,
-    -frac, ~incumbent, ~eligible, group))`` cut at each group's extras, in linear time."""
-    n = t.shape[0]
+    :func:`simulator.model.labour_market.whole_targets`), of the targets ``t = where(alive &
+    in_sector[sector], target, 0)`` in the groups ``sector + n_sectors x (ownership == apart)``,
+    with the workers ``held`` by the first rows (0 for the rows after them): ``floor(t)`` for every
+    row, and each group's ``floor(sum of its fractional parts + 0.5)`` extras to its rows with a
+    fractional part, those holding more than the whole part (``workers > floor(t)``) first, then by
+    the largest fractional part, ties to the earlier row. Equals, bit by bit, the order of
+    ``np.lexsort((index, -frac, ~incumbent, ~eligible, group))`` cut at each group's extras, in
+    linear time."""
+    n = target.shape[0]
+    n_groups = 2 * n_sectors
+    n_held = held.shape[0]
     whole = np.empty(n)
     frac = np.empty(n)
+    group = np.empty(n, np.int64)
+    workers = np.zeros(n)
     sums = np.zeros(n_groups)
     n_inc = np.zeros(n_groups, np.int64)
     n_oth = np.zeros(n_groups, np.int64)
     for i in range(n):
-        b = np.floor(t[i])
+        s = sector[i]
+        t = target[i] if (alive[i] and in_sector[s]) else 0.0
+        g = s + n_sectors if ownership[i] == apart else s
+        group[i] = g
+        if i < n_held:
+            workers[i] = held[i]
+        b = np.floor(t)
         whole[i] = b
-        f = t[i] - b
+        f = t - b
         frac[i] = f
-        g = group[i]
         sums[g] += f  # in row order, as np.bincount's weights
         if f > 0.0:
             if workers[i] > b:

@@ -270,15 +270,11 @@ def whole_targets(model: CityModel, sectors: np.ndarray | None = None) -> np.nda
     """
     f = model.firms
     nf = f.n
-    alive = f.alive[:nf] if sectors is None else f.alive[:nf] & sectors[f.sector[:nf]]
-    t = np.where(alive, f.target[:nf], 0.0)
-    workers = np.zeros(nf)
-    held = model.workers
-    if held is not None and len(held):
-        k = min(len(held), nf)
-        workers[:k] = held[:k]
-    group = f.sector[:nf].astype(np.int64) + N_SECTORS * (f.ownership[:nf] == PUBLIC)
-    return kernels.apportion_whole(t, group, workers, 2 * N_SECTORS)
+    held = np.zeros(0) if model.workers is None else model.workers[:nf]
+    in_sector = np.ones(N_SECTORS, bool) if sectors is None else sectors
+    return kernels.apportion_whole(
+        f.target[:nf], f.alive[:nf], in_sector, f.sector[:nf], f.ownership[:nf], PUBLIC, N_SECTORS, held
+    )
 
 
 def step(model: CityModel, *, set_offers: bool = True) -> None:

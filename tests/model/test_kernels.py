@@ -704,12 +704,22 @@ def test_apportion_whole_equals_the_sorted_apportionment(n, n_groups, seed, tie_
     rng = np.random.default_rng(seed)
     coarse = np.round(rng.random(n) * 8.0 * 4.0) / 4.0  # quarters: fractional parts tie often
     fine = rng.random(n) * 8.0
-    t = np.where(rng.random(n) < tie_share, coarse, fine)
-    t[rng.random(n) < 0.1] = 0.0
-    group = rng.integers(0, n_groups, n).astype(np.int64)
-    workers = np.floor(t) + (rng.random(n) < 0.4)
-    got = kernels.apportion_whole(t, group, workers, n_groups)
-    want = _whole_by_sorting(t, group, workers, n_groups)
+    target = np.where(rng.random(n) < tie_share, coarse, fine)
+    target[rng.random(n) < 0.1] = 0.0
+    n_sectors = max(n_groups // 2, 1)
+    sector = rng.integers(0, n_sectors, n)
+    ownership = rng.integers(0, 3, n).astype(np.int8)  # 2: apart (public units)
+    alive = rng.random(n) < 0.9
+    in_sector = rng.random(n_sectors) < 0.8
+    held = np.floor(target) + (rng.random(n) < 0.4)
+    held = held[: rng.integers(0, n + 1)]  # rows appended since have no workers yet
+    # the targets, groups and workers the kernel reads
+    t = np.where(alive & in_sector[sector], target, 0.0)
+    group = sector + n_sectors * (ownership == 2)
+    workers = np.zeros(n)
+    workers[: len(held)] = held
+    got = kernels.apportion_whole(target, alive, in_sector, sector, ownership, 2, n_sectors, held)
+    want = _whole_by_sorting(t, group, workers, 2 * n_sectors)
     np.testing.assert_array_equal(got, want)
 
 
