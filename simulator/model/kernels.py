@@ -412,28 +412,43 @@ def demography_rows(present, status, age_m, min_retirement_age_m, school_start_m
 
 
 @njit(cache=True, nogil=True)
-def rows_of_two(status, a, b):
-    """The rows whose ``status`` is ``a`` or ``b``, those of ``a`` and those of ``b``, each in row
-    order, from one pass: ``flatnonzero((status == a) | (status == b))``, ``flatnonzero(status ==
-    a)``, ``flatnonzero(status == b)``."""
+def rows_of_two(status, a, b, either_too):
+    """The rows whose ``status`` is ``a`` or ``b`` (if ``either_too``; else an empty list), those
+    of ``a`` and those of ``b``, each in row order: ``flatnonzero((status == a) | (status ==
+    b))``, ``flatnonzero(status == a)``, ``flatnonzero(status == b)``. Two passes: the counts
+    (vectorised), then the lists, each written into an array of its size."""
     n = status.shape[0]
-    either = np.empty(n + 1, np.intp)
-    rows_a = np.empty(n + 1, np.intp)
-    rows_b = np.empty(n + 1, np.intp)
-    k = 0
+    na = 0
+    nb = 0
+    for i in range(n):
+        s = status[i]
+        na += s == a
+        nb += s == b
+    rows_a = np.empty(na + 1, np.intp)  # (one spare slot: every row is written, the kept ones advance)
+    rows_b = np.empty(nb + 1, np.intp)
     ka = 0
     kb = 0
-    for i in range(n):  # branch-free: write every row in each list, keep it by advancing
+    if either_too:
+        either = np.empty(na + nb + 1, np.intp)
+        k = 0
+        for i in range(n):  # branch-free: write every row in each list, keep it by advancing
+            s = status[i]
+            is_a = s == a
+            is_b = s == b
+            either[k] = i
+            k += is_a | is_b
+            rows_a[ka] = i
+            ka += is_a
+            rows_b[kb] = i
+            kb += is_b
+        return either[:k], rows_a[:na], rows_b[:nb]
+    for i in range(n):
         s = status[i]
-        is_a = s == a
-        is_b = s == b
-        either[k] = i
-        k += is_a | is_b
         rows_a[ka] = i
-        ka += is_a
+        ka += s == a
         rows_b[kb] = i
-        kb += is_b
-    return either[:k].copy(), rows_a[:ka].copy(), rows_b[:kb].copy()
+        kb += s == b
+    return np.empty(0, np.intp), rows_a[:na], rows_b[:nb]
 
 
 @njit(cache=True, nogil=True)

@@ -202,7 +202,7 @@ def informal_work(model: CityModel) -> None:
     rng = model.streams["labour_informal"]
     p = model.persons
     status = p.view("status")
-    _, informal, seekers = kernels.rows_of_two(status, INFORMAL, UNEMPLOYED)
+    _, informal, seekers = kernels.rows_of_two(status, INFORMAL, UNEMPLOYED, False)
     start = seekers[rng.random(len(seekers)) < inf.entry_rate_per_month]
     stop = informal[rng.random(len(informal)) < inf.exit_rate_per_month]
     p.status[start] = INFORMAL
@@ -341,7 +341,7 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     # 2b. re-employment training (lever): seekers start training before they search
     # the job seekers: the unemployed and those in informal work, who search on (training
     # changes no status); the unemployed among them, in row order
-    seekers, unemployed, informal_rows = kernels.rows_of_two(status, UNEMPLOYED, INFORMAL)
+    seekers, unemployed, informal_rows = kernels.rows_of_two(status, UNEMPLOYED, INFORMAL, True)
     if prog.trainees > 0:  # (training changes no status)
         train(model, model.lever_streams["reemployment"], unemployed)
 

@@ -47,7 +47,7 @@ def step(model: CityModel) -> None:
     # pensions (urban enterprise pension or rural basic pension) and benefits;
     # urban pensions are indexed each January
     prog = model.programmes
-    _, ret, un = kernels.rows_of_two(status, RETIRED, UNEMPLOYED)  # (collective enrolment changes no status)
+    _, ret, un = kernels.rows_of_two(status, RETIRED, UNEMPLOYED, False)  # (collective enrolment changes no status)
     if prog.collective_enrolment > 0:
         enrol_collective_retirees(model, ret)
     if model.month == 1:

@@ -660,8 +660,12 @@ def test_demography_rows_equal_the_numpy_masks(pp) -> None:
 @given(persons())
 def test_rows_of_two_statuses_equal_the_numpy_masks(pp) -> None:
     status = pp["status"]
-    either, rows_a, rows_b = kernels.rows_of_two(status, 1, 5)
+    either, rows_a, rows_b = kernels.rows_of_two(status, 1, 5, True)
     np.testing.assert_array_equal(either, np.flatnonzero((status == 1) | (status == 5)))
+    np.testing.assert_array_equal(rows_a, np.flatnonzero(status == 1))
+    np.testing.assert_array_equal(rows_b, np.flatnonzero(status == 5))
+    none, rows_a, rows_b = kernels.rows_of_two(status, 1, 5, False)
+    assert len(none) == 0
     np.testing.assert_array_equal(rows_a, np.flatnonzero(status == 1))
     np.testing.assert_array_equal(rows_b, np.flatnonzero(status == 5))
 
