@@ -610,18 +610,81 @@ def first_of_each_household(household, n_households):
 
 
 @njit(cache=True, nogil=True)
-def sector_choice(cumulative, kind, u):
-    """Each seeker's sector: how many of its type's cumulative choice shares
-    (``cumulative[kind]``, one per sector) the draw exceeds, at most the last sector."""
+def seeker_types(seekers, exp_sector, skill, trained, n_skills, searches):
+    """The job seekers who search and their types: ``kind = ((exp_sector + 1) x n_skills + skill) x
+    2 + trained`` of each of ``seekers``, kept where ``searches[kind]``, in order (numpy's
+    ``seekers[searches[kind]]``, ``kind[searches[kind]]``)."""
+    m = seekers.shape[0]
+    kinds = np.empty(m, np.intp)
+    kept = 0
+    for j in range(m):
+        i = seekers[j]
+        k = ((np.intp(exp_sector[i]) + 1) * n_skills + np.intp(skill[i])) * 2 + np.intp(trained[i])
+        kinds[j] = k
+        kept += searches[k]
+    rows = np.empty(kept, seekers.dtype)
+    kind = np.empty(kept, np.intp)
+    c = 0
+    for j in range(m):
+        k = kinds[j]
+        if searches[k]:
+            rows[c] = seekers[j]
+            kind[c] = k
+            c += 1
+    return rows, kind
+
+
+@njit(cache=True, nogil=True)
+def seeker_choices(cumulative, kind, u, fit_by_type, seekers, status, informal, intensity):
+    """Each searching seeker's sector, fit and weight in the matching, as numpy's:
+
+    - the sector: how many of its type's cumulative choice shares (``cumulative[kind]``, one per
+      sector) the draw ``u`` exceeds, at most the last sector;
+    - its fit ``fit_by_type[kind, choice]``, times ``intensity`` for a seeker in informal work
+      (``status[seekers] == informal``);
+    - by sector, the seekers ``U = bincount(choice, weights=where(informal, intensity, 1.0))``
+      and their fits ``W = bincount(choice, weights=fit)``.
+
+    Returns the sectors, fits, ``U`` and ``W``."""
     n_sectors = cumulative.shape[1]
-    out = np.empty(u.shape[0], np.intp)
-    for j in range(u.shape[0]):
+    m = u.shape[0]
+    choice = np.empty(m, np.intp)
+    fit = np.empty(m)
+    seekers_s = np.zeros(n_sectors)
+    fit_s = np.zeros(n_sectors)
+    for j in range(m):
         row = kind[j]
         c = 0
         for s in range(n_sectors):
             c += u[j] > cumulative[row, s]
-        out[j] = min(c, n_sectors - 1)
-    return out
+        c = min(c, n_sectors - 1)
+        choice[j] = c
+        w = fit_by_type[row, c]
+        if status[seekers[j]] == informal:
+            w = w * intensity
+            seekers_s[c] += intensity
+        else:
+            seekers_s[c] += 1.0
+        fit[j] = w
+        fit_s[c] += w
+    return choice, fit, seekers_s, fit_s
+
+
+@njit(cache=True, nogil=True)
+def hires(seekers, choice, fit, rate_by_sector, u):
+    """The seekers hired and their sectors, in order: those whose draw ``u`` falls below
+    ``minimum(1, rate_by_sector[choice] x fit)``."""
+    m = u.shape[0]
+    rows = np.empty(m + 1, seekers.dtype)
+    sector = np.empty(m + 1, np.intp)
+    k = 0
+    for j in range(m):
+        p = rate_by_sector[choice[j]] * fit[j]
+        p = 1.0 if 1.0 < p else p  # numpy's minimum(1, p) (a NaN kept: never hired)
+        rows[k] = seekers[j]
+        sector[k] = choice[j]
+        k += u[j] < p
+    return rows[:k].copy(), sector[:k].copy()
 
 
 @njit(cache=True, nogil=True)

@@ -359,27 +359,23 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
         w_t = fit_weights(model, exp_t, skill_t, trained_t)
         attract_t = w_t * vac_s[None, :]
         tot_t = attract_t.sum(axis=1)
-        kind = ((p.exp_sector[seekers].astype(np.intp) + 1) * N_SKILLS + p.skill[seekers]) * 2 + p.trained[seekers]
-        searching = tot_t[kind] > 0
-        seekers, kind = seekers[searching], kind[searching]
-        cum_t = np.ones_like(attract_t)  # types that do not search are never looked up
+        # the seekers' types (experience, skill, training); those whose type finds no vacancy do not search
         ok = tot_t > 0
+        seekers, kind = kernels.seeker_types(seekers, p.exp_sector, p.skill, p.trained, N_SKILLS, ok)
+        cum_t = np.ones_like(attract_t)  # types that do not search are never looked up
         cum_t[ok] = np.cumsum(attract_t[ok] / tot_t[ok, None], axis=1)
-        choice = kernels.sector_choice(cum_t, kind, rng.random(len(seekers)))  # the first sector whose cumulative share exceeds the draw
-        fit = w_t[kind, choice]
-        U_s = np.bincount(choice, minlength=N_SECTORS).astype(float)
-        informal = status[seekers] == INFORMAL
-        if informal.any():  # informal workers search less hard: they count for less in U_s and W_s
-            intensity = lab.informal.search_intensity
-            fit = np.where(informal, fit * intensity, fit)
-            U_s = np.bincount(choice, weights=np.where(informal, intensity, 1.0), minlength=N_SECTORS)
-        W_s = np.bincount(choice, weights=fit, minlength=N_SECTORS)
+        # each seeker's sector (the first whose cumulative share exceeds the draw) and fit; informal
+        # workers search less hard: they count for less in U_s and W_s
+        choice, fit, U_s, W_s = kernels.seeker_choices(
+            cum_t, kind, rng.random(len(seekers)), w_t, seekers, p.status, INFORMAL, lab.informal.search_intensity
+        )
         a = lab.matching_elasticity_unemployed
         m_s = lab.matching_efficiency_per_month * U_s**a * vac_s ** (1.0 - a)
         m_s = np.minimum(np.minimum(m_s, vac_s), U_s)
-        p_hire = np.minimum(1.0, np.divide(m_s, W_s, out=np.zeros(N_SECTORS), where=W_s > 0)[choice] * fit)
-        hired = rng.random(len(seekers)) < p_hire
-        h_rows, h_sec = seekers[hired], choice[hired]
+        # each seeker is hired with minimum(1, m_s / W_s x fit)
+        h_rows, h_sec = kernels.hires(
+            seekers, choice, fit, np.divide(m_s, W_s, out=np.zeros(N_SECTORS), where=W_s > 0), rng.random(len(seekers))
+        )
         open_rows = np.flatnonzero(vac > 0)
         open_sector = f.sector[open_rows]
         filled = []

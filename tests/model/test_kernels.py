@@ -236,7 +236,35 @@ def test_group_sums_first_entries_and_choices_equal_numpy(pp) -> None:
     for s in range(n_sectors):
         expected += u > cum[kind, s]
     np.minimum(expected, n_sectors - 1, out=expected)
-    np.testing.assert_array_equal(kernels.sector_choice(cum, kind, u), expected)
+    # ... the seekers' fit and counts by sector (some in informal work), and who is hired
+    fit_t = rng.random((n_types, n_sectors))
+    status = pp["status"]
+    rows = np.arange(len(h))
+    choice, fit, seekers_s, fit_s = kernels.seeker_choices(cum, kind, u, fit_t, rows, status, 5, 0.6)
+    np.testing.assert_array_equal(choice, expected)
+    informal = status == 5
+    want_fit = np.where(informal, fit_t[kind, expected] * 0.6, fit_t[kind, expected])
+    np.testing.assert_array_equal(fit, want_fit)
+    np.testing.assert_array_equal(seekers_s, np.bincount(expected, weights=np.where(informal, 0.6, 1.0), minlength=n_sectors))
+    np.testing.assert_array_equal(fit_s, np.bincount(expected, weights=want_fit, minlength=n_sectors))
+    if not informal.any():  # as the labour market counted them without informal seekers
+        np.testing.assert_array_equal(seekers_s, np.bincount(expected, minlength=n_sectors).astype(float))
+    rate = rng.random(n_sectors) * 3.0
+    u2 = rng.random(len(h))
+    hired = u2 < np.minimum(1.0, rate[expected] * want_fit)
+    got_rows, got_sector = kernels.hires(rows, choice, fit, rate, u2)
+    np.testing.assert_array_equal(got_rows, rows[hired])
+    np.testing.assert_array_equal(got_sector, expected[hired])
+    # ... and the seekers' types, those whose type searches kept
+    exp_sector = rng.integers(-1, 3, len(h)).astype(np.int8)
+    trained = rng.random(len(h)) < 0.3
+    searches = rng.random(4 * 3 * 2) < 0.7
+    want_kind = ((exp_sector.astype(np.intp) + 1) * 3 + pp["skill"]) * 2 + trained
+    seekers = np.flatnonzero(rng.random(len(h)) < 0.5)
+    got_rows, got_kind = kernels.seeker_types(seekers, exp_sector, pp["skill"], trained, 3, searches)
+    keep = searches[want_kind[seekers]]
+    np.testing.assert_array_equal(got_rows, seekers[keep])
+    np.testing.assert_array_equal(got_kind, want_kind[seekers][keep])
     # persons employed by flagged firms (non-workers have employer -1)
     status = pp["status"]
     employer = np.where(status == EMPLOYED, rng.integers(0, 6, len(h)), -1).astype(np.int32)
