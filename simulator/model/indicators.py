@@ -263,6 +263,14 @@ class DeclaredSums(dict):
 
 
 
+def _jobs_and_pay(model: CityModel, emp_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The employed ``emp_rows`` by their employer's sector, and their wages' sum (float64)."""
+    sector = model.firms.sector[model.persons.employer[emp_rows]]
+    jobs = np.bincount(sector, minlength=N_SECTORS).astype(float)
+    pay = np.bincount(sector, weights=model.persons.wage[emp_rows].astype(np.float64), minlength=N_SECTORS)
+    return jobs, pay
+
+
 def gini(values: np.ndarray, weights: np.ndarray) -> float:
     """Weighted Gini coefficient of ``values`` (e.g. income per person, weighted by persons)."""
     keep = weights > 0
@@ -342,15 +350,17 @@ class IndicatorRecorder:
             self._year_income = 0.0
             model.max_stock_flow_error_year = 0.0
 
-    def _fixed_mix_wage(self, model: CityModel, emp_rows: np.ndarray, key: str, covered: np.ndarray) -> float:
+    def _fixed_mix_wage(
+        self, model: CityModel, emp_rows: np.ndarray, key: str, covered: np.ndarray,
+        by_sector: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> float:
         """A chained Laspeyres index of the average wage (yuan/year) of the jobs in the ``covered``
         sectors (a boolean mask): the first year's average wage of those jobs, then each year moved
         by the sectors' mean-wage growth weighted by the year before's jobs (over the covered
         sectors with workers in both years), so that jobs moving between sectors of different pay
-        do not move it. ``key`` names the index's state from year to year."""
-        sector = model.firms.sector[model.persons.employer[emp_rows]]
-        jobs = np.bincount(sector, minlength=N_SECTORS).astype(float)
-        pay = np.bincount(sector, weights=model.persons.wage[emp_rows].astype(np.float64), minlength=N_SECTORS)
+        do not move it. ``key`` names the index's state from year to year. ``by_sector``: the
+        jobs and wage bill of ``emp_rows`` by sector (:func:`_jobs_and_pay`), if computed already."""
+        jobs, pay = _jobs_and_pay(model, emp_rows) if by_sector is None else by_sector
         jobs, pay = np.where(covered, jobs, 0.0), np.where(covered, pay, 0.0)
         mean = np.divide(pay, jobs, out=np.zeros(N_SECTORS), where=jobs > 0) * 12.0
         previous = self._wage_mix.get(key)
@@ -406,8 +416,11 @@ class IndicatorRecorder:
         row["coal_output_tonnes"] = yf["coal_output_tonnes"]
         row["average_wage"] = float(p.wage[emp_rows].mean()) * 12.0 if len(emp_rows) else 0.0
         every = np.ones(N_SECTORS, dtype=bool)
-        row["average_wage_fixed_mix"] = self._fixed_mix_wage(model, emp_rows, "all", every)
-        row["average_wage_nonfarm_fixed_mix"] = self._fixed_mix_wage(model, emp_rows, "nonfarm", every & (np.arange(N_SECTORS) != AGRI))
+        jobs_pay = _jobs_and_pay(model, emp_rows)
+        row["average_wage_fixed_mix"] = self._fixed_mix_wage(model, emp_rows, "all", every, jobs_pay)
+        row["average_wage_nonfarm_fixed_mix"] = self._fixed_mix_wage(
+            model, emp_rows, "nonfarm", every & (np.arange(N_SECTORS) != AGRI), jobs_pay
+        )
         row["household_disposable_income_per_capita"] = self._year_income / max(pop, 1.0)
         members = hh.members[: hh.n]
         inc = model.hh_income[: hh.n]
