@@ -32,6 +32,7 @@ that run no model do not import it.
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -1291,7 +1292,12 @@ def keyed_hashes(key, month, uids):
 def keyed_candidates(key, month, uids, bound):
     """The positions of ``uids`` whose uniform (the top 53 bits of :func:`keyed_hashes` over
     2**53) falls below ``bound``, in order, and those uniforms. With ``bound`` >= 1: every
-    position and its uniform."""
+    position and its uniform.
+
+    Three passes: a flag per position, in a loop with no branch that the compiler runs on several
+    ids at once (SIMD), comparing the top 53 bits ``m`` with ``ceil(bound x 2**53)`` (``m x 2**-53
+    < bound`` exactly when ``m < ceil(bound x 2**53)``: the scaling by a power of two is exact);
+    the count; then the flagged positions, their hash made again."""
     g, m1, m2 = _GOLDEN, _MIX1, _MIX2
     s30, s27, s31, s11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
     z = np.uint64(month) * g
@@ -1301,20 +1307,35 @@ def keyed_candidates(key, month, uids, bound):
     z = (z ^ (z >> s30)) * m1
     z = (z ^ (z >> s27)) * m2
     base = z ^ (z >> s31)
+    scaled = bound * 9007199254740992.0  # 2**53
+    if scaled >= 9007199254740992.0:
+        below = np.uint64(9007199254740992)  # every uniform
+    elif scaled > 0.0:
+        below = np.uint64(math.ceil(scaled))
+    else:  # a bound of 0 or less (or NaN): none
+        below = np.uint64(0)
     n = len(uids)
-    pos = np.empty(n, np.int64)
-    u = np.empty(n)
-    k = 0
+    flag = np.empty(n, np.uint8)
     for i in range(n):
         z = base + np.uint64(uids[i]) * g
         z = (z ^ (z >> s30)) * m1
         z = (z ^ (z >> s27)) * m2
-        x = float((z ^ (z >> s31)) >> s11) * _TO_UNIT
-        if x < bound:
-            pos[k] = i
-            u[k] = x
-            k += 1
-    return pos[:k], u[:k]
+        flag[i] = ((z ^ (z >> s31)) >> s11) < below
+    k = 0
+    for i in range(n):
+        k += flag[i]
+    pos = np.empty(k, np.int64)
+    u = np.empty(k)
+    c = 0
+    for i in range(n):
+        if flag[i]:
+            z = base + np.uint64(uids[i]) * g
+            z = (z ^ (z >> s30)) * m1
+            z = (z ^ (z >> s27)) * m2
+            pos[c] = i
+            u[c] = float((z ^ (z >> s31)) >> s11) * _TO_UNIT
+            c += 1
+    return pos, u
 
 
 @njit(cache=True, nogil=True)

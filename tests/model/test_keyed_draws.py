@@ -236,3 +236,24 @@ def test_the_fused_kernels_make_the_same_draws() -> None:
     u = draws.keyed_uniforms(KEY, 24_100, uid)
     want = np.flatnonzero(present & (u < by_month[age_m]))
     np.testing.assert_array_equal(kernels.keyed_deaths(KEY, 24_100, uid, present, age_m, by_month), want)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 3000), st.integers(0, 2**32 - 1), st.sampled_from(["drawn", "exact", "zero", "one", "above", "tiny", "nan"]))
+def test_keyed_candidates_at_edge_bounds_are_the_uniforms_below_them(n: int, seed: int, kind: str) -> None:
+    """The compiled candidates (flags compared in integers, then the list) are exactly the positions
+    whose keyed uniform is below the bound, with those uniforms: a bound equal to one of the
+    uniforms (that one is not below it), 0, 1, above 1, the smallest positive and NaN included."""
+    from simulator.model import kernels
+
+    rng = np.random.default_rng(seed)
+    uid = rng.integers(0, 2**62, n)
+    u = draws.keyed_uniforms(KEY, 24_100, uid)
+    bound = {
+        "drawn": rng.random() * 0.2, "exact": float(u[rng.integers(0, n)]) if n else 0.5, "zero": 0.0, "one": 1.0,
+        "above": 1.5, "tiny": 5e-324, "nan": float("nan"),
+    }[kind]
+    pos, got_u = kernels.keyed_candidates(KEY, 24_100, uid, bound)
+    want = np.flatnonzero(u < bound)
+    np.testing.assert_array_equal(pos, want)
+    np.testing.assert_array_equal(got_u, u[want])
