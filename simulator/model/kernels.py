@@ -23,6 +23,12 @@ pass the draws in, so the streams advance exactly as before.
 Plain selections (``flatnonzero(status == ...)``) stay in numpy: it is faster at them than a
 compiled loop with a branch per row.
 
+A loop with no branch, no write whose place depends on the data and no read of a table by a
+person's attribute is run by the compiler on several rows at once (SIMD), several times faster:
+where a kernel needs both, it computes a flag or code per row in such a loop first and gathers or
+lists in a second (:func:`household_types`, :func:`keyed_candidates`). A table of a few values
+read by skill or sex is cheaper picked by selection than read.
+
 Each kernel is compiled on its first call and cached on disk (``cache=True``), so only the
 first run after installing pays the compilation (a few seconds); later processes load the
 cached code (about 0.3 s in all). numba itself is imported at the first call, so commands
