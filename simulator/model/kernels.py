@@ -44,7 +44,9 @@ import numpy as np
 
 
 def njit(cache: bool, nogil: bool):
-    """``numba.njit(cache=..., nogil=...)``, applied at the decorated function's first call."""
+    """``numba.njit(cache=..., nogil=..., error_model="numpy")``, applied at the decorated function's
+    first call. numpy's error model: a division by zero gives inf or NaN, as in numpy, instead of
+    raising (and the loops need no test of each divisor)."""
 
     def decorate(func):
         compiled = None
@@ -55,7 +57,7 @@ def njit(cache: bool, nogil: bool):
             if compiled is None:
                 import numba
 
-                compiled = numba.njit(cache=cache, nogil=nogil)(func)
+                compiled = numba.njit(cache=cache, nogil=nogil, error_model="numpy")(func)
                 globals()[func.__name__] = compiled  # later calls through the module go straight to it
             return compiled(*args)
 
@@ -84,7 +86,8 @@ def household_types(household, present, age_m, female, skill, status, retirement
     """Type code (uint8) of each household row, from its present members.
 
     Bits: :data:`HAS_WORKING_AGE` (a member aged ``working_age_min_m`` or more and below
-    their own retirement age ``retirement_age_m[3 x female + skill]``, skills 0, 1 and 2),
+    their own retirement age ``retirement_age_m[3 x female + skill]``, skills 0, 1 and 2; ages
+    and limits in whole months),
     :data:`HAS_YOUNG_ADULT` (such a member younger than ``young_end_m``), :data:`HAS_HIGH_SKILL`
     (such a member of skill ``high_skill``), :data:`HAS_EARNER` (a member whose status is
     ``employed``; the employed are all present) and :data:`HAS_FARM` (a present member with
@@ -722,10 +725,10 @@ def add_shares(income, weight, total, amount, scale):
 
 
 @njit(cache=True, nogil=True)
-def dibao_need(farming, rural_line, urban_line, members, income, present):
-    """Top-up to the line of each present household, ``need = where(present, maximum(line x
+def dibao_top_up(farming, rural_line, urban_line, members, income, present):
+    """Each present household's top-up to the dibao line, ``need = where(present, maximum(line x
     members - income, 0), 0)`` with ``line = where(farming, rural_line, urban_line)`` (numpy's
-    maximum: a zero of either sign kept as computed), added to ``income`` (``income += need``).
+    maximum: 0 for a zero of either sign, NaN kept), added to ``income`` (``income += need``).
     Returns ``need`` and the number of households with a positive top-up."""
     n = income.shape[0]
     out = np.zeros(n)
@@ -734,7 +737,7 @@ def dibao_need(farming, rural_line, urban_line, members, income, present):
         if present[h]:
             line = rural_line if farming[h] else urban_line
             v = line * members[h] - income[h]
-            v = v if (v >= 0.0 or np.isnan(v)) else 0.0
+            v = v if (v > 0.0 or np.isnan(v)) else 0.0
             out[h] = v
             income[h] += v
             recipients += v > 0.0
@@ -1154,12 +1157,12 @@ def covered_and_public_cost(public, alive, sector, coverage_by_sector, wage_bill
 
 
 @njit(cache=True, nogil=True)
-def firm_capacity(alive, is_mine, ownership, public, sector, productivity, soe, soe_factor, output_by_sector,
+def firm_capacity(alive, is_mine, ownership, public_code, sector, productivity, soe, soe_factor, output_by_sector,
                   output_share_by_sector, workers, scale, capital, capital_per_worker_by_sector,
                   local_inputs_by_sector, last_sales, first_month, n_sectors):
     """The month's capacity of every firm row, element by element as numpy's
 
-    - ``ordinary = alive & ~is_mine & (ownership != public)``;
+    - ``ordinary = alive & ~is_mine & (ownership != public_code)``;
     - gross output per worker ``go = output_by_sector[sector] x productivity``, times
       ``soe_factor`` for the rows owned ``soe`` (if the factor is not 1), over
       ``output_share_by_sector[sector]`` (``1 - intermediate_import_share``);
@@ -1181,7 +1184,7 @@ def firm_capacity(alive, is_mine, ownership, public, sector, productivity, soe, 
     scaled = soe_factor != 1.0
     for f in range(n):
         s = sector[f]
-        o = alive[f] and not is_mine[f] and ownership[f] != public
+        o = alive[f] and not is_mine[f] and ownership[f] != public_code
         ordinary[f] = o
         if not o:
             cap[f] = 0.0
@@ -1202,8 +1205,8 @@ def firm_capacity(alive, is_mine, ownership, public, sector, productivity, soe, 
 
 
 @njit(cache=True, nogil=True)
-def value_added_per_worker(sector, productivity, ownership, soe, soe_factor, output_by_sector, output_share_by_sector,
-                           input_share_by_sector):
+def firm_value_added_per_worker(sector, productivity, ownership, soe, soe_factor, output_by_sector,
+                                output_share_by_sector, input_share_by_sector):
     """Value added per worker of every firm row at full use of capacity, element by element as
     numpy's ``go x (1 - input_share_by_sector[sector])``, with ``go`` the gross output per worker
     of :func:`firm_capacity` (``output_by_sector[sector] x productivity``, times ``soe_factor``
@@ -1239,13 +1242,13 @@ def firm_sales(sector, cap, cap_by_sector, sold_by_sector, mines, coal_sales):
 
 @njit(cache=True, nogil=True)
 def value_added_sums(va, sales, sector, region, public, mines, input_share_by_sector, price_by_sector,
-                     va_price_by_sector, coal_deflator, n_regions, n_sectors):
+                     va_price_by_sector, coal_deflated, coal_deflator, n_regions, n_sectors):
     """The month's value added of the firm rows by region and sector, ``bincount(region x
     n_sectors + sector, weights=va)`` as an (n_regions, n_sectors) table (by sector alone with
     one region), and at start-year prices by sector, ``bincount(sector, weights=real)`` with
     ``real = (1 - input_share_by_sector[sector]) x sales / price_by_sector[sector]``, for public
-    units ``va / va_price_by_sector[sector]``, for mines ``va / coal_deflator`` (if the deflator
-    is above 0; else as the others)."""
+    units (``public``, a flag per row) ``va / va_price_by_sector[sector]``, for ``mines`` ``va /
+    coal_deflator`` if ``coal_deflated`` (else as the others; mines before public units)."""
     by_cell = np.zeros((n_regions, n_sectors))
     real_s = np.zeros(n_sectors)
     for f in range(sector.shape[0]):
@@ -1253,7 +1256,7 @@ def value_added_sums(va, sales, sector, region, public, mines, input_share_by_se
         r = region[f] if n_regions > 1 else 0
         v = va[f]
         by_cell[r, s] += v
-        if coal_deflator > 0 and mines[f]:
+        if coal_deflated and mines[f]:
             real_s[s] += v / coal_deflator
         elif public[f]:
             real_s[s] += v / va_price_by_sector[s]

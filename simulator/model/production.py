@@ -175,10 +175,10 @@ def gross_output_per_worker(model: CityModel) -> np.ndarray:
     over ``1 - intermediate_import_share`` (not meaningful for mines, whose output is tonnes)."""
     f = model.firms
     nf = f.n
-    a = output_value_per_worker(model)[f.sector[:nf]] * f.productivity[:nf]
-    if model.programmes.soe_productivity_factor != 1.0:
-        a = a * soe_factor(model, slice(0, nf))
-    return a / (1.0 - model.sector_par["intermediate_import_share"][f.sector[:nf]])
+    return kernels.firm_value_added_per_worker(  # with no inputs: x (1 - 0), exact
+        f.sector[:nf], f.productivity[:nf], f.ownership[:nf], SOE, float(model.programmes.soe_productivity_factor),
+        output_value_per_worker(model), 1.0 - model.sector_par["intermediate_import_share"], np.zeros(N_SECTORS),
+    )
 
 
 def input_cost_share(model: CityModel) -> np.ndarray:
@@ -222,7 +222,7 @@ def value_added_per_worker(model: CityModel, tech: tuple[np.ndarray, np.ndarray]
     """
     f = model.firms
     nf = f.n
-    va = kernels.value_added_per_worker(  # one pass: gross_output_per_worker x (1 - input_cost_share)
+    va = kernels.firm_value_added_per_worker(  # one pass: gross_output_per_worker x (1 - input_cost_share)
         f.sector[:nf], f.productivity[:nf], f.ownership[:nf], SOE, float(model.programmes.soe_productivity_factor),
         output_value_per_worker(model), 1.0 - model.sector_par["intermediate_import_share"],
         input_cost_share_by_sector(model),
@@ -689,10 +689,11 @@ def value_added_tables(
         model.coal_price_start = coal_price
     f = model.firms
     n = len(va)
-    deflator = coal_price / model.coal_price_start if coal_price > 0 and model.coal_price_start > 0 else 0.0
+    deflated = coal_price > 0 and model.coal_price_start > 0
     return kernels.value_added_sums(  # one pass; the formulas in its docstring
         va, sales, f.sector[:n], f.region[:n], public, mines, model.sector_par["intermediate_import_share"],
-        model.sector_price, model.sector_va_price, deflator, model.regions.n, N_SECTORS,
+        model.sector_price, model.sector_va_price, deflated, coal_price / model.coal_price_start if deflated else 1.0,
+        model.regions.n, N_SECTORS,
     )
 
 

@@ -89,7 +89,7 @@ def step(model: CityModel) -> None:
     employed = model.employment.rows
     farming = kernels.households_where(p.household, employed, p.exp_sector, AGRI, hh.n)
     pfc = sc.public_finance
-    need, recipients = kernels.dibao_need(  # (added to the households' income)
+    need, recipients = kernels.dibao_top_up(  # (added to the households' income)
         farming, float(model.s(pfc.dibao_rural_line_yuan_per_person_month)),
         float(model.s(pfc.dibao_line_yuan_per_person_month)),
         members, model.hh_income[: hh.n], hh.present[: hh.n],

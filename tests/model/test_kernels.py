@@ -51,7 +51,8 @@ def _flags(households: np.ndarray, n: int) -> np.ndarray:
 @given(persons())
 def test_household_types_equal_the_numpy_flags(pp) -> None:
     h, nh = pp["household"], pp["n_households"]
-    ret = np.array([720, 720, 720, 600, 600, 660], np.int16)  # months, by 3 x female + skill
+    # months, by 3 x female + skill: six different ages (a mix-up of two would show)
+    ret = pp["rng"].permutation(np.array([720, 700, 680, 600, 620, 660], np.int16))
     young_end = 35 * 12
     types = kernels.household_types(
         h, pp["present"], pp["age_m"], pp["female"], pp["skill"], pp["status"], ret, nh, 16 * 12, young_end, HIGH, EMPLOYED,
@@ -319,12 +320,15 @@ def test_employment_cells_and_household_money_equal_numpy(pp) -> None:
     np.testing.assert_array_equal(income, expected)
     # top-up to the line (some households above it, some absent)
     farming = rng.random(nh) < 0.5
-    line = np.where(farming, 200.0, 350.0)
+    rural_line, urban_line = (200.0, 350.0) if rng.random() < 0.7 else (-0.0, 0.0)  # (zeros of both signs)
+    line = np.where(farming, rural_line, urban_line)
     members = rng.integers(0, 6, nh).astype(np.int32)
     present = rng.random(nh) < 0.9
+    income[: nh // 3] = rng.choice(np.array([0.0, -0.0, np.nan, 200.0, 350.0, 700.0]), nh // 3)  # zeros, NaN, at the line
     need = np.where(present, np.maximum(line * members - income, 0.0), 0.0)
     expected_income = income + need
-    got, recipients = kernels.dibao_need(farming, 200.0, 350.0, members, income, present)
+    got, recipients = kernels.dibao_top_up(farming, rural_line, urban_line, members, income, present)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(need))
     np.testing.assert_array_equal(got, need)
     np.testing.assert_array_equal(income, expected_income)
     assert recipients == int((need > 0).sum())
@@ -755,11 +759,19 @@ def test_apportion_whole_equals_the_sorted_apportionment(n, n_groups, seed, tie_
     np.testing.assert_array_equal(got, want)
 
 
+def _odd(rng: np.random.Generator, x: np.ndarray, share: float = 0.3) -> np.ndarray:
+    """``x`` with about ``share`` of its entries replaced by 0, -0.0, NaN, inf or -inf."""
+    odd = rng.choice(np.array([0.0, -0.0, np.nan, np.inf, -np.inf]), len(x))
+    return np.where(rng.random(len(x)) < share, odd, x)
+
+
 @settings(max_examples=200, deadline=None)
-@given(st.integers(0, 40), st.integers(0, 2**32 - 1), st.booleans(), st.booleans())
-def test_firm_capacity_and_sales_equal_numpy(nf: int, seed: int, first_month: bool, soe_scaled: bool) -> None:
+@given(st.integers(0, 40), st.integers(0, 2**32 - 1), st.booleans(), st.booleans(), st.booleans())
+def test_firm_capacity_and_sales_equal_numpy(nf: int, seed: int, first_month: bool, soe_scaled: bool, odd: bool) -> None:
     """Capacity, local inputs, full-staffing capacity, value added per worker and sales of the firm
-    rows, as production computed them with numpy before the compiled loops."""
+    rows, as production computed them with numpy before the compiled loops; ``odd``: with zeros of
+    both signs, NaN and infinities among the values and divisors (a division by zero gives inf or
+    NaN, as in numpy)."""
     rng = np.random.default_rng(seed)
     n_sectors, scale, public_code, soe_code = 7, 3.0, 2, 1
     sector = rng.integers(0, n_sectors, nf)
@@ -771,6 +783,18 @@ def test_firm_capacity_and_sales_equal_numpy(nf: int, seed: int, first_month: bo
     workers = np.where(rng.random(nf) < 0.2, 0.0, rng.integers(0, 9, nf).astype(float))
     capital, kpw = rng.uniform(0, 1e7, nf), rng.uniform(1e4, 1e6, n_sectors)
     local_s, last_sales = rng.uniform(0, 0.1, n_sectors), rng.uniform(0, 1e6, nf)
+    if odd:
+        productivity, workers, capital, last_sales = (_odd(rng, x) for x in (productivity, workers, capital, last_sales))
+        out_s, share_s, kpw, local_s = (_odd(rng, x, 0.2) for x in (out_s, share_s, kpw, local_s))
+    with np.errstate(all="ignore"):
+        _check_firm_capacity_and_sales(rng, nf, n_sectors, scale, public_code, soe_code, sector, ownership, alive, is_mine,
+                                       productivity, factor, out_s, share_s, workers, capital, kpw, local_s, last_sales,
+                                       first_month, odd)
+
+
+def _check_firm_capacity_and_sales(rng, nf, n_sectors, scale, public_code, soe_code, sector, ownership, alive, is_mine,
+                                   productivity, factor, out_s, share_s, workers, capital, kpw, local_s, last_sales,
+                                   first_month, odd) -> None:
     # the numpy expressions
     ordinary = alive & ~is_mine & (ownership != public_code)
     a = out_s[sector] * productivity
@@ -787,11 +811,13 @@ def test_firm_capacity_and_sales_equal_numpy(nf: int, seed: int, first_month: bo
         np.testing.assert_array_equal(g, e)
     input_s = rng.uniform(0.2, 0.7, n_sectors)
     np.testing.assert_array_equal(
-        kernels.value_added_per_worker(sector, productivity, ownership, soe_code, factor, out_s, share_s, input_s),
+        kernels.firm_value_added_per_worker(sector, productivity, ownership, soe_code, factor, out_s, share_s, input_s),
         go * (1.0 - input_s[sector]),
     )
 
     sold_s = np.where(rng.random(n_sectors) < 0.2, 0.0, rng.uniform(0, 1e7, n_sectors))
+    if odd:
+        sold_s = _odd(rng, sold_s, 0.2)
     mines = is_mine & alive
     coal_sales = np.where(mines, rng.uniform(0, 1e6, nf), 0.0)
     share = np.divide(cap, cap_s[sector], out=np.zeros(nf), where=cap_s[sector] > 0)
@@ -800,28 +826,33 @@ def test_firm_capacity_and_sales_equal_numpy(nf: int, seed: int, first_month: bo
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(0, 40), st.integers(1, 4), st.integers(0, 2**32 - 1), st.booleans())
-def test_value_added_sums_equal_numpy(nf: int, n_regions: int, seed: int, coal_priced: bool) -> None:
+@given(st.integers(0, 40), st.integers(1, 4), st.integers(0, 2**32 - 1), st.booleans(), st.booleans())
+def test_value_added_sums_equal_numpy(nf: int, n_regions: int, seed: int, coal_priced: bool, odd: bool) -> None:
     """Value added by region and sector, and at start-year prices by sector, as production computed
-    them with numpy before the compiled loop."""
+    them with numpy before the compiled loop (rows both public and mines too: the mines' deflator
+    first; ``odd``: zeros of both signs, NaN and infinities among the values and prices)."""
     rng = np.random.default_rng(seed)
     n_sectors = 7
     sector = rng.integers(0, n_sectors, nf)
     region = rng.integers(0, n_regions, nf).astype(np.int16)
     public = rng.random(nf) < 0.2
-    mines = ~public & (rng.random(nf) < 0.1)
+    mines = rng.random(nf) < 0.1
     va, sales = rng.normal(0, 1e5, nf), rng.uniform(0, 1e6, nf)
     phi, price, va_price = rng.uniform(0.2, 0.7, n_sectors), rng.uniform(0.8, 1.5, n_sectors), rng.uniform(0.8, 1.5, n_sectors)
-    deflator = 1.3 if coal_priced else 0.0
-    # the numpy expressions
-    cell = sector if n_regions == 1 else region.astype(np.intp) * n_sectors + sector
-    by_cell = np.bincount(cell, weights=va, minlength=n_regions * n_sectors).reshape(n_regions, n_sectors)
-    real = (1.0 - phi[sector]) * sales / price[sector]
-    real = np.where(public, va / va_price[sector], real)
-    if mines.any() and deflator > 0:
-        real = np.where(mines, va / deflator, real)
-    real_s = np.bincount(sector, weights=real, minlength=n_sectors)
-    got = kernels.value_added_sums(va, sales, sector, region, public, mines, phi, price, va_price, deflator,
+    if odd:
+        va, sales = _odd(rng, va), _odd(rng, sales)
+        phi, price, va_price = (_odd(rng, x, 0.2) for x in (phi, price, va_price))
+    deflator = rng.choice([1.3, 0.0, 5e-324]) if coal_priced else 1.0
+    # the numpy expressions (as real_value_added computed them)
+    with np.errstate(all="ignore"):
+        cell = sector if n_regions == 1 else region.astype(np.intp) * n_sectors + sector
+        by_cell = np.bincount(cell, weights=va, minlength=n_regions * n_sectors).reshape(n_regions, n_sectors)
+        real = (1.0 - phi[sector]) * sales / price[sector]
+        real = np.where(public, va / va_price[sector], real)
+        if mines.any() and coal_priced:
+            real = np.where(mines, va / deflator, real)
+        real_s = np.bincount(sector, weights=real, minlength=n_sectors)
+    got = kernels.value_added_sums(va, sales, sector, region, public, mines, phi, price, va_price, coal_priced, deflator,
                                    n_regions, n_sectors)
     np.testing.assert_array_equal(got[0], by_cell)
     np.testing.assert_array_equal(got[1], real_s)

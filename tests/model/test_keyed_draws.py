@@ -239,21 +239,30 @@ def test_the_fused_kernels_make_the_same_draws() -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.integers(0, 3000), st.integers(0, 2**32 - 1), st.sampled_from(["drawn", "exact", "zero", "one", "above", "tiny", "nan"]))
+@given(st.integers(0, 3000), st.integers(0, 2**32 - 1), st.sampled_from(
+    ["drawn", "exact", "just above", "just below", "zero", "negative zero", "negative", "one", "below one", "above",
+     "infinite", "tiny", "nan"]
+))
 def test_keyed_candidates_at_edge_bounds_are_the_uniforms_below_them(n: int, seed: int, kind: str) -> None:
     """The compiled candidates (flags compared in integers, then the list) are exactly the positions
-    whose keyed uniform is below the bound, with those uniforms: a bound equal to one of the
-    uniforms (that one is not below it), 0, 1, above 1, the smallest positive and NaN included."""
+    whose uniform is below the bound, with those uniforms, as the kernel over rows computes them
+    (the uniforms compared as floats): a bound equal to one of the uniforms (that one is not below
+    it) or next to it, zeros, negative, 1 and next to it, above 1, infinite, the smallest positive
+    and NaN."""
     from simulator.model import kernels
 
     rng = np.random.default_rng(seed)
     uid = rng.integers(0, 2**62, n)
-    u = draws.keyed_uniforms(KEY, 24_100, uid)
+    rows = np.arange(n)
+    u_all = kernels.keyed_candidates_of_rows(KEY, 24_100, uid, rows, 2.0)[1]  # every uniform, compared as floats
+    some = float(u_all[rng.integers(0, n)]) if n else 0.5
     bound = {
-        "drawn": rng.random() * 0.2, "exact": float(u[rng.integers(0, n)]) if n else 0.5, "zero": 0.0, "one": 1.0,
-        "above": 1.5, "tiny": 5e-324, "nan": float("nan"),
+        "drawn": rng.random() * 0.2, "exact": some, "just above": np.nextafter(some, 2.0),
+        "just below": np.nextafter(some, -1.0), "zero": 0.0, "negative zero": -0.0, "negative": -0.3, "one": 1.0,
+        "below one": np.nextafter(1.0, 0.0), "above": 1.5, "infinite": np.inf, "tiny": 5e-324, "nan": np.nan,
     }[kind]
-    pos, got_u = kernels.keyed_candidates(KEY, 24_100, uid, bound)
-    want = np.flatnonzero(u < bound)
-    np.testing.assert_array_equal(pos, want)
-    np.testing.assert_array_equal(got_u, u[want])
+    pos, got_u = kernels.keyed_candidates(KEY, 24_100, uid, float(bound))
+    want_pos, want_u = kernels.keyed_candidates_of_rows(KEY, 24_100, uid, rows, float(bound))
+    np.testing.assert_array_equal(pos, want_pos)
+    np.testing.assert_array_equal(got_u, want_u)
+    np.testing.assert_array_equal(pos, np.flatnonzero(u_all < bound))
