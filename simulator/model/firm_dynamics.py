@@ -44,11 +44,6 @@ if TYPE_CHECKING:
     from simulator.model.city import CityModel
 
 
-def _ordinary(model: CityModel) -> np.ndarray:
-    f = model.firms
-    return f.alive[: f.n] & ~f.is_mine[: f.n] & (f.ownership[: f.n] != PUBLIC)
-
-
 def capital_pressure(model: CityModel) -> np.ndarray:
     """Per sector: last month's demand over what the ordinary rows' capital could supply fully
     staffed (1 where there is no such capacity, and in the first month)."""
@@ -62,26 +57,21 @@ def plan(model: CityModel) -> None:
     f, gov, prog = model.firms, model.government, model.programmes
     rng = model.streams["firms"]
     nf = f.n
-    f.capital[:nf] *= 1.0 - sc.firms.depreciation_rate_per_year / 12.0
-    f.age_m[:nf] += 1
-    ordinary = _ordinary(model)
-
-    # investment out of profit, topped up by the fund in target sectors
-    if model.export_base is None:
-        # first month: no profit record yet; firms replace depreciated capital
-        own = np.where(ordinary, sc.firms.depreciation_rate_per_year / 12.0 * f.capital[:nf], 0.0)
-    else:
-        own = np.where(ordinary, sc.firms.investment_share_of_profit * np.maximum(f.profit[:nf], 0.0), 0.0)
-    own = np.minimum(own, np.maximum(f.cash[:nf], 0.0))
+    # capital depreciates; investment out of profit (in the first month, with no profit record
+    # yet, firms replace depreciated capital), at most the cash at hand (kernels.own_investment)
+    ordinary, own = kernels.own_investment(
+        f.capital[:nf], f.age_m[:nf], f.alive[:nf], f.is_mine[:nf], f.ownership[:nf], PUBLIC, f.profit[:nf],
+        f.cash[:nf], 1.0 - sc.firms.depreciation_rate_per_year / 12.0, model.export_base is None,
+        sc.firms.depreciation_rate_per_year / 12.0, float(sc.firms.investment_share_of_profit),
+    )
+    # topped up by the fund in target sectors
     cof = prog.fund_co_finance_share
     topup = np.zeros(nf)
     if cof > 0 and gov.fund.balance > 0:
         wanted = np.where(prog.fund_target[f.sector[:nf]], own * cof / (1.0 - cof), 0.0)
         topup = wanted * min(1.0, gov.fund.balance / max(wanted.sum(), 1e-9))
         pay_fund(model, float(topup.sum()), "fund_co_finance_expansion")
-    f.cash[:nf] -= own
-    invest = own + topup
-    f.capital[:nf] += invest
+    invest = kernels.invest(f.cash[:nf], f.capital[:nf], own, topup)  # cash -= own; capital += own + topup
     spending = float(invest.sum())
 
     # entry
@@ -174,27 +164,21 @@ def exit_and_close(model: CityModel) -> None:
     f = model.firms
     nf = f.n
     coal = sc.coal
-    alive = f.alive[:nf]
-    soe = f.ownership[:nf] == SOE
-    mines = f.is_mine[:nf] & alive
     hard = model.programmes.soe_exit_loss_months  # SOE reform: hard budget constraint
     soe_mine_limit = coal.close_after_loss_months_soe if hard is None else hard
-    mine_limit = np.where(soe, soe_mine_limit, coal.close_after_loss_months_private)
-    close_mine = mines & (
-        (f.reserves[:nf] < coal.min_workable_reserves_tonnes) | (f.loss_months[:nf] >= mine_limit)
+    soe_limit = model.sector_par["exit_after_loss_months_soe"] if hard is None else np.full(N_SECTORS, float(hard))
+    # mines exhausted or losing for their limit; ordinary firms losing for their sector's limit
+    # (one pass, kernels.firm_exits)
+    gone, exiting, mines_closing = kernels.firm_exits(
+        f.alive[:nf], f.is_mine[:nf], f.ownership[:nf], f.sector[:nf], f.loss_months[:nf], f.reserves[:nf],
+        float(coal.min_workable_reserves_tonnes), SOE, PUBLIC, float(soe_mine_limit),
+        float(coal.close_after_loss_months_private), soe_limit.astype(np.float64),
+        model.sector_par["exit_after_loss_months_private"].astype(np.float64),
     )
-    ordinary = _ordinary(model)
-    priv_lim = model.sector_par["exit_after_loss_months_private"][f.sector[:nf]]
-    soe_lim = model.sector_par["exit_after_loss_months_soe"][f.sector[:nf]]
-    if hard is not None:
-        soe_lim = np.full(nf, hard)
-    limit = np.where(soe, soe_lim, priv_lim)
-    exiting = ordinary & (f.loss_months[:nf] >= limit)
-    gone = np.flatnonzero(close_mine | exiting)
     if len(gone) == 0:
         return
-    model.month_flows["mines_closed"] += float(close_mine.sum())
-    model.month_flows["firm_exits"] += float(model.firm_weight[f.sector[:nf][exiting]].sum())
+    model.month_flows["mines_closed"] += float(mines_closing)
+    model.month_flows["firm_exits"] += float(model.firm_weight[f.sector[exiting]].sum())
     p = model.persons
     dead = np.zeros(nf, bool)
     dead[gone] = True

@@ -1118,6 +1118,88 @@ def settle_cash(cash, debt, labour_cost, buffer_months):
 
 
 @njit(cache=True, nogil=True)
+def own_investment(capital, age_m, alive, is_mine, ownership, public, profit, cash, capital_kept, first_month,
+                   depreciation_per_month, share_of_profit):
+    """The firm rows' month before they invest, as numpy's: capital depreciates (``capital *=
+    capital_kept``), ages rise a month, and the ordinary rows (alive, not mines, not owned
+    ``public``) plan to invest ``share_of_profit x maximum(profit, 0)`` (in the first month
+    ``depreciation_per_month x capital``, their depreciation), at most ``maximum(cash, 0)``;
+    other rows nothing (numpy's minimum and maximum: the second when equal, NaN kept). Returns
+    the ordinary flags and the planned investment."""
+    n = capital.shape[0]
+    ordinary = np.empty(n, np.bool_)
+    own = np.empty(n)
+    for f in range(n):
+        capital[f] *= capital_kept
+        age_m[f] += 1
+        o = alive[f] and not is_mine[f] and ownership[f] != public
+        ordinary[f] = o
+        if o:
+            if first_month:
+                x = depreciation_per_month * capital[f]
+            else:
+                p = profit[f]
+                x = share_of_profit * (p if (p > 0.0 or np.isnan(p)) else 0.0)
+        else:
+            x = 0.0
+        c = cash[f]
+        c = c if (c > 0.0 or np.isnan(c)) else 0.0
+        own[f] = x if (x < c or np.isnan(x)) else c
+    return ordinary, own
+
+
+@njit(cache=True, nogil=True)
+def invest(cash, capital, own, topup):
+    """The firm rows invest, as numpy's ``cash -= own``, ``invest = own + topup``, ``capital +=
+    invest``. Returns ``invest``."""
+    n = own.shape[0]
+    out = np.empty(n)
+    for f in range(n):
+        cash[f] -= own[f]
+        v = own[f] + topup[f]
+        out[f] = v
+        capital[f] += v
+    return out
+
+
+@njit(cache=True, nogil=True)
+def firm_exits(alive, is_mine, ownership, sector, loss_months, reserves, min_reserves, soe, public,
+               soe_mine_limit, private_mine_limit, soe_limit_by_sector, private_limit_by_sector):
+    """The firm rows that close or exit this month, as numpy's: mines alive with ``reserves <
+    min_reserves`` or ``loss_months`` at their limit (``soe_mine_limit`` for rows owned ``soe``,
+    else ``private_mine_limit``), and ordinary rows (alive, not mines, not owned ``public``) with
+    ``loss_months`` at their sector's limit (``soe_limit_by_sector`` for state rows, else
+    ``private_limit_by_sector``). Returns the rows closing or exiting (``flatnonzero(close_mine |
+    exiting)``), the ordinary rows exiting (``flatnonzero(exiting)``) and the number of mines
+    closing."""
+    n = alive.shape[0]
+    gone = np.empty(n + 1, np.intp)
+    exiting = np.empty(n + 1, np.intp)
+    k = 0
+    e = 0
+    mines_closing = 0
+    for f in range(n):
+        if not alive[f]:
+            continue
+        state = ownership[f] == soe
+        if is_mine[f]:
+            limit = soe_mine_limit if state else private_mine_limit
+            if reserves[f] < min_reserves or loss_months[f] >= limit:
+                gone[k] = f
+                k += 1
+                mines_closing += 1
+        elif ownership[f] != public:
+            s = sector[f]
+            limit = soe_limit_by_sector[s] if state else private_limit_by_sector[s]
+            if loss_months[f] >= limit:
+                gone[k] = f
+                k += 1
+                exiting[e] = f
+                e += 1
+    return gone[:k].copy(), exiting[:e].copy(), mines_closing
+
+
+@njit(cache=True, nogil=True)
 def staffing_targets(ordinary, sector, capital, capital_per_worker_by_sector, scale, full_ratio_by_sector, target):
     """Next month's desired workers of the ordinary firm rows, element by element as numpy's
     ``cap_limit = capital / (capital_per_worker x scale)``, ``desired = cap_limit x

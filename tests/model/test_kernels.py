@@ -873,3 +873,72 @@ def test_housing_costs_equal_numpy(nh: int, seed: int) -> None:
     np.testing.assert_array_equal(np.signbit(got), np.signbit(cost))
     np.testing.assert_array_equal(savings, expected)
     np.testing.assert_array_equal(np.signbit(savings), np.signbit(expected))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 50), st.integers(0, 2**32 - 1), st.booleans())
+def test_firm_exits_equal_numpy(nf: int, seed: int, hard: bool) -> None:
+    """The mines closing and the ordinary rows exiting, as firm_dynamics selected them with numpy
+    (state rows at the hard budget limit when ``hard``)."""
+    rng = np.random.default_rng(seed)
+    n_sectors, soe_code, public_code = 7, 1, 2
+    alive, is_mine = rng.random(nf) < 0.9, rng.random(nf) < 0.15
+    ownership = rng.integers(0, 3, nf).astype(np.int8)
+    sector = rng.integers(0, n_sectors, nf)
+    loss = rng.integers(0, 30, nf).astype(np.int16)
+    reserves = np.where(rng.random(nf) < 0.2, 10.0, 1e6)
+    priv, soe_s = rng.integers(6, 20, n_sectors).astype(float), rng.integers(12, 30, n_sectors).astype(float)
+    soe_mine, priv_mine = (9.0 if hard else 24.0), 12.0
+    soe_limit = np.full(n_sectors, 9.0) if hard else soe_s
+    # the numpy expressions
+    soe = ownership == soe_code
+    mines = is_mine & alive
+    close_mine = mines & ((reserves < 100.0) | (loss >= np.where(soe, soe_mine, priv_mine)))
+    ordinary = alive & ~is_mine & (ownership != public_code)
+    exiting = ordinary & (loss >= np.where(soe, soe_limit[sector], priv[sector]))
+    gone, out, closing = kernels.firm_exits(alive, is_mine, ownership, sector, loss, reserves, 100.0, soe_code, public_code,
+                                            soe_mine, priv_mine, soe_limit, priv)
+    np.testing.assert_array_equal(gone, np.flatnonzero(close_mine | exiting))
+    np.testing.assert_array_equal(out, np.flatnonzero(exiting))
+    assert closing == int(close_mine.sum())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 50), st.integers(0, 2**32 - 1), st.booleans(), st.booleans())
+def test_own_investment_and_invest_equal_numpy(nf: int, seed: int, first_month: bool, odd: bool) -> None:
+    """Depreciation, ageing and the firm rows' planned investment, then their investment, as
+    firm_dynamics computed them with numpy (``odd``: zeros of both signs, NaN and infinities)."""
+    rng = np.random.default_rng(seed)
+    public_code = 2
+    alive, is_mine = rng.random(nf) < 0.9, rng.random(nf) < 0.1
+    ownership = rng.integers(0, 3, nf).astype(np.int8)
+    capital, profit, cash = rng.uniform(0, 1e7, nf), rng.normal(0, 1e5, nf), rng.normal(1e5, 2e5, nf)
+    if odd:
+        capital, profit, cash = _odd(rng, capital), _odd(rng, profit), _odd(rng, cash)
+    age = rng.integers(0, 500, nf).astype(np.int32)
+    kept, dep, share = 1.0 - 0.08 / 12.0, 0.08 / 12.0, 0.35
+    # the numpy expressions
+    with np.errstate(all="ignore"):
+        want_capital = capital * kept
+        ordinary = alive & ~is_mine & (ownership != public_code)
+        if first_month:
+            own = np.where(ordinary, dep * want_capital, 0.0)
+        else:
+            own = np.where(ordinary, share * np.maximum(profit, 0.0), 0.0)
+        own = np.minimum(own, np.maximum(cash, 0.0))
+        got_capital, got_age = capital.copy(), age.copy()
+        got_ordinary, got_own = kernels.own_investment(got_capital, got_age, alive, is_mine, ownership, public_code,
+                                                       profit, cash, kept, first_month, dep, share)
+        np.testing.assert_array_equal(got_capital, want_capital)
+        np.testing.assert_array_equal(got_age, age + 1)
+        np.testing.assert_array_equal(got_ordinary, ordinary)
+        np.testing.assert_array_equal(got_own, own)
+        np.testing.assert_array_equal(np.signbit(got_own), np.signbit(own))
+        topup = np.where(rng.random(nf) < 0.3, rng.uniform(0, 1e4, nf), 0.0)
+        want_cash, invest = cash - own, own + topup
+        want_capital = want_capital + invest
+        got_cash = cash.copy()
+        got = kernels.invest(got_cash, got_capital, got_own, topup)
+    np.testing.assert_array_equal(got, invest)
+    np.testing.assert_array_equal(got_cash, want_cash)
+    np.testing.assert_array_equal(got_capital, want_capital)
