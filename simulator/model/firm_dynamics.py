@@ -172,8 +172,7 @@ def exit_and_close(model: CityModel) -> None:
     gone, exiting, mines_closing = kernels.firm_exits(
         f.alive[:nf], f.is_mine[:nf], f.ownership[:nf], f.sector[:nf], f.loss_months[:nf], f.reserves[:nf],
         float(coal.min_workable_reserves_tonnes), SOE, PUBLIC, float(soe_mine_limit),
-        float(coal.close_after_loss_months_private), soe_limit.astype(np.float64),
-        model.sector_par["exit_after_loss_months_private"].astype(np.float64),
+        float(coal.close_after_loss_months_private), soe_limit, model.sector_par["exit_after_loss_months_private"],
     )
     if len(gone) == 0:
         return

@@ -173,11 +173,17 @@ def gross_output_per_worker(model: CityModel) -> np.ndarray:
     :func:`update_outside_prices`; 1 for goods sold at the CPI's prices):
     frontier value added per worker at start-year prices x the row's productivity x the price,
     over ``1 - intermediate_import_share`` (not meaningful for mines, whose output is tonnes)."""
+    return _per_worker_less_inputs(model, np.zeros(N_SECTORS))  # with no inputs: x (1 - 0), exact
+
+
+def _per_worker_less_inputs(model: CityModel, input_share_by_sector: np.ndarray) -> np.ndarray:
+    """:func:`gross_output_per_worker` x (1 - ``input_share_by_sector`` of the row's sector), every
+    firm row, in one compiled pass (``kernels.firm_value_added_per_worker``)."""
     f = model.firms
     nf = f.n
-    return kernels.firm_value_added_per_worker(  # with no inputs: x (1 - 0), exact
+    return kernels.firm_value_added_per_worker(
         f.sector[:nf], f.productivity[:nf], f.ownership[:nf], SOE, float(model.programmes.soe_productivity_factor),
-        output_value_per_worker(model), 1.0 - model.sector_par["intermediate_import_share"], np.zeros(N_SECTORS),
+        output_value_per_worker(model), 1.0 - model.sector_par["intermediate_import_share"], input_share_by_sector,
     )
 
 
@@ -222,11 +228,7 @@ def value_added_per_worker(model: CityModel, tech: tuple[np.ndarray, np.ndarray]
     """
     f = model.firms
     nf = f.n
-    va = kernels.firm_value_added_per_worker(  # one pass: gross_output_per_worker x (1 - input_cost_share)
-        f.sector[:nf], f.productivity[:nf], f.ownership[:nf], SOE, float(model.programmes.soe_productivity_factor),
-        output_value_per_worker(model), 1.0 - model.sector_par["intermediate_import_share"],
-        input_cost_share_by_sector(model),
-    )
+    va = _per_worker_less_inputs(model, input_cost_share_by_sector(model))  # gross_output_per_worker x (1 - input_cost_share)
     mines = f.is_mine[:nf]
     if mines.any():
         tpw, cost = mine_technology(model) if tech is None else tech
