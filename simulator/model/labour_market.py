@@ -248,7 +248,7 @@ def fit_weights(
     return w
 
 
-def whole_targets(model: CityModel, sectors: np.ndarray | None = None) -> np.ndarray:
+def whole_targets(model: CityModel) -> np.ndarray:
     """Each firm row's staffing target in whole worker rows, apportioned within its group (its
     sector; public units apart) so that the group's whole targets add up to its targets' sum,
     rounded:
@@ -264,17 +264,28 @@ def whole_targets(model: CityModel, sectors: np.ndarray | None = None) -> np.nda
     was right only on the day it was drawn (rows rounded down lost their sales and exited, the
     others kept a worker too many). Here a group's staff is its demand to within a worker row, and
     a row loses its extra worker only when the group's demand no longer carries it.
-
-    ``sectors`` (bool per sector): only the rows of these sectors are apportioned (the groups are
-    sectors, so their whole targets are the same as in a call for every row); the other rows get 0.
     """
     f = model.firms
     nf = f.n
     held = np.zeros(0) if model.workers is None else model.workers[:nf]
-    in_sector = np.ones(N_SECTORS, bool) if sectors is None else sectors
     return kernels.apportion_whole(
-        f.target[:nf], f.alive[:nf], in_sector, f.sector[:nf], f.ownership[:nf], PUBLIC, N_SECTORS, held
+        f.target[:nf], f.alive[:nf], np.ones(N_SECTORS, bool), f.sector[:nf], f.ownership[:nf], PUBLIC, N_SECTORS, held
     )
+
+
+def whole_targets_in(model: CityModel, sectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The live firm rows of some sectors (``sectors``: bool per sector), in row order, and their
+    whole targets: ``whole_targets(model)[rows]``. The groups are sectors, so the rows of whole
+    sectors are apportioned on their own (in a pass over them alone, not over every firm row)."""
+    f = model.firms
+    nf = f.n
+    rows = np.flatnonzero(f.alive[:nf] & sectors[f.sector[:nf]])
+    workers = np.zeros(0) if model.workers is None else model.workers
+    held = workers[rows[: np.searchsorted(rows, len(workers))]]  # the rows after the workers' hold none
+    whole = kernels.apportion_whole(
+        f.target[rows], np.ones(len(rows), bool), sectors, f.sector[rows], f.ownership[rows], PUBLIC, N_SECTORS, held
+    )
+    return rows, whole
 
 
 def step(model: CityModel, *, set_offers: bool = True) -> None:

@@ -438,14 +438,12 @@ def step(model: CityModel) -> None:
             model.month_flows["return_migrants"] += persons
 
     # in
-    f = model.firms
-    nf = f.n
     L = model.workers  # before this month's departures: the pull is read at the start of the month
     min_skill = model.sector_par["min_skill"]
     skilled_sector = np.zeros(N_SECTORS, bool)
     skilled_sector[min_skill > SKILL_NAMES.index("low")] = True
-    vac = np.maximum(labour_market.whole_targets(model, sectors=skilled_sector) - L, 0.0)
-    vac_skilled = float(vac[f.alive[:nf] & skilled_sector[f.sector[:nf]]].sum())  # person rows
+    rows, whole = labour_market.whole_targets_in(model, skilled_sector)
+    vac_skilled = float(np.maximum(whole - L[rows], 0.0).sum())  # person rows
     hh_rows = (
         mg.in_base_households_per_year / 12.0 / S * in_migration_pull(model)
         + mg.in_vacancy_fill_share_per_month * vac_skilled / mg.in_household_size_persons

@@ -420,3 +420,28 @@ def test_targets_follow_capital_not_current_workers(load_tiny, build_model) -> N
         r = ratio[f.sector[:nf][free] == s]
         np.testing.assert_allclose(r, r[0], rtol=1e-12)  # one ratio per sector
         assert 0.0 <= r[0] <= 1.0 + 1e-12
+
+
+@pytest.mark.parametrize("short_workers", [False, True])
+def test_whole_targets_of_some_sectors_equal_those_of_every_row(load_tiny, build_model, short_workers) -> None:
+    """The live rows of some sectors apportioned on their own get the whole targets they get when
+    every row is apportioned (the groups are sectors), also when the last rows (entrants since the
+    labour market) hold no workers yet."""
+    from simulator.model.sectors import N_SECTORS
+
+    m = build_model(load_tiny())
+    for _ in range(14):
+        m.step()
+    f = m.firms
+    rng = np.random.default_rng(3)
+    f.target[: f.n] = rng.uniform(0.0, 6.0, f.n) * (rng.random(f.n) < 0.9)
+    workers = np.floor(f.target[: f.n]) + (rng.random(f.n) < 0.4)
+    m.workers = workers[: f.n - 5] if short_workers else workers
+    full = labour_market.whole_targets(m)
+    for s in range(N_SECTORS):
+        sectors = np.zeros(N_SECTORS, bool)
+        sectors[s] = True
+        sectors[(s + 2) % N_SECTORS] = True
+        rows, whole = labour_market.whole_targets_in(m, sectors)
+        np.testing.assert_array_equal(rows, np.flatnonzero(f.alive[: f.n] & sectors[f.sector[: f.n]]))
+        np.testing.assert_array_equal(whole, full[rows])
