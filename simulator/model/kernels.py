@@ -596,11 +596,24 @@ def sum_by_group(group, keep, values, n_groups):
 
 
 @njit(cache=True, nogil=True)
-def group_sum(group, values, n_groups):
-    """Sum of ``values`` by group: ``bincount(group, weights=values, minlength=n_groups)``."""
-    out = np.zeros(n_groups)
-    for i in range(group.shape[0]):
-        out[group[i]] += values[i]
+def whole_group_sum(group, values, n_groups):
+    """Sum of whole-number ``values`` (counts, below 2**53 in all) by group: ``bincount(group,
+    weights=values, minlength=n_groups)``. Whole numbers add exactly in any order, so the rows are
+    added in four interleaved lanes (four independent chains of additions instead of one, about
+    four times faster on a few groups) and the lanes then added up."""
+    acc = np.zeros((4, n_groups))
+    n = group.shape[0]
+    m = n - n % 4
+    for i in range(0, m, 4):
+        acc[0, group[i]] += values[i]
+        acc[1, group[i + 1]] += values[i + 1]
+        acc[2, group[i + 2]] += values[i + 2]
+        acc[3, group[i + 3]] += values[i + 3]
+    for i in range(m, n):
+        acc[0, group[i]] += values[i]
+    out = np.empty(n_groups)
+    for g in range(n_groups):
+        out[g] = (acc[0, g] + acc[1, g]) + (acc[2, g] + acc[3, g])
     return out
 
 

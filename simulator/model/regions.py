@@ -220,7 +220,7 @@ def jobs_by_region(model: CityModel) -> np.ndarray:
     """Person rows employed by firms in each region (this month's record of who works where)."""
     f = model.firms
     n = min(f.n, len(model.workers))  # rows appended since the labour market ran have no workers yet
-    return kernels.group_sum(f.region[:n], model.workers[:n], model.regions.n)  # bincount(region, weights=workers)
+    return kernels.whole_group_sum(f.region[:n], model.workers[:n], model.regions.n)  # bincount(region, weights=workers)
 
 
 def place_entrants(model: CityModel, sector: int, k: int) -> np.ndarray:

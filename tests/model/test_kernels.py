@@ -217,7 +217,8 @@ def test_group_sums_first_entries_and_choices_equal_numpy(pp) -> None:
     h, nh, rng = pp["household"], pp["n_households"], pp["rng"]
     values = rng.normal(size=len(h))
     keep = rng.random(len(h)) < 0.7
-    np.testing.assert_array_equal(kernels.group_sum(h, values, nh), np.bincount(h, weights=values, minlength=nh))
+    counts = rng.integers(0, 2**40, len(h)).astype(np.float64)  # whole numbers (their sum below 2**53)
+    np.testing.assert_array_equal(kernels.whole_group_sum(h, counts, nh), np.bincount(h, weights=counts, minlength=nh))
     np.testing.assert_array_equal(
         kernels.sum_by_group(h, keep, values, nh), np.bincount(h[keep], weights=values[keep], minlength=nh)
     )
