@@ -147,73 +147,108 @@ def leave_probability(types, housing, present, rate, by_type, by_housing):
 
 
 @njit(cache=True, nogil=True)
-def apportion_whole(target, alive, in_sector, sector, ownership, apart, n_sectors, held):
+def apportion_whole(target, alive, sector, ownership, apart, n_sectors, held):
     """Whole targets apportioned within groups (see
-    :func:`simulator.model.labour_market.whole_targets`), of the targets ``t = where(alive &
-    in_sector[sector], target, 0)`` in the groups ``sector + n_sectors x (ownership == apart)``,
-    with the workers ``held`` by the first rows (0 for the rows after them): ``floor(t)`` for every
-    row, and each group's ``floor(sum of its fractional parts + 0.5)`` extras to its rows with a
-    fractional part, those holding more than the whole part (``workers > floor(t)``) first, then by
-    the largest fractional part, ties to the earlier row. Equals, bit by bit, the order of
-    ``np.lexsort((index, -frac, ~incumbent, ~eligible, group))`` cut at each group's extras, in
-    linear time."""
+    :func:`simulator.model.labour_market.whole_targets`), of the targets ``t = where(alive, target,
+    0)`` in the groups ``sector + n_sectors x (ownership == apart)``, with the workers ``held`` by
+    the first rows (0 for the rows after them): ``floor(t)`` for every row, and each group's
+    ``floor(sum of its fractional parts + 0.5)`` extras to its rows with a fractional part, those
+    holding more than the whole part (``workers > floor(t)``) first, then by the largest fractional
+    part, ties to the earlier row. Equals, bit by bit, the order of ``np.lexsort((index, -frac,
+    ~incumbent, ~eligible, group))`` cut at each group's extras, in linear time.
+
+    Four passes: the whole and fractional parts, groups and kinds of row; the sums of
+    the fractional parts in row order and the counts by group, carried along each run of rows of
+    one group (the rows come in runs of a sector); each group's rows of each kind, listed without
+    a branch; and in each list that gets fewer extras than it has rows, the r-th largest
+    fractional part found by a histogram of 2048 buckets (then among the bucket's values)."""
     n = target.shape[0]
     n_groups = 2 * n_sectors
-    n_held = held.shape[0]
+    n_held = min(held.shape[0], n)
     whole = np.empty(n)
     frac = np.empty(n)
     group = np.empty(n, np.int64)
-    workers = np.zeros(n)
+    kind = np.empty(n, np.int8)  # 0: whole target; 1: holds its extra worker already; 2: another
+    for i in range(n_held):
+        t = target[i] if alive[i] else 0.0
+        b = np.floor(t)
+        f = t - b
+        whole[i] = b
+        frac[i] = f
+        group[i] = sector[i] + n_sectors * np.int64(ownership[i] == apart)
+        kind[i] = np.int8(f > 0.0) * (np.int8(1) + np.int8(held[i] <= b))
+    for i in range(n_held, n):  # rows without workers (held 0)
+        t = target[i] if alive[i] else 0.0
+        b = np.floor(t)
+        f = t - b
+        whole[i] = b
+        frac[i] = f
+        group[i] = sector[i] + n_sectors * np.int64(ownership[i] == apart)
+        kind[i] = np.int8(f > 0.0) * (np.int8(1) + np.int8(0.0 <= b))
     sums = np.zeros(n_groups)
     n_inc = np.zeros(n_groups, np.int64)
     n_oth = np.zeros(n_groups, np.int64)
-    for i in range(n):
-        s = sector[i]
-        t = target[i] if (alive[i] and in_sector[s]) else 0.0
-        g = s + n_sectors if ownership[i] == apart else s
-        group[i] = g
-        if i < n_held:
-            workers[i] = held[i]
-        b = np.floor(t)
-        whole[i] = b
-        f = t - b
-        frac[i] = f
-        sums[g] += f  # in row order, as np.bincount's weights
-        if f > 0.0:
-            if workers[i] > b:
-                n_inc[g] += 1
-            else:
-                n_oth[g] += 1
+    if n > 0:  # each group's sum in row order (as np.bincount's weights), carried along a run
+        cur = group[0]
+        acc = 0.0
+        ci = 0
+        co = 0
+        for i in range(n):
+            g = group[i]
+            if g != cur:
+                sums[cur] = acc
+                n_inc[cur] += ci
+                n_oth[cur] += co
+                cur = g
+                acc = sums[g]
+                ci = 0
+                co = 0
+            acc += frac[i]
+            k = kind[i]
+            ci += k == 1
+            co += k == 2
+        sums[cur] = acc
+        n_inc[cur] += ci
+        n_oth[cur] += co
+    # each group's incumbents and others in row order; a row is written to both lists and the
+    # place moves on in its own (each group's list has one spare place at its end)
     start_inc = np.zeros(n_groups + 1, np.int64)
     start_oth = np.zeros(n_groups + 1, np.int64)
     for g in range(n_groups):
-        start_inc[g + 1] = start_inc[g] + n_inc[g]
-        start_oth[g + 1] = start_oth[g] + n_oth[g]
+        start_inc[g + 1] = start_inc[g] + n_inc[g] + 1
+        start_oth[g + 1] = start_oth[g] + n_oth[g] + 1
     inc = np.empty(start_inc[n_groups], np.int64)
     oth = np.empty(start_oth[n_groups], np.int64)
     fill_inc = start_inc[:-1].copy()
     fill_oth = start_oth[:-1].copy()
-    for i in range(n):  # each group's rows in row order
-        if frac[i] > 0.0:
+    if n > 0:
+        cur = group[0]
+        pi = fill_inc[cur]
+        po = fill_oth[cur]
+        for i in range(n):
             g = group[i]
-            if workers[i] > whole[i]:
-                inc[fill_inc[g]] = i
-                fill_inc[g] += 1
-            else:
-                oth[fill_oth[g]] = i
-                fill_oth[g] += 1
+            if g != cur:
+                fill_inc[cur] = pi
+                fill_oth[cur] = po
+                cur = g
+                pi = fill_inc[g]
+                po = fill_oth[g]
+            k = kind[i]
+            inc[pi] = i
+            oth[po] = i
+            pi += k == 1
+            po += k == 2
+    n_buckets = 2048
+    count = np.zeros(n_buckets, np.int64)
     for g in range(n_groups):
         k = np.int64(np.floor(sums[g] + 0.5))
         for part in range(2):  # the incumbents, then the others with what is left
             if part == 0:
-                rows = inc[start_inc[g]:start_inc[g + 1]]
+                rows = inc[start_inc[g]:start_inc[g] + n_inc[g]]
                 r = min(k, n_inc[g])
             else:
-                rows = oth[start_oth[g]:start_oth[g + 1]]
+                rows = oth[start_oth[g]:start_oth[g] + n_oth[g]]
                 r = k - n_inc[g]
-            # the r rows with the largest fractional parts, ties to the earlier row: the first r of
-            # a stable sort on -frac, in linear time (the r-th largest by selection, then the rows
-            # above it and the first rows equal to it)
             m = rows.shape[0]
             if r <= 0:
                 continue
@@ -221,20 +256,35 @@ def apportion_whole(target, alive, in_sector, sector, ownership, apart, n_sector
                 for j in range(m):
                     whole[rows[j]] += 1.0
                 continue
+            # the r rows with the largest fractional parts (in [0, 1)), ties to the earlier row:
+            # the r-th largest, thr, is in the bucket where the counts from the top reach r
             vals = np.empty(m)
             for j in range(m):
                 vals[j] = frac[rows[j]]
-            thr = np.partition(vals, m - r)[m - r]
+            count[:] = 0
+            for j in range(m):
+                count[min(np.int64(vals[j] * n_buckets), n_buckets - 1)] += 1
+            above = 0
+            top = n_buckets - 1
+            while above + count[top] < r:
+                above += count[top]
+                top -= 1
+            sub = np.empty(count[top])
+            c = 0
+            for j in range(m):
+                if min(np.int64(vals[j] * n_buckets), n_buckets - 1) == top:
+                    sub[c] = vals[j]
+                    c += 1
+            thr = np.partition(sub, c - (r - above))[c - (r - above)]
             above = 0
             for j in range(m):
                 above += vals[j] > thr
-            ties = r - above
+            ties = r - above  # rows equal to thr that get an extra: the first ones
             for j in range(m):
-                if vals[j] > thr:
-                    whole[rows[j]] += 1.0
-                elif vals[j] == thr and ties > 0:
-                    whole[rows[j]] += 1.0
-                    ties -= 1
+                v = vals[j]
+                tie = (v == thr) & (ties > 0)
+                whole[rows[j]] += np.float64((v > thr) | tie)
+                ties -= tie
     return whole
 
 

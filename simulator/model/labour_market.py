@@ -269,7 +269,7 @@ def whole_targets(model: CityModel) -> np.ndarray:
     nf = f.n
     held = np.zeros(0) if model.workers is None else model.workers[:nf]
     return kernels.apportion_whole(
-        f.target[:nf], f.alive[:nf], np.ones(N_SECTORS, bool), f.sector[:nf], f.ownership[:nf], PUBLIC, N_SECTORS, held
+        f.target[:nf], f.alive[:nf], f.sector[:nf], f.ownership[:nf], PUBLIC, N_SECTORS, held
     )
 
 
@@ -283,7 +283,7 @@ def whole_targets_in(model: CityModel, sectors: np.ndarray) -> tuple[np.ndarray,
     workers = np.zeros(0) if model.workers is None else model.workers
     held = workers[rows[: np.searchsorted(rows, len(workers))]]  # the rows after the workers' hold none
     whole = kernels.apportion_whole(
-        f.target[rows], np.ones(len(rows), bool), sectors, f.sector[rows], f.ownership[rows], PUBLIC, N_SECTORS, held
+        f.target[rows], np.ones(len(rows), bool), f.sector[rows], f.ownership[rows], PUBLIC, N_SECTORS, held
     )
     return rows, whole
 

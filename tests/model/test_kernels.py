@@ -734,10 +734,13 @@ def _whole_by_sorting(t: np.ndarray, group: np.ndarray, workers: np.ndarray, n_g
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.integers(0, 200), st.integers(1, 6), st.integers(0, 2**32 - 1), st.sampled_from([0.0, 0.5, 1.0]))
-def test_apportion_whole_equals_the_sorted_apportionment(n, n_groups, seed, tie_share) -> None:
+@given(
+    st.integers(0, 3000), st.integers(1, 6), st.integers(0, 2**32 - 1), st.sampled_from([0.0, 0.5, 1.0]), st.booleans()
+)
+def test_apportion_whole_equals_the_sorted_apportionment(n, n_groups, seed, tie_share, in_runs) -> None:
     """Same whole targets, bit for bit, as the full sort, with many ties of fractional parts
-    (targets on a coarse grid), whole targets, zeros (dead rows) and incumbents."""
+    (targets on a coarse grid, so that many fall in one bucket of the selection), whole targets,
+    zeros (dead rows) and incumbents; the groups' rows interleaved or in runs (``in_runs``)."""
     rng = np.random.default_rng(seed)
     coarse = np.round(rng.random(n) * 8.0 * 4.0) / 4.0  # quarters: fractional parts tie often
     fine = rng.random(n) * 8.0
@@ -746,6 +749,8 @@ def test_apportion_whole_equals_the_sorted_apportionment(n, n_groups, seed, tie_
     n_sectors = max(n_groups // 2, 1)
     sector = rng.integers(0, n_sectors, n)
     ownership = rng.integers(0, 3, n).astype(np.int8)  # 2: apart (public units)
+    if in_runs:
+        sector, ownership = np.sort(sector), np.where(rng.random(n) < 0.95, 0, ownership).astype(np.int8)
     alive = rng.random(n) < 0.9
     in_sector = rng.random(n_sectors) < 0.8
     held = np.floor(target) + (rng.random(n) < 0.4)
@@ -755,7 +760,7 @@ def test_apportion_whole_equals_the_sorted_apportionment(n, n_groups, seed, tie_
     group = sector + n_sectors * (ownership == 2)
     workers = np.zeros(n)
     workers[: len(held)] = held
-    got = kernels.apportion_whole(target, alive, in_sector, sector, ownership, 2, n_sectors, held)
+    got = kernels.apportion_whole(target, alive & in_sector[sector], sector, ownership, 2, n_sectors, held)
     want = _whole_by_sorting(t, group, workers, 2 * n_sectors)
     np.testing.assert_array_equal(got, want)
 
