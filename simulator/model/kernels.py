@@ -601,11 +601,11 @@ def per_firm(count, by_class):
     broadcast to it."""
     n_classes, n_firms = count.shape
     out = np.empty(n_firms)
-    for f in range(n_firms):
-        acc = count[0, f] * by_class[0, f]
-        for k in range(1, n_classes):
-            acc += count[k, f] * by_class[k, f]
-        out[f] = acc
+    for f in range(n_firms):  # class by class over the firm rows: loops the compiler vectorises
+        out[f] = count[0, f] * by_class[0, f]
+    for k in range(1, n_classes):
+        for f in range(n_firms):
+            out[f] += count[k, f] * by_class[k, f]
     return out
 
 
