@@ -1109,6 +1109,53 @@ def layoffs(rows, employer, rate, cand, u, bound, workers, status, person_employ
 
 
 @njit(cache=True, nogil=True)
+def layoff_rates(workers, target, ownership, private, soe, share_private, share_state, programme, share_programme):
+    """Each firm row's layoff rate: ``divide(maximum(workers - target, 0) x share, workers,
+    where=workers > 0)`` (0 where no workers), with ``share = where(ownership != private,
+    share_state, share_private)``, and where ``programme``, ``share_programme`` for the rows of
+    ``soe`` ownership. ``maximum`` as numpy's: NaN kept, 0 for a zero of either sign."""
+    n = workers.shape[0]
+    rate = np.empty(n)
+    for i in range(n):
+        own = ownership[i]
+        share = share_state if own != private else share_private
+        if programme:
+            share = share_programme if own == soe else share
+        L = workers[i]
+        d = L - target[i]
+        excess = d if (d > 0.0 or np.isnan(d)) else 0.0
+        rate[i] = excess * share / L if L > 0.0 else 0.0
+    return rate
+
+
+@njit(cache=True, nogil=True)
+def vacancies(target, workers, alive, sector, n_sectors):
+    """Open posts of each firm row, ``where(alive, maximum(target - workers, 0), 0)`` (``maximum``
+    as numpy's: NaN kept, 0 for a zero of either sign), and their sums by sector, ``bincount(sector,
+    weights=vacancies, minlength=n_sectors)`` (added in row order, carried along each run of rows
+    of one sector)."""
+    n = target.shape[0]
+    vac = np.empty(n)
+    for i in range(n):
+        d = target[i] - workers[i]
+        v = d if (d > 0.0 or np.isnan(d)) else 0.0
+        vac[i] = v if alive[i] else 0.0
+    by_sector = np.zeros(n_sectors)
+    if n > 0:
+        cur = sector[0]
+        acc = 0.0
+        for i in range(n):
+            s = sector[i]
+            if s != cur:
+                by_sector[cur] = acc
+                cur = s
+                acc = by_sector[s]
+            acc += vac[i]
+        by_sector[cur] = acc
+    return vac, by_sector
+
+
+@njit(cache=True, nogil=True)
 def match_local_first(hire_regions, slot_regions, commuting):
     """Pairs of hires and vacancy slots, each hire to a slot in their own region first (see
     :func:`simulator.model.regions.match_local_first`, which this is): returns

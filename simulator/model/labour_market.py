@@ -318,16 +318,14 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     emp_rows, employer, L, welfare_held = kernels.quits(
         emp_rows, quit_pos, p.welfare_job, p.employer, p.status, p.wage, p.unemp_months, UNEMPLOYED, nf,
     )
-    excess = np.maximum(L - target, 0.0)
-    share = np.where(
-        f.ownership[:nf] != PRIVATE,  # state-owned firms and public units
-        lab.layoff_share_of_excess_per_month_soe,
-        lab.layoff_share_of_excess_per_month_private,
-    )
+    # the rate: a share of the workers above the target (state-owned firms and public units: their
+    # own share; the state-owned firms that of the programme, where one is in force)
     prog = model.programmes
-    if prog.soe_layoff_share is not None:
-        share = np.where(f.ownership[:nf] == SOE, prog.soe_layoff_share, share)
-    layoff_rate = np.divide(excess * share, L, out=np.zeros(nf), where=L > 0)
+    layoff_rate = kernels.layoff_rates(
+        L, target, f.ownership[:nf], PRIVATE, SOE, lab.layoff_share_of_excess_per_month_private,
+        lab.layoff_share_of_excess_per_month_soe, prog.soe_layoff_share is not None,
+        0.0 if prog.soe_layoff_share is None else prog.soe_layoff_share,
+    )
     # each worker is laid off with the firm's rate (separated, and taken off the firm's count):
     # candidates drawn at the highest rate, each kept with its firm's rate over it
     if draws.legacy("layoffs"):  # tests only: one uniform per worker, the j-th against the j-th
@@ -358,8 +356,7 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
 
     # 3. matching
     alive = f.alive[:nf]
-    vac = np.where(alive, np.maximum(target - L, 0.0), 0.0)
-    vac_s = np.bincount(f.sector[:nf], weights=vac, minlength=N_SECTORS)
+    vac, vac_s = kernels.vacancies(target, L, alive, f.sector[:nf], N_SECTORS)
     hired_total = from_informal = first_job = 0
     if len(seekers) and vac_s.sum() > 0:
         # seekers differ only by experience (none or one of the sectors), skill and training:
@@ -442,7 +439,7 @@ def step(model: CityModel, *, set_offers: bool = True) -> None:
     update_slack(model, len(model.employment.rows) + n_informal, int(np.count_nonzero(still == UNEMPLOYED)))
     # unfilled vacancies after this month's hiring (the firms' signal for their wage offers),
     # reported as the indicator ``vacancies`` (monthly average)
-    unfilled = np.where(alive, np.maximum(target - model.workers, 0.0), 0.0)
+    unfilled = kernels.vacancies(target, model.workers, alive, f.sector[:nf], N_SECTORS)[0]
     model.month_flows["vacancies"] += float(unfilled.sum()) * model.scale
     if set_offers:
         set_wage_offers(model, unfilled)

@@ -948,3 +948,36 @@ def test_own_investment_and_invest_equal_numpy(nf: int, seed: int, first_month: 
     np.testing.assert_array_equal(got, invest)
     np.testing.assert_array_equal(got_cash, want_cash)
     np.testing.assert_array_equal(got_capital, want_capital)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 60), st.integers(0, 2**32 - 1), st.booleans(), st.booleans(), st.booleans())
+def test_layoff_rates_and_vacancies_equal_numpy(nf: int, seed: int, programme: bool, odd: bool, in_runs: bool) -> None:
+    """The firm rows' layoff rates and open posts (with their sums by sector), as the labour market
+    computed them with numpy before the compiled loops; ``odd``: zeros of both signs, NaN and
+    infinities among the workers and targets."""
+    rng = np.random.default_rng(seed)
+    n_sectors, private, soe = 7, 0, 1
+    workers = np.floor(rng.random(nf) * 6.0)
+    target = np.floor(rng.random(nf) * 6.0) + (rng.random(nf) < 0.5) * rng.random(nf)
+    if odd:
+        workers, target = _odd(rng, workers), _odd(rng, target)
+    ownership = rng.integers(0, 3, nf).astype(np.int8)
+    sector = np.sort(rng.integers(0, n_sectors, nf)) if in_runs else rng.integers(0, n_sectors, nf)
+    alive = rng.random(nf) < 0.9
+    s_private, s_state, s_programme = 0.1, 0.05, 0.3
+    # the numpy of the labour market
+    with np.errstate(invalid="ignore"):
+        excess = np.maximum(workers - target, 0.0)
+        share = np.where(ownership != private, s_state, s_private)
+        if programme:
+            share = np.where(ownership == soe, s_programme, share)
+        want = np.divide(excess * share, workers, out=np.zeros(nf), where=workers > 0)
+        vac_want = np.where(alive, np.maximum(target - workers, 0.0), 0.0)
+    got = kernels.layoff_rates(workers, target, ownership, private, soe, s_private, s_state, programme, s_programme)
+    np.testing.assert_array_equal(got, want)
+    assert np.array_equal(np.signbit(got), np.signbit(want))
+    vac, by_sector = kernels.vacancies(target, workers, alive, sector, n_sectors)
+    np.testing.assert_array_equal(vac, vac_want)
+    assert np.array_equal(np.signbit(vac), np.signbit(vac_want))
+    np.testing.assert_array_equal(by_sector, np.bincount(sector, weights=vac_want, minlength=n_sectors))
