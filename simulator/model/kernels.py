@@ -1310,20 +1310,28 @@ def firm_exits(alive, is_mine, ownership, sector, loss_months, reserves, min_res
 
 
 @njit(cache=True, nogil=True)
-def staffing_targets(ordinary, sector, capital, capital_per_worker_by_sector, scale, full_ratio_by_sector, target):
+def staffing_targets(ordinary, sector, capital, capital_per_worker_by_sector, scale, full_ratio_by_sector, target,
+                     land_bound_by_sector, release_by_sector):
     """Next month's desired workers of the ordinary firm rows, element by element as numpy's
     ``cap_limit = capital / (capital_per_worker x scale)``, ``desired = cap_limit x
     minimum(full_ratio, 1)``, ``target = where(ordinary, desired, target)`` (the per-sector values
     read by each row's sector): each row staffs for its capital's share of the sector's demand,
     ``full_ratio`` being the sector's demand over what its rows could supply with their capital
-    fully staffed. The target does not depend on the row's current workers. Updates ``target``."""
+    fully staffed. The target does not depend on the row's current workers. The ordinary rows of
+    land-bound sectors then get ``minimum(previous target x (1 - release), desired)`` (the land
+    sets their jobs, which fall at the release rate and never rise with demand). ``minimum`` as
+    numpy's (NaN kept; of two equal values, the second). Updates ``target``."""
     for f in range(target.shape[0]):
         if not ordinary[f]:
             continue
         s = sector[f]
         cap_limit = capital[f] / (capital_per_worker_by_sector[s] * scale)
         r = full_ratio_by_sector[s]
-        target[f] = cap_limit * (r if r < 1.0 else 1.0)
+        desired = cap_limit * (r if (r < 1.0 or np.isnan(r)) else 1.0)
+        if land_bound_by_sector[s]:
+            path = target[f] * (1.0 - release_by_sector[s])
+            desired = path if (path < desired or np.isnan(path)) else desired
+        target[f] = desired
 
 
 @njit(cache=True, nogil=True)

@@ -521,17 +521,12 @@ def step(model: CityModel) -> None:
     # employs (full_ratio: demand over the capacity of the rows' capital fully staffed)
     full_ratio = np.divide(demand, cap_full_s, out=np.ones(N_SECTORS), where=cap_full_s > 0)
     model.sector_capital_capacity[:] = cap_full_s
-    land = land_bound_rows(model, ordinary)
-    land_path = f.target[land] if len(land) else None
+    # farms (the land-bound sectors): the land sets the jobs; they fall at the release rate
+    # (mechanisation) and never rise with demand, and a shortfall of demand cuts them further
     kernels.staffing_targets(
         ordinary, f.sector[:nf], f.capital[:nf], model.sector_par["capital_per_worker_yuan"], float(S), full_ratio,
-        f.target[:nf],
+        f.target[:nf], model.land_bound_sectors, model.land_release_per_month(),
     )
-    if land_path is not None:
-        # farms: the land sets the jobs; they fall at the release rate (mechanisation) and
-        # never rise with demand, and a shortfall of demand cuts them further
-        release = model.land_release_per_month()[f.sector[land]]
-        f.target[land] = np.minimum(land_path * (1.0 - release), f.target[land])
 
     # public units: staff per resident, cut by the budget rule's payroll factor,
     # shared among the units in proportion to their current staff

@@ -629,8 +629,10 @@ def test_settle_cash_equals_numpy(nf: int, seed: int) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(0, 40), st.integers(0, 2**32 - 1))
-def test_staffing_targets_and_public_cost_equal_numpy(nf: int, seed: int) -> None:
+@given(st.integers(0, 40), st.integers(0, 2**32 - 1), st.booleans())
+def test_staffing_targets_and_public_cost_equal_numpy(nf: int, seed: int, odd: bool) -> None:
+    """The staffing targets as production computed them with numpy (the land-bound rows' path
+    among them); ``odd``: zeros of both signs, NaN and infinities among the values."""
     rng = np.random.default_rng(seed)
     n_sectors, scale = 7, 3.0
     sector = rng.integers(0, n_sectors, nf)
@@ -639,11 +641,20 @@ def test_staffing_targets_and_public_cost_equal_numpy(nf: int, seed: int) -> Non
     kpw = rng.uniform(1e4, 1e6, n_sectors)
     ratio = rng.uniform(0.5, 1.5, n_sectors)
     target = rng.uniform(0, 50, nf)
-    cap_limit = capital / (kpw[sector] * scale)
-    desired = cap_limit * np.minimum(ratio[sector], 1.0)
-    expected_target = np.where(ordinary, desired, target)
-    kernels.staffing_targets(ordinary, sector, capital, kpw, scale, ratio, target)
+    land_bound = rng.random(n_sectors) < 0.4
+    release = np.where(land_bound, rng.uniform(0, 0.01, n_sectors), 0.0)
+    if odd:
+        capital, target, ratio = _odd(rng, capital), _odd(rng, target), _odd(rng, ratio)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        land = np.flatnonzero(ordinary & land_bound[sector])
+        land_path = target[land]
+        cap_limit = capital / (kpw[sector] * scale)
+        desired = cap_limit * np.minimum(ratio[sector], 1.0)
+        expected_target = np.where(ordinary, desired, target)
+        expected_target[land] = np.minimum(land_path * (1.0 - release[sector[land]]), expected_target[land])
+    kernels.staffing_targets(ordinary, sector, capital, kpw, scale, ratio, target, land_bound, release)
     np.testing.assert_array_equal(target, expected_target)
+    assert np.array_equal(np.signbit(target), np.signbit(expected_target))
 
     coverage = rng.uniform(0, 1, n_sectors)
     wage_bill = np.where(rng.random(nf) < 0.8, rng.uniform(0, 1e5, nf), 0.0)
