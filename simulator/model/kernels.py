@@ -1024,16 +1024,35 @@ def city_person_counts(present, age_m, status, employer, exp_sector, welfare_job
 def ordinary_sector_sums(sector, ordinary, sales, profit, n_sectors):
     """Sales, profit and rows by sector over the ordinary rows: ``bincount(sector,
     weights=where(ordinary, x, 0.0), minlength=n_sectors)`` for ``x`` = sales, profit and 1.0
-    (a zero added for every other row, as there)."""
+    (a zero added for every other row, as there). The sums are carried along each run of rows of
+    one sector (the same additions in the same order, without a store and load per row)."""
     sales_s = np.zeros(n_sectors)
     profit_s = np.zeros(n_sectors)
     rows = np.zeros(n_sectors)
-    for f in range(sector.shape[0]):
+    n = sector.shape[0]
+    if n == 0:
+        return sales_s, profit_s, rows
+    cur = sector[0]
+    a = 0.0
+    b = 0.0
+    c = 0.0
+    for f in range(n):
         s = sector[f]
+        if s != cur:
+            sales_s[cur] = a
+            profit_s[cur] = b
+            rows[cur] = c
+            cur = s
+            a = sales_s[s]
+            b = profit_s[s]
+            c = rows[s]
         o = ordinary[f]
-        sales_s[s] += sales[f] if o else 0.0
-        profit_s[s] += profit[f] if o else 0.0
-        rows[s] += 1.0 if o else 0.0
+        a += sales[f] if o else 0.0
+        b += profit[f] if o else 0.0
+        c += 1.0 if o else 0.0
+    sales_s[cur] = a
+    profit_s[cur] = b
+    rows[cur] = c
     return sales_s, profit_s, rows
 
 
@@ -1374,23 +1393,35 @@ def firm_capacity(alive, is_mine, ownership, public_code, sector, productivity, 
       capital_per_worker_by_sector[sector], 0)``, summed by sector.
 
     Returns ``ordinary``, ``cap``, its sums by sector, the local inputs (per row: the caller sums
-    them as numpy does) and the full-staffing capacity by sector."""
+    them as numpy does) and the full-staffing capacity by sector. The sums by sector are carried
+    along each run of rows of one sector (the same additions in the same order)."""
     n = sector.shape[0]
     ordinary = np.empty(n, np.bool_)
     cap = np.empty(n)
     local_inputs = np.empty(n)
     cap_s = np.zeros(n_sectors)
     full_s = np.zeros(n_sectors)
+    if n == 0:
+        return ordinary, cap, cap_s, local_inputs, full_s
     scaled = soe_factor != 1.0
+    cur = sector[0]
+    acc_cap = 0.0
+    acc_full = 0.0
     for f in range(n):
         s = sector[f]
+        if s != cur:
+            cap_s[cur] = acc_cap
+            full_s[cur] = acc_full
+            cur = s
+            acc_cap = cap_s[s]
+            acc_full = full_s[s]
         o = alive[f] and not is_mine[f] and ownership[f] != public_code
         ordinary[f] = o
         if not o:
             cap[f] = 0.0
             local_inputs[f] = 0.0
-            cap_s[s] += 0.0
-            full_s[s] += 0.0
+            acc_cap += 0.0
+            acc_full += 0.0
             continue
         a = output_by_sector[s] * productivity[f]
         if scaled and ownership[f] == soe:
@@ -1398,9 +1429,11 @@ def firm_capacity(alive, is_mine, ownership, public_code, sector, productivity, 
         go = a / output_share_by_sector[s]
         c = go * workers[f] * scale
         cap[f] = c
-        cap_s[s] += c
+        acc_cap += c
         local_inputs[f] = local_inputs_by_sector[s] * (c if first_month else last_sales[f])
-        full_s[s] += go * capital[f] / capital_per_worker_by_sector[s]
+        acc_full += go * capital[f] / capital_per_worker_by_sector[s]
+    cap_s[cur] = acc_cap
+    full_s[cur] = acc_full
     return ordinary, cap, cap_s, local_inputs, full_s
 
 
@@ -1448,20 +1481,32 @@ def value_added_sums(va, sales, sector, region, public, mines, input_share_by_se
     one region), and at start-year prices by sector, ``bincount(sector, weights=real)`` with
     ``real = (1 - input_share_by_sector[sector]) x sales / price_by_sector[sector]``, for public
     units (``public``, a flag per row) ``va / va_price_by_sector[sector]``, for ``mines`` ``va /
-    coal_deflator`` if ``coal_deflated`` (else as the others; mines before public units)."""
+    coal_deflator`` if ``coal_deflated`` (else as the others; mines before public units). The sums
+    at start-year prices are carried along each run of rows of one sector (the same additions in
+    the same order)."""
     by_cell = np.zeros((n_regions, n_sectors))
     real_s = np.zeros(n_sectors)
-    for f in range(sector.shape[0]):
+    n = sector.shape[0]
+    if n == 0:
+        return by_cell, real_s
+    cur = sector[0]
+    acc = 0.0
+    for f in range(n):
         s = sector[f]
+        if s != cur:
+            real_s[cur] = acc
+            cur = s
+            acc = real_s[s]
         r = region[f] if n_regions > 1 else 0
         v = va[f]
         by_cell[r, s] += v
         if coal_deflated and mines[f]:
-            real_s[s] += v / coal_deflator
+            acc += v / coal_deflator
         elif public[f]:
-            real_s[s] += v / va_price_by_sector[s]
+            acc += v / va_price_by_sector[s]
         else:
-            real_s[s] += (1.0 - input_share_by_sector[s]) * sales[f] / price_by_sector[s]
+            acc += (1.0 - input_share_by_sector[s]) * sales[f] / price_by_sector[s]
+    real_s[cur] = acc
     return by_cell, real_s
 
 
