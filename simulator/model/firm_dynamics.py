@@ -181,7 +181,9 @@ def exit_and_close(model: CityModel) -> None:
     p = model.persons
     dead = np.zeros(nf, bool)
     dead[gone] = True
-    laid = kernels.employed_by(p.view("status"), p.view("employer"), EMPLOYED, dead)
+    # the workers of the rows gone: the employed are among those the labour market recorded (nobody
+    # is hired between it and the exits; those who left since are no longer employed)
+    laid = kernels.employed_by(model.employment.rows, p.status, p.employer, EMPLOYED, dead)
     resettle(model, laid[f.is_mine[p.employer[laid]]])
     state = laid[f.ownership[p.employer[laid]] != PRIVATE]  # laid off by state firms and mines
     separate(model, laid)

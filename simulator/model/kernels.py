@@ -622,13 +622,15 @@ def take_and_set(table, cell, rows, person_value):
 
 
 @njit(cache=True, nogil=True)
-def employed_by(status, employer, employed, flagged):
-    """Rows of the persons employed (status ``employed``) by a flagged firm row, in row order:
-    ``flatnonzero((status == employed) & flagged[employer])`` for the employed."""
-    n = status.shape[0]
+def employed_by(rows, status, employer, employed, flagged):
+    """Those of ``rows`` (ascending, every employed person among them) employed (status
+    ``employed``) by a flagged firm row, in row order: ``flatnonzero((status == employed) &
+    flagged[employer])`` for the employed."""
+    n = rows.shape[0]
     out = np.empty(n + 1, np.intp)
     k = 0
-    for i in range(n):  # branch-free; a non-worker's employer (-1) reads a flag it then ignores
+    for j in range(n):  # branch-free; a non-worker's employer (-1) reads a flag it then ignores
+        i = rows[j]
         out[k] = i
         k += (status[i] == employed) & flagged[max(employer[i], 0)]
     return out[:k].copy()

@@ -206,3 +206,32 @@ def test_yearly_compaction_drops_exited_firms_and_keeps_employers(load_tiny, bui
     assert np.abs(after - workers_by_sector).sum() <= 0.2 * workers_by_sector.sum()
     year = m.recorder.rows[-1]
     assert year["firm_exits"] > 0 and year["laid_off_by_closures"] > 0  # the exited firms' workers were laid off
+
+
+def test_the_employed_at_the_exits_are_those_the_labour_market_recorded(load_tiny, build_model, monkeypatch) -> None:
+    """The exits find the workers of the rows gone among the employed the labour market recorded
+    this month: nobody is hired between the two, and those who left since are no longer employed.
+    Checked every month of two years, with firms made to exit."""
+    from simulator.model import firm_dynamics
+    from simulator.model.sectors import EMPLOYED
+
+    m = build_model(load_tiny())
+    exit_and_close = firm_dynamics.exit_and_close
+    checked = []
+
+    def checking(model) -> None:
+        p, f = model.persons, model.firms
+        employed = np.flatnonzero(p.view("status") == EMPLOYED)
+        recorded = model.employment.rows
+        assert np.isin(employed, recorded).all()
+        np.testing.assert_array_equal(p.employer[employed], model.employment.employer[np.searchsorted(recorded, employed)])
+        losing = np.flatnonzero(f.alive[: f.n] & (f.sector[: f.n] == SERV))[:: 7]
+        f.loss_months[losing] = 999
+        exit_and_close(model)
+        checked.append(len(employed))
+
+    monkeypatch.setattr(firm_dynamics, "exit_and_close", checking)
+    for _ in range(24):
+        m.step()
+    assert len(checked) == 24 and min(checked) > 0
+    assert sum(r["laid_off_by_closures"] for r in m.recorder.rows) > 0
