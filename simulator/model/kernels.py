@@ -169,22 +169,15 @@ def apportion_whole(target, alive, sector, ownership, apart, n_sectors, held):
     frac = np.empty(n)
     group = np.empty(n, np.int64)
     kind = np.empty(n, np.int8)  # 0: whole target; 1: holds its extra worker already; 2: another
-    for i in range(n_held):
+    for i in range(n):
         t = target[i] if alive[i] else 0.0
+        w = held[i] if i < n_held else 0.0  # the rows after the workers' hold none
         b = np.floor(t)
         f = t - b
         whole[i] = b
         frac[i] = f
         group[i] = sector[i] + n_sectors * np.int64(ownership[i] == apart)
-        kind[i] = np.int8(f > 0.0) * (np.int8(1) + np.int8(held[i] <= b))
-    for i in range(n_held, n):  # rows without workers (held 0)
-        t = target[i] if alive[i] else 0.0
-        b = np.floor(t)
-        f = t - b
-        whole[i] = b
-        frac[i] = f
-        group[i] = sector[i] + n_sectors * np.int64(ownership[i] == apart)
-        kind[i] = np.int8(f > 0.0) * (np.int8(1) + np.int8(0.0 <= b))
+        kind[i] = np.int8(f > 0.0) * (np.int8(1) + np.int8(not w > b))  # (a NaN held: not an incumbent)
     sums = np.zeros(n_groups)
     n_inc = np.zeros(n_groups, np.int64)
     n_oth = np.zeros(n_groups, np.int64)

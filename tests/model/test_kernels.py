@@ -767,6 +767,7 @@ def test_apportion_whole_equals_the_sorted_apportionment(n, n_groups, seed, tie_
     alive = rng.random(n) < 0.9
     in_sector = rng.random(n_sectors) < 0.8
     held = np.floor(target) + (rng.random(n) < 0.4)
+    held[rng.random(n) < 0.05] = np.nan  # (never in the model: whole counts; not an incumbent)
     held = held[: rng.integers(0, n + 1)]  # rows appended since have no workers yet
     # the targets, groups and workers the kernel reads
     t = np.where(alive & in_sector[sector], target, 0.0)
