@@ -155,7 +155,8 @@ def apportion_whole(target, alive, sector, ownership, apart, n_sectors, held):
     ``floor(sum of its fractional parts + 0.5)`` extras to its rows with a fractional part, those
     holding more than the whole part (``workers > floor(t)``) first, then by the largest fractional
     part, ties to the earlier row. Equals, bit by bit, the order of ``np.lexsort((index, -frac,
-    ~incumbent, ~eligible, group))`` cut at each group's extras, in linear time.
+    ~incumbent, ~eligible, group))`` cut at each group's extras, in linear time (a group whose sum is
+    NaN, from an infinite or NaN target, gets no extras, as that cut at a NaN count).
 
     Four passes: the whole and fractional parts, groups and kinds of row; the sums of
     the fractional parts in row order and the counts by group, carried along each run of rows of
@@ -234,7 +235,8 @@ def apportion_whole(target, alive, sector, ownership, apart, n_sectors, held):
     n_buckets = 2048
     count = np.zeros(n_buckets, np.int64)
     for g in range(n_groups):
-        k = np.int64(np.floor(sums[g] + 0.5))
+        sg = sums[g]
+        k = np.int64(np.floor(sg + 0.5)) if not np.isnan(sg) else 0  # (an infinite target: no extras)
         for part in range(2):  # the incumbents, then the others with what is left
             if part == 0:
                 rows = inc[start_inc[g]:start_inc[g] + n_inc[g]]
@@ -249,7 +251,8 @@ def apportion_whole(target, alive, sector, ownership, apart, n_sectors, held):
                 for j in range(m):
                     whole[rows[j]] += 1.0
                 continue
-            # the r rows with the largest fractional parts (in [0, 1)), ties to the earlier row:
+            # the r rows with the largest fractional parts, ties to the earlier row (the parts are in
+            # [0, 1], 1 for a tiny negative target such as -1e-20: the last bucket takes it):
             # the r-th largest, thr, is in the bucket where the counts from the top reach r
             vals = np.empty(m)
             for j in range(m):

@@ -152,14 +152,6 @@ def mine_technology(model: CityModel) -> tuple[np.ndarray, np.ndarray]:
     return tpw, cost
 
 
-def land_bound_rows(model: CityModel, ordinary: np.ndarray) -> np.ndarray:
-    """Ordinary firm rows of the land-bound sectors (``land_labour_release_rate_per_year`` set)."""
-    bound = model.land_bound_sectors
-    if not bound.any():
-        return np.zeros(0, np.intp)
-    return np.flatnonzero(ordinary & bound[model.firms.sector[: model.firms.n]])
-
-
 def output_value_per_worker(model: CityModel) -> np.ndarray:
     """By sector: frontier value added per worker at start-year prices x the levers' productivity
     factor x the sector's price (yuan/month), the part of :func:`gross_output_per_worker` common to

@@ -403,7 +403,6 @@ def test_targets_follow_capital_not_current_workers(load_tiny, build_model) -> N
     """A row staffs for its capital's share of its sector's demand: after a month of production the
     ordinary rows' targets are capital / (capital per worker x scale) x min(demand / full-capital
     capacity, 1), so two rows with the same capital get the same target whatever their workers."""
-    from simulator.model import production
     from simulator.model.sectors import PUBLIC
 
     m = build_model(load_tiny())
@@ -411,9 +410,7 @@ def test_targets_follow_capital_not_current_workers(load_tiny, build_model) -> N
     f = m.firms
     nf = f.n
     ordinary = f.alive[:nf] & ~f.is_mine[:nf] & (f.ownership[:nf] != PUBLIC)
-    land = production.land_bound_rows(m, ordinary)
-    free = ordinary.copy()
-    free[land] = False
+    free = ordinary & ~m.land_bound_sectors[f.sector[:nf]]  # the land-bound rows follow their land
     cap_limit = f.capital[:nf] / (m.sector_par["capital_per_worker_yuan"][f.sector[:nf]] * m.scale)
     ratio = f.target[:nf][free] / cap_limit[free]
     for s in np.unique(f.sector[:nf][free]):
@@ -422,8 +419,8 @@ def test_targets_follow_capital_not_current_workers(load_tiny, build_model) -> N
         assert 0.0 <= r[0] <= 1.0 + 1e-12
 
 
-@pytest.mark.parametrize("short_workers", [False, True])
-def test_whole_targets_of_some_sectors_equal_those_of_every_row(load_tiny, build_model, short_workers) -> None:
+@pytest.mark.parametrize("short_by", [0, 1, 2, 5])
+def test_whole_targets_of_some_sectors_equal_those_of_every_row(load_tiny, build_model, short_by) -> None:
     """The live rows of some sectors apportioned on their own get the whole targets they get when
     every row is apportioned (the groups are sectors), also when the last rows (entrants since the
     labour market) hold no workers yet."""
@@ -436,7 +433,8 @@ def test_whole_targets_of_some_sectors_equal_those_of_every_row(load_tiny, build
     rng = np.random.default_rng(3)
     f.target[: f.n] = rng.uniform(0.0, 6.0, f.n) * (rng.random(f.n) < 0.9)
     workers = np.floor(f.target[: f.n]) + (rng.random(f.n) < 0.4)
-    m.workers = workers[: f.n - 5] if short_workers else workers
+    workers[-short_by - 1 :] = np.floor(f.target[f.n - short_by - 1 : f.n]) + 1.0  # the last rows with workers hold an extra
+    m.workers = workers[: f.n - short_by]
     full = labour_market.whole_targets(m)
     for s in range(N_SECTORS):
         sectors = np.zeros(N_SECTORS, bool)
