@@ -83,6 +83,8 @@ class Employment:
     Set by :func:`record_employment` (at the end of the labour market, and when the
     model is built); it describes the employed until the next change of jobs (the
     firms' exits and the migration later in the month), and production and public finance read it.
+    Nobody is hired before the next labour market, so the firms' exits find every worker still
+    employed among its rows (those who left since are no longer employed).
 
     A worker's pay class is its skill, plus ``N_SKILLS`` in a public-welfare job (paid the
     welfare wage): all workers of one firm row and class earn the same wage.
